@@ -1,0 +1,19 @@
+#!/bin/sh
+# Installs what catchball needs to build and test on Debian or Ubuntu:
+# with apt-get when root, otherwise it prints the exact line to run and fails.
+PKGS="build-essential cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev libjansson-dev jq"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "catchball: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q --no-install-recommends $missing && exit 0
+    echo "catchball: apt-get failed" >&2
+    exit 1
+fi
+echo "catchball: missing packages:$missing" >&2
+echo "run: sudo apt-get install -y$missing" >&2
+exit 1

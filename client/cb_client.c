@@ -1,0 +1,351 @@
+/*  =========================================================================
+    libcatchball - the client side of the catchball protocol
+
+    See include/catchball/catchball.h. The protocol is in
+    proto/PROTOCOL.md; this file is one client of it, and a client in
+    another language does the same: a DEALER socket, one MessagePack map a
+    frame, requests matched to replies by message id, resends with the
+    same id, hello again on NOT_HELLO, deliveries de-duplicated by sequence.
+    =========================================================================
+*/
+#include <czmq.h>
+
+#include "catchball/catchball.h"
+
+#define S_DEFAULT_RETRY 1000
+#define S_PING_MS       2000
+
+struct _cb_client_t {
+    zsock_t *dealer;            //  Our connection to the broker
+    char *node;                 //  Node name
+    char *role;                 //  Its role
+    char *parent;               //  Its parent, or NULL
+    bool hello;                 //  The broker knows this connection
+    char mid_prefix [24];       //  Random per client: message ids stay unique
+    uint64_t mid_next;          //  Counter for message ids
+    zlist_t *inbox;             //  Deliveries received, not yet handed out
+    uint64_t delivered;         //  Highest sequence handed out
+    uint64_t inbox_last;        //  From hello
+    uint64_t inbox_acked;       //  From hello and acks
+    int retry;                  //  Resend after this many ms
+    int error;                  //  Last error code
+    char error_name [32];       //  Its name
+    char error_message [512];   //  Its message
+};
+
+static void
+s_set_error (cb_client_t *self, int code, const char *message)
+{
+    self->error = code;
+    snprintf (self->error_name, sizeof (self->error_name), "%s", cb_err_name (code));
+    snprintf (self->error_message, sizeof (self->error_message), "%s",
+              message && *message ? message : cb_strerror (code));
+}
+
+cb_client_t *
+cb_client_new (const char *endpoint, const char *node, const char *role, const char *parent)
+{
+    assert (endpoint && node);
+    cb_client_t *self = (cb_client_t *) zmalloc (sizeof (cb_client_t));
+    self->dealer = zsock_new (ZMQ_DEALER);
+    //  Let a last request or ack reach the broker when we are destroyed.
+    zsock_set_linger (self->dealer, 1000);
+    zsock_set_heartbeat_ivl (self->dealer, 2000);
+    zsock_set_heartbeat_timeout (self->dealer, 6000);
+    zsock_set_reconnect_ivl (self->dealer, 100);
+    zsock_set_reconnect_ivl_max (self->dealer, 2000);
+    if (zsock_connect (self->dealer, "%s", endpoint)) {
+        zsock_destroy (&self->dealer);
+        free (self);
+        return NULL;
+    }
+    self->node = strdup (node);
+    self->role = role ? strdup (role) : NULL;
+    self->parent = parent ? strdup (parent) : NULL;
+    self->inbox = zlist_new ();
+    self->retry = S_DEFAULT_RETRY;
+    //  Message ids must never repeat for this node, across processes too.
+    uint64_t r = ((uint64_t) randof (0x7fffffff) << 32) ^ (uint64_t) zclock_time ()
+               ^ ((uint64_t) getpid () << 16) ^ (uint64_t) zclock_usecs ();
+    snprintf (self->mid_prefix, sizeof (self->mid_prefix), "%016llx",
+              (unsigned long long) r);
+    return self;
+}
+
+void
+cb_client_destroy (cb_client_t **self_p)
+{
+    assert (self_p);
+    cb_client_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->dealer);
+    cb_value_t *item;
+    while ((item = (cb_value_t *) zlist_pop (self->inbox)))
+        cb_value_destroy (&item);
+    zlist_destroy (&self->inbox);
+    free (self->node);
+    free (self->role);
+    free (self->parent);
+    free (self);
+    *self_p = NULL;
+}
+
+int cb_client_error (cb_client_t *self) { return self->error; }
+const char *cb_client_error_name (cb_client_t *self) { return self->error_name; }
+const char *cb_client_error_message (cb_client_t *self) { return self->error_message; }
+uint64_t cb_client_inbox_last (cb_client_t *self) { return self->inbox_last; }
+uint64_t cb_client_inbox_acked (cb_client_t *self) { return self->inbox_acked; }
+
+void
+cb_client_set_retry (cb_client_t *self, int retry_ms)
+{
+    self->retry = retry_ms > 0 ? retry_ms : S_DEFAULT_RETRY;
+}
+
+//  --------------------------------------------------------------------------
+//  Receive one message and sort it: a delivery goes to the inbox queue
+//  (once per sequence); a reply is returned. NULL if nothing usable came.
+
+static cb_value_t *
+s_recv_one (cb_client_t *self)
+{
+    zframe_t *frame = zframe_recv (self->dealer);
+    if (!frame)
+        return NULL;
+    cb_value_t *msg = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
+    zframe_destroy (&frame);
+    if (!msg)
+        return NULL;
+    const char *type = cb_value_get_str (msg, "type");
+    if (type && streq (type, "deliver")) {
+        int64_t seq = 0;
+        if (cb_value_get_int (msg, "seq", &seq) && (uint64_t) seq > self->delivered) {
+            //  Queue in order; a resend of a queued item is dropped.
+            bool queued = false;
+            for (cb_value_t *q = (cb_value_t *) zlist_first (self->inbox); q;
+                 q = (cb_value_t *) zlist_next (self->inbox)) {
+                int64_t qs = 0;
+                cb_value_get_int (q, "seq", &qs);
+                if (qs == seq)
+                    queued = true;
+            }
+            if (!queued) {
+                zlist_append (self->inbox, msg);
+                return NULL;
+            }
+        }
+        cb_value_destroy (&msg);
+        return NULL;
+    }
+    return msg;
+}
+
+//  Send a request and wait for the reply with its message id; resend with
+//  the same id every retry ms. Returns the whole reply, or NULL on timeout.
+static cb_value_t *
+s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value_t *body,
+            int timeout_ms)
+{
+    cb_value_t *msg = cb_value_new_map ();
+    cb_value_set_int (msg, "cb", 1);
+    cb_value_set_str (msg, "type", type);
+    cb_value_set_str (msg, "mid", mid);
+    cb_value_t *copy = body ? cb_value_dup (body) : cb_value_new_map ();
+    cb_value_set (msg, "body", &copy);
+    size_t size;
+    void *data = cb_codec_encode (msg, &size);
+    cb_value_destroy (&msg);
+
+    int64_t deadline = zclock_mono () + timeout_ms;
+    int64_t resend = 0;
+    cb_value_t *reply = NULL;
+    zpoller_t *poller = zpoller_new (self->dealer, NULL);
+    while (!reply) {
+        int64_t now = zclock_mono ();
+        if (now >= deadline)
+            break;
+        if (now >= resend) {
+            zframe_t *frame = zframe_new (data, size);
+            //  DONTWAIT: with no connection the message waits in the socket.
+            if (zframe_send (&frame, self->dealer, ZFRAME_DONTWAIT))
+                zframe_destroy (&frame);
+            resend = now + self->retry;
+        }
+        int64_t wait = (resend < deadline ? resend : deadline) - now;
+        if (!zpoller_wait (poller, (int) (wait > 0 ? wait : 0))) {
+            if (zpoller_terminated (poller))
+                break;
+            continue;
+        }
+        cb_value_t *in = s_recv_one (self);
+        if (in && streq (cb_value_get_str (in, "mid") ? cb_value_get_str (in, "mid") : "", mid))
+            reply = in;
+        else
+            cb_value_destroy (&in);     //  A late reply to an earlier request
+    }
+    zpoller_destroy (&poller);
+    free (data);
+    return reply;
+}
+
+static void
+s_next_mid (cb_client_t *self, char *mid, size_t size)
+{
+    snprintf (mid, size, "%s-%llu", self->mid_prefix, (unsigned long long) ++self->mid_next);
+}
+
+//  Turns a reply into its body, or NULL with the error recorded.
+static cb_value_t *
+s_reply_body (cb_client_t *self, cb_value_t **reply_p)
+{
+    cb_value_t *reply = *reply_p;
+    cb_value_t *body = NULL;
+    const char *type = cb_value_get_str (reply, "type");
+    if (type && streq (type, "ok")) {
+        body = cb_value_get (reply, "body");
+        body = body && cb_value_type (body) == CB_MAP ? cb_value_dup (body) : cb_value_new_map ();
+        s_set_error (self, CB_OK, NULL);
+    }
+    else
+    if (type && streq (type, "error")) {
+        int64_t code = CB_E_PROTOCOL;
+        cb_value_get_int (reply, "code", &code);
+        s_set_error (self, (int) code, cb_value_get_str (reply, "message"));
+    }
+    else
+        s_set_error (self, CB_E_PROTOCOL, "reply of unknown type");
+    cb_value_destroy (reply_p);
+    return body;
+}
+
+int
+cb_client_hello (cb_client_t *self, int timeout_ms)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "node", self->node);
+    if (self->role)
+        cb_value_set_str (body, "role", self->role);
+    if (self->parent)
+        cb_value_set_str (body, "parent", self->parent);
+    char mid [64];
+    s_next_mid (self, mid, sizeof (mid));
+    cb_value_t *reply = s_exchange (self, "hello", mid, body, timeout_ms);
+    cb_value_destroy (&body);
+    if (!reply) {
+        s_set_error (self, CB_E_TIMEOUT, NULL);
+        return -1;
+    }
+    cb_value_t *ok = s_reply_body (self, &reply);
+    if (!ok)
+        return -1;
+    cb_value_t *inbox = cb_value_get_map (ok, "inbox");
+    int64_t last = 0, acked = 0;
+    cb_value_get_int (inbox, "last", &last);
+    cb_value_get_int (inbox, "acked", &acked);
+    self->inbox_last = (uint64_t) last;
+    self->inbox_acked = (uint64_t) acked;
+    self->hello = true;
+    cb_value_destroy (&ok);
+    return 0;
+}
+
+cb_value_t *
+cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms)
+{
+    cb_value_t *body = body_p && *body_p ? *body_p : NULL;
+    if (body_p)
+        *body_p = NULL;
+    int64_t deadline = zclock_mono () + timeout_ms;
+    char mid [64];
+    s_next_mid (self, mid, sizeof (mid));
+    cb_value_t *result = NULL;
+    //  At most a few hellos: the broker restarted, or this connection was
+    //  replaced, while we were talking.
+    for (int attempt = 0; attempt < 4; attempt++) {
+        int left = (int) (deadline - zclock_mono ());
+        if (left <= 0) {
+            s_set_error (self, CB_E_TIMEOUT, NULL);
+            break;
+        }
+        if (!self->hello && cb_client_hello (self, left))
+            break;
+        left = (int) (deadline - zclock_mono ());
+        cb_value_t *reply = left > 0 ? s_exchange (self, type, mid, body, left) : NULL;
+        if (!reply) {
+            s_set_error (self, CB_E_TIMEOUT, NULL);
+            break;
+        }
+        result = s_reply_body (self, &reply);
+        if (result || self->error != CB_E_NOT_HELLO)
+            break;
+        self->hello = false;
+    }
+    cb_value_destroy (&body);
+    return result;
+}
+
+cb_value_t *
+cb_client_recv (cb_client_t *self, int timeout_ms)
+{
+    int64_t deadline = zclock_mono () + timeout_ms;
+    int64_t ping = zclock_mono () + S_PING_MS;
+    zpoller_t *poller = zpoller_new (self->dealer, NULL);
+    while (zlist_size (self->inbox) == 0) {
+        int64_t now = zclock_mono ();
+        if (now >= deadline && timeout_ms > 0)
+            break;
+        if (now >= ping) {
+            //  A ping tells us whether the broker still knows us; a
+            //  NOT_HELLO makes the request say hello again, after which
+            //  the broker sends what is waiting.
+            cb_value_t *pong = cb_client_request (self, "ping", NULL, 2000);
+            cb_value_destroy (&pong);
+            ping = zclock_mono () + S_PING_MS;
+            continue;
+        }
+        int64_t wait = (ping < deadline ? ping : deadline) - now;
+        if (timeout_ms <= 0)
+            wait = 0;
+        if (zpoller_wait (poller, (int) (wait > 0 ? wait : 0))) {
+            cb_value_t *other = s_recv_one (self);
+            cb_value_destroy (&other);
+        }
+        else
+        if (zpoller_terminated (poller) || timeout_ms <= 0)
+            break;
+    }
+    zpoller_destroy (&poller);
+    //  Hand out in sequence order.
+    cb_value_t *best = NULL;
+    int64_t best_seq = 0;
+    for (cb_value_t *q = (cb_value_t *) zlist_first (self->inbox); q;
+         q = (cb_value_t *) zlist_next (self->inbox)) {
+        int64_t seq = 0;
+        cb_value_get_int (q, "seq", &seq);
+        if (!best || seq < best_seq) {
+            best = q;
+            best_seq = seq;
+        }
+    }
+    if (best) {
+        zlist_remove (self->inbox, best);
+        self->delivered = (uint64_t) best_seq;
+    }
+    return best;
+}
+
+int
+cb_client_ack (cb_client_t *self, uint64_t seq, int timeout_ms)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_int (body, "upto", (int64_t) seq);
+    cb_value_t *reply = cb_client_request (self, "ack", &body, timeout_ms);
+    if (!reply)
+        return -1;
+    int64_t acked = 0;
+    cb_value_get_int (reply, "acked", &acked);
+    self->inbox_acked = (uint64_t) acked;
+    cb_value_destroy (&reply);
+    return 0;
+}

@@ -1,0 +1,479 @@
+/*  =========================================================================
+    cli_render - what a person reads: drafts, lists, histories, diffs,
+    rounds and inbox deliveries, as text
+
+    Colour only on a terminal (and never with NO_COLOR set). Every
+    renderer takes the broker's reply body as it came, so that what is
+    printed and what --json prints are the same facts.
+    =========================================================================
+*/
+#include <math.h>
+#include <time.h>
+
+#include "cli.h"
+
+static bool s_color = false;
+
+#define C_BOLD  "\033[1m"
+#define C_DIM   "\033[2m"
+#define C_RED   "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YEL   "\033[33m"
+#define C_CYAN  "\033[36m"
+#define C_OFF   "\033[0m"
+
+static const char *
+s_c (const char *code)
+{
+    return s_color ? code : "";
+}
+
+void
+cli_render_init (bool color)
+{
+    s_color = color;
+}
+
+static const char *
+s_str (const cb_value_t *map, const char *key)
+{
+    const char *s = cb_value_get_str (map, key);
+    return s ? s : "";
+}
+
+static int64_t
+s_int (const cb_value_t *map, const char *key)
+{
+    int64_t n = 0;
+    cb_value_get_int (map, key, &n);
+    return n;
+}
+
+//  "2026-11-25 19:40" in local time.
+static const char *
+s_time (int64_t ms, char *buf, size_t size)
+{
+    time_t t = (time_t) (ms / 1000);
+    struct tm tm;
+    localtime_r (&t, &tm);
+    strftime (buf, size, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+//  A scalar as text: numbers without needless decimals, strings quoted.
+static void
+s_scalar (FILE *out, const cb_value_t *v)
+{
+    switch (cb_value_type (v)) {
+        case CB_NIL:   fprintf (out, "(none)"); break;
+        case CB_BOOL:  fprintf (out, "%s", cb_value_bool (v) ? "yes" : "no"); break;
+        case CB_INT:   fprintf (out, "%lld", (long long) cb_value_int (v)); break;
+        case CB_FLOAT: fprintf (out, "%g", cb_value_float (v)); break;
+        case CB_STR:   fprintf (out, "\"%s\"", cb_value_str (v)); break;
+        case CB_ARRAY:
+            for (size_t i = 0; i < cb_value_size (v); i++) {
+                fprintf (out, "%s", i ? ", " : "");
+                s_scalar (out, cb_value_at (v, i));
+            }
+            if (cb_value_size (v) == 0)
+                fprintf (out, "(none)");
+            break;
+        case CB_MAP: {
+            //  aligned_to {draft, kr}
+            const char *d = cb_value_get_str (v, "draft");
+            const char *k = cb_value_get_str (v, "kr");
+            if (d)
+                fprintf (out, "%s%s%s", d, k ? "/" : "", k ? k : "");
+            else
+                cli_json_print (out, v, true);
+            break;
+        }
+    }
+}
+
+static void
+s_number (FILE *out, const cb_value_t *v)
+{
+    if (cb_value_type (v) == CB_FLOAT)
+        fprintf (out, "%g", cb_value_float (v));
+    else
+        fprintf (out, "%lld", (long long) cb_value_int (v));
+}
+
+//  "kr2  Activation rate: 40 -> 60 %   leads: ana, bo"
+static void
+s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
+{
+    fprintf (out, "%s%s%-4s%s %s", indent, s_c (C_BOLD), s_str (kr, "id"), s_c (C_OFF),
+             s_str (kr, "text"));
+    cb_value_t *baseline = cb_value_get (kr, "baseline");
+    fprintf (out, ": ");
+    if (cb_value_is_number (baseline)) {
+        s_number (out, baseline);
+        fprintf (out, " -> ");
+    }
+    s_number (out, cb_value_get (kr, "target"));
+    if (*s_str (kr, "unit"))
+        fprintf (out, " %s", s_str (kr, "unit"));
+    cb_value_t *leads = cb_value_get_array (kr, "leads");
+    if (cb_value_size (leads)) {
+        fprintf (out, "%s   leads: ", s_c (C_DIM));
+        for (size_t i = 0; i < cb_value_size (leads); i++)
+            fprintf (out, "%s%s", i ? ", " : "", cb_value_str (cb_value_at (leads, i)));
+        fprintf (out, "%s", s_c (C_OFF));
+    }
+    fprintf (out, "\n");
+}
+
+static void
+s_content (FILE *out, const cb_value_t *content, const char *indent)
+{
+    fprintf (out, "%s%sObjective:%s %s\n", indent, s_c (C_BOLD), s_c (C_OFF),
+             s_str (content, "objective"));
+    if (*s_str (content, "narrative"))
+        fprintf (out, "%s%s%s%s\n", indent, s_c (C_DIM), s_str (content, "narrative"),
+                 s_c (C_OFF));
+    cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
+    if (aligned) {
+        fprintf (out, "%sAligned to: ", indent);
+        s_scalar (out, aligned);
+        fprintf (out, "\n");
+    }
+    fprintf (out, "%sKey results:\n", indent);
+    char deeper [32];
+    snprintf (deeper, sizeof (deeper), "%s  ", indent);
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++)
+        s_key_result (out, cb_value_at (krs, i), deeper);
+}
+
+static const char *
+s_state_color (const char *state)
+{
+    if (streq (state, "final"))
+        return s_c (C_GREEN);
+    if (streq (state, "in_round") || streq (state, "open"))
+        return s_c (C_YEL);
+    return "";
+}
+
+//  --------------------------------------------------------------------------
+//  draft show
+
+void
+cli_render_draft (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *draft = cb_value_get_map (reply, "draft");
+    cb_value_t *rev = cb_value_get_map (reply, "revision");
+    char t [32];
+    const char *state = s_str (draft, "state");
+    fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), s_str (draft, "id"),
+             s_c (C_OFF), s_str (draft, "cycle"), s_str (draft, "owner"),
+             s_state_color (state), state, s_c (C_OFF));
+    if (*s_str (draft, "round"))
+        fprintf (out, " (%s)", s_str (draft, "round"));
+    fprintf (out, "\n");
+    bool mainline = false;
+    cb_value_get_bool (rev, "mainline", &mainline);
+    fprintf (out, "revision %lld of %lld%s, by %s, %s", (long long) s_int (rev, "rev"),
+             (long long) s_int (draft, "revs"),
+             mainline ? (s_int (rev, "rev") == s_int (draft, "head") ? " (head)" : "")
+                      : " (counter-proposal)",
+             s_str (rev, "author"), s_time (s_int (rev, "time"), t, sizeof (t)));
+    if (*s_str (rev, "message"))
+        fprintf (out, ": %s", s_str (rev, "message"));
+    fprintf (out, "\n\n");
+    s_content (out, cb_value_get_map (rev, "content"), "");
+}
+
+//  --------------------------------------------------------------------------
+//  draft list
+
+void
+cli_render_list (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    if (cb_value_size (drafts) == 0) {
+        fprintf (out, "no drafts\n");
+        return;
+    }
+    fprintf (out, "%s%-6s %-9s %-16s %-9s %4s  %s%s\n", s_c (C_DIM), "DRAFT", "CYCLE", "OWNER",
+             "STATE", "REV", "OBJECTIVE", s_c (C_OFF));
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        const char *state = s_str (d, "state");
+        fprintf (out, "%-6s %-9s %-16s %s%-9s%s %4lld  %s\n", s_str (d, "id"), s_str (d, "cycle"),
+                 s_str (d, "owner"), s_state_color (state), state, s_c (C_OFF),
+                 (long long) s_int (d, "head"), s_str (d, "objective"));
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Changes, as in a diff or a history entry
+
+void
+cli_render_changes (FILE *out, const cb_value_t *changes, const char *indent)
+{
+    for (size_t i = 0; i < cb_value_size (changes); i++) {
+        cb_value_t *c = cb_value_at (changes, i);
+        const char *field = cb_value_get_str (c, "field");
+        if (field) {
+            fprintf (out, "%s%s~ %s%s: ", indent, s_c (C_YEL), field, s_c (C_OFF));
+            s_scalar (out, cb_value_get (c, "from"));
+            fprintf (out, " -> ");
+            s_scalar (out, cb_value_get (c, "to"));
+            fprintf (out, "\n");
+            continue;
+        }
+        const char *what = s_str (c, "change");
+        if (streq (what, "added") || streq (what, "removed")) {
+            bool added = streq (what, "added");
+            fprintf (out, "%s%s", indent, s_c (added ? C_GREEN : C_RED));
+            char mark [8];
+            snprintf (mark, sizeof (mark), "%s ", added ? "+" : "-");
+            s_key_result (out, cb_value_get (c, "value"), mark);
+            if (s_color)
+                fprintf (out, "%s", C_OFF);
+            continue;
+        }
+        cb_value_t *fields = cb_value_get_array (c, "fields");
+        fprintf (out, "%s%s~ %s%s", indent, s_c (C_YEL), s_str (c, "kr"), s_c (C_OFF));
+        for (size_t j = 0; j < cb_value_size (fields); j++) {
+            cb_value_t *f = cb_value_at (fields, j);
+            fprintf (out, "%s %s: ", j ? "," : "", s_str (f, "field"));
+            s_scalar (out, cb_value_get (f, "from"));
+            fprintf (out, " -> ");
+            s_scalar (out, cb_value_get (f, "to"));
+        }
+        fprintf (out, "\n");
+    }
+}
+
+void
+cli_render_diff (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *changes = cb_value_get_array (reply, "changes");
+    fprintf (out, "%s%s: revision %lld -> %lld%s\n", s_c (C_BOLD), s_str (reply, "draft"),
+             (long long) s_int (reply, "from"), (long long) s_int (reply, "to"), s_c (C_OFF));
+    if (cb_value_size (changes) == 0)
+        fprintf (out, "  no changes\n");
+    cli_render_changes (out, changes, "  ");
+}
+
+//  --------------------------------------------------------------------------
+//  Responses, in a round or a history
+
+static void
+s_response (FILE *out, const cb_value_t *r, const char *indent)
+{
+    const char *type = s_str (r, "type");
+    fprintf (out, "%s%s%-4s%s %-12s ", indent, s_c (C_BOLD), s_str (r, "id"), s_c (C_OFF),
+             s_str (r, "author"));
+    if (streq (type, "feedback")) {
+        const char *kind = s_str (r, "kind");
+        const char *color = streq (kind, "cannot-align") ? C_RED
+                          : streq (kind, "concern") ? C_YEL
+                          : streq (kind, "support") ? C_GREEN : C_CYAN;
+        fprintf (out, "%s%s%s", s_c (color), kind, s_c (C_OFF));
+        if (*s_str (r, "on"))
+            fprintf (out, " on %s", s_str (r, "on"));
+        fprintf (out, ": %s", s_str (r, "text"));
+    }
+    else
+    if (streq (type, "counter")) {
+        fprintf (out, "%scounter-proposal%s -> revision %lld", s_c (C_CYAN), s_c (C_OFF),
+                 (long long) s_int (r, "proposal_rev"));
+        if (*s_str (r, "message"))
+            fprintf (out, ": %s", s_str (r, "message"));
+    }
+    else {
+        fprintf (out, "%sendorses%s with confidence %lld/5", s_c (C_GREEN), s_c (C_OFF),
+                 (long long) s_int (r, "confidence"));
+        if (*s_str (r, "text"))
+            fprintf (out, ": %s", s_str (r, "text"));
+    }
+    bool final = true;
+    cb_value_get_bool (r, "final", &final);
+    fprintf (out, "%s\n", final ? "" : " (more to come)");
+}
+
+static void
+s_round_line (FILE *out, const cb_value_t *round, const char *indent)
+{
+    char t [32];
+    fprintf (out, "%s%sround %s%s of revision %lld, thrown %s to ", indent, s_c (C_BOLD),
+             s_str (round, "id"), s_c (C_OFF), (long long) s_int (round, "rev"),
+             s_time (s_int (round, "opened"), t, sizeof (t)));
+    cb_value_t *to = cb_value_get_array (round, "recipients");
+    for (size_t i = 0; i < cb_value_size (to); i++)
+        fprintf (out, "%s%s", i ? ", " : "", cb_value_str (cb_value_at (to, i)));
+    const char *state = s_str (round, "state");
+    fprintf (out, ": %s%s%s", s_state_color (state), state, s_c (C_OFF));
+    if (*s_str (round, "closed_by"))
+        fprintf (out, " (%s)", streq (s_str (round, "closed_by"), "answered")
+                               ? "everyone answered" : s_str (round, "closed_by"));
+    else
+    if (s_int (round, "deadline"))
+        fprintf (out, ", deadline %s", s_time (s_int (round, "deadline"), t, sizeof (t)));
+    fprintf (out, "\n");
+    if (*s_str (round, "question"))
+        fprintf (out, "%s  question: %s\n", indent, s_str (round, "question"));
+}
+
+void
+cli_render_round (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *round = cb_value_get_map (reply, "round");
+    fprintf (out, "%s (draft %s, owner %s)\n", s_str (round, "id"), s_str (round, "draft"),
+             s_str (round, "owner"));
+    s_round_line (out, round, "");
+    cb_value_t *responses = cb_value_get_array (reply, "responses");
+    for (size_t i = 0; i < cb_value_size (responses); i++)
+        s_response (out, cb_value_at (responses, i), "  ");
+    cb_value_t *to = cb_value_get_array (round, "recipients");
+    cb_value_t *answered = cb_value_get_array (round, "answered");
+    bool first = true;
+    for (size_t i = 0; i < cb_value_size (to); i++) {
+        const char *node = cb_value_str (cb_value_at (to, i));
+        bool done = false;
+        for (size_t j = 0; j < cb_value_size (answered); j++)
+            if (streq (node, cb_value_str (cb_value_at (answered, j))))
+                done = true;
+        if (!done) {
+            fprintf (out, "%s%s%s", first ? "  not answered yet: " : ", ", node, "");
+            first = false;
+        }
+    }
+    if (!first)
+        fprintf (out, "\n");
+}
+
+//  --------------------------------------------------------------------------
+//  history: each mainline revision in order, what changed and why; the
+//  rounds thrown of it with their answers; counter-proposals indented.
+
+void
+cli_render_history (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *draft = cb_value_get_map (reply, "draft");
+    cb_value_t *revisions = cb_value_get_array (reply, "revisions");
+    cb_value_t *rounds = cb_value_get_array (reply, "rounds");
+    const char *state = s_str (draft, "state");
+    fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), s_str (draft, "id"), s_c (C_OFF),
+             s_str (draft, "cycle"), s_str (draft, "owner"), s_state_color (state), state,
+             s_c (C_OFF));
+    if (streq (state, "final"))
+        fprintf (out, " at revision %lld", (long long) s_int (draft, "final_rev"));
+    fprintf (out, "\n%s\n", s_str (draft, "objective"));
+    char t [32];
+    for (size_t i = 0; i < cb_value_size (revisions); i++) {
+        cb_value_t *rev = cb_value_at (revisions, i);
+        bool mainline = false;
+        cb_value_get_bool (rev, "mainline", &mainline);
+        const char *indent = mainline ? "" : "    ";
+        fprintf (out, "\n%s%s%srevision %lld%s  %s  %s", indent, s_c (C_BOLD),
+                 mainline ? "" : "counter-proposal ", (long long) s_int (rev, "rev"),
+                 s_c (C_OFF), s_time (s_int (rev, "time"), t, sizeof (t)),
+                 s_str (rev, "author"));
+        if (!mainline)
+            fprintf (out, " (%s, on revision %lld, round %s)", s_str (rev, "proposal"),
+                     (long long) s_int (rev, "parent"), s_str (rev, "round"));
+        else
+        if (s_int (rev, "parent"))
+            fprintf (out, " (after revision %lld%s%s)", (long long) s_int (rev, "parent"),
+                     *s_str (rev, "round") ? ", in answer to round " : "", s_str (rev, "round"));
+        fprintf (out, "\n");
+        bool amends = false;
+        if (cb_value_get_bool (rev, "amends_final", &amends) && amends)
+            fprintf (out, "%s  %samends the final OKR%s\n", indent, s_c (C_RED), s_c (C_OFF));
+        if (mainline && *s_str (rev, "proposer"))
+            fprintf (out, "%s  adopts %s, proposed by %s (revision %lld)\n", indent,
+                     s_str (rev, "proposal"), s_str (rev, "proposer"),
+                     (long long) s_int (rev, "adopted_from"));
+        if (*s_str (rev, "message"))
+            fprintf (out, "%s  \"%s\"\n", indent, s_str (rev, "message"));
+        cb_value_t *addresses = cb_value_get_array (rev, "addresses");
+        if (cb_value_size (addresses)) {
+            fprintf (out, "%s  addresses ", indent);
+            for (size_t j = 0; j < cb_value_size (addresses); j++)
+                fprintf (out, "%s%s", j ? ", " : "", cb_value_str (cb_value_at (addresses, j)));
+            fprintf (out, "\n");
+        }
+        char deeper [16];
+        snprintf (deeper, sizeof (deeper), "%s  ", indent);
+        cli_render_changes (out, cb_value_get_array (rev, "changes"), deeper);
+        //  Votes on this revision
+        cb_value_t *votes = cb_value_get_array (draft, "votes");
+        for (size_t j = 0; j < cb_value_size (votes); j++) {
+            cb_value_t *v = cb_value_at (votes, j);
+            if (s_int (v, "rev") == s_int (rev, "rev"))
+                fprintf (out, "%s  %sconfidence vote%s by %s: %lld/5%s%s\n", indent, s_c (C_CYAN),
+                         s_c (C_OFF), s_str (v, "node"), (long long) s_int (v, "confidence"),
+                         *s_str (v, "comment") ? " - " : "", s_str (v, "comment"));
+        }
+        if (streq (state, "final") && mainline && s_int (rev, "rev") == s_int (draft, "final_rev"))
+            fprintf (out, "  %sfinal%s\n", s_c (C_GREEN), s_c (C_OFF));
+        //  Rounds thrown of this revision
+        for (size_t j = 0; mainline && j < cb_value_size (rounds); j++) {
+            cb_value_t *round = cb_value_at (rounds, j);
+            if (s_int (round, "rev") != s_int (rev, "rev"))
+                continue;
+            s_round_line (out, round, "  ");
+            cb_value_t *responses = cb_value_get_array (round, "responses");
+            for (size_t k = 0; k < cb_value_size (responses); k++)
+                s_response (out, cb_value_at (responses, k), "    ");
+        }
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Inbox deliveries
+
+void
+cli_render_delivery (FILE *out, const cb_value_t *delivery)
+{
+    const char *kind = s_str (delivery, "kind");
+    cb_value_t *body = cb_value_get_map (delivery, "body");
+    char t [32];
+    fprintf (out, "%s#%lld %s%s  %s\n", s_c (C_DIM), (long long) s_int (delivery, "seq"),
+             s_time (s_int (delivery, "time"), t, sizeof (t)), s_c (C_OFF), kind);
+    if (streq (kind, "round.thrown")) {
+        fprintf (out, "  %s%s%s threw %s revision %lld to you in round %s%s%s\n", s_c (C_BOLD),
+                 s_str (body, "owner"), s_c (C_OFF), s_str (body, "draft"),
+                 (long long) s_int (body, "rev"), s_c (C_BOLD), s_str (body, "round"),
+                 s_c (C_OFF));
+        if (*s_str (body, "question"))
+            fprintf (out, "  question: %s\n", s_str (body, "question"));
+        if (s_int (body, "deadline"))
+            fprintf (out, "  answer by %s\n", s_time (s_int (body, "deadline"), t, sizeof (t)));
+        s_content (out, cb_value_get_map (body, "content"), "  ");
+    }
+    else
+    if (streq (kind, "round.response")) {
+        fprintf (out, "  answer in round %s on %s:\n", s_str (body, "round"), s_str (body, "draft"));
+        s_response (out, cb_value_get_map (body, "response"), "  ");
+    }
+    else
+    if (streq (kind, "round.closed")) {
+        const char *by = s_str (body, "closed_by");
+        fprintf (out, "  round %s on %s closed (%s): %zu response(s)",
+                 s_str (body, "round"), s_str (body, "draft"),
+                 streq (by, "answered") ? "everyone answered" : by,
+                 cb_value_size (cb_value_get_array (body, "responses")));
+        cb_value_t *missing = cb_value_get_array (body, "missing");
+        for (size_t i = 0; i < cb_value_size (missing); i++)
+            fprintf (out, "%s%s", i ? ", " : "; no answer from ", cb_value_str (cb_value_at (missing, i)));
+        fprintf (out, "\n");
+    }
+    else
+    if (streq (kind, "proposal.adopted"))
+        fprintf (out, "  %s adopted your counter-proposal %s as %s revision %lld\n",
+                 s_str (body, "by"), s_str (body, "proposal"), s_str (body, "draft"),
+                 (long long) s_int (body, "rev"));
+    else
+    if (streq (kind, "draft.final"))
+        fprintf (out, "  %s is final at revision %lld: %s\n", s_str (body, "draft"),
+                 (long long) s_int (body, "rev"), s_str (body, "objective"));
+    else
+        cli_json_print (out, body, false);
+}

@@ -1,0 +1,82 @@
+/*  =========================================================================
+    libcatchball - talk to a catchball broker as a leadership, team,
+    facilitator or observer node
+
+    A client holds one DEALER connection. It says hello as its node, sends
+    requests and waits for their replies, and receives its inbox
+    deliveries, which it acknowledges. It survives a broker restart or a
+    lost reply: a request is resent with the same message id until its
+    reply comes (the broker answers a resend with the original reply and
+    changes nothing twice), and after a reconnection it says hello again
+    and the broker sends every unacknowledged delivery again, which the
+    client passes on only once.
+
+        cb_client_t *client = cb_client_new ("tcp://127.0.0.1:5555", "team-a", "team", NULL);
+        cb_value_t *reply = cb_client_request (client, "draft.list", NULL, 5000);
+        ...
+        cb_value_destroy (&reply);
+        cb_client_destroy (&client);
+
+    Not thread-safe: use one client per thread.
+    =========================================================================
+*/
+#ifndef CATCHBALL_H_INCLUDED
+#define CATCHBALL_H_INCLUDED
+
+#include "cb_codec.h"
+#include "cb_error.h"
+#include "cb_value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct _cb_client_t cb_client_t;
+
+//  Create a client for node `node` with `role` (leadership, team,
+//  facilitator, observer; NULL for a node the broker knows already) and an
+//  optional parent node. Connects at once;
+//  says hello with the first request. NULL if the endpoint is invalid.
+cb_client_t *cb_client_new (const char *endpoint, const char *node, const char *role,
+                            const char *parent);
+void cb_client_destroy (cb_client_t **self_p);
+
+//  Say hello now, waiting up to timeout_ms. 0 on success, -1 on error.
+int cb_client_hello (cb_client_t *self, int timeout_ms);
+
+//  Send a request of `type` with `body` (taken; NULL for an empty map) and
+//  wait up to timeout_ms for its reply. Returns the reply's body (the
+//  caller destroys it), or NULL on error: see cb_client_error*.
+cb_value_t *cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p,
+                               int timeout_ms);
+
+//  The last error: its code (cb_err_t), NAME and message. Lent.
+int cb_client_error (cb_client_t *self);
+const char *cb_client_error_name (cb_client_t *self);
+const char *cb_client_error_message (cb_client_t *self);
+
+//  The next inbox delivery, waiting up to timeout_ms (0: only what has
+//  arrived). Returns the whole delivery message {seq, kind, time, body}
+//  (the caller destroys it), or NULL if none came. Each sequence number
+//  is passed on once per client, however often the broker sends it.
+//  While waiting, the client pings the broker now and then, so that it
+//  notices a restarted broker and says hello again.
+cb_value_t *cb_client_recv (cb_client_t *self, int timeout_ms);
+
+//  Acknowledge every delivery up to seq: the broker deletes them and never
+//  sends them again. 0 or -1.
+int cb_client_ack (cb_client_t *self, uint64_t seq, int timeout_ms);
+
+//  From the last hello: the inbox's last sequence and acknowledged one.
+uint64_t cb_client_inbox_last (cb_client_t *self);
+uint64_t cb_client_inbox_acked (cb_client_t *self);
+
+//  How long to wait for a reply before sending the request again (ms,
+//  default 1000).
+void cb_client_set_retry (cb_client_t *self, int retry_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

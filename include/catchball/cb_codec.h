@@ -1,0 +1,38 @@
+/*  =========================================================================
+    cb_codec - MessagePack bytes <-> cb_value trees, safe on hostile input
+
+    The decoder takes one frame that must hold exactly one MessagePack value.
+    Before msgpack-c sees the bytes, a pre-scan checks every header: each
+    declared array or map count must fit in the bytes left (msgpack-c
+    allocates from the declared count first), nesting is capped, and
+    extension, binary and non-string map keys are refused. Strings must be
+    valid UTF-8 without NUL; duplicate map keys are refused; unsigned
+    integers above INT64_MAX are refused.
+    =========================================================================
+*/
+#ifndef CB_CODEC_H_INCLUDED
+#define CB_CODEC_H_INCLUDED
+
+#include "cb_value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  The deepest nesting the decoder accepts (the top value is depth 1).
+#define CB_CODEC_MAX_DEPTH 16
+
+//  Decode one frame. Returns a new tree, or NULL with a reason in errbuf
+//  (NUL-terminated, truncated to errlen) when the frame is not acceptable.
+cb_value_t *cb_codec_decode (const void *data, size_t size, char *errbuf, size_t errlen);
+
+//  Encode a tree. Returns a malloc'd buffer (the caller frees it with free)
+//  and its size in *size_p.
+void *cb_codec_encode (const cb_value_t *value, size_t *size_p);
+
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

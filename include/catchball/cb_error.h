@@ -1,0 +1,57 @@
+/*  =========================================================================
+    cb_error - the error codes that cross the wire
+
+    One enum for every error the broker can answer with. Each has a number
+    (stable: part of the protocol), a NAME (stable) and a default message.
+    proto/PROTOCOL.md lists them; keep the two in step.
+    =========================================================================
+*/
+#ifndef CB_ERROR_H_INCLUDED
+#define CB_ERROR_H_INCLUDED
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    CB_OK = 0,
+    //  1xx: the message itself is wrong
+    CB_E_BAD_MESSAGE = 100,     //  not a well-formed MessagePack map
+    CB_E_BAD_VERSION = 101,     //  "cb" is not a version this broker speaks
+    CB_E_UNKNOWN_TYPE = 102,    //  no such message type
+    CB_E_BAD_FIELD = 103,       //  a field is missing, of the wrong type, or out of limits
+    CB_E_TOO_LARGE = 104,       //  the frame is larger than the broker accepts
+    //  2xx: who is asking
+    CB_E_NOT_HELLO = 200,       //  this connection has not said hello (again)
+    CB_E_FORBIDDEN = 201,       //  the node's role may not do this
+    CB_E_NOT_OWNER = 202,       //  only the draft's owner may do this
+    CB_E_NOT_RECIPIENT = 203,   //  the round was not thrown to this node
+    CB_E_ROLE_MISMATCH = 204,   //  the node is known with another role
+    //  3xx: the state of things does not allow it
+    CB_E_NOT_FOUND = 300,       //  no such draft, revision, round, response or node
+    CB_E_ROUND_OPEN = 301,      //  the draft has a round open
+    CB_E_ROUND_CLOSED = 302,    //  the round is closed
+    CB_E_ALREADY_ANSWERED = 303,//  this recipient has already given its answer
+    CB_E_DRAFT_FINAL = 304,     //  the draft is final: not allowed, or a reason is needed
+    CB_E_NO_VOTE = 305,         //  finalising needs a confidence vote on the head revision
+    CB_E_UNKNOWN_NODE = 306,    //  a named node has never said hello
+    CB_E_NOT_PROPOSAL = 307,    //  the response is not a counter-proposal
+    //  5xx: the broker could not do it; nothing was stored
+    CB_E_STORAGE_FULL = 500,    //  the store is full
+    CB_E_STORAGE = 501,         //  the store failed (I/O error); retry later
+    CB_E_INTERNAL = 502,        //  a bug: please report
+    //  6xx: raised by the client library, never sent by the broker
+    CB_E_TIMEOUT = 600,         //  no answer from the broker in time
+    CB_E_PROTOCOL = 601         //  the broker's answer did not follow the protocol
+} cb_err_t;
+
+//  The stable NAME of an error code, for example "NOT_FOUND"; "UNKNOWN" if none.
+const char *cb_err_name (int code);
+//  A one-line default message for an error code.
+const char *cb_strerror (int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,450 @@
+/*  =========================================================================
+    cb_value - a dynamic value tree: what one catchball message carries
+
+    Arrays and maps keep their items in a growable vector; maps are looked
+    up linearly, which is the fastest way for the handful of keys a
+    catchball message has. See include/catchball/cb_value.h for the
+    contract.
+    =========================================================================
+*/
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "catchball/cb_value.h"
+
+struct _cb_value_t {
+    cb_type_t type;             //  What this value is
+    union {
+        bool b;                 //  CB_BOOL
+        int64_t i;              //  CB_INT
+        double f;               //  CB_FLOAT
+        struct {
+            char *data;         //  CB_STR: bytes, NUL-terminated
+            size_t len;         //  Length in bytes, without the NUL
+        } s;
+        struct {
+            cb_value_t **items; //  CB_ARRAY items, or CB_MAP values
+            char **keys;        //  CB_MAP keys (NULL for arrays)
+            size_t size;        //  Items in use
+            size_t cap;         //  Items allocated
+        } c;
+    } u;
+};
+
+static void *
+s_alloc (size_t size)
+{
+    void *p = calloc (1, size ? size : 1);
+    if (!p)
+        abort ();
+    return p;
+}
+
+static cb_value_t *
+s_new (cb_type_t type)
+{
+    cb_value_t *self = (cb_value_t *) s_alloc (sizeof (cb_value_t));
+    self->type = type;
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+//  Constructors
+
+cb_value_t *
+cb_value_new_nil (void)
+{
+    return s_new (CB_NIL);
+}
+
+cb_value_t *
+cb_value_new_bool (bool value)
+{
+    cb_value_t *self = s_new (CB_BOOL);
+    self->u.b = value;
+    return self;
+}
+
+cb_value_t *
+cb_value_new_int (int64_t value)
+{
+    cb_value_t *self = s_new (CB_INT);
+    self->u.i = value;
+    return self;
+}
+
+cb_value_t *
+cb_value_new_float (double value)
+{
+    cb_value_t *self = s_new (CB_FLOAT);
+    self->u.f = value;
+    return self;
+}
+
+cb_value_t *
+cb_value_new_strn (const char *data, size_t size)
+{
+    cb_value_t *self = s_new (CB_STR);
+    self->u.s.data = (char *) s_alloc (size + 1);
+    if (size)
+        memcpy (self->u.s.data, data, size);
+    self->u.s.len = size;
+    return self;
+}
+
+cb_value_t *
+cb_value_new_str (const char *string)
+{
+    return cb_value_new_strn (string, strlen (string));
+}
+
+cb_value_t *
+cb_value_new_array (void)
+{
+    return s_new (CB_ARRAY);
+}
+
+cb_value_t *
+cb_value_new_map (void)
+{
+    return s_new (CB_MAP);
+}
+
+//  --------------------------------------------------------------------------
+//  Destroy a value and everything under it
+
+void
+cb_value_destroy (cb_value_t **self_p)
+{
+    assert (self_p);
+    cb_value_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->type == CB_STR)
+        free (self->u.s.data);
+    else
+    if (self->type == CB_ARRAY || self->type == CB_MAP) {
+        for (size_t i = 0; i < self->u.c.size; i++) {
+            cb_value_destroy (&self->u.c.items [i]);
+            if (self->u.c.keys)
+                free (self->u.c.keys [i]);
+        }
+        free (self->u.c.items);
+        free (self->u.c.keys);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Deep copy
+
+cb_value_t *
+cb_value_dup (const cb_value_t *self)
+{
+    assert (self);
+    switch (self->type) {
+        case CB_NIL:   return cb_value_new_nil ();
+        case CB_BOOL:  return cb_value_new_bool (self->u.b);
+        case CB_INT:   return cb_value_new_int (self->u.i);
+        case CB_FLOAT: return cb_value_new_float (self->u.f);
+        case CB_STR:   return cb_value_new_strn (self->u.s.data, self->u.s.len);
+        case CB_ARRAY:
+        case CB_MAP: {
+            cb_value_t *copy = s_new (self->type);
+            for (size_t i = 0; i < self->u.c.size; i++) {
+                cb_value_t *item = cb_value_dup (self->u.c.items [i]);
+                if (self->type == CB_MAP)
+                    cb_value_set (copy, self->u.c.keys [i], &item);
+                else
+                    cb_value_push (copy, &item);
+            }
+            return copy;
+        }
+    }
+    abort ();
+}
+
+//  --------------------------------------------------------------------------
+//  Deep equality
+
+bool
+cb_value_equal (const cb_value_t *a, const cb_value_t *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b || a->type != b->type)
+        return false;
+    switch (a->type) {
+        case CB_NIL:   return true;
+        case CB_BOOL:  return a->u.b == b->u.b;
+        case CB_INT:   return a->u.i == b->u.i;
+        case CB_FLOAT: return a->u.f == b->u.f;
+        case CB_STR:
+            return a->u.s.len == b->u.s.len
+                && memcmp (a->u.s.data, b->u.s.data, a->u.s.len) == 0;
+        case CB_ARRAY:
+            if (a->u.c.size != b->u.c.size)
+                return false;
+            for (size_t i = 0; i < a->u.c.size; i++)
+                if (!cb_value_equal (a->u.c.items [i], b->u.c.items [i]))
+                    return false;
+            return true;
+        case CB_MAP:
+            if (a->u.c.size != b->u.c.size)
+                return false;
+            for (size_t i = 0; i < a->u.c.size; i++)
+                if (!cb_value_equal (a->u.c.items [i], cb_value_get (b, a->u.c.keys [i])))
+                    return false;
+            return true;
+    }
+    return false;
+}
+
+//  --------------------------------------------------------------------------
+//  Scalars
+
+cb_type_t
+cb_value_type (const cb_value_t *self)
+{
+    return self ? self->type : CB_NIL;
+}
+
+const char *
+cb_value_type_name (cb_type_t type)
+{
+    static const char *names [] = {
+        "nil", "bool", "integer", "float", "string", "array", "map"
+    };
+    return (unsigned) type <= CB_MAP ? names [type] : "?";
+}
+
+bool
+cb_value_bool (const cb_value_t *self)
+{
+    return self && self->type == CB_BOOL && self->u.b;
+}
+
+int64_t
+cb_value_int (const cb_value_t *self)
+{
+    if (self && self->type == CB_INT)
+        return self->u.i;
+    return 0;
+}
+
+double
+cb_value_float (const cb_value_t *self)
+{
+    if (self && self->type == CB_FLOAT)
+        return self->u.f;
+    if (self && self->type == CB_INT)
+        return (double) self->u.i;
+    return 0;
+}
+
+bool
+cb_value_is_number (const cb_value_t *self)
+{
+    return self && (self->type == CB_INT || self->type == CB_FLOAT);
+}
+
+const char *
+cb_value_str (const cb_value_t *self)
+{
+    return self && self->type == CB_STR ? self->u.s.data : NULL;
+}
+
+size_t
+cb_value_len (const cb_value_t *self)
+{
+    return self && self->type == CB_STR ? self->u.s.len : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Containers
+
+size_t
+cb_value_size (const cb_value_t *self)
+{
+    if (self && (self->type == CB_ARRAY || self->type == CB_MAP))
+        return self->u.c.size;
+    return 0;
+}
+
+cb_value_t *
+cb_value_at (const cb_value_t *self, size_t index)
+{
+    if (self && self->type == CB_ARRAY && index < self->u.c.size)
+        return self->u.c.items [index];
+    return NULL;
+}
+
+const char *
+cb_value_key_at (const cb_value_t *self, size_t index)
+{
+    if (self && self->type == CB_MAP && index < self->u.c.size)
+        return self->u.c.keys [index];
+    return NULL;
+}
+
+cb_value_t *
+cb_value_val_at (const cb_value_t *self, size_t index)
+{
+    if (self && self->type == CB_MAP && index < self->u.c.size)
+        return self->u.c.items [index];
+    return NULL;
+}
+
+static ssize_t
+s_find (const cb_value_t *self, const char *key)
+{
+    if (!self || self->type != CB_MAP)
+        return -1;
+    for (size_t i = 0; i < self->u.c.size; i++)
+        if (strcmp (self->u.c.keys [i], key) == 0)
+            return (ssize_t) i;
+    return -1;
+}
+
+cb_value_t *
+cb_value_get (const cb_value_t *self, const char *key)
+{
+    ssize_t i = s_find (self, key);
+    return i < 0 ? NULL : self->u.c.items [i];
+}
+
+const char *
+cb_value_get_str (const cb_value_t *self, const char *key)
+{
+    return cb_value_str (cb_value_get (self, key));
+}
+
+bool
+cb_value_get_int (const cb_value_t *self, const char *key, int64_t *out)
+{
+    cb_value_t *v = cb_value_get (self, key);
+    if (!v || v->type != CB_INT)
+        return false;
+    if (out)
+        *out = v->u.i;
+    return true;
+}
+
+bool
+cb_value_get_bool (const cb_value_t *self, const char *key, bool *out)
+{
+    cb_value_t *v = cb_value_get (self, key);
+    if (!v || v->type != CB_BOOL)
+        return false;
+    if (out)
+        *out = v->u.b;
+    return true;
+}
+
+cb_value_t *
+cb_value_get_map (const cb_value_t *self, const char *key)
+{
+    cb_value_t *v = cb_value_get (self, key);
+    return v && v->type == CB_MAP ? v : NULL;
+}
+
+cb_value_t *
+cb_value_get_array (const cb_value_t *self, const char *key)
+{
+    cb_value_t *v = cb_value_get (self, key);
+    return v && v->type == CB_ARRAY ? v : NULL;
+}
+
+static void
+s_grow (cb_value_t *self)
+{
+    if (self->u.c.size < self->u.c.cap)
+        return;
+    size_t cap = self->u.c.cap ? self->u.c.cap * 2 : 4;
+    self->u.c.items = (cb_value_t **) realloc (self->u.c.items, cap * sizeof (cb_value_t *));
+    if (!self->u.c.items)
+        abort ();
+    if (self->type == CB_MAP) {
+        self->u.c.keys = (char **) realloc (self->u.c.keys, cap * sizeof (char *));
+        if (!self->u.c.keys)
+            abort ();
+    }
+    self->u.c.cap = cap;
+}
+
+void
+cb_value_push (cb_value_t *self, cb_value_t **item_p)
+{
+    assert (self && self->type == CB_ARRAY);
+    assert (item_p && *item_p);
+    s_grow (self);
+    self->u.c.items [self->u.c.size++] = *item_p;
+    *item_p = NULL;
+}
+
+void
+cb_value_set (cb_value_t *self, const char *key, cb_value_t **value_p)
+{
+    assert (self && self->type == CB_MAP);
+    assert (key && value_p && *value_p);
+    ssize_t i = s_find (self, key);
+    if (i >= 0) {
+        cb_value_destroy (&self->u.c.items [i]);
+        self->u.c.items [i] = *value_p;
+    }
+    else {
+        s_grow (self);
+        self->u.c.keys [self->u.c.size] = strdup (key);
+        if (!self->u.c.keys [self->u.c.size])
+            abort ();
+        self->u.c.items [self->u.c.size++] = *value_p;
+    }
+    *value_p = NULL;
+}
+
+void
+cb_value_set_str (cb_value_t *self, const char *key, const char *value)
+{
+    cb_value_t *v = cb_value_new_str (value);
+    cb_value_set (self, key, &v);
+}
+
+void
+cb_value_set_int (cb_value_t *self, const char *key, int64_t value)
+{
+    cb_value_t *v = cb_value_new_int (value);
+    cb_value_set (self, key, &v);
+}
+
+void
+cb_value_set_bool (cb_value_t *self, const char *key, bool value)
+{
+    cb_value_t *v = cb_value_new_bool (value);
+    cb_value_set (self, key, &v);
+}
+
+void
+cb_value_set_nil (cb_value_t *self, const char *key)
+{
+    cb_value_t *v = cb_value_new_nil ();
+    cb_value_set (self, key, &v);
+}
+
+void
+cb_value_remove (cb_value_t *self, const char *key)
+{
+    ssize_t i = s_find (self, key);
+    if (i < 0)
+        return;
+    cb_value_destroy (&self->u.c.items [i]);
+    free (self->u.c.keys [i]);
+    memmove (self->u.c.items + i, self->u.c.items + i + 1,
+             (self->u.c.size - i - 1) * sizeof (cb_value_t *));
+    memmove (self->u.c.keys + i, self->u.c.keys + i + 1,
+             (self->u.c.size - i - 1) * sizeof (char *));
+    self->u.c.size--;
+}

@@ -1,0 +1,449 @@
+/*  =========================================================================
+    cb_broker - catchballd's loop
+
+    One ROUTER socket for every node. The loop waits for traffic (never
+    longer than the next round deadline or a short tick), then drains what
+    has arrived, up to a batch, and applies it all in one write transaction
+    (group commit: one sync for the batch, each request in its own child
+    transaction so one failure does not undo the others). Only after the
+    commit does it send the replies and push inbox deliveries.
+
+    Sessions are keyed by node name; the routing id only finds the session
+    of a connection. A second hello of the same node from another
+    connection replaces the first. Deliveries are pushed from the store,
+    at most `window` unacknowledged per node, with ROUTER_MANDATORY and
+    DONTWAIT: a gone peer or a full pipe stops the push, and the items wait
+    in the store, never in a socket.
+
+    If the commit fails: a full map is grown and the batch redone; after
+    MDB_PANIC the environment is reopened and the batch redone once; any
+    other failure answers every request of the batch with STORAGE or
+    STORAGE_FULL, and nothing of it is stored.
+    =========================================================================
+*/
+#include "broker.h"
+#include "dispatch.h"
+#include "handlers.h"
+#include "inbox.h"
+#include "store.h"
+
+#define S_DEFAULT_WINDOW    128
+#define S_DEFAULT_BATCH     1024
+#define S_TICK_MS           1000
+#define S_RETRY_MS          50
+
+typedef struct {
+    char *node;                 //  Node name
+    char *role;                 //  Its role
+    char *route;                //  Hex of the routing id of its connection
+    zframe_t *routing_id;       //  The routing id itself
+    uint64_t last;              //  Last sequence in its inbox
+    uint64_t acked;             //  Last sequence it acknowledged
+    uint64_t sent;              //  Last sequence pushed on this connection
+    bool push;                  //  Has items to push
+} s_session_t;
+
+struct _cb_broker_t {
+    cb_broker_config_t config;  //  How we were started
+    char *endpoint;             //  Endpoint bound
+    cb_store_t *store;          //  The store
+    zsock_t *router;            //  The one socket
+    void *handle;               //  Its libzmq handle
+    zhashx_t *sessions;         //  node name -> s_session_t
+    zhashx_t *routes;           //  routing id hex -> s_session_t (lent)
+    int64_t next_deadline;      //  Earliest open round deadline, 0 if none
+    uint64_t requests;          //  Requests answered, for the log
+    uint64_t batches;           //  Transactions committed
+};
+
+//  --------------------------------------------------------------------------
+//  Sessions
+
+static void
+s_session_destroy (s_session_t **self_p)
+{
+    s_session_t *self = *self_p;
+    if (!self)
+        return;
+    free (self->node);
+    free (self->role);
+    free (self->route);
+    zframe_destroy (&self->routing_id);
+    free (self);
+    *self_p = NULL;
+}
+
+static void
+s_session_free (void **item_p)
+{
+    s_session_destroy ((s_session_t **) item_p);
+}
+
+//  Forget a node's connection (it stays known: its inbox waits in the store).
+static void
+s_session_drop (cb_broker_t *self, s_session_t *session)
+{
+    zhashx_delete (self->routes, session->route);
+    zhashx_delete (self->sessions, session->node);
+}
+
+//  Bind a node to the connection its hello came from.
+static void
+s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
+                cb_result_t *result)
+{
+    s_session_t *old = (s_session_t *) zhashx_lookup (self->routes, route);
+    if (old && !streq (old->node, result->hello_node))
+        s_session_drop (self, old);     //  The connection now speaks for another node
+    old = (s_session_t *) zhashx_lookup (self->sessions, result->hello_node);
+    if (old) {
+        if (self->config.verbose && !streq (old->route, route))
+            zsys_info ("%s: new connection replaces the old one", old->node);
+        s_session_drop (self, old);
+    }
+    s_session_t *session = (s_session_t *) zmalloc (sizeof (s_session_t));
+    session->node = strdup (result->hello_node);
+    session->role = strdup (result->hello_role);
+    session->route = strdup (route);
+    session->routing_id = zframe_dup (routing_id);
+    session->last = result->inbox_last;
+    session->acked = result->inbox_acked;
+    //  Everything not acknowledged is sent again on a new hello.
+    session->sent = session->acked;
+    session->push = session->last > session->acked;
+    zhashx_insert (self->sessions, session->node, session);
+    zhashx_insert (self->routes, session->route, session);
+}
+
+//  --------------------------------------------------------------------------
+//  Sending: never blocks, never queues what the store does not also hold
+
+//  0 sent, -1 would block (EAGAIN), -2 peer gone (EHOSTUNREACH).
+static int
+s_send (cb_broker_t *self, zframe_t *routing_id, const void *data, size_t size)
+{
+    if (zmq_send (self->handle, zframe_data (routing_id), zframe_size (routing_id),
+                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return errno == EAGAIN ? -1 : -2;
+    if (zmq_send (self->handle, data, size, ZMQ_DONTWAIT) < 0)
+        return errno == EAGAIN ? -1 : -2;
+    return 0;
+}
+
+typedef struct {
+    cb_broker_t *broker;        //  Who sends
+    s_session_t *session;       //  To whom
+    int status;                 //  0, or what s_send said
+} s_push_t;
+
+static int
+s_push_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_push_t *p = (s_push_t *) arg;
+    p->status = s_send (p->broker, p->session->routing_id, data, size);
+    if (p->status)
+        return 1;
+    p->session->sent = seq;
+    return 0;
+}
+
+//  Push what each session has waiting, within its window.
+static void
+s_push_all (cb_broker_t *self)
+{
+    cb_txn_t *txn = NULL;
+    zlist_t *gone = zlist_new ();
+    s_session_t *session = (s_session_t *) zhashx_first (self->sessions);
+    while (session) {
+        uint64_t window = (uint64_t) self->config.window;
+        if (session->push && session->sent < session->last
+        &&  session->sent - session->acked < window) {
+            if (!txn)
+                txn = cb_store_begin (self->store, false);
+            if (!txn)
+                break;
+            s_push_t p = { self, session, 0 };
+            cb_inbox_read (txn, session->node, session->sent + 1,
+                           (size_t) (window - (session->sent - session->acked)),
+                           s_push_one, &p);
+            if (p.status == -2)
+                zlist_append (gone, session);
+            session->push = p.status == -1 || session->sent < session->last;
+        }
+        else
+            session->push = session->sent < session->last && session->sent - session->acked < window;
+        session = (s_session_t *) zhashx_next (self->sessions);
+    }
+    cb_txn_abort (&txn);
+    for (session = (s_session_t *) zlist_first (gone); session;
+         session = (s_session_t *) zlist_next (gone)) {
+        zsys_info ("%s: gone; its inbox waits in the store", session->node);
+        s_session_drop (self, session);
+    }
+    zlist_destroy (&gone);
+}
+
+//  --------------------------------------------------------------------------
+//  One batch: apply, commit, answer
+
+typedef struct {
+    zmsg_t *msg;                //  As received: routing id, frame(s)
+    cb_result_t result;         //  What applying it gave
+} s_item_t;
+
+static char *
+s_route_of (zframe_t *routing_id)
+{
+    return zframe_strhex (routing_id);
+}
+
+//  Applies the batch in one transaction. Returns the store status.
+static cb_store_status_t
+s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t *touched,
+         int *expired)
+{
+    cb_txn_t *txn = cb_store_begin (self->store, true);
+    if (!txn)
+        return CB_STORE_IO;
+    for (size_t i = 0; i < count; i++) {
+        s_item_t *item = &items [i];
+        cb_result_clean (&item->result);
+        zframe_t *routing_id = zmsg_first (item->msg);
+        zframe_t *frame = zmsg_next (item->msg);
+        char *route = s_route_of (routing_id);
+        s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, route);
+        if (zmsg_size (item->msg) != 2) {
+            item->result.code = CB_E_BAD_MESSAGE;
+            item->result.reply = cb_dispatch_error (NULL, 0, CB_E_BAD_MESSAGE, &item->result.size);
+        }
+        else
+            cb_dispatch (txn, zframe_data (frame), zframe_size (frame),
+                         session ? session->node : NULL, session ? session->role : NULL,
+                         now, touched, &item->result);
+        if (item->result.hello_node)
+            s_session_bind (self, routing_id, route, &item->result);
+        else
+        if (item->result.acked && session) {
+            if (item->result.inbox_acked > session->acked)
+                session->acked = item->result.inbox_acked;
+            if (session->sent < session->acked)
+                session->sent = session->acked;
+            session->push = true;
+        }
+        if (item->result.deadline
+        &&  (!self->next_deadline || item->result.deadline < self->next_deadline))
+            self->next_deadline = item->result.deadline;
+        free (route);
+        if (cb_txn_status (txn) != CB_STORE_OK)
+            break;
+    }
+    //  Rounds whose deadline has passed close in the same transaction.
+    *expired = 0;
+    if (cb_txn_status (txn) == CB_STORE_OK && self->next_deadline && self->next_deadline <= now) {
+        cb_txn_t *child = cb_txn_child (txn);
+        if (child) {
+            cb_req_t req;
+            cb_req_init (&req, child, "catchballd", "system", now);
+            *expired = cb_rounds_expire (&req);
+            if (*expired >= 0 && cb_txn_commit (&child) == CB_STORE_OK) {
+                for (void *v = zhashx_first (req.touched); v; v = zhashx_next (req.touched))
+                    zhashx_update (touched, (const char *) zhashx_cursor (req.touched), v);
+                self->next_deadline = cb_rounds_next_deadline (txn);
+            }
+            else
+                cb_txn_abort (&child);
+            cb_req_clean (&req);
+        }
+    }
+    return cb_txn_commit (&txn);
+}
+
+static void
+s_batch (cb_broker_t *self, s_item_t *items, size_t count)
+{
+    int64_t now = zclock_time ();
+    zhashx_t *touched = zhashx_new ();
+    int expired = 0;
+    int64_t deadline_before = self->next_deadline;
+    cb_store_status_t status = s_apply (self, items, count, now, touched, &expired);
+    bool reopened = false;
+    while (status != CB_STORE_OK) {
+        self->next_deadline = deadline_before;
+        zhashx_purge (touched);
+        if (status == CB_STORE_FULL && cb_store_grow (self->store) == 0)
+            ;
+        else
+        if (status == CB_STORE_PANIC && !reopened && cb_store_reopen (self->store) == 0)
+            reopened = true;
+        else
+            break;
+        status = s_apply (self, items, count, now, touched, &expired);
+    }
+    if (status != CB_STORE_OK) {
+        int code = status == CB_STORE_FULL || status == CB_STORE_NOSPACE
+                 ? CB_E_STORAGE_FULL : CB_E_STORAGE;
+        zsys_error ("store: batch of %zu not stored: %s", count, cb_strerror (code));
+        for (size_t i = 0; i < count; i++) {
+            zframe_t *frame = zmsg_last (items [i].msg);
+            cb_result_clean (&items [i].result);
+            items [i].result.reply = cb_dispatch_error (zframe_data (frame), zframe_size (frame),
+                                                        code, &items [i].result.size);
+        }
+        if (status == CB_STORE_PANIC)
+            cb_store_reopen (self->store);
+    }
+    else {
+        self->batches++;
+        //  Sessions whose inbox grew: learn the new last sequence.
+        if (zhashx_size (touched)) {
+            cb_txn_t *txn = cb_store_begin (self->store, false);
+            for (void *v = zhashx_first (touched); v && txn; v = zhashx_next (touched)) {
+                const char *node = (const char *) zhashx_cursor (touched);
+                s_session_t *session = (s_session_t *) zhashx_lookup (self->sessions, node);
+                uint64_t last, acked;
+                if (session && cb_inbox_state (txn, node, &last, &acked) == 0) {
+                    session->last = last;
+                    session->push = true;
+                }
+            }
+            cb_txn_abort (&txn);
+        }
+        if (expired > 0)
+            zsys_info ("%d round(s) closed by their deadline", expired);
+    }
+    //  Replies, in the order the requests came.
+    for (size_t i = 0; i < count; i++) {
+        s_item_t *item = &items [i];
+        if (status == CB_STORE_OK && item->result.log [0])
+            zsys_info ("%s", item->result.log);
+        else
+        if (self->config.verbose && item->result.code)
+            zsys_info ("error %d %s", item->result.code, cb_err_name (item->result.code));
+        if (item->result.reply)
+            s_send (self, zmsg_first (item->msg), item->result.reply, item->result.size);
+        self->requests++;
+    }
+    zhashx_destroy (&touched);
+    s_push_all (self);
+}
+
+//  --------------------------------------------------------------------------
+//  Constructor and destructor
+
+cb_broker_t *
+cb_broker_new (const cb_broker_config_t *config)
+{
+    cb_broker_t *self = (cb_broker_t *) zmalloc (sizeof (cb_broker_t));
+    self->config = *config;
+    if (self->config.window <= 0)
+        self->config.window = S_DEFAULT_WINDOW;
+    if (self->config.batch <= 0)
+        self->config.batch = S_DEFAULT_BATCH;
+    self->store = cb_store_new (config->store, config->mapsize, config->mapmax);
+    if (!self->store) {
+        free (self);
+        return NULL;
+    }
+    self->sessions = zhashx_new ();
+    zhashx_set_destructor (self->sessions, s_session_free);
+    self->routes = zhashx_new ();
+    cb_txn_t *txn = cb_store_begin (self->store, false);
+    if (txn)
+        self->next_deadline = cb_rounds_next_deadline (txn);
+    cb_txn_abort (&txn);
+
+    //  Options before bind: they do not apply to a socket already bound.
+    self->router = zsock_new (ZMQ_ROUTER);
+    zsock_set_router_mandatory (self->router, 1);
+    zsock_set_maxmsgsize (self->router, 4 * CB_MAX_FRAME);
+    zsock_set_heartbeat_ivl (self->router, 2000);
+    zsock_set_heartbeat_timeout (self->router, 6000);
+    zsock_set_handshake_ivl (self->router, 5000);
+    zsock_set_sndhwm (self->router, 100000);
+    zsock_set_rcvhwm (self->router, 100000);
+    zsock_set_linger (self->router, 0);
+    if (zsock_bind (self->router, "%s", config->endpoint) < 0) {
+        zsys_error ("cannot bind %s: %s", config->endpoint, zmq_strerror (zmq_errno ()));
+        cb_broker_destroy (&self);
+        return NULL;
+    }
+    self->endpoint = zsock_last_endpoint (self->router);
+    self->handle = zsock_resolve (self->router);
+    zsys_info ("catchballd %s listening on %s, store %s (map %zu MiB)", "0.1.0",
+               self->endpoint, config->store, cb_store_mapsize (self->store) >> 20);
+    return self;
+}
+
+void
+cb_broker_destroy (cb_broker_t **self_p)
+{
+    assert (self_p);
+    cb_broker_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy (&self->router);
+    zhashx_destroy (&self->routes);
+    zhashx_destroy (&self->sessions);
+    cb_store_destroy (&self->store);
+    free (self->endpoint);
+    free (self);
+    *self_p = NULL;
+}
+
+const char *
+cb_broker_endpoint (cb_broker_t *self)
+{
+    return self->endpoint;
+}
+
+//  --------------------------------------------------------------------------
+//  The loop
+
+int
+cb_broker_run (cb_broker_t *self)
+{
+    size_t max = (size_t) self->config.batch;
+    s_item_t *items = (s_item_t *) zmalloc (max * sizeof (s_item_t));
+    zmq_pollitem_t poll = { self->handle, 0, ZMQ_POLLIN, 0 };
+    while (!zsys_interrupted) {
+        //  Wake for traffic, the next deadline, a pending push, or a tick.
+        int64_t timeout = S_TICK_MS;
+        int64_t now = zclock_time ();
+        if (self->next_deadline) {
+            int64_t until = self->next_deadline - now;
+            timeout = until < 0 ? 0 : until < timeout ? until : timeout;
+        }
+        s_session_t *s;
+        for (s = (s_session_t *) zhashx_first (self->sessions); s;
+             s = (s_session_t *) zhashx_next (self->sessions))
+            if (s->push && s->sent - s->acked < (uint64_t) self->config.window)
+                break;
+        if (s && timeout > S_RETRY_MS)
+            timeout = S_RETRY_MS;
+        int rc = zmq_poll (&poll, 1, (long) timeout);
+        if (rc < 0 && errno != EINTR)
+            break;
+        size_t count = 0;
+        while (count < max && (zsock_events (self->router) & ZMQ_POLLIN)) {
+            zmsg_t *msg = zmsg_recv (self->router);
+            if (!msg)
+                break;
+            items [count].msg = msg;
+            memset (&items [count].result, 0, sizeof (cb_result_t));
+            count++;
+        }
+        if (count || (self->next_deadline && self->next_deadline <= zclock_time ()))
+            s_batch (self, items, count);
+        else
+        if (s)
+            s_push_all (self);
+        for (size_t i = 0; i < count; i++) {
+            zmsg_destroy (&items [i].msg);
+            cb_result_clean (&items [i].result);
+        }
+    }
+    free (items);
+    zsys_info ("catchballd stopping: %llu requests in %llu transactions",
+               (unsigned long long) self->requests, (unsigned long long) self->batches);
+    return 0;
+}

@@ -1,0 +1,35 @@
+/*  =========================================================================
+    cb_broker - catchballd's loop: the ROUTER socket, node sessions, group
+    commit, replies and inbox deliveries, round deadlines
+
+    Data flows one way: socket -> decode -> validate -> apply in one write
+    transaction per batch -> commit -> replies and deliveries. Nothing is
+    answered before the transaction holding it has committed.
+    =========================================================================
+*/
+#ifndef CB_BROKER_H_INCLUDED
+#define CB_BROKER_H_INCLUDED
+
+#include <czmq.h>
+
+typedef struct {
+    const char *endpoint;       //  Where to bind
+    const char *store;          //  Store directory
+    size_t mapsize;             //  Initial LMDB map size (0: default)
+    size_t mapmax;              //  Largest map size (0: default)
+    int window;                 //  Deliveries in flight per node (0: default)
+    int batch;                  //  Most messages per transaction (0: default)
+    bool verbose;               //  Log every request
+} cb_broker_config_t;
+
+typedef struct _cb_broker_t cb_broker_t;
+
+//  Open the store and bind. NULL on failure (logged).
+cb_broker_t *cb_broker_new (const cb_broker_config_t *config);
+void cb_broker_destroy (cb_broker_t **self_p);
+//  Serve until zsys_interrupted is set. 0 on a clean stop.
+int cb_broker_run (cb_broker_t *self);
+//  The endpoint actually bound (useful with port 0 or '*').
+const char *cb_broker_endpoint (cb_broker_t *self);
+
+#endif

@@ -1,0 +1,45 @@
+/*  =========================================================================
+    dispatch - from one decoded message to its reply
+
+    Checks the envelope (version, type, message id, body), the sender's
+    session and role, answers a resent request with its original reply,
+    and runs the request's handler in a child transaction of the batch.
+    Knows nothing of sockets: the broker loop hands it a message and the
+    sender's session, and sends what comes back.
+    =========================================================================
+*/
+#ifndef CB_DISPATCH_H_INCLUDED
+#define CB_DISPATCH_H_INCLUDED
+
+#include "records.h"
+
+//  The largest frame the broker decodes; larger gets TOO_LARGE.
+#define CB_MAX_FRAME    (256 * 1024)
+//  The longest message id.
+#define CB_MAX_MID      64
+
+//  The outcome of one message.
+typedef struct {
+    int code;                   //  0, or the error code answered
+    void *reply;                //  The encoded reply to send (malloc'd)
+    size_t size;                //  Its size
+    char *hello_node;           //  After a successful hello: the node (malloc'd)
+    char *hello_role;           //  ... and its role (malloc'd)
+    uint64_t inbox_last;        //  After hello: the inbox's last sequence
+    uint64_t inbox_acked;       //  After hello or ack: the acknowledged sequence
+    bool acked;                 //  True after a successful ack
+    int64_t deadline;           //  Earliest round deadline the request set, or 0
+    char log [200];             //  A log line for a committed change, or ""
+} cb_result_t;
+
+//  Apply one frame from a node known as node/role (both NULL before hello)
+//  inside the batch transaction `txn`. Nodes whose inbox grew are added to
+//  `touched`. The caller frees the result with cb_result_clean.
+void cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
+                  const char *role, int64_t now, zhashx_t *touched, cb_result_t *result);
+void cb_result_clean (cb_result_t *result);
+
+//  An encoded error reply, for when no transaction could be had.
+void *cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p);
+
+#endif

@@ -1,0 +1,717 @@
+/*  =========================================================================
+    drafts - drafts and their revisions: create, revise, show, list,
+    history, diff, confidence vote, finalise, adopt a counter-proposal
+
+    A draft record holds what changes (state, head, open round, votes); the
+    content lives only in revisions, which are immutable once written: a
+    change is always a new revision with its author, time, message, the
+    round it answers and the feedback it addresses. Counter-proposals are
+    revisions too, off the mainline, built on the revision thrown.
+
+    Draft record: {id, owner, cycle, state: drafting|in_round|final, head,
+    revs, next_kr, round (open round id or nil), last_round, rounds: [ids],
+    objective, created, updated, final_rev, votes: [{node, rev, confidence,
+    comment, time}]}
+    =========================================================================
+*/
+#include "diff.h"
+#include "handlers.h"
+#include "inbox.h"
+#include "validate.h"
+
+//  --------------------------------------------------------------------------
+//  Shared helpers
+
+cb_value_t *
+cb_draft_load (cb_req_t *req, uint32_t draft)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, draft);
+    cb_value_t *record = cb_rec_get (req->txn, CB_T_DRAFTS, key, 4);
+    if (!record && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no draft d%u", draft);
+    return record;
+}
+
+int
+cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, draft);
+    if (cb_rec_put (req->txn, CB_T_DRAFTS, key, 4, record))
+        return cb_req_check_store (req);
+    return 0;
+}
+
+cb_value_t *
+cb_rev_load (cb_req_t *req, uint32_t draft, uint32_t rev)
+{
+    uint8_t key [8];
+    cb_key_rev (key, draft, rev);
+    cb_value_t *record = cb_rec_get (req->txn, CB_T_REVISIONS, key, 8);
+    if (!record && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "draft d%u has no revision %u", draft, rev);
+    return record;
+}
+
+cb_value_t *
+cb_response_load (cb_req_t *req, const char *id)
+{
+    uint32_t n = 0;
+    if (id && (id [0] == 'f' || id [0] == 'p' || id [0] == 'e'))
+        n = cb_id_parse (id, id [0]);
+    if (!n) {
+        cb_req_fail (req, CB_E_BAD_FIELD, "'%s' is not a response id (f1, p1 or e1)",
+                     id ? id : "");
+        return NULL;
+    }
+    uint8_t key [5];
+    key [0] = (uint8_t) id [0];
+    cb_put_u32 (key + 1, n);
+    cb_value_t *record = cb_rec_get (req->txn, CB_T_RESPONSES, key, 5);
+    if (!record && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no response %s", id);
+    return record;
+}
+
+int
+cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft)
+{
+    const char *owner = cb_value_get_str (draft, "owner");
+    if (!owner || !streq (owner, req->node))
+        return cb_req_fail (req, CB_E_NOT_OWNER, "draft %s belongs to %s",
+                            cb_value_get_str (draft, "id"), owner ? owner : "?");
+    return 0;
+}
+
+static int64_t
+s_int (const cb_value_t *map, const char *key)
+{
+    int64_t n = 0;
+    cb_value_get_int (map, key, &n);
+    return n;
+}
+
+uint32_t
+cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *rev)
+{
+    uint32_t number = (uint32_t) s_int (draft, "revs") + 1;
+    char id [16];
+    cb_value_set_str (rev, "draft", cb_id_format (id, 'd', draft_id));
+    cb_value_set_int (rev, "rev", number);
+    cb_value_set_str (rev, "author", req->node);
+    cb_value_set_int (rev, "time", req->now);
+    uint8_t key [8];
+    cb_key_rev (key, draft_id, number);
+    //  Revisions are never overwritten: a key that exists is a bug.
+    size_t size;
+    void *data = cb_codec_encode (rev, &size);
+    int rc = cb_txn_put (req->txn, CB_T_REVISIONS, key, 8, data, size, true);
+    free (data);
+    if (rc) {
+        if (rc == 1)
+            cb_req_fail (req, CB_E_INTERNAL, "revision %u of d%u exists already", number,
+                         draft_id);
+        else
+            cb_req_check_store (req);
+        return 0;
+    }
+    cb_value_set_int (draft, "revs", number);
+    bool mainline = false;
+    cb_value_get_bool (rev, "mainline", &mainline);
+    if (mainline) {
+        cb_value_set_int (draft, "head", number);
+        cb_value_t *content = cb_value_get (rev, "content");
+        cb_value_set_str (draft, "objective", cb_value_get_str (content, "objective"));
+    }
+    cb_value_set_int (draft, "updated", req->now);
+    if (cb_draft_save (req, draft_id, draft))
+        return 0;
+    return number;
+}
+
+//  Checks that aligned_to names an existing draft (other than this one)
+//  and, if given, a key result of its head revision.
+static int
+s_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t self_id)
+{
+    cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
+    if (!aligned)
+        return 0;
+    uint32_t target = cb_id_parse (cb_value_get_str (aligned, "draft"), 'd');
+    if (target == self_id)
+        return cb_req_fail (req, CB_E_BAD_FIELD, "a draft cannot align to itself");
+    cb_value_t *draft = cb_draft_load (req, target);
+    if (!draft)
+        return -1;
+    const char *kr = cb_value_get_str (aligned, "kr");
+    int rc = 0;
+    if (kr) {
+        cb_value_t *head = cb_rev_load (req, target, (uint32_t) s_int (draft, "head"));
+        cb_value_t *krs = head ? cb_value_get_array (cb_value_get (head, "content"), "key_results") : NULL;
+        bool found = false;
+        for (size_t i = 0; i < cb_value_size (krs); i++)
+            if (streq (kr, cb_value_get_str (cb_value_at (krs, i), "id")))
+                found = true;
+        if (!found && !req->code)
+            rc = cb_req_fail (req, CB_E_NOT_FOUND, "draft d%u has no key result %s", target, kr);
+        if (!head)
+            rc = -1;
+        cb_value_destroy (&head);
+    }
+    cb_value_destroy (&draft);
+    return rc;
+}
+
+static void
+s_reply_rev (cb_req_t *req, uint32_t draft, uint32_t rev)
+{
+    char id [16];
+    cb_value_set_str (req->reply, "draft", cb_id_format (id, 'd', draft));
+    cb_value_set_int (req->reply, "rev", rev);
+}
+
+//  --------------------------------------------------------------------------
+//  draft.new {content} -> {draft, rev}
+
+int
+cb_draft_new (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "content", "message", NULL };
+    if (cb_check_fields (req, body, "draft.new", fields))
+        return -1;
+    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    if (req->code)
+        return -1;
+    int64_t next_kr = 1;
+    cb_value_t *content = cb_validate_content (req, cb_value_get (body, "content"), NULL,
+                                               NULL, &next_kr);
+    if (!content)
+        return -1;
+    if (s_check_alignment (req, content, 0)) {
+        cb_value_destroy (&content);
+        return -1;
+    }
+    uint32_t id = cb_rec_next_id (req->txn, "draft");
+    if (!id) {
+        cb_value_destroy (&content);
+        return cb_req_check_store (req);
+    }
+    char idbuf [16];
+    cb_value_t *draft = cb_value_new_map ();
+    cb_value_set_str (draft, "id", cb_id_format (idbuf, 'd', id));
+    cb_value_set_str (draft, "owner", req->node);
+    cb_value_set_str (draft, "cycle", cb_value_get_str (content, "cycle"));
+    cb_value_set_str (draft, "state", "drafting");
+    cb_value_set_int (draft, "head", 0);
+    cb_value_set_int (draft, "revs", 0);
+    cb_value_set_int (draft, "next_kr", next_kr);
+    cb_value_set_nil (draft, "round");
+    cb_value_set_nil (draft, "last_round");
+    cb_value_set_int (draft, "created", req->now);
+    cb_value_set_nil (draft, "final_rev");
+    cb_value_t *votes = cb_value_new_array ();
+    cb_value_set (draft, "votes", &votes);
+    cb_value_t *rounds = cb_value_new_array ();
+    cb_value_set (draft, "rounds", &rounds);
+
+    cb_value_t *rev = cb_value_new_map ();
+    cb_value_set_bool (rev, "mainline", true);
+    cb_value_set_nil (rev, "parent");
+    cb_value_set_str (rev, "message", message && *message ? message : "first draft");
+    cb_value_set (rev, "content", &content);
+    uint32_t number = cb_rev_append (req, id, draft, rev);
+    cb_value_destroy (&rev);
+    cb_value_destroy (&draft);
+    if (!number)
+        return -1;
+    s_reply_rev (req, id, number);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Checks the addressed response ids all belong to this draft, and copies
+//  them into the revision record.
+
+static int
+s_addresses (cb_req_t *req, const cb_value_t *body, uint32_t draft_id, cb_value_t *rev)
+{
+    cb_value_t *list = cb_value_get (body, "addresses");
+    cb_value_t *out = cb_value_new_array ();
+    if (list && cb_value_type (list) != CB_NIL) {
+        if (cb_value_type (list) != CB_ARRAY || cb_value_size (list) > 100)
+            cb_req_fail (req, CB_E_BAD_FIELD, "'addresses' must be a list of response ids");
+        for (size_t i = 0; !req->code && i < cb_value_size (list); i++) {
+            const char *id = cb_value_str (cb_value_at (list, i));
+            cb_value_t *response = cb_response_load (req, id);
+            if (response && cb_id_parse (cb_value_get_str (response, "draft"), 'd') != draft_id)
+                cb_req_fail (req, CB_E_BAD_FIELD, "%s answers another draft", id);
+            cb_value_destroy (&response);
+            if (!req->code) {
+                cb_value_t *copy = cb_value_new_str (id);
+                cb_value_push (out, &copy);
+            }
+        }
+    }
+    cb_value_set (rev, "addresses", &out);
+    return req->code ? -1 : 0;
+}
+
+//  Loads a draft the sender owns and may change now: no open round; if
+//  final, a message (the reason) is required. NULL on failure.
+static cb_value_t *
+s_draft_for_change (cb_req_t *req, uint32_t id, const char *message, bool *amends_final)
+{
+    cb_value_t *draft = cb_draft_load (req, id);
+    if (!draft || cb_draft_check_owner (req, draft)) {
+        cb_value_destroy (&draft);
+        return NULL;
+    }
+    const char *state = cb_value_get_str (draft, "state");
+    if (cb_value_get_str (draft, "round"))
+        cb_req_fail (req, CB_E_ROUND_OPEN, "round %s of d%u is open: close it first",
+                     cb_value_get_str (draft, "round"), id);
+    else
+    if (streq (state, "final") && (!message || !*message))
+        cb_req_fail (req, CB_E_DRAFT_FINAL,
+                     "d%u is final: a change needs a reason in 'message'", id);
+    if (req->code) {
+        cb_value_destroy (&draft);
+        return NULL;
+    }
+    *amends_final = streq (state, "final");
+    return draft;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.revise {draft, content, message, addresses} -> {draft, rev}
+
+int
+cb_draft_revise (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = {
+        "draft", "content", "message", "addresses", NULL
+    };
+    if (cb_check_fields (req, body, "draft.revise", fields))
+        return -1;
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    if (req->code)
+        return -1;
+    bool amends_final;
+    cb_value_t *draft = s_draft_for_change (req, id, message, &amends_final);
+    if (!draft)
+        return -1;
+    int64_t next_kr = s_int (draft, "next_kr");
+    cb_value_t *head = cb_rev_load (req, id, (uint32_t) s_int (draft, "head"));
+    cb_value_t *content = head ? cb_validate_content (req, cb_value_get (body, "content"),
+                                                      cb_value_get_str (draft, "cycle"),
+                                                      cb_value_get (head, "content"), &next_kr)
+                               : NULL;
+    cb_value_destroy (&head);
+    cb_value_t *rev = cb_value_new_map ();
+    if (content && !s_check_alignment (req, content, id)
+    &&  !s_addresses (req, body, id, rev)) {
+        cb_value_set_int (draft, "next_kr", next_kr);
+        cb_value_set_bool (rev, "mainline", true);
+        cb_value_set_int (rev, "parent", s_int (draft, "head"));
+        cb_value_set_str (rev, "message", message ? message : "");
+        const char *round = cb_value_get_str (draft, "last_round");
+        if (round)
+            cb_value_set_str (rev, "round", round);
+        if (amends_final)
+            cb_value_set_bool (rev, "amends_final", true);
+        cb_value_set (rev, "content", &content);
+        uint32_t number = cb_rev_append (req, id, draft, rev);
+        if (number)
+            s_reply_rev (req, id, number);
+    }
+    cb_value_destroy (&content);
+    cb_value_destroy (&rev);
+    cb_value_destroy (&draft);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  proposal.adopt {proposal, message} -> {draft, rev}
+
+int
+cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "proposal", "message", NULL };
+    if (cb_check_fields (req, body, "proposal.adopt", fields))
+        return -1;
+    const char *pid = cb_field_str (req, body, "proposal", 1, 16, true);
+    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    if (req->code)
+        return -1;
+    if (pid [0] != 'p')
+        return cb_req_fail (req, CB_E_NOT_PROPOSAL, "%s is not a counter-proposal (p1, p2...)",
+                            pid);
+    cb_value_t *response = cb_response_load (req, pid);
+    if (!response)
+        return -1;
+    uint32_t id = cb_id_parse (cb_value_get_str (response, "draft"), 'd');
+    bool amends_final;
+    cb_value_t *draft = s_draft_for_change (req, id, message, &amends_final);
+    cb_value_t *proposal = draft
+        ? cb_rev_load (req, id, (uint32_t) s_int (response, "proposal_rev")) : NULL;
+    if (proposal) {
+        //  The proposal's content may predate KR ids created since: it was
+        //  validated when proposed and only ever names ids of this draft.
+        cb_value_t *rev = cb_value_new_map ();
+        cb_value_set_bool (rev, "mainline", true);
+        cb_value_set_int (rev, "parent", s_int (draft, "head"));
+        char text [CB_MAX_MESSAGE + 64];
+        const char *proposer = cb_value_get_str (response, "author");
+        snprintf (text, sizeof (text), "%s", message && *message ? message : "adopted counter-proposal");
+        cb_value_set_str (rev, "message", text);
+        cb_value_set_str (rev, "round", cb_value_get_str (response, "round"));
+        cb_value_t *addresses = cb_value_new_array ();
+        cb_value_t *p = cb_value_new_str (pid);
+        cb_value_push (addresses, &p);
+        cb_value_set (rev, "addresses", &addresses);
+        cb_value_set_str (rev, "proposal", pid);
+        cb_value_set_str (rev, "proposer", proposer);
+        cb_value_set_int (rev, "adopted_from", s_int (proposal, "rev"));
+        if (amends_final)
+            cb_value_set_bool (rev, "amends_final", true);
+        cb_value_t *content = cb_value_dup (cb_value_get (proposal, "content"));
+        cb_value_set (rev, "content", &content);
+        uint32_t number = cb_rev_append (req, id, draft, rev);
+        cb_value_destroy (&rev);
+        if (number) {
+            s_reply_rev (req, id, number);
+            cb_value_t *note = cb_value_new_map ();
+            cb_value_set_str (note, "proposal", pid);
+            cb_value_set_str (note, "draft", cb_value_get_str (draft, "id"));
+            cb_value_set_int (note, "rev", number);
+            cb_value_set_str (note, "by", req->node);
+            if (!cb_inbox_push (req, proposer, "proposal.adopted", &note))
+                cb_req_check_store (req);
+        }
+    }
+    cb_value_destroy (&proposal);
+    cb_value_destroy (&draft);
+    cb_value_destroy (&response);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.show {draft, rev?} -> {draft: record, revision: record}
+
+int
+cb_draft_show (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "draft", "rev", NULL };
+    if (cb_check_fields (req, body, "draft.show", fields))
+        return -1;
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    int64_t number = 0;
+    if (req->code || cb_field_int (req, body, "rev", 1, UINT32_MAX, false, &number) < 0)
+        return -1;
+    cb_value_t *draft = cb_draft_load (req, id);
+    if (!draft)
+        return -1;
+    if (!number)
+        number = s_int (draft, "head");
+    cb_value_t *rev = cb_rev_load (req, id, (uint32_t) number);
+    if (rev) {
+        cb_value_set (req->reply, "draft", &draft);
+        cb_value_set (req->reply, "revision", &rev);
+    }
+    cb_value_destroy (&draft);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.list {owner?, cycle?} -> {drafts: [record]}
+
+typedef struct {
+    const char *owner;          //  Filter, or NULL
+    const char *cycle;          //  Filter, or NULL
+    cb_value_t *list;           //  Where matches go
+} s_list_t;
+
+static int
+s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_list_t *l = (s_list_t *) arg;
+    cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
+    if (!draft)
+        return 0;
+    if ((l->owner && !streq (l->owner, cb_value_get_str (draft, "owner")))
+    ||  (l->cycle && !streq (l->cycle, cb_value_get_str (draft, "cycle"))))
+        cb_value_destroy (&draft);
+    else
+        cb_value_push (l->list, &draft);
+    return 0;
+}
+
+int
+cb_draft_list (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "owner", "cycle", NULL };
+    if (cb_check_fields (req, body, "draft.list", fields))
+        return -1;
+    s_list_t l;
+    l.owner = cb_field_str (req, body, "owner", 1, 64, false);
+    l.cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    if (req->code)
+        return -1;
+    l.list = cb_value_new_array ();
+    if (cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, NULL, 0, s_list_one, &l) < 0) {
+        cb_value_destroy (&l.list);
+        return cb_req_check_store (req);
+    }
+    cb_value_set (req->reply, "drafts", &l.list);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.history {draft} -> {draft, revisions: [...], rounds: [...]}
+//  Each revision comes without its content, with "changes": the diff from
+//  its parent (from nothing for the first). Each round comes with its
+//  responses in full.
+
+typedef struct {
+    cb_req_t *req;              //  The request
+    uint32_t draft;             //  Which draft
+    cb_value_t *revisions;      //  Revisions, in order
+    zhashx_t *contents;         //  rev number (as string) -> content, for diffs
+} s_history_t;
+
+static void
+s_content_free (void **item_p)
+{
+    cb_value_destroy ((cb_value_t **) item_p);
+}
+
+static int
+s_history_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_history_t *h = (s_history_t *) arg;
+    cb_value_t *rev = cb_codec_decode (val, vlen, NULL, 0);
+    if (!rev)
+        return 0;
+    cb_value_t *content = cb_value_dup (cb_value_get (rev, "content"));
+    cb_value_remove (rev, "content");
+    char number [16];
+    snprintf (number, sizeof (number), "%lld", (long long) s_int (rev, "rev"));
+    int64_t parent = 0;
+    cb_value_t *base = NULL;
+    if (cb_value_get_int (rev, "parent", &parent)) {
+        char pkey [16];
+        snprintf (pkey, sizeof (pkey), "%lld", (long long) parent);
+        base = (cb_value_t *) zhashx_lookup (h->contents, pkey);
+    }
+    cb_value_t *empty = cb_value_new_map ();
+    cb_value_t *changes = cb_diff_content (base ? base : empty, content);
+    cb_value_destroy (&empty);
+    cb_value_set (rev, "changes", &changes);
+    cb_value_set_str (rev, "objective", cb_value_get_str (content, "objective"));
+    zhashx_update (h->contents, number, content);
+    cb_value_push (h->revisions, &rev);
+    return 0;
+}
+
+int
+cb_draft_history (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "draft", NULL };
+    if (cb_check_fields (req, body, "draft.history", fields))
+        return -1;
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    if (req->code)
+        return -1;
+    cb_value_t *draft = cb_draft_load (req, id);
+    if (!draft)
+        return -1;
+    s_history_t h = { req, id, cb_value_new_array (), zhashx_new () };
+    zhashx_set_destructor (h.contents, s_content_free);
+    uint8_t prefix [4];
+    cb_key_u32 (prefix, id);
+    int rc = cb_txn_scan (req->txn, CB_T_REVISIONS, prefix, 4, NULL, 0, s_history_one, &h);
+    zhashx_destroy (&h.contents);
+
+    //  Rounds of this draft, each with its responses in full.
+    cb_value_t *rounds = cb_value_new_array ();
+    cb_value_t *ids = cb_value_get_array (draft, "rounds");
+    for (size_t i = 0; rc >= 0 && i < cb_value_size (ids) && !req->code; i++) {
+        uint8_t key [4];
+        cb_key_u32 (key, cb_id_parse (cb_value_str (cb_value_at (ids, i)), 'r'));
+        cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
+        if (!round)
+            break;
+        cb_value_t *rids = cb_value_get_array (round, "responses");
+        cb_value_t *full = cb_value_new_array ();
+        for (size_t j = 0; j < cb_value_size (rids); j++) {
+            cb_value_t *response = cb_response_load (req, cb_value_str (cb_value_at (rids, j)));
+            if (response)
+                cb_value_push (full, &response);
+        }
+        cb_value_set (round, "responses", &full);
+        cb_value_push (rounds, &round);
+    }
+    if (rc < 0 || cb_req_check_store (req) || req->code) {
+        cb_value_destroy (&h.revisions);
+        cb_value_destroy (&rounds);
+        cb_value_destroy (&draft);
+        return -1;
+    }
+    cb_value_set (req->reply, "draft", &draft);
+    cb_value_set (req->reply, "revisions", &h.revisions);
+    cb_value_set (req->reply, "rounds", &rounds);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.diff {draft, from, to} -> {draft, from, to, changes}
+
+int
+cb_draft_diff (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "draft", "from", "to", NULL };
+    if (cb_check_fields (req, body, "draft.diff", fields))
+        return -1;
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    int64_t from = 0, to = 0;
+    if (req->code || cb_field_int (req, body, "from", 1, UINT32_MAX, true, &from) < 0
+    ||  cb_field_int (req, body, "to", 1, UINT32_MAX, true, &to) < 0)
+        return -1;
+    cb_value_t *a = cb_rev_load (req, id, (uint32_t) from);
+    cb_value_t *b = a ? cb_rev_load (req, id, (uint32_t) to) : NULL;
+    if (a && b) {
+        cb_value_t *changes = cb_diff_content (cb_value_get (a, "content"),
+                                               cb_value_get (b, "content"));
+        char idbuf [16];
+        cb_value_set_str (req->reply, "draft", cb_id_format (idbuf, 'd', id));
+        cb_value_set_int (req->reply, "from", from);
+        cb_value_set_int (req->reply, "to", to);
+        cb_value_set (req->reply, "changes", &changes);
+    }
+    cb_value_destroy (&a);
+    cb_value_destroy (&b);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.vote {draft, confidence, comment?} -> {draft, rev, votes}
+//  The confidence vote (fist of five, 0 to 5) on the head revision: by the
+//  owner or by any leadership node. A node's later vote on the same
+//  revision is added, not replaced: the history keeps both.
+
+int
+cb_draft_vote (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "draft", "confidence", "comment", NULL };
+    if (cb_check_fields (req, body, "draft.vote", fields))
+        return -1;
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    int64_t confidence = 0;
+    if (req->code || cb_field_int (req, body, "confidence", 0, 5, true, &confidence) < 0)
+        return -1;
+    const char *comment = cb_field_str (req, body, "comment", 0, CB_MAX_MESSAGE, false);
+    if (req->code)
+        return -1;
+    cb_value_t *draft = cb_draft_load (req, id);
+    if (!draft)
+        return -1;
+    if (!streq (req->role, "leadership") && cb_draft_check_owner (req, draft))
+        ;   //  Failed: neither leadership nor the owner.
+    else
+    if (cb_value_get_str (draft, "round"))
+        cb_req_fail (req, CB_E_ROUND_OPEN, "round %s is open: vote when it has closed",
+                     cb_value_get_str (draft, "round"));
+    else
+    if (streq (cb_value_get_str (draft, "state"), "final"))
+        cb_req_fail (req, CB_E_DRAFT_FINAL, "d%u is final already", id);
+    if (!req->code) {
+        cb_value_t *vote = cb_value_new_map ();
+        cb_value_set_str (vote, "node", req->node);
+        cb_value_set_int (vote, "rev", s_int (draft, "head"));
+        cb_value_set_int (vote, "confidence", confidence);
+        if (comment)
+            cb_value_set_str (vote, "comment", comment);
+        cb_value_set_int (vote, "time", req->now);
+        cb_value_push (cb_value_get_array (draft, "votes"), &vote);
+        cb_value_set_int (draft, "updated", req->now);
+        if (!cb_draft_save (req, id, draft)) {
+            s_reply_rev (req, id, (uint32_t) s_int (draft, "head"));
+            cb_value_t *votes = cb_value_dup (cb_value_get (draft, "votes"));
+            cb_value_set (req->reply, "votes", &votes);
+        }
+    }
+    cb_value_destroy (&draft);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.finalize {draft} -> {draft, rev}
+//  Needs no open round and at least one vote on the head revision. Every
+//  node a round of this draft was ever thrown to is told.
+
+int
+cb_draft_finalize (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "draft", NULL };
+    if (cb_check_fields (req, body, "draft.finalize", fields))
+        return -1;
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    if (req->code)
+        return -1;
+    cb_value_t *draft = cb_draft_load (req, id);
+    if (!draft || cb_draft_check_owner (req, draft)) {
+        cb_value_destroy (&draft);
+        return -1;
+    }
+    int64_t head = s_int (draft, "head");
+    cb_value_t *votes = cb_value_get_array (draft, "votes");
+    bool voted = false;
+    for (size_t i = 0; i < cb_value_size (votes); i++)
+        if (s_int (cb_value_at (votes, i), "rev") == head)
+            voted = true;
+    if (cb_value_get_str (draft, "round"))
+        cb_req_fail (req, CB_E_ROUND_OPEN, "round %s is open: close it first",
+                     cb_value_get_str (draft, "round"));
+    else
+    if (streq (cb_value_get_str (draft, "state"), "final"))
+        cb_req_fail (req, CB_E_DRAFT_FINAL, "d%u is final already", id);
+    else
+    if (!voted)
+        cb_req_fail (req, CB_E_NO_VOTE, "no confidence vote on revision %lld yet",
+                     (long long) head);
+    if (!req->code) {
+        cb_value_set_str (draft, "state", "final");
+        cb_value_set_int (draft, "final_rev", head);
+        cb_value_set_int (draft, "updated", req->now);
+        if (!cb_draft_save (req, id, draft)) {
+            s_reply_rev (req, id, (uint32_t) head);
+            //  Tell everyone the draft was ever thrown to.
+            zhashx_t *told = zhashx_new ();
+            cb_value_t *ids = cb_value_get_array (draft, "rounds");
+            for (size_t r = 0; r < cb_value_size (ids) && !req->code; r++) {
+                uint8_t key [4];
+                cb_key_u32 (key, cb_id_parse (cb_value_str (cb_value_at (ids, r)), 'r'));
+                cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
+                cb_value_t *to = cb_value_get_array (round, "recipients");
+                for (size_t i = 0; i < cb_value_size (to) && !req->code; i++) {
+                    const char *node = cb_value_str (cb_value_at (to, i));
+                    if (zhashx_insert (told, node, (void *) 1) == 0) {
+                        cb_value_t *note = cb_value_new_map ();
+                        cb_value_set_str (note, "draft", cb_value_get_str (draft, "id"));
+                        cb_value_set_int (note, "rev", head);
+                        cb_value_set_str (note, "objective",
+                                          cb_value_get_str (draft, "objective"));
+                        if (!cb_inbox_push (req, node, "draft.final", &note))
+                            cb_req_check_store (req);
+                    }
+                }
+                cb_value_destroy (&round);
+            }
+            zhashx_destroy (&told);
+        }
+    }
+    cb_value_destroy (&draft);
+    return req->code ? -1 : 0;
+}

@@ -1,0 +1,100 @@
+/*  =========================================================================
+    catchballd - the catchball broker
+
+    Parses the command line, starts the broker in the foreground, stops
+    cleanly on SIGINT or SIGTERM.
+    =========================================================================
+*/
+#include <getopt.h>
+
+#include "broker.h"
+
+#define S_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
+#define S_DEFAULT_STORE "./var/catchball"
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+"Usage: catchballd [OPTION]...\n"
+"The catchball broker: passes OKR drafts and answers between leadership and\n"
+"team nodes, runs the catchball rounds, and keeps every revision in LMDB.\n"
+"\n"
+"  -e, --endpoint EP   ZeroMQ endpoint to bind (default " S_DEFAULT_ENDPOINT ",\n"
+"                      or $CATCHBALL_ENDPOINT); tcp://HOST:PORT or ipc://PATH\n"
+"  -s, --store DIR     LMDB store directory, created if missing\n"
+"                      (default " S_DEFAULT_STORE ", or $CATCHBALL_STORE)\n"
+"  -m, --map-size MB   initial LMDB map size in MiB (default 64); the map\n"
+"                      doubles by itself when full, up to --map-max\n"
+"  -M, --map-max MB    largest map size in MiB (default 65536)\n"
+"  -w, --window N      deliveries in flight per node before an ack (default 128)\n"
+"  -v, --verbose       also log every refused request\n"
+"  -h, --help          show this help and exit\n"
+"\n"
+"Logs one line per significant event to standard output. Stops cleanly on\n"
+"SIGINT or SIGTERM. Every change is synced to disk before it is answered.\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    static struct option options [] = {
+        { "endpoint", required_argument, NULL, 'e' },
+        { "store", required_argument, NULL, 's' },
+        { "map-size", required_argument, NULL, 'm' },
+        { "map-max", required_argument, NULL, 'M' },
+        { "window", required_argument, NULL, 'w' },
+        { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    cb_broker_config_t config = { 0 };
+    config.endpoint = getenv ("CATCHBALL_ENDPOINT") ? getenv ("CATCHBALL_ENDPOINT")
+                                                   : S_DEFAULT_ENDPOINT;
+    config.store = getenv ("CATCHBALL_STORE") ? getenv ("CATCHBALL_STORE") : S_DEFAULT_STORE;
+    int c;
+    while ((c = getopt_long (argc, argv, "e:s:m:M:w:vh", options, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+            case 'e': config.endpoint = optarg; break;
+            case 's': config.store = optarg; break;
+            case 'm':
+            case 'M': {
+                unsigned long long mb = strtoull (optarg, &end, 10);
+                if (!*optarg || *end || mb == 0 || mb > (1ull << 22)) {
+                    fprintf (stderr, "catchballd: --%s takes a size in MiB\n",
+                             c == 'm' ? "map-size" : "map-max");
+                    return 2;
+                }
+                if (c == 'm')
+                    config.mapsize = (size_t) mb << 20;
+                else
+                    config.mapmax = (size_t) mb << 20;
+                break;
+            }
+            case 'w':
+                config.window = atoi (optarg);
+                if (config.window < 1 || config.window > 100000) {
+                    fprintf (stderr, "catchballd: --window takes 1 to 100000\n");
+                    return 2;
+                }
+                break;
+            case 'v': config.verbose = true; break;
+            case 'h': s_usage (stdout); return 0;
+            default: s_usage (stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "catchballd: unexpected argument '%s'\n", argv [optind]);
+        s_usage (stderr);
+        return 2;
+    }
+    zsys_init ();
+    zsys_set_logstream (stdout);
+    cb_broker_t *broker = cb_broker_new (&config);
+    if (!broker)
+        return 1;
+    int rc = cb_broker_run (broker);
+    cb_broker_destroy (&broker);
+    return rc;
+}

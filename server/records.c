@@ -1,0 +1,164 @@
+/*  =========================================================================
+    records - the broker's records, request context and short ids
+
+    See records.h.
+    =========================================================================
+*/
+#include <ctype.h>
+#include <stdarg.h>
+
+#include "records.h"
+
+//  --------------------------------------------------------------------------
+//  Request context
+
+void
+cb_req_init (cb_req_t *req, cb_txn_t *txn, const char *node, const char *role, int64_t now)
+{
+    memset (req, 0, sizeof (*req));
+    req->txn = txn;
+    req->node = node;
+    req->role = role;
+    req->now = now;
+    req->reply = cb_value_new_map ();
+    req->touched = zhashx_new ();
+}
+
+void
+cb_req_clean (cb_req_t *req)
+{
+    cb_value_destroy (&req->reply);
+    zhashx_destroy (&req->touched);
+}
+
+int
+cb_req_fail (cb_req_t *req, int code, const char *format, ...)
+{
+    //  The first failure is the one the client needs to see.
+    if (req->code)
+        return -1;
+    req->code = code;
+    va_list args;
+    va_start (args, format);
+    vsnprintf (req->message, sizeof (req->message), format, args);
+    va_end (args);
+    return -1;
+}
+
+int
+cb_req_check_store (cb_req_t *req)
+{
+    cb_store_status_t status = cb_txn_status (req->txn);
+    if (status == CB_STORE_OK)
+        return 0;
+    if (status == CB_STORE_FULL || status == CB_STORE_NOSPACE)
+        return cb_req_fail (req, CB_E_STORAGE_FULL, "%s", cb_strerror (CB_E_STORAGE_FULL));
+    return cb_req_fail (req, CB_E_STORAGE, "%s", cb_strerror (CB_E_STORAGE));
+}
+
+//  --------------------------------------------------------------------------
+//  Records
+
+cb_value_t *
+cb_rec_get (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen)
+{
+    const void *data;
+    size_t size;
+    if (cb_txn_get (txn, table, key, klen, &data, &size) != 0)
+        return NULL;
+    char error [128];
+    cb_value_t *value = cb_codec_decode (data, size, error, sizeof (error));
+    //  We wrote every record ourselves: one we cannot read is corruption.
+    if (!value)
+        zsys_error ("records: unreadable record in table %d: %s", (int) table, error);
+    return value;
+}
+
+int
+cb_rec_put (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen,
+            const cb_value_t *value)
+{
+    size_t size;
+    void *data = cb_codec_encode (value, &size);
+    int rc = cb_txn_put (txn, table, key, klen, data, size, false);
+    free (data);
+    return rc == 0 ? 0 : -1;
+}
+
+uint32_t
+cb_rec_next_id (cb_txn_t *txn, const char *counter)
+{
+    const void *data;
+    size_t size;
+    uint32_t next = 1;
+    int rc = cb_txn_get (txn, CB_T_META, counter, strlen (counter), &data, &size);
+    if (rc < 0)
+        return 0;
+    if (rc == 0 && size == 4)
+        next = cb_get_u32 ((const uint8_t *) data) + 1;
+    uint8_t buf [4];
+    cb_put_u32 (buf, next);
+    if (cb_txn_put (txn, CB_T_META, counter, strlen (counter), buf, 4, false))
+        return 0;
+    return next;
+}
+
+//  --------------------------------------------------------------------------
+//  Short ids
+
+uint32_t
+cb_id_parse (const char *id, char letter)
+{
+    if (!id || id [0] != letter || !isdigit ((unsigned char) id [1]) || id [1] == '0')
+        return 0;
+    uint64_t n = 0;
+    for (const char *p = id + 1; *p; p++) {
+        if (!isdigit ((unsigned char) *p))
+            return 0;
+        n = n * 10 + (uint64_t) (*p - '0');
+        if (n > UINT32_MAX)
+            return 0;
+    }
+    return (uint32_t) n;
+}
+
+char *
+cb_id_format (char *buf, char letter, uint32_t number)
+{
+    snprintf (buf, 16, "%c%u", letter, number);
+    return buf;
+}
+
+void
+cb_key_u32 (uint8_t key [4], uint32_t id)
+{
+    cb_put_u32 (key, id);
+}
+
+void
+cb_key_rev (uint8_t key [8], uint32_t draft, uint32_t rev)
+{
+    cb_put_u32 (key, draft);
+    cb_put_u32 (key + 4, rev);
+}
+
+//  --------------------------------------------------------------------------
+//  Nodes
+
+cb_value_t *
+cb_node_get (cb_txn_t *txn, const char *name)
+{
+    return cb_rec_get (txn, CB_T_NODES, name, strlen (name));
+}
+
+bool
+cb_node_name_valid (const char *name)
+{
+    if (!name || !isalnum ((unsigned char) name [0]))
+        return false;
+    size_t n = 0;
+    for (const char *p = name; *p; p++, n++)
+        if (!(isalnum ((unsigned char) *p) || *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return n <= 64;
+}

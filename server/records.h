@@ -1,0 +1,69 @@
+/*  =========================================================================
+    records - the broker's records: cb_value trees kept in store tables,
+    the request context every handler works in, and short typable ids.
+
+    A record is a cb_value map encoded with the codec; nothing here calls
+    msgpack_* or mdb_*. A request runs in its own child transaction: its
+    handler reads and writes records, fills a reply, pushes deliveries to
+    inboxes, or fails with a code and a message, in which case the child is
+    aborted and nothing it did is stored.
+    =========================================================================
+*/
+#ifndef CB_RECORDS_H_INCLUDED
+#define CB_RECORDS_H_INCLUDED
+
+#include <czmq.h>
+
+#include "catchball/cb_codec.h"
+#include "catchball/cb_error.h"
+#include "catchball/cb_value.h"
+#include "store.h"
+
+//  One request being applied.
+typedef struct {
+    cb_txn_t *txn;              //  The request's own (child) transaction
+    const char *node;           //  Who sent it (after hello), or "catchballd"
+    const char *role;           //  Its role
+    int64_t now;                //  Wall clock, ms since the epoch
+    int code;                   //  Error code once failed, else 0
+    char message [256];         //  Error message once failed
+    cb_value_t *reply;          //  Body of the OK reply, a map
+    zhashx_t *touched;          //  Nodes whose inbox grew: name -> (void *) 1
+    int64_t deadline;           //  Earliest round deadline set, or 0
+} cb_req_t;
+
+//  Initialise and clean a request context.
+void cb_req_init (cb_req_t *req, cb_txn_t *txn, const char *node, const char *role,
+                  int64_t now);
+void cb_req_clean (cb_req_t *req);
+//  Fail the request: record the code and a printf-style message; returns -1.
+int cb_req_fail (cb_req_t *req, int code, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+//  Fail with CB_E_STORAGE(_FULL) if the transaction saw a store error; -1 or 0.
+int cb_req_check_store (cb_req_t *req);
+
+//  Read a record: a new tree, or NULL if not found (or on store error,
+//  which the transaction's status records).
+cb_value_t *cb_rec_get (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen);
+//  Write a record. 0 or -1 (store error).
+int cb_rec_put (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen,
+                const cb_value_t *value);
+//  Next value of a named counter in the meta table, from 1. 0 on store error.
+uint32_t cb_rec_next_id (cb_txn_t *txn, const char *counter);
+
+//  Short typable ids: a letter and a number, "d12", "r3", "f5".
+//  Parse: the number, or 0 if `id` is not `letter` followed by 1..4294967295.
+uint32_t cb_id_parse (const char *id, char letter);
+//  Format into buf (at least 16 bytes); returns buf.
+char *cb_id_format (char *buf, char letter, uint32_t number);
+
+//  Keys of the tables keyed by numbers.
+void cb_key_u32 (uint8_t key [4], uint32_t id);
+void cb_key_rev (uint8_t key [8], uint32_t draft, uint32_t rev);
+
+//  Node records: the node's record or NULL.
+cb_value_t *cb_node_get (cb_txn_t *txn, const char *name);
+//  True if `name` is a valid node name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
+bool cb_node_name_valid (const char *name);
+
+#endif

@@ -1,0 +1,403 @@
+/*  =========================================================================
+    cb_store - catchball's LMDB environment, and the only code that calls mdb_*
+
+    See store.h for the contract. Safety first: the environment is opened
+    with MDB_NOTLS and nothing else, so every commit is synced to disk
+    before the broker acknowledges anything (see ../shared/ENGINEERING.md
+    for what the unsafe flags lost in power-cut tests).
+    =========================================================================
+*/
+#include <czmq.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include "store.h"
+
+#define S_DEFAULT_MAPSIZE ((size_t) 64 << 20)
+#define S_DEFAULT_MAPMAX ((size_t) 64 << 30)
+
+static const char *s_table_names [CB_T_COUNT] = {
+    "meta", "nodes", "drafts", "revisions", "rounds", "responses",
+    "inbox", "inbox_state", "requests", "deadlines"
+};
+
+struct _cb_store_t {
+    char *path;                 //  Directory of the environment
+    MDB_env *env;               //  The environment
+    MDB_dbi dbi [CB_T_COUNT];   //  Every table, opened once
+    size_t mapsize;             //  Current map size in bytes
+    size_t mapmax;              //  The map never grows beyond this
+};
+
+struct _cb_txn_t {
+    cb_store_t *store;          //  Owning store
+    MDB_txn *txn;               //  LMDB transaction
+    cb_txn_t *parent;           //  Parent, for a child transaction
+    cb_store_status_t status;   //  First failure seen
+};
+
+//  --------------------------------------------------------------------------
+//  Map an LMDB return code to what the batch loop must do
+
+static cb_store_status_t
+s_status_of (int rc)
+{
+    if (rc == MDB_MAP_FULL)
+        return CB_STORE_FULL;
+    if (rc == MDB_PANIC)
+        return CB_STORE_PANIC;
+    if (rc == ENOSPC || rc == EDQUOT)
+        return CB_STORE_NOSPACE;
+    return CB_STORE_IO;
+}
+
+static void
+s_fail (cb_txn_t *self, int rc, const char *what)
+{
+    cb_store_status_t status = s_status_of (rc);
+    if (self->status == CB_STORE_OK)
+        zsys_warning ("store: %s failed: %s", what, mdb_strerror (rc));
+    for (cb_txn_t *t = self; t; t = t->parent)
+        if (t->status == CB_STORE_OK)
+            t->status = status;
+}
+
+static int
+s_open_env (cb_store_t *self)
+{
+    int rc = mdb_env_create (&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs (self->env, CB_T_COUNT);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize (self->env, self->mapsize);
+    //  MDB_NOTLS: read transactions are not tied to threads. No other flag:
+    //  the safe defaults sync every commit.
+    if (rc == 0)
+        rc = mdb_env_open (self->env, self->path, MDB_NOTLS, 0600);
+    if (rc) {
+        zsys_error ("store: cannot open %s: %s", self->path, mdb_strerror (rc));
+        if (self->env)
+            mdb_env_close (self->env);
+        self->env = NULL;
+        return -1;
+    }
+    //  A process killed while reading leaves a stale reader slot.
+    int dead = 0;
+    mdb_reader_check (self->env, &dead);
+    if (dead)
+        zsys_info ("store: cleared %d stale reader slot(s)", dead);
+
+    //  The map may have been grown by an earlier run: use the larger size.
+    MDB_envinfo info;
+    mdb_env_info (self->env, &info);
+    self->mapsize = info.me_mapsize;
+
+    MDB_txn *txn;
+    rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    for (int t = 0; rc == 0 && t < CB_T_COUNT; t++)
+        rc = mdb_dbi_open (txn, s_table_names [t], MDB_CREATE, &self->dbi [t]);
+    if (rc == 0)
+        rc = mdb_txn_commit (txn);
+    else
+        mdb_txn_abort (txn);
+    if (rc) {
+        zsys_error ("store: cannot open tables in %s: %s", self->path, mdb_strerror (rc));
+        mdb_env_close (self->env);
+        self->env = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Constructor
+
+cb_store_t *
+cb_store_new (const char *dir, size_t mapsize, size_t mapmax)
+{
+    assert (dir);
+    if (zsys_dir_create ("%s", dir) != 0) {
+        zsys_error ("store: cannot create directory %s: %s", dir, strerror (errno));
+        return NULL;
+    }
+    cb_store_t *self = (cb_store_t *) zmalloc (sizeof (cb_store_t));
+    self->path = strdup (dir);
+    self->mapsize = mapsize ? mapsize : S_DEFAULT_MAPSIZE;
+    self->mapmax = mapmax ? mapmax : S_DEFAULT_MAPMAX;
+    if (self->mapmax < self->mapsize)
+        self->mapmax = self->mapsize;
+    if (s_open_env (self)) {
+        free (self->path);
+        free (self);
+        return NULL;
+    }
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+//  Destructor
+
+void
+cb_store_destroy (cb_store_t **self_p)
+{
+    assert (self_p);
+    cb_store_t *self = *self_p;
+    if (!self)
+        return;
+    if (self->env)
+        mdb_env_close (self->env);
+    free (self->path);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Grow the map, doubling it; no transaction may be open
+
+int
+cb_store_grow (cb_store_t *self)
+{
+    if (self->mapsize >= self->mapmax)
+        return -1;
+    size_t size = self->mapsize * 2;
+    if (size > self->mapmax)
+        size = self->mapmax;
+    int rc = mdb_env_set_mapsize (self->env, size);
+    if (rc) {
+        zsys_error ("store: cannot grow the map to %zu bytes: %s", size, mdb_strerror (rc));
+        return -1;
+    }
+    zsys_info ("store: map grown to %zu MiB", size >> 20);
+    self->mapsize = size;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Close and reopen the environment, as needed after MDB_PANIC
+
+int
+cb_store_reopen (cb_store_t *self)
+{
+    if (self->env)
+        mdb_env_close (self->env);
+    self->env = NULL;
+    zsys_warning ("store: reopening %s", self->path);
+    return s_open_env (self);
+}
+
+size_t
+cb_store_mapsize (cb_store_t *self)
+{
+    return self->mapsize;
+}
+
+const char *
+cb_store_path (cb_store_t *self)
+{
+    return self->path;
+}
+
+//  --------------------------------------------------------------------------
+//  Transactions
+
+static cb_txn_t *
+s_txn_begin (cb_store_t *store, cb_txn_t *parent, unsigned flags)
+{
+    if (!store->env)
+        return NULL;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin (store->env, parent ? parent->txn : NULL, flags, &txn);
+    if (rc) {
+        zsys_error ("store: cannot begin a transaction: %s", mdb_strerror (rc));
+        if (parent)
+            s_fail (parent, rc, "begin");
+        return NULL;
+    }
+    cb_txn_t *self = (cb_txn_t *) zmalloc (sizeof (cb_txn_t));
+    self->store = store;
+    self->txn = txn;
+    self->parent = parent;
+    return self;
+}
+
+cb_txn_t *
+cb_store_begin (cb_store_t *self, bool write)
+{
+    return s_txn_begin (self, NULL, write ? 0 : MDB_RDONLY);
+}
+
+cb_txn_t *
+cb_txn_child (cb_txn_t *parent)
+{
+    assert (parent);
+    return s_txn_begin (parent->store, parent, 0);
+}
+
+cb_store_status_t
+cb_txn_commit (cb_txn_t **self_p)
+{
+    assert (self_p && *self_p);
+    cb_txn_t *self = *self_p;
+    cb_store_status_t status = self->status;
+    if (status != CB_STORE_OK)
+        mdb_txn_abort (self->txn);
+    else {
+        int rc = mdb_txn_commit (self->txn);
+        if (rc) {
+            //  MAP_FULL and ENOSPC come from commit as well as from put.
+            s_fail (self, rc, "commit");
+            status = self->status;
+        }
+    }
+    free (self);
+    *self_p = NULL;
+    return status;
+}
+
+void
+cb_txn_abort (cb_txn_t **self_p)
+{
+    assert (self_p);
+    cb_txn_t *self = *self_p;
+    if (!self)
+        return;
+    mdb_txn_abort (self->txn);
+    free (self);
+    *self_p = NULL;
+}
+
+cb_store_status_t
+cb_txn_status (cb_txn_t *self)
+{
+    return self->status;
+}
+
+//  --------------------------------------------------------------------------
+//  Get, put, delete
+
+int
+cb_txn_get (cb_txn_t *self, cb_table_t table, const void *key, size_t klen,
+            const void **val, size_t *vlen)
+{
+    MDB_val k = { klen, (void *) key }, v;
+    int rc = mdb_get (self->txn, self->store->dbi [table], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    if (rc) {
+        s_fail (self, rc, "get");
+        return -1;
+    }
+    if (val)
+        *val = v.mv_data;
+    if (vlen)
+        *vlen = v.mv_size;
+    return 0;
+}
+
+int
+cb_txn_put (cb_txn_t *self, cb_table_t table, const void *key, size_t klen,
+            const void *val, size_t vlen, bool no_overwrite)
+{
+    MDB_val k = { klen, (void *) key }, v = { vlen, (void *) val };
+    int rc = mdb_put (self->txn, self->store->dbi [table], &k, &v,
+                      no_overwrite ? MDB_NOOVERWRITE : 0);
+    if (rc == MDB_KEYEXIST)
+        return 1;
+    if (rc) {
+        s_fail (self, rc, "put");
+        return -1;
+    }
+    return 0;
+}
+
+int
+cb_txn_del (cb_txn_t *self, cb_table_t table, const void *key, size_t klen)
+{
+    MDB_val k = { klen, (void *) key };
+    int rc = mdb_del (self->txn, self->store->dbi [table], &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return 1;
+    if (rc) {
+        s_fail (self, rc, "del");
+        return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Ordered walks
+
+static bool
+s_has_prefix (const MDB_val *k, const void *prefix, size_t plen)
+{
+    return k->mv_size >= plen && memcmp (k->mv_data, prefix, plen) == 0;
+}
+
+int
+cb_txn_scan (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,
+             const void *from, size_t flen, cb_scan_fn *fn, void *arg)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (self->txn, self->store->dbi [table], &cursor);
+    if (rc) {
+        s_fail (self, rc, "cursor");
+        return -1;
+    }
+    MDB_val k, v;
+    if (from) {
+        k.mv_data = (void *) from;
+        k.mv_size = flen;
+    }
+    else {
+        k.mv_data = (void *) prefix;
+        k.mv_size = plen;
+    }
+    int count = 0;
+    if (k.mv_size)
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+    else
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_FIRST);
+    while (rc == 0 && s_has_prefix (&k, prefix, plen)) {
+        count++;
+        if (fn (k.mv_data, k.mv_size, v.mv_data, v.mv_size, arg))
+            break;
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close (cursor);
+    if (rc && rc != MDB_NOTFOUND) {
+        s_fail (self, rc, "scan");
+        return -1;
+    }
+    return count;
+}
+
+//  --------------------------------------------------------------------------
+//  Big-endian key helpers
+
+void
+cb_put_u32 (uint8_t *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p [i] = (uint8_t) v;
+}
+
+void
+cb_put_u64 (uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p [i] = (uint8_t) v;
+}
+
+uint32_t
+cb_get_u32 (const uint8_t *p)
+{
+    return ((uint32_t) p [0] << 24) | ((uint32_t) p [1] << 16)
+         | ((uint32_t) p [2] << 8) | p [3];
+}
+
+uint64_t
+cb_get_u64 (const uint8_t *p)
+{
+    return ((uint64_t) cb_get_u32 (p) << 32) | cb_get_u32 (p + 4);
+}
