@@ -76,7 +76,8 @@ s_scan_items (s_scan_t *s, uint64_t count, bool is_map, int depth)
         s->error = is_map ? "map count larger than the frame" : "array count larger than the frame";
         return false;
     }
-    if (depth >= CB_CODEC_MAX_DEPTH) {
+    //  An empty container at the deepest level is fine; an element below it is not.
+    if (elements > 0 && depth >= CB_CODEC_MAX_DEPTH) {
         s->error = "nesting too deep";
         return false;
     }
@@ -212,7 +213,9 @@ s_convert (const msgpack_object *o, const char **error)
                     cb_value_destroy (&map);
                     return NULL;
                 }
-                char *key = strndup (kv->key.via.str.ptr, kv->key.via.str.size);
+                //  msgpack-c gives a NULL pointer for an empty string.
+                char *key = kv->key.via.str.size
+                          ? strndup (kv->key.via.str.ptr, kv->key.via.str.size) : strdup ("");
                 if (!key)
                     abort ();
                 cb_value_t *val = NULL;

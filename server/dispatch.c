@@ -116,7 +116,7 @@ void *
 cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p)
 {
     cb_result_t result = { 0 };
-    cb_value_t *msg = size <= CB_MAX_FRAME ? cb_codec_decode (frame, size, NULL, 0) : NULL;
+    cb_value_t *msg = frame ? cb_codec_decode (frame, size, NULL, 0) : NULL;
     s_error (&result, s_mid_of (msg), code, NULL);
     cb_value_destroy (&msg);
     *size_p = result.size;
@@ -247,15 +247,17 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
              const char *role, int64_t now, zhashx_t *touched, cb_result_t *result)
 {
     memset (result, 0, sizeof (*result));
+    char why [128];
+    cb_value_t *msg = cb_codec_decode (frame, size, why, sizeof (why));
     if (size > CB_MAX_FRAME) {
+        //  Decoded only to answer with its mid (ZMQ_MAXMSGSIZE bounds it).
         char text [80];
         snprintf (text, sizeof (text), "the message is %zu bytes; at most %d", size,
                   CB_MAX_FRAME);
-        s_error (result, NULL, CB_E_TOO_LARGE, text);
+        s_error (result, s_mid_of (msg), CB_E_TOO_LARGE, text);
+        cb_value_destroy (&msg);
         return;
     }
-    char why [128];
-    cb_value_t *msg = cb_codec_decode (frame, size, why, sizeof (why));
     if (!msg) {
         s_error (result, NULL, CB_E_BAD_MESSAGE, why);
         return;
@@ -348,8 +350,9 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
         rc = s_hello (&req, body, result);
     else
     if (streq (type, "ping")) {
+        static const char *const none [] = { NULL };
+        rc = cb_check_fields (&req, body, "ping", none);
         cb_value_set_int (req.reply, "time", now);
-        rc = 0;
     }
     else
     if (streq (type, "ack"))

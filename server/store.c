@@ -331,7 +331,7 @@ cb_txn_del (cb_txn_t *self, cb_table_t table, const void *key, size_t klen)
 static bool
 s_has_prefix (const MDB_val *k, const void *prefix, size_t plen)
 {
-    return k->mv_size >= plen && memcmp (k->mv_data, prefix, plen) == 0;
+    return plen == 0 || (k->mv_size >= plen && memcmp (k->mv_data, prefix, plen) == 0);
 }
 
 int

@@ -1,0 +1,134 @@
+#!/bin/bash
+# End to end, with the real catchballd and catchball binaries: one full
+# catchball. Leadership throws a draft to three teams, one of them offline
+# until the end; feedback, a cannot-align and a counter-proposal come back;
+# the round closes; leadership revises addressing two feedback ids, throws
+# round 2, adopts the counter-proposal, votes and finalises; the broker is
+# killed with SIGKILL twice along the way and restarted; history, diff and
+# inboxes are intact, and the late team receives everything exactly once.
+#
+# Usage: catchball.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
+. "$(dirname "$0")/lib.sh"
+
+start_broker
+
+# Everyone says hello once: the broker learns the names and roles.
+cb lead --role leadership hello >/dev/null
+for team in team-a team-b team-c; do
+    cb $team --role team --parent lead hello >/dev/null
+done
+
+# 1. Leadership drafts and throws.
+out=$(cb lead draft new "$EXAMPLES/leadership.json" --message "rough first draft")
+check "draft id" "$(jq -r .draft <<<"$out")" d1
+check "first revision" "$(jq -r .rev <<<"$out")" 1
+out=$(cb lead throw d1 --to team-a,team-b,team-c --question "Can you commit to this?")
+check "round id" "$(jq -r .round <<<"$out")" r1
+
+# The broker dies with the round open; nothing is lost.
+kill9_broker
+start_broker
+out=$(cb lead round show r1)
+check "round r1 survived SIGKILL" "$(jq -r .round.state <<<"$out")" open
+check "draft in round" "$(cb lead draft show d1 | jq -r .draft.state)" in_round
+
+# 2. The teams answer (team-c is offline and never reads until the end).
+out=$(cb team-a inbox)
+check "team-a got the throw" "$(jq -r 'select(.kind=="round.thrown") | .body.round' <<<"$out")" r1
+check "team-a got the content" "$(jq -r '.body.content.key_results | length' <<<"$out")" 3
+out=$(cb team-a feedback r1 --on kr1 --kind concern --more "60 % needs the data team; 52 % is within reach")
+check "feedback f1" "$(jq -r .id <<<"$out")" f1
+out=$(cb team-a feedback r1 --on kr2 --kind suggestion "Measure days to first value per segment")
+check "feedback f2" "$(jq -r .id <<<"$out")" f2
+check "round still open" "$(jq -r .round_closed <<<"$out")" false
+expect_error ALREADY_ANSWERED team-a feedback r1 --kind support "once more"
+out=$(cb team-b feedback r1 --kind cannot-align --more "We have more urgent priorities: the migration")
+check "cannot-align f3" "$(jq -r .id <<<"$out")" f3
+out=$(cb team-b counter r1 "$EXAMPLES/counter-team-c.json" --message "measure invitations instead of tickets")
+check "counter-proposal p1" "$(jq -r .id <<<"$out")" p1
+check "counter-proposal is revision 2" "$(jq -r .rev <<<"$out")" 2
+
+# Only recipients answer, only the owner closes.
+expect_error NOT_OWNER team-a round close r1
+expect_error NOT_RECIPIENT lead feedback r1 --kind support "self-praise"
+expect_error ROUND_OPEN lead draft revise d1 "$EXAMPLES/leadership-r2.json"
+
+# 3. Leadership closes round 1 (team-c has not answered) and reads its inbox.
+out=$(cb lead round close r1)
+check "closed by owner" "$(jq -r .closed_by <<<"$out")" owner
+expect_error ROUND_CLOSED team-c feedback r1 --kind support "too late"
+out=$(cb lead inbox)
+check "owner got each response" "$(jq -r 'select(.kind=="round.response") | .body.response.id' <<<"$out" | tr '\n' ' ')" "f1 f2 f3 p1 "
+check "owner got the summary" "$(jq -r 'select(.kind=="round.closed") | .body.missing | join(",")' <<<"$out")" team-c
+
+# 4. Revise addressing two feedback ids, and throw round 2.
+out=$(cb lead draft revise d1 "$EXAMPLES/leadership-r2.json" --message "Embed round 1: 52 % activation" --addresses f1,f3)
+check "revision 3" "$(jq -r .rev <<<"$out")" 3
+out=$(cb lead throw d1 --to team-a,team-b,team-c --question "Better?")
+check "round r2" "$(jq -r .round <<<"$out")" r2
+out=$(cb team-a endorse r2 --confidence 4 --text "we can commit")
+check "endorsement e1" "$(jq -r .id <<<"$out")" e1
+out=$(cb team-b endorse r2 --confidence 3)
+check "endorsement e2" "$(jq -r .id <<<"$out")" e2
+expect_error ROUND_OPEN lead adopt p1
+expect_error ROUND_OPEN lead finalize d1
+cb lead round close r2 >/dev/null
+
+# 5. Adopt the counter-proposal, vote, finalise.
+out=$(cb lead adopt p1 --message "team-b's invitation KR is the better measure")
+check "adopted as revision 4" "$(jq -r .rev <<<"$out")" 4
+expect_error NO_VOTE lead finalize d1
+expect_error NOT_OWNER team-a finalize d1
+cb lead vote d1 --confidence 4 --comment "fist of five: 4" >/dev/null
+out=$(cb lead finalize d1)
+check "final at revision 4" "$(jq -r .rev <<<"$out")" 4
+expect_error DRAFT_FINAL lead draft revise d1 "$EXAMPLES/leadership-r2.json"
+
+history_before=$(cb lead history d1)
+diff_before=$(cb lead diff d1 1 4)
+
+# 6. SIGKILL and restart: everything is still there.
+kill9_broker
+start_broker
+history_after=$(cb lead history d1)
+check "history identical after SIGKILL" "$history_after" "$history_before"
+check "diff identical after SIGKILL" "$(cb lead diff d1 1 4)" "$diff_before"
+
+h=$history_after
+check "state final" "$(jq -r .draft.state <<<"$h")" final
+check "four revisions" "$(jq -r '.revisions | length' <<<"$h")" 4
+check "rev 2 is team-b's counter-proposal" "$(jq -r '.revisions[1] | "\(.mainline) \(.proposer) \(.proposal) \(.parent)"' <<<"$h")" "false team-b p1 1"
+check "rev 3 addresses f1,f3" "$(jq -r '.revisions[2].addresses | join(",")' <<<"$h")" "f1,f3"
+check "rev 3 answers round 1" "$(jq -r '.revisions[2].round' <<<"$h")" r1
+check "rev 3 changes kr1 target" "$(jq -r '.revisions[2].changes[] | select(.kr=="kr1") | .fields[] | select(.field=="target") | "\(.from)->\(.to)"' <<<"$h")" "60->52"
+check "rev 4 credits team-b" "$(jq -r '.revisions[3] | "\(.proposer) \(.adopted_from) \(.mainline)"' <<<"$h")" "team-b 2 true"
+check "kr ids kept by text in the counter-proposal" "$(jq -r '.revisions[1].changes | map(.kr // empty) | join(",")' <<<"$h")" "kr1,kr2,kr4,kr3"
+check "two rounds" "$(jq -r '.rounds | map(.id) | join(",")' <<<"$h")" "r1,r2"
+check "round 1 responses" "$(jq -r '.rounds[0].responses | map("\(.id):\(.author):\(.kind // .type)") | join(" ")' <<<"$h")" \
+    "f1:team-a:concern f2:team-a:suggestion f3:team-b:cannot-align p1:team-b:counter"
+check "vote kept" "$(jq -r '.draft.votes[0] | "\(.node) \(.rev) \(.confidence)"' <<<"$h")" "lead 4 4"
+d=$(cb lead diff d1 1 4)
+check "diff: kr3 removed, kr4 added" "$(jq -r '.changes | map(select(.kr) | "\(.kr):\(.change)") | join(" ")' <<<"$d")" "kr1:changed kr2:changed kr4:added kr3:removed"
+
+# What a person reads.
+text=$("$CATCHBALL" --node lead history d1)
+check_contains "history shows the adoption" "$text" "adopts p1, proposed by team-b (revision 2)"
+check_contains "history shows addressed feedback" "$text" "addresses f1, f3"
+check_contains "history shows the cannot-align" "$text" "cannot-align: We have more urgent priorities"
+text=$("$CATCHBALL" --node lead diff d1 1 3)
+check_contains "diff shows the target change" "$text" "~ kr1 target: 60 -> 52"
+
+# 7. The offline team comes online: everything, in order, exactly once.
+out=$(cb team-c inbox)
+check "team-c deliveries" "$(jq -r '"\(.seq):\(.kind):\(.body.round // .body.draft)"' <<<"$out" | tr '\n' ' ')" \
+    "1:round.thrown:r1 2:round.closed:r1 3:round.thrown:r2 4:round.closed:r2 5:draft.final:d1 "
+out=$(cb team-c inbox)
+check "team-c inbox empty afterwards" "$out" ""
+kill9_broker
+start_broker
+check "still empty after restart" "$(cb team-c inbox)" ""
+out=$(cb team-b inbox)
+check "team-b was told of the adoption" "$(jq -r 'select(.kind=="proposal.adopted") | .body.rev' <<<"$out")" 4
+check "team-b deliveries are complete" "$(jq -r .seq <<<"$out" | tr '\n' ' ')" "1 2 3 4 5 6 "
+
+finish

@@ -1,0 +1,665 @@
+/*  =========================================================================
+    test_rounds - the request handlers and the round state machine, driven
+    in-process through cb_dispatch on a real LMDB store (no sockets)
+
+    Covers: hello and roles; draft validation and its limits; throw,
+    answers (feedback with final=false, counter-proposals, endorsements),
+    one answer per recipient, automatic close, owner close, deadline
+    expiry (with a chosen clock) and deadlines across a reopen; resend
+    de-duplication; ownership and role refusals with nothing stored;
+    confidence vote, finalise, amending a final draft; adopting a
+    counter-proposal; diffs; one failing request in a batch not undoing
+    the others.
+    =========================================================================
+*/
+#include <czmq.h>
+
+#include "catchball/cb_codec.h"
+#include "dispatch.h"
+#include "handlers.h"
+#include "inbox.h"
+#include "store.h"
+#include "testutil.h"
+
+static cb_store_t *s_store;
+static char s_dir [256];
+static int s_mid;
+static int64_t s_now = 1800000000000;
+
+static const char *
+s_role_of (const char *node)
+{
+    if (streq (node, "lead") || streq (node, "boss"))
+        return "leadership";
+    if (streq (node, "watcher"))
+        return "observer";
+    return "team";
+}
+
+//  One request as a frame, applied in its own write transaction. Returns
+//  the decoded reply; *raw gets the encoded reply if asked.
+static cb_value_t *
+s_call_mid (const char *node, const char *type, cb_value_t *body, const char *mid,
+            zchunk_t **raw)
+{
+    cb_value_t *msg = cb_value_new_map ();
+    cb_value_set_int (msg, "cb", 1);
+    cb_value_set_str (msg, "type", type);
+    cb_value_set_str (msg, "mid", mid);
+    if (body)
+        cb_value_set (msg, "body", &body);
+    size_t size;
+    void *frame = cb_codec_encode (msg, &size);
+    cb_value_destroy (&msg);
+    cb_txn_t *txn = cb_store_begin (s_store, true);
+    REQUIRE (txn);
+    zhashx_t *touched = zhashx_new ();
+    cb_result_t result;
+    bool hello = streq (type, "hello");
+    cb_dispatch (txn, frame, size, hello ? NULL : node, hello ? NULL : s_role_of (node),
+                 s_now, touched, &result);
+    REQUIRE (cb_txn_commit (&txn) == CB_STORE_OK);
+    cb_value_t *reply = cb_codec_decode (result.reply, result.size, NULL, 0);
+    REQUIRE (reply);
+    if (raw)
+        *raw = zchunk_new (result.reply, result.size);
+    cb_result_clean (&result);
+    zhashx_destroy (&touched);
+    free (frame);
+    return reply;
+}
+
+static cb_value_t *
+s_call (const char *node, const char *type, cb_value_t *body)
+{
+    char mid [32];
+    snprintf (mid, sizeof (mid), "m-%d", ++s_mid);
+    return s_call_mid (node, type, body, mid, NULL);
+}
+
+//  The reply's body if it is OK (the caller destroys it), else NULL and a
+//  failed check.
+static cb_value_t *
+s_ok_at (int line, const char *node, const char *type, cb_value_t *body)
+{
+    cb_value_t *reply = s_call (node, type, body);
+    const char *t = cb_value_get_str (reply, "type");
+    if (!t || !streq (t, "ok")) {
+        fprintf (stderr, "line %d: %s %s failed: %s %s\n", line, node, type,
+                 cb_value_get_str (reply, "name"), cb_value_get_str (reply, "message"));
+        CHECK (false);
+        cb_value_destroy (&reply);
+        return NULL;
+    }
+    cb_value_t *out = cb_value_dup (cb_value_get (reply, "body"));
+    cb_value_destroy (&reply);
+    return out;
+}
+#define s_ok(node, type, body) s_ok_at (__LINE__, node, type, body)
+
+//  The error code of a refused request (0 if it was accepted).
+static int
+s_err (const char *node, const char *type, cb_value_t *body)
+{
+    cb_value_t *reply = s_call (node, type, body);
+    int64_t code = 0;
+    if (streq (cb_value_get_str (reply, "type"), "error"))
+        cb_value_get_int (reply, "code", &code);
+    cb_value_destroy (&reply);
+    return (int) code;
+}
+
+static void
+s_ok_void_at (int line, const char *node, const char *type, cb_value_t *body)
+{
+    cb_value_t *out = s_ok_at (line, node, type, body);
+    cb_value_destroy (&out);
+}
+#define s_ok_void(node, type, body) s_ok_void_at (__LINE__, node, type, body)
+
+//  Bodies, built from a compact "k=v" list: strings unless the value is a
+//  number or true/false; keys ending in [] take comma-separated lists.
+static cb_value_t *
+s_body (const char *spec, ...)
+{
+    cb_value_t *body = cb_value_new_map ();
+    va_list args;
+    va_start (args, spec);
+    for (const char *kv = spec; kv; kv = va_arg (args, const char *)) {
+        char *copy = strdup (kv);
+        char *eq = strchr (copy, '=');
+        REQUIRE (eq);
+        *eq = 0;
+        const char *value = eq + 1;
+        size_t klen = strlen (copy);
+        cb_value_t *v;
+        if (klen > 2 && streq (copy + klen - 2, "[]")) {
+            copy [klen - 2] = 0;
+            v = cb_value_new_array ();
+            char *save = NULL, *list = strdup (value);
+            for (char *t = strtok_r (list, ",", &save); t; t = strtok_r (NULL, ",", &save)) {
+                cb_value_t *s = cb_value_new_str (t);
+                cb_value_push (v, &s);
+            }
+            free (list);
+        }
+        else
+        if (streq (value, "true") || streq (value, "false"))
+            v = cb_value_new_bool (streq (value, "true"));
+        else {
+            char *end;
+            long long n = strtoll (value, &end, 10);
+            v = (*value && !*end) ? cb_value_new_int (n) : cb_value_new_str (value);
+        }
+        cb_value_set (body, copy, &v);
+        free (copy);
+    }
+    va_end (args);
+    return body;
+}
+
+static cb_value_t *
+s_kr (const char *id, const char *text, int64_t baseline, int64_t target)
+{
+    cb_value_t *kr = cb_value_new_map ();
+    if (id)
+        cb_value_set_str (kr, "id", id);
+    cb_value_set_str (kr, "text", text);
+    cb_value_set_int (kr, "baseline", baseline);
+    cb_value_set_int (kr, "target", target);
+    cb_value_set_str (kr, "unit", "%");
+    return kr;
+}
+
+//  Content with an objective and `count` KRs (text "KR n", target 10*n).
+static cb_value_t *
+s_content (const char *objective, int count)
+{
+    cb_value_t *c = cb_value_new_map ();
+    cb_value_set_str (c, "cycle", "2027-Q1");
+    cb_value_set_str (c, "objective", objective);
+    cb_value_t *krs = cb_value_new_array ();
+    for (int i = 1; i <= count; i++) {
+        char text [16];
+        snprintf (text, sizeof (text), "KR %d", i);
+        cb_value_t *kr = s_kr (NULL, text, 0, 10 * i);
+        cb_value_push (krs, &kr);
+    }
+    cb_value_set (c, "key_results", &krs);
+    return c;
+}
+
+static cb_value_t *
+s_with_content (cb_value_t *body, cb_value_t *content)
+{
+    cb_value_set (body, "content", &content);
+    return body;
+}
+
+static uint64_t
+s_inbox_last (const char *node)
+{
+    cb_txn_t *txn = cb_store_begin (s_store, false);
+    uint64_t last = 0, acked = 0;
+    cb_inbox_state (txn, node, &last, &acked);
+    cb_txn_abort (&txn);
+    return last;
+}
+
+//  The kinds in a node's inbox, in order, space-separated.
+static int
+s_kind_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    cb_value_t *d = cb_codec_decode (data, size, NULL, 0);
+    strcat ((char *) arg, cb_value_get_str (d, "kind"));
+    strcat ((char *) arg, " ");
+    cb_value_destroy (&d);
+    return 0;
+}
+
+static const char *
+s_inbox_kinds (const char *node, char *buf)
+{
+    buf [0] = 0;
+    cb_txn_t *txn = cb_store_begin (s_store, false);
+    cb_inbox_read (txn, node, 1, 100, s_kind_one, buf);
+    cb_txn_abort (&txn);
+    return buf;
+}
+
+static int64_t
+s_int (const cb_value_t *map, const char *key)
+{
+    int64_t n = -1;
+    cb_value_get_int (map, key, &n);
+    return n;
+}
+
+static void
+s_open (void)
+{
+    s_store = cb_store_new (s_dir, 0, 0);
+    REQUIRE (s_store);
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_hello (void)
+{
+    cb_value_t *r = s_ok ("lead", "hello", s_body ("node=lead", "role=leadership", NULL));
+    CHECK_STR (cb_value_get_str (r, "role"), "leadership");
+    CHECK_INT (s_int (cb_value_get_map (r, "inbox"), "last"), 0);
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("x", "hello", s_body ("node=lead", "role=team", NULL)), CB_E_ROLE_MISMATCH);
+    CHECK_INT (s_err ("x", "hello", s_body ("node=newbie", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("x", "hello", s_body ("node=bad name", "role=team", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("x", "hello", s_body ("node=ok", "role=king", NULL)), CB_E_BAD_FIELD);
+    r = s_ok ("lead", "hello", s_body ("node=lead", NULL));
+    CHECK_STR (cb_value_get_str (r, "role"), "leadership");
+    cb_value_destroy (&r);
+    const char *teams [] = { "team-a", "team-b", "team-c", "boss", "watcher", NULL };
+    for (int i = 0; teams [i]; i++) {
+        char node [32], role [32];
+        snprintf (node, sizeof (node), "node=%s", teams [i]);
+        snprintf (role, sizeof (role), "role=%s", s_role_of (teams [i]));
+        s_ok_void (teams [i], "hello", s_body (node, role, NULL));
+    }
+    //  Not said hello: refused before anything else.
+    cb_value_t *msg = cb_value_new_map ();
+    cb_value_set_int (msg, "cb", 1);
+    cb_value_set_str (msg, "type", "draft.list");
+    cb_value_set_str (msg, "mid", "x1");
+    size_t size;
+    void *frame = cb_codec_encode (msg, &size);
+    cb_txn_t *txn = cb_store_begin (s_store, true);
+    zhashx_t *touched = zhashx_new ();
+    cb_result_t result;
+    cb_dispatch (txn, frame, size, NULL, NULL, s_now, touched, &result);
+    CHECK_INT (result.code, CB_E_NOT_HELLO);
+    cb_result_clean (&result);
+    cb_txn_abort (&txn);
+    zhashx_destroy (&touched);
+    free (frame);
+    cb_value_destroy (&msg);
+}
+
+static void
+test_validation (void)
+{
+    cb_value_t *c = s_content ("", 2);
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL), c)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL),
+                                                             s_content ("Too many", 8))),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL),
+                                                             s_content ("None", 0))),
+               CB_E_BAD_FIELD);
+    char long_text [400];
+    memset (long_text, 'x', 281);
+    long_text [281] = 0;
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL),
+                                                             s_content (long_text, 1))),
+               CB_E_BAD_FIELD);
+    //  281 characters of two bytes each is still too long; 280 is fine.
+    c = s_content ("ok", 1);
+    cb_value_set_str (c, "cycle", "2027 Q1");
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL), c)),
+               CB_E_BAD_FIELD);
+    c = s_content ("typo", 1);
+    cb_value_t *kr = cb_value_at (cb_value_get (c, "key_results"), 0);
+    cb_value_set_int (kr, "tagret", 5);
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL), c)),
+               CB_E_BAD_FIELD);
+    c = s_content ("unknown id", 1);
+    kr = cb_value_at (cb_value_get (c, "key_results"), 0);
+    cb_value_set_str (kr, "id", "kr9");
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL), c)),
+               CB_E_BAD_FIELD);
+    c = s_content ("string target", 1);
+    kr = cb_value_at (cb_value_get (c, "key_results"), 0);
+    cb_value_set_str (kr, "target", "60");
+    CHECK_INT (s_err ("lead", "draft.new", s_with_content (s_body ("message=x", NULL), c)),
+               CB_E_BAD_FIELD);
+    c = s_content ("aligned to nothing", 1);
+    cb_value_t *aligned = s_body ("draft=d99", NULL);
+    cb_value_set (c, "aligned_to", &aligned);
+    CHECK_INT (s_err ("team-a", "draft.new", s_with_content (s_body ("message=x", NULL), c)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("lead", "draft.new", s_body ("content=text", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("lead", "draft.nope", NULL), CB_E_UNKNOWN_TYPE);
+    CHECK_INT (s_err ("watcher", "draft.new", s_with_content (s_body ("message=x", NULL),
+                                                                s_content ("Observer", 1))),
+               CB_E_FORBIDDEN);
+    //  Nothing of that was stored.
+    cb_value_t *list = s_ok ("lead", "draft.list", NULL);
+    CHECK_INT (cb_value_size (cb_value_get (list, "drafts")), 0);
+    cb_value_destroy (&list);
+}
+
+static void
+test_rounds (void)
+{
+    cb_value_t *r = s_ok ("lead", "draft.new", s_with_content (s_body ("message=first", NULL),
+                                                              s_content ("Grow", 3)));
+    CHECK_STR (cb_value_get_str (r, "draft"), "d1");
+    CHECK_INT (s_int (r, "rev"), 1);
+    cb_value_destroy (&r);
+
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a,ghost", NULL)),
+               CB_E_UNKNOWN_NODE);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=lead", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a,team-a", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "round.throw", s_body ("draft=d1", "to[]=team-b", NULL)),
+               CB_E_NOT_OWNER);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d9", "to[]=team-b", NULL)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_inbox_last ("team-a"), 0);
+
+    r = s_ok ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a,team-b", "question=OK?", NULL));
+    CHECK_STR (cb_value_get_str (r, "round"), "r1");
+    cb_value_destroy (&r);
+    CHECK_INT (s_inbox_last ("team-a"), 1);
+    CHECK_INT (s_inbox_last ("team-b"), 1);
+    CHECK_INT (s_inbox_last ("team-c"), 0);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=team-c", NULL)),
+               CB_E_ROUND_OPEN);
+
+    //  Answers
+    CHECK_INT (s_err ("team-c", "round.feedback",
+                      s_body ("round=r1", "kind=support", "text=me too", NULL)),
+               CB_E_NOT_RECIPIENT);
+    CHECK_INT (s_err ("team-a", "round.feedback",
+                      s_body ("round=r1", "kind=rant", "text=no", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "round.feedback",
+                      s_body ("round=r1", "kind=concern", "on=kr7", "text=no", NULL)),
+               CB_E_BAD_FIELD);
+    r = s_ok ("team-a", "round.feedback",
+              s_body ("round=r1", "kind=concern", "on=kr2", "text=too high", "final=false", NULL));
+    CHECK_STR (cb_value_get_str (r, "id"), "f1");
+    cb_value_destroy (&r);
+    r = s_ok ("team-a", "round.endorse", s_body ("round=r1", "confidence=3", NULL));
+    CHECK_STR (cb_value_get_str (r, "id"), "e1");
+    bool closed = true;
+    cb_value_get_bool (r, "round_closed", &closed);
+    CHECK (!closed);
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-a", "round.feedback",
+                      s_body ("round=r1", "kind=support", "text=again", NULL)),
+               CB_E_ALREADY_ANSWERED);
+    CHECK_INT (s_err ("team-b", "round.endorse", s_body ("round=r1", "confidence=6", NULL)),
+               CB_E_BAD_FIELD);
+
+    //  A counter-proposal from the last recipient closes the round.
+    cb_value_t *c = s_content ("Grow faster", 3);
+    r = s_ok ("team-b", "round.counter", s_with_content (s_body ("round=r1", "message=mine", NULL), c));
+    CHECK_STR (cb_value_get_str (r, "id"), "p1");
+    CHECK_INT (s_int (r, "rev"), 2);
+    closed = false;
+    cb_value_get_bool (r, "round_closed", &closed);
+    CHECK (closed);
+    cb_value_destroy (&r);
+    char kinds [1024];
+    CHECK_STR (s_inbox_kinds ("lead", kinds),
+               "round.response round.response round.response round.closed ");
+    CHECK_STR (s_inbox_kinds ("team-a", kinds), "round.thrown round.closed ");
+    CHECK_INT (s_err ("team-b", "round.feedback",
+                      s_body ("round=r1", "kind=support", "text=late", NULL)),
+               CB_E_ROUND_CLOSED);
+
+    r = s_ok ("watcher", "round.show", s_body ("round=r1", NULL));
+    cb_value_t *round = cb_value_get_map (r, "round");
+    CHECK_STR (cb_value_get_str (round, "state"), "closed");
+    CHECK_STR (cb_value_get_str (round, "closed_by"), "answered");
+    CHECK_INT (cb_value_size (cb_value_get (r, "responses")), 3);
+    cb_value_destroy (&r);
+
+    //  The counter-proposal is a revision off the mainline; the head stays.
+    r = s_ok ("watcher", "draft.show", s_body ("draft=d1", NULL));
+    CHECK_INT (s_int (cb_value_get_map (r, "draft"), "head"), 1);
+    CHECK_INT (s_int (cb_value_get_map (r, "draft"), "revs"), 2);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "draft"), "state"), "drafting");
+    cb_value_destroy (&r);
+    r = s_ok ("watcher", "draft.show", s_body ("draft=d1", "rev=2", NULL));
+    bool mainline = true;
+    cb_value_get_bool (cb_value_get_map (r, "revision"), "mainline", &mainline);
+    CHECK (!mainline);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "revision"), "proposer"), "team-b");
+    cb_value_destroy (&r);
+
+    //  Revise: KR ids by text; addresses checked.
+    c = s_content ("Grow, for real", 2);
+    {
+        cb_value_t *krs = cb_value_get (c, "key_results");
+        cb_value_t *kr = cb_value_at (krs, 1);
+        cb_value_set_int (kr, "target", 25);
+    }
+    CHECK_INT (s_err ("lead", "draft.revise",
+                      s_with_content (s_body ("draft=d1", "addresses[]=f9", NULL), cb_value_dup (c))),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-a", "draft.revise",
+                      s_with_content (s_body ("draft=d1", NULL), cb_value_dup (c))),
+               CB_E_NOT_OWNER);
+    r = s_ok ("lead", "draft.revise",
+              s_with_content (s_body ("draft=d1", "message=fewer KRs", "addresses[]=f1,e1", NULL), c));
+    CHECK_INT (s_int (r, "rev"), 3);
+    cb_value_destroy (&r);
+    r = s_ok ("lead", "draft.diff", s_body ("draft=d1", "from=1", "to=3", NULL));
+    cb_value_t *changes = cb_value_get (r, "changes");
+    //  objective changed; kr2 target 20 -> 25; kr3 removed
+    CHECK_INT (cb_value_size (changes), 3);
+    CHECK_STR (cb_value_get_str (cb_value_at (changes, 0), "field"), "objective");
+    CHECK_STR (cb_value_get_str (cb_value_at (changes, 1), "kr"), "kr2");
+    CHECK_STR (cb_value_get_str (cb_value_at (changes, 1), "change"), "changed");
+    cb_value_t *f = cb_value_at (cb_value_get (cb_value_at (changes, 1), "fields"), 0);
+    CHECK_STR (cb_value_get_str (f, "field"), "target");
+    CHECK_INT (s_int (f, "from"), 20);
+    CHECK_INT (s_int (f, "to"), 25);
+    CHECK_STR (cb_value_get_str (cb_value_at (changes, 2), "kr"), "kr3");
+    CHECK_STR (cb_value_get_str (cb_value_at (changes, 2), "change"), "removed");
+    cb_value_destroy (&r);
+}
+
+static void
+test_owner_close_and_deadline (void)
+{
+    //  Owner closes.
+    cb_value_t *r = s_ok ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a,team-c", NULL));
+    CHECK_STR (cb_value_get_str (r, "round"), "r2");
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-a", "round.close", s_body ("round=r2", NULL)), CB_E_NOT_OWNER);
+    s_ok_void ("lead", "round.close", s_body ("round=r2", NULL));
+    CHECK_INT (s_err ("lead", "round.close", s_body ("round=r2", NULL)), CB_E_ROUND_CLOSED);
+    CHECK_INT (s_err ("team-c", "round.endorse", s_body ("round=r2", "confidence=4", NULL)),
+               CB_E_ROUND_CLOSED);
+
+    //  Deadline: 60 s from now, closed by expiry at exactly that time.
+    r = s_ok ("lead", "round.throw", s_body ("draft=d1", "to[]=team-c", "deadline=60", NULL));
+    CHECK_INT (s_int (r, "deadline"), s_now + 60000);
+    cb_value_destroy (&r);
+    cb_txn_t *txn = cb_store_begin (s_store, false);
+    CHECK_INT (cb_rounds_next_deadline (txn), s_now + 60000);
+    cb_txn_abort (&txn);
+
+    //  The deadline survives a reopen of the store.
+    cb_store_destroy (&s_store);
+    s_open ();
+    for (int64_t at = s_now + 59999; at <= s_now + 60000; at++) {
+        txn = cb_store_begin (s_store, true);
+        cb_txn_t *child = cb_txn_child (txn);
+        cb_req_t req;
+        cb_req_init (&req, child, "catchballd", "system", at);
+        int closed = cb_rounds_expire (&req);
+        CHECK_INT (closed, at < s_now + 60000 ? 0 : 1);
+        CHECK (cb_txn_commit (&child) == CB_STORE_OK);
+        cb_req_clean (&req);
+        CHECK (cb_txn_commit (&txn) == CB_STORE_OK);
+    }
+    txn = cb_store_begin (s_store, false);
+    CHECK_INT (cb_rounds_next_deadline (txn), 0);
+    cb_txn_abort (&txn);
+    r = s_ok ("lead", "round.show", s_body ("round=r3", NULL));
+    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "round"), "closed_by"), "deadline");
+    CHECK_INT (cb_value_size (cb_value_get (cb_value_get_map (r, "round"), "answered")), 0);
+    cb_value_destroy (&r);
+    char kinds [1024];
+    CHECK_STR (s_inbox_kinds ("team-c", kinds),
+               "round.thrown round.closed round.thrown round.closed ");
+}
+
+static void
+test_resend (void)
+{
+    cb_value_t *before = s_ok ("lead", "draft.show", s_body ("draft=d1", NULL));
+    int64_t revs = s_int (cb_value_get_map (before, "draft"), "revs");
+    cb_value_destroy (&before);
+    zchunk_t *first = NULL, *second = NULL;
+    cb_value_t *c = s_content ("Resent", 2);
+    cb_value_t *r = s_call_mid ("lead", "draft.revise",
+                                s_with_content (s_body ("draft=d1", NULL), cb_value_dup (c)),
+                                "same-mid", &first);
+    cb_value_destroy (&r);
+    r = s_call_mid ("lead", "draft.revise", s_with_content (s_body ("draft=d1", NULL), c),
+                    "same-mid", &second);
+    CHECK_STR (cb_value_get_str (r, "type"), "ok");
+    cb_value_destroy (&r);
+    CHECK (zchunk_size (first) == zchunk_size (second)
+           && memcmp (zchunk_data (first), zchunk_data (second), zchunk_size (first)) == 0);
+    zchunk_destroy (&first);
+    zchunk_destroy (&second);
+    cb_value_t *after = s_ok ("lead", "draft.show", s_body ("draft=d1", NULL));
+    CHECK_INT (s_int (cb_value_get_map (after, "draft"), "revs"), revs + 1);
+    cb_value_destroy (&after);
+    //  The same mid from another node is another request.
+    r = s_call_mid ("team-a", "draft.revise",
+                    s_with_content (s_body ("draft=d1", NULL), s_content ("x", 1)), "same-mid", NULL);
+    CHECK_INT (s_int (r, "code"), CB_E_NOT_OWNER);
+    cb_value_destroy (&r);
+}
+
+static void
+test_adopt_vote_final (void)
+{
+    CHECK_INT (s_err ("lead", "proposal.adopt", s_body ("proposal=f1", NULL)), CB_E_NOT_PROPOSAL);
+    CHECK_INT (s_err ("lead", "proposal.adopt", s_body ("proposal=p7", NULL)), CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-b", "proposal.adopt", s_body ("proposal=p1", NULL)), CB_E_NOT_OWNER);
+    uint64_t before = s_inbox_last ("team-b");
+    cb_value_t *r = s_ok ("lead", "proposal.adopt", s_body ("proposal=p1", NULL));
+    int64_t rev = s_int (r, "rev");
+    cb_value_destroy (&r);
+    CHECK_INT (s_inbox_last ("team-b"), before + 1);
+    r = s_ok ("lead", "draft.show", s_body ("draft=d1", NULL));
+    cb_value_t *revision = cb_value_get_map (r, "revision");
+    CHECK_INT (s_int (revision, "rev"), rev);
+    CHECK_STR (cb_value_get_str (revision, "proposer"), "team-b");
+    CHECK_INT (s_int (revision, "adopted_from"), 2);
+    CHECK_STR (cb_value_get_str (cb_value_get (revision, "content"), "objective"), "Grow faster");
+    cb_value_destroy (&r);
+
+    CHECK_INT (s_err ("lead", "draft.finalize", s_body ("draft=d1", NULL)), CB_E_NO_VOTE);
+    CHECK_INT (s_err ("lead", "draft.vote", s_body ("draft=d1", "confidence=9", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "draft.vote", s_body ("draft=d1", "confidence=4", NULL)),
+               CB_E_NOT_OWNER);
+    s_ok_void ("boss", "draft.vote", s_body ("draft=d1", "confidence=4", NULL));
+    CHECK_INT (s_err ("boss", "draft.finalize", s_body ("draft=d1", NULL)), CB_E_NOT_OWNER);
+    r = s_ok ("lead", "draft.finalize", s_body ("draft=d1", NULL));
+    CHECK_INT (s_int (r, "rev"), rev);
+    cb_value_destroy (&r);
+    char kinds [1024];
+    const char *k = s_inbox_kinds ("team-a", kinds);
+    CHECK (strstr (k, "draft.final") != NULL);
+
+    CHECK_INT (s_err ("lead", "draft.finalize", s_body ("draft=d1", NULL)), CB_E_DRAFT_FINAL);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a", NULL)),
+               CB_E_DRAFT_FINAL);
+    CHECK_INT (s_err ("lead", "draft.revise",
+                      s_with_content (s_body ("draft=d1", NULL), s_content ("Amend", 1))),
+               CB_E_DRAFT_FINAL);
+    r = s_ok ("lead", "draft.revise",
+              s_with_content (s_body ("draft=d1", "message=new data on churn", NULL),
+                              s_content ("Amend", 1)));
+    cb_value_destroy (&r);
+    r = s_ok ("lead", "draft.show", s_body ("draft=d1", NULL));
+    bool amends = false;
+    cb_value_get_bool (cb_value_get_map (r, "revision"), "amends_final", &amends);
+    CHECK (amends);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "draft"), "state"), "final");
+    cb_value_destroy (&r);
+
+    //  History: every revision once, in order, with changes.
+    r = s_ok ("watcher", "draft.history", s_body ("draft=d1", NULL));
+    cb_value_t *revs = cb_value_get (r, "revisions");
+    int64_t count = (int64_t) cb_value_size (revs);
+    CHECK_INT (count, s_int (cb_value_get_map (r, "draft"), "revs"));
+    for (int64_t i = 0; i < count; i++) {
+        CHECK_INT (s_int (cb_value_at (revs, (size_t) i), "rev"), i + 1);
+        CHECK (cb_value_get (cb_value_at (revs, (size_t) i), "changes"));
+        CHECK (!cb_value_get (cb_value_at (revs, (size_t) i), "content"));
+    }
+    CHECK_INT (cb_value_size (cb_value_get (r, "rounds")), 3);
+    cb_value_destroy (&r);
+}
+
+//  One bad request in a batch does not undo the good one beside it.
+static void
+test_batch_isolation (void)
+{
+    cb_txn_t *txn = cb_store_begin (s_store, true);
+    zhashx_t *touched = zhashx_new ();
+    const char *types [] = { "draft.new", "draft.new" };
+    const char *objectives [] = { "Kept", "" };
+    for (int i = 0; i < 2; i++) {
+        cb_value_t *msg = cb_value_new_map ();
+        cb_value_set_int (msg, "cb", 1);
+        cb_value_set_str (msg, "type", types [i]);
+        char mid [16];
+        snprintf (mid, sizeof (mid), "batch-%d", i);
+        cb_value_set_str (msg, "mid", mid);
+        cb_value_t *body = s_with_content (cb_value_new_map (), s_content (objectives [i], 1));
+        cb_value_set (msg, "body", &body);
+        size_t size;
+        void *frame = cb_codec_encode (msg, &size);
+        cb_result_t result;
+        cb_dispatch (txn, frame, size, "team-a", "team", s_now, touched, &result);
+        CHECK_INT (result.code, i == 0 ? 0 : CB_E_BAD_FIELD);
+        cb_result_clean (&result);
+        free (frame);
+        cb_value_destroy (&msg);
+    }
+    CHECK (cb_txn_commit (&txn) == CB_STORE_OK);
+    zhashx_destroy (&touched);
+    cb_value_t *list = s_ok ("watcher", "draft.list", s_body ("owner=team-a", NULL));
+    cb_value_t *drafts = cb_value_get (list, "drafts");
+    CHECK_INT (cb_value_size (drafts), 1);
+    CHECK_STR (cb_value_get_str (cb_value_at (drafts, 0), "objective"), "Kept");
+    cb_value_destroy (&list);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
+    zsys_dir_create ("%s", base);
+    snprintf (s_dir, sizeof (s_dir), "%s/test_rounds.XXXXXX", base);
+    REQUIRE (mkdtemp (s_dir));
+    s_open ();
+    test_hello ();
+    test_validation ();
+    test_rounds ();
+    test_owner_close_and_deadline ();
+    test_resend ();
+    test_adopt_vote_final ();
+    test_batch_isolation ();
+    cb_store_destroy (&s_store);
+    char command [300];
+    snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
+    if (system (command) != 0)
+        fprintf (stderr, "could not remove %s\n", s_dir);
+    return TEST_DONE ();
+}

@@ -1,0 +1,446 @@
+/*  =========================================================================
+    test_wire - the real catchballd binary over real ZeroMQ sockets
+
+    Starts catchballd (path in $CATCHBALLD) on a temporary store and a free
+    port, then:
+    - sends every class of bad input from a raw DEALER (not MessagePack, a
+      huge declared array, not a map, no version, a wrong version, no mid,
+      unknown type, a body of the wrong type, missing and unknown fields,
+      trailing bytes, truncation, a frame over the size limit, several
+      frames, no hello, another node's draft, a role that may not write)
+      and checks each error code, that the broker keeps serving, and that
+      LMDB's last transaction id did not move: nothing was stored;
+    - resends a change with the same message id: the same reply bytes and
+      one change only;
+    - lets a node miss deliveries while offline and across a SIGKILL and
+      restart of the broker, and checks that libcatchball hands each one
+      to the application exactly once, in order, and that acknowledged
+      deliveries never come back.
+    =========================================================================
+*/
+#include <czmq.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "catchball/catchball.h"
+#include "testutil.h"
+
+static char s_dir [256];
+static char s_endpoint [64];
+static const char *s_catchballd;
+static pid_t s_pid;
+
+static void
+s_start (void)
+{
+    char store [300], log [300];
+    snprintf (store, sizeof (store), "%s/store", s_dir);
+    snprintf (log, sizeof (log), "%s/catchballd.log", s_dir);
+    s_pid = fork ();
+    REQUIRE (s_pid >= 0);
+    if (s_pid == 0) {
+        FILE *out = freopen (log, "a", stdout);
+        (void) out;
+        dup2 (1, 2);
+        execl (s_catchballd, s_catchballd, "--endpoint", s_endpoint, "--store", store,
+               (char *) NULL);
+        _exit (127);
+    }
+    //  Ready when it answers: the client retries until then.
+    cb_client_t *probe = cb_client_new (s_endpoint, "probe", "observer", NULL);
+    REQUIRE (cb_client_hello (probe, 10000) == 0);
+    cb_client_destroy (&probe);
+}
+
+static void
+s_kill9 (void)
+{
+    kill (s_pid, SIGKILL);
+    waitpid (s_pid, NULL, 0);
+}
+
+//  A clean stop: SIGTERM, and the broker exits 0 (under the sanitizers, a
+//  leak or error found at exit makes that fail).
+static int
+s_stop (void)
+{
+    kill (s_pid, SIGTERM);
+    int status = -1;
+    waitpid (s_pid, &status, 0);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+//  LMDB's last committed transaction id, read with mdb_stat (lmdb-utils).
+static long
+s_last_txnid (void)
+{
+    char command [400];
+    snprintf (command, sizeof (command), "mdb_stat -e '%s/store' 2>/dev/null", s_dir);
+    FILE *pipe = popen (command, "r");
+    REQUIRE (pipe);
+    char line [256];
+    long txnid = -1;
+    while (fgets (line, sizeof (line), pipe))
+        if (sscanf (line, "  Last transaction ID: %ld", &txnid) == 1)
+            break;
+    pclose (pipe);
+    REQUIRE (txnid >= 0);
+    return txnid;
+}
+
+//  Sends raw frames, returns the decoded reply (NULL if none in 5 s).
+static cb_value_t *
+s_raw_frames (zsock_t *dealer, zmsg_t *msg)
+{
+    REQUIRE (zmsg_send (&msg, dealer) == 0);
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    cb_value_t *reply = NULL;
+    if (zpoller_wait (poller, 5000)) {
+        zframe_t *frame = zframe_recv (dealer);
+        reply = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
+        zframe_destroy (&frame);
+    }
+    zpoller_destroy (&poller);
+    return reply;
+}
+
+static cb_value_t *
+s_raw (zsock_t *dealer, const void *data, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addmem (msg, data, size);
+    return s_raw_frames (dealer, msg);
+}
+
+//  Sends a value (taken), returns the decoded reply.
+static cb_value_t *
+s_raw_value (zsock_t *dealer, cb_value_t *value)
+{
+    size_t size;
+    void *data = cb_codec_encode (value, &size);
+    cb_value_destroy (&value);
+    cb_value_t *reply = s_raw (dealer, data, size);
+    free (data);
+    return reply;
+}
+
+static cb_value_t *
+s_msg (const char *type, const char *mid, cb_value_t *body)
+{
+    cb_value_t *msg = cb_value_new_map ();
+    cb_value_set_int (msg, "cb", 1);
+    if (type)
+        cb_value_set_str (msg, "type", type);
+    if (mid)
+        cb_value_set_str (msg, "mid", mid);
+    if (body)
+        cb_value_set (msg, "body", &body);
+    return msg;
+}
+
+static int64_t
+s_code (cb_value_t **reply_p)
+{
+    int64_t code = -1;
+    if (*reply_p && streq (cb_value_get_str (*reply_p, "type"), "error"))
+        cb_value_get_int (*reply_p, "code", &code);
+    else
+    if (*reply_p && streq (cb_value_get_str (*reply_p, "type"), "ok"))
+        code = 0;
+    cb_value_destroy (reply_p);
+    return code;
+}
+
+static cb_value_t *
+s_content (const char *objective)
+{
+    cb_value_t *c = cb_value_new_map ();
+    cb_value_set_str (c, "cycle", "2027-Q1");
+    cb_value_set_str (c, "objective", objective);
+    cb_value_t *krs = cb_value_new_array ();
+    cb_value_t *kr = cb_value_new_map ();
+    cb_value_set_str (kr, "text", "Activation");
+    cb_value_set_int (kr, "target", 60);
+    cb_value_push (krs, &kr);
+    cb_value_set (c, "key_results", &krs);
+    return c;
+}
+
+static cb_value_t *
+s_draft_body (const char *objective)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_t *c = s_content (objective);
+    cb_value_set (body, "content", &c);
+    return body;
+}
+
+static size_t
+s_draft_count (cb_client_t *client)
+{
+    cb_value_t *reply = cb_client_request (client, "draft.list", NULL, 5000);
+    REQUIRE (reply);
+    size_t count = cb_value_size (cb_value_get (reply, "drafts"));
+    cb_value_destroy (&reply);
+    return count;
+}
+
+//  --------------------------------------------------------------------------
+
+static void
+test_bad_input (void)
+{
+    cb_client_t *lead = cb_client_new (s_endpoint, "lead", "leadership", NULL);
+    cb_value_t *body = s_draft_body ("Leadership's draft");
+    cb_value_t *reply = cb_client_request (lead, "draft.new", &body, 5000);
+    REQUIRE (reply);
+    cb_value_destroy (&reply);
+
+    zsock_t *dealer = zsock_new_dealer (s_endpoint);
+    zsock_t *stranger = zsock_new_dealer (s_endpoint);
+    zsock_t *watcher = zsock_new_dealer (s_endpoint);
+    //  Register first: a first hello is a change.
+    cb_value_t *hello = cb_value_new_map ();
+    cb_value_set_str (hello, "node", "team-x");
+    cb_value_set_str (hello, "role", "team");
+    reply = s_raw_value (dealer, s_msg ("hello", "h1", hello));
+    CHECK_INT (s_code (&reply), 0);
+    hello = cb_value_new_map ();
+    cb_value_set_str (hello, "node", "watcher");
+    cb_value_set_str (hello, "role", "observer");
+    reply = s_raw_value (watcher, s_msg ("hello", "h2", hello));
+    CHECK_INT (s_code (&reply), 0);
+
+    long before = s_last_txnid ();
+    size_t drafts = s_draft_count (lead);
+
+    //  Not MessagePack, hostile headers, not a map.
+    const struct { const char *bytes; size_t size; int code; } raw [] = {
+        { "\xc1", 1, CB_E_BAD_MESSAGE },
+        { "\xdd\xff\xff\xff\xff", 5, CB_E_BAD_MESSAGE },
+        { "\xdf\x7f\xff\xff\xff\x00", 6, CB_E_BAD_MESSAGE },
+        { "\x91\x01", 2, CB_E_BAD_MESSAGE },
+        { "\x81\xa2\x63\x62", 4, CB_E_BAD_MESSAGE },          //  truncated map
+        { "\x80\x00", 2, CB_E_BAD_MESSAGE },                  //  trailing byte
+        { "\x81\x01\x01", 3, CB_E_BAD_MESSAGE },              //  integer key
+        { "\xc4\x01\x00", 3, CB_E_BAD_MESSAGE },              //  bin
+        { "", 0, CB_E_BAD_MESSAGE },
+    };
+    for (size_t i = 0; i < sizeof (raw) / sizeof (raw [0]); i++) {
+        reply = s_raw (dealer, raw [i].bytes, raw [i].size);
+        CHECK (reply && cb_value_type (cb_value_get (reply, "mid")) == CB_NIL);
+        CHECK_INT (s_code (&reply), raw [i].code);
+    }
+
+    //  Envelope errors
+    cb_value_t *msg = s_msg ("ping", "e1", NULL);
+    cb_value_remove (msg, "cb");
+    reply = s_raw_value (dealer, msg);
+    CHECK_STR (cb_value_get_str (reply, "mid"), "e1");
+    CHECK_INT (s_code (&reply), CB_E_BAD_VERSION);
+    msg = s_msg ("ping", "e2", NULL);
+    cb_value_set_int (msg, "cb", 2);
+    reply = s_raw_value (dealer, msg);
+    CHECK_INT (s_code (&reply), CB_E_BAD_VERSION);
+    reply = s_raw_value (dealer, s_msg ("ping", NULL, NULL));
+    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    reply = s_raw_value (dealer, s_msg (NULL, "e3", NULL));
+    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    reply = s_raw_value (dealer, s_msg ("draft.burn", "e4", NULL));
+    CHECK_INT (s_code (&reply), CB_E_UNKNOWN_TYPE);
+    msg = s_msg ("draft.list", "e5", NULL);
+    cb_value_set_str (msg, "body", "not a map");
+    reply = s_raw_value (dealer, msg);
+    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    reply = s_raw_value (dealer, s_msg ("draft.new", "e6", cb_value_new_map ()));
+    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    body = s_draft_body ("Unknown field");
+    cb_value_set_str (body, "colour", "red");
+    reply = s_raw_value (dealer, s_msg ("draft.new", "e7", body));
+    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+
+    //  Size and frames
+    size_t big = 300 * 1024;
+    char *text = (char *) malloc (big);
+    memset (text, 'a', big - 1);
+    text [big - 1] = 0;
+    body = s_draft_body (text);
+    free (text);
+    reply = s_raw_value (dealer, s_msg ("draft.new", "e8", body));
+    CHECK_INT (s_code (&reply), CB_E_TOO_LARGE);
+    zmsg_t *frames = zmsg_new ();
+    zmsg_addstr (frames, "");
+    zmsg_addstr (frames, "x");
+    reply = s_raw_frames (dealer, frames);
+    CHECK_INT (s_code (&reply), CB_E_BAD_MESSAGE);
+
+    //  Identity and permission
+    reply = s_raw_value (stranger, s_msg ("draft.new", "e9", s_draft_body ("Who am I")));
+    CHECK_INT (s_code (&reply), CB_E_NOT_HELLO);
+    body = s_draft_body ("Not mine");
+    cb_value_set_str (body, "draft", "d1");
+    reply = s_raw_value (dealer, s_msg ("draft.revise", "e10", body));
+    CHECK_INT (s_code (&reply), CB_E_NOT_OWNER);
+    reply = s_raw_value (watcher, s_msg ("draft.new", "e11", s_draft_body ("Observer")));
+    CHECK_INT (s_code (&reply), CB_E_FORBIDDEN);
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "node", "watcher");
+    cb_value_set_str (body, "role", "leadership");
+    reply = s_raw_value (stranger, s_msg ("hello", "e12", body));
+    CHECK_INT (s_code (&reply), CB_E_ROLE_MISMATCH);
+
+    //  Still serving; nothing stored.
+    reply = s_raw_value (dealer, s_msg ("ping", "p1", NULL));
+    CHECK_INT (s_code (&reply), 0);
+    CHECK_INT (s_draft_count (lead), drafts);
+    CHECK_INT (s_last_txnid (), before);
+
+    //  A resent change gets the original reply, byte for byte, once.
+    cb_value_t *change = s_msg ("draft.new", "same-mid-1", s_draft_body ("Team X drafts"));
+    size_t size;
+    void *data = cb_codec_encode (change, &size);
+    cb_value_destroy (&change);
+    zsock_t *socks [] = { dealer, dealer };
+    zframe_t *replies [2];
+    for (int i = 0; i < 2; i++) {
+        zframe_t *frame = zframe_new (data, size);
+        zframe_send (&frame, socks [i], 0);
+        zpoller_t *poller = zpoller_new (socks [i], NULL);
+        REQUIRE (zpoller_wait (poller, 5000));
+        replies [i] = zframe_recv (socks [i]);
+        zpoller_destroy (&poller);
+    }
+    CHECK (zframe_eq (replies [0], replies [1]));
+    zframe_destroy (&replies [0]);
+    zframe_destroy (&replies [1]);
+    free (data);
+    CHECK_INT (s_draft_count (lead), drafts + 1);
+
+    zsock_destroy (&dealer);
+    zsock_destroy (&stranger);
+    zsock_destroy (&watcher);
+    cb_client_destroy (&lead);
+}
+
+//  Throws draft `n` of `lead` to team-y.
+static void
+s_throw_new (cb_client_t *lead, int n)
+{
+    char objective [32];
+    snprintf (objective, sizeof (objective), "Draft %d", n);
+    cb_value_t *body = s_draft_body (objective);
+    cb_value_t *reply = cb_client_request (lead, "draft.new", &body, 5000);
+    REQUIRE (reply);
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", cb_value_get_str (reply, "draft"));
+    cb_value_t *to = cb_value_new_array ();
+    cb_value_t *who = cb_value_new_str ("team-y");
+    cb_value_push (to, &who);
+    cb_value_set (body, "to", &to);
+    cb_value_destroy (&reply);
+    reply = cb_client_request (lead, "round.throw", &body, 5000);
+    CHECK (reply != NULL);
+    cb_value_destroy (&reply);
+}
+
+static int64_t
+s_seq (cb_value_t *delivery)
+{
+    int64_t seq = -1;
+    cb_value_get_int (delivery, "seq", &seq);
+    return seq;
+}
+
+static void
+test_resume (void)
+{
+    //  team-y registers, then is offline while three rounds are thrown to it.
+    cb_client_t *team = cb_client_new (s_endpoint, "team-y", "team", NULL);
+    REQUIRE (cb_client_hello (team, 5000) == 0);
+    cb_client_destroy (&team);
+    cb_client_t *lead = cb_client_new (s_endpoint, "lead", NULL, NULL);
+    for (int n = 1; n <= 3; n++)
+        s_throw_new (lead, n);
+
+    team = cb_client_new (s_endpoint, "team-y", NULL, NULL);
+    REQUIRE (cb_client_hello (team, 5000) == 0);
+    CHECK_INT (cb_client_inbox_last (team), 3);
+    CHECK_INT (cb_client_inbox_acked (team), 0);
+    cb_value_t *d = cb_client_recv (team, 5000);
+    CHECK_INT (s_seq (d), 1);
+    CHECK_STR (cb_value_get_str (d, "kind"), "round.thrown");
+    cb_value_destroy (&d);
+    CHECK (cb_client_ack (team, 1, 5000) == 0);
+    d = cb_client_recv (team, 5000);
+    CHECK_INT (s_seq (d), 2);
+    cb_value_destroy (&d);
+
+    //  The broker dies with #2 handed out but not acknowledged and #3
+    //  maybe in flight; two more arrive after the restart.
+    s_kill9 ();
+    s_start ();
+    for (int n = 4; n <= 5; n++)
+        s_throw_new (lead, n);
+    //  The client notices the restart by its pings, says hello again, and
+    //  gets everything after #1 again; it passes on only #3, #4, #5.
+    int64_t expect = 3;
+    while (expect <= 5) {
+        d = cb_client_recv (team, 15000);
+        if (!d)
+            break;
+        CHECK_INT (s_seq (d), expect);
+        cb_value_destroy (&d);
+        expect++;
+    }
+    CHECK_INT (expect, 6);
+    CHECK (cb_client_ack (team, 5, 5000) == 0);
+    d = cb_client_recv (team, 0);
+    CHECK (d == NULL);
+    cb_client_destroy (&team);
+
+    //  A new connection: nothing acknowledged comes back.
+    team = cb_client_new (s_endpoint, "team-y", NULL, NULL);
+    REQUIRE (cb_client_hello (team, 5000) == 0);
+    CHECK_INT (cb_client_inbox_last (team), 5);
+    CHECK_INT (cb_client_inbox_acked (team), 5);
+    cb_value_t *pong = cb_client_request (team, "ping", NULL, 5000);
+    CHECK (pong != NULL);
+    cb_value_destroy (&pong);
+    d = cb_client_recv (team, 0);
+    CHECK (d == NULL);
+    cb_client_destroy (&team);
+    cb_client_destroy (&lead);
+}
+
+int
+main (void)
+{
+    zsys_init ();
+    s_catchballd = getenv ("CATCHBALLD");
+    REQUIRE (s_catchballd);
+    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
+    zsys_dir_create ("%s", base);
+    snprintf (s_dir, sizeof (s_dir), "%s/test_wire.XXXXXX", base);
+    REQUIRE (mkdtemp (s_dir));
+    //  A free port: let the kernel pick one, then give it to the broker.
+    zsock_t *probe = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
+    REQUIRE (port > 0);
+    zsock_destroy (&probe);
+    snprintf (s_endpoint, sizeof (s_endpoint), "tcp://127.0.0.1:%d", port);
+
+    s_start ();
+    test_bad_input ();
+    test_resume ();
+    CHECK_INT (s_stop (), 0);
+    int rc = TEST_DONE ();
+    if (rc == 0) {
+        char command [300];
+        snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
+        if (system (command) != 0)
+            fprintf (stderr, "could not remove %s\n", s_dir);
+    }
+    else
+        fprintf (stderr, "broker log: %s/catchballd.log\n", s_dir);
+    return rc;
+}
