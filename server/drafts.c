@@ -192,10 +192,10 @@ cb_draft_new (cb_req_t *req, const cb_value_t *body)
         cb_value_destroy (&content);
         return -1;
     }
-    uint32_t id = cb_rec_next_id (req->txn, "draft");
+    uint32_t id = cb_req_next_id (req, "draft");
     if (!id) {
         cb_value_destroy (&content);
-        return cb_req_check_store (req);
+        return -1;
     }
     char idbuf [16];
     cb_value_t *draft = cb_value_new_map ();

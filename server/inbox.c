@@ -98,6 +98,7 @@ typedef struct {
     cb_inbox_fn *fn;            //  Caller's callback
     void *arg;                  //  Its argument
     size_t max;                 //  How many more to give
+    int given;                  //  How many were given
 } s_read_t;
 
 static int
@@ -107,6 +108,7 @@ s_read_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
     if (r->max == 0)
         return 1;
     r->max--;
+    r->given++;
     return r->fn (cb_get_u64 ((const uint8_t *) key + klen - 8), val, vlen, r->arg);
 }
 
@@ -118,7 +120,9 @@ cb_inbox_read (cb_txn_t *txn, const char *node, uint64_t from, size_t max,
         return 0;
     uint8_t key [S_KEY_MAX];
     size_t klen = s_key (key, node, from);
-    s_read_t r = { fn, arg, max };
+    s_read_t r = { fn, arg, max, 0 };
     //  The prefix is the name and its NUL: only this node's items.
-    return cb_txn_scan (txn, CB_T_INBOX, key, klen - 8, key, klen, s_read_one, &r);
+    if (cb_txn_scan (txn, CB_T_INBOX, key, klen - 8, key, klen, s_read_one, &r) < 0)
+        return -1;
+    return r.given;
 }

@@ -94,13 +94,26 @@ cb_rec_next_id (cb_txn_t *txn, const char *counter)
     int rc = cb_txn_get (txn, CB_T_META, counter, strlen (counter), &data, &size);
     if (rc < 0)
         return 0;
-    if (rc == 0 && size == 4)
-        next = cb_get_u32 ((const uint8_t *) data) + 1;
+    if (rc == 0 && size == 4) {
+        uint32_t current = cb_get_u32 ((const uint8_t *) data);
+        if (current == UINT32_MAX)
+            return 0;           //  Exhausted: never wrap and reuse an id
+        next = current + 1;
+    }
     uint8_t buf [4];
     cb_put_u32 (buf, next);
     if (cb_txn_put (txn, CB_T_META, counter, strlen (counter), buf, 4, false))
         return 0;
     return next;
+}
+
+uint32_t
+cb_req_next_id (cb_req_t *req, const char *counter)
+{
+    uint32_t id = cb_rec_next_id (req->txn, counter);
+    if (!id && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_STORAGE_FULL, "no more '%s' ids", counter);
+    return id;
 }
 
 //  --------------------------------------------------------------------------

@@ -48,8 +48,11 @@ cb_value_t *cb_rec_get (cb_txn_t *txn, cb_table_t table, const void *key, size_t
 //  Write a record. 0 or -1 (store error).
 int cb_rec_put (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen,
                 const cb_value_t *value);
-//  Next value of a named counter in the meta table, from 1. 0 on store error.
+//  Next value of a named counter in the meta table, from 1. 0 on store
+//  error, or when the counter is exhausted (ids are never reused).
 uint32_t cb_rec_next_id (cb_txn_t *txn, const char *counter);
+//  The same, failing the request on 0.
+uint32_t cb_req_next_id (cb_req_t *req, const char *counter);
 
 //  Short typable ids: a letter and a number, "d12", "r3", "f5".
 //  Parse: the number, or 0 if `id` is not `letter` followed by 1..4294967295.

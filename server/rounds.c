@@ -129,9 +129,7 @@ cb_round_throw (cb_req_t *req, const cb_value_t *body)
         if (!req->code)
             s_push_str (recipients, node);
     }
-    uint32_t round_id = req->code ? 0 : cb_rec_next_id (req->txn, "round");
-    if (!req->code && !round_id)
-        cb_req_check_store (req);
+    uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL
         : cb_rev_load (req, draft_id, (uint32_t) s_int (draft, "head"));
     if (rev) {
@@ -305,9 +303,9 @@ s_respond (cb_req_t *req, uint32_t round_id, cb_value_t *round, bool final, char
 {
     char counter [2] = { letter, 0 };
     if (!n)
-        n = cb_rec_next_id (req->txn, counter);
+        n = cb_req_next_id (req, counter);
     if (!n)
-        return cb_req_check_store (req);
+        return -1;
     char id [16];
     cb_id_format (id, letter, n);
     cb_value_set_str (response, "id", id);
@@ -439,7 +437,7 @@ cb_round_counter (cb_req_t *req, const cb_value_t *body)
     }
     if (content) {
         //  The revision names its proposal: take the proposal's id first.
-        uint32_t pn = cb_rec_next_id (req->txn, "p");
+        uint32_t pn = cb_req_next_id (req, "p");
         char pid [16];
         cb_id_format (pid, 'p', pn);
         cb_value_t *rev = cb_value_new_map ();
@@ -451,8 +449,6 @@ cb_round_counter (cb_req_t *req, const cb_value_t *body)
         cb_value_set_str (rev, "proposer", req->node);
         cb_value_set (rev, "content", &content);
         uint32_t number = pn ? cb_rev_append (req, draft_id, draft, rev) : 0;
-        if (!pn)
-            cb_req_check_store (req);
         cb_value_destroy (&rev);
         if (number) {
             cb_value_t *response = cb_value_new_map ();

@@ -63,6 +63,40 @@ s_fail (cb_txn_t *self, int rc, const char *what)
             t->status = status;
 }
 
+#define S_MAPSIZE_KEY "store.mapsize"
+
+//  Keeps the current map size in the meta table (best effort: a failure
+//  only means the next run grows again).
+static void
+s_mapsize_save (cb_store_t *self)
+{
+    MDB_txn *txn;
+    uint8_t value [8];
+    cb_put_u64 (value, self->mapsize);
+    MDB_val k = { strlen (S_MAPSIZE_KEY), (void *) S_MAPSIZE_KEY }, v = { 8, value };
+    if (mdb_txn_begin (self->env, NULL, 0, &txn) == 0) {
+        if (mdb_put (txn, self->dbi [CB_T_META], &k, &v, 0) == 0)
+            mdb_txn_commit (txn);
+        else
+            mdb_txn_abort (txn);
+    }
+}
+
+//  A map size remembered from an earlier run, or 0.
+static size_t
+s_mapsize_load (cb_store_t *self)
+{
+    MDB_txn *txn;
+    size_t size = 0;
+    MDB_val k = { strlen (S_MAPSIZE_KEY), (void *) S_MAPSIZE_KEY }, v;
+    if (mdb_txn_begin (self->env, NULL, MDB_RDONLY, &txn) == 0) {
+        if (mdb_get (txn, self->dbi [CB_T_META], &k, &v) == 0 && v.mv_size == 8)
+            size = (size_t) cb_get_u64 ((const uint8_t *) v.mv_data);
+        mdb_txn_abort (txn);
+    }
+    return size;
+}
+
 static int
 s_open_env (cb_store_t *self)
 {
@@ -88,7 +122,7 @@ s_open_env (cb_store_t *self)
     if (dead)
         zsys_info ("store: cleared %d stale reader slot(s)", dead);
 
-    //  The map may have been grown by an earlier run: use the larger size.
+    //  LMDB may have raised the size to what the data file needs.
     MDB_envinfo info;
     mdb_env_info (self->env, &info);
     self->mapsize = info.me_mapsize;
@@ -106,6 +140,14 @@ s_open_env (cb_store_t *self)
         mdb_env_close (self->env);
         self->env = NULL;
         return -1;
+    }
+    //  An earlier run may have grown the map: start at that size.
+    size_t remembered = s_mapsize_load (self);
+    if (remembered > self->mapsize) {
+        if (remembered > self->mapmax)
+            remembered = self->mapmax;
+        if (mdb_env_set_mapsize (self->env, remembered) == 0)
+            self->mapsize = remembered;
     }
     return 0;
 }
@@ -158,7 +200,7 @@ cb_store_destroy (cb_store_t **self_p)
 int
 cb_store_grow (cb_store_t *self)
 {
-    if (self->mapsize >= self->mapmax)
+    if (!self->env || self->mapsize >= self->mapmax)
         return -1;
     size_t size = self->mapsize * 2;
     if (size > self->mapmax)
@@ -170,6 +212,9 @@ cb_store_grow (cb_store_t *self)
     }
     zsys_info ("store: map grown to %zu MiB", size >> 20);
     self->mapsize = size;
+    //  LMDB forgets a grown size on reopen: remember it ourselves, so a
+    //  restarted broker does not fail its first batch all over again.
+    s_mapsize_save (self);
     return 0;
 }
 
