@@ -33,7 +33,7 @@ s_usage (FILE *out)
 "Usage: catchball [OPTIONS] COMMAND [ARGS]\n"
 "Shape OKRs by catchball: throw drafts, answer them, keep every revision.\n"
 "\n"
-"Options (before the command):\n"
+"Options (before or after the command):\n"
 "  -e, --endpoint EP   broker endpoint (default $CATCHBALL_ENDPOINT or " S_DEFAULT_ENDPOINT ")\n"
 "  -n, --node NAME     this node's name (default $CATCHBALL_NODE)\n"
 "  -r, --role ROLE     leadership, team, facilitator or observer: needed the\n"
@@ -41,7 +41,8 @@ s_usage (FILE *out)
 "  -p, --parent NODE   this node's parent in the organisation ($CATCHBALL_PARENT)\n"
 "  -j, --json          print the broker's replies as JSON\n"
 "  -t, --timeout MS    how long to wait for the broker (default 5000)\n"
-"  -h, --help          this help\n"
+"  -h, --help          this help; COMMAND --help shows the command's usage\n"
+"      --version       the version\n"
 "\n"
 "Commands:\n"
 "  hello                                   register this node / show its inbox state\n"
@@ -112,6 +113,9 @@ s_request (s_cli_t *cli, const char *type, cb_value_t **body_p, int *status)
         else
             fprintf (stderr, "catchball: %s (%d): %s\n", cb_client_error_name (cli->client),
                      code, cb_client_error_message (cli->client));
+        if (code == CB_E_BAD_FIELD && strstr (cb_client_error_message (cli->client), "'role'"))
+            fprintf (stderr, "catchball: give --role leadership|team|facilitator|observer, "
+                             "or set CATCHBALL_ROLE\n");
         *status = code == CB_E_TIMEOUT ? 3 : 1;
     }
     return reply;
@@ -178,15 +182,25 @@ s_int_arg (const char *text, int64_t *out)
 typedef struct {
     const char *message, *addresses, *rev, *owner, *cycle, *to, *question, *deadline;
     const char *kind, *on, *confidence, *text, *comment;
-    bool more, follow, peek;
+    bool more, follow, peek, help;
     int argc;                   //  Positional arguments
     char **argv;
 } s_args_t;
 
+//  The command's own options; the global ones are taken here too, so that
+//  "catchball inbox --node team-a" works as well as "catchball --node
+//  team-a inbox".
 static int
-s_parse (int argc, char **argv, s_args_t *a)
+s_parse (s_cli_t *cli, int argc, char **argv, s_args_t *a)
 {
     static struct option options [] = {
+        { "endpoint", required_argument, NULL, 'e' },
+        { "node", required_argument, NULL, 'n' },
+        { "role", required_argument, NULL, 'r' },
+        { "parent", required_argument, NULL, 'p' },
+        { "json", no_argument, NULL, 'j' },
+        { "timeout", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
         { "message", required_argument, NULL, 'm' },
         { "addresses", required_argument, NULL, 'a' },
         { "rev", required_argument, NULL, 'R' },
@@ -210,8 +224,15 @@ s_parse (int argc, char **argv, s_args_t *a)
     //  '+' made it stop at the first non-option).
     optind = 0;
     int c;
-    while ((c = getopt_long (argc, argv, "m:a:", options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "m:a:h", options, NULL)) != -1) {
         switch (c) {
+            case 'e': cli->endpoint = optarg; break;
+            case 'n': cli->node = optarg; break;
+            case 'r': cli->role = optarg; break;
+            case 'p': cli->parent = optarg; break;
+            case 'j': cli->json = true; break;
+            case 't': cli->timeout = atoi (optarg); break;
+            case 'h': a->help = true; break;
             case 'm': a->message = optarg; break;
             case 'a': a->addresses = optarg; break;
             case 'R': a->rev = optarg; break;
@@ -270,6 +291,10 @@ s_print (s_cli_t *cli, cb_value_t **reply_p, s_render_fn *render, const char *fo
         }
         va_end (args);
         putchar ('\n');
+        bool closed = false;
+        if (cb_value_get_bool (reply, "round_closed", &closed) && closed)
+            printf ("round %s is now closed: every recipient has answered\n",
+                    cb_value_get_str (reply, "round"));
     }
     cb_value_destroy (reply_p);
     return 0;
@@ -333,14 +358,21 @@ s_run (s_cli_t *cli, int argc, char **argv)
     const char *sub = argc > 1 ? argv [1] : "";
     bool two = streq (cmd, "draft") || streq (cmd, "round");
     s_args_t a;
-    if (s_parse (two ? argc - 1 : argc, two ? argv + 1 : argv, &a))
+    if (s_parse (cli, two ? argc - 1 : argc, two ? argv + 1 : argv, &a))
         return s_fail_usage ("bad option for '%s'", cmd);
+    if (!a.help && (!cli->node || !*cli->node))
+        return s_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
+    if (cli->timeout <= 0)
+        return s_fail_usage ("%s", "--timeout takes milliseconds");
+    cli_render_init (!cli->json && isatty (1) && !getenv ("NO_COLOR"));
     cb_value_t *body = cb_value_new_map ();
     cb_value_t *reply = NULL;
     int status = 0;
     int64_t n;
 
+    //  The command's usage on --help, or when its arguments are wrong.
 #define NEED(count, usage) \
+    if (a.help) { cb_value_destroy (&body); printf ("usage: catchball %s\n", usage); return 0; } \
     if (a.argc != (count)) { cb_value_destroy (&body); return s_fail_usage ("usage: catchball %s", usage); }
 
     if (streq (cmd, "hello") || streq (cmd, "ping")) {
@@ -430,13 +462,27 @@ s_run (s_cli_t *cli, int argc, char **argv)
             }
             cb_value_set_int (body, "deadline", seconds);
         }
-        if ((reply = s_request (cli, "round.throw", &body, &status)))
-            s_print (cli, &reply, NULL, "round %s opened: %s revision %s thrown", "round",
-                     "draft", "rev");
+        if ((reply = s_request (cli, "round.throw", &body, &status))) {
+            if (!cli->json) {
+                printf ("round %s opened: %s revision %lld thrown to %s",
+                        cb_value_get_str (reply, "round"), cb_value_get_str (reply, "draft"),
+                        (long long) cb_value_int (cb_value_get (reply, "rev")), a.to);
+                if (a.deadline)
+                    printf (", answers due in %s", a.deadline);
+                printf ("\n");
+                cb_value_destroy (&reply);
+            }
+            else
+                s_print (cli, &reply, NULL, NULL);
+        }
     }
     else
     if (streq (cmd, "feedback")) {
         NEED (2, "feedback ROUND --kind KIND [--on WHAT] [--more] TEXT");
+        if (!a.kind) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", "feedback: --kind suggestion|concern|support|cannot-align is required");
+        }
         cb_value_set_str (body, "round", a.argv [0]);
         cb_value_set_str (body, "text", a.argv [1]);
         if (a.kind)
@@ -567,6 +613,7 @@ main (int argc, char *argv [])
         { "json", no_argument, NULL, 'j' },
         { "timeout", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 }
     };
     s_cli_t cli = { 0 };
@@ -587,6 +634,7 @@ main (int argc, char *argv [])
             case 'j': cli.json = true; break;
             case 't': cli.timeout = atoi (optarg); break;
             case 'h': s_usage (stdout); return 0;
+            case 'V': printf ("catchball %s (protocol 1)\n", CB_VERSION); return 0;
             default: s_usage (stderr); return 2;
         }
     }
@@ -594,12 +642,7 @@ main (int argc, char *argv [])
         s_usage (stderr);
         return 2;
     }
-    if (!cli.node || !*cli.node)
-        return s_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
-    if (cli.timeout <= 0)
-        return s_fail_usage ("%s", "--timeout takes milliseconds");
     zsys_init ();
-    cli_render_init (!cli.json && isatty (1) && !getenv ("NO_COLOR"));
     int rc = s_run (&cli, argc - optind, argv + optind);
     cb_client_destroy (&cli.client);
     return rc;

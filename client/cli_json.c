@@ -3,6 +3,8 @@
     files in, --json out
     =========================================================================
 */
+#include <errno.h>
+
 #include "cli.h"
 
 cb_value_t *
@@ -74,8 +76,14 @@ cb_value_t *
 cli_json_load (const char *path)
 {
     json_error_t error;
-    json_t *json = streq (path, "-") ? json_loadf (stdin, 0, &error)
-                                     : json_load_file (path, 0, &error);
+    FILE *file = streq (path, "-") ? stdin : fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, "catchball: cannot read %s: %s\n", path, strerror (errno));
+        return NULL;
+    }
+    json_t *json = json_loadf (file, 0, &error);
+    if (file != stdin)
+        fclose (file);
     if (!json) {
         fprintf (stderr, "catchball: %s:%d:%d: %s\n", path, error.line, error.column,
                  error.text);

@@ -147,6 +147,13 @@ s_content (FILE *out, const cb_value_t *content, const char *indent)
         s_key_result (out, cb_value_at (krs, i), deeper);
 }
 
+//  "in_round" reads "in round".
+static const char *
+s_state_name (const char *state)
+{
+    return streq (state, "in_round") ? "in round" : state;
+}
+
 static const char *
 s_state_color (const char *state)
 {
@@ -169,7 +176,7 @@ cli_render_draft (FILE *out, const cb_value_t *reply)
     const char *state = s_str (draft, "state");
     fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), s_str (draft, "id"),
              s_c (C_OFF), s_str (draft, "cycle"), s_str (draft, "owner"),
-             s_state_color (state), state, s_c (C_OFF));
+             s_state_color (state), s_state_name (state), s_c (C_OFF));
     if (*s_str (draft, "round"))
         fprintf (out, " (%s)", s_str (draft, "round"));
     fprintf (out, "\n");
@@ -203,7 +210,7 @@ cli_render_list (FILE *out, const cb_value_t *reply)
         cb_value_t *d = cb_value_at (drafts, i);
         const char *state = s_str (d, "state");
         fprintf (out, "%-6s %-9s %-16s %s%-9s%s %4lld  %s\n", s_str (d, "id"), s_str (d, "cycle"),
-                 s_str (d, "owner"), s_state_color (state), state, s_c (C_OFF),
+                 s_str (d, "owner"), s_state_color (state), s_state_name (state), s_c (C_OFF),
                  (long long) s_int (d, "head"), s_str (d, "objective"));
     }
 }
@@ -211,29 +218,19 @@ cli_render_list (FILE *out, const cb_value_t *reply)
 //  --------------------------------------------------------------------------
 //  Changes, as in a diff or a history entry
 
-void
-cli_render_changes (FILE *out, const cb_value_t *changes, const char *indent)
+//  One KR change of the given kind ("changed", "removed", "added").
+static void
+s_kr_changes (FILE *out, const cb_value_t *changes, const char *what, const char *indent)
 {
     for (size_t i = 0; i < cb_value_size (changes); i++) {
         cb_value_t *c = cb_value_at (changes, i);
-        const char *field = cb_value_get_str (c, "field");
-        if (field) {
-            fprintf (out, "%s%s~ %s%s: ", indent, s_c (C_YEL), field, s_c (C_OFF));
-            s_scalar (out, cb_value_get (c, "from"));
-            fprintf (out, " -> ");
-            s_scalar (out, cb_value_get (c, "to"));
-            fprintf (out, "\n");
+        if (cb_value_get_str (c, "field") || !streq (s_str (c, "change"), what))
             continue;
-        }
-        const char *what = s_str (c, "change");
-        if (streq (what, "added") || streq (what, "removed")) {
+        if (!streq (what, "changed")) {
             bool added = streq (what, "added");
             fprintf (out, "%s%s", indent, s_c (added ? C_GREEN : C_RED));
-            char mark [8];
-            snprintf (mark, sizeof (mark), "%s ", added ? "+" : "-");
-            s_key_result (out, cb_value_get (c, "value"), mark);
-            if (s_color)
-                fprintf (out, "%s", C_OFF);
+            s_key_result (out, cb_value_get (c, "value"), added ? "+ " : "- ");
+            fprintf (out, "%s", s_c (C_OFF));
             continue;
         }
         cb_value_t *fields = cb_value_get_array (c, "fields");
@@ -247,6 +244,45 @@ cli_render_changes (FILE *out, const cb_value_t *changes, const char *indent)
         }
         fprintf (out, "\n");
     }
+}
+
+//  Objective, narrative and alignment first; then key results changed,
+//  removed, added. A field that appears reads "+ field: value".
+void
+cli_render_changes (FILE *out, const cb_value_t *changes, const char *indent)
+{
+    for (size_t i = 0; i < cb_value_size (changes); i++) {
+        cb_value_t *c = cb_value_at (changes, i);
+        const char *field = cb_value_get_str (c, "field");
+        if (!field)
+            continue;
+        cb_value_t *from = cb_value_get (c, "from"), *to = cb_value_get (c, "to");
+        bool appears = cb_value_type (from) == CB_NIL;
+        bool goes = cb_value_type (to) == CB_NIL;
+        fprintf (out, "%s%s%s %s%s: ", indent,
+                 s_c (appears ? C_GREEN : goes ? C_RED : C_YEL),
+                 appears ? "+" : goes ? "-" : "~", field, s_c (C_OFF));
+        if (appears || goes)
+            s_scalar (out, appears ? to : from);
+        else
+        if (cb_value_len (from) + cb_value_len (to) > 60) {
+            //  Long texts: old and new on lines of their own.
+            fprintf (out, "\n%s    %s- ", indent, s_c (C_RED));
+            s_scalar (out, from);
+            fprintf (out, "%s\n%s    %s+ ", s_c (C_OFF), indent, s_c (C_GREEN));
+            s_scalar (out, to);
+            fprintf (out, "%s", s_c (C_OFF));
+        }
+        else {
+            s_scalar (out, from);
+            fprintf (out, " -> ");
+            s_scalar (out, to);
+        }
+        fprintf (out, "\n");
+    }
+    s_kr_changes (out, changes, "changed", indent);
+    s_kr_changes (out, changes, "removed", indent);
+    s_kr_changes (out, changes, "added", indent);
 }
 
 void
@@ -292,9 +328,7 @@ s_response (FILE *out, const cb_value_t *r, const char *indent)
         if (*s_str (r, "text"))
             fprintf (out, ": %s", s_str (r, "text"));
     }
-    bool final = true;
-    cb_value_get_bool (r, "final", &final);
-    fprintf (out, "%s\n", final ? "" : " (more to come)");
+    fprintf (out, "\n");
 }
 
 static void
@@ -308,10 +342,16 @@ s_round_line (FILE *out, const cb_value_t *round, const char *indent)
     for (size_t i = 0; i < cb_value_size (to); i++)
         fprintf (out, "%s%s", i ? ", " : "", cb_value_str (cb_value_at (to, i)));
     const char *state = s_str (round, "state");
+    const char *by = s_str (round, "closed_by");
     fprintf (out, ": %s%s%s", s_state_color (state), state, s_c (C_OFF));
-    if (*s_str (round, "closed_by"))
-        fprintf (out, " (%s)", streq (s_str (round, "closed_by"), "answered")
-                               ? "everyone answered" : s_str (round, "closed_by"));
+    if (streq (by, "answered"))
+        fprintf (out, ", everyone answered");
+    else
+    if (streq (by, "owner"))
+        fprintf (out, " by %s", s_str (round, "owner"));
+    else
+    if (streq (by, "deadline"))
+        fprintf (out, " at its deadline");
     else
     if (s_int (round, "deadline"))
         fprintf (out, ", deadline %s", s_time (s_int (round, "deadline"), t, sizeof (t)));
@@ -324,7 +364,7 @@ void
 cli_render_round (FILE *out, const cb_value_t *reply)
 {
     cb_value_t *round = cb_value_get_map (reply, "round");
-    fprintf (out, "%s (draft %s, owner %s)\n", s_str (round, "id"), s_str (round, "draft"),
+    fprintf (out, "%s%s%s, owned by %s\n", s_c (C_BOLD), s_str (round, "draft"), s_c (C_OFF),
              s_str (round, "owner"));
     s_round_line (out, round, "");
     cb_value_t *responses = cb_value_get_array (reply, "responses");
@@ -333,6 +373,7 @@ cli_render_round (FILE *out, const cb_value_t *reply)
     cb_value_t *to = cb_value_get_array (round, "recipients");
     cb_value_t *answered = cb_value_get_array (round, "answered");
     bool first = true;
+    bool open = streq (s_str (round, "state"), "open");
     for (size_t i = 0; i < cb_value_size (to); i++) {
         const char *node = cb_value_str (cb_value_at (to, i));
         bool done = false;
@@ -340,7 +381,8 @@ cli_render_round (FILE *out, const cb_value_t *reply)
             if (streq (node, cb_value_str (cb_value_at (answered, j))))
                 done = true;
         if (!done) {
-            fprintf (out, "%s%s%s", first ? "  not answered yet: " : ", ", node, "");
+            fprintf (out, "%s%s", first ? (open ? "  not answered yet: " : "  no answer from: ")
+                                        : ", ", node);
             first = false;
         }
     }
@@ -360,8 +402,8 @@ cli_render_history (FILE *out, const cb_value_t *reply)
     cb_value_t *rounds = cb_value_get_array (reply, "rounds");
     const char *state = s_str (draft, "state");
     fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), s_str (draft, "id"), s_c (C_OFF),
-             s_str (draft, "cycle"), s_str (draft, "owner"), s_state_color (state), state,
-             s_c (C_OFF));
+             s_str (draft, "cycle"), s_str (draft, "owner"), s_state_color (state),
+             s_state_name (state), s_c (C_OFF));
     if (streq (state, "final"))
         fprintf (out, " at revision %lld", (long long) s_int (draft, "final_rev"));
     fprintf (out, "\n%s\n", s_str (draft, "objective"));
@@ -402,6 +444,16 @@ cli_render_history (FILE *out, const cb_value_t *reply)
         char deeper [16];
         snprintf (deeper, sizeof (deeper), "%s  ", indent);
         cli_render_changes (out, cb_value_get_array (rev, "changes"), deeper);
+        //  Rounds thrown of this revision
+        for (size_t j = 0; mainline && j < cb_value_size (rounds); j++) {
+            cb_value_t *round = cb_value_at (rounds, j);
+            if (s_int (round, "rev") != s_int (rev, "rev"))
+                continue;
+            s_round_line (out, round, "  ");
+            cb_value_t *responses = cb_value_get_array (round, "responses");
+            for (size_t k = 0; k < cb_value_size (responses); k++)
+                s_response (out, cb_value_at (responses, k), "    ");
+        }
         //  Votes on this revision
         cb_value_t *votes = cb_value_get_array (draft, "votes");
         for (size_t j = 0; j < cb_value_size (votes); j++) {
@@ -413,16 +465,6 @@ cli_render_history (FILE *out, const cb_value_t *reply)
         }
         if (streq (state, "final") && mainline && s_int (rev, "rev") == s_int (draft, "final_rev"))
             fprintf (out, "  %sfinal%s\n", s_c (C_GREEN), s_c (C_OFF));
-        //  Rounds thrown of this revision
-        for (size_t j = 0; mainline && j < cb_value_size (rounds); j++) {
-            cb_value_t *round = cb_value_at (rounds, j);
-            if (s_int (round, "rev") != s_int (rev, "rev"))
-                continue;
-            s_round_line (out, round, "  ");
-            cb_value_t *responses = cb_value_get_array (round, "responses");
-            for (size_t k = 0; k < cb_value_size (responses); k++)
-                s_response (out, cb_value_at (responses, k), "    ");
-        }
     }
 }
 

@@ -177,7 +177,8 @@ s_push_all (cb_broker_t *self)
     cb_txn_abort (&txn);
     for (session = (s_session_t *) zlist_first (gone); session;
          session = (s_session_t *) zlist_next (gone)) {
-        zsys_info ("%s: gone; its inbox waits in the store", session->node);
+        if (self->config.verbose)
+            zsys_info ("%s: disconnected; its inbox waits in the store", session->node);
         s_session_drop (self, session);
     }
     zlist_destroy (&gone);
@@ -369,7 +370,7 @@ cb_broker_new (const cb_broker_config_t *config)
     }
     self->endpoint = zsock_last_endpoint (self->router);
     self->handle = zsock_resolve (self->router);
-    zsys_info ("catchballd %s listening on %s, store %s (map %zu MiB)", "0.1.0",
+    zsys_info ("catchballd %s listening on %s, store %s (map %zu MiB)", CB_VERSION,
                self->endpoint, config->store, cb_store_mapsize (self->store) >> 20);
     return self;
 }

@@ -579,6 +579,10 @@ cb_draft_diff (cb_req_t *req, const cb_value_t *body)
     if (req->code || cb_field_int (req, body, "from", 1, UINT32_MAX, true, &from) < 0
     ||  cb_field_int (req, body, "to", 1, UINT32_MAX, true, &to) < 0)
         return -1;
+    cb_value_t *draft = cb_draft_load (req, id);
+    if (!draft)
+        return -1;
+    cb_value_destroy (&draft);
     cb_value_t *a = cb_rev_load (req, id, (uint32_t) from);
     cb_value_t *b = a ? cb_rev_load (req, id, (uint32_t) to) : NULL;
     if (a && b) {

@@ -76,9 +76,13 @@ cb_field_int (cb_req_t *req, const cb_value_t *body, const char *key, int64_t mi
         return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be an integer, not %s", key,
                             cb_value_type_name (cb_value_type (v)));
     int64_t n = cb_value_int (v);
-    if (n < min || n > max)
+    if (n < min || n > max) {
+        if (max >= UINT32_MAX)
+            return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be at least %lld", key,
+                                (long long) min);
         return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be from %lld to %lld", key,
                             (long long) min, (long long) max);
+    }
     *out = n;
     return 1;
 }

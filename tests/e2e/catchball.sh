@@ -1,11 +1,13 @@
 #!/bin/bash
-# End to end, with the real catchballd and catchball binaries: one full
-# catchball. Leadership throws a draft to three teams, one of them offline
-# until the end; feedback, a cannot-align and a counter-proposal come back;
-# the round closes; leadership revises addressing two feedback ids, throws
-# round 2, adopts the counter-proposal, votes and finalises; the broker is
-# killed with SIGKILL twice along the way and restarted; history, diff and
-# inboxes are intact, and the late team receives everything exactly once.
+# End to end, with the real catchballd and catchball binaries: the README's
+# walk-through. Leadership throws a draft to three teams, one of them
+# offline until the end; feedback and a cannot-align come back; the round
+# closes; leadership revises addressing two feedback ids and throws round 2,
+# where a counter-proposal comes back; leadership adopts it, checks it with
+# the teams in round 3 (which closes by itself), votes and finalises. The
+# broker is killed with SIGKILL three times along the way and restarted;
+# history, diff and inboxes are intact, and the late team receives
+# everything exactly once.
 #
 # Usage: catchball.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
 . "$(dirname "$0")/lib.sh"
@@ -42,11 +44,8 @@ out=$(cb team-a feedback r1 --on kr2 --kind suggestion "Measure days to first va
 check "feedback f2" "$(jq -r .id <<<"$out")" f2
 check "round still open" "$(jq -r .round_closed <<<"$out")" false
 expect_error ALREADY_ANSWERED team-a feedback r1 --kind support "once more"
-out=$(cb team-b feedback r1 --kind cannot-align --more "We have more urgent priorities: the migration")
+out=$(cb team-b feedback r1 --kind cannot-align "The migration comes first this quarter")
 check "cannot-align f3" "$(jq -r .id <<<"$out")" f3
-out=$(cb team-b counter r1 "$EXAMPLES/counter-team-c.json" --message "measure invitations instead of tickets")
-check "counter-proposal p1" "$(jq -r .id <<<"$out")" p1
-check "counter-proposal is revision 2" "$(jq -r .rev <<<"$out")" 2
 
 # Only recipients answer, only the owner closes.
 expect_error NOT_OWNER team-a round close r1
@@ -58,25 +57,31 @@ out=$(cb lead round close r1)
 check "closed by owner" "$(jq -r .closed_by <<<"$out")" owner
 expect_error ROUND_CLOSED team-c feedback r1 --kind support "too late"
 out=$(cb lead inbox)
-check "owner got each response" "$(jq -r 'select(.kind=="round.response") | .body.response.id' <<<"$out" | tr '\n' ' ')" "f1 f2 f3 p1 "
+check "owner got each response" "$(jq -r 'select(.kind=="round.response") | .body.response.id' <<<"$out" | tr '\n' ' ')" "f1 f2 f3 "
 check "owner got the summary" "$(jq -r 'select(.kind=="round.closed") | .body.missing | join(",")' <<<"$out")" team-c
 
-# 4. Revise addressing two feedback ids, and throw round 2.
-out=$(cb lead draft revise d1 "$EXAMPLES/leadership-r2.json" --message "Embed round 1: 52 % activation" --addresses f1,f3)
-check "revision 3" "$(jq -r .rev <<<"$out")" 3
+# 4. Revise addressing two feedback ids; round 2 brings a counter-proposal.
+out=$(cb lead draft revise d1 "$EXAMPLES/leadership-r2.json" --message "52 % without the data team or team-b's migration" --addresses f1,f3)
+check "revision 2" "$(jq -r .rev <<<"$out")" 2
 out=$(cb lead throw d1 --to team-a,team-b,team-c --question "Better?")
 check "round r2" "$(jq -r .round <<<"$out")" r2
 out=$(cb team-a endorse r2 --confidence 4 --text "we can commit")
 check "endorsement e1" "$(jq -r .id <<<"$out")" e1
-out=$(cb team-b endorse r2 --confidence 3)
-check "endorsement e2" "$(jq -r .id <<<"$out")" e2
+out=$(cb team-b counter r2 "$EXAMPLES/counter-team-b.json" --message "measure invitations, not tickets")
+check "counter-proposal p1" "$(jq -r .id <<<"$out")" p1
+check "counter-proposal is revision 3" "$(jq -r .rev <<<"$out")" 3
 expect_error ROUND_OPEN lead adopt p1
 expect_error ROUND_OPEN lead finalize d1
 cb lead round close r2 >/dev/null
 
-# 5. Adopt the counter-proposal, vote, finalise.
+# 5. Adopt the counter-proposal, check it with the teams, vote, finalise.
 out=$(cb lead adopt p1 --message "team-b's invitation KR is the better measure")
 check "adopted as revision 4" "$(jq -r .rev <<<"$out")" 4
+out=$(cb lead throw d1 --to team-a,team-b --question "Last check before the vote")
+check "round r3" "$(jq -r .round <<<"$out")" r3
+cb team-a endorse r3 --confidence 4 >/dev/null
+out=$(cb team-b endorse r3 --confidence 5)
+check "the last answer closes round 3" "$(jq -r .round_closed <<<"$out")" true
 expect_error NO_VOTE lead finalize d1
 expect_error NOT_OWNER team-a finalize d1
 cb lead vote d1 --confidence 4 --comment "fist of five: 4" >/dev/null
@@ -97,25 +102,27 @@ check "diff identical after SIGKILL" "$(cb lead diff d1 1 4)" "$diff_before"
 h=$history_after
 check "state final" "$(jq -r .draft.state <<<"$h")" final
 check "four revisions" "$(jq -r '.revisions | length' <<<"$h")" 4
-check "rev 2 is team-b's counter-proposal" "$(jq -r '.revisions[1] | "\(.mainline) \(.proposer) \(.proposal) \(.parent)"' <<<"$h")" "false team-b p1 1"
-check "rev 3 addresses f1,f3" "$(jq -r '.revisions[2].addresses | join(",")' <<<"$h")" "f1,f3"
-check "rev 3 answers round 1" "$(jq -r '.revisions[2].round' <<<"$h")" r1
-check "rev 3 changes kr1 target" "$(jq -r '.revisions[2].changes[] | select(.kr=="kr1") | .fields[] | select(.field=="target") | "\(.from)->\(.to)"' <<<"$h")" "60->52"
-check "rev 4 credits team-b" "$(jq -r '.revisions[3] | "\(.proposer) \(.adopted_from) \(.mainline)"' <<<"$h")" "team-b 2 true"
-check "kr ids kept by text in the counter-proposal" "$(jq -r '.revisions[1].changes | map(.kr // empty) | join(",")' <<<"$h")" "kr1,kr2,kr4,kr3"
-check "two rounds" "$(jq -r '.rounds | map(.id) | join(",")' <<<"$h")" "r1,r2"
+check "rev 2 addresses f1,f3" "$(jq -r '.revisions[1].addresses | join(",")' <<<"$h")" "f1,f3"
+check "rev 2 answers round 1" "$(jq -r '.revisions[1].round' <<<"$h")" r1
+check "rev 2 changes kr1 target" "$(jq -r '.revisions[1].changes[] | select(.kr=="kr1") | .fields[] | select(.field=="target") | "\(.from)->\(.to)"' <<<"$h")" "60->52"
+check "rev 3 is team-b's counter-proposal" "$(jq -r '.revisions[2] | "\(.mainline) \(.proposer) \(.proposal) \(.parent) \(.round)"' <<<"$h")" "false team-b p1 2 r2"
+check "rev 4 credits team-b" "$(jq -r '.revisions[3] | "\(.proposer) \(.adopted_from) \(.mainline)"' <<<"$h")" "team-b 3 true"
+check "kr ids kept by text in the counter-proposal" "$(jq -r '.revisions[2].changes | map(.kr // empty) | join(",")' <<<"$h")" "kr4,kr3"
+check "three rounds" "$(jq -r '.rounds | map("\(.id)@\(.rev):\(.closed_by)") | join(",")' <<<"$h")" "r1@1:owner,r2@2:owner,r3@4:answered"
 check "round 1 responses" "$(jq -r '.rounds[0].responses | map("\(.id):\(.author):\(.kind // .type)") | join(" ")' <<<"$h")" \
-    "f1:team-a:concern f2:team-a:suggestion f3:team-b:cannot-align p1:team-b:counter"
+    "f1:team-a:concern f2:team-a:suggestion f3:team-b:cannot-align"
+check "round 2 responses" "$(jq -r '.rounds[1].responses | map("\(.id):\(.author):\(.type)") | join(" ")' <<<"$h")" \
+    "e1:team-a:endorse p1:team-b:counter"
 check "vote kept" "$(jq -r '.draft.votes[0] | "\(.node) \(.rev) \(.confidence)"' <<<"$h")" "lead 4 4"
 d=$(cb lead diff d1 1 4)
 check "diff: kr3 removed, kr4 added" "$(jq -r '.changes | map(select(.kr) | "\(.kr):\(.change)") | join(" ")' <<<"$d")" "kr1:changed kr2:changed kr4:added kr3:removed"
 
 # What a person reads.
 text=$("$CATCHBALL" --node lead history d1)
-check_contains "history shows the adoption" "$text" "adopts p1, proposed by team-b (revision 2)"
+check_contains "history shows the adoption" "$text" "adopts p1, proposed by team-b (revision 3)"
 check_contains "history shows addressed feedback" "$text" "addresses f1, f3"
-check_contains "history shows the cannot-align" "$text" "cannot-align: We have more urgent priorities"
-text=$("$CATCHBALL" --node lead diff d1 1 3)
+check_contains "history shows the cannot-align" "$text" "cannot-align: The migration comes first this quarter"
+text=$("$CATCHBALL" --node lead diff d1 1 2)
 check_contains "diff shows the target change" "$text" "~ kr1 target: 60 -> 52"
 
 # 7. The offline team comes online: everything, in order, exactly once.
@@ -129,6 +136,7 @@ start_broker
 check "still empty after restart" "$(cb team-c inbox)" ""
 out=$(cb team-b inbox)
 check "team-b was told of the adoption" "$(jq -r 'select(.kind=="proposal.adopted") | .body.rev' <<<"$out")" 4
-check "team-b deliveries are complete" "$(jq -r .seq <<<"$out" | tr '\n' ' ')" "1 2 3 4 5 6 "
+check "team-b deliveries are complete" "$(jq -r .kind <<<"$out" | tr '\n' ' ')" \
+    "round.thrown round.closed round.thrown round.closed proposal.adopted round.thrown round.closed draft.final "
 
 finish

@@ -15,7 +15,7 @@ FAILED=0
 BROKER_PID=
 
 cleanup () {
-    [ -n "$BROKER_PID" ] && kill -9 "$BROKER_PID" 2>/dev/null
+    [ -n "$BROKER_PID" ] && kill9_broker
     if [ "$FAILED" -gt 0 ]; then
         echo "--- broker log ($LOG) ---"
         tail -n 50 "$LOG"
@@ -25,11 +25,12 @@ cleanup () {
 }
 trap cleanup EXIT
 
-# A TCP port nothing listens on.
+# A TCP port nothing listens on, below Linux's ephemeral range (32768 and
+# up), where outgoing connections would take ports too.
 free_port () {
     local port
     for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((15000 + RANDOM % 15000))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
@@ -41,19 +42,34 @@ free_port () {
 PORT=$(free_port) || { echo "no free port"; exit 1; }
 export CATCHBALL_ENDPOINT=tcp://127.0.0.1:$PORT
 
+# Starts catchballd and waits until it answers. On the first start only, a
+# port that turns out to be taken is replaced by another.
+STARTS=0
 start_broker () {
-    "$CATCHBALLD" --endpoint "$CATCHBALL_ENDPOINT" --store "$STORE" "$@" >>"$LOG" 2>&1 &
-    BROKER_PID=$!
-    # The client keeps trying to connect until the broker answers.
-    if ! "$CATCHBALL" --node probe --role observer --timeout 10000 ping >/dev/null; then
-        echo "catchballd did not start"
-        exit 1
-    fi
+    local try
+    for try in 1 2 3 4 5; do
+        "$CATCHBALLD" --endpoint "$CATCHBALL_ENDPOINT" --store "$STORE" "$@" >>"$LOG" 2>&1 &
+        BROKER_PID=$!
+        # The client keeps trying to connect until the broker answers.
+        if "$CATCHBALL" --node probe --role observer --timeout 10000 ping >/dev/null; then
+            STARTS=$((STARTS + 1))
+            return 0
+        fi
+        if [ "$STARTS" -eq 0 ] && ! kill -0 "$BROKER_PID" 2>/dev/null \
+           && grep -q "Address already in use" "$LOG"; then
+            PORT=$(free_port) || break
+            export CATCHBALL_ENDPOINT=tcp://127.0.0.1:$PORT
+            continue
+        fi
+        break
+    done
+    echo "catchballd did not start"
+    exit 1
 }
 
 kill9_broker () {
-    kill -9 "$BROKER_PID"
-    wait "$BROKER_PID" 2>/dev/null
+    # Braces: bash's "Killed" notice goes to the redirected stderr.
+    { kill -9 "$BROKER_PID"; wait "$BROKER_PID"; } 2>/dev/null
     BROKER_PID=
 }
 
