@@ -9,10 +9,12 @@
     =========================================================================
 */
 #include <czmq.h>
+#include <sys/random.h>
 
 #include "catchball/catchball.h"
 
 #define S_DEFAULT_RETRY 1000
+#define S_MAX_RETRY     8000
 #define S_PING_MS       2000
 
 struct _cb_client_t {
@@ -27,7 +29,8 @@ struct _cb_client_t {
     uint64_t delivered;         //  Highest sequence handed out
     uint64_t inbox_last;        //  From hello
     uint64_t inbox_acked;       //  From hello and acks
-    int retry;                  //  Resend after this many ms
+    int retry;                  //  Resend after this many ms (then twice that...)
+    int64_t next_ping;          //  When cb_client_recv pings next (monotonic ms)
     int error;                  //  Last error code
     char error_name [32];       //  Its name
     char error_message [512];   //  Its message
@@ -64,9 +67,11 @@ cb_client_new (const char *endpoint, const char *node, const char *role, const c
     self->parent = parent ? strdup (parent) : NULL;
     self->inbox = zlist_new ();
     self->retry = S_DEFAULT_RETRY;
-    //  Message ids must never repeat for this node, across processes too.
-    uint64_t r = ((uint64_t) randof (0x7fffffff) << 32) ^ (uint64_t) zclock_time ()
-               ^ ((uint64_t) getpid () << 16) ^ (uint64_t) zclock_usecs ();
+    //  Message ids must never repeat for this node, across processes too:
+    //  64 random bits from the kernel, then a counter.
+    uint64_t r = 0;
+    if (getrandom (&r, sizeof (r), 0) != (ssize_t) sizeof (r))
+        r = ((uint64_t) getpid () << 40) ^ (uint64_t) zclock_usecs ();
     snprintf (self->mid_prefix, sizeof (self->mid_prefix), "%016llx",
               (unsigned long long) r);
     return self;
@@ -159,6 +164,7 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
 
     int64_t deadline = zclock_mono () + timeout_ms;
     int64_t resend = 0;
+    int interval = self->retry;
     cb_value_t *reply = NULL;
     zpoller_t *poller = zpoller_new (self->dealer, NULL);
     while (!reply) {
@@ -170,7 +176,9 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
             //  DONTWAIT: with no connection the message waits in the socket.
             if (zframe_send (&frame, self->dealer, ZFRAME_DONTWAIT))
                 zframe_destroy (&frame);
-            resend = now + self->retry;
+            //  Back off: a slow broker is not helped by more of the same.
+            resend = now + interval;
+            interval = interval * 2 > S_MAX_RETRY ? S_MAX_RETRY : interval * 2;
         }
         int64_t wait = (resend < deadline ? resend : deadline) - now;
         if (!zpoller_wait (poller, (int) (wait > 0 ? wait : 0))) {
@@ -289,21 +297,25 @@ cb_value_t *
 cb_client_recv (cb_client_t *self, int timeout_ms)
 {
     int64_t deadline = zclock_mono () + timeout_ms;
-    int64_t ping = zclock_mono () + S_PING_MS;
+    if (!self->next_ping)
+        self->next_ping = zclock_mono () + S_PING_MS;
     zpoller_t *poller = zpoller_new (self->dealer, NULL);
     while (zlist_size (self->inbox) == 0) {
         int64_t now = zclock_mono ();
-        if (now >= deadline && timeout_ms > 0)
-            break;
-        if (now >= ping) {
+        //  The ping time is kept across calls, so that short timeouts in
+        //  a loop still ping.
+        if (now >= self->next_ping) {
             //  A ping tells us whether the broker still knows us; a
             //  NOT_HELLO makes the request say hello again, after which
             //  the broker sends what is waiting.
+            self->next_ping = now + S_PING_MS;
             cb_value_t *pong = cb_client_request (self, "ping", NULL, 2000);
             cb_value_destroy (&pong);
-            ping = zclock_mono () + S_PING_MS;
             continue;
         }
+        if (now >= deadline && timeout_ms > 0)
+            break;
+        int64_t ping = self->next_ping;
         int64_t wait = (ping < deadline ? ping : deadline) - now;
         if (timeout_ms <= 0)
             wait = 0;

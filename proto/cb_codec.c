@@ -72,6 +72,10 @@ static bool
 s_scan_items (s_scan_t *s, uint64_t count, bool is_map, int depth)
 {
     uint64_t elements = is_map ? count * 2 : count;
+    if (is_map && count > CB_CODEC_MAX_MAP) {
+        s->error = "map with too many entries";
+        return false;
+    }
     if (elements > s->size - s->pos) {
         s->error = is_map ? "map count larger than the frame" : "array count larger than the frame";
         return false;

@@ -15,10 +15,13 @@
     DONTWAIT: a gone peer or a full pipe stops the push, and the items wait
     in the store, never in a socket.
 
-    If the commit fails: a full map is grown and the batch redone; after
-    MDB_PANIC the environment is reopened and the batch redone once; any
-    other failure answers every request of the batch with STORAGE or
-    STORAGE_FULL, and nothing of it is stored.
+    Session changes (a hello binding a connection to a node, an ack moving
+    a delivery window) take effect only after the commit. If the commit
+    fails: a full map is grown and the batch redone; after MDB_PANIC or an
+    I/O error the environment is reopened and the batch redone once (and a
+    later batch reopens it again if that failed); any other failure answers
+    every request of the batch with STORAGE or STORAGE_FULL, and nothing of
+    it is stored.
     =========================================================================
 */
 #include "broker.h"
@@ -31,6 +34,7 @@
 #define S_DEFAULT_BATCH     1024
 #define S_TICK_MS           1000
 #define S_RETRY_MS          50
+#define S_BATCH_BYTES       (8 << 20)
 
 typedef struct {
     char *node;                 //  Node name
@@ -124,9 +128,10 @@ s_send (cb_broker_t *self, zframe_t *routing_id, const void *data, size_t size)
 {
     if (zmq_send (self->handle, zframe_data (routing_id), zframe_size (routing_id),
                   ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return errno == EAGAIN ? -1 : -2;
+        return errno == EHOSTUNREACH ? -2 : -1;
+    //  Once the first frame is accepted, the message is whole in the pipe.
     if (zmq_send (self->handle, data, size, ZMQ_DONTWAIT) < 0)
-        return errno == EAGAIN ? -1 : -2;
+        return errno == EHOSTUNREACH ? -2 : -1;
     return 0;
 }
 
@@ -189,74 +194,127 @@ s_push_all (cb_broker_t *self)
 
 typedef struct {
     zmsg_t *msg;                //  As received: routing id, frame(s)
+    char *route;                //  Hex of the routing id
     cb_result_t result;         //  What applying it gave
 } s_item_t;
 
-static char *
-s_route_of (zframe_t *routing_id)
+//  A hello accepted in the batch being applied: the connection speaks for
+//  this node for the rest of the batch, and for good once it commits.
+typedef struct {
+    char *node;                 //  Node name
+    char *role;                 //  Its role
+} s_bind_t;
+
+static void
+s_bind_free (void **item_p)
 {
-    return zframe_strhex (routing_id);
+    s_bind_t *bind = (s_bind_t *) *item_p;
+    if (bind) {
+        free (bind->node);
+        free (bind->role);
+        free (bind);
+        *item_p = NULL;
+    }
 }
 
-//  Applies the batch in one transaction. Returns the store status.
+//  Closes rounds whose deadline has passed, in the batch's transaction.
+static void
+s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched, int *expired)
+{
+    *expired = 0;
+    if (!self->next_deadline || self->next_deadline > now)
+        return;
+    cb_txn_t *child = cb_txn_child (txn);
+    if (!child)
+        return;
+    cb_req_t req;
+    cb_req_init (&req, child, "catchballd", "system", now);
+    *expired = cb_rounds_expire (&req);
+    if (*expired >= 0 && cb_txn_commit (&child) == CB_STORE_OK) {
+        for (void *v = zhashx_first (req.touched); v; v = zhashx_next (req.touched))
+            zhashx_update (touched, (const char *) zhashx_cursor (req.touched), v);
+        self->next_deadline = cb_rounds_next_deadline (txn);
+    }
+    else {
+        //  Not a store failure (that fails the batch): a round that cannot
+        //  be closed. Say so, and try again in a while instead of spinning.
+        if (cb_txn_status (txn) == CB_STORE_OK)
+            zsys_error ("deadlines: cannot close a round: %s", req.message);
+        cb_txn_abort (&child);
+        self->next_deadline = now + S_TICK_MS;
+        *expired = 0;
+    }
+    cb_req_clean (&req);
+}
+
+//  Applies the batch in one write transaction and commits it. Session
+//  changes (hellos) are only collected in `binds`: they take effect after
+//  the commit, so a batch that fails or is redone leaves no trace.
 static cb_store_status_t
 s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t *touched,
-         int *expired)
+         zhashx_t *binds, int *expired)
 {
     cb_txn_t *txn = cb_store_begin (self->store, true);
     if (!txn)
-        return CB_STORE_IO;
-    for (size_t i = 0; i < count; i++) {
+        return CB_STORE_PANIC;      //  The environment needs reopening
+    //  Deadlines first: an answer in the batch that passes one is late.
+    s_expire (self, txn, now, touched, expired);
+    for (size_t i = 0; i < count && cb_txn_status (txn) == CB_STORE_OK; i++) {
         s_item_t *item = &items [i];
         cb_result_clean (&item->result);
-        zframe_t *routing_id = zmsg_first (item->msg);
-        zframe_t *frame = zmsg_next (item->msg);
-        char *route = s_route_of (routing_id);
-        s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, route);
+        const char *node = NULL, *role = NULL;
+        s_bind_t *bind = (s_bind_t *) zhashx_lookup (binds, item->route);
+        s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
+        if (bind) {
+            node = bind->node;
+            role = bind->role;
+        }
+        else
+        if (session) {
+            node = session->node;
+            role = session->role;
+        }
+        zframe_t *frame = zmsg_last (item->msg);
         if (zmsg_size (item->msg) != 2) {
             item->result.code = CB_E_BAD_MESSAGE;
             item->result.reply = cb_dispatch_error (NULL, 0, CB_E_BAD_MESSAGE, &item->result.size);
         }
         else
-            cb_dispatch (txn, zframe_data (frame), zframe_size (frame),
-                         session ? session->node : NULL, session ? session->role : NULL,
-                         now, touched, &item->result);
+            cb_dispatch (txn, zframe_data (frame), zframe_size (frame), node, role, now,
+                         touched, &item->result);
+        if (item->result.hello_node) {
+            bind = (s_bind_t *) zmalloc (sizeof (s_bind_t));
+            bind->node = strdup (item->result.hello_node);
+            bind->role = strdup (item->result.hello_role);
+            zhashx_update (binds, item->route, bind);
+        }
+        if (item->result.deadline
+        &&  (!self->next_deadline || item->result.deadline < self->next_deadline))
+            self->next_deadline = item->result.deadline;
+    }
+    return cb_txn_commit (&txn);
+}
+
+//  After the commit: hellos bind their connections, acks move the windows.
+static void
+s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        s_item_t *item = &items [i];
         if (item->result.hello_node)
-            s_session_bind (self, routing_id, route, &item->result);
+            s_session_bind (self, zmsg_first (item->msg), item->route, &item->result);
         else
-        if (item->result.acked && session) {
+        if (item->result.acked) {
+            s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
+            if (!session)
+                continue;
             if (item->result.inbox_acked > session->acked)
                 session->acked = item->result.inbox_acked;
             if (session->sent < session->acked)
                 session->sent = session->acked;
             session->push = true;
         }
-        if (item->result.deadline
-        &&  (!self->next_deadline || item->result.deadline < self->next_deadline))
-            self->next_deadline = item->result.deadline;
-        free (route);
-        if (cb_txn_status (txn) != CB_STORE_OK)
-            break;
     }
-    //  Rounds whose deadline has passed close in the same transaction.
-    *expired = 0;
-    if (cb_txn_status (txn) == CB_STORE_OK && self->next_deadline && self->next_deadline <= now) {
-        cb_txn_t *child = cb_txn_child (txn);
-        if (child) {
-            cb_req_t req;
-            cb_req_init (&req, child, "catchballd", "system", now);
-            *expired = cb_rounds_expire (&req);
-            if (*expired >= 0 && cb_txn_commit (&child) == CB_STORE_OK) {
-                for (void *v = zhashx_first (req.touched); v; v = zhashx_next (req.touched))
-                    zhashx_update (touched, (const char *) zhashx_cursor (req.touched), v);
-                self->next_deadline = cb_rounds_next_deadline (txn);
-            }
-            else
-                cb_txn_abort (&child);
-            cb_req_clean (&req);
-        }
-    }
-    return cb_txn_commit (&txn);
 }
 
 static void
@@ -264,21 +322,29 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
 {
     int64_t now = zclock_time ();
     zhashx_t *touched = zhashx_new ();
+    zhashx_t *binds = zhashx_new ();
+    zhashx_set_destructor (binds, s_bind_free);
     int expired = 0;
     int64_t deadline_before = self->next_deadline;
-    cb_store_status_t status = s_apply (self, items, count, now, touched, &expired);
+    cb_store_status_t status = s_apply (self, items, count, now, touched, binds, &expired);
     bool reopened = false;
     while (status != CB_STORE_OK) {
         self->next_deadline = deadline_before;
         zhashx_purge (touched);
+        zhashx_purge (binds);
         if (status == CB_STORE_FULL && cb_store_grow (self->store) == 0)
             ;
         else
-        if (status == CB_STORE_PANIC && !reopened && cb_store_reopen (self->store) == 0)
+        //  After MDB_PANIC, or an I/O error that may have left LMDB unusable
+        //  (a failed meta page write), reopen and try once more.
+        if ((status == CB_STORE_PANIC || status == CB_STORE_IO) && !reopened) {
             reopened = true;
+            if (cb_store_reopen (self->store))
+                break;
+        }
         else
             break;
-        status = s_apply (self, items, count, now, touched, &expired);
+        status = s_apply (self, items, count, now, touched, binds, &expired);
     }
     if (status != CB_STORE_OK) {
         int code = status == CB_STORE_FULL || status == CB_STORE_NOSPACE
@@ -290,11 +356,10 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
             items [i].result.reply = cb_dispatch_error (zframe_data (frame), zframe_size (frame),
                                                         code, &items [i].result.size);
         }
-        if (status == CB_STORE_PANIC)
-            cb_store_reopen (self->store);
     }
     else {
         self->batches++;
+        s_apply_sessions (self, items, count);
         //  Sessions whose inbox grew: learn the new last sequence.
         if (zhashx_size (touched)) {
             cb_txn_t *txn = cb_store_begin (self->store, false);
@@ -312,6 +377,7 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
         if (expired > 0)
             zsys_info ("%d round(s) closed by their deadline", expired);
     }
+    zhashx_destroy (&binds);
     //  Replies, in the order the requests came.
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items [i];
@@ -356,12 +422,16 @@ cb_broker_new (const cb_broker_config_t *config)
     //  Options before bind: they do not apply to a socket already bound.
     self->router = zsock_new (ZMQ_ROUTER);
     zsock_set_router_mandatory (self->router, 1);
-    zsock_set_maxmsgsize (self->router, 4 * CB_MAX_FRAME);
+    //  Frames up to twice the protocol's limit arrive and get TOO_LARGE;
+    //  larger ones make ZeroMQ drop the peer.
+    zsock_set_maxmsgsize (self->router, 2 * CB_MAX_FRAME);
     zsock_set_heartbeat_ivl (self->router, 2000);
     zsock_set_heartbeat_timeout (self->router, 6000);
     zsock_set_handshake_ivl (self->router, 5000);
-    zsock_set_sndhwm (self->router, 100000);
-    zsock_set_rcvhwm (self->router, 100000);
+    //  Per peer. What does not fit waits in the store (deliveries) or is
+    //  resent by the client (replies): nothing is lost by a low mark.
+    zsock_set_sndhwm (self->router, 1000);
+    zsock_set_rcvhwm (self->router, 1000);
     zsock_set_linger (self->router, 0);
     if (zsock_bind (self->router, "%s", config->endpoint) < 0) {
         zsys_error ("cannot bind %s: %s", config->endpoint, zmq_strerror (zmq_errno ()));
@@ -424,13 +494,17 @@ cb_broker_run (cb_broker_t *self)
         int rc = zmq_poll (&poll, 1, (long) timeout);
         if (rc < 0 && errno != EINTR)
             break;
-        size_t count = 0;
-        while (count < max && (zsock_events (self->router) & ZMQ_POLLIN)) {
+        //  Drain what has arrived, up to a batch in count and in bytes.
+        size_t count = 0, bytes = 0;
+        while (count < max && bytes < S_BATCH_BYTES
+           &&  (zsock_events (self->router) & ZMQ_POLLIN)) {
             zmsg_t *msg = zmsg_recv (self->router);
             if (!msg)
                 break;
             items [count].msg = msg;
+            items [count].route = zframe_strhex (zmsg_first (msg));
             memset (&items [count].result, 0, sizeof (cb_result_t));
+            bytes += zmsg_content_size (msg);
             count++;
         }
         if (count || (self->next_deadline && self->next_deadline <= zclock_time ()))
@@ -440,6 +514,7 @@ cb_broker_run (cb_broker_t *self)
             s_push_all (self);
         for (size_t i = 0; i < count; i++) {
             zmsg_destroy (&items [i].msg);
+            zstr_free (&items [i].route);
             cb_result_clean (&items [i].result);
         }
     }

@@ -130,10 +130,8 @@ cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *
     return number;
 }
 
-//  Checks that aligned_to names an existing draft (other than this one)
-//  and, if given, a key result of its head revision.
-static int
-s_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t self_id)
+int
+cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t self_id)
 {
     cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
     if (!aligned)
@@ -188,7 +186,7 @@ cb_draft_new (cb_req_t *req, const cb_value_t *body)
                                                NULL, &next_kr);
     if (!content)
         return -1;
-    if (s_check_alignment (req, content, 0)) {
+    if (cb_draft_check_alignment (req, content, 0)) {
         cb_value_destroy (&content);
         return -1;
     }
@@ -310,7 +308,7 @@ cb_draft_revise (cb_req_t *req, const cb_value_t *body)
                                : NULL;
     cb_value_destroy (&head);
     cb_value_t *rev = cb_value_new_map ();
-    if (content && !s_check_alignment (req, content, id)
+    if (content && !cb_draft_check_alignment (req, content, id)
     &&  !s_addresses (req, body, id, rev)) {
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_set_bool (rev, "mainline", true);
@@ -356,9 +354,12 @@ cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
     cb_value_t *draft = s_draft_for_change (req, id, message, &amends_final);
     cb_value_t *proposal = draft
         ? cb_rev_load (req, id, (uint32_t) s_int (response, "proposal_rev")) : NULL;
+    //  The alignment was checked when proposed; the draft aligned to may
+    //  have changed since.
+    if (proposal && cb_draft_check_alignment (req, cb_value_get (proposal, "content"), id))
+        cb_value_destroy (&proposal);
     if (proposal) {
-        //  The proposal's content may predate KR ids created since: it was
-        //  validated when proposed and only ever names ids of this draft.
+        //  The proposal's KR ids are ids of this draft: given when proposed.
         cb_value_t *rev = cb_value_new_map ();
         cb_value_set_bool (rev, "mainline", true);
         cb_value_set_int (rev, "parent", s_int (draft, "head"));
@@ -630,6 +631,10 @@ cb_draft_vote (cb_req_t *req, const cb_value_t *body)
     else
     if (streq (cb_value_get_str (draft, "state"), "final"))
         cb_req_fail (req, CB_E_DRAFT_FINAL, "d%u is final already", id);
+    else
+    if (cb_value_size (cb_value_get_array (draft, "votes")) >= CB_MAX_VOTES)
+        cb_req_fail (req, CB_E_BAD_FIELD, "d%u has %d votes already, the most a draft keeps",
+                     id, CB_MAX_VOTES);
     if (!req->code) {
         cb_value_t *vote = cb_value_new_map ();
         cb_value_set_str (vote, "node", req->node);

@@ -49,6 +49,9 @@ cb_value_t *cb_rev_load (cb_req_t *req, uint32_t draft, uint32_t rev);
 cb_value_t *cb_response_load (cb_req_t *req, const char *id);
 //  Fail unless the sender owns the draft. 0 or -1.
 int cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft);
+//  Fail unless the content's aligned_to names an existing draft other than
+//  self_id and, if it names one, a key result of that draft's head. 0 or -1.
+int cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t self_id);
 //  Write a new revision of a draft and update the draft record (head,
 //  count, objective) when it is on the mainline. `rev` is filled with the
 //  number, author and time; it must hold the other fields. Returns the

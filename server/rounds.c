@@ -125,6 +125,12 @@ cb_round_throw (cb_req_t *req, const cb_value_t *body)
         if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
             cb_req_fail (req, CB_E_UNKNOWN_NODE,
                          "no node '%s' has ever said hello: check the name", node);
+        else
+        if (record && !streq (cb_value_get_str (record, "role"), "team")
+        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot answer a round",
+                         node, streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
+                         cb_value_get_str (record, "role"));
         cb_value_destroy (&record);
         if (!req->code)
             s_push_str (recipients, node);
@@ -257,6 +263,21 @@ s_round_close (cb_req_t *req, uint32_t round_id, cb_value_t *round, const char *
     return req->code ? -1 : 0;
 }
 
+//  How many responses the sender has given in the round.
+static int
+s_responses_of (cb_req_t *req, const cb_value_t *round)
+{
+    cb_value_t *ids = cb_value_get_array (round, "responses");
+    int count = 0;
+    for (size_t i = 0; i < cb_value_size (ids); i++) {
+        cb_value_t *response = cb_response_load (req, cb_value_str (cb_value_at (ids, i)));
+        if (response && streq (cb_value_get_str (response, "author"), req->node))
+            count++;
+        cb_value_destroy (&response);
+    }
+    return count;
+}
+
 //  --------------------------------------------------------------------------
 //  What every response shares: the round must be open, the sender one of
 //  its recipients that has not answered yet. Returns the round, or NULL.
@@ -289,6 +310,11 @@ s_round_for_response (cb_req_t *req, const cb_value_t *body, uint32_t *round_id,
     if (s_contains (cb_value_get_array (round, "answered"), req->node))
         cb_req_fail (req, CB_E_ALREADY_ANSWERED, "%s has already answered round r%u",
                      req->node, *round_id);
+    else
+    if (s_responses_of (req, round) >= CB_MAX_RESPONSES - (*final ? 0 : 1))
+        cb_req_fail (req, CB_E_BAD_FIELD,
+                     "an answer holds at most %d responses: make this one final",
+                     CB_MAX_RESPONSES);
     if (req->code)
         cb_value_destroy (&round);
     return round;
@@ -434,6 +460,8 @@ cb_round_counter (cb_req_t *req, const cb_value_t *body)
         //  KRs a proposal adds get ids now, so the ids stay stable if the
         //  owner adopts it.
         cb_value_set_int (draft, "next_kr", next_kr);
+        if (content && cb_draft_check_alignment (req, content, draft_id))
+            cb_value_destroy (&content);
     }
     if (content) {
         //  The revision names its proposal: take the proposal's id first.

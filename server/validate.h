@@ -25,6 +25,8 @@
 #define CB_MAX_QUESTION     500
 #define CB_MAX_FEEDBACK     2000
 #define CB_MAX_RECIPIENTS   100
+#define CB_MAX_RESPONSES    20                  //  per recipient and round
+#define CB_MAX_VOTES        100                 //  per draft
 #define CB_MAX_DEADLINE     (30 * 24 * 3600)    //  seconds
 #define CB_MAX_NUMBER       1e15                //  |baseline|, |target|
 

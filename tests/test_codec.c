@@ -713,7 +713,7 @@ s_test_round_trips (void)
         CHECK (s_round_trip (what, v));
         cb_value_destroy (&v);
     }
-    const size_t map_counts [] = { 0, 1, 15, 16, 300 };
+    const size_t map_counts [] = { 0, 1, 15, 16, CB_CODEC_MAX_MAP };
     for (size_t i = 0; i < sizeof map_counts / sizeof map_counts [0]; i++) {
         v = cb_value_new_map ();
         for (size_t k = 0; k < map_counts [i]; k++) {
@@ -726,6 +726,20 @@ s_test_round_trips (void)
         CHECK (s_round_trip (what, v));
         cb_value_destroy (&v);
     }
+
+    //  One entry more than a map may hold is refused
+    v = cb_value_new_map ();
+    for (size_t k = 0; k <= CB_CODEC_MAX_MAP; k++) {
+        char key [32];
+        snprintf (key, sizeof key, "key%zu", k);
+        cb_value_set_int (v, key, (int64_t) k);
+    }
+    data = cb_codec_encode (v, &size);
+    back = cb_codec_decode (data, size, NULL, 0);
+    CHECK (back == NULL);
+    cb_value_destroy (&back);
+    free (data);
+    cb_value_destroy (&v);
 
     //  The realistic message, and what the getters see after decoding
     v = s_message ();

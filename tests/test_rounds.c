@@ -605,6 +605,52 @@ test_adopt_vote_final (void)
     cb_value_destroy (&r);
 }
 
+//  Limits that keep one node from growing a record without bound, and the
+//  checks every way into the mainline shares.
+static void
+test_limits (void)
+{
+    cb_value_t *r = s_ok ("boss", "draft.new", s_with_content (s_body ("message=m", NULL),
+                                                              s_content ("Limits", 2)));
+    char draft [16];
+    snprintf (draft, sizeof (draft), "draft=%s", cb_value_get_str (r, "draft"));
+    cb_value_destroy (&r);
+
+    //  Observers and facilitators cannot answer, so no round is thrown to them.
+    CHECK_INT (s_err ("boss", "round.throw", s_body (draft, "to[]=team-a,watcher", NULL)),
+               CB_E_BAD_FIELD);
+
+    //  A counter-proposal is aligned like a revision.
+    r = s_ok ("boss", "round.throw", s_body (draft, "to[]=team-a", NULL));
+    char round [16];
+    snprintf (round, sizeof (round), "round=%s", cb_value_get_str (r, "round"));
+    cb_value_destroy (&r);
+    cb_value_t *c = s_content ("Aligned to nothing", 1);
+    cb_value_t *aligned = s_body ("draft=d99", NULL);
+    cb_value_set (c, "aligned_to", &aligned);
+    CHECK_INT (s_err ("team-a", "round.counter", s_with_content (s_body (round, NULL), c)),
+               CB_E_NOT_FOUND);
+
+    //  An answer holds at most CB_MAX_RESPONSES responses, the last final.
+    for (int i = 1; i < 20; i++)
+        s_ok_void ("team-a", "round.feedback",
+                   s_body (round, "kind=support", "text=yes", "final=false", NULL));
+    CHECK_INT (s_err ("team-a", "round.feedback",
+                      s_body (round, "kind=support", "text=yes", "final=false", NULL)),
+               CB_E_BAD_FIELD);
+    r = s_ok ("team-a", "round.endorse", s_body (round, "confidence=5", NULL));
+    bool closed = false;
+    cb_value_get_bool (r, "round_closed", &closed);
+    CHECK (closed);
+    cb_value_destroy (&r);
+
+    //  A draft keeps at most 100 votes.
+    for (int i = 0; i < 100; i++)
+        s_ok_void ("boss", "draft.vote", s_body (draft, "confidence=3", NULL));
+    CHECK_INT (s_err ("boss", "draft.vote", s_body (draft, "confidence=3", NULL)),
+               CB_E_BAD_FIELD);
+}
+
 //  One bad request in a batch does not undo the good one beside it.
 static void
 test_batch_isolation (void)
@@ -656,6 +702,7 @@ main (void)
     test_resend ();
     test_adopt_vote_final ();
     test_batch_isolation ();
+    test_limits ();
     cb_store_destroy (&s_store);
     char command [300];
     snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);

@@ -18,6 +18,9 @@
       deliveries never come back;
     - lets a round's deadline pass: the broker's timer closes it and the
       recipient is told;
+    - fills a small store: the map grows to its maximum, then changes get
+      STORAGE_FULL, the broker serves on, a hello that could not be stored
+      binds nothing, and every acknowledged change survives a restart;
     - stops the broker with SIGTERM: it exits 0 (and, in a sanitizer
       build, without leaks).
     =========================================================================
@@ -34,11 +37,13 @@ static char s_endpoint [64];
 static const char *s_catchballd;
 static pid_t s_pid;
 
+//  Starts catchballd on store directory `store` (under the test's
+//  directory) with up to two more arguments, and waits until it answers.
 static void
-s_start (void)
+s_start_on (const char *store_name, const char *arg1, const char *arg2)
 {
     char store [300], log [300];
-    snprintf (store, sizeof (store), "%s/store", s_dir);
+    snprintf (store, sizeof (store), "%s/%s", s_dir, store_name);
     snprintf (log, sizeof (log), "%s/catchballd.log", s_dir);
     s_pid = fork ();
     REQUIRE (s_pid >= 0);
@@ -47,13 +52,19 @@ s_start (void)
         (void) out;
         dup2 (1, 2);
         execl (s_catchballd, s_catchballd, "--endpoint", s_endpoint, "--store", store,
-               (char *) NULL);
+               arg1, arg2, (char *) NULL);
         _exit (127);
     }
     //  Ready when it answers: the client retries until then.
     cb_client_t *probe = cb_client_new (s_endpoint, "probe", "observer", NULL);
     REQUIRE (cb_client_hello (probe, 10000) == 0);
     cb_client_destroy (&probe);
+}
+
+static void
+s_start (void)
+{
+    s_start_on ("store", NULL, NULL);
 }
 
 static void
@@ -461,6 +472,68 @@ test_deadline (void)
     cb_client_destroy (&lead);
 }
 
+//  A store that fills up: the map grows to its maximum, then changes are
+//  refused with STORAGE_FULL while the broker keeps serving; everything
+//  acknowledged is there, across a restart; a hello that could not be
+//  stored binds nothing.
+static void
+test_storage_full (void)
+{
+    s_start_on ("small", "--map-size=1", "--map-max=2");
+    cb_client_t *lead = cb_client_new (s_endpoint, "lead", "leadership", NULL);
+    char narrative [4001];
+    memset (narrative, 'n', 4000);
+    narrative [4000] = 0;
+    size_t acked = 0;
+    int64_t code = 0;
+    for (int i = 0; i < 2000; i++) {
+        cb_value_t *body = s_draft_body ("Fill the store");
+        cb_value_set_str (cb_value_get (body, "content"), "narrative", narrative);
+        cb_value_t *reply = cb_client_request (lead, "draft.new", &body, 5000);
+        if (!reply) {
+            code = cb_client_error (lead);
+            break;
+        }
+        cb_value_destroy (&reply);
+        acked++;
+    }
+    CHECK_INT (code, CB_E_STORAGE_FULL);
+    //  More than 1 MiB was taken: the map grew before it was full.
+    CHECK (acked > 150);
+    CHECK_INT (s_draft_count (lead), acked);
+
+    //  A new node's hello needs a (small) write: new nodes say hello, each
+    //  on its own connection, until one is refused; that connection stays
+    //  unknown.
+    int64_t hello_code = 0, after = 0;
+    for (int i = 0; i < 5000 && hello_code == 0; i++) {
+        zsock_t *dealer = zsock_new_dealer (s_endpoint);
+        cb_value_t *hello = cb_value_new_map ();
+        char node [32];
+        snprintf (node, sizeof (node), "newcomer-%d", i);
+        cb_value_set_str (hello, "node", node);
+        cb_value_set_str (hello, "role", "team");
+        cb_value_t *reply = s_raw_value (dealer, s_msg ("hello", "h-full", hello));
+        hello_code = s_code (&reply);
+        if (hello_code) {
+            reply = s_raw_value (dealer, s_msg ("draft.list", "l-full", NULL));
+            after = s_code (&reply);
+        }
+        zsock_destroy (&dealer);
+    }
+    CHECK_INT (hello_code, CB_E_STORAGE_FULL);
+    CHECK_INT (after, CB_E_NOT_HELLO);
+    cb_client_destroy (&lead);
+
+    //  After a restart, every acknowledged draft is there.
+    CHECK_INT (s_stop (), 0);
+    s_start_on ("small", "--map-size=1", "--map-max=2");
+    lead = cb_client_new (s_endpoint, "lead", NULL, NULL);
+    CHECK_INT (s_draft_count (lead), acked);
+    cb_client_destroy (&lead);
+    CHECK_INT (s_stop (), 0);
+}
+
 int
 main (void)
 {
@@ -483,6 +556,7 @@ main (void)
     test_resume ();
     test_deadline ();
     CHECK_INT (s_stop (), 0);
+    test_storage_full ();
     int rc = TEST_DONE ();
     if (rc == 0) {
         char command [300];

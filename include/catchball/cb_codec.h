@@ -4,7 +4,8 @@
     The decoder takes one frame that must hold exactly one MessagePack value.
     Before msgpack-c sees the bytes, a pre-scan checks every header: each
     declared array or map count must fit in the bytes left (msgpack-c
-    allocates from the declared count first), nesting is capped, and
+    allocates from the declared count first), nesting is capped, maps
+    hold at most CB_CODEC_MAX_MAP entries, and
     extension, binary and non-string map keys are refused. Strings must be
     valid UTF-8 without NUL; duplicate map keys are refused; unsigned
     integers above INT64_MAX are refused.
@@ -21,6 +22,9 @@ extern "C" {
 
 //  The deepest nesting the decoder accepts (the top value is depth 1).
 #define CB_CODEC_MAX_DEPTH 16
+//  The most entries a map may have (keys are checked for duplicates, and
+//  protocol maps have a few dozen keys at most).
+#define CB_CODEC_MAX_MAP 256
 
 //  Decode one frame. Returns a new tree, or NULL with a reason in errbuf
 //  (NUL-terminated, truncated to errlen) when the frame is not acceptable.
