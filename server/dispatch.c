@@ -28,21 +28,21 @@ typedef struct {
 } s_route_t;
 
 static const s_route_t s_routes [] = {
-    { "draft.new",      cb_draft_new,       true,  R_AUTHORS },
-    { "draft.revise",   cb_draft_revise,    true,  R_AUTHORS },
-    { "draft.show",     cb_draft_show,      false, R_ANY },
-    { "draft.list",     cb_draft_list,      false, R_ANY },
-    { "draft.history",  cb_draft_history,   false, R_ANY },
-    { "draft.diff",     cb_draft_diff,      false, R_ANY },
-    { "draft.vote",     cb_draft_vote,      true,  R_AUTHORS },
-    { "draft.finalize", cb_draft_finalize,  true,  R_AUTHORS },
-    { "proposal.adopt", cb_proposal_adopt,  true,  R_AUTHORS },
-    { "round.throw",    cb_round_throw,     true,  R_AUTHORS },
-    { "round.feedback", cb_round_feedback,  true,  R_AUTHORS },
-    { "round.counter",  cb_round_counter,   true,  R_AUTHORS },
-    { "round.endorse",  cb_round_endorse,   true,  R_AUTHORS },
-    { "round.show",     cb_round_show,      false, R_ANY },
-    { "round.close",    cb_round_close,     true,  R_AUTHORS },
+    { "draft.new",      cb_handle_draft_new,       true,  R_AUTHORS },
+    { "draft.revise",   cb_handle_draft_revise,    true,  R_AUTHORS },
+    { "draft.show",     cb_handle_draft_show,      false, R_ANY },
+    { "draft.list",     cb_handle_draft_list,      false, R_ANY },
+    { "draft.history",  cb_handle_draft_history,   false, R_ANY },
+    { "draft.diff",     cb_handle_draft_diff,      false, R_ANY },
+    { "draft.vote",     cb_handle_draft_vote,      true,  R_AUTHORS },
+    { "draft.finalize", cb_handle_draft_finalize,  true,  R_AUTHORS },
+    { "proposal.adopt", cb_handle_proposal_adopt,  true,  R_AUTHORS },
+    { "round.throw",    cb_handle_round_throw,     true,  R_AUTHORS },
+    { "round.feedback", cb_handle_round_feedback,  true,  R_AUTHORS },
+    { "round.counter",  cb_handle_round_counter,   true,  R_AUTHORS },
+    { "round.endorse",  cb_handle_round_endorse,   true,  R_AUTHORS },
+    { "round.show",     cb_handle_round_show,      false, R_ANY },
+    { "round.close",    cb_handle_round_close,     true,  R_AUTHORS },
     { NULL, NULL, false, 0 }
 };
 
@@ -134,9 +134,9 @@ s_hello (cb_req_t *req, const cb_value_t *body, cb_result_t *result)
     static const char *const fields [] = { "node", "role", "parent", NULL };
     if (cb_check_fields (req, body, "hello", fields))
         return -1;
-    const char *node = cb_field_str (req, body, "node", 1, 64, true);
+    const char *node = cb_field_str (req, body, "node", 1, CB_MAX_NODE, true);
     const char *role = req->code ? NULL : cb_field_str (req, body, "role", 1, 16, false);
-    const char *parent = req->code ? NULL : cb_field_str (req, body, "parent", 1, 64, false);
+    const char *parent = req->code ? NULL : cb_field_str (req, body, "parent", 1, CB_MAX_NODE, false);
     if (req->code)
         return -1;
     if (!cb_node_name_valid (node))
@@ -308,7 +308,7 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
         s_error (result, mid, CB_E_FORBIDDEN, text);
     }
     //  A resent change: answer with the reply it had.
-    uint8_t rkey [64 + 1 + CB_MAX_MID];
+    uint8_t rkey [CB_MAX_NODE + 1 + CB_MAX_MID];
     size_t rklen = 0;
     if (!result->code && route && route->writes) {
         size_t nlen = strlen (node), mlen = strlen (mid);

@@ -84,18 +84,10 @@ cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft)
     return 0;
 }
 
-static int64_t
-s_int (const cb_value_t *map, const char *key)
-{
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
-}
-
 uint32_t
 cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *rev)
 {
-    uint32_t number = (uint32_t) s_int (draft, "revs") + 1;
+    uint32_t number = (uint32_t) cb_int (draft, "revs") + 1;
     char id [16];
     cb_value_set_str (rev, "draft", cb_id_format (id, 'd', draft_id));
     cb_value_set_int (rev, "rev", number);
@@ -145,7 +137,7 @@ cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t sel
     const char *kr = cb_value_get_str (aligned, "kr");
     int rc = 0;
     if (kr) {
-        cb_value_t *head = cb_rev_load (req, target, (uint32_t) s_int (draft, "head"));
+        cb_value_t *head = cb_rev_load (req, target, (uint32_t) cb_int (draft, "head"));
         cb_value_t *krs = head ? cb_value_get_array (cb_value_get (head, "content"), "key_results") : NULL;
         bool found = false;
         for (size_t i = 0; i < cb_value_size (krs); i++)
@@ -173,7 +165,7 @@ s_reply_rev (cb_req_t *req, uint32_t draft, uint32_t rev)
 //  draft.new {content} -> {draft, rev}
 
 int
-cb_draft_new (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_new (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "content", "message", NULL };
     if (cb_check_fields (req, body, "draft.new", fields))
@@ -285,7 +277,7 @@ s_draft_for_change (cb_req_t *req, uint32_t id, const char *message, bool *amend
 //  draft.revise {draft, content, message, addresses} -> {draft, rev}
 
 int
-cb_draft_revise (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = {
         "draft", "content", "message", "addresses", NULL
@@ -300,8 +292,8 @@ cb_draft_revise (cb_req_t *req, const cb_value_t *body)
     cb_value_t *draft = s_draft_for_change (req, id, message, &amends_final);
     if (!draft)
         return -1;
-    int64_t next_kr = s_int (draft, "next_kr");
-    cb_value_t *head = cb_rev_load (req, id, (uint32_t) s_int (draft, "head"));
+    int64_t next_kr = cb_int (draft, "next_kr");
+    cb_value_t *head = cb_rev_load (req, id, (uint32_t) cb_int (draft, "head"));
     cb_value_t *content = head ? cb_validate_content (req, cb_value_get (body, "content"),
                                                       cb_value_get_str (draft, "cycle"),
                                                       cb_value_get (head, "content"), &next_kr)
@@ -312,7 +304,7 @@ cb_draft_revise (cb_req_t *req, const cb_value_t *body)
     &&  !s_addresses (req, body, id, rev)) {
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_set_bool (rev, "mainline", true);
-        cb_value_set_int (rev, "parent", s_int (draft, "head"));
+        cb_value_set_int (rev, "parent", cb_int (draft, "head"));
         cb_value_set_str (rev, "message", message ? message : "");
         const char *round = cb_value_get_str (draft, "last_round");
         if (round)
@@ -334,7 +326,7 @@ cb_draft_revise (cb_req_t *req, const cb_value_t *body)
 //  proposal.adopt {proposal, message} -> {draft, rev}
 
 int
-cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
+cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "proposal", "message", NULL };
     if (cb_check_fields (req, body, "proposal.adopt", fields))
@@ -353,7 +345,7 @@ cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
     bool amends_final;
     cb_value_t *draft = s_draft_for_change (req, id, message, &amends_final);
     cb_value_t *proposal = draft
-        ? cb_rev_load (req, id, (uint32_t) s_int (response, "proposal_rev")) : NULL;
+        ? cb_rev_load (req, id, (uint32_t) cb_int (response, "proposal_rev")) : NULL;
     //  The alignment was checked when proposed; the draft aligned to may
     //  have changed since.
     if (proposal && cb_draft_check_alignment (req, cb_value_get (proposal, "content"), id))
@@ -362,7 +354,7 @@ cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
         //  The proposal's KR ids are ids of this draft: given when proposed.
         cb_value_t *rev = cb_value_new_map ();
         cb_value_set_bool (rev, "mainline", true);
-        cb_value_set_int (rev, "parent", s_int (draft, "head"));
+        cb_value_set_int (rev, "parent", cb_int (draft, "head"));
         char text [CB_MAX_MESSAGE + 64];
         const char *proposer = cb_value_get_str (response, "author");
         snprintf (text, sizeof (text), "%s", message && *message ? message : "adopted counter-proposal");
@@ -374,7 +366,7 @@ cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
         cb_value_set (rev, "addresses", &addresses);
         cb_value_set_str (rev, "proposal", pid);
         cb_value_set_str (rev, "proposer", proposer);
-        cb_value_set_int (rev, "adopted_from", s_int (proposal, "rev"));
+        cb_value_set_int (rev, "adopted_from", cb_int (proposal, "rev"));
         if (amends_final)
             cb_value_set_bool (rev, "amends_final", true);
         cb_value_t *content = cb_value_dup (cb_value_get (proposal, "content"));
@@ -402,7 +394,7 @@ cb_proposal_adopt (cb_req_t *req, const cb_value_t *body)
 //  draft.show {draft, rev?} -> {draft: record, revision: record}
 
 int
-cb_draft_show (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_show (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "draft", "rev", NULL };
     if (cb_check_fields (req, body, "draft.show", fields))
@@ -415,7 +407,7 @@ cb_draft_show (cb_req_t *req, const cb_value_t *body)
     if (!draft)
         return -1;
     if (!number)
-        number = s_int (draft, "head");
+        number = cb_int (draft, "head");
     cb_value_t *rev = cb_rev_load (req, id, (uint32_t) number);
     if (rev) {
         cb_value_set (req->reply, "draft", &draft);
@@ -450,7 +442,7 @@ s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
 }
 
 int
-cb_draft_list (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_list (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "owner", "cycle", NULL };
     if (cb_check_fields (req, body, "draft.list", fields))
@@ -498,7 +490,7 @@ s_history_one (const void *key, size_t klen, const void *val, size_t vlen, void 
     cb_value_t *content = cb_value_dup (cb_value_get (rev, "content"));
     cb_value_remove (rev, "content");
     char number [16];
-    snprintf (number, sizeof (number), "%lld", (long long) s_int (rev, "rev"));
+    snprintf (number, sizeof (number), "%lld", (long long) cb_int (rev, "rev"));
     int64_t parent = 0;
     cb_value_t *base = NULL;
     if (cb_value_get_int (rev, "parent", &parent)) {
@@ -517,7 +509,7 @@ s_history_one (const void *key, size_t klen, const void *val, size_t vlen, void 
 }
 
 int
-cb_draft_history (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "draft", NULL };
     if (cb_check_fields (req, body, "draft.history", fields))
@@ -570,7 +562,7 @@ cb_draft_history (cb_req_t *req, const cb_value_t *body)
 //  draft.diff {draft, from, to} -> {draft, from, to, changes}
 
 int
-cb_draft_diff (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_diff (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "draft", "from", "to", NULL };
     if (cb_check_fields (req, body, "draft.diff", fields))
@@ -607,7 +599,7 @@ cb_draft_diff (cb_req_t *req, const cb_value_t *body)
 //  revision is added, not replaced: the history keeps both.
 
 int
-cb_draft_vote (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "draft", "confidence", "comment", NULL };
     if (cb_check_fields (req, body, "draft.vote", fields))
@@ -638,7 +630,7 @@ cb_draft_vote (cb_req_t *req, const cb_value_t *body)
     if (!req->code) {
         cb_value_t *vote = cb_value_new_map ();
         cb_value_set_str (vote, "node", req->node);
-        cb_value_set_int (vote, "rev", s_int (draft, "head"));
+        cb_value_set_int (vote, "rev", cb_int (draft, "head"));
         cb_value_set_int (vote, "confidence", confidence);
         if (comment)
             cb_value_set_str (vote, "comment", comment);
@@ -646,7 +638,7 @@ cb_draft_vote (cb_req_t *req, const cb_value_t *body)
         cb_value_push (cb_value_get_array (draft, "votes"), &vote);
         cb_value_set_int (draft, "updated", req->now);
         if (!cb_draft_save (req, id, draft)) {
-            s_reply_rev (req, id, (uint32_t) s_int (draft, "head"));
+            s_reply_rev (req, id, (uint32_t) cb_int (draft, "head"));
             cb_value_t *votes = cb_value_dup (cb_value_get (draft, "votes"));
             cb_value_set (req->reply, "votes", &votes);
         }
@@ -661,7 +653,7 @@ cb_draft_vote (cb_req_t *req, const cb_value_t *body)
 //  node a round of this draft was ever thrown to is told.
 
 int
-cb_draft_finalize (cb_req_t *req, const cb_value_t *body)
+cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "draft", NULL };
     if (cb_check_fields (req, body, "draft.finalize", fields))
@@ -674,11 +666,11 @@ cb_draft_finalize (cb_req_t *req, const cb_value_t *body)
         cb_value_destroy (&draft);
         return -1;
     }
-    int64_t head = s_int (draft, "head");
+    int64_t head = cb_int (draft, "head");
     cb_value_t *votes = cb_value_get_array (draft, "votes");
     bool voted = false;
     for (size_t i = 0; i < cb_value_size (votes); i++)
-        if (s_int (cb_value_at (votes, i), "rev") == head)
+        if (cb_int (cb_value_at (votes, i), "rev") == head)
             voted = true;
     if (cb_value_get_str (draft, "round"))
         cb_req_fail (req, CB_E_ROUND_OPEN, "round %s is open: close it first",

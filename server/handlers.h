@@ -16,23 +16,23 @@
 typedef int (cb_handler_fn) (cb_req_t *req, const cb_value_t *body);
 
 //  drafts.c
-int cb_draft_new (cb_req_t *req, const cb_value_t *body);
-int cb_draft_revise (cb_req_t *req, const cb_value_t *body);
-int cb_draft_show (cb_req_t *req, const cb_value_t *body);
-int cb_draft_list (cb_req_t *req, const cb_value_t *body);
-int cb_draft_history (cb_req_t *req, const cb_value_t *body);
-int cb_draft_diff (cb_req_t *req, const cb_value_t *body);
-int cb_draft_vote (cb_req_t *req, const cb_value_t *body);
-int cb_draft_finalize (cb_req_t *req, const cb_value_t *body);
-int cb_proposal_adopt (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_list (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_diff (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body);
+int cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body);
 
 //  rounds.c
-int cb_round_throw (cb_req_t *req, const cb_value_t *body);
-int cb_round_feedback (cb_req_t *req, const cb_value_t *body);
-int cb_round_counter (cb_req_t *req, const cb_value_t *body);
-int cb_round_endorse (cb_req_t *req, const cb_value_t *body);
-int cb_round_show (cb_req_t *req, const cb_value_t *body);
-int cb_round_close (cb_req_t *req, const cb_value_t *body);
+int cb_handle_round_throw (cb_req_t *req, const cb_value_t *body);
+int cb_handle_round_feedback (cb_req_t *req, const cb_value_t *body);
+int cb_handle_round_counter (cb_req_t *req, const cb_value_t *body);
+int cb_handle_round_endorse (cb_req_t *req, const cb_value_t *body);
+int cb_handle_round_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_round_close (cb_req_t *req, const cb_value_t *body);
 //  Close every open round whose deadline is at or before req->now.
 //  Returns how many were closed, or -1.
 int cb_rounds_expire (cb_req_t *req);

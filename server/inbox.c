@@ -8,13 +8,13 @@
 */
 #include "inbox.h"
 
-#define S_KEY_MAX (64 + 1 + 8)
+#define S_KEY_MAX (CB_MAX_NODE + 1 + 8)
 
 static size_t
 s_key (uint8_t *key, const char *node, uint64_t seq)
 {
     size_t n = strlen (node);
-    assert (n <= 64);
+    assert (n <= CB_MAX_NODE);     //  Names are checked at hello
     memcpy (key, node, n);
     key [n] = 0;
     cb_put_u64 (key + n + 1, seq);

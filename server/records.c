@@ -155,6 +155,14 @@ cb_key_rev (uint8_t key [8], uint32_t draft, uint32_t rev)
     cb_put_u32 (key + 4, rev);
 }
 
+int64_t
+cb_int (const cb_value_t *map, const char *key)
+{
+    int64_t n = 0;
+    cb_value_get_int (map, key, &n);
+    return n;
+}
+
 //  --------------------------------------------------------------------------
 //  Nodes
 
@@ -173,5 +181,5 @@ cb_node_name_valid (const char *name)
     for (const char *p = name; *p; p++, n++)
         if (!(isalnum ((unsigned char) *p) || *p == '.' || *p == '_' || *p == '-'))
             return false;
-    return n <= 64;
+    return n <= CB_MAX_NODE;
 }

@@ -64,9 +64,16 @@ char *cb_id_format (char *buf, char letter, uint32_t number);
 void cb_key_u32 (uint8_t key [4], uint32_t id);
 void cb_key_rev (uint8_t key [8], uint32_t draft, uint32_t rev);
 
+//  An integer field of a record we wrote ourselves, or 0 if absent.
+int64_t cb_int (const cb_value_t *map, const char *key);
+
+//  The longest node name.
+#define CB_MAX_NODE 64
+
 //  Node records: the node's record or NULL.
 cb_value_t *cb_node_get (cb_txn_t *txn, const char *name);
-//  True if `name` is a valid node name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
+//  True if `name` is a valid node name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}
+//  (CB_MAX_NODE characters at most).
 bool cb_node_name_valid (const char *name);
 
 #endif

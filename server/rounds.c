@@ -23,14 +23,6 @@
 #include "inbox.h"
 #include "validate.h"
 
-static int64_t
-s_int (const cb_value_t *map, const char *key)
-{
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
-}
-
 static bool
 s_contains (const cb_value_t *list, const char *s)
 {
@@ -80,7 +72,7 @@ s_deadline_key (uint8_t key [12], int64_t deadline, uint32_t round)
 //      -> {round, draft, rev, deadline}
 
 int
-cb_round_throw (cb_req_t *req, const cb_value_t *body)
+cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "draft", "to", "question", "deadline", NULL };
     if (cb_check_fields (req, body, "round.throw", fields))
@@ -137,7 +129,7 @@ cb_round_throw (cb_req_t *req, const cb_value_t *body)
     }
     uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL
-        : cb_rev_load (req, draft_id, (uint32_t) s_int (draft, "head"));
+        : cb_rev_load (req, draft_id, (uint32_t) cb_int (draft, "head"));
     if (rev) {
         char rid [16];
         cb_id_format (rid, 'r', round_id);
@@ -145,7 +137,7 @@ cb_round_throw (cb_req_t *req, const cb_value_t *body)
         cb_value_t *round = cb_value_new_map ();
         cb_value_set_str (round, "id", rid);
         cb_value_set_str (round, "draft", cb_value_get_str (draft, "id"));
-        cb_value_set_int (round, "rev", s_int (rev, "rev"));
+        cb_value_set_int (round, "rev", cb_int (rev, "rev"));
         cb_value_set_str (round, "owner", req->node);
         cb_value_t *copy = cb_value_dup (recipients);
         cb_value_set (round, "recipients", &copy);
@@ -178,7 +170,7 @@ cb_round_throw (cb_req_t *req, const cb_value_t *body)
                 cb_value_t *note = cb_value_new_map ();
                 cb_value_set_str (note, "round", rid);
                 cb_value_set_str (note, "draft", cb_value_get_str (draft, "id"));
-                cb_value_set_int (note, "rev", s_int (rev, "rev"));
+                cb_value_set_int (note, "rev", cb_int (rev, "rev"));
                 cb_value_set_str (note, "owner", req->node);
                 cb_value_set_str (note, "question", question ? question : "");
                 copy = cb_value_dup (cb_value_get (round, "deadline"));
@@ -191,7 +183,7 @@ cb_round_throw (cb_req_t *req, const cb_value_t *body)
             }
             cb_value_set_str (req->reply, "round", rid);
             cb_value_set_str (req->reply, "draft", cb_value_get_str (draft, "id"));
-            cb_value_set_int (req->reply, "rev", s_int (rev, "rev"));
+            cb_value_set_int (req->reply, "rev", cb_int (rev, "rev"));
             copy = cb_value_dup (cb_value_get (round, "deadline"));
             cb_value_set (req->reply, "deadline", &copy);
             if (deadline && (!req->deadline || deadline < req->deadline))
@@ -242,7 +234,7 @@ s_round_close (cb_req_t *req, uint32_t round_id, cb_value_t *round, const char *
         cb_value_t *summary = cb_value_new_map ();
         cb_value_set_str (summary, "round", cb_value_get_str (round, "id"));
         cb_value_set_str (summary, "draft", cb_value_get_str (round, "draft"));
-        cb_value_set_int (summary, "rev", s_int (round, "rev"));
+        cb_value_set_int (summary, "rev", cb_int (round, "rev"));
         cb_value_set_str (summary, "closed_by", why);
         cb_value_t *copy = cb_value_dup (answered);
         cb_value_set (summary, "answered", &copy);
@@ -337,7 +329,7 @@ s_respond (cb_req_t *req, uint32_t round_id, cb_value_t *round, bool final, char
     cb_value_set_str (response, "id", id);
     cb_value_set_str (response, "round", cb_value_get_str (round, "id"));
     cb_value_set_str (response, "draft", cb_value_get_str (round, "draft"));
-    cb_value_set_int (response, "rev", s_int (round, "rev"));
+    cb_value_set_int (response, "rev", cb_int (round, "rev"));
     cb_value_set_str (response, "author", req->node);
     cb_value_set_int (response, "time", req->now);
     cb_value_set_bool (response, "final", final);
@@ -374,7 +366,7 @@ s_respond (cb_req_t *req, uint32_t round_id, cb_value_t *round, bool final, char
 //  round.feedback {round, on?, kind, text, final?} -> {id, round, round_closed}
 
 int
-cb_round_feedback (cb_req_t *req, const cb_value_t *body)
+cb_handle_round_feedback (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "round", "on", "kind", "text", "final", NULL };
     static const char *const kinds [] = {
@@ -401,7 +393,7 @@ cb_round_feedback (cb_req_t *req, const cb_value_t *body)
     //  'on' names the objective, the narrative or a KR of the thrown revision.
     if (on && !streq (on, "objective") && !streq (on, "narrative")) {
         uint32_t draft_id = cb_id_parse (cb_value_get_str (round, "draft"), 'd');
-        cb_value_t *rev = cb_rev_load (req, draft_id, (uint32_t) s_int (round, "rev"));
+        cb_value_t *rev = cb_rev_load (req, draft_id, (uint32_t) cb_int (round, "rev"));
         cb_value_t *krs = cb_value_get_array (cb_value_get (rev, "content"), "key_results");
         bool found = false;
         for (size_t i = 0; i < cb_value_size (krs); i++)
@@ -410,7 +402,7 @@ cb_round_feedback (cb_req_t *req, const cb_value_t *body)
         if (rev && !found)
             cb_req_fail (req, CB_E_BAD_FIELD,
                          "'on' must be objective, narrative or a key result of revision %lld",
-                         (long long) s_int (round, "rev"));
+                         (long long) cb_int (round, "rev"));
         cb_value_destroy (&rev);
     }
     if (!req->code) {
@@ -434,7 +426,7 @@ cb_round_feedback (cb_req_t *req, const cb_value_t *body)
 //  whose parent is the revision thrown.
 
 int
-cb_round_counter (cb_req_t *req, const cb_value_t *body)
+cb_handle_round_counter (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "round", "content", "message", "final", NULL };
     if (cb_check_fields (req, body, "round.counter", fields))
@@ -449,11 +441,11 @@ cb_round_counter (cb_req_t *req, const cb_value_t *body)
         return -1;
     uint32_t draft_id = cb_id_parse (cb_value_get_str (round, "draft"), 'd');
     cb_value_t *draft = cb_draft_load (req, draft_id);
-    cb_value_t *thrown = draft ? cb_rev_load (req, draft_id, (uint32_t) s_int (round, "rev"))
+    cb_value_t *thrown = draft ? cb_rev_load (req, draft_id, (uint32_t) cb_int (round, "rev"))
                                : NULL;
     cb_value_t *content = NULL;
     if (thrown) {
-        int64_t next_kr = s_int (draft, "next_kr");
+        int64_t next_kr = cb_int (draft, "next_kr");
         content = cb_validate_content (req, cb_value_get (body, "content"),
                                        cb_value_get_str (draft, "cycle"),
                                        cb_value_get (thrown, "content"), &next_kr);
@@ -470,7 +462,7 @@ cb_round_counter (cb_req_t *req, const cb_value_t *body)
         cb_id_format (pid, 'p', pn);
         cb_value_t *rev = cb_value_new_map ();
         cb_value_set_bool (rev, "mainline", false);
-        cb_value_set_int (rev, "parent", s_int (round, "rev"));
+        cb_value_set_int (rev, "parent", cb_int (round, "rev"));
         cb_value_set_str (rev, "message", message ? message : "");
         cb_value_set_str (rev, "round", cb_value_get_str (round, "id"));
         cb_value_set_str (rev, "proposal", pid);
@@ -501,7 +493,7 @@ cb_round_counter (cb_req_t *req, const cb_value_t *body)
 //  round.endorse {round, confidence 0..5, text?, final?} -> {id, round, round_closed}
 
 int
-cb_round_endorse (cb_req_t *req, const cb_value_t *body)
+cb_handle_round_endorse (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "round", "confidence", "text", "final", NULL };
     if (cb_check_fields (req, body, "round.endorse", fields))
@@ -532,7 +524,7 @@ cb_round_endorse (cb_req_t *req, const cb_value_t *body)
 //  round.show {round} -> {round, responses: [full records]}
 
 int
-cb_round_show (cb_req_t *req, const cb_value_t *body)
+cb_handle_round_show (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "round", NULL };
     if (cb_check_fields (req, body, "round.show", fields))
@@ -559,7 +551,7 @@ cb_round_show (cb_req_t *req, const cb_value_t *body)
 //  round.close {round} -> {round, closed_by}
 
 int
-cb_round_close (cb_req_t *req, const cb_value_t *body)
+cb_handle_round_close (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = { "round", NULL };
     if (cb_check_fields (req, body, "round.close", fields))
