@@ -26,6 +26,10 @@ struct _cb_client_t {
     char mid_prefix [24];       //  Random per client: message ids stay unique
     uint64_t mid_next;          //  Counter for message ids
     zlist_t *inbox;             //  Deliveries received, not yet handed out
+    zlist_t *log;               //  Log entries received, not yet handed out
+    bool subscribed;            //  Following the event log
+    uint64_t log_next;          //  The next log sequence to hand out
+    uint64_t log_acked;         //  The last log sequence acknowledged to the broker
     uint64_t delivered;         //  Highest sequence handed out
     uint64_t inbox_last;        //  From hello
     uint64_t inbox_acked;       //  From hello and acks
@@ -66,6 +70,7 @@ cb_client_new (const char *endpoint, const char *node, const char *role, const c
     self->role = role ? strdup (role) : NULL;
     self->parent = parent ? strdup (parent) : NULL;
     self->inbox = zlist_new ();
+    self->log = zlist_new ();
     self->retry = S_DEFAULT_RETRY;
     //  Message ids must never repeat for this node, across processes too:
     //  64 random bits from the kernel, then a counter.
@@ -89,6 +94,9 @@ cb_client_destroy (cb_client_t **self_p)
     while ((item = (cb_value_t *) zlist_pop (self->inbox)))
         cb_value_destroy (&item);
     zlist_destroy (&self->inbox);
+    while ((item = (cb_value_t *) zlist_pop (self->log)))
+        cb_value_destroy (&item);
+    zlist_destroy (&self->log);
     free (self->node);
     free (self->role);
     free (self->parent);
@@ -112,6 +120,54 @@ cb_client_set_retry (cb_client_t *self, int retry_ms)
 //  Receive one message and sort it: a delivery goes to the inbox queue
 //  (once per sequence); a reply is returned. NULL if nothing usable came.
 
+//  Queues a sequenced message (a delivery or a log entry) unless it was
+//  handed out already (seq < next) or is queued already. Takes msg.
+static void
+s_queue (zlist_t *queue, uint64_t next, cb_value_t **msg_p)
+{
+    int64_t seq = 0;
+    if (cb_value_get_int (*msg_p, "seq", &seq) && (uint64_t) seq >= next) {
+        for (cb_value_t *q = (cb_value_t *) zlist_first (queue); q;
+             q = (cb_value_t *) zlist_next (queue)) {
+            int64_t qs = 0;
+            cb_value_get_int (q, "seq", &qs);
+            if (qs == seq) {
+                cb_value_destroy (msg_p);
+                return;
+            }
+        }
+        zlist_append (queue, *msg_p);
+        *msg_p = NULL;
+        return;
+    }
+    cb_value_destroy (msg_p);
+}
+
+//  Takes the queued message with the lowest sequence, if any.
+static cb_value_t *
+s_dequeue (zlist_t *queue, uint64_t *seq_p)
+{
+    cb_value_t *best = NULL;
+    int64_t best_seq = 0;
+    for (cb_value_t *q = (cb_value_t *) zlist_first (queue); q;
+         q = (cb_value_t *) zlist_next (queue)) {
+        int64_t seq = 0;
+        cb_value_get_int (q, "seq", &seq);
+        if (!best || seq < best_seq) {
+            best = q;
+            best_seq = seq;
+        }
+    }
+    if (best) {
+        zlist_remove (queue, best);
+        *seq_p = (uint64_t) best_seq;
+    }
+    return best;
+}
+
+//  Receive one message and sort it: a delivery or a log entry goes to its
+//  queue (once per sequence); a reply is returned. NULL if nothing usable
+//  came.
 static cb_value_t *
 s_recv_one (cb_client_t *self)
 {
@@ -120,29 +176,12 @@ s_recv_one (cb_client_t *self)
         return NULL;
     cb_value_t *msg = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
     zframe_destroy (&frame);
-    if (!msg)
-        return NULL;
     const char *type = cb_value_get_str (msg, "type");
-    if (type && streq (type, "deliver")) {
-        int64_t seq = 0;
-        if (cb_value_get_int (msg, "seq", &seq) && (uint64_t) seq > self->delivered) {
-            //  Queue in order; a resend of a queued item is dropped.
-            bool queued = false;
-            for (cb_value_t *q = (cb_value_t *) zlist_first (self->inbox); q;
-                 q = (cb_value_t *) zlist_next (self->inbox)) {
-                int64_t qs = 0;
-                cb_value_get_int (q, "seq", &qs);
-                if (qs == seq)
-                    queued = true;
-            }
-            if (!queued) {
-                zlist_append (self->inbox, msg);
-                return NULL;
-            }
-        }
-        cb_value_destroy (&msg);
-        return NULL;
-    }
+    if (type && streq (type, "deliver"))
+        s_queue (self->inbox, self->delivered + 1, &msg);
+    else
+    if (type && streq (type, "log"))
+        s_queue (self->log, self->log_next, &msg);
     return msg;
 }
 
@@ -227,6 +266,8 @@ s_reply_body (cb_client_t *self, cb_value_t **reply_p)
     return body;
 }
 
+static int s_subscribe (cb_client_t *self, uint64_t from, int timeout_ms);
+
 int
 cb_client_hello (cb_client_t *self, int timeout_ms)
 {
@@ -255,6 +296,9 @@ cb_client_hello (cb_client_t *self, int timeout_ms)
     self->inbox_acked = (uint64_t) acked;
     self->hello = true;
     cb_value_destroy (&ok);
+    //  A subscription lives with its connection: renew it.
+    if (self->subscribed && s_subscribe (self, self->log_next, timeout_ms))
+        return -1;
     return 0;
 }
 
@@ -293,21 +337,22 @@ cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p, int
     return result;
 }
 
-cb_value_t *
-cb_client_recv (cb_client_t *self, int timeout_ms)
+//  Waits up to timeout_ms (0: only what has arrived) until `queue` is not
+//  empty, sorting what arrives and pinging now and then, so that a
+//  restarted broker is noticed (its NOT_HELLO makes the next request say
+//  hello again, after which it sends what is waiting).
+static void
+s_wait (cb_client_t *self, zlist_t *queue, int timeout_ms)
 {
     int64_t deadline = zclock_mono () + timeout_ms;
     if (!self->next_ping)
         self->next_ping = zclock_mono () + S_PING_MS;
     zpoller_t *poller = zpoller_new (self->dealer, NULL);
-    while (zlist_size (self->inbox) == 0) {
+    while (zlist_size (queue) == 0) {
         int64_t now = zclock_mono ();
         //  The ping time is kept across calls, so that short timeouts in
         //  a loop still ping.
         if (now >= self->next_ping) {
-            //  A ping tells us whether the broker still knows us; a
-            //  NOT_HELLO makes the request say hello again, after which
-            //  the broker sends what is waiting.
             self->next_ping = now + S_PING_MS;
             cb_value_t *pong = cb_client_request (self, "ping", NULL, 2000);
             cb_value_destroy (&pong);
@@ -315,8 +360,7 @@ cb_client_recv (cb_client_t *self, int timeout_ms)
         }
         if (now >= deadline && timeout_ms > 0)
             break;
-        int64_t ping = self->next_ping;
-        int64_t wait = (ping < deadline ? ping : deadline) - now;
+        int64_t wait = (self->next_ping < deadline ? self->next_ping : deadline) - now;
         if (timeout_ms <= 0)
             wait = 0;
         if (zpoller_wait (poller, (int) (wait > 0 ? wait : 0))) {
@@ -328,23 +372,87 @@ cb_client_recv (cb_client_t *self, int timeout_ms)
             break;
     }
     zpoller_destroy (&poller);
-    //  Hand out in sequence order.
-    cb_value_t *best = NULL;
-    int64_t best_seq = 0;
-    for (cb_value_t *q = (cb_value_t *) zlist_first (self->inbox); q;
-         q = (cb_value_t *) zlist_next (self->inbox)) {
-        int64_t seq = 0;
-        cb_value_get_int (q, "seq", &seq);
-        if (!best || seq < best_seq) {
-            best = q;
-            best_seq = seq;
+}
+
+cb_value_t *
+cb_client_recv (cb_client_t *self, int timeout_ms)
+{
+    s_wait (self, self->inbox, timeout_ms);
+    uint64_t seq;
+    cb_value_t *delivery = s_dequeue (self->inbox, &seq);
+    if (delivery)
+        self->delivered = seq;
+    return delivery;
+}
+
+//  --------------------------------------------------------------------------
+//  The event log
+
+#define S_LOG_ACK_EVERY 256
+
+static int
+s_subscribe (cb_client_t *self, uint64_t from, int timeout_ms)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_int (body, "from", (int64_t) from);
+    char mid [64];
+    s_next_mid (self, mid, sizeof (mid));
+    cb_value_t *reply = s_exchange (self, "log.subscribe", mid, body, timeout_ms);
+    cb_value_destroy (&body);
+    if (!reply) {
+        s_set_error (self, CB_E_TIMEOUT, NULL);
+        return -1;
+    }
+    cb_value_t *ok = s_reply_body (self, &reply);
+    if (!ok)
+        return -1;
+    cb_value_destroy (&ok);
+    self->log_acked = from - 1;
+    return 0;
+}
+
+int
+cb_client_subscribe (cb_client_t *self, uint64_t from, int timeout_ms)
+{
+    if (from == 0)
+        from = 1;
+    if (!self->hello && cb_client_hello (self, timeout_ms))
+        return -1;
+    cb_value_t *item;
+    while ((item = (cb_value_t *) zlist_pop (self->log)))
+        cb_value_destroy (&item);
+    self->log_next = from;
+    if (s_subscribe (self, from, timeout_ms))
+        return -1;
+    self->subscribed = true;
+    return 0;
+}
+
+cb_value_t *
+cb_client_recv_log (cb_client_t *self, int timeout_ms)
+{
+    s_wait (self, self->log, timeout_ms);
+    uint64_t seq;
+    cb_value_t *entry = s_dequeue (self->log, &seq);
+    if (entry && seq != self->log_next) {
+        //  A gap (entries are sent in order on one connection, so only a
+        //  reconnection makes one): ask again from where we are.
+        zlist_append (self->log, entry);
+        s_subscribe (self, self->log_next, 2000);
+        return NULL;
+    }
+    if (entry) {
+        self->log_next = seq + 1;
+        if (seq - self->log_acked >= S_LOG_ACK_EVERY || zlist_size (self->log) == 0) {
+            cb_value_t *body = cb_value_new_map ();
+            cb_value_set_int (body, "upto", (int64_t) seq);
+            cb_value_t *reply = cb_client_request (self, "log.ack", &body, 2000);
+            if (reply)
+                self->log_acked = seq;
+            cb_value_destroy (&reply);
         }
     }
-    if (best) {
-        zlist_remove (self->inbox, best);
-        self->delivered = (uint64_t) best_seq;
-    }
-    return best;
+    return entry;
 }
 
 int

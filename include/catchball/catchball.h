@@ -67,6 +67,17 @@ cb_value_t *cb_client_recv (cb_client_t *self, int timeout_ms);
 //  sends them again. 0 or -1.
 int cb_client_ack (cb_client_t *self, uint64_t seq, int timeout_ms);
 
+//  Follow the global event log from sequence `from` (see PROTOCOL.md,
+//  section 12). The subscription is renewed by itself after a reconnection
+//  or a broker restart, from the entry after the last one handed out.
+//  0 or -1.
+int cb_client_subscribe (cb_client_t *self, uint64_t from, int timeout_ms);
+//  The next log entry, waiting up to timeout_ms (0: only what has
+//  arrived): {seq, time, node, kind, objects}, the caller's to destroy; or
+//  NULL. Entries come in sequence order, each once; the client
+//  acknowledges them to the broker by itself.
+cb_value_t *cb_client_recv_log (cb_client_t *self, int timeout_ms);
+
 //  From the last hello: the inbox's last sequence and acknowledged one.
 uint64_t cb_client_inbox_last (cb_client_t *self);
 uint64_t cb_client_inbox_acked (cb_client_t *self);

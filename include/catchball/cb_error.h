@@ -27,6 +27,7 @@ typedef enum {
     CB_E_NOT_OWNER = 202,       //  only the draft's owner may do this
     CB_E_NOT_RECIPIENT = 203,   //  the round was not thrown to this node
     CB_E_ROLE_MISMATCH = 204,   //  the node is known with another role
+    CB_E_NOT_PARTICIPANT = 205, //  the node is not a participant of the event
     //  3xx: the state of things does not allow it
     CB_E_NOT_FOUND = 300,       //  no such draft, revision, round, response or node
     CB_E_ROUND_OPEN = 301,      //  the draft has a round open
@@ -36,6 +37,9 @@ typedef enum {
     CB_E_NO_VOTE = 305,         //  finalising needs a confidence vote on the head revision
     CB_E_UNKNOWN_NODE = 306,    //  a named node has never said hello
     CB_E_NOT_PROPOSAL = 307,    //  the response is not a counter-proposal
+    CB_E_WRONG_PHASE = 308,     //  the event's phase does not allow it
+    CB_E_ASK_STATE = 309,       //  the ask's state does not allow it
+    CB_E_NOT_SHARED = 310,      //  the node has not shared a draft into the event
     //  5xx: the broker could not do it; nothing was stored
     CB_E_STORAGE_FULL = 500,    //  the store is full
     CB_E_STORAGE = 501,         //  the store failed (I/O error); retry later
