@@ -68,6 +68,22 @@ s_usage (FILE *out)
 "                                          unless --peek; --follow keeps waiting\n"
 "  ping                                    is the broker there?\n"
 "\n"
+"Alignment marketplace events:\n"
+"  event new NAME --cycle C --participants NODE,... [--plan share=20,negotiate=40,commit=10]\n"
+"  event advance EVENT | event extend EVENT --minutes N | event nudge EVENT NODE [--text T]\n"
+"  event share EVENT DRAFT                 put your draft into the event\n"
+"  event show EVENT | event list [--cycle C] | event snapshot EVENT\n"
+"  ask new EVENT --to NODE --kr KR --need TEXT [--by WHEN]\n"
+"  offer new EVENT --to NODE --kr KR --text T REFLECT\n"
+"  ask accept ASK REFLECT | ask counter ASK --text T REFLECT | ask decline ASK --reason R\n"
+"  ask take ASK | ask refuse ASK --reason R   answer a counter (asker) or an offer (helped)\n"
+"                                          REFLECT: how the helper's draft changes:\n"
+"                                          --new-kr JSON | --raise-target KR=N | --shared-kr JSON\n"
+"                                          (JSON like '{\"text\":\"...\",\"target\":5}' or @FILE)\n"
+"  console EVENT [--dump FILE]             the facilitator console (full screen)\n"
+"  report EVENT [--format md|json]         what was agreed, declined, countered, unresolved\n"
+"  graph --cycle C [--event E] [--format dot|svg]   the alignment graph (Graphviz)\n"
+"\n"
 "--more on an answer says more responses will follow; without it, that\n"
 "response completes your answer to the round.\n");
 }
@@ -182,6 +198,8 @@ s_int_arg (const char *text, int64_t *out)
 typedef struct {
     const char *message, *addresses, *rev, *owner, *cycle, *to, *question, *deadline;
     const char *kind, *on, *confidence, *text, *comment;
+    const char *participants, *plan, *minutes, *kr, *need, *reason, *format, *event, *dump;
+    const char *new_kr, *raise_target, *shared_kr, *by;
     bool more, follow, peek, help;
     int argc;                   //  Positional arguments
     char **argv;
@@ -217,6 +235,19 @@ s_parse (s_cli_t *cli, int argc, char **argv, s_args_t *a)
         { "more", no_argument, NULL, '+' },
         { "follow", no_argument, NULL, 'f' },
         { "peek", no_argument, NULL, 'P' },
+        { "participants", required_argument, NULL, 1001 },
+        { "plan", required_argument, NULL, 1002 },
+        { "minutes", required_argument, NULL, 1003 },
+        { "kr", required_argument, NULL, 1004 },
+        { "need", required_argument, NULL, 1005 },
+        { "reason", required_argument, NULL, 1006 },
+        { "format", required_argument, NULL, 1007 },
+        { "event", required_argument, NULL, 1008 },
+        { "dump", required_argument, NULL, 1009 },
+        { "new-kr", required_argument, NULL, 1010 },
+        { "raise-target", required_argument, NULL, 1011 },
+        { "shared-kr", required_argument, NULL, 1012 },
+        { "by", required_argument, NULL, 1013 },
         { NULL, 0, NULL, 0 }
     };
     memset (a, 0, sizeof (*a));
@@ -249,12 +280,174 @@ s_parse (s_cli_t *cli, int argc, char **argv, s_args_t *a)
             case '+': a->more = true; break;
             case 'f': a->follow = true; break;
             case 'P': a->peek = true; break;
+            case 1001: a->participants = optarg; break;
+            case 1002: a->plan = optarg; break;
+            case 1003: a->minutes = optarg; break;
+            case 1004: a->kr = optarg; break;
+            case 1005: a->need = optarg; break;
+            case 1006: a->reason = optarg; break;
+            case 1007: a->format = optarg; break;
+            case 1008: a->event = optarg; break;
+            case 1009: a->dump = optarg; break;
+            case 1010: a->new_kr = optarg; break;
+            case 1011: a->raise_target = optarg; break;
+            case 1012: a->shared_kr = optarg; break;
+            case 1013: a->by = optarg; break;
             default: return -1;
         }
     }
     a->argc = argc - optind;
     a->argv = argv + optind;
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Marketplace helpers
+
+//  A key result from inline JSON ('{"text": ...}') or a file (@path).
+static cb_value_t *
+s_kr_arg (const char *arg)
+{
+    if (arg [0] == '@')
+        return cli_json_load (arg + 1);
+    json_error_t error;
+    json_t *json = json_loads (arg, 0, &error);
+    if (!json || !json_is_object (json)) {
+        fprintf (stderr, "catchball: a key result is JSON like '{\"text\": \"...\", \"target\": 5}'"
+                         " or @FILE: %s\n", json ? "not an object" : error.text);
+        json_decref (json);
+        return NULL;
+    }
+    cb_value_t *value = cli_json_to_value (json);
+    json_decref (json);
+    return value;
+}
+
+//  The Reflect of --new-kr, --raise-target KR=N or --shared-kr; NULL (and
+//  a message) if none or several or malformed.
+static cb_value_t *
+s_reflect_arg (const s_args_t *a)
+{
+    int given = !!a->new_kr + !!a->raise_target + !!a->shared_kr;
+    if (given != 1) {
+        fprintf (stderr, "catchball: say how your draft reflects it: one of --new-kr JSON, "
+                         "--raise-target KR=NUMBER, --shared-kr JSON\n");
+        return NULL;
+    }
+    cb_value_t *reflect = cb_value_new_map ();
+    if (a->raise_target) {
+        const char *eq = strchr (a->raise_target, '=');
+        char *end = NULL;
+        double target = eq ? strtod (eq + 1, &end) : 0;
+        if (!eq || eq == a->raise_target || !*(eq + 1) || *end) {
+            fprintf (stderr, "catchball: --raise-target takes KR=NUMBER, like kr2=70\n");
+            cb_value_destroy (&reflect);
+            return NULL;
+        }
+        cb_value_set_str (reflect, "type", "raise_target");
+        cb_value_t *kr = cb_value_new_strn (a->raise_target, (size_t) (eq - a->raise_target));
+        cb_value_set (reflect, "kr", &kr);
+        cb_value_t *t = target == (double) (int64_t) target ? cb_value_new_int ((int64_t) target)
+                                                            : cb_value_new_float (target);
+        cb_value_set (reflect, "target", &t);
+        return reflect;
+    }
+    cb_value_t *kr = s_kr_arg (a->new_kr ? a->new_kr : a->shared_kr);
+    if (!kr) {
+        cb_value_destroy (&reflect);
+        return NULL;
+    }
+    cb_value_set_str (reflect, "type", a->new_kr ? "new_kr" : "shared_kr");
+    cb_value_set (reflect, "kr", &kr);
+    return reflect;
+}
+
+//  "share=20,negotiate=40,commit=10" -> {share: 20, ...}; NULL if malformed.
+static cb_value_t *
+s_plan_arg (const char *text)
+{
+    cb_value_t *plan = cb_value_new_map ();
+    char *copy = strdup (text), *save = NULL;
+    bool ok = true;
+    for (char *tok = strtok_r (copy, ",", &save); tok && ok; tok = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (tok, '=');
+        int64_t minutes;
+        if (!eq || s_int_arg (eq + 1, &minutes))
+            ok = false;
+        else {
+            *eq = 0;
+            cb_value_set_int (plan, tok, minutes);
+        }
+    }
+    free (copy);
+    if (!ok)
+        cb_value_destroy (&plan);
+    return plan;
+}
+
+//  An event as people read it: name, phase and time left, teams, asks.
+static void
+s_render_event (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *event = cb_value_get_map (reply, "event");
+    int64_t ends = 0;
+    fprintf (out, "%s  %s  %s  facilitator %s\nphase: %s", cb_value_get_str (event, "id"),
+             cb_value_get_str (event, "name"), cb_value_get_str (event, "cycle"),
+             cb_value_get_str (event, "facilitator"), cb_value_get_str (event, "phase"));
+    if (cb_value_get_int (event, "ends", &ends) && ends) {
+        int64_t left = (ends - zclock_time ()) / 1000;
+        fprintf (out, ", %lld:%02lld left", (long long) (left > 0 ? left / 60 : 0),
+                 (long long) (left > 0 ? left % 60 : 0));
+    }
+    fprintf (out, "\n\nteams:\n");
+    cb_value_t *participants = cb_value_get_array (event, "participants");
+    cb_value_t *shared = cb_value_get_map (event, "shared");
+    cb_value_t *waiting = cb_value_get_map (reply, "waiting");
+    for (size_t i = 0; i < cb_value_size (participants); i++) {
+        const char *node = cb_value_str (cb_value_at (participants, i));
+        const char *draft = cb_value_get_str (shared, node);
+        cb_value_t *rounds = cb_value_get_array (waiting, node);
+        fprintf (out, "  %-16s %s", node, draft ? draft : "(no draft shared)");
+        for (size_t j = 0; j < cb_value_size (rounds); j++)
+            fprintf (out, "%s%s", j ? ", " : "   waiting on ", cb_value_str (cb_value_at (rounds, j)));
+        fprintf (out, "\n");
+    }
+    cb_value_t *asks = cb_value_get_array (reply, "asks");
+    fprintf (out, "\nasks and offers:%s\n", cb_value_size (asks) ? "" : " none");
+    for (size_t i = 0; i < cb_value_size (asks); i++) {
+        cb_value_t *ask = cb_value_at (asks, i);
+        const char *what = cb_value_get_str (ask, "need") ? cb_value_get_str (ask, "need")
+                                                         : cb_value_get_str (ask, "text");
+        fprintf (out, "  %-4s %-5s %s -> %s for %s/%s: %s  [%s]", cb_value_get_str (ask, "id"),
+                 cb_value_get_str (ask, "kind"), cb_value_get_str (ask, "from"),
+                 cb_value_get_str (ask, "to"), cb_value_get_str (ask, "draft"),
+                 cb_value_get_str (ask, "kr"), what ? what : "", cb_value_get_str (ask, "state"));
+        if (cb_value_get_str (ask, "reason"))
+            fprintf (out, " %s", cb_value_get_str (ask, "reason"));
+        if (cb_value_get_str (ask, "counter"))
+            fprintf (out, " counter: %s", cb_value_get_str (ask, "counter"));
+        fprintf (out, "\n");
+    }
+    cb_value_t *unresolved = cb_value_get_array (reply, "unresolved");
+    if (cb_value_size (unresolved)) {
+        fprintf (out, "\nunresolved:");
+        for (size_t i = 0; i < cb_value_size (unresolved); i++)
+            fprintf (out, " %s", cb_value_str (cb_value_at (unresolved, i)));
+        fprintf (out, "\n");
+    }
+}
+
+static void
+s_render_events (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *events = cb_value_get_array (reply, "events");
+    if (!cb_value_size (events))
+        fprintf (out, "no events\n");
+    for (size_t i = 0; i < cb_value_size (events); i++) {
+        cb_value_t *e = cb_value_at (events, i);
+        fprintf (out, "%-5s %-9s %-10s %s\n", cb_value_get_str (e, "id"), cb_value_get_str (e, "cycle"),
+                 cb_value_get_str (e, "phase"), cb_value_get_str (e, "name"));
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -356,7 +549,8 @@ s_run (s_cli_t *cli, int argc, char **argv)
 {
     const char *cmd = argv [0];
     const char *sub = argc > 1 ? argv [1] : "";
-    bool two = streq (cmd, "draft") || streq (cmd, "round");
+    bool two = streq (cmd, "draft") || streq (cmd, "round") || streq (cmd, "event")
+            || streq (cmd, "ask") || streq (cmd, "offer");
     s_args_t a;
     if (s_parse (cli, two ? argc - 1 : argc, two ? argv + 1 : argv, &a))
         return s_fail_usage ("bad option for '%s'", cmd);
@@ -587,6 +781,206 @@ s_run (s_cli_t *cli, int argc, char **argv)
         cb_value_set_int (body, "to", to);
         if ((reply = s_request (cli, "draft.diff", &body, &status)))
             s_print (cli, &reply, cli_render_diff, NULL);
+    }
+    else
+    if (streq (cmd, "event") && streq (sub, "new")) {
+        NEED (1, "event new NAME --cycle C --participants NODE,... [--plan share=20,negotiate=40,commit=10]");
+        if (!a.cycle || !a.participants) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", "event new: --cycle and --participants are required");
+        }
+        cb_value_set_str (body, "name", a.argv [0]);
+        cb_value_set_str (body, "cycle", a.cycle);
+        cb_value_t *list = s_split (a.participants);
+        cb_value_set (body, "participants", &list);
+        if (a.plan) {
+            cb_value_t *plan = s_plan_arg (a.plan);
+            if (!plan) {
+                cb_value_destroy (&body);
+                return s_fail_usage ("--plan takes share=MIN,negotiate=MIN,commit=MIN, not '%s'", a.plan);
+            }
+            cb_value_set (body, "plan", &plan);
+        }
+        if ((reply = s_request (cli, "event.new", &body, &status)))
+            s_print (cli, &reply, NULL, "event %s created: advance it to start sharing", "event");
+    }
+    else
+    if (streq (cmd, "event") && (streq (sub, "advance") || streq (sub, "show")
+                                 || streq (sub, "report") || streq (sub, "snapshot"))) {
+        NEED (1, "event advance|show|snapshot EVENT");
+        cb_value_set_str (body, "event", a.argv [0]);
+        char type [32];
+        snprintf (type, sizeof (type), "event.%s", sub);
+        if ((reply = s_request (cli, type, &body, &status))) {
+            if (streq (sub, "advance"))
+                s_print (cli, &reply, NULL, "%s is now in its %s phase", "event", "phase");
+            else
+            if (streq (sub, "show"))
+                s_print (cli, &reply, s_render_event, NULL);
+            else {
+                cli_json_print (stdout, reply, false);
+                cb_value_destroy (&reply);
+            }
+        }
+    }
+    else
+    if (streq (cmd, "event") && streq (sub, "extend")) {
+        NEED (1, "event extend EVENT --minutes N");
+        int64_t minutes;
+        if (!a.minutes || s_int_arg (a.minutes, &minutes)) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", "event extend: --minutes N is required");
+        }
+        cb_value_set_str (body, "event", a.argv [0]);
+        cb_value_set_int (body, "minutes", minutes);
+        if ((reply = s_request (cli, "event.extend", &body, &status)))
+            s_print (cli, &reply, NULL, "%s: %s phase extended", "event", "phase");
+    }
+    else
+    if (streq (cmd, "event") && streq (sub, "nudge")) {
+        NEED (2, "event nudge EVENT NODE [--text T]");
+        cb_value_set_str (body, "event", a.argv [0]);
+        cb_value_set_str (body, "node", a.argv [1]);
+        if (a.text)
+            cb_value_set_str (body, "text", a.text);
+        if ((reply = s_request (cli, "event.nudge", &body, &status)))
+            s_print (cli, &reply, NULL, "%s nudged", "node");
+    }
+    else
+    if (streq (cmd, "event") && streq (sub, "share")) {
+        NEED (2, "event share EVENT DRAFT");
+        cb_value_set_str (body, "event", a.argv [0]);
+        cb_value_set_str (body, "draft", a.argv [1]);
+        if ((reply = s_request (cli, "event.share", &body, &status)))
+            s_print (cli, &reply, NULL, "%s shared into %s", "draft", "event");
+    }
+    else
+    if (streq (cmd, "event") && streq (sub, "list")) {
+        NEED (0, "event list [--cycle C]");
+        if (a.cycle)
+            cb_value_set_str (body, "cycle", a.cycle);
+        if ((reply = s_request (cli, "event.list", &body, &status)))
+            s_print (cli, &reply, s_render_events, NULL);
+    }
+    else
+    if ((streq (cmd, "ask") || streq (cmd, "offer")) && streq (sub, "new")) {
+        bool offer = streq (cmd, "offer");
+        NEED (1, offer ? "offer new EVENT --to NODE --kr KR --text T (--new-kr JSON | --raise-target KR=N | --shared-kr JSON)"
+                       : "ask new EVENT --to NODE --kr KR --need TEXT [--by WHEN]");
+        const char *what = offer ? a.text : a.need;
+        if (!a.to || !a.kr || !what) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", offer ? "offer new: --to, --kr and --text are required"
+                                             : "ask new: --to, --kr and --need are required");
+        }
+        cb_value_set_str (body, "event", a.argv [0]);
+        cb_value_set_str (body, "to", a.to);
+        cb_value_set_str (body, "kr", a.kr);
+        cb_value_set_str (body, offer ? "text" : "need", what);
+        if (a.by && !offer)
+            cb_value_set_str (body, "by", a.by);
+        if (offer) {
+            cb_value_t *reflect = s_reflect_arg (&a);
+            if (!reflect) {
+                cb_value_destroy (&body);
+                return 2;
+            }
+            cb_value_set (body, "reflect", &reflect);
+        }
+        if ((reply = s_request (cli, offer ? "offer.new" : "ask.new", &body, &status)))
+            s_print (cli, &reply, NULL, offer ? "offer %s made" : "ask %s sent", "ask");
+    }
+    else
+    if (streq (cmd, "ask") && (streq (sub, "accept") || streq (sub, "counter"))) {
+        bool counter = streq (sub, "counter");
+        NEED (1, counter ? "ask counter ASK --text T (--new-kr JSON | --raise-target KR=N | --shared-kr JSON)"
+                         : "ask accept ASK (--new-kr JSON | --raise-target KR=N | --shared-kr JSON)");
+        if (counter && !a.text) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", "ask counter: --text is required");
+        }
+        cb_value_t *reflect = s_reflect_arg (&a);
+        if (!reflect) {
+            cb_value_destroy (&body);
+            return 2;
+        }
+        cb_value_set_str (body, "ask", a.argv [0]);
+        cb_value_set (body, "reflect", &reflect);
+        if (counter)
+            cb_value_set_str (body, "text", a.text);
+        if ((reply = s_request (cli, counter ? "ask.counter" : "ask.accept", &body, &status)))
+            s_print (cli, &reply, NULL, "%s is %s", "ask", "state");
+    }
+    else
+    if (streq (cmd, "ask") && (streq (sub, "decline") || streq (sub, "refuse"))) {
+        NEED (1, "ask decline|refuse ASK --reason R");
+        if (!a.reason) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", "--reason is required");
+        }
+        cb_value_set_str (body, "ask", a.argv [0]);
+        cb_value_set_str (body, "reason", a.reason);
+        char type [32];
+        snprintf (type, sizeof (type), "ask.%s", sub);
+        if ((reply = s_request (cli, type, &body, &status)))
+            s_print (cli, &reply, NULL, "%s is %s", "ask", "state");
+    }
+    else
+    if (streq (cmd, "ask") && streq (sub, "take")) {
+        NEED (1, "ask take ASK");
+        cb_value_set_str (body, "ask", a.argv [0]);
+        if ((reply = s_request (cli, "ask.take", &body, &status)))
+            s_print (cli, &reply, NULL, "%s is %s", "ask", "state");
+    }
+    else
+    if (streq (cmd, "report")) {
+        NEED (1, "report EVENT [--format md|json]");
+        cb_value_set_str (body, "event", a.argv [0]);
+        if ((reply = s_request (cli, "event.report", &body, &status))) {
+            if (cli->json || (a.format && streq (a.format, "json")))
+                cli_json_print (stdout, reply, false);
+            else
+                cli_report_markdown (stdout, reply);
+            cb_value_destroy (&reply);
+        }
+    }
+    else
+    if (streq (cmd, "graph")) {
+        NEED (0, "graph --cycle C [--event E] [--format dot|svg]");
+        if (!a.cycle) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("%s", "graph: --cycle is required");
+        }
+        const char *format = a.format ? a.format : "dot";
+        if (!streq (format, "dot") && !streq (format, "svg")) {
+            cb_value_destroy (&body);
+            return s_fail_usage ("graph: --format is dot or svg, not '%s'", format);
+        }
+        cb_value_set_str (body, "cycle", a.cycle);
+        if (a.event)
+            cb_value_set_str (body, "event", a.event);
+        if ((reply = s_request (cli, "cycle.graph", &body, &status))) {
+            if (cli->json)
+                cli_json_print (stdout, reply, false);
+            else
+            if (streq (format, "svg")) {
+                if (cli_graph_svg (stdout, reply))
+                    status = 1;
+            }
+            else
+                cli_graph_dot (stdout, reply);
+            cb_value_destroy (&reply);
+        }
+    }
+    else
+    if (streq (cmd, "console")) {
+        NEED (1, "console EVENT [--dump FILE]");
+        cb_value_destroy (&body);
+        //  A first request connects and says hello.
+        if (!(reply = s_request (cli, "ping", NULL, &status)))
+            return status;
+        cb_value_destroy (&reply);
+        return cli_console (cli->client, a.argv [0], a.dump);
     }
     else
     if (streq (cmd, "inbox")) {

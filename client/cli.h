@@ -31,4 +31,18 @@ void cli_render_delivery (FILE *out, const cb_value_t *delivery);
 //  One change as a line: "objective: 'a' -> 'b'", "+ kr3 ...".
 void cli_render_changes (FILE *out, const cb_value_t *changes, const char *indent);
 
+//  cli_console.c: the facilitator console for EVENT, a full-screen ncurses
+//  UI, until the user quits. With dump_path, the console writes the state it
+//  holds (the objects, as in event.snapshot) there as JSON whenever asked
+//  (key 'd') and when it quits. Returns an exit status.
+int cli_console (cb_client_t *client, const char *event, const char *dump_path);
+
+//  cli_report.c: an event's report (the event.report reply body) as Markdown.
+void cli_report_markdown (FILE *out, const cb_value_t *report);
+
+//  cli_graph.c: the alignment graph (the cycle.graph reply body) as Graphviz
+//  dot; as SVG through Graphviz's dot command (0, or -1 with a message).
+void cli_graph_dot (FILE *out, const cb_value_t *graph);
+int cli_graph_svg (FILE *out, const cb_value_t *graph);
+
 #endif

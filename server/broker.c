@@ -28,6 +28,7 @@
 #include "dispatch.h"
 #include "handlers.h"
 #include "inbox.h"
+#include "log.h"
 #include "store.h"
 
 #define S_DEFAULT_WINDOW    128
@@ -35,6 +36,7 @@
 #define S_TICK_MS           1000
 #define S_RETRY_MS          50
 #define S_BATCH_BYTES       (8 << 20)
+#define S_LOG_WINDOW        1024
 
 typedef struct {
     char *node;                 //  Node name
@@ -45,6 +47,9 @@ typedef struct {
     uint64_t acked;             //  Last sequence it acknowledged
     uint64_t sent;              //  Last sequence pushed on this connection
     bool push;                  //  Has items to push
+    bool subscribed;            //  Follows the event log
+    uint64_t log_sent;          //  Last log entry sent
+    uint64_t log_acked;         //  Last log entry it acknowledged
 } s_session_t;
 
 struct _cb_broker_t {
@@ -55,7 +60,8 @@ struct _cb_broker_t {
     void *handle;               //  Its libzmq handle
     zhashx_t *sessions;         //  node name -> s_session_t
     zhashx_t *routes;           //  routing id hex -> s_session_t (lent)
-    int64_t next_deadline;      //  Earliest open round deadline, 0 if none
+    int64_t next_deadline;      //  Earliest round deadline or time box, 0 if none
+    uint64_t log_last;          //  Last entry of the event log
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
 };
@@ -152,6 +158,25 @@ s_push_one (uint64_t seq, const void *data, size_t size, void *arg)
     return 0;
 }
 
+static int
+s_push_log_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_push_t *p = (s_push_t *) arg;
+    p->status = s_send (p->broker, p->session->routing_id, data, size);
+    if (p->status)
+        return 1;
+    p->session->log_sent = seq;
+    return 0;
+}
+
+//  Log entries a subscriber may be sent now.
+static bool
+s_log_pending (cb_broker_t *self, s_session_t *session)
+{
+    return session->subscribed && session->log_sent < self->log_last
+        && session->log_sent - session->log_acked < S_LOG_WINDOW;
+}
+
 //  Push what each session has waiting, within its window.
 static void
 s_push_all (cb_broker_t *self)
@@ -177,6 +202,18 @@ s_push_all (cb_broker_t *self)
         }
         else
             session->push = session->sent < session->last && session->sent - session->acked < window;
+        if (s_log_pending (self, session)) {
+            if (!txn)
+                txn = cb_store_begin (self->store, false);
+            if (!txn)
+                break;
+            s_push_t p = { self, session, 0 };
+            cb_log_read (txn, session->log_sent + 1,
+                         (size_t) (S_LOG_WINDOW - (session->log_sent - session->log_acked)),
+                         s_push_log_one, &p);
+            if (p.status == -2 && !zlist_exists (gone, session))
+                zlist_append (gone, session);
+        }
         session = (s_session_t *) zhashx_next (self->sessions);
     }
     cb_txn_abort (&txn);
@@ -217,7 +254,19 @@ s_bind_free (void **item_p)
     }
 }
 
-//  Closes rounds whose deadline has passed, in the batch's transaction.
+//  The earliest round deadline or time box, 0 if none.
+static int64_t
+s_next_deadline (cb_txn_t *txn)
+{
+    int64_t rounds = cb_rounds_next_deadline (txn);
+    int64_t events = cb_events_next_timebox (txn);
+    if (!rounds || (events && events < rounds))
+        return events;
+    return rounds;
+}
+
+//  Closes rounds whose deadline has passed and advances events whose time
+//  box has run out, in the batch's transaction.
 static void
 s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched, int *expired)
 {
@@ -230,10 +279,17 @@ s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched, int 
     cb_req_t req;
     cb_req_init (&req, child, "catchballd", "system", now);
     *expired = cb_rounds_expire (&req);
+    if (*expired >= 0 && cb_log_append (&req, "deadline") >= 0) {
+        int advanced = cb_events_expire (&req);
+        if (advanced < 0 || cb_log_append (&req, "timebox") < 0)
+            *expired = -1;
+        else
+            *expired += advanced;
+    }
     if (*expired >= 0 && cb_txn_commit (&child) == CB_STORE_OK) {
         for (void *v = zhashx_first (req.touched); v; v = zhashx_next (req.touched))
             zhashx_update (touched, (const char *) zhashx_cursor (req.touched), v);
-        self->next_deadline = cb_rounds_next_deadline (txn);
+        self->next_deadline = s_next_deadline (txn);
     }
     else {
         //  Not a store failure (that fails the batch): a round that cannot
@@ -304,6 +360,26 @@ s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
         if (item->result.hello_node)
             s_session_bind (self, zmsg_first (item->msg), item->route, &item->result);
         else
+        if (item->result.log_op) {
+            s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
+            if (!session)
+                continue;
+            if (item->result.log_op == 1) {
+                session->subscribed = true;
+                session->log_sent = session->log_acked = item->result.log_seq - 1;
+            }
+            else
+            if (item->result.log_op == 2) {
+                uint64_t upto = item->result.log_seq;
+                if (upto > session->log_sent)
+                    upto = session->log_sent;
+                if (upto > session->log_acked)
+                    session->log_acked = upto;
+            }
+            else
+                session->subscribed = false;
+        }
+        else
         if (item->result.acked) {
             s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
             if (!session)
@@ -360,6 +436,15 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
     else {
         self->batches++;
         s_apply_sessions (self, items, count);
+        bool logged = expired > 0;
+        for (size_t i = 0; i < count && !logged; i++)
+            logged = items [i].result.logged;
+        if (logged) {
+            cb_txn_t *txn = cb_store_begin (self->store, false);
+            if (txn)
+                self->log_last = cb_log_last (txn);
+            cb_txn_abort (&txn);
+        }
         //  Sessions whose inbox grew: learn the new last sequence.
         if (zhashx_size (touched)) {
             cb_txn_t *txn = cb_store_begin (self->store, false);
@@ -375,7 +460,7 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
             cb_txn_abort (&txn);
         }
         if (expired > 0)
-            zsys_info ("%d round(s) closed by their deadline", expired);
+            zsys_info ("%d round(s) closed or event phase(s) ended by the clock", expired);
     }
     zhashx_destroy (&binds);
     //  Replies, in the order the requests came.
@@ -415,8 +500,10 @@ cb_broker_new (const cb_broker_config_t *config)
     zhashx_set_destructor (self->sessions, s_session_free);
     self->routes = zhashx_new ();
     cb_txn_t *txn = cb_store_begin (self->store, false);
-    if (txn)
-        self->next_deadline = cb_rounds_next_deadline (txn);
+    if (txn) {
+        self->next_deadline = s_next_deadline (txn);
+        self->log_last = cb_log_last (txn);
+    }
     cb_txn_abort (&txn);
 
     //  Options before bind: they do not apply to a socket already bound.
@@ -487,7 +574,8 @@ cb_broker_run (cb_broker_t *self)
         s_session_t *s;
         for (s = (s_session_t *) zhashx_first (self->sessions); s;
              s = (s_session_t *) zhashx_next (self->sessions))
-            if (s->push && s->sent - s->acked < (uint64_t) self->config.window)
+            if ((s->push && s->sent - s->acked < (uint64_t) self->config.window)
+            ||  s_log_pending (self, s))
                 break;
         if (s && timeout > S_RETRY_MS)
             timeout = S_RETRY_MS;

@@ -9,7 +9,9 @@
 #include "diff.h"
 
 static const char *s_content_fields [] = { "objective", "narrative", "aligned_to", NULL };
-static const char *s_kr_fields [] = { "text", "baseline", "target", "unit", "leads", NULL };
+static const char *s_kr_fields [] = {
+    "text", "baseline", "target", "unit", "leads", "shared_with", NULL
+};
 
 static cb_value_t *
 s_copy_or_nil (const cb_value_t *v)

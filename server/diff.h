@@ -10,6 +10,7 @@
       {kr: "kr2", change: "added", value: {the key result}}
       {kr: "kr1", change: "removed", value: {the key result}}
       {kr: "kr3", change: "changed", fields: [{field: "target", from: 60, to: 70}]}
+    KR fields compared: text, baseline, target, unit, leads, shared_with.
     =========================================================================
 */
 #ifndef CB_DIFF_H_INCLUDED

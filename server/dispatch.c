@@ -11,6 +11,7 @@
 #include "dispatch.h"
 #include "handlers.h"
 #include "inbox.h"
+#include "log.h"
 #include "validate.h"
 
 #define R_LEADERSHIP    1
@@ -43,6 +44,23 @@ static const s_route_t s_routes [] = {
     { "round.endorse",  cb_handle_round_endorse,   true,  R_AUTHORS },
     { "round.show",     cb_handle_round_show,      false, R_ANY },
     { "round.close",    cb_handle_round_close,     true,  R_AUTHORS },
+    { "event.new",      cb_handle_event_new,       true,  R_FACILITATOR },
+    { "event.advance",  cb_handle_event_advance,   true,  R_FACILITATOR },
+    { "event.extend",   cb_handle_event_extend,    true,  R_FACILITATOR },
+    { "event.nudge",    cb_handle_event_nudge,     true,  R_FACILITATOR },
+    { "event.share",    cb_handle_event_share,     true,  R_AUTHORS },
+    { "event.show",     cb_handle_event_show,      false, R_ANY },
+    { "event.list",     cb_handle_event_list,      false, R_ANY },
+    { "event.snapshot", cb_handle_event_snapshot,  false, R_ANY },
+    { "event.report",   cb_handle_event_report,    false, R_ANY },
+    { "cycle.graph",    cb_handle_cycle_graph,     false, R_ANY },
+    { "ask.new",        cb_handle_ask_new,         true,  R_AUTHORS },
+    { "offer.new",      cb_handle_offer_new,       true,  R_AUTHORS },
+    { "ask.accept",     cb_handle_ask_accept,      true,  R_AUTHORS },
+    { "ask.decline",    cb_handle_ask_decline,     true,  R_AUTHORS },
+    { "ask.counter",    cb_handle_ask_counter,     true,  R_AUTHORS },
+    { "ask.take",       cb_handle_ask_take,        true,  R_AUTHORS },
+    { "ask.refuse",     cb_handle_ask_refuse,      true,  R_AUTHORS },
     { NULL, NULL, false, 0 }
 };
 
@@ -219,6 +237,45 @@ s_ack (cb_req_t *req, const cb_value_t *body, cb_result_t *result)
     return 0;
 }
 
+//  log.subscribe {from} -> {from, last}; log.ack {upto} -> {acked};
+//  log.unsubscribe {} -> {}. The broker applies them to the session after
+//  the commit (they store nothing).
+static int
+s_log_request (cb_req_t *req, const char *type, const cb_value_t *body, cb_result_t *result)
+{
+    static const char *const sub_fields [] = { "from", NULL };
+    static const char *const ack_fields [] = { "upto", NULL };
+    static const char *const none [] = { NULL };
+    uint64_t last = cb_log_last (req->txn);
+    int64_t n = 0;
+    if (streq (type, "log.subscribe")) {
+        if (cb_check_fields (req, body, type, sub_fields)
+        ||  cb_field_int (req, body, "from", 1, (int64_t) last + 1, true, &n) < 0)
+            return -1;
+        result->log_op = 1;
+        result->log_seq = (uint64_t) n;
+        cb_value_set_int (req->reply, "from", n);
+        cb_value_set_int (req->reply, "last", (int64_t) last);
+        return 0;
+    }
+    if (streq (type, "log.ack")) {
+        if (cb_check_fields (req, body, type, ack_fields)
+        ||  cb_field_int (req, body, "upto", 0, INT64_MAX, true, &n) < 0)
+            return -1;
+        result->log_op = 2;
+        result->log_seq = (uint64_t) n;
+        cb_value_set_int (req->reply, "acked", n);
+        return 0;
+    }
+    if (streq (type, "log.unsubscribe")) {
+        if (cb_check_fields (req, body, type, none))
+            return -1;
+        result->log_op = 3;
+        return 0;
+    }
+    return cb_req_fail (req, CB_E_UNKNOWN_TYPE, "unknown message type '%s'", type);
+}
+
 //  A log line for a committed change, from what the reply names.
 static void
 s_log_change (cb_result_t *result, const char *node, const char *type, const cb_value_t *reply)
@@ -292,7 +349,9 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
     for (const s_route_t *r = s_routes; r->type; r++)
         if (streq (r->type, type))
             route = r;
-    bool session_type = streq (type, "hello") || streq (type, "ping") || streq (type, "ack");
+    bool session_type = streq (type, "hello") || streq (type, "ping") || streq (type, "ack")
+                     || streq (type, "log.subscribe") || streq (type, "log.ack")
+                     || streq (type, "log.unsubscribe");
     if (!route && !session_type) {
         char text [120];
         snprintf (text, sizeof (text), "unknown message type '%.64s'", type);
@@ -358,7 +417,15 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
     if (streq (type, "ack"))
         rc = s_ack (&req, body, result);
     else
+    if (strncmp (type, "log.", 4) == 0)
+        rc = s_log_request (&req, type, body, result);
+    else
         rc = route->handler (&req, body);
+    //  Every change to a draft, round, event or ask goes into the event log,
+    //  in the same transaction.
+    if (rc == 0 && route && route->writes && cb_log_append (&req, type) < 0)
+        rc = -1;
+    result->logged = rc == 0 && route && route->writes;
     //  A store failure anywhere fails the request, whatever the handler said.
     if (rc == 0 && cb_req_check_store (&req))
         rc = -1;
@@ -392,6 +459,8 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
         free (result->hello_role);
         result->hello_node = result->hello_role = NULL;
         result->acked = false;
+        result->logged = false;
+        result->log_op = 0;
         result->log [0] = 0;
         s_error (result, mid, req.code ? req.code : CB_E_INTERNAL, req.message);
     }

@@ -28,7 +28,10 @@ typedef struct {
     uint64_t inbox_last;        //  After hello: the inbox's last sequence
     uint64_t inbox_acked;       //  After hello or ack: the acknowledged sequence
     bool acked;                 //  True after a successful ack
-    int64_t deadline;           //  Earliest round deadline the request set, or 0
+    int64_t deadline;           //  Earliest deadline or time box the request set, or 0
+    bool logged;                //  The change may have grown the event log
+    int log_op;                 //  1 log.subscribe, 2 log.ack, 3 log.unsubscribe
+    uint64_t log_seq;           //  Its sequence (from, or upto)
     char log [200];             //  A log line for a committed change, or ""
 } cb_result_t;
 

@@ -40,6 +40,7 @@ cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record)
     cb_key_u32 (key, draft);
     if (cb_rec_put (req->txn, CB_T_DRAFTS, key, 4, record))
         return cb_req_check_store (req);
+    cb_req_changed (req, "draft", cb_value_get_str (record, "id"), record);
     return 0;
 }
 
@@ -91,7 +92,8 @@ cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *
     char id [16];
     cb_value_set_str (rev, "draft", cb_id_format (id, 'd', draft_id));
     cb_value_set_int (rev, "rev", number);
-    cb_value_set_str (rev, "author", req->node);
+    if (!cb_value_get_str (rev, "author"))
+        cb_value_set_str (rev, "author", req->node);
     cb_value_set_int (rev, "time", req->now);
     uint8_t key [8];
     cb_key_rev (key, draft_id, number);
@@ -470,6 +472,7 @@ cb_handle_draft_list (cb_req_t *req, const cb_value_t *body)
 typedef struct {
     cb_req_t *req;              //  The request
     uint32_t draft;             //  Which draft
+    int64_t since, until;       //  Keep revisions made in this time
     cb_value_t *revisions;      //  Revisions, in order
     zhashx_t *contents;         //  rev number (as string) -> content, for diffs
 } s_history_t;
@@ -504,8 +507,27 @@ s_history_one (const void *key, size_t klen, const void *val, size_t vlen, void 
     cb_value_set (rev, "changes", &changes);
     cb_value_set_str (rev, "objective", cb_value_get_str (content, "objective"));
     zhashx_update (h->contents, number, content);
-    cb_value_push (h->revisions, &rev);
+    int64_t time = cb_int (rev, "time");
+    if (time >= h->since && time <= h->until)
+        cb_value_push (h->revisions, &rev);
+    cb_value_destroy (&rev);
     return 0;
+}
+
+cb_value_t *
+cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until)
+{
+    s_history_t h = { req, draft, since, until, cb_value_new_array (), zhashx_new () };
+    zhashx_set_destructor (h.contents, s_content_free);
+    uint8_t prefix [4];
+    cb_key_u32 (prefix, draft);
+    int rc = cb_txn_scan (req->txn, CB_T_REVISIONS, prefix, 4, NULL, 0, s_history_one, &h);
+    zhashx_destroy (&h.contents);
+    if (rc < 0) {
+        cb_value_destroy (&h.revisions);
+        cb_req_check_store (req);
+    }
+    return h.revisions;
 }
 
 int
@@ -520,12 +542,8 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     cb_value_t *draft = cb_draft_load (req, id);
     if (!draft)
         return -1;
-    s_history_t h = { req, id, cb_value_new_array (), zhashx_new () };
-    zhashx_set_destructor (h.contents, s_content_free);
-    uint8_t prefix [4];
-    cb_key_u32 (prefix, id);
-    int rc = cb_txn_scan (req->txn, CB_T_REVISIONS, prefix, 4, NULL, 0, s_history_one, &h);
-    zhashx_destroy (&h.contents);
+    cb_value_t *revisions = cb_draft_revisions (req, id, 0, INT64_MAX);
+    int rc = revisions ? 0 : -1;
 
     //  Rounds of this draft, each with its responses in full.
     cb_value_t *rounds = cb_value_new_array ();
@@ -547,13 +565,13 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         cb_value_push (rounds, &round);
     }
     if (rc < 0 || cb_req_check_store (req) || req->code) {
-        cb_value_destroy (&h.revisions);
+        cb_value_destroy (&revisions);
         cb_value_destroy (&rounds);
         cb_value_destroy (&draft);
         return -1;
     }
     cb_value_set (req->reply, "draft", &draft);
-    cb_value_set (req->reply, "revisions", &h.revisions);
+    cb_value_set (req->reply, "revisions", &revisions);
     cb_value_set (req->reply, "rounds", &rounds);
     return req->code ? -1 : 0;
 }

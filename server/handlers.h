@@ -39,10 +39,48 @@ int cb_rounds_expire (cb_req_t *req);
 //  The earliest deadline of an open round (ms), or 0 if none.
 int64_t cb_rounds_next_deadline (cb_txn_t *txn);
 
+//  events.c
+int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_extend (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_share (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_list (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_report (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body);
+//  Advance every event whose time box has run out by req->now. Returns how
+//  many, or -1.
+int cb_events_expire (cb_req_t *req);
+//  The earliest end of a time box (ms), or 0 if none.
+int64_t cb_events_next_timebox (cb_txn_t *txn);
+//  Event and ask records. Load: NULL with NOT_FOUND. Save: also notes the
+//  change for the event log.
+cb_value_t *cb_event_load (cb_req_t *req, uint32_t id);
+int cb_event_save (cb_req_t *req, const cb_value_t *event);
+cb_value_t *cb_ask_load (cb_req_t *req, uint32_t id);
+//  True if node takes part in the event.
+bool cb_event_has (const cb_value_t *event, const char *node);
+//  planned 0, share 1, negotiate 2, commit 3, closed 4; -1 if unknown.
+int cb_event_phase_index (const char *phase);
+
+//  asks.c
+int cb_handle_ask_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_offer_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_ask_accept (cb_req_t *req, const cb_value_t *body);
+int cb_handle_ask_decline (cb_req_t *req, const cb_value_t *body);
+int cb_handle_ask_counter (cb_req_t *req, const cb_value_t *body);
+int cb_handle_ask_take (cb_req_t *req, const cb_value_t *body);
+int cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body);
+
 //  Shared by drafts.c and rounds.c
 //  Load a draft by number; NULL with NOT_FOUND.
 cb_value_t *cb_draft_load (cb_req_t *req, uint32_t draft);
 int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
+//  The draft's revisions made between since and until (ms), as in
+//  draft.history (no content; changes from the parent). NULL on failure.
+cb_value_t *cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until);
 //  Load a revision; NULL with NOT_FOUND.
 cb_value_t *cb_rev_load (cb_req_t *req, uint32_t draft, uint32_t rev);
 //  Load a response by id ("f3", "p1", "e2"); NULL with NOT_FOUND.
@@ -54,7 +92,8 @@ int cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft);
 int cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t self_id);
 //  Write a new revision of a draft and update the draft record (head,
 //  count, objective) when it is on the mainline. `rev` is filled with the
-//  number, author and time; it must hold the other fields. Returns the
+//  number, time and (unless it names one) the author, the sender; it must
+//  hold the other fields. Returns the
 //  revision number, or 0 on failure.
 uint32_t cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft,
                         cb_value_t *rev);

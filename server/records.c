@@ -22,6 +22,7 @@ cb_req_init (cb_req_t *req, cb_txn_t *txn, const char *node, const char *role, i
     req->now = now;
     req->reply = cb_value_new_map ();
     req->touched = zhashx_new ();
+    req->changed = cb_value_new_map ();
 }
 
 void
@@ -29,6 +30,16 @@ cb_req_clean (cb_req_t *req)
 {
     cb_value_destroy (&req->reply);
     zhashx_destroy (&req->touched);
+    cb_value_destroy (&req->changed);
+}
+
+void
+cb_req_changed (cb_req_t *req, const char *kind, const char *id, const cb_value_t *record)
+{
+    char key [48];
+    snprintf (key, sizeof (key), "%s/%s", kind, id);
+    cb_value_t *copy = cb_value_dup (record);
+    cb_value_set (req->changed, key, &copy);
 }
 
 int

@@ -29,7 +29,8 @@ typedef struct {
     char message [256];         //  Error message once failed
     cb_value_t *reply;          //  Body of the OK reply, a map
     zhashx_t *touched;          //  Nodes whose inbox grew: name -> (void *) 1
-    int64_t deadline;           //  Earliest round deadline set, or 0
+    int64_t deadline;           //  Earliest round deadline or time box set, or 0
+    cb_value_t *changed;        //  Objects changed, for the event log: key -> record
 } cb_req_t;
 
 //  Initialise and clean a request context.
@@ -41,6 +42,10 @@ int cb_req_fail (cb_req_t *req, int code, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 //  Fail with CB_E_STORAGE(_FULL) if the transaction saw a store error; -1 or 0.
 int cb_req_check_store (cb_req_t *req);
+//  Note that the object `kind`/`id` ("draft", "d1") now has this record,
+//  for the event log (a copy is kept; the last one wins).
+void cb_req_changed (cb_req_t *req, const char *kind, const char *id,
+                     const cb_value_t *record);
 
 //  Read a record: a new tree, or NULL if not found (or on store error,
 //  which the transaction's status records).

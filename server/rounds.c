@@ -57,6 +57,7 @@ s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
     cb_key_u32 (key, id);
     if (cb_rec_put (req->txn, CB_T_ROUNDS, key, 4, round))
         return cb_req_check_store (req);
+    cb_req_changed (req, "round", cb_value_get_str (round, "id"), round);
     return 0;
 }
 

@@ -32,6 +32,10 @@ typedef enum {
     CB_T_INBOX_STATE,   //  node name -> { last, acked }
     CB_T_REQUESTS,      //  node name, NUL, message id -> the original reply
     CB_T_DEADLINES,     //  u64 deadline ms, u32 round -> empty
+    CB_T_LOG,           //  u64 seq -> the log entry, as sent
+    CB_T_EVENTS,        //  u32 event -> event record
+    CB_T_ASKS,          //  u32 ask -> ask record
+    CB_T_TIMEBOXES,     //  u64 end ms, u32 event -> empty
     CB_T_COUNT
 } cb_table_t;
 

@@ -163,7 +163,7 @@ s_key_result (cb_req_t *req, const cb_value_t *kr, size_t index, int64_t *next_k
               zhashx_t *seen, const cb_value_t *base, const cb_value_t *krs)
 {
     static const char *const fields [] = {
-        "id", "text", "baseline", "target", "unit", "leads", NULL
+        "id", "text", "baseline", "target", "unit", "leads", "shared_with", NULL
     };
     char where [48];
     snprintf (where, sizeof (where), "key_results[%zu]", index);
@@ -226,6 +226,22 @@ s_key_result (cb_req_t *req, const cb_value_t *kr, size_t index, int64_t *next_k
             }
             cb_value_t *copy = cb_value_dup (leads);
             cb_value_set (out, "leads", &copy);
+        }
+    }
+    cb_value_t *shared = cb_value_get (kr, "shared_with");
+    if (!req->code && shared && cb_value_type (shared) != CB_NIL) {
+        static const char *const sfields [] = { "draft", "kr", NULL };
+        const char *d = cb_value_get_str (shared, "draft");
+        const char *k = cb_value_get_str (shared, "kr");
+        if (cb_value_type (shared) != CB_MAP || cb_check_fields (req, shared, where, sfields)
+        ||  !cb_id_parse (d, 'd') || !k || strncmp (k, "kr", 2) || !cb_id_parse (k + 1, 'r'))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s: shared_with must be {draft: \"dN\", kr: \"krN\"}",
+                         where);
+        else {
+            cb_value_t *copy = cb_value_new_map ();
+            cb_value_set_str (copy, "draft", d);
+            cb_value_set_str (copy, "kr", k);
+            cb_value_set (out, "shared_with", &copy);
         }
     }
     if (req->code)

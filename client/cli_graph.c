@@ -1,0 +1,588 @@
+/*  =========================================================================
+    cli_graph - a cycle's alignment graph as Graphviz dot, or as SVG
+
+    Renders the body of the `cycle.graph` reply (proto/PROTOCOL.md, section
+    11): one node per draft, a table that shows the draft's id, owner,
+    state, objective and key results, coloured by the draft's state; an
+    edge from each draft up to the draft (and key result) it is aligned to;
+    a dotted line between the two halves of a shared key result; and an
+    edge per ask or offer from the key result that needs help to the
+    helper's draft, coloured by the ask's state.
+
+    Labels are HTML-like tables, so that an edge can end at one key result
+    (a port per row) and so that people's text needs one escaping only
+    (XML's: & < > " '). Identifiers are quoted dot strings. The same reply
+    gives the same bytes: everything is written in the reply's order, and
+    nothing depends on addresses or the clock.
+
+    The SVG is made by Graphviz's own `dot -Tsvg`, fed through a pipe; its
+    output goes to a temporary file first, so that a large graph can never
+    deadlock the pipe and a failed run writes nothing to the caller's file.
+    =========================================================================
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+extern char **environ;
+
+//  Fill colours of a draft by state; edge colours of an ask by state.
+#define S_FILL_FINAL    "#c8e6c9"
+#define S_FILL_IN_ROUND "#fff59d"
+#define S_FILL_DRAFTING "#e0e0e0"
+#define S_ASK_OPEN      "darkorange"
+#define S_ASK_COUNTERED "royalblue"
+#define S_ASK_ACCEPTED  "forestgreen"
+#define S_ASK_DECLINED  "firebrick"
+
+//  Characters per line in the node tables before text wraps.
+#define S_WRAP          40
+//  Characters of a need shown on an ask's edge (the tooltip has it all).
+#define S_EDGE_TEXT     40
+
+//  --------------------------------------------------------------------------
+//  Small readers
+
+static const char *
+s_str (const cb_value_t *map, const char *key)
+{
+    const char *s = cb_value_get_str (map, key);
+    return s ? s : "";
+}
+
+static int64_t
+s_int (const cb_value_t *map, const char *key)
+{
+    int64_t n = 0;
+    cb_value_get_int (map, key, &n);
+    return n;
+}
+
+//  --------------------------------------------------------------------------
+//  Escaping
+
+//  A quoted dot string (an identifier or an escString attribute such as
+//  a tooltip): backslash and quote escaped, a newline as dot's "\n",
+//  other control characters as spaces.
+static void
+s_quoted (FILE *out, const char *text)
+{
+    fputc ('"', out);
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf (out, "\\%c", *p);
+        else
+        if (*p == '\n')
+            fprintf (out, "\\n");
+        else
+        if (*p < 0x20 || *p == 0x7f)
+            fputc (' ', out);
+        else
+            fputc (*p, out);
+    }
+    fputc ('"', out);
+}
+
+//  Text inside an HTML-like label: XML's five characters as entities, a
+//  newline as <BR/>, control characters (which XML forbids, even as
+//  entities) as spaces. Lines wrap at a space once `wrap` characters are
+//  reached (0: never). With `max`, at most that many characters are shown,
+//  then "...". Characters are counted, not bytes, so UTF-8 is never cut.
+static void
+s_html (FILE *out, const char *text, size_t wrap, size_t max)
+{
+    size_t column = 0, count = 0;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        bool lead = (*p & 0xc0) != 0x80;
+        if (lead && max && count == max) {
+            fprintf (out, "...");
+            return;
+        }
+        if (lead)
+            count++;
+        if (*p == '\n' || (*p == ' ' && wrap && column >= wrap)) {
+            fprintf (out, "<BR/>");
+            column = 0;
+            continue;
+        }
+        if (lead)
+            column++;
+        switch (*p) {
+            case '&':  fprintf (out, "&amp;");  break;
+            case '<':  fprintf (out, "&lt;");   break;
+            case '>':  fprintf (out, "&gt;");   break;
+            case '"':  fprintf (out, "&quot;"); break;
+            case '\'': fprintf (out, "&#39;");  break;
+            default:
+                fputc (*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
+        }
+    }
+}
+
+static void
+s_number (FILE *out, const cb_value_t *v)
+{
+    if (cb_value_type (v) == CB_FLOAT)
+        fprintf (out, "%.15g", cb_value_float (v));
+    else
+        fprintf (out, "%lld", (long long) cb_value_int (v));
+}
+
+//  --------------------------------------------------------------------------
+//  Finding drafts and key results in the reply
+
+static cb_value_t *
+s_draft (const cb_value_t *graph, const char *id)
+{
+    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts); i++)
+        if (streq (s_str (cb_value_at (drafts, i), "id"), id))
+            return cb_value_at (drafts, i);
+    return NULL;
+}
+
+//  The row of key result `kr` in the draft's head content, or -1.
+static int
+s_kr_row (const cb_value_t *draft, const char *kr)
+{
+    cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
+    for (size_t i = 0; kr && *kr && i < cb_value_size (krs); i++)
+        if (streq (s_str (cb_value_at (krs, i), "id"), kr))
+            return (int) i;
+    return -1;
+}
+
+//  Nodes made up for what an edge names but the reply does not hold (a
+//  draft of another cycle, a team whose draft is not known): each is
+//  declared once, at its first use.
+typedef struct {
+    char **names;               //  Node ids declared so far
+    size_t size;                //  How many
+} s_stubs_t;
+
+static bool
+s_stub_seen (s_stubs_t *stubs, const char *name)
+{
+    for (size_t i = 0; i < stubs->size; i++)
+        if (streq (stubs->names [i], name))
+            return true;
+    stubs->names = (char **) realloc (stubs->names, (stubs->size + 1) * sizeof (char *));
+    assert (stubs->names);
+    stubs->names [stubs->size] = strdup (name);
+    assert (stubs->names [stubs->size]);
+    stubs->size++;
+    return false;
+}
+
+static void
+s_stubs_free (s_stubs_t *stubs)
+{
+    for (size_t i = 0; i < stubs->size; i++)
+        free (stubs->names [i]);
+    free (stubs->names);
+}
+
+//  An edge end: "d1":"k2" for a key result's row, "d1" for the draft.
+//  A draft the reply does not hold becomes a dashed stub node.
+static void
+s_end (FILE *out, const cb_value_t *graph, const char *draft, const char *kr)
+{
+    cb_value_t *d = s_draft (graph, draft);
+    int row = d ? s_kr_row (d, kr) : -1;
+    s_quoted (out, draft);
+    if (row >= 0)
+        fprintf (out, ":\"k%d\"", row);
+}
+
+static void
+s_declare_stub (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const char *draft)
+{
+    if (s_draft (graph, draft) || s_stub_seen (stubs, draft))
+        return;
+    fprintf (out, "    ");
+    s_quoted (out, draft);
+    fprintf (out, " [shape=box, style=dashed, label=<");
+    s_html (out, draft, 0, 0);
+    fprintf (out, "<BR/><I>not in this graph</I>>];\n");
+}
+
+//  --------------------------------------------------------------------------
+//  Drafts
+
+static void
+s_draft_node (FILE *out, const cb_value_t *draft)
+{
+    const char *state = s_str (draft, "state");
+    const char *fill = streq (state, "final") ? S_FILL_FINAL
+                     : streq (state, "in_round") ? S_FILL_IN_ROUND : S_FILL_DRAFTING;
+    cb_value_t *content = cb_value_get_map (draft, "content");
+    const char *objective = cb_value_get_str (content, "objective");
+    if (!objective)
+        objective = s_str (draft, "objective");
+
+    fprintf (out, "    ");
+    s_quoted (out, s_str (draft, "id"));
+    fprintf (out, " [tooltip=");
+    s_quoted (out, objective);
+    fprintf (out, ", label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
+                  "CELLPADDING=\"4\" BGCOLOR=\"%s\">\n", fill);
+    fprintf (out, "        <TR><TD BALIGN=\"LEFT\" ALIGN=\"LEFT\"><B>");
+    s_html (out, s_str (draft, "id"), 0, 0);
+    fprintf (out, "</B>  ");
+    s_html (out, s_str (draft, "owner"), 0, 0);
+    fprintf (out, "  <I>%s, revision %lld</I></TD></TR>\n",
+             streq (state, "in_round") ? "in round" : *state ? state : "(no state)",
+             (long long) s_int (draft, "head"));
+    fprintf (out, "        <TR><TD BALIGN=\"LEFT\" ALIGN=\"LEFT\">");
+    s_html (out, objective, S_WRAP, 0);
+    fprintf (out, "</TD></TR>\n");
+
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *kr = cb_value_at (krs, i);
+        fprintf (out, "        <TR><TD PORT=\"k%zu\" BALIGN=\"LEFT\" ALIGN=\"LEFT\"><B>", i);
+        s_html (out, s_str (kr, "id"), 0, 0);
+        fprintf (out, "</B> ");
+        s_html (out, s_str (kr, "text"), S_WRAP, 0);
+        fprintf (out, ": ");
+        cb_value_t *baseline = cb_value_get (kr, "baseline");
+        if (cb_value_is_number (baseline)) {
+            s_number (out, baseline);
+            fprintf (out, " -&gt; ");
+        }
+        s_number (out, cb_value_get (kr, "target"));
+        if (*s_str (kr, "unit")) {
+            fprintf (out, " ");
+            s_html (out, s_str (kr, "unit"), 0, 0);
+        }
+        cb_value_t *shared = cb_value_get_map (kr, "shared_with");
+        if (shared) {
+            fprintf (out, " <I>(shared with ");
+            s_html (out, s_str (shared, "draft"), 0, 0);
+            fprintf (out, "/");
+            s_html (out, s_str (shared, "kr"), 0, 0);
+            fprintf (out, ")</I>");
+        }
+        fprintf (out, "</TD></TR>\n");
+    }
+    fprintf (out, "    </TABLE>>];\n");
+}
+
+//  The draft's alignment: an edge up to the draft (or key result) it is
+//  aligned to. With rankdir=BT the target sits above.
+static void
+s_alignment (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *draft)
+{
+    cb_value_t *aligned = cb_value_get_map (cb_value_get_map (draft, "content"), "aligned_to");
+    const char *target = cb_value_get_str (aligned, "draft");
+    if (!target)
+        return;
+    const char *kr = cb_value_get_str (aligned, "kr");
+    s_declare_stub (out, graph, stubs, target);
+    fprintf (out, "    ");
+    s_quoted (out, s_str (draft, "id"));
+    fprintf (out, " -> ");
+    s_end (out, graph, target, kr);
+    char tip [256];
+    snprintf (tip, sizeof (tip), "%s aligns to %s%s%s", s_str (draft, "id"), target,
+              kr ? "/" : "", kr ? kr : "");
+    fprintf (out, " [color=\"#444444\", penwidth=1.5, tooltip=");
+    s_quoted (out, tip);
+    fprintf (out, "];\n");
+}
+
+//  A shared key result: a dotted line between its two halves, drawn once
+//  when both drafts name each other.
+static void
+s_shared (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *draft)
+{
+    const char *id = s_str (draft, "id");
+    cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *kr = cb_value_at (krs, i);
+        cb_value_t *shared = cb_value_get_map (kr, "shared_with");
+        const char *other = cb_value_get_str (shared, "draft");
+        const char *other_kr = s_str (shared, "kr");
+        if (!other)
+            continue;
+        //  The other half, if it names this one back: draw from the lesser.
+        cb_value_t *od = s_draft (graph, other);
+        int orow = od ? s_kr_row (od, other_kr) : -1;
+        if (orow >= 0) {
+            cb_value_t *okr = cb_value_at (cb_value_get_array (cb_value_get_map (od, "content"),
+                                                               "key_results"), (size_t) orow);
+            cb_value_t *back = cb_value_get_map (okr, "shared_with");
+            if (streq (s_str (back, "draft"), id) && streq (s_str (back, "kr"), s_str (kr, "id"))) {
+                int order = strcmp (id, other);
+                if (order > 0 || (order == 0 && strcmp (s_str (kr, "id"), other_kr) > 0))
+                    continue;
+            }
+        }
+        s_declare_stub (out, graph, stubs, other);
+        fprintf (out, "    ");
+        s_quoted (out, id);
+        fprintf (out, ":\"k%zu\" -> ", i);
+        s_end (out, graph, other, other_kr);
+        fprintf (out, " [dir=none, style=dotted, penwidth=2, color=\"#7b1fa2\", "
+                      "constraint=false, tooltip=\"shared key result\"];\n");
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Asks
+
+//  The helper's draft, as far as the reply tells it: a draft the ask's
+//  revisions changed other than the draft helped; else the one draft of
+//  the helper in the graph. NULL if neither (none, or several).
+static const char *
+s_helper_draft (const cb_value_t *graph, const cb_value_t *ask, const char *helper)
+{
+    cb_value_t *revisions = cb_value_get_array (ask, "revisions");
+    for (size_t i = 0; i < cb_value_size (revisions); i++) {
+        const char *d = s_str (cb_value_at (revisions, i), "draft");
+        if (*d && !streq (d, s_str (ask, "draft")))
+            return d;
+    }
+    const char *found = NULL;
+    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        if (streq (s_str (d, "owner"), helper)) {
+            if (found)
+                return NULL;
+            found = s_str (d, "id");
+        }
+    }
+    return found;
+}
+
+static void
+s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *ask)
+{
+    bool offer = streq (s_str (ask, "kind"), "offer");
+    const char *helper = offer ? s_str (ask, "from") : s_str (ask, "to");
+    const char *state = s_str (ask, "state");
+    const char *color = streq (state, "open") ? S_ASK_OPEN
+                      : streq (state, "countered") ? S_ASK_COUNTERED
+                      : streq (state, "accepted") ? S_ASK_ACCEPTED
+                      : streq (state, "declined") ? S_ASK_DECLINED : "black";
+    const char *text = s_str (ask, offer ? "text" : "need");
+
+    //  From the key result that needs help...
+    const char *draft = s_str (ask, "draft");
+    s_declare_stub (out, graph, stubs, draft);
+    //  ... to the helper's draft, or to the helper itself.
+    const char *target = s_helper_draft (graph, ask, helper);
+    char team [128];
+    if (target)
+        s_declare_stub (out, graph, stubs, target);
+    else {
+        snprintf (team, sizeof (team), "team:%s", helper);
+        target = team;
+        if (!s_stub_seen (stubs, team)) {
+            fprintf (out, "    ");
+            s_quoted (out, team);
+            fprintf (out, " [shape=box, style=\"rounded,dashed\", label=<");
+            s_html (out, helper, 0, 0);
+            fprintf (out, ">];\n");
+        }
+    }
+    fprintf (out, "    ");
+    s_end (out, graph, draft, s_str (ask, "kr"));
+    fprintf (out, " -> ");
+    s_quoted (out, target);
+    fprintf (out, " [color=\"%s\", fontcolor=\"%s\", constraint=false%s, label=<<B>",
+             color, color, streq (state, "declined") ? ", style=dashed" : "");
+    s_html (out, s_str (ask, "id"), 0, 0);
+    fprintf (out, "</B> %s %s<BR/>", offer ? "offer" : "ask", *state ? state : "(no state)");
+    s_html (out, text, 0, S_EDGE_TEXT);
+    fprintf (out, ">, tooltip=");
+
+    //  The tooltip says it all: who, for what, the need, the answer.
+    char *tip = NULL;
+    size_t tip_size = 0;
+    FILE *t = open_memstream (&tip, &tip_size);
+    assert (t);
+    fprintf (t, "%s: %s %s %s for %s/%s (%s)\n%s", s_str (ask, "id"), s_str (ask, "from"),
+             offer ? "offers" : "asks", s_str (ask, "to"), draft, s_str (ask, "kr"), state,
+             text);
+    if (*s_str (ask, "by"))
+        fprintf (t, "\nby %s", s_str (ask, "by"));
+    if (*s_str (ask, "counter"))
+        fprintf (t, "\ncounter: %s", s_str (ask, "counter"));
+    if (*s_str (ask, "reason"))
+        fprintf (t, "\nreason: %s", s_str (ask, "reason"));
+    fclose (t);
+    s_quoted (out, tip);
+    free (tip);
+    fprintf (out, "];\n");
+}
+
+//  --------------------------------------------------------------------------
+//  The graph
+
+void
+cli_graph_dot (FILE *out, const cb_value_t *graph)
+{
+    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
+    cb_value_t *asks = cb_value_get_array (graph, "asks");
+    s_stubs_t stubs = { NULL, 0 };
+
+    //  The cycle, from the first draft that says it.
+    const char *cycle = NULL;
+    for (size_t i = 0; !cycle && i < cb_value_size (drafts); i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        cycle = cb_value_get_str (d, "cycle");
+        if (!cycle)
+            cycle = cb_value_get_str (cb_value_get_map (d, "content"), "cycle");
+    }
+
+    fprintf (out, "digraph catchball {\n");
+    fprintf (out, "    graph [rankdir=BT, fontname=\"Helvetica\", fontsize=12, "
+                  "labelloc=t, nodesep=0.5, ranksep=0.9, label=<<B>");
+    if (cycle) {
+        fprintf (out, "Cycle ");
+        s_html (out, cycle, 0, 0);
+    }
+    else
+        fprintf (out, "No drafts");
+    fprintf (out, "</B><BR/>arrows up: aligned to; dotted: shared key result; asks: "
+                  "<FONT COLOR=\"" S_ASK_OPEN "\">open</FONT>, "
+                  "<FONT COLOR=\"" S_ASK_COUNTERED "\">countered</FONT>, "
+                  "<FONT COLOR=\"" S_ASK_ACCEPTED "\">accepted</FONT>, "
+                  "<FONT COLOR=\"" S_ASK_DECLINED "\">declined</FONT>>];\n");
+    fprintf (out, "    node [shape=plain, fontname=\"Helvetica\", fontsize=10];\n");
+    fprintf (out, "    edge [fontname=\"Helvetica\", fontsize=9];\n");
+
+    fprintf (out, "\n    //  Drafts\n");
+    for (size_t i = 0; i < cb_value_size (drafts); i++)
+        s_draft_node (out, cb_value_at (drafts, i));
+    fprintf (out, "\n    //  Alignment and shared key results\n");
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        s_alignment (out, graph, &stubs, cb_value_at (drafts, i));
+        s_shared (out, graph, &stubs, cb_value_at (drafts, i));
+    }
+    fprintf (out, "\n    //  Asks and offers\n");
+    for (size_t i = 0; i < cb_value_size (asks); i++)
+        s_ask_edge (out, graph, &stubs, cb_value_at (asks, i));
+    fprintf (out, "}\n");
+    s_stubs_free (&stubs);
+}
+
+//  --------------------------------------------------------------------------
+//  SVG through Graphviz
+
+int
+cli_graph_svg (FILE *out, const cb_value_t *graph)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream (&text, &size);
+    assert (mem);
+    cli_graph_dot (mem, graph);
+    fclose (mem);
+
+    int rc = -1;
+    int fds [2] = { -1, -1 };
+    FILE *svg = tmpfile ();
+    if (!svg) {
+        fprintf (stderr, "catchball: graph: cannot make a temporary file: %s\n",
+                 strerror (errno));
+        goto done;
+    }
+    //  Close-on-exec: dot gets the pipe's read end as its stdin only.
+    if (pipe (fds)
+    ||  fcntl (fds [0], F_SETFD, FD_CLOEXEC)
+    ||  fcntl (fds [1], F_SETFD, FD_CLOEXEC)) {
+        fprintf (stderr, "catchball: graph: cannot make a pipe: %s\n", strerror (errno));
+        goto done;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init (&actions);
+    posix_spawn_file_actions_adddup2 (&actions, fds [0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2 (&actions, fileno (svg), STDOUT_FILENO);
+    char *argv [] = { (char *) "dot", (char *) "-Tsvg", NULL };
+    pid_t pid;
+    int error = posix_spawnp (&pid, "dot", &actions, NULL, argv, environ);
+    posix_spawn_file_actions_destroy (&actions);
+    close (fds [0]);
+    fds [0] = -1;
+    if (error) {
+        fprintf (stderr, "catchball: graph: cannot run Graphviz's 'dot': %s%s\n",
+                 strerror (error),
+                 error == ENOENT ? " (is Graphviz installed?)" : "");
+        goto done;
+    }
+
+    //  If dot dies early, a write gets EPIPE rather than killing us.
+    struct sigaction ignore, old;
+    memset (&ignore, 0, sizeof (ignore));
+    ignore.sa_handler = SIG_IGN;
+    sigaction (SIGPIPE, &ignore, &old);
+    size_t written = 0;
+    while (written < size) {
+        ssize_t n = write (fds [1], text + written, size - written);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;              //  dot is gone; its status tells why
+        written += (size_t) n;
+    }
+    close (fds [1]);
+    fds [1] = -1;
+    sigaction (SIGPIPE, &old, NULL);
+
+    int status = 0;
+    while (waitpid (pid, &status, 0) < 0) {
+        if (errno != EINTR) {
+            fprintf (stderr, "catchball: graph: lost Graphviz's 'dot': %s\n", strerror (errno));
+            goto done;
+        }
+    }
+    if (WIFSIGNALED (status)) {
+        fprintf (stderr, "catchball: graph: Graphviz's 'dot' was killed by signal %d\n",
+                 WTERMSIG (status));
+        goto done;
+    }
+    if (WEXITSTATUS (status) != 0) {
+        fprintf (stderr, "catchball: graph: Graphviz's 'dot' failed (exit status %d)\n",
+                 WEXITSTATUS (status));
+        goto done;
+    }
+    if (written < size) {
+        fprintf (stderr, "catchball: graph: Graphviz's 'dot' did not read the graph\n");
+        goto done;
+    }
+
+    //  Success: only now does the caller's file get the SVG.
+    rewind (svg);
+    char buffer [8192];
+    size_t copied = 0, n;
+    while ((n = fread (buffer, 1, sizeof (buffer), svg)) > 0) {
+        if (fwrite (buffer, 1, n, out) != n) {
+            fprintf (stderr, "catchball: graph: cannot write the SVG: %s\n", strerror (errno));
+            goto done;
+        }
+        copied += n;
+    }
+    if (copied == 0) {
+        fprintf (stderr, "catchball: graph: Graphviz's 'dot' wrote nothing\n");
+        goto done;
+    }
+    rc = 0;
+
+done:
+    if (fds [0] >= 0)
+        close (fds [0]);
+    if (fds [1] >= 0)
+        close (fds [1]);
+    if (svg)
+        fclose (svg);
+    free (text);
+    return rc;
+}

@@ -1,0 +1,752 @@
+/*  =========================================================================
+    events - live alignment marketplace events: create, run through their
+    time-boxed phases, share drafts into them, and read them (show, list,
+    snapshot for consoles, report, the cycle's alignment graph)
+
+    The phases are planned -> share -> negotiate -> commit -> closed. The
+    facilitator advances them; a time box that runs out advances them too,
+    through the broker's timer (cb_events_expire), which survives restarts
+    because the time boxes live in their own table, ordered by time.
+    Asks and offers are in asks.c. See PROTOCOL.md, section 11.
+    =========================================================================
+*/
+#include "handlers.h"
+#include "inbox.h"
+#include "log.h"
+#include "validate.h"
+
+static const char *s_phases [] = { "planned", "share", "negotiate", "commit", "closed", NULL };
+
+int
+cb_event_phase_index (const char *phase)
+{
+    for (int i = 0; s_phases [i]; i++)
+        if (phase && streq (phase, s_phases [i]))
+            return i;
+    return -1;
+}
+
+//  --------------------------------------------------------------------------
+//  Records
+
+cb_value_t *
+cb_event_load (cb_req_t *req, uint32_t id)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, id);
+    cb_value_t *event = cb_rec_get (req->txn, CB_T_EVENTS, key, 4);
+    if (!event && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no event e%u", id);
+    return event;
+}
+
+int
+cb_event_save (cb_req_t *req, const cb_value_t *event)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, cb_id_parse (cb_value_get_str (event, "id"), 'e'));
+    if (cb_rec_put (req->txn, CB_T_EVENTS, key, 4, event))
+        return cb_req_check_store (req);
+    cb_req_changed (req, "event", cb_value_get_str (event, "id"), event);
+    return 0;
+}
+
+bool
+cb_event_has (const cb_value_t *event, const char *node)
+{
+    cb_value_t *participants = cb_value_get_array (event, "participants");
+    for (size_t i = 0; i < cb_value_size (participants); i++)
+        if (streq (cb_value_str (cb_value_at (participants, i)), node))
+            return true;
+    return false;
+}
+
+//  Loads the event named by the body's "event" field. NULL on failure.
+static cb_value_t *
+s_event_of (cb_req_t *req, const cb_value_t *body)
+{
+    uint32_t id = cb_field_id (req, body, "event", 'e');
+    return id ? cb_event_load (req, id) : NULL;
+}
+
+static void
+s_timebox_key (uint8_t key [12], int64_t ends, uint32_t event)
+{
+    cb_put_u64 (key, (uint64_t) ends);
+    cb_put_u32 (key + 8, event);
+}
+
+//  Tells the facilitator and every participant the event's phase.
+static void
+s_tell_phase (cb_req_t *req, const cb_value_t *event)
+{
+    cb_value_t *participants = cb_value_get_array (event, "participants");
+    for (ssize_t i = -1; i < (ssize_t) cb_value_size (participants) && !req->code; i++) {
+        const char *node = i < 0 ? cb_value_get_str (event, "facilitator")
+                                 : cb_value_str (cb_value_at (participants, (size_t) i));
+        cb_value_t *note = cb_value_new_map ();
+        cb_value_set_str (note, "event", cb_value_get_str (event, "id"));
+        cb_value_set_str (note, "name", cb_value_get_str (event, "name"));
+        cb_value_set_str (note, "phase", cb_value_get_str (event, "phase"));
+        cb_value_t *ends = cb_value_dup (cb_value_get (event, "ends"));
+        cb_value_set (note, "ends", &ends);
+        if (!cb_inbox_push (req, node, "event.phase", &note))
+            cb_req_check_store (req);
+    }
+}
+
+//  Moves the event to its next phase, with the time box it brings.
+static int
+s_advance (cb_req_t *req, cb_value_t *event)
+{
+    int phase = cb_event_phase_index (cb_value_get_str (event, "phase"));
+    if (phase < 0 || phase >= 4)
+        return cb_req_fail (req, CB_E_WRONG_PHASE, "event %s is closed",
+                            cb_value_get_str (event, "id"));
+    uint32_t id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
+    uint8_t tkey [12];
+    int64_t ends = 0;
+    if (cb_value_get_int (event, "ends", &ends) && ends) {
+        s_timebox_key (tkey, ends, id);
+        if (cb_txn_del (req->txn, CB_T_TIMEBOXES, tkey, 12) < 0)
+            return cb_req_check_store (req);
+    }
+    const char *next = s_phases [phase + 1];
+    cb_value_set_str (event, "phase", next);
+    cb_value_set_int (event, "phase_started", req->now);
+    if (phase == 0)
+        cb_value_set_int (event, "started", req->now);
+    int64_t minutes = 0;
+    cb_value_get_int (cb_value_get_map (event, "plan"), next, &minutes);
+    if (minutes > 0) {
+        ends = req->now + minutes * 60000;
+        cb_value_set_int (event, "ends", ends);
+        s_timebox_key (tkey, ends, id);
+        if (cb_txn_put (req->txn, CB_T_TIMEBOXES, tkey, 12, "", 0, false))
+            return cb_req_check_store (req);
+        if (!req->deadline || ends < req->deadline)
+            req->deadline = ends;
+    }
+    else
+        cb_value_set_nil (event, "ends");
+    if (streq (next, "closed"))
+        cb_value_set_int (event, "closed", req->now);
+    if (cb_event_save (req, event))
+        return -1;
+    s_tell_phase (req, event);
+    return req->code ? -1 : 0;
+}
+
+static void
+s_reply_phase (cb_req_t *req, const cb_value_t *event)
+{
+    cb_value_set_str (req->reply, "event", cb_value_get_str (event, "id"));
+    cb_value_set_str (req->reply, "phase", cb_value_get_str (event, "phase"));
+    cb_value_t *ends = cb_value_dup (cb_value_get (event, "ends"));
+    cb_value_set (req->reply, "ends", &ends);
+}
+
+//  Fails unless the sender is the event's facilitator.
+static int
+s_check_facilitator (cb_req_t *req, const cb_value_t *event)
+{
+    if (!streq (cb_value_get_str (event, "facilitator"), req->node))
+        return cb_req_fail (req, CB_E_NOT_OWNER, "event %s is run by %s",
+                            cb_value_get_str (event, "id"),
+                            cb_value_get_str (event, "facilitator"));
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  event.new {name, cycle, participants, plan?} -> {event}
+
+int
+cb_handle_event_new (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "name", "cycle", "participants", "plan", NULL };
+    static const char *const timed [] = { "share", "negotiate", "commit", NULL };
+    static const int defaults [] = { 20, 40, 10 };
+    if (cb_check_fields (req, body, "event.new", fields))
+        return -1;
+    const char *name = cb_field_str (req, body, "name", 1, 100, true);
+    const char *cycle = req->code ? NULL : cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, true);
+    if (req->code)
+        return -1;
+    cb_value_t *plan_in = cb_value_get (body, "plan");
+    cb_value_t *plan = cb_value_new_map ();
+    if (plan_in && cb_value_type (plan_in) != CB_NIL
+    &&  (cb_value_type (plan_in) != CB_MAP || cb_check_fields (req, plan_in, "plan", timed)))
+        cb_req_fail (req, CB_E_BAD_FIELD, "'plan' must be {share, negotiate, commit} in minutes");
+    for (int i = 0; timed [i] && !req->code; i++) {
+        int64_t minutes = defaults [i];
+        if (plan_in && cb_value_type (plan_in) == CB_MAP
+        &&  cb_field_int (req, plan_in, timed [i], 1, 1440, false, &minutes) < 0)
+            break;
+        cb_value_set_int (plan, timed [i], minutes);
+    }
+    cb_value_t *to = cb_value_get (body, "participants");
+    if (!req->code && (cb_value_type (to) != CB_ARRAY || cb_value_size (to) < 1
+                       || cb_value_size (to) > CB_MAX_RECIPIENTS))
+        cb_req_fail (req, CB_E_BAD_FIELD, "'participants' must list 1 to %d nodes",
+                     CB_MAX_RECIPIENTS);
+    cb_value_t *participants = cb_value_new_array ();
+    for (size_t i = 0; !req->code && i < cb_value_size (to); i++) {
+        const char *node = cb_value_str (cb_value_at (to, i));
+        cb_value_t *record = node && cb_node_name_valid (node) ? cb_node_get (req->txn, node) : NULL;
+        const char *role = cb_value_get_str (record, "role");
+        bool seen = false;
+        for (size_t j = 0; j < cb_value_size (participants); j++)
+            if (streq (cb_value_str (cb_value_at (participants, j)), node))
+                seen = true;
+        if (!node || !cb_node_name_valid (node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'participants' holds something that is not a node name");
+        else
+        if (seen)
+            cb_req_fail (req, CB_E_BAD_FIELD, "'participants' names %s twice", node);
+        else
+        if (!record && !cb_req_check_store (req))
+            cb_req_fail (req, CB_E_UNKNOWN_NODE, "no node '%s' has ever said hello", node);
+        else
+        if (record && !streq (role, "team") && !streq (role, "leadership"))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a %s node: participants are leadership and team nodes",
+                         node, role);
+        else {
+            cb_value_t *v = cb_value_new_str (node);
+            cb_value_push (participants, &v);
+        }
+        cb_value_destroy (&record);
+    }
+    uint32_t id = req->code ? 0 : cb_req_next_id (req, "event");
+    if (id) {
+        char eid [16];
+        cb_value_t *event = cb_value_new_map ();
+        cb_value_set_str (event, "id", cb_id_format (eid, 'e', id));
+        cb_value_set_str (event, "name", name);
+        cb_value_set_str (event, "cycle", cycle);
+        cb_value_set_str (event, "facilitator", req->node);
+        cb_value_set (event, "participants", &participants);
+        cb_value_set (event, "plan", &plan);
+        cb_value_set_str (event, "phase", "planned");
+        cb_value_set_nil (event, "started");
+        cb_value_set_nil (event, "phase_started");
+        cb_value_set_nil (event, "ends");
+        cb_value_t *shared = cb_value_new_map ();
+        cb_value_set (event, "shared", &shared);
+        cb_value_t *asks = cb_value_new_array ();
+        cb_value_set (event, "asks", &asks);
+        cb_value_set_int (event, "created", req->now);
+        cb_value_set_nil (event, "closed");
+        if (!cb_event_save (req, event))
+            cb_value_set_str (req->reply, "event", eid);
+        cb_value_destroy (&event);
+    }
+    cb_value_destroy (&participants);
+    cb_value_destroy (&plan);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  event.advance {event} -> {event, phase, ends}
+
+int
+cb_handle_event_advance (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", NULL };
+    if (cb_check_fields (req, body, "event.advance", fields))
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    if (event && !s_check_facilitator (req, event) && !s_advance (req, event))
+        s_reply_phase (req, event);
+    cb_value_destroy (&event);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  event.extend {event, minutes} -> {event, phase, ends}
+
+int
+cb_handle_event_extend (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", "minutes", NULL };
+    if (cb_check_fields (req, body, "event.extend", fields))
+        return -1;
+    int64_t minutes = 0;
+    if (cb_field_int (req, body, "minutes", 1, 1440, true, &minutes) < 0)
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    int64_t ends = 0;
+    if (event && !s_check_facilitator (req, event)) {
+        if (!cb_value_get_int (event, "ends", &ends) || !ends)
+            cb_req_fail (req, CB_E_WRONG_PHASE, "event %s is %s: no time box to extend",
+                         cb_value_get_str (event, "id"), cb_value_get_str (event, "phase"));
+        else {
+            uint32_t id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
+            uint8_t tkey [12];
+            s_timebox_key (tkey, ends, id);
+            ends += minutes * 60000;
+            cb_value_set_int (event, "ends", ends);
+            if (cb_txn_del (req->txn, CB_T_TIMEBOXES, tkey, 12) < 0)
+                cb_req_check_store (req);
+            s_timebox_key (tkey, ends, id);
+            if (!req->code && cb_txn_put (req->txn, CB_T_TIMEBOXES, tkey, 12, "", 0, false))
+                cb_req_check_store (req);
+            if (!req->code && !cb_event_save (req, event)) {
+                s_tell_phase (req, event);
+                s_reply_phase (req, event);
+                if (!req->deadline || ends < req->deadline)
+                    req->deadline = ends;
+            }
+        }
+    }
+    cb_value_destroy (&event);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  event.nudge {event, node, text?} -> {event, node}
+
+int
+cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", "node", "text", NULL };
+    if (cb_check_fields (req, body, "event.nudge", fields))
+        return -1;
+    const char *node = cb_field_str (req, body, "node", 1, CB_MAX_NODE, true);
+    const char *text = req->code ? NULL : cb_field_str (req, body, "text", 0, CB_MAX_MESSAGE, false);
+    if (req->code)
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    if (event && !s_check_facilitator (req, event)) {
+        if (!cb_event_has (event, node))
+            cb_req_fail (req, CB_E_NOT_PARTICIPANT, "%s is not a participant of %s", node,
+                         cb_value_get_str (event, "id"));
+        else {
+            cb_value_t *note = cb_value_new_map ();
+            cb_value_set_str (note, "event", cb_value_get_str (event, "id"));
+            cb_value_set_str (note, "name", cb_value_get_str (event, "name"));
+            cb_value_set_str (note, "by", req->node);
+            cb_value_set_str (note, "text", text ? text : "");
+            if (!cb_inbox_push (req, node, "event.nudge", &note))
+                cb_req_check_store (req);
+            else {
+                cb_value_set_str (req->reply, "event", cb_value_get_str (event, "id"));
+                cb_value_set_str (req->reply, "node", node);
+            }
+        }
+    }
+    cb_value_destroy (&event);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  event.share {event, draft} -> {event, draft}
+
+int
+cb_handle_event_share (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", "draft", NULL };
+    if (cb_check_fields (req, body, "event.share", fields))
+        return -1;
+    uint32_t draft_id = cb_field_id (req, body, "draft", 'd');
+    if (!draft_id)
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    cb_value_t *draft = event ? cb_draft_load (req, draft_id) : NULL;
+    if (draft) {
+        const char *phase = cb_value_get_str (event, "phase");
+        if (!cb_event_has (event, req->node))
+            cb_req_fail (req, CB_E_NOT_PARTICIPANT, "%s is not a participant of %s", req->node,
+                         cb_value_get_str (event, "id"));
+        else
+        if (!streq (phase, "share") && !streq (phase, "negotiate"))
+            cb_req_fail (req, CB_E_WRONG_PHASE, "drafts are shared in the share and negotiate phases; %s is %s",
+                         cb_value_get_str (event, "id"), phase);
+        else
+        if (!cb_draft_check_owner (req, draft)) {
+            if (!streq (cb_value_get_str (draft, "cycle"), cb_value_get_str (event, "cycle")))
+                cb_req_fail (req, CB_E_BAD_FIELD, "%s is for %s, the event for %s",
+                             cb_value_get_str (draft, "id"), cb_value_get_str (draft, "cycle"),
+                             cb_value_get_str (event, "cycle"));
+            else {
+                cb_value_set_str (cb_value_get_map (event, "shared"), req->node,
+                                  cb_value_get_str (draft, "id"));
+                if (!cb_event_save (req, event)) {
+                    cb_value_set_str (req->reply, "event", cb_value_get_str (event, "id"));
+                    cb_value_set_str (req->reply, "draft", cb_value_get_str (draft, "id"));
+                    //  The draft as the event shows it goes into the log too.
+                    cb_req_changed (req, "draft", cb_value_get_str (draft, "id"), draft);
+                }
+            }
+        }
+    }
+    cb_value_destroy (&draft);
+    cb_value_destroy (&event);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Reading
+
+cb_value_t *
+cb_ask_load (cb_req_t *req, uint32_t id)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, id);
+    cb_value_t *ask = cb_rec_get (req->txn, CB_T_ASKS, key, 4);
+    if (!ask && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no ask a%u", id);
+    return ask;
+}
+
+//  The event's asks, in order.
+static cb_value_t *
+s_asks_of (cb_req_t *req, const cb_value_t *event)
+{
+    cb_value_t *asks = cb_value_new_array ();
+    cb_value_t *ids = cb_value_get_array (event, "asks");
+    for (size_t i = 0; i < cb_value_size (ids) && !req->code; i++) {
+        cb_value_t *ask = cb_ask_load (req, cb_id_parse (cb_value_str (cb_value_at (ids, i)), 'a'));
+        if (ask)
+            cb_value_push (asks, &ask);
+    }
+    return asks;
+}
+
+static bool
+s_unresolved (const cb_value_t *ask)
+{
+    const char *state = cb_value_get_str (ask, "state");
+    return streq (state, "open") || streq (state, "countered");
+}
+
+typedef struct {
+    cb_req_t *req;              //  The request
+    const char *cycle;          //  Drafts of this cycle
+    const cb_value_t *event;    //  Owned by its participants (NULL: by anyone)
+    cb_value_t *drafts;         //  Draft objects found (with content)
+} s_drafts_t;
+
+static int
+s_draft_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_drafts_t *d = (s_drafts_t *) arg;
+    cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
+    if (draft && streq (cb_value_get_str (draft, "cycle"), d->cycle)
+    &&  (!d->event || cb_event_has (d->event, cb_value_get_str (draft, "owner")))) {
+        cb_value_t *object = cb_log_draft_object (d->req, draft);
+        if (object)
+            cb_value_push (d->drafts, &object);
+    }
+    cb_value_destroy (&draft);
+    return 0;
+}
+
+//  Drafts of a cycle, with content; only participants' if event is given.
+static cb_value_t *
+s_drafts_of (cb_req_t *req, const char *cycle, const cb_value_t *event)
+{
+    s_drafts_t d = { req, cycle, event, cb_value_new_array () };
+    if (cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, NULL, 0, s_draft_one, &d) < 0)
+        cb_req_check_store (req);
+    return d.drafts;
+}
+
+//  event.show {event} -> {event, asks, unresolved, waiting}
+int
+cb_handle_event_show (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", NULL };
+    if (cb_check_fields (req, body, "event.show", fields))
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    if (!event)
+        return -1;
+    cb_value_t *asks = s_asks_of (req, event);
+    cb_value_t *unresolved = cb_value_new_array ();
+    for (size_t i = 0; i < cb_value_size (asks); i++)
+        if (s_unresolved (cb_value_at (asks, i))) {
+            cb_value_t *id = cb_value_new_str (cb_value_get_str (cb_value_at (asks, i), "id"));
+            cb_value_push (unresolved, &id);
+        }
+    //  Open rounds each participant has not answered yet.
+    cb_value_t *waiting = cb_value_new_map ();
+    cb_value_t *participants = cb_value_get_array (event, "participants");
+    for (size_t i = 0; i < cb_value_size (participants); i++) {
+        cb_value_t *none = cb_value_new_array ();
+        cb_value_set (waiting, cb_value_str (cb_value_at (participants, i)), &none);
+    }
+    cb_value_t *drafts = s_drafts_of (req, cb_value_get_str (event, "cycle"), NULL);
+    for (size_t i = 0; i < cb_value_size (drafts) && !req->code; i++) {
+        const char *rid = cb_value_get_str (cb_value_at (drafts, i), "round");
+        if (!rid)
+            continue;
+        uint8_t key [4];
+        cb_key_u32 (key, cb_id_parse (rid, 'r'));
+        cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
+        cb_value_t *to = cb_value_get_array (round, "recipients");
+        cb_value_t *answered = cb_value_get_array (round, "answered");
+        for (size_t j = 0; j < cb_value_size (to); j++) {
+            const char *node = cb_value_str (cb_value_at (to, j));
+            cb_value_t *list = cb_value_get_array (waiting, node);
+            bool done = false;
+            for (size_t k = 0; k < cb_value_size (answered); k++)
+                if (streq (node, cb_value_str (cb_value_at (answered, k))))
+                    done = true;
+            if (list && !done) {
+                cb_value_t *v = cb_value_new_str (rid);
+                cb_value_push (list, &v);
+            }
+        }
+        cb_value_destroy (&round);
+    }
+    cb_value_destroy (&drafts);
+    cb_value_set (req->reply, "event", &event);
+    cb_value_set (req->reply, "asks", &asks);
+    cb_value_set (req->reply, "unresolved", &unresolved);
+    cb_value_set (req->reply, "waiting", &waiting);
+    return req->code ? -1 : 0;
+}
+
+//  event.list {cycle?} -> {events}
+typedef struct {
+    const char *cycle;          //  Filter, or NULL
+    cb_value_t *list;           //  Matches
+} s_list_t;
+
+static int
+s_event_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_list_t *l = (s_list_t *) arg;
+    cb_value_t *event = cb_codec_decode (val, vlen, NULL, 0);
+    if (event && (!l->cycle || streq (l->cycle, cb_value_get_str (event, "cycle"))))
+        cb_value_push (l->list, &event);
+    cb_value_destroy (&event);
+    return 0;
+}
+
+static cb_value_t *
+s_events (cb_req_t *req, const char *cycle)
+{
+    s_list_t l = { cycle, cb_value_new_array () };
+    if (cb_txn_scan (req->txn, CB_T_EVENTS, NULL, 0, NULL, 0, s_event_one, &l) < 0)
+        cb_req_check_store (req);
+    return l.list;
+}
+
+int
+cb_handle_event_list (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "cycle", NULL };
+    if (cb_check_fields (req, body, "event.list", fields))
+        return -1;
+    const char *cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    if (req->code)
+        return -1;
+    cb_value_t *events = s_events (req, cycle);
+    cb_value_set (req->reply, "events", &events);
+    return req->code ? -1 : 0;
+}
+
+//  event.snapshot {event} -> {seq, objects}
+int
+cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", NULL };
+    if (cb_check_fields (req, body, "event.snapshot", fields))
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    if (!event)
+        return -1;
+    cb_value_t *objects = cb_value_new_map ();
+    char key [48];
+    snprintf (key, sizeof (key), "event/%s", cb_value_get_str (event, "id"));
+    cb_value_t *copy = cb_value_dup (event);
+    cb_value_set (objects, key, &copy);
+    cb_value_t *asks = s_asks_of (req, event);
+    for (size_t i = 0; i < cb_value_size (asks); i++) {
+        snprintf (key, sizeof (key), "ask/%s", cb_value_get_str (cb_value_at (asks, i), "id"));
+        copy = cb_value_dup (cb_value_at (asks, i));
+        cb_value_set (objects, key, &copy);
+    }
+    cb_value_t *drafts = s_drafts_of (req, cb_value_get_str (event, "cycle"), event);
+    for (size_t i = 0; i < cb_value_size (drafts) && !req->code; i++) {
+        cb_value_t *draft = cb_value_at (drafts, i);
+        snprintf (key, sizeof (key), "draft/%s", cb_value_get_str (draft, "id"));
+        copy = cb_value_dup (draft);
+        cb_value_set (objects, key, &copy);
+        const char *rid = cb_value_get_str (draft, "round");
+        if (rid) {
+            uint8_t rkey [4];
+            cb_key_u32 (rkey, cb_id_parse (rid, 'r'));
+            cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, rkey, 4);
+            if (round) {
+                snprintf (key, sizeof (key), "round/%s", rid);
+                cb_value_set (objects, key, &round);
+            }
+        }
+    }
+    cb_value_set_int (req->reply, "seq", (int64_t) cb_log_last (req->txn));
+    cb_value_set (req->reply, "objects", &objects);
+    cb_value_destroy (&asks);
+    cb_value_destroy (&drafts);
+    cb_value_destroy (&event);
+    return req->code ? -1 : 0;
+}
+
+//  event.report {event} -> {event, agreed, declined, countered, unresolved, drafts}
+int
+cb_handle_event_report (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "event", NULL };
+    if (cb_check_fields (req, body, "event.report", fields))
+        return -1;
+    cb_value_t *event = s_event_of (req, body);
+    if (!event)
+        return -1;
+    cb_value_t *asks = s_asks_of (req, event);
+    const char *lists [] = { "agreed", "declined", "countered", "unresolved" };
+    cb_value_t *sorted [4];
+    for (int i = 0; i < 4; i++)
+        sorted [i] = cb_value_new_array ();
+    for (size_t i = 0; i < cb_value_size (asks); i++) {
+        cb_value_t *ask = cb_value_at (asks, i);
+        const char *state = cb_value_get_str (ask, "state");
+        int which = streq (state, "accepted") ? 0 : streq (state, "declined") ? 1
+                  : streq (state, "countered") ? 2 : 3;
+        cb_value_t *copy = cb_value_dup (ask);
+        cb_value_push (sorted [which], &copy);
+        if (which == 2) {       //  A standing counter is unresolved too
+            copy = cb_value_dup (ask);
+            cb_value_push (sorted [3], &copy);
+        }
+    }
+    //  How each shared draft changed while the event ran.
+    int64_t since = 0, until = 0;
+    cb_value_get_int (event, "started", &since);
+    if (!cb_value_get_int (event, "closed", &until))
+        until = req->now;
+    cb_value_t *drafts = cb_value_new_array ();
+    cb_value_t *shared = cb_value_get_map (event, "shared");
+    for (size_t i = 0; i < cb_value_size (shared) && !req->code && since; i++) {
+        uint32_t id = cb_id_parse (cb_value_str (cb_value_val_at (shared, i)), 'd');
+        cb_value_t *draft = cb_draft_load (req, id);
+        cb_value_t *revisions = draft ? cb_draft_revisions (req, id, since, until) : NULL;
+        if (revisions) {
+            cb_value_t *entry = cb_value_new_map ();
+            cb_value_set_str (entry, "draft", cb_value_get_str (draft, "id"));
+            cb_value_set_str (entry, "owner", cb_value_get_str (draft, "owner"));
+            cb_value_set_str (entry, "objective", cb_value_get_str (draft, "objective"));
+            cb_value_set (entry, "revisions", &revisions);
+            cb_value_push (drafts, &entry);
+        }
+        cb_value_destroy (&draft);
+    }
+    cb_value_set (req->reply, "event", &event);
+    for (int i = 0; i < 4; i++)
+        cb_value_set (req->reply, lists [i], &sorted [i]);
+    cb_value_set (req->reply, "drafts", &drafts);
+    cb_value_destroy (&asks);
+    return req->code ? -1 : 0;
+}
+
+//  cycle.graph {cycle, event?} -> {drafts, asks}
+int
+cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "cycle", "event", NULL };
+    if (cb_check_fields (req, body, "cycle.graph", fields))
+        return -1;
+    const char *cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, true);
+    if (req->code)
+        return -1;
+    cb_value_t *events;
+    if (cb_value_get (body, "event")) {
+        cb_value_t *event = s_event_of (req, body);
+        if (!event)
+            return -1;
+        events = cb_value_new_array ();
+        cb_value_push (events, &event);
+    }
+    else
+        events = s_events (req, cycle);
+    cb_value_t *asks = cb_value_new_array ();
+    for (size_t i = 0; i < cb_value_size (events) && !req->code; i++) {
+        cb_value_t *these = s_asks_of (req, cb_value_at (events, i));
+        for (size_t j = 0; j < cb_value_size (these); j++) {
+            cb_value_t *copy = cb_value_dup (cb_value_at (these, j));
+            cb_value_push (asks, &copy);
+        }
+        cb_value_destroy (&these);
+    }
+    cb_value_t *drafts = s_drafts_of (req, cycle, NULL);
+    cb_value_set (req->reply, "drafts", &drafts);
+    cb_value_set (req->reply, "asks", &asks);
+    cb_value_destroy (&events);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Time boxes
+
+typedef struct {
+    int64_t now;                //  Advance what ends by then
+    uint32_t due [64];          //  Events due
+    int64_t when [64];          //  Their ends
+    int count;                  //  How many
+} s_due_t;
+
+static int
+s_due_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_due_t *d = (s_due_t *) arg;
+    int64_t when = (int64_t) cb_get_u64 ((const uint8_t *) key);
+    if (when > d->now || d->count == 64)
+        return 1;
+    d->when [d->count] = when;
+    d->due [d->count++] = cb_get_u32 ((const uint8_t *) key + 8);
+    return 0;
+}
+
+int
+cb_events_expire (cb_req_t *req)
+{
+    int advanced = 0;
+    while (!req->code) {
+        s_due_t d = { req->now, { 0 }, { 0 }, 0 };
+        if (cb_txn_scan (req->txn, CB_T_TIMEBOXES, NULL, 0, NULL, 0, s_due_one, &d) < 0)
+            return cb_req_check_store (req);
+        for (int i = 0; i < d.count && !req->code; i++) {
+            cb_value_t *event = cb_event_load (req, d.due [i]);
+            int64_t ends = 0;
+            if (event && cb_value_get_int (event, "ends", &ends) && ends == d.when [i]) {
+                if (!s_advance (req, event))
+                    advanced++;
+            }
+            else
+            if (!req->code) {
+                uint8_t tkey [12];
+                s_timebox_key (tkey, d.when [i], d.due [i]);
+                cb_txn_del (req->txn, CB_T_TIMEBOXES, tkey, 12);
+            }
+            cb_value_destroy (&event);
+        }
+        if (d.count < 64)
+            break;
+    }
+    return req->code ? -1 : advanced;
+}
+
+static int
+s_first_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    *(int64_t *) arg = (int64_t) cb_get_u64 ((const uint8_t *) key);
+    return 1;
+}
+
+int64_t
+cb_events_next_timebox (cb_txn_t *txn)
+{
+    int64_t next = 0;
+    cb_txn_scan (txn, CB_T_TIMEBOXES, NULL, 0, NULL, 0, s_first_one, &next);
+    return next;
+}
