@@ -281,7 +281,7 @@ static void
 s_log_change (cb_result_t *result, const char *node, const char *type, const cb_value_t *reply)
 {
     char what [120] = "";
-    const char *keys [] = { "id", "round", "draft", NULL };
+    const char *keys [] = { "id", "event", "ask", "round", "draft", "phase", "state", NULL };
     size_t len = 0;
     for (int i = 0; keys [i]; i++) {
         const char *v = cb_value_get_str (reply, keys [i]);

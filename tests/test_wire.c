@@ -18,6 +18,9 @@
       deliveries never come back;
     - lets a round's deadline pass: the broker's timer closes it and the
       recipient is told;
+    - follows the event log from the start and from a snapshot taken
+      mid-way, across a SIGKILL of the broker: both followers end with
+      exactly the state of a fresh snapshot;
     - fills a small store: the map grows to its maximum, then changes get
       STORAGE_FULL, the broker serves on, a hello that could not be stored
       binds nothing, and every acknowledged change survives a restart;
@@ -537,6 +540,154 @@ test_storage_full (void)
     CHECK_INT (s_stop (), 0);
 }
 
+//  --------------------------------------------------------------------------
+//  The event log, followed from the start by one client and joined
+//  mid-way (snapshot, then the log after it) by another, across a SIGKILL
+//  of the broker: both end with exactly the broker's state.
+
+static cb_value_t *
+s_call (cb_client_t *client, const char *type, cb_value_t *body)
+{
+    cb_value_t *reply = cb_client_request (client, type, &body, 5000);
+    if (!reply)
+        fprintf (stderr, "%s: %s\n", type, cb_client_error_message (client));
+    REQUIRE (reply);
+    return reply;
+}
+
+//  Applies every log entry that has arrived (waiting up to `wait` ms for
+//  the first) to `state`; returns the last sequence applied.
+static uint64_t
+s_follow (cb_client_t *client, cb_value_t *state, uint64_t last, int wait)
+{
+    cb_value_t *entry;
+    while ((entry = cb_client_recv_log (client, wait))) {
+        int64_t seq = 0;
+        cb_value_get_int (entry, "seq", &seq);
+        CHECK_INT (seq, last + 1);
+        last = (uint64_t) seq;
+        cb_value_t *objects = cb_value_get_map (entry, "objects");
+        for (size_t i = 0; i < cb_value_size (objects); i++) {
+            cb_value_t *copy = cb_value_dup (cb_value_val_at (objects, i));
+            cb_value_set (state, cb_value_key_at (objects, i), &copy);
+        }
+        cb_value_destroy (&entry);
+        wait = 200;
+    }
+    return last;
+}
+
+//  Every object of the event's snapshot is in `state`, with the same value.
+static bool
+s_matches_snapshot (cb_client_t *client, const cb_value_t *state, int64_t *seq)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "event", "e1");
+    cb_value_t *snap = s_call (client, "event.snapshot", body);
+    cb_value_get_int (snap, "seq", seq);
+    cb_value_t *objects = cb_value_get_map (snap, "objects");
+    bool same = cb_value_size (objects) > 0;
+    for (size_t i = 0; i < cb_value_size (objects); i++)
+        if (!cb_value_equal (cb_value_val_at (objects, i),
+                             cb_value_get (state, cb_value_key_at (objects, i)))) {
+            fprintf (stderr, "state differs at %s\n", cb_value_key_at (objects, i));
+            same = false;
+        }
+    cb_value_destroy (&snap);
+    return same;
+}
+
+static void
+s_change (cb_client_t *lead, int n)
+{
+    char objective [32];
+    snprintf (objective, sizeof (objective), "Logged change %d", n);
+    cb_value_t *body = s_draft_body (objective);
+    cb_value_set_str (body, "draft", "d1");
+    cb_value_t *reply = s_call (lead, "draft.revise", body);
+    cb_value_destroy (&reply);
+}
+
+static void
+test_log (void)
+{
+    s_start_on ("logstore", NULL, NULL);
+    cb_client_t *fac = cb_client_new (s_endpoint, "fac", "facilitator", NULL);
+    cb_client_t *lead = cb_client_new (s_endpoint, "lead", "leadership", NULL);
+    cb_value_t *reply = s_call (lead, "draft.new", s_draft_body ("Logged"));
+    cb_value_destroy (&reply);
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "name", "Log test");
+    cb_value_set_str (body, "cycle", "2027-Q1");
+    cb_value_t *who = cb_value_new_array ();
+    cb_value_t *name = cb_value_new_str ("lead");
+    cb_value_push (who, &name);
+    cb_value_set (body, "participants", &who);
+    reply = s_call (fac, "event.new", body);
+    cb_value_destroy (&reply);
+
+    //  A follows from the very start.
+    cb_client_t *a = cb_client_new (s_endpoint, "watcher-a", "observer", NULL);
+    REQUIRE (cb_client_subscribe (a, 1, 5000) == 0);
+    cb_value_t *state_a = cb_value_new_map ();
+    uint64_t last_a = s_follow (a, state_a, 0, 2000);
+    CHECK_INT (last_a, 2);
+    for (int n = 1; n <= 5; n++)
+        s_change (lead, n);
+
+    //  B joins mid-way: the snapshot, then the log after it.
+    cb_client_t *b = cb_client_new (s_endpoint, "watcher-b", "observer", NULL);
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "event", "e1");
+    cb_value_t *snap = s_call (b, "event.snapshot", body);
+    int64_t seq = 0;
+    cb_value_get_int (snap, "seq", &seq);
+    CHECK_INT (seq, 7);
+    cb_value_t *state_b = cb_value_dup (cb_value_get (snap, "objects"));
+    cb_value_destroy (&snap);
+    REQUIRE (cb_client_subscribe (b, (uint64_t) seq + 1, 5000) == 0);
+    uint64_t last_b = (uint64_t) seq;
+
+    for (int n = 6; n <= 8; n++)
+        s_change (lead, n);
+    last_a = s_follow (a, state_a, last_a, 2000);
+    last_b = s_follow (b, state_b, last_b, 2000);
+    CHECK_INT (last_a, 10);
+    CHECK_INT (last_b, 10);
+
+    //  The broker dies; changes go on after the restart; both catch up by
+    //  themselves (they ping, say hello again, and subscribe again).
+    s_kill9 ();
+    s_start_on ("logstore", NULL, NULL);
+    for (int n = 9; n <= 12; n++)
+        s_change (lead, n);
+    for (int i = 0; i < 20 && (last_a < 14 || last_b < 14); i++) {
+        last_a = s_follow (a, state_a, last_a, 1000);
+        last_b = s_follow (b, state_b, last_b, 1000);
+    }
+    CHECK_INT (last_a, 14);
+    CHECK_INT (last_b, 14);
+    int64_t final_seq = 0;
+    CHECK (s_matches_snapshot (fac, state_a, &final_seq));
+    CHECK (s_matches_snapshot (fac, state_b, &final_seq));
+    CHECK_INT (final_seq, 14);
+    CHECK_STR (cb_value_get_str (cb_value_get (state_b, "draft/d1"), "objective"), "Logged change 12");
+
+    //  Subscribing beyond the end is refused.
+    cb_client_t *c = cb_client_new (s_endpoint, "watcher-c", "observer", NULL);
+    CHECK (cb_client_subscribe (c, 99, 5000) == -1);
+    CHECK_INT (cb_client_error (c), CB_E_BAD_FIELD);
+    cb_client_destroy (&c);
+
+    cb_value_destroy (&state_a);
+    cb_value_destroy (&state_b);
+    cb_client_destroy (&a);
+    cb_client_destroy (&b);
+    cb_client_destroy (&lead);
+    cb_client_destroy (&fac);
+    CHECK_INT (s_stop (), 0);
+}
+
 int
 main (void)
 {
@@ -560,6 +711,7 @@ main (void)
     test_deadline ();
     CHECK_INT (s_stop (), 0);
     test_storage_full ();
+    test_log ();
     int rc = TEST_DONE ();
     if (rc == 0) {
         char command [300];
