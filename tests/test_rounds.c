@@ -9,7 +9,7 @@
     de-duplication; ownership and role refusals with nothing stored;
     confidence vote, finalise, amending a final draft; adopting a
     counter-proposal; diffs; one failing request in a batch not undoing
-    the others.
+    the others; an event's time boxes advancing it by the clock.
     =========================================================================
 */
 #include <czmq.h>
@@ -33,6 +33,8 @@ s_role_of (const char *node)
         return "leadership";
     if (streq (node, "watcher"))
         return "observer";
+    if (streq (node, "fac"))
+        return "facilitator";
     return "team";
 }
 
@@ -651,6 +653,54 @@ test_limits (void)
                CB_E_BAD_FIELD);
 }
 
+//  An event's time boxes advance it by the clock, across a reopen.
+static void
+test_event_timebox (void)
+{
+    s_ok_void ("fac", "hello", s_body ("node=fac", "role=facilitator", NULL));
+    cb_value_t *body = s_body ("name=Timed", "cycle=2027-Q1", "participants[]=team-a,team-b", NULL);
+    cb_value_t *plan = s_body ("share=1", "negotiate=2", "commit=3", NULL);
+    cb_value_set (body, "plan", &plan);
+    cb_value_t *r = s_ok ("fac", "event.new", body);
+    char event [16];
+    snprintf (event, sizeof (event), "event=%s", cb_value_get_str (r, "event"));
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-a", "event.advance", s_body (event, NULL)), CB_E_FORBIDDEN);
+    CHECK_INT (s_err ("fac", "event.extend", s_body (event, "minutes=5", NULL)), CB_E_WRONG_PHASE);
+    r = s_ok ("fac", "event.advance", s_body (event, NULL));
+    CHECK_STR (cb_value_get_str (r, "phase"), "share");
+    CHECK_INT (s_int (r, "ends"), s_now + 60000);
+    cb_value_destroy (&r);
+
+    cb_store_destroy (&s_store);
+    s_open ();
+    const char *phases [] = { "negotiate", "commit", "closed" };
+    int64_t at = s_now + 60000;
+    for (int i = 0; i < 3; i++) {
+        cb_txn_t *txn = cb_store_begin (s_store, false);
+        CHECK_INT (cb_events_next_timebox (txn), at);
+        cb_txn_abort (&txn);
+        for (int64_t t = at - 1; t <= at; t++) {
+            txn = cb_store_begin (s_store, true);
+            cb_txn_t *child = cb_txn_child (txn);
+            cb_req_t req;
+            cb_req_init (&req, child, "catchballd", "system", t);
+            CHECK_INT (cb_events_expire (&req), t < at ? 0 : 1);
+            CHECK (cb_txn_commit (&child) == CB_STORE_OK);
+            cb_req_clean (&req);
+            CHECK (cb_txn_commit (&txn) == CB_STORE_OK);
+        }
+        r = s_ok ("watcher", "event.show", s_body (event, NULL));
+        CHECK_STR (cb_value_get_str (cb_value_get (r, "event"), "phase"), phases [i]);
+        cb_value_destroy (&r);
+        at += (i == 0 ? 2 : 3) * 60000;
+    }
+    cb_txn_t *txn = cb_store_begin (s_store, false);
+    CHECK_INT (cb_events_next_timebox (txn), 0);
+    cb_txn_abort (&txn);
+    CHECK_INT (s_err ("fac", "event.advance", s_body (event, NULL)), CB_E_WRONG_PHASE);
+}
+
 //  One bad request in a batch does not undo the good one beside it.
 static void
 test_batch_isolation (void)
@@ -703,6 +753,7 @@ main (void)
     test_adopt_vote_final ();
     test_batch_isolation ();
     test_limits ();
+    test_event_timebox ();
     cb_store_destroy (&s_store);
     char command [300];
     snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
