@@ -10,10 +10,15 @@
     helper's draft, coloured by the ask's state.
 
     Labels are HTML-like tables, so that an edge can end at one key result
-    (a port per row) and so that people's text needs one escaping only
-    (XML's: & < > " '). Identifiers are quoted dot strings. The same reply
-    gives the same bytes: everything is written in the reply's order, and
-    nothing depends on addresses or the clock.
+    (a port per row); people's text in them is escaped for XML and for
+    Graphviz's own backslash escapes. Identifiers are quoted dot strings.
+    The same reply gives the same bytes: everything is written in the
+    reply's order, and nothing depends on addresses or the clock.
+
+    No edge says constraint=false, although asks would lay out better
+    across the alignment tree with it: Graphviz's dot (2.43 at least)
+    crashes on flat edges that have ports and labels, which that makes.
+    So asks take part in the ranking, and a helper may sit a rank above.
 
     The SVG is made by Graphviz's own `dot -Tsvg`, fed through a pipe; its
     output goes to a temporary file first, so that a large graph can never
@@ -66,9 +71,9 @@ s_int (const cb_value_t *map, const char *key)
 //  --------------------------------------------------------------------------
 //  Escaping
 
-//  A quoted dot string (an identifier or an escString attribute such as
-//  a tooltip): backslash and quote escaped, a newline as dot's "\n",
-//  other control characters as spaces.
+//  A quoted dot string for an identifier: backslash and quote escaped,
+//  a newline as "\n", other control characters as spaces. The same text
+//  always gives the same identifier, which is all an identifier needs.
 static void
 s_quoted (FILE *out, const char *text)
 {
@@ -88,11 +93,38 @@ s_quoted (FILE *out, const char *text)
     fputc ('"', out);
 }
 
+//  A quoted tooltip. Graphviz reads a tooltip's escapes twice (as an
+//  escString, where "\N" is the node's name, then as a tooltip, where
+//  "\n" is a newline), so a backslash people typed is written as four.
+static void
+s_tooltip (FILE *out, const char *text)
+{
+    fputc ('"', out);
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if (*p == '"')
+            fprintf (out, "\\\"");
+        else
+        if (*p == '\\')
+            fprintf (out, "\\\\\\\\");
+        else
+        if (*p == '\n')
+            fprintf (out, "\\n");
+        else
+        if (*p < 0x20 || *p == 0x7f)
+            fputc (' ', out);
+        else
+            fputc (*p, out);
+    }
+    fputc ('"', out);
+}
+
 //  Text inside an HTML-like label: XML's five characters as entities, a
 //  newline as <BR/>, control characters (which XML forbids, even as
-//  entities) as spaces. Lines wrap at a space once `wrap` characters are
-//  reached (0: never). With `max`, at most that many characters are shown,
-//  then "...". Characters are counted, not bytes, so UTF-8 is never cut.
+//  entities) as spaces, and a backslash doubled (Graphviz reads "\N",
+//  "\G", "\E"... in label text as the object's name, even in HTML).
+//  Lines wrap at a space once `wrap` characters are reached (0: never).
+//  With `max`, at most that many characters are shown, then "...".
+//  Characters are counted, not bytes, so UTF-8 is never cut.
 static void
 s_html (FILE *out, const char *text, size_t wrap, size_t max)
 {
@@ -118,6 +150,7 @@ s_html (FILE *out, const char *text, size_t wrap, size_t max)
             case '>':  fprintf (out, "&gt;");   break;
             case '"':  fprintf (out, "&quot;"); break;
             case '\'': fprintf (out, "&#39;");  break;
+            case '\\': fprintf (out, "\\\\");   break;
             default:
                 fputc (*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
         }
@@ -165,6 +198,8 @@ typedef struct {
     size_t size;                //  How many
 } s_stubs_t;
 
+//  True if the stub was declared before; otherwise remembers it, and the
+//  caller declares it now.
 static bool
 s_stub_seen (s_stubs_t *stubs, const char *name)
 {
@@ -187,8 +222,8 @@ s_stubs_free (s_stubs_t *stubs)
     free (stubs->names);
 }
 
-//  An edge end: "d1":"k2" for a key result's row, "d1" for the draft.
-//  A draft the reply does not hold becomes a dashed stub node.
+//  An edge end: "d1":"k2" for a key result's row, "d1" for the draft
+//  (and for a key result its head no longer has).
 static void
 s_end (FILE *out, const cb_value_t *graph, const char *draft, const char *kr)
 {
@@ -199,6 +234,7 @@ s_end (FILE *out, const cb_value_t *graph, const char *draft, const char *kr)
         fprintf (out, ":\"k%d\"", row);
 }
 
+//  A draft the reply does not hold, as a dashed box, once.
 static void
 s_declare_stub (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const char *draft)
 {
@@ -228,7 +264,7 @@ s_draft_node (FILE *out, const cb_value_t *draft)
     fprintf (out, "    ");
     s_quoted (out, s_str (draft, "id"));
     fprintf (out, " [tooltip=");
-    s_quoted (out, objective);
+    s_tooltip (out, objective);
     fprintf (out, ", label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
                   "CELLPADDING=\"4\" BGCOLOR=\"%s\">\n", fill);
     fprintf (out, "        <TR><TD BALIGN=\"LEFT\" ALIGN=\"LEFT\"><B>");
@@ -292,7 +328,7 @@ s_alignment (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_valu
     snprintf (tip, sizeof (tip), "%s aligns to %s%s%s", s_str (draft, "id"), target,
               kr ? "/" : "", kr ? kr : "");
     fprintf (out, " [color=\"#444444\", penwidth=1.5, tooltip=");
-    s_quoted (out, tip);
+    s_tooltip (out, tip);
     fprintf (out, "];\n");
 }
 
@@ -329,7 +365,7 @@ s_shared (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t
         fprintf (out, ":\"k%zu\" -> ", i);
         s_end (out, graph, other, other_kr);
         fprintf (out, " [dir=none, style=dotted, penwidth=2, color=\"#7b1fa2\", "
-                      "constraint=false, tooltip=\"shared key result\"];\n");
+                      "tooltip=\"shared key result\"];\n");
     }
 }
 
@@ -396,7 +432,7 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
     s_end (out, graph, draft, s_str (ask, "kr"));
     fprintf (out, " -> ");
     s_quoted (out, target);
-    fprintf (out, " [color=\"%s\", fontcolor=\"%s\", constraint=false%s, label=<<B>",
+    fprintf (out, " [color=\"%s\", fontcolor=\"%s\"%s, label=<<B>",
              color, color, streq (state, "declined") ? ", style=dashed" : "");
     s_html (out, s_str (ask, "id"), 0, 0);
     fprintf (out, "</B> %s %s<BR/>", offer ? "offer" : "ask", *state ? state : "(no state)");
@@ -409,7 +445,7 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
     FILE *t = open_memstream (&tip, &tip_size);
     assert (t);
     fprintf (t, "%s: %s %s %s for %s/%s (%s)\n%s", s_str (ask, "id"), s_str (ask, "from"),
-             offer ? "offers" : "asks", s_str (ask, "to"), draft, s_str (ask, "kr"), state,
+             offer ? "offers help to" : "asks", s_str (ask, "to"), draft, s_str (ask, "kr"), state,
              text);
     if (*s_str (ask, "by"))
         fprintf (t, "\nby %s", s_str (ask, "by"));
@@ -418,7 +454,7 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
     if (*s_str (ask, "reason"))
         fprintf (t, "\nreason: %s", s_str (ask, "reason"));
     fclose (t);
-    s_quoted (out, tip);
+    s_tooltip (out, tip);
     free (tip);
     fprintf (out, "];\n");
 }

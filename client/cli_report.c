@@ -92,7 +92,7 @@ s_md (FILE *out, const char *text, const char *indent)
                 while (*q >= '0' && *q <= '9')
                     q++;
                 if (*q == '.' || *q == ')') {
-                    fwrite (p, 1, q - p, out);
+                    fwrite (p, 1, (size_t) (q - p), out);
                     fputc ('\\', out);
                     p = q;
                     c = *p;
@@ -243,6 +243,15 @@ s_changes (FILE *out, const cb_value_t *changes, const char *indent)
     }
 }
 
+//  A report's draft entry's id: `draft` is the id; a Draft record in its
+//  place is read for its id too.
+static const char *
+s_entry_id (const cb_value_t *entry)
+{
+    const char *id = cb_value_get_str (entry, "draft");
+    return id ? id : s_str (cb_value_get_map (entry, "draft"), "id");
+}
+
 //  --------------------------------------------------------------------------
 //  Asks and offers
 
@@ -293,10 +302,13 @@ s_parent_of (const cb_value_t *report, const char *draft, int64_t rev)
 {
     cb_value_t *drafts = cb_value_get_array (report, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
-        cb_value_t *revisions = cb_value_get_array (cb_value_at (drafts, i), "revisions");
+        cb_value_t *entry = cb_value_at (drafts, i);
+        if (!streq (s_entry_id (entry), draft))
+            continue;
+        cb_value_t *revisions = cb_value_get_array (entry, "revisions");
         for (size_t j = 0; j < cb_value_size (revisions); j++) {
             cb_value_t *r = cb_value_at (revisions, j);
-            if (streq (s_str (r, "draft"), draft) && s_int (r, "rev") == rev)
+            if (s_int (r, "rev") == rev)
                 return s_int (r, "parent");
         }
     }
@@ -315,15 +327,29 @@ s_see_revision (FILE *out, const char *draft, int64_t rev, int64_t parent)
         fprintf (out, "`catchball draft show %s --rev %lld`", draft, (long long) rev);
 }
 
+//  A history entry's action as the node's deed: "team-a asked".
 static const char *
-s_action_verb (const char *action)
+s_action_verb (const cb_value_t *ask, const char *action)
 {
+    bool offer = streq (s_str (ask, "kind"), "offer");
     if (streq (action, "ask"))      return "asked";
     if (streq (action, "offer"))    return "offered";
     if (streq (action, "accept"))   return "accepted";
     if (streq (action, "decline"))  return "declined";
     if (streq (action, "counter"))  return "countered";
-    if (streq (action, "take"))     return "took it";
+    if (streq (action, "take"))     return offer ? "took the offer" : "took the counter";
+    if (streq (action, "refuse"))   return offer ? "refused the offer" : "refused the counter";
+    return action;
+}
+
+//  An answer as what happened to the ask: "taken by team-a".
+static const char *
+s_action_done (const char *action)
+{
+    if (streq (action, "accept"))   return "accepted";
+    if (streq (action, "decline"))  return "declined";
+    if (streq (action, "counter"))  return "countered";
+    if (streq (action, "take"))     return "taken";
     if (streq (action, "refuse"))   return "refused";
     return action;
 }
@@ -347,7 +373,7 @@ static void
 s_who_when (FILE *out, const cb_value_t *entry)
 {
     char t [32];
-    fprintf (out, "%s by %s, %s", s_action_verb (s_str (entry, "action")),
+    fprintf (out, "%s by %s, %s", s_action_done (s_str (entry, "action")),
              s_str (entry, "node"), s_time (s_int (entry, "time"), t, sizeof (t)));
 }
 
@@ -455,7 +481,7 @@ s_ask (FILE *out, const cb_value_t *report, const cb_value_t *ask)
             cb_value_t *h = cb_value_at (history, i);
             fprintf (out, "  - %s %s %s",
                      s_time (s_int (h, "time"), t, sizeof (t)), s_str (h, "node"),
-                     s_action_verb (s_str (h, "action")));
+                     s_action_verb (ask, s_str (h, "action")));
             if (*s_str (h, "text")) {
                 fprintf (out, ": ");
                 s_md (out, s_str (h, "text"), "    ");
@@ -562,10 +588,7 @@ s_drafts (FILE *out, const cb_value_t *report)
         fprintf (out, "None.\n\n");
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
         cb_value_t *d = cb_value_at (drafts, i);
-        //  `draft` is the draft's id; a Draft record is read for its id too.
-        const char *id = cb_value_get_str (d, "draft");
-        if (!id)
-            id = s_str (cb_value_get_map (d, "draft"), "id");
+        const char *id = s_entry_id (d);
         fprintf (out, "### %s (%s)\n\n", id, s_str (d, "owner"));
         fprintf (out, "Objective: ");
         s_md (out, s_str (d, "objective"), "");

@@ -65,9 +65,10 @@ s_shared (cb_req_t *req, const cb_value_t *event, const char *node)
     return draft;
 }
 
-//  A key result of a draft's head, or NULL (request failed).
+//  True if the draft's head has key result `kr`; its text goes to text
+//  (size bytes). False with the request failed otherwise.
 static bool
-s_has_kr (cb_req_t *req, const char *draft_id, const char *kr)
+s_has_kr (cb_req_t *req, const char *draft_id, const char *kr, char *text, size_t size)
 {
     uint32_t id = cb_id_parse (draft_id, 'd');
     cb_value_t *draft = cb_draft_load (req, id);
@@ -75,8 +76,10 @@ s_has_kr (cb_req_t *req, const char *draft_id, const char *kr)
     cb_value_t *krs = cb_value_get_array (cb_value_get (head, "content"), "key_results");
     bool found = false;
     for (size_t i = 0; i < cb_value_size (krs); i++)
-        if (streq (kr, cb_value_get_str (cb_value_at (krs, i), "id")))
+        if (streq (kr, cb_value_get_str (cb_value_at (krs, i), "id"))) {
             found = true;
+            snprintf (text, size, "%s", cb_value_get_str (cb_value_at (krs, i), "text"));
+        }
     if (head && !found)
         cb_req_fail (req, CB_E_NOT_FOUND, "%s has no key result %s", draft_id, kr);
     cb_value_destroy (&head);
@@ -116,7 +119,8 @@ s_check_reflect (cb_req_t *req, const cb_value_t *reflect)
 //  (kr, given shared_with) or one target raised. Returns the revision, or 0.
 static uint32_t
 s_revise (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
-          const cb_value_t *shared_with, const char *message, const char *ask_id)
+          const cb_value_t *shared_with, const char *message, const char *ask_id,
+          uint32_t *parent)
 {
     uint32_t id = cb_id_parse (draft_id, 'd');
     cb_value_t *draft = cb_draft_load (req, id);
@@ -167,7 +171,8 @@ s_revise (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_t *rev = cb_value_new_map ();
         cb_value_set_bool (rev, "mainline", true);
-        cb_value_set_int (rev, "parent", cb_int (draft, "head"));
+        *parent = (uint32_t) cb_int (draft, "head");
+        cb_value_set_int (rev, "parent", *parent);
         cb_value_set_str (rev, "message", message);
         if (cb_value_get_str (draft, "last_round"))
             cb_value_set_str (rev, "round", cb_value_get_str (draft, "last_round"));
@@ -187,11 +192,12 @@ s_revise (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
 }
 
 static void
-s_link (cb_value_t *ask, const char *draft, uint32_t rev)
+s_link (cb_value_t *ask, const char *draft, uint32_t rev, uint32_t parent)
 {
     cb_value_t *link = cb_value_new_map ();
     cb_value_set_str (link, "draft", draft);
     cb_value_set_int (link, "rev", rev);
+    cb_value_set_int (link, "parent", parent);
     cb_value_push (cb_value_get_array (ask, "revisions"), &link);
 }
 
@@ -230,20 +236,24 @@ s_agree (cb_req_t *req, cb_value_t *ask, const cb_value_t *reflect, const char *
         cb_value_t *to_helper = cb_value_new_map ();
         cb_value_set_str (to_helper, "draft", helper);
         cb_value_set_str (to_helper, "kr", helper_kr);
-        uint32_t a = s_revise (req, helper, reflect, to_helped, message, cb_value_get_str (ask, "id"));
-        uint32_t b = a ? s_revise (req, helped, reflect, to_helper, message, cb_value_get_str (ask, "id")) : 0;
+        uint32_t pa = 0, pb = 0;
+        uint32_t a = s_revise (req, helper, reflect, to_helped, message,
+                               cb_value_get_str (ask, "id"), &pa);
+        uint32_t b = a ? s_revise (req, helped, reflect, to_helper, message,
+                                   cb_value_get_str (ask, "id"), &pb) : 0;
         cb_value_destroy (&to_helped);
         cb_value_destroy (&to_helper);
         if (!b)
             return -1;
-        s_link (ask, helper, a);
-        s_link (ask, helped, b);
+        s_link (ask, helper, a, pa);
+        s_link (ask, helped, b, pb);
     }
     else {
-        uint32_t a = s_revise (req, helper, reflect, NULL, message, cb_value_get_str (ask, "id"));
+        uint32_t pa = 0;
+        uint32_t a = s_revise (req, helper, reflect, NULL, message, cb_value_get_str (ask, "id"), &pa);
         if (!a)
             return -1;
-        s_link (ask, helper, a);
+        s_link (ask, helper, a, pa);
     }
     cb_value_t *copy = cb_value_dup (reflect);
     cb_value_set (ask, "reflect", &copy);
@@ -275,6 +285,7 @@ s_create (cb_req_t *req, const cb_value_t *body, bool offer)
     if (!event)
         return -1;
     const char *mine = NULL, *theirs = NULL;
+    char kr_text [CB_MAX_KR_TEXT * 4 + 1] = "";
     if (!cb_event_has (event, req->node))
         cb_req_fail (req, CB_E_NOT_PARTICIPANT, "%s is not a participant of e%u", req->node, event_id);
     else
@@ -289,7 +300,7 @@ s_create (cb_req_t *req, const cb_value_t *body, bool offer)
                      event_id, cb_value_get_str (event, "phase"));
     else
     if ((mine = s_shared (req, event, req->node)) && (theirs = s_shared (req, event, to)))
-        s_has_kr (req, offer ? theirs : mine, kr);
+        s_has_kr (req, offer ? theirs : mine, kr, kr_text, sizeof (kr_text));
     uint32_t id = req->code ? 0 : cb_req_next_id (req, "ask");
     if (id) {
         char aid [16];
@@ -300,6 +311,7 @@ s_create (cb_req_t *req, const cb_value_t *body, bool offer)
         cb_value_set_str (ask, "from", req->node);
         cb_value_set_str (ask, "to", to);
         cb_value_set_str (ask, "kr", kr);
+        cb_value_set_str (ask, "kr_text", kr_text);
         cb_value_set_str (ask, "draft", offer ? theirs : mine);
         cb_value_set_str (ask, "helper_draft", offer ? mine : theirs);
         cb_value_set_str (ask, offer ? "text" : "need", text);

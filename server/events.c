@@ -114,6 +114,10 @@ s_advance (cb_req_t *req, cb_value_t *event)
     const char *next = s_phases [phase + 1];
     cb_value_set_str (event, "phase", next);
     cb_value_set_int (event, "phase_started", req->now);
+    cb_value_t *step = cb_value_new_map ();
+    cb_value_set_str (step, "phase", next);
+    cb_value_set_int (step, "started", req->now);
+    cb_value_push (cb_value_get_array (event, "phases"), &step);
     if (phase == 0)
         cb_value_set_int (event, "started", req->now);
     int64_t minutes = 0;
@@ -234,6 +238,8 @@ cb_handle_event_new (cb_req_t *req, const cb_value_t *body)
         cb_value_set (event, "shared", &shared);
         cb_value_t *asks = cb_value_new_array ();
         cb_value_set (event, "asks", &asks);
+        cb_value_t *phases = cb_value_new_array ();
+        cb_value_set (event, "phases", &phases);
         cb_value_set_int (event, "created", req->now);
         cb_value_set_nil (event, "closed");
         if (!cb_event_save (req, event))
@@ -679,6 +685,7 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
         cb_value_destroy (&these);
     }
     cb_value_t *drafts = s_drafts_of (req, cycle, NULL);
+    cb_value_set_str (req->reply, "cycle", cycle);
     cb_value_set (req->reply, "drafts", &drafts);
     cb_value_set (req->reply, "asks", &asks);
     cb_value_destroy (&events);
