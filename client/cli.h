@@ -12,6 +12,10 @@
 
 #include "catchball/catchball.h"
 
+//  Readers for reply bodies: a missing field reads as "" or 0, never NULL.
+#define cli_str(map, key) cb_value_get_str_or ((map), (key), "")
+#define cli_int(map, key) cb_value_get_int_or ((map), (key), 0)
+
 //  cli_json.c: JSON <-> cb_value. The value returned is the caller's.
 cb_value_t *cli_json_to_value (const json_t *json);
 json_t *cli_value_to_json (const cb_value_t *value);

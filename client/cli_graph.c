@@ -51,24 +51,6 @@ extern char **environ;
 #define S_EDGE_TEXT     40
 
 //  --------------------------------------------------------------------------
-//  Small readers
-
-static const char *
-s_str (const cb_value_t *map, const char *key)
-{
-    const char *s = cb_value_get_str (map, key);
-    return s ? s : "";
-}
-
-static int64_t
-s_int (const cb_value_t *map, const char *key)
-{
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
-}
-
-//  --------------------------------------------------------------------------
 //  Escaping
 
 //  A quoted dot string for an identifier: backslash and quote escaped,
@@ -174,7 +156,7 @@ s_draft (const cb_value_t *graph, const char *id)
 {
     cb_value_t *drafts = cb_value_get_array (graph, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts); i++)
-        if (streq (s_str (cb_value_at (drafts, i), "id"), id))
+        if (streq (cli_str (cb_value_at (drafts, i), "id"), id))
             return cb_value_at (drafts, i);
     return NULL;
 }
@@ -185,7 +167,7 @@ s_kr_row (const cb_value_t *draft, const char *kr)
 {
     cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
     for (size_t i = 0; kr && *kr && i < cb_value_size (krs); i++)
-        if (streq (s_str (cb_value_at (krs, i), "id"), kr))
+        if (streq (cli_str (cb_value_at (krs, i), "id"), kr))
             return (int) i;
     return -1;
 }
@@ -253,27 +235,27 @@ s_declare_stub (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const char
 static void
 s_draft_node (FILE *out, const cb_value_t *draft)
 {
-    const char *state = s_str (draft, "state");
+    const char *state = cli_str (draft, "state");
     const char *fill = streq (state, "final") ? S_FILL_FINAL
                      : streq (state, "in_round") ? S_FILL_IN_ROUND : S_FILL_DRAFTING;
     cb_value_t *content = cb_value_get_map (draft, "content");
     const char *objective = cb_value_get_str (content, "objective");
     if (!objective)
-        objective = s_str (draft, "objective");
+        objective = cli_str (draft, "objective");
 
     fprintf (out, "    ");
-    s_quoted (out, s_str (draft, "id"));
+    s_quoted (out, cli_str (draft, "id"));
     fprintf (out, " [tooltip=");
     s_tooltip (out, objective);
     fprintf (out, ", label=<<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
                   "CELLPADDING=\"4\" BGCOLOR=\"%s\">\n", fill);
     fprintf (out, "        <TR><TD BALIGN=\"LEFT\" ALIGN=\"LEFT\"><B>");
-    s_html (out, s_str (draft, "id"), 0, 0);
+    s_html (out, cli_str (draft, "id"), 0, 0);
     fprintf (out, "</B>  ");
-    s_html (out, s_str (draft, "owner"), 0, 0);
+    s_html (out, cli_str (draft, "owner"), 0, 0);
     fprintf (out, "  <I>%s, revision %lld</I></TD></TR>\n",
              streq (state, "in_round") ? "in round" : *state ? state : "(no state)",
-             (long long) s_int (draft, "head"));
+             (long long) cli_int (draft, "head"));
     fprintf (out, "        <TR><TD BALIGN=\"LEFT\" ALIGN=\"LEFT\">");
     s_html (out, objective, S_WRAP, 0);
     fprintf (out, "</TD></TR>\n");
@@ -282,9 +264,9 @@ s_draft_node (FILE *out, const cb_value_t *draft)
     for (size_t i = 0; i < cb_value_size (krs); i++) {
         cb_value_t *kr = cb_value_at (krs, i);
         fprintf (out, "        <TR><TD PORT=\"k%zu\" BALIGN=\"LEFT\" ALIGN=\"LEFT\"><B>", i);
-        s_html (out, s_str (kr, "id"), 0, 0);
+        s_html (out, cli_str (kr, "id"), 0, 0);
         fprintf (out, "</B> ");
-        s_html (out, s_str (kr, "text"), S_WRAP, 0);
+        s_html (out, cli_str (kr, "text"), S_WRAP, 0);
         fprintf (out, ": ");
         cb_value_t *baseline = cb_value_get (kr, "baseline");
         if (cb_value_is_number (baseline)) {
@@ -292,16 +274,16 @@ s_draft_node (FILE *out, const cb_value_t *draft)
             fprintf (out, " -&gt; ");
         }
         s_number (out, cb_value_get (kr, "target"));
-        if (*s_str (kr, "unit")) {
+        if (*cli_str (kr, "unit")) {
             fprintf (out, " ");
-            s_html (out, s_str (kr, "unit"), 0, 0);
+            s_html (out, cli_str (kr, "unit"), 0, 0);
         }
         cb_value_t *shared = cb_value_get_map (kr, "shared_with");
         if (shared) {
             fprintf (out, " <I>(shared with ");
-            s_html (out, s_str (shared, "draft"), 0, 0);
+            s_html (out, cli_str (shared, "draft"), 0, 0);
             fprintf (out, "/");
-            s_html (out, s_str (shared, "kr"), 0, 0);
+            s_html (out, cli_str (shared, "kr"), 0, 0);
             fprintf (out, ")</I>");
         }
         fprintf (out, "</TD></TR>\n");
@@ -321,11 +303,11 @@ s_alignment (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_valu
     const char *kr = cb_value_get_str (aligned, "kr");
     s_declare_stub (out, graph, stubs, target);
     fprintf (out, "    ");
-    s_quoted (out, s_str (draft, "id"));
+    s_quoted (out, cli_str (draft, "id"));
     fprintf (out, " -> ");
     s_end (out, graph, target, kr);
     char tip [256];
-    snprintf (tip, sizeof (tip), "%s aligns to %s%s%s", s_str (draft, "id"), target,
+    snprintf (tip, sizeof (tip), "%s aligns to %s%s%s", cli_str (draft, "id"), target,
               kr ? "/" : "", kr ? kr : "");
     fprintf (out, " [color=\"#444444\", penwidth=1.5, tooltip=");
     s_tooltip (out, tip);
@@ -337,13 +319,13 @@ s_alignment (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_valu
 static void
 s_shared (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *draft)
 {
-    const char *id = s_str (draft, "id");
+    const char *id = cli_str (draft, "id");
     cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
     for (size_t i = 0; i < cb_value_size (krs); i++) {
         cb_value_t *kr = cb_value_at (krs, i);
         cb_value_t *shared = cb_value_get_map (kr, "shared_with");
         const char *other = cb_value_get_str (shared, "draft");
-        const char *other_kr = s_str (shared, "kr");
+        const char *other_kr = cli_str (shared, "kr");
         if (!other)
             continue;
         //  The other half, if it names this one back: draw from the lesser.
@@ -353,9 +335,9 @@ s_shared (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t
             cb_value_t *okr = cb_value_at (cb_value_get_array (cb_value_get_map (od, "content"),
                                                                "key_results"), (size_t) orow);
             cb_value_t *back = cb_value_get_map (okr, "shared_with");
-            if (streq (s_str (back, "draft"), id) && streq (s_str (back, "kr"), s_str (kr, "id"))) {
+            if (streq (cli_str (back, "draft"), id) && streq (cli_str (back, "kr"), cli_str (kr, "id"))) {
                 int order = strcmp (id, other);
-                if (order > 0 || (order == 0 && strcmp (s_str (kr, "id"), other_kr) > 0))
+                if (order > 0 || (order == 0 && strcmp (cli_str (kr, "id"), other_kr) > 0))
                     continue;
             }
         }
@@ -380,18 +362,18 @@ s_helper_draft (const cb_value_t *graph, const cb_value_t *ask, const char *help
 {
     cb_value_t *revisions = cb_value_get_array (ask, "revisions");
     for (size_t i = 0; i < cb_value_size (revisions); i++) {
-        const char *d = s_str (cb_value_at (revisions, i), "draft");
-        if (*d && !streq (d, s_str (ask, "draft")))
+        const char *d = cli_str (cb_value_at (revisions, i), "draft");
+        if (*d && !streq (d, cli_str (ask, "draft")))
             return d;
     }
     const char *found = NULL;
     cb_value_t *drafts = cb_value_get_array (graph, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
         cb_value_t *d = cb_value_at (drafts, i);
-        if (streq (s_str (d, "owner"), helper)) {
+        if (streq (cli_str (d, "owner"), helper)) {
             if (found)
                 return NULL;
-            found = s_str (d, "id");
+            found = cli_str (d, "id");
         }
     }
     return found;
@@ -400,17 +382,17 @@ s_helper_draft (const cb_value_t *graph, const cb_value_t *ask, const char *help
 static void
 s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *ask)
 {
-    bool offer = streq (s_str (ask, "kind"), "offer");
-    const char *helper = offer ? s_str (ask, "from") : s_str (ask, "to");
-    const char *state = s_str (ask, "state");
+    bool offer = streq (cli_str (ask, "kind"), "offer");
+    const char *helper = offer ? cli_str (ask, "from") : cli_str (ask, "to");
+    const char *state = cli_str (ask, "state");
     const char *color = streq (state, "open") ? S_ASK_OPEN
                       : streq (state, "countered") ? S_ASK_COUNTERED
                       : streq (state, "accepted") ? S_ASK_ACCEPTED
                       : streq (state, "declined") ? S_ASK_DECLINED : "black";
-    const char *text = s_str (ask, offer ? "text" : "need");
+    const char *text = cli_str (ask, offer ? "text" : "need");
 
     //  From the key result that needs help...
-    const char *draft = s_str (ask, "draft");
+    const char *draft = cli_str (ask, "draft");
     s_declare_stub (out, graph, stubs, draft);
     //  ... to the helper's draft, or to the helper itself.
     const char *target = s_helper_draft (graph, ask, helper);
@@ -429,12 +411,12 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
         }
     }
     fprintf (out, "    ");
-    s_end (out, graph, draft, s_str (ask, "kr"));
+    s_end (out, graph, draft, cli_str (ask, "kr"));
     fprintf (out, " -> ");
     s_quoted (out, target);
     fprintf (out, " [color=\"%s\", fontcolor=\"%s\"%s, label=<<B>",
              color, color, streq (state, "declined") ? ", style=dashed" : "");
-    s_html (out, s_str (ask, "id"), 0, 0);
+    s_html (out, cli_str (ask, "id"), 0, 0);
     fprintf (out, "</B> %s %s<BR/>", offer ? "offer" : "ask", *state ? state : "(no state)");
     s_html (out, text, 0, S_EDGE_TEXT);
     fprintf (out, ">, tooltip=");
@@ -444,15 +426,15 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
     size_t tip_size = 0;
     FILE *t = open_memstream (&tip, &tip_size);
     assert (t);
-    fprintf (t, "%s: %s %s %s for %s/%s (%s)\n%s", s_str (ask, "id"), s_str (ask, "from"),
-             offer ? "offers help to" : "asks", s_str (ask, "to"), draft, s_str (ask, "kr"), state,
+    fprintf (t, "%s: %s %s %s for %s/%s (%s)\n%s", cli_str (ask, "id"), cli_str (ask, "from"),
+             offer ? "offers help to" : "asks", cli_str (ask, "to"), draft, cli_str (ask, "kr"), state,
              text);
-    if (*s_str (ask, "by"))
-        fprintf (t, "\nby %s", s_str (ask, "by"));
-    if (*s_str (ask, "counter"))
-        fprintf (t, "\ncounter: %s", s_str (ask, "counter"));
-    if (*s_str (ask, "reason"))
-        fprintf (t, "\nreason: %s", s_str (ask, "reason"));
+    if (*cli_str (ask, "by"))
+        fprintf (t, "\nby %s", cli_str (ask, "by"));
+    if (*cli_str (ask, "counter"))
+        fprintf (t, "\ncounter: %s", cli_str (ask, "counter"));
+    if (*cli_str (ask, "reason"))
+        fprintf (t, "\nreason: %s", cli_str (ask, "reason"));
     fclose (t);
     s_tooltip (out, tip);
     free (tip);

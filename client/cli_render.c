@@ -34,21 +34,6 @@ cli_render_init (bool color)
     s_color = color;
 }
 
-static const char *
-s_str (const cb_value_t *map, const char *key)
-{
-    const char *s = cb_value_get_str (map, key);
-    return s ? s : "";
-}
-
-static int64_t
-s_int (const cb_value_t *map, const char *key)
-{
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
-}
-
 //  "2026-11-25 19:40" in local time.
 static const char *
 s_time (int64_t ms, char *buf, size_t size)
@@ -104,8 +89,8 @@ s_number (FILE *out, const cb_value_t *v)
 static void
 s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
 {
-    fprintf (out, "%s%s%-4s%s %s", indent, s_c (C_BOLD), s_str (kr, "id"), s_c (C_OFF),
-             s_str (kr, "text"));
+    fprintf (out, "%s%s%-4s%s %s", indent, s_c (C_BOLD), cli_str (kr, "id"), s_c (C_OFF),
+             cli_str (kr, "text"));
     cb_value_t *baseline = cb_value_get (kr, "baseline");
     fprintf (out, ": ");
     if (cb_value_is_number (baseline)) {
@@ -113,8 +98,8 @@ s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
         fprintf (out, " -> ");
     }
     s_number (out, cb_value_get (kr, "target"));
-    if (*s_str (kr, "unit"))
-        fprintf (out, " %s", s_str (kr, "unit"));
+    if (*cli_str (kr, "unit"))
+        fprintf (out, " %s", cli_str (kr, "unit"));
     cb_value_t *leads = cb_value_get_array (kr, "leads");
     if (cb_value_size (leads)) {
         fprintf (out, "%s   leads: ", s_c (C_DIM));
@@ -129,9 +114,9 @@ static void
 s_content (FILE *out, const cb_value_t *content, const char *indent)
 {
     fprintf (out, "%s%sObjective:%s %s\n", indent, s_c (C_BOLD), s_c (C_OFF),
-             s_str (content, "objective"));
-    if (*s_str (content, "narrative"))
-        fprintf (out, "%s%s%s%s\n", indent, s_c (C_DIM), s_str (content, "narrative"),
+             cli_str (content, "objective"));
+    if (*cli_str (content, "narrative"))
+        fprintf (out, "%s%s%s%s\n", indent, s_c (C_DIM), cli_str (content, "narrative"),
                  s_c (C_OFF));
     cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
     if (aligned) {
@@ -173,22 +158,22 @@ cli_render_draft (FILE *out, const cb_value_t *reply)
     cb_value_t *draft = cb_value_get_map (reply, "draft");
     cb_value_t *rev = cb_value_get_map (reply, "revision");
     char t [32];
-    const char *state = s_str (draft, "state");
-    fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), s_str (draft, "id"),
-             s_c (C_OFF), s_str (draft, "cycle"), s_str (draft, "owner"),
+    const char *state = cli_str (draft, "state");
+    fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), cli_str (draft, "id"),
+             s_c (C_OFF), cli_str (draft, "cycle"), cli_str (draft, "owner"),
              s_state_color (state), s_state_name (state), s_c (C_OFF));
-    if (*s_str (draft, "round"))
-        fprintf (out, " (%s)", s_str (draft, "round"));
+    if (*cli_str (draft, "round"))
+        fprintf (out, " (%s)", cli_str (draft, "round"));
     fprintf (out, "\n");
     bool mainline = false;
     cb_value_get_bool (rev, "mainline", &mainline);
-    fprintf (out, "revision %lld of %lld%s, by %s, %s", (long long) s_int (rev, "rev"),
-             (long long) s_int (draft, "revs"),
-             mainline ? (s_int (rev, "rev") == s_int (draft, "head") ? " (head)" : "")
+    fprintf (out, "revision %lld of %lld%s, by %s, %s", (long long) cli_int (rev, "rev"),
+             (long long) cli_int (draft, "revs"),
+             mainline ? (cli_int (rev, "rev") == cli_int (draft, "head") ? " (head)" : "")
                       : " (counter-proposal)",
-             s_str (rev, "author"), s_time (s_int (rev, "time"), t, sizeof (t)));
-    if (*s_str (rev, "message"))
-        fprintf (out, ": %s", s_str (rev, "message"));
+             cli_str (rev, "author"), s_time (cli_int (rev, "time"), t, sizeof (t)));
+    if (*cli_str (rev, "message"))
+        fprintf (out, ": %s", cli_str (rev, "message"));
     fprintf (out, "\n\n");
     s_content (out, cb_value_get_map (rev, "content"), "");
 }
@@ -208,10 +193,10 @@ cli_render_list (FILE *out, const cb_value_t *reply)
              "STATE", "REV", "OBJECTIVE", s_c (C_OFF));
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
         cb_value_t *d = cb_value_at (drafts, i);
-        const char *state = s_str (d, "state");
-        fprintf (out, "%-6s %-9s %-16s %s%-9s%s %4lld  %s\n", s_str (d, "id"), s_str (d, "cycle"),
-                 s_str (d, "owner"), s_state_color (state), s_state_name (state), s_c (C_OFF),
-                 (long long) s_int (d, "head"), s_str (d, "objective"));
+        const char *state = cli_str (d, "state");
+        fprintf (out, "%-6s %-9s %-16s %s%-9s%s %4lld  %s\n", cli_str (d, "id"), cli_str (d, "cycle"),
+                 cli_str (d, "owner"), s_state_color (state), s_state_name (state), s_c (C_OFF),
+                 (long long) cli_int (d, "head"), cli_str (d, "objective"));
     }
 }
 
@@ -224,7 +209,7 @@ s_kr_changes (FILE *out, const cb_value_t *changes, const char *what, const char
 {
     for (size_t i = 0; i < cb_value_size (changes); i++) {
         cb_value_t *c = cb_value_at (changes, i);
-        if (cb_value_get_str (c, "field") || !streq (s_str (c, "change"), what))
+        if (cb_value_get_str (c, "field") || !streq (cli_str (c, "change"), what))
             continue;
         if (!streq (what, "changed")) {
             bool added = streq (what, "added");
@@ -234,10 +219,10 @@ s_kr_changes (FILE *out, const cb_value_t *changes, const char *what, const char
             continue;
         }
         cb_value_t *fields = cb_value_get_array (c, "fields");
-        fprintf (out, "%s%s~ %s%s", indent, s_c (C_YEL), s_str (c, "kr"), s_c (C_OFF));
+        fprintf (out, "%s%s~ %s%s", indent, s_c (C_YEL), cli_str (c, "kr"), s_c (C_OFF));
         for (size_t j = 0; j < cb_value_size (fields); j++) {
             cb_value_t *f = cb_value_at (fields, j);
-            fprintf (out, "%s %s: ", j ? "," : "", s_str (f, "field"));
+            fprintf (out, "%s %s: ", j ? "," : "", cli_str (f, "field"));
             s_scalar (out, cb_value_get (f, "from"));
             fprintf (out, " -> ");
             s_scalar (out, cb_value_get (f, "to"));
@@ -289,8 +274,8 @@ void
 cli_render_diff (FILE *out, const cb_value_t *reply)
 {
     cb_value_t *changes = cb_value_get_array (reply, "changes");
-    fprintf (out, "%s%s: revision %lld -> %lld%s\n", s_c (C_BOLD), s_str (reply, "draft"),
-             (long long) s_int (reply, "from"), (long long) s_int (reply, "to"), s_c (C_OFF));
+    fprintf (out, "%s%s: revision %lld -> %lld%s\n", s_c (C_BOLD), cli_str (reply, "draft"),
+             (long long) cli_int (reply, "from"), (long long) cli_int (reply, "to"), s_c (C_OFF));
     if (cb_value_size (changes) == 0)
         fprintf (out, "  no changes\n");
     cli_render_changes (out, changes, "  ");
@@ -302,31 +287,31 @@ cli_render_diff (FILE *out, const cb_value_t *reply)
 static void
 s_response (FILE *out, const cb_value_t *r, const char *indent)
 {
-    const char *type = s_str (r, "type");
-    fprintf (out, "%s%s%-4s%s %-12s ", indent, s_c (C_BOLD), s_str (r, "id"), s_c (C_OFF),
-             s_str (r, "author"));
+    const char *type = cli_str (r, "type");
+    fprintf (out, "%s%s%-4s%s %-12s ", indent, s_c (C_BOLD), cli_str (r, "id"), s_c (C_OFF),
+             cli_str (r, "author"));
     if (streq (type, "feedback")) {
-        const char *kind = s_str (r, "kind");
+        const char *kind = cli_str (r, "kind");
         const char *color = streq (kind, "cannot-align") ? C_RED
                           : streq (kind, "concern") ? C_YEL
                           : streq (kind, "support") ? C_GREEN : C_CYAN;
         fprintf (out, "%s%s%s", s_c (color), kind, s_c (C_OFF));
-        if (*s_str (r, "on"))
-            fprintf (out, " on %s", s_str (r, "on"));
-        fprintf (out, ": %s", s_str (r, "text"));
+        if (*cli_str (r, "on"))
+            fprintf (out, " on %s", cli_str (r, "on"));
+        fprintf (out, ": %s", cli_str (r, "text"));
     }
     else
     if (streq (type, "counter")) {
         fprintf (out, "%scounter-proposal%s -> revision %lld", s_c (C_CYAN), s_c (C_OFF),
-                 (long long) s_int (r, "proposal_rev"));
-        if (*s_str (r, "message"))
-            fprintf (out, ": %s", s_str (r, "message"));
+                 (long long) cli_int (r, "proposal_rev"));
+        if (*cli_str (r, "message"))
+            fprintf (out, ": %s", cli_str (r, "message"));
     }
     else {
         fprintf (out, "%sendorses%s with confidence %lld/5", s_c (C_GREEN), s_c (C_OFF),
-                 (long long) s_int (r, "confidence"));
-        if (*s_str (r, "text"))
-            fprintf (out, ": %s", s_str (r, "text"));
+                 (long long) cli_int (r, "confidence"));
+        if (*cli_str (r, "text"))
+            fprintf (out, ": %s", cli_str (r, "text"));
     }
     fprintf (out, "\n");
 }
@@ -336,36 +321,36 @@ s_round_line (FILE *out, const cb_value_t *round, const char *indent)
 {
     char t [32];
     fprintf (out, "%s%sround %s%s of revision %lld, thrown %s to ", indent, s_c (C_BOLD),
-             s_str (round, "id"), s_c (C_OFF), (long long) s_int (round, "rev"),
-             s_time (s_int (round, "opened"), t, sizeof (t)));
+             cli_str (round, "id"), s_c (C_OFF), (long long) cli_int (round, "rev"),
+             s_time (cli_int (round, "opened"), t, sizeof (t)));
     cb_value_t *to = cb_value_get_array (round, "recipients");
     for (size_t i = 0; i < cb_value_size (to); i++)
         fprintf (out, "%s%s", i ? ", " : "", cb_value_str (cb_value_at (to, i)));
-    const char *state = s_str (round, "state");
-    const char *by = s_str (round, "closed_by");
+    const char *state = cli_str (round, "state");
+    const char *by = cli_str (round, "closed_by");
     fprintf (out, ": %s%s%s", s_state_color (state), state, s_c (C_OFF));
     if (streq (by, "answered"))
         fprintf (out, ", everyone answered");
     else
     if (streq (by, "owner"))
-        fprintf (out, " by %s", s_str (round, "owner"));
+        fprintf (out, " by %s", cli_str (round, "owner"));
     else
     if (streq (by, "deadline"))
         fprintf (out, " at its deadline");
     else
-    if (s_int (round, "deadline"))
-        fprintf (out, ", deadline %s", s_time (s_int (round, "deadline"), t, sizeof (t)));
+    if (cli_int (round, "deadline"))
+        fprintf (out, ", deadline %s", s_time (cli_int (round, "deadline"), t, sizeof (t)));
     fprintf (out, "\n");
-    if (*s_str (round, "question"))
-        fprintf (out, "%s  question: %s\n", indent, s_str (round, "question"));
+    if (*cli_str (round, "question"))
+        fprintf (out, "%s  question: %s\n", indent, cli_str (round, "question"));
 }
 
 void
 cli_render_round (FILE *out, const cb_value_t *reply)
 {
     cb_value_t *round = cb_value_get_map (reply, "round");
-    fprintf (out, "%s%s%s, owned by %s\n", s_c (C_BOLD), s_str (round, "draft"), s_c (C_OFF),
-             s_str (round, "owner"));
+    fprintf (out, "%s%s%s, owned by %s\n", s_c (C_BOLD), cli_str (round, "draft"), s_c (C_OFF),
+             cli_str (round, "owner"));
     s_round_line (out, round, "");
     cb_value_t *responses = cb_value_get_array (reply, "responses");
     for (size_t i = 0; i < cb_value_size (responses); i++)
@@ -373,7 +358,7 @@ cli_render_round (FILE *out, const cb_value_t *reply)
     cb_value_t *to = cb_value_get_array (round, "recipients");
     cb_value_t *answered = cb_value_get_array (round, "answered");
     bool first = true;
-    bool open = streq (s_str (round, "state"), "open");
+    bool open = streq (cli_str (round, "state"), "open");
     for (size_t i = 0; i < cb_value_size (to); i++) {
         const char *node = cb_value_str (cb_value_at (to, i));
         bool done = false;
@@ -400,13 +385,13 @@ cli_render_history (FILE *out, const cb_value_t *reply)
     cb_value_t *draft = cb_value_get_map (reply, "draft");
     cb_value_t *revisions = cb_value_get_array (reply, "revisions");
     cb_value_t *rounds = cb_value_get_array (reply, "rounds");
-    const char *state = s_str (draft, "state");
-    fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), s_str (draft, "id"), s_c (C_OFF),
-             s_str (draft, "cycle"), s_str (draft, "owner"), s_state_color (state),
+    const char *state = cli_str (draft, "state");
+    fprintf (out, "%s%s%s  %s  owner %s  %s%s%s", s_c (C_BOLD), cli_str (draft, "id"), s_c (C_OFF),
+             cli_str (draft, "cycle"), cli_str (draft, "owner"), s_state_color (state),
              s_state_name (state), s_c (C_OFF));
     if (streq (state, "final"))
-        fprintf (out, " at revision %lld", (long long) s_int (draft, "final_rev"));
-    fprintf (out, "\n%s\n", s_str (draft, "objective"));
+        fprintf (out, " at revision %lld", (long long) cli_int (draft, "final_rev"));
+    fprintf (out, "\n%s\n", cli_str (draft, "objective"));
     char t [32];
     for (size_t i = 0; i < cb_value_size (revisions); i++) {
         cb_value_t *rev = cb_value_at (revisions, i);
@@ -414,26 +399,26 @@ cli_render_history (FILE *out, const cb_value_t *reply)
         cb_value_get_bool (rev, "mainline", &mainline);
         const char *indent = mainline ? "" : "    ";
         fprintf (out, "\n%s%s%srevision %lld%s  %s  %s", indent, s_c (C_BOLD),
-                 mainline ? "" : "counter-proposal ", (long long) s_int (rev, "rev"),
-                 s_c (C_OFF), s_time (s_int (rev, "time"), t, sizeof (t)),
-                 s_str (rev, "author"));
+                 mainline ? "" : "counter-proposal ", (long long) cli_int (rev, "rev"),
+                 s_c (C_OFF), s_time (cli_int (rev, "time"), t, sizeof (t)),
+                 cli_str (rev, "author"));
         if (!mainline)
-            fprintf (out, " (%s, on revision %lld, round %s)", s_str (rev, "proposal"),
-                     (long long) s_int (rev, "parent"), s_str (rev, "round"));
+            fprintf (out, " (%s, on revision %lld, round %s)", cli_str (rev, "proposal"),
+                     (long long) cli_int (rev, "parent"), cli_str (rev, "round"));
         else
-        if (s_int (rev, "parent"))
-            fprintf (out, " (after revision %lld%s%s)", (long long) s_int (rev, "parent"),
-                     *s_str (rev, "round") ? ", in answer to round " : "", s_str (rev, "round"));
+        if (cli_int (rev, "parent"))
+            fprintf (out, " (after revision %lld%s%s)", (long long) cli_int (rev, "parent"),
+                     *cli_str (rev, "round") ? ", in answer to round " : "", cli_str (rev, "round"));
         fprintf (out, "\n");
         bool amends = false;
         if (cb_value_get_bool (rev, "amends_final", &amends) && amends)
             fprintf (out, "%s  %samends the final OKR%s\n", indent, s_c (C_RED), s_c (C_OFF));
-        if (mainline && *s_str (rev, "proposer"))
+        if (mainline && *cli_str (rev, "proposer"))
             fprintf (out, "%s  adopts %s, proposed by %s (revision %lld)\n", indent,
-                     s_str (rev, "proposal"), s_str (rev, "proposer"),
-                     (long long) s_int (rev, "adopted_from"));
-        if (*s_str (rev, "message"))
-            fprintf (out, "%s  \"%s\"\n", indent, s_str (rev, "message"));
+                     cli_str (rev, "proposal"), cli_str (rev, "proposer"),
+                     (long long) cli_int (rev, "adopted_from"));
+        if (*cli_str (rev, "message"))
+            fprintf (out, "%s  \"%s\"\n", indent, cli_str (rev, "message"));
         cb_value_t *addresses = cb_value_get_array (rev, "addresses");
         if (cb_value_size (addresses)) {
             fprintf (out, "%s  addresses ", indent);
@@ -447,7 +432,7 @@ cli_render_history (FILE *out, const cb_value_t *reply)
         //  Rounds thrown of this revision
         for (size_t j = 0; mainline && j < cb_value_size (rounds); j++) {
             cb_value_t *round = cb_value_at (rounds, j);
-            if (s_int (round, "rev") != s_int (rev, "rev"))
+            if (cli_int (round, "rev") != cli_int (rev, "rev"))
                 continue;
             s_round_line (out, round, "  ");
             cb_value_t *responses = cb_value_get_array (round, "responses");
@@ -458,12 +443,12 @@ cli_render_history (FILE *out, const cb_value_t *reply)
         cb_value_t *votes = cb_value_get_array (draft, "votes");
         for (size_t j = 0; j < cb_value_size (votes); j++) {
             cb_value_t *v = cb_value_at (votes, j);
-            if (s_int (v, "rev") == s_int (rev, "rev"))
+            if (cli_int (v, "rev") == cli_int (rev, "rev"))
                 fprintf (out, "%s  %sconfidence vote%s by %s: %lld/5%s%s\n", indent, s_c (C_CYAN),
-                         s_c (C_OFF), s_str (v, "node"), (long long) s_int (v, "confidence"),
-                         *s_str (v, "comment") ? " - " : "", s_str (v, "comment"));
+                         s_c (C_OFF), cli_str (v, "node"), (long long) cli_int (v, "confidence"),
+                         *cli_str (v, "comment") ? " - " : "", cli_str (v, "comment"));
         }
-        if (streq (state, "final") && mainline && s_int (rev, "rev") == s_int (draft, "final_rev"))
+        if (streq (state, "final") && mainline && cli_int (rev, "rev") == cli_int (draft, "final_rev"))
             fprintf (out, "  %sfinal%s\n", s_c (C_GREEN), s_c (C_OFF));
     }
 }
@@ -474,32 +459,32 @@ cli_render_history (FILE *out, const cb_value_t *reply)
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
 {
-    const char *kind = s_str (delivery, "kind");
+    const char *kind = cli_str (delivery, "kind");
     cb_value_t *body = cb_value_get_map (delivery, "body");
     char t [32];
-    fprintf (out, "%s#%lld %s%s  %s\n", s_c (C_DIM), (long long) s_int (delivery, "seq"),
-             s_time (s_int (delivery, "time"), t, sizeof (t)), s_c (C_OFF), kind);
+    fprintf (out, "%s#%lld %s%s  %s\n", s_c (C_DIM), (long long) cli_int (delivery, "seq"),
+             s_time (cli_int (delivery, "time"), t, sizeof (t)), s_c (C_OFF), kind);
     if (streq (kind, "round.thrown")) {
         fprintf (out, "  %s%s%s threw %s revision %lld to you in round %s%s%s\n", s_c (C_BOLD),
-                 s_str (body, "owner"), s_c (C_OFF), s_str (body, "draft"),
-                 (long long) s_int (body, "rev"), s_c (C_BOLD), s_str (body, "round"),
+                 cli_str (body, "owner"), s_c (C_OFF), cli_str (body, "draft"),
+                 (long long) cli_int (body, "rev"), s_c (C_BOLD), cli_str (body, "round"),
                  s_c (C_OFF));
-        if (*s_str (body, "question"))
-            fprintf (out, "  question: %s\n", s_str (body, "question"));
-        if (s_int (body, "deadline"))
-            fprintf (out, "  answer by %s\n", s_time (s_int (body, "deadline"), t, sizeof (t)));
+        if (*cli_str (body, "question"))
+            fprintf (out, "  question: %s\n", cli_str (body, "question"));
+        if (cli_int (body, "deadline"))
+            fprintf (out, "  answer by %s\n", s_time (cli_int (body, "deadline"), t, sizeof (t)));
         s_content (out, cb_value_get_map (body, "content"), "  ");
     }
     else
     if (streq (kind, "round.response")) {
-        fprintf (out, "  answer in round %s on %s:\n", s_str (body, "round"), s_str (body, "draft"));
+        fprintf (out, "  answer in round %s on %s:\n", cli_str (body, "round"), cli_str (body, "draft"));
         s_response (out, cb_value_get_map (body, "response"), "  ");
     }
     else
     if (streq (kind, "round.closed")) {
-        const char *by = s_str (body, "closed_by");
+        const char *by = cli_str (body, "closed_by");
         fprintf (out, "  round %s on %s closed (%s): %zu response(s)",
-                 s_str (body, "round"), s_str (body, "draft"),
+                 cli_str (body, "round"), cli_str (body, "draft"),
                  streq (by, "answered") ? "everyone answered" : by,
                  cb_value_size (cb_value_get_array (body, "responses")));
         cb_value_t *missing = cb_value_get_array (body, "missing");
@@ -510,12 +495,12 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     else
     if (streq (kind, "proposal.adopted"))
         fprintf (out, "  %s adopted your counter-proposal %s as %s revision %lld\n",
-                 s_str (body, "by"), s_str (body, "proposal"), s_str (body, "draft"),
-                 (long long) s_int (body, "rev"));
+                 cli_str (body, "by"), cli_str (body, "proposal"), cli_str (body, "draft"),
+                 (long long) cli_int (body, "rev"));
     else
     if (streq (kind, "draft.final"))
-        fprintf (out, "  %s is final at revision %lld: %s\n", s_str (body, "draft"),
-                 (long long) s_int (body, "rev"), s_str (body, "objective"));
+        fprintf (out, "  %s is final at revision %lld: %s\n", cli_str (body, "draft"),
+                 (long long) cli_int (body, "rev"), cli_str (body, "objective"));
     else
         cli_json_print (out, body, false);
 }

@@ -21,22 +21,8 @@
 #include "cli.h"
 
 //  --------------------------------------------------------------------------
-//  Small readers: missing fields read as empty, never as a crash
-
-static const char *
-s_str (const cb_value_t *map, const char *key)
-{
-    const char *s = cb_value_get_str (map, key);
-    return s ? s : "";
-}
-
-static int64_t
-s_int (const cb_value_t *map, const char *key)
-{
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
-}
+//  Small readers (cli_str and cli_int in cli.h read missing fields as
+//  empty, never as a crash)
 
 //  True if the map has an integer at key (a time or revision that is set).
 static bool
@@ -121,9 +107,9 @@ s_number (FILE *out, const cb_value_t *v)
 static void
 s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
 {
-    if (*s_str (kr, "id"))
-        fprintf (out, "**%s** ", s_str (kr, "id"));
-    s_md (out, s_str (kr, "text"), indent);
+    if (*cli_str (kr, "id"))
+        fprintf (out, "**%s** ", cli_str (kr, "id"));
+    s_md (out, cli_str (kr, "text"), indent);
     fprintf (out, ": ");
     cb_value_t *baseline = cb_value_get (kr, "baseline");
     if (cb_value_is_number (baseline)) {
@@ -131,9 +117,9 @@ s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
         fprintf (out, " -> ");
     }
     s_number (out, cb_value_get (kr, "target"));
-    if (*s_str (kr, "unit")) {
+    if (*cli_str (kr, "unit")) {
         fprintf (out, " ");
-        s_md (out, s_str (kr, "unit"), indent);
+        s_md (out, cli_str (kr, "unit"), indent);
     }
     cb_value_t *leads = cb_value_get_array (kr, "leads");
     cb_value_t *shared = cb_value_get_map (kr, "shared_with");
@@ -145,7 +131,7 @@ s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
         }
         if (shared)
             fprintf (out, "%sshared with %s/%s", cb_value_size (leads) ? "; " : "",
-                     s_str (shared, "draft"), s_str (shared, "kr"));
+                     cli_str (shared, "draft"), cli_str (shared, "kr"));
         fprintf (out, ")");
     }
 }
@@ -221,7 +207,7 @@ s_changes (FILE *out, const cb_value_t *changes, const char *indent)
             fprintf (out, "\n");
             continue;
         }
-        const char *change = s_str (c, "change");
+        const char *change = cli_str (c, "change");
         if (streq (change, "added") || streq (change, "removed")) {
             fprintf (out, "%s- %s key result ", indent,
                      streq (change, "added") ? "Added" : "Removed");
@@ -229,11 +215,11 @@ s_changes (FILE *out, const cb_value_t *changes, const char *indent)
             fprintf (out, "\n");
         }
         else {
-            fprintf (out, "%s- **%s** changed: ", indent, s_str (c, "kr"));
+            fprintf (out, "%s- **%s** changed: ", indent, cli_str (c, "kr"));
             cb_value_t *fields = cb_value_get_array (c, "fields");
             for (size_t j = 0; j < cb_value_size (fields); j++) {
                 cb_value_t *f = cb_value_at (fields, j);
-                fprintf (out, "%s%s ", j ? "; " : "", s_str (f, "field"));
+                fprintf (out, "%s%s ", j ? "; " : "", cli_str (f, "field"));
                 s_value (out, cb_value_get (f, "from"), deeper);
                 fprintf (out, " -> ");
                 s_value (out, cb_value_get (f, "to"), deeper);
@@ -249,7 +235,7 @@ static const char *
 s_entry_id (const cb_value_t *entry)
 {
     const char *id = cb_value_get_str (entry, "draft");
-    return id ? id : s_str (cb_value_get_map (entry, "draft"), "id");
+    return id ? id : cli_str (cb_value_get_map (entry, "draft"), "id");
 }
 
 //  --------------------------------------------------------------------------
@@ -259,7 +245,7 @@ s_entry_id (const cb_value_t *entry)
 static const char *
 s_helper (const cb_value_t *ask)
 {
-    return streq (s_str (ask, "kind"), "offer") ? s_str (ask, "from") : s_str (ask, "to");
+    return streq (cli_str (ask, "kind"), "offer") ? cli_str (ask, "from") : cli_str (ask, "to");
 }
 
 //  The team helped: the ask's `from`, or an offer's `to`. It owns the
@@ -267,14 +253,14 @@ s_helper (const cb_value_t *ask)
 static const char *
 s_helped (const cb_value_t *ask)
 {
-    return streq (s_str (ask, "kind"), "offer") ? s_str (ask, "to") : s_str (ask, "from");
+    return streq (cli_str (ask, "kind"), "offer") ? cli_str (ask, "to") : cli_str (ask, "from");
 }
 
 //  How the helper's draft reflects the help, after "- **Reflect:** ".
 static void
 s_reflect (FILE *out, const cb_value_t *ask, const cb_value_t *reflect)
 {
-    const char *type = s_str (reflect, "type");
+    const char *type = cli_str (reflect, "type");
     const char *helper = s_helper (ask);
     if (streq (type, "new_kr")) {
         fprintf (out, "a new key result in %s's draft: ", helper);
@@ -282,7 +268,7 @@ s_reflect (FILE *out, const cb_value_t *ask, const cb_value_t *reflect)
     }
     else
     if (streq (type, "raise_target")) {
-        fprintf (out, "%s raises the target of its %s to ", helper, s_str (reflect, "kr"));
+        fprintf (out, "%s raises the target of its %s to ", helper, cli_str (reflect, "kr"));
         s_number (out, cb_value_get (reflect, "target"));
     }
     else
@@ -308,8 +294,8 @@ s_parent_of (const cb_value_t *report, const char *draft, int64_t rev)
         cb_value_t *revisions = cb_value_get_array (entry, "revisions");
         for (size_t j = 0; j < cb_value_size (revisions); j++) {
             cb_value_t *r = cb_value_at (revisions, j);
-            if (s_int (r, "rev") == rev)
-                return s_int (r, "parent");
+            if (cli_int (r, "rev") == rev)
+                return cli_int (r, "parent");
         }
     }
     return 0;
@@ -331,7 +317,7 @@ s_see_revision (FILE *out, const char *draft, int64_t rev, int64_t parent)
 static const char *
 s_action_verb (const cb_value_t *ask, const char *action)
 {
-    bool offer = streq (s_str (ask, "kind"), "offer");
+    bool offer = streq (cli_str (ask, "kind"), "offer");
     if (streq (action, "ask"))      return "asked";
     if (streq (action, "offer"))    return "offered";
     if (streq (action, "accept"))   return "accepted";
@@ -361,7 +347,7 @@ s_last_action (const cb_value_t *ask, const char *action1, const char *action2)
     cb_value_t *history = cb_value_get_array (ask, "history");
     for (size_t i = cb_value_size (history); i > 0; i--) {
         cb_value_t *h = cb_value_at (history, i - 1);
-        const char *action = s_str (h, "action");
+        const char *action = cli_str (h, "action");
         if (streq (action, action1) || streq (action, action2))
             return h;
     }
@@ -373,8 +359,8 @@ static void
 s_who_when (FILE *out, const cb_value_t *entry)
 {
     char t [32];
-    fprintf (out, "%s by %s, %s", s_action_done (s_str (entry, "action")),
-             s_str (entry, "node"), s_time (s_int (entry, "time"), t, sizeof (t)));
+    fprintf (out, "%s by %s, %s", s_action_done (cli_str (entry, "action")),
+             cli_str (entry, "node"), s_time (cli_int (entry, "time"), t, sizeof (t)));
 }
 
 //  Whether the ask with this id is in the list.
@@ -382,7 +368,7 @@ static bool
 s_listed (const cb_value_t *asks, const char *id)
 {
     for (size_t i = 0; i < cb_value_size (asks); i++)
-        if (streq (s_str (cb_value_at (asks, i), "id"), id))
+        if (streq (cli_str (cb_value_at (asks, i), "id"), id))
             return true;
     return false;
 }
@@ -392,31 +378,31 @@ static void
 s_ask (FILE *out, const cb_value_t *report, const cb_value_t *ask)
 {
     char t [32];
-    bool offer = streq (s_str (ask, "kind"), "offer");
-    const char *state = s_str (ask, "state");
+    bool offer = streq (cli_str (ask, "kind"), "offer");
+    const char *state = cli_str (ask, "state");
     if (offer)
-        fprintf (out, "### %s: %s offered help to %s\n\n", s_str (ask, "id"),
-                 s_str (ask, "from"), s_str (ask, "to"));
+        fprintf (out, "### %s: %s offered help to %s\n\n", cli_str (ask, "id"),
+                 cli_str (ask, "from"), cli_str (ask, "to"));
     else
-        fprintf (out, "### %s: %s asked %s for help\n\n", s_str (ask, "id"),
-                 s_str (ask, "from"), s_str (ask, "to"));
+        fprintf (out, "### %s: %s asked %s for help\n\n", cli_str (ask, "id"),
+                 cli_str (ask, "from"), cli_str (ask, "to"));
 
-    fprintf (out, "- **For:** key result %s of %s (%s's draft)\n", s_str (ask, "kr"),
-             s_str (ask, "draft"), s_helped (ask));
+    fprintf (out, "- **For:** key result %s of %s (%s's draft)\n", cli_str (ask, "kr"),
+             cli_str (ask, "draft"), s_helped (ask));
     fprintf (out, "- **%s:** ", offer ? "Offer" : "Need");
-    s_md (out, s_str (ask, offer ? "text" : "need"), "  ");
+    s_md (out, cli_str (ask, offer ? "text" : "need"), "  ");
     fprintf (out, "\n");
-    if (*s_str (ask, "by")) {
+    if (*cli_str (ask, "by")) {
         fprintf (out, "- **By:** ");
-        s_md (out, s_str (ask, "by"), "  ");
+        s_md (out, cli_str (ask, "by"), "  ");
         fprintf (out, "\n");
     }
     if (s_has_int (ask, "created"))
         fprintf (out, "- **%s:** %s\n", offer ? "Offered" : "Asked",
-                 s_time (s_int (ask, "created"), t, sizeof (t)));
-    if (*s_str (ask, "counter")) {
+                 s_time (cli_int (ask, "created"), t, sizeof (t)));
+    if (*cli_str (ask, "counter")) {
         fprintf (out, "- **Counter:** ");
-        s_md (out, s_str (ask, "counter"), "  ");
+        s_md (out, cli_str (ask, "counter"), "  ");
         fprintf (out, "\n");
     }
     cb_value_t *reflect = cb_value_get_map (ask, "reflect");
@@ -439,8 +425,8 @@ s_ask (FILE *out, const cb_value_t *report, const cb_value_t *ask)
         fprintf (out, "- **Revisions:**%s\n", cb_value_size (revisions) ? "" : " None.");
         for (size_t i = 0; i < cb_value_size (revisions); i++) {
             cb_value_t *r = cb_value_at (revisions, i);
-            const char *draft = s_str (r, "draft");
-            int64_t rev = s_int (r, "rev");
+            const char *draft = cli_str (r, "draft");
+            int64_t rev = cli_int (r, "rev");
             fprintf (out, "  - %s revision %lld: ", draft, (long long) rev);
             s_see_revision (out, draft, rev, s_parent_of (report, draft, rev));
             fprintf (out, "\n");
@@ -455,7 +441,7 @@ s_ask (FILE *out, const cb_value_t *report, const cb_value_t *ask)
             fprintf (out, "\n");
         }
         fprintf (out, "- **Reason:** ");
-        s_md (out, *s_str (ask, "reason") ? s_str (ask, "reason") : "(none given)", "  ");
+        s_md (out, *cli_str (ask, "reason") ? cli_str (ask, "reason") : "(none given)", "  ");
         fprintf (out, "\n");
     }
     else
@@ -467,11 +453,11 @@ s_ask (FILE *out, const cb_value_t *report, const cb_value_t *ask)
             fprintf (out, "\n");
         }
         fprintf (out, "- **Waiting for:** %s to take or refuse the counter\n",
-                 s_str (ask, "from"));
+                 cli_str (ask, "from"));
     }
     else
     if (streq (state, "open"))
-        fprintf (out, "- **Waiting for:** %s to %s\n", s_str (ask, "to"),
+        fprintf (out, "- **Waiting for:** %s to %s\n", cli_str (ask, "to"),
                  offer ? "take or refuse the offer" : "accept, decline or counter");
 
     cb_value_t *history = cb_value_get_array (ask, "history");
@@ -480,11 +466,11 @@ s_ask (FILE *out, const cb_value_t *report, const cb_value_t *ask)
         for (size_t i = 0; i < cb_value_size (history); i++) {
             cb_value_t *h = cb_value_at (history, i);
             fprintf (out, "  - %s %s %s",
-                     s_time (s_int (h, "time"), t, sizeof (t)), s_str (h, "node"),
-                     s_action_verb (ask, s_str (h, "action")));
-            if (*s_str (h, "text")) {
+                     s_time (cli_int (h, "time"), t, sizeof (t)), cli_str (h, "node"),
+                     s_action_verb (ask, cli_str (h, "action")));
+            if (*cli_str (h, "text")) {
                 fprintf (out, ": ");
-                s_md (out, s_str (h, "text"), "    ");
+                s_md (out, cli_str (h, "text"), "    ");
             }
             fprintf (out, "\n");
         }
@@ -517,10 +503,10 @@ s_unresolved (FILE *out, const cb_value_t *report)
     bool pointed = false;
     for (size_t i = 0; i < cb_value_size (asks); i++) {
         cb_value_t *ask = cb_value_at (asks, i);
-        const char *id = s_str (ask, "id");
-        if (streq (s_str (ask, "state"), "countered") && s_listed (countered, id)) {
+        const char *id = cli_str (ask, "id");
+        if (streq (cli_str (ask, "state"), "countered") && s_listed (countered, id)) {
             fprintf (out, "- %s: %s asked %s; countered, see Countered above.\n", id,
-                     s_str (ask, "from"), s_str (ask, "to"));
+                     cli_str (ask, "from"), cli_str (ask, "to"));
             pointed = true;
         }
     }
@@ -528,8 +514,8 @@ s_unresolved (FILE *out, const cb_value_t *report)
         fprintf (out, "\n");
     for (size_t i = 0; i < cb_value_size (asks); i++) {
         cb_value_t *ask = cb_value_at (asks, i);
-        if (!(streq (s_str (ask, "state"), "countered")
-              && s_listed (countered, s_str (ask, "id"))))
+        if (!(streq (cli_str (ask, "state"), "countered")
+              && s_listed (countered, cli_str (ask, "id"))))
             s_ask (out, report, ask);
     }
 }
@@ -543,26 +529,26 @@ s_revision (FILE *out, const char *draft, const cb_value_t *rev)
     char t [32];
     bool mainline = true;
     cb_value_get_bool (rev, "mainline", &mainline);
-    int64_t number = s_int (rev, "rev");
+    int64_t number = cli_int (rev, "rev");
     fprintf (out, "#### %s %lld: %s, %s\n\n", mainline ? "Revision" : "Counter-proposal revision",
-             (long long) number, s_str (rev, "author"),
-             s_time (s_int (rev, "time"), t, sizeof (t)));
-    if (*s_str (rev, "message")) {
+             (long long) number, cli_str (rev, "author"),
+             s_time (cli_int (rev, "time"), t, sizeof (t)));
+    if (*cli_str (rev, "message")) {
         fprintf (out, "- **Message:** ");
-        s_md (out, s_str (rev, "message"), "  ");
+        s_md (out, cli_str (rev, "message"), "  ");
         fprintf (out, "\n");
     }
     if (!mainline)
         fprintf (out, "- **Counter-proposal** %s in round %s, on revision %lld\n",
-                 s_str (rev, "proposal"), s_str (rev, "round"),
-                 (long long) s_int (rev, "parent"));
+                 cli_str (rev, "proposal"), cli_str (rev, "round"),
+                 (long long) cli_int (rev, "parent"));
     else {
-        if (*s_str (rev, "proposer"))
+        if (*cli_str (rev, "proposer"))
             fprintf (out, "- **Adopts** %s, proposed by %s (revision %lld)\n",
-                     s_str (rev, "proposal"), s_str (rev, "proposer"),
-                     (long long) s_int (rev, "adopted_from"));
-        if (*s_str (rev, "round"))
-            fprintf (out, "- **In answer to** round %s\n", s_str (rev, "round"));
+                     cli_str (rev, "proposal"), cli_str (rev, "proposer"),
+                     (long long) cli_int (rev, "adopted_from"));
+        if (*cli_str (rev, "round"))
+            fprintf (out, "- **In answer to** round %s\n", cli_str (rev, "round"));
     }
     cb_value_t *addresses = cb_value_get_array (rev, "addresses");
     for (size_t i = 0; i < cb_value_size (addresses); i++)
@@ -575,7 +561,7 @@ s_revision (FILE *out, const char *draft, const cb_value_t *rev)
     fprintf (out, "- **Changes:**\n");
     s_changes (out, cb_value_get_array (rev, "changes"), "  ");
     fprintf (out, "- **See it:** ");
-    s_see_revision (out, draft, number, s_int (rev, "parent"));
+    s_see_revision (out, draft, number, cli_int (rev, "parent"));
     fprintf (out, "\n\n");
 }
 
@@ -589,9 +575,9 @@ s_drafts (FILE *out, const cb_value_t *report)
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
         cb_value_t *d = cb_value_at (drafts, i);
         const char *id = s_entry_id (d);
-        fprintf (out, "### %s (%s)\n\n", id, s_str (d, "owner"));
+        fprintf (out, "### %s (%s)\n\n", id, cli_str (d, "owner"));
         fprintf (out, "Objective: ");
-        s_md (out, s_str (d, "objective"), "");
+        s_md (out, cli_str (d, "objective"), "");
         fprintf (out, "\n\n");
         cb_value_t *revisions = cb_value_get_array (d, "revisions");
         if (cb_value_size (revisions) == 0)
@@ -611,10 +597,10 @@ cli_report_markdown (FILE *out, const cb_value_t *report)
     char t [32];
 
     fprintf (out, "# ");
-    s_md (out, s_str (event, "name"), "");
-    fprintf (out, " (%s, cycle %s)\n\n", s_str (event, "id"), s_str (event, "cycle"));
+    s_md (out, cli_str (event, "name"), "");
+    fprintf (out, " (%s, cycle %s)\n\n", cli_str (event, "id"), cli_str (event, "cycle"));
 
-    fprintf (out, "- **Facilitator:** %s\n", s_str (event, "facilitator"));
+    fprintf (out, "- **Facilitator:** %s\n", cli_str (event, "facilitator"));
     cb_value_t *participants = cb_value_get_array (event, "participants");
     cb_value_t *shared = cb_value_get_map (event, "shared");
     fprintf (out, "- **Participants:**%s", cb_value_size (participants) ? "" : " None.");
@@ -631,28 +617,28 @@ cli_report_markdown (FILE *out, const cb_value_t *report)
     //  When it ran: what the record gives. Phases' own start times are not
     //  kept, only the current phase's.
     if (s_has_int (event, "created"))
-        fprintf (out, "- **Created:** %s\n", s_time (s_int (event, "created"), t, sizeof (t)));
+        fprintf (out, "- **Created:** %s\n", s_time (cli_int (event, "created"), t, sizeof (t)));
     if (s_has_int (event, "started"))
-        fprintf (out, "- **Started:** %s\n", s_time (s_int (event, "started"), t, sizeof (t)));
+        fprintf (out, "- **Started:** %s\n", s_time (cli_int (event, "started"), t, sizeof (t)));
     if (s_has_int (event, "closed"))
-        fprintf (out, "- **Closed:** %s\n", s_time (s_int (event, "closed"), t, sizeof (t)));
+        fprintf (out, "- **Closed:** %s\n", s_time (cli_int (event, "closed"), t, sizeof (t)));
     else {
-        fprintf (out, "- **Phase:** %s", *s_str (event, "phase") ? s_str (event, "phase") : "(unknown)");
+        fprintf (out, "- **Phase:** %s", *cli_str (event, "phase") ? cli_str (event, "phase") : "(unknown)");
         if (s_has_int (event, "phase_started"))
-            fprintf (out, ", since %s", s_time (s_int (event, "phase_started"), t, sizeof (t)));
+            fprintf (out, ", since %s", s_time (cli_int (event, "phase_started"), t, sizeof (t)));
         if (s_has_int (event, "ends"))
-            fprintf (out, ", ends %s", s_time (s_int (event, "ends"), t, sizeof (t)));
+            fprintf (out, ", ends %s", s_time (cli_int (event, "ends"), t, sizeof (t)));
         fprintf (out, " (the event is not closed)\n");
     }
     if (s_has_int (event, "started") && s_has_int (event, "closed")) {
-        int64_t minutes = (s_int (event, "closed") - s_int (event, "started")) / 60000;
+        int64_t minutes = (cli_int (event, "closed") - cli_int (event, "started")) / 60000;
         fprintf (out, "- **Ran for:** %lld min\n", (long long) minutes);
     }
     cb_value_t *plan = cb_value_get_map (event, "plan");
     if (plan)
         fprintf (out, "- **Plan:** share %lld min, negotiate %lld min, commit %lld min\n",
-                 (long long) s_int (plan, "share"), (long long) s_int (plan, "negotiate"),
-                 (long long) s_int (plan, "commit"));
+                 (long long) cli_int (plan, "share"), (long long) cli_int (plan, "negotiate"),
+                 (long long) cli_int (plan, "commit"));
     fprintf (out, "- **Times:** UTC\n\n");
 
     s_ask_section (out, report, "Agreed", "agreed");

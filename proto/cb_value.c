@@ -345,6 +345,21 @@ cb_value_get_bool (const cb_value_t *self, const char *key, bool *out)
     return true;
 }
 
+const char *
+cb_value_get_str_or (const cb_value_t *self, const char *key, const char *dflt)
+{
+    const char *s = cb_value_get_str (self, key);
+    return s ? s : dflt;
+}
+
+int64_t
+cb_value_get_int_or (const cb_value_t *self, const char *key, int64_t dflt)
+{
+    int64_t n = dflt;
+    cb_value_get_int (self, key, &n);
+    return n;
+}
+
 cb_value_t *
 cb_value_get_map (const cb_value_t *self, const char *key)
 {

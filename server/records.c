@@ -169,9 +169,7 @@ cb_key_rev (uint8_t key [8], uint32_t draft, uint32_t rev)
 int64_t
 cb_int (const cb_value_t *map, const char *key)
 {
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
+    return cb_value_get_int_or (map, key, 0);
 }
 
 //  --------------------------------------------------------------------------

@@ -81,6 +81,9 @@ const char *cb_value_get_str (const cb_value_t *self, const char *key);
 bool cb_value_get_int (const cb_value_t *self, const char *key, int64_t *out);
 bool cb_value_get_bool (const cb_value_t *self, const char *key, bool *out);
 cb_value_t *cb_value_get_map (const cb_value_t *self, const char *key);
+//  Typed map lookups with a default for a missing or other-typed field.
+const char *cb_value_get_str_or (const cb_value_t *self, const char *key, const char *dflt);
+int64_t cb_value_get_int_or (const cb_value_t *self, const char *key, int64_t dflt);
 cb_value_t *cb_value_get_array (const cb_value_t *self, const char *key);
 
 //  Append to an array; takes the item.
