@@ -94,35 +94,10 @@ cb_inbox_ack (cb_txn_t *txn, const char *node, uint64_t upto)
     return (int64_t) upto;
 }
 
-typedef struct {
-    cb_inbox_fn *fn;            //  Caller's callback
-    void *arg;                  //  Its argument
-    size_t max;                 //  How many more to give
-    int given;                  //  How many were given
-} s_read_t;
-
-static int
-s_read_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    s_read_t *r = (s_read_t *) arg;
-    if (r->max == 0)
-        return 1;
-    r->max--;
-    r->given++;
-    return r->fn (cb_get_u64 ((const uint8_t *) key + klen - 8), val, vlen, r->arg);
-}
-
 int
 cb_inbox_read (cb_txn_t *txn, const char *node, uint64_t from, size_t max,
-               cb_inbox_fn *fn, void *arg)
+               cb_seq_fn *fn, void *arg)
 {
-    if (max == 0)
-        return 0;
-    uint8_t key [S_KEY_MAX];
-    size_t klen = s_key (key, node, from);
-    s_read_t r = { fn, arg, max, 0 };
     //  The prefix is the name and its NUL: only this node's items.
-    if (cb_txn_scan (txn, CB_T_INBOX, key, klen - 8, key, klen, s_read_one, &r) < 0)
-        return -1;
-    return r.given;
+    return cb_seq_read (txn, CB_T_INBOX, node, strlen (node) + 1, from, max, fn, arg);
 }

@@ -31,8 +31,7 @@ int64_t cb_inbox_ack (cb_txn_t *txn, const char *node, uint64_t upto);
 //  Calls fn for each stored item with a sequence >= from, in order, at
 //  most max of them, until fn returns non-zero. The data is the encoded
 //  message, lent for the call. Returns how many items fn was given, or -1.
-typedef int (cb_inbox_fn) (uint64_t seq, const void *data, size_t size, void *arg);
 int cb_inbox_read (cb_txn_t *txn, const char *node, uint64_t from, size_t max,
-                   cb_inbox_fn *fn, void *arg);
+                   cb_seq_fn *fn, void *arg);
 
 #endif

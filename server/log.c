@@ -84,33 +84,8 @@ cb_log_append (cb_req_t *req, const char *kind)
     return (int64_t) seq;
 }
 
-typedef struct {
-    cb_log_fn *fn;              //  Caller's callback
-    void *arg;                  //  Its argument
-    size_t max;                 //  How many more to give
-    int given;                  //  How many were given
-} s_read_t;
-
-static int
-s_read_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    s_read_t *r = (s_read_t *) arg;
-    if (r->max == 0)
-        return 1;
-    r->max--;
-    r->given++;
-    return r->fn (cb_get_u64 ((const uint8_t *) key), val, vlen, r->arg);
-}
-
 int
-cb_log_read (cb_txn_t *txn, uint64_t from, size_t max, cb_log_fn *fn, void *arg)
+cb_log_read (cb_txn_t *txn, uint64_t from, size_t max, cb_seq_fn *fn, void *arg)
 {
-    if (max == 0)
-        return 0;
-    uint8_t key [8];
-    cb_put_u64 (key, from);
-    s_read_t r = { fn, arg, max, 0 };
-    if (cb_txn_scan (txn, CB_T_LOG, NULL, 0, key, 8, s_read_one, &r) < 0)
-        return -1;
-    return r.given;
+    return cb_seq_read (txn, CB_T_LOG, NULL, 0, from, max, fn, arg);
 }

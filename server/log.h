@@ -24,8 +24,7 @@ uint64_t cb_log_last (cb_txn_t *txn);
 
 //  Calls fn for each entry with a sequence >= from, in order, at most max
 //  of them, until fn returns non-zero. Returns how many fn was given, or -1.
-typedef int (cb_log_fn) (uint64_t seq, const void *data, size_t size, void *arg);
-int cb_log_read (cb_txn_t *txn, uint64_t from, size_t max, cb_log_fn *fn, void *arg);
+int cb_log_read (cb_txn_t *txn, uint64_t from, size_t max, cb_seq_fn *fn, void *arg);
 
 //  A draft record with its head revision's content added (a new value),
 //  as the log and event.snapshot show drafts. NULL on failure.

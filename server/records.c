@@ -128,6 +128,44 @@ cb_req_next_id (cb_req_t *req, const char *counter)
 }
 
 //  --------------------------------------------------------------------------
+//  Sequenced tables
+
+typedef struct {
+    cb_seq_fn *fn;              //  Caller's callback
+    void *arg;                  //  Its argument
+    size_t max;                 //  How many more to give
+    int given;                  //  How many were given
+} s_seq_read_t;
+
+static int
+s_seq_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_seq_read_t *r = (s_seq_read_t *) arg;
+    if (r->max == 0 || klen < 8)
+        return 1;
+    r->max--;
+    r->given++;
+    return r->fn (cb_get_u64 ((const uint8_t *) key + klen - 8), val, vlen, r->arg);
+}
+
+int
+cb_seq_read (cb_txn_t *txn, cb_table_t table, const void *prefix, size_t plen,
+             uint64_t from, size_t max, cb_seq_fn *fn, void *arg)
+{
+    if (max == 0)
+        return 0;
+    uint8_t key [128];
+    assert (plen + 8 <= sizeof (key));
+    if (plen)
+        memcpy (key, prefix, plen);
+    cb_put_u64 (key + plen, from);
+    s_seq_read_t r = { fn, arg, max, 0 };
+    if (cb_txn_scan (txn, table, prefix, plen, key, plen + 8, s_seq_one, &r) < 0)
+        return -1;
+    return r.given;
+}
+
+//  --------------------------------------------------------------------------
 //  Short ids
 
 uint32_t

@@ -59,6 +59,14 @@ uint32_t cb_rec_next_id (cb_txn_t *txn, const char *counter);
 //  The same, failing the request on 0.
 uint32_t cb_req_next_id (cb_req_t *req, const char *counter);
 
+//  Sequenced tables (the inbox, the event log): keys are a prefix, then the
+//  sequence as 8 big-endian bytes. Calls fn for each entry under the prefix
+//  with a sequence >= from, in order, at most max of them, until fn returns
+//  non-zero. Returns how many fn was given, or -1 on store error.
+typedef int (cb_seq_fn) (uint64_t seq, const void *data, size_t size, void *arg);
+int cb_seq_read (cb_txn_t *txn, cb_table_t table, const void *prefix, size_t plen,
+                 uint64_t from, size_t max, cb_seq_fn *fn, void *arg);
+
 //  Short typable ids: a letter and a number, "d12", "r3", "f5".
 //  Parse: the number, or 0 if `id` is not `letter` followed by 1..4294967295.
 uint32_t cb_id_parse (const char *id, char letter);
