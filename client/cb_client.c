@@ -350,16 +350,19 @@ s_wait (cb_client_t *self, zlist_t *queue, int timeout_ms)
     zpoller_t *poller = zpoller_new (self->dealer, NULL);
     while (zlist_size (queue) == 0) {
         int64_t now = zclock_mono ();
+        if (now >= deadline && timeout_ms > 0)
+            break;
         //  The ping time is kept across calls, so that short timeouts in
-        //  a loop still ping.
-        if (now >= self->next_ping) {
+        //  a loop still ping; a ping never outlasts the caller's timeout
+        //  (and a call that must not wait does not ping).
+        if (timeout_ms > 0 && now >= self->next_ping) {
             self->next_ping = now + S_PING_MS;
-            cb_value_t *pong = cb_client_request (self, "ping", NULL, 2000);
+            int64_t left = deadline - now;
+            cb_value_t *pong = cb_client_request (self, "ping", NULL,
+                                                  (int) (left < 2000 ? left : 2000));
             cb_value_destroy (&pong);
             continue;
         }
-        if (now >= deadline && timeout_ms > 0)
-            break;
         int64_t wait = (self->next_ping < deadline ? self->next_ping : deadline) - now;
         if (timeout_ms <= 0)
             wait = 0;

@@ -111,6 +111,14 @@ s_int (const cb_value_t *map, const char *key)
     return n;
 }
 
+//  An array's string item, or "" (lent).
+static const char *
+s_item (const cb_value_t *array, size_t index)
+{
+    const char *s = cb_value_str (cb_value_at (array, index));
+    return s ? s : "";
+}
+
 //  True if the array of strings holds `name`.
 static bool
 s_has (const cb_value_t *array, const char *name)
@@ -577,8 +585,11 @@ s_advance (s_console_t *self)
     cb_value_t *reply = s_request (self, "event.advance", &body);
     if (reply) {
         char left [32];
+        int64_t ends;
+        bool timed = cb_value_get_int (reply, "ends", &ends);
         s_countdown (left, sizeof (left), reply);
-        s_status (self, false, "advanced: phase %s, %s left", s_str (reply, "phase"), left);
+        s_status (self, false, "advanced: phase %s%s%s", s_str (reply, "phase"),
+                  timed ? ", left " : "", timed ? left : "");
     }
     cb_value_destroy (&reply);
 }
@@ -608,7 +619,7 @@ s_selected (s_console_t *self)
         return NULL;
     if (self->selected >= cb_value_size (participants))
         self->selected = cb_value_size (participants) - 1;
-    return cb_value_str (cb_value_at (participants, self->selected));
+    return s_item (participants, self->selected);
 }
 
 static void
@@ -682,23 +693,32 @@ s_ask_counts (s_console_t *self, const char *node, int *sent, int *received)
     }
 }
 
+//  Width of the participants' names in columns: the longest, from 4 to 16.
+static int
+s_name_width (s_console_t *self)
+{
+    cb_value_t *participants = cb_value_get_array (s_event (self), "participants");
+    int width = 4;
+    for (size_t i = 0; i < cb_value_size (participants); i++) {
+        int len = (int) strlen (s_item (participants, i));
+        if (len > width)
+            width = len > 16 ? 16 : len;
+    }
+    return width;
+}
+
 static void
 s_section_teams (s_console_t *self, s_lines_t *lines)
 {
     cb_value_t *event = s_event (self);
     cb_value_t *participants = cb_value_get_array (event, "participants");
     cb_value_t *shared = cb_value_get_map (event, "shared");
-    int name_width = 4;
-    for (size_t i = 0; i < cb_value_size (participants); i++) {
-        int len = (int) strlen (cb_value_str (cb_value_at (participants, i)));
-        if (len > name_width)
-            name_width = len > 16 ? 16 : len;
-    }
+    int name_width = s_name_width (self);
     s_lines_add (lines, A_BOLD | A_UNDERLINE, "%-*s  draft wait  sent o/c/a/d  recv o/c/a/d",
                  name_width + 2, "TEAMS");
     s_selected (self);
     for (size_t i = 0; i < cb_value_size (participants); i++) {
-        const char *node = cb_value_str (cb_value_at (participants, i));
+        const char *node = s_item (participants, i);
         const char *draft = cb_value_get_str (shared, node);
         int sent [S_ASK_STATES], received [S_ASK_STATES];
         s_ask_counts (self, node, sent, received);
@@ -728,16 +748,22 @@ s_section_teams (s_console_t *self, s_lines_t *lines)
 static void
 s_section_asks (s_console_t *self, s_lines_t *lines)
 {
-    s_lines_add (lines, A_BOLD | A_UNDERLINE, "DEPENDENCIES  from -> to, kr, kind, state");
+    s_lines_add (lines, A_BOLD | A_UNDERLINE, "DEPENDENCIES  from -> to, KR, kind, state, need");
+    int name_width = s_name_width (self);
     size_t count = 0;
     for (size_t i = 0; i < cb_value_size (self->objects); i++) {
         if (!s_prefixed (cb_value_key_at (self->objects, i), "ask/"))
             continue;
         cb_value_t *ask = cb_value_val_at (self->objects, i);
         const char *state = s_str (ask, "state");
-        s_lines_add (lines, s_ask_color (self, state), "%-4s %s -> %s  %s/%s  %s  %s",
-                     s_str (ask, "id"), s_str (ask, "from"), s_str (ask, "to"),
-                     s_str (ask, "draft"), s_str (ask, "kr"), s_str (ask, "kind"), state);
+        char kr [64];
+        snprintf (kr, sizeof (kr), "%s/%s", s_str (ask, "draft"), s_str (ask, "kr"));
+        const char *text = cb_value_get_str (ask, "need");
+        if (!text)
+            text = s_str (ask, "text");
+        s_lines_add (lines, s_ask_color (self, state), "%-4s %*s -> %-*s %-7s %-5s %-9s %s",
+                     s_str (ask, "id"), name_width, s_str (ask, "from"), name_width,
+                     s_str (ask, "to"), kr, s_str (ask, "kind"), state, text);
         count++;
     }
     if (count == 0)
@@ -883,7 +909,7 @@ s_section_tree (s_console_t *self, s_lines_t *lines)
     cb_value_t *shared = cb_value_get_map (event, "shared");
     char list [2][S_LINE_MAX] = { "", "" };
     for (size_t i = 0; i < cb_value_size (participants); i++) {
-        const char *node = cb_value_str (cb_value_at (participants, i));
+        const char *node = s_item (participants, i);
         const char *id = cb_value_get_str (shared, node);
         int which = -1;
         if (!id)
@@ -920,7 +946,7 @@ s_section_feed (s_console_t *self, s_lines_t *lines)
                      item->summary);
     }
     if (self->feed_size == 0)
-        s_lines_add (lines, A_DIM, "  (nothing yet)");
+        s_lines_add (lines, A_DIM, "  (no change since the console started)");
 }
 
 
@@ -981,7 +1007,13 @@ s_draw_main (s_console_t *self, s_lines_t *sections)
     if (height <= 0)
         return;
     if (COLS >= S_TWO_COLUMNS) {
-        int left = COLS / 2 > 56 ? COLS / 2 : 56;
+        //  The left column as wide as the team table, within reason: the
+        //  right one's alignment tree needs the room more.
+        int left = (int) strlen (sections [0].lines [0].text) + 2;
+        if (left < COLS * 2 / 5)
+            left = COLS * 2 / 5;
+        if (left > COLS * 3 / 5)
+            left = COLS * 3 / 5;
         s_draw_column (sections, 2, top, 0, left - 1, height);
         for (int y = top; y < top + height; y++)
             mvaddch (y, left - 1, ACS_VLINE);

@@ -1,0 +1,266 @@
+#!/bin/bash
+# End to end, with the real catchballd and catchball binaries: the
+# facilitator console. A facilitator runs an alignment-marketplace event
+# for leadership and two teams; the console runs full screen in a detached
+# tmux session (a real terminal, 100x30, later 80x24) while the event
+# goes on through the CLI. The test reads the screen with capture-pane and
+# presses the console's keys with send-keys: advance, extend, nudge,
+# detail, dump, quit. The broker is killed with SIGKILL and restarted
+# mid-event: the console follows the log again by itself, and its dump
+# holds exactly the objects of a fresh event.snapshot.
+#
+# Waiting is polling, with a bound: the screen, the dump file, the tmux
+# session. Needs tmux and jq.
+#
+# Usage: console.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
+. "$(dirname "$0")/lib.sh"
+
+command -v tmux >/dev/null || { echo "console.sh needs tmux"; exit 1; }
+command -v jq >/dev/null || { echo "console.sh needs jq"; exit 1; }
+
+# A tmux server of our own: it has our environment, and killing it ends
+# every session this test started, whatever happens.
+unset TMUX
+TMUX_SOCKET=cbtest$$
+tmx () {
+    tmux -L "$TMUX_SOCKET" "$@"
+}
+SESSION=cbtest$$
+console_cleanup () {
+    tmx kill-server 2>/dev/null
+}
+trap 'console_cleanup; cleanup' EXIT
+
+# wait_for TRIES COMMAND...: runs COMMAND every 0.1 s until it succeeds, at
+# most TRIES times; gives up at once if COMMAND returns 2 (no point waiting).
+wait_for () {
+    local tries=$1 i rc
+    shift
+    for ((i = 0; i < tries; i++)); do
+        "$@"
+        rc=$?
+        [ $rc -eq 0 ] && return 0
+        [ $rc -eq 2 ] && return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+screen () {
+    tmx capture-pane -p -t "$1" 2>/dev/null || echo "(no session $1: the console ended)"
+}
+
+# screen_has SESSION REGEX: the screen shows a line matching REGEX now; 2 if
+# the session has ended.
+screen_has () {
+    local text
+    text=$(tmx capture-pane -p -t "$1" 2>/dev/null) || return 2
+    grep -qE -- "$2" <<<"$text"
+}
+
+# check_screen DESCRIPTION SESSION REGEX [TRIES]: the screen shows REGEX
+# within TRIES tenths of a second (default 100).
+check_screen () {
+    if wait_for "${4:-100}" screen_has "$2" "$3"; then
+        ok
+    else
+        fail "$1: /$3/ not on the screen:"
+        screen "$2"
+    fi
+}
+
+session_gone () {
+    ! tmx has-session -t "$1" 2>/dev/null
+}
+
+DUMP=$TMP/dump.json
+# dump_now SESSION: removes the dump, presses d and waits for the file.
+dump_now () {
+    rm -f "$DUMP"
+    tmx send-keys -t "$1" d
+    wait_for 100 test -s "$DUMP"
+}
+
+# same_objects: the dump's objects are a fresh snapshot's; a diff if not.
+same_objects () {
+    local snap
+    snap=$(cb fac event snapshot e1)
+    [ "$(jq -S .objects "$DUMP")" == "$(jq -S .objects <<<"$snap")" ] && return 0
+    echo "dump (seq $(jq .seq "$DUMP")) and snapshot (seq $(jq .seq <<<"$snap")) differ:"
+    diff <(jq -S .objects "$DUMP") <(jq -S .objects <<<"$snap") | head -20
+    return 1
+}
+
+# dump_matches SESSION: a dump taken now has the sequence and the objects of
+# a fresh snapshot. Dumps again while the console is catching up.
+dump_matches () {
+    local snap i
+    for ((i = 0; i < 50; i++)); do
+        dump_now "$1" || break
+        snap=$(cb fac event snapshot e1)
+        if [ "$(jq .seq "$DUMP")" == "$(jq .seq <<<"$snap")" ]; then
+            same_objects
+            return
+        fi
+        sleep 0.1
+    done
+    echo "no dump at the snapshot's sequence $(jq .seq <<<"$snap" 2>/dev/null)"
+    return 1
+}
+
+start_broker
+
+# The people: a facilitator, leadership, two teams that take part, a team
+# that does not, and an observer.
+cb fac --role facilitator hello >/dev/null
+cb lead --role leadership hello >/dev/null
+cb team-a --role team --parent lead hello >/dev/null
+cb team-b --role team --parent lead hello >/dev/null
+cb team-c --role team --parent lead hello >/dev/null
+cb obs --role observer hello >/dev/null
+
+# Their drafts: team-a aligns to leadership's first KR, team-b to nothing.
+cat >"$TMP/team-a.json" <<'EOF'
+{ "cycle": "2027-Q1",
+  "objective": "Guide every new account through setup in one sitting",
+  "aligned_to": { "draft": "d1", "kr": "kr1" },
+  "key_results": [ { "text": "Accounts finishing the setup wizard", "baseline": 20,
+                     "target": 70, "unit": "%" } ] }
+EOF
+cat >"$TMP/team-b.json" <<'EOF'
+{ "cycle": "2027-Q1",
+  "objective": "Move every account to the new billing platform",
+  "key_results": [ { "text": "Accounts on the new billing", "target": 100, "unit": "%" } ] }
+EOF
+check "leadership draft" "$(cb lead draft new "$EXAMPLES/leadership.json" | jq -r .draft)" d1
+check "team-a draft" "$(cb team-a draft new "$TMP/team-a.json" | jq -r .draft)" d2
+check "team-b draft" "$(cb team-b draft new "$TMP/team-b.json" | jq -r .draft)" d3
+
+out=$(cb fac event new "Q1 alignment market" --cycle 2027-Q1 --participants lead,team-a,team-b)
+check "event e1" "$(jq -r .event <<<"$out")" e1
+
+# 1. The console starts and shows the planned event.
+tmx new-session -d -s "$SESSION" -x 100 -y 30 \
+    "'$CATCHBALL' --endpoint '$CATCHBALL_ENDPOINT' --node fac console e1 --dump '$DUMP'; echo \$? >'$TMP/console.rc'"
+check_screen "console shows the event" "$SESSION" "Q1 alignment market \(e1\)"
+check_screen "phase planned" "$SESSION" "phase PLANNED +--:-- left"
+check_screen "help line" "$SESSION" "a advance  e extend \+5m  n nudge  enter detail  d dump  q quit"
+check_screen "teams listed" "$SESSION" "team-b +- +0 "
+check_screen "two columns at 100" "$SESSION" "^TEAMS .* ALIGNMENT"
+
+# 2. Changes made elsewhere show up live.
+cb fac event advance e1 >/dev/null
+check_screen "phase share" "$SESSION" "phase SHARE +[0-9][0-9]:[0-9][0-9] left"
+cb lead event share e1 d1 >/dev/null
+cb team-a event share e1 d2 >/dev/null
+check_screen "team-a shared d2" "$SESSION" "team-a +d2 "
+check_screen "team-a aligned under leadership's kr1" "$SESSION" "<- d2 team-a: Guide every new account"
+check_screen "team-b not shared yet" "$SESSION" "not shared: team-b"
+
+# 3. 'a' advances the event, seen on the screen and by the broker.
+tmx send-keys -t "$SESSION" a
+check_screen "phase negotiate after 'a'" "$SESSION" "phase NEGOTIATE"
+check "broker says negotiate" "$(cb fac event show e1 | jq -r .event.phase)" negotiate
+check_screen "status after 'a'" "$SESSION" "advanced: phase negotiate"
+
+# 'e' extends the phase by five minutes.
+before=$(cb fac event show e1 | jq .event.ends)
+tmx send-keys -t "$SESSION" e
+check_screen "status after 'e'" "$SESSION" "extended negotiate by 5 minutes"
+after=$(cb fac event show e1 | jq .event.ends)
+check "'e' adds 5 minutes" "$((after - before))" 300000
+
+# 4. Asks: the dependency board and the team counts follow.
+cb team-b event share e1 d3 >/dev/null
+check_screen "team-b shared, not aligned" "$SESSION" "not aligned: team-b"
+out=$(cb team-a ask new e1 --to team-b --kr kr1 --need "Billing API for plan limits in the wizard")
+check "ask a1" "$(jq -r .ask <<<"$out")" a1
+check_screen "a1 open on the board" "$SESSION" "a1 +team-a -> team-b +d2/kr1 +ask +open"
+check_screen "team-a sent one open ask" "$SESSION" "team-a +d2 +0 +1/0/0/0 +0/0/0/0"
+out=$(cb lead ask new e1 --to team-a --kr kr2 --need "Cut days to first value")
+check "ask a2" "$(jq -r .ask <<<"$out")" a2
+cb team-a ask decline a2 --reason "no room this quarter" >/dev/null
+check_screen "a2 declined on the board" "$SESSION" "a2 +lead -> team-a +d1/kr2 +ask +declined"
+check_screen "feed shows the decline" "$SESSION" "team-a ask.decline"
+
+# Changes that are not the event's stay out of the console: a draft of
+# another cycle, a draft of a node that does not take part, another event.
+sed 's/2027-Q1/2026-Q4/' "$TMP/team-b.json" >"$TMP/team-b-old.json"
+check "draft of another cycle" "$(cb team-b draft new "$TMP/team-b-old.json" | jq -r .draft)" d4
+cp "$TMP/team-b.json" "$TMP/team-c.json"
+check "draft of an outsider" "$(cb team-c draft new "$TMP/team-c.json" | jq -r .draft)" d5
+check "another event" "$(cb fac event new "Other market" --cycle 2027-Q1 --participants team-c | jq -r .event)" e2
+
+# A round open on leadership's draft: both teams owe it an answer.
+cb lead throw d1 --to team-a,team-b --question "Does this still hold?" >/dev/null
+check_screen "team-b awaits a round" "$SESSION" "team-b +d3 +1 "
+
+# 5. 'j' selects team-a, 'n' nudges it, Enter shows its detail.
+tmx send-keys -t "$SESSION" j
+check_screen "team-a selected" "$SESSION" "^> team-a"
+tmx send-keys -t "$SESSION" n
+check_screen "status after 'n'" "$SESSION" "nudged team-a"
+check "team-a got the nudge" \
+    "$(cb team-a inbox | jq -r 'select(.kind=="event.nudge") | .body.event')" e1
+tmx send-keys -t "$SESSION" Enter
+check_screen "detail: objective" "$SESSION" "^Objective: Guide every new account"
+check_screen "detail: the declined ask" "$SESSION" "a2 ask from lead d1/kr2 declined: Cut days"
+check_screen "detail: the round it owes" "$SESSION" "awaits its answer: r1 on d1 by lead"
+tmx send-keys -t "$SESSION" x
+check_screen "back from the detail" "$SESSION" "^DEPENDENCIES"
+
+# The console's state is the broker's.
+if dump_matches "$SESSION"; then ok; else fail "dump equals the snapshot (before the restart)"; fi
+
+# 6. The broker dies and comes back; a change made then still reaches the
+# console, which follows the log again by itself.
+kill9_broker
+start_broker
+out=$(cb team-b ask accept a1 --new-kr '{"text":"Billing API for the setup wizard","target":1}')
+check "a1 accepted" "$(jq -r .state <<<"$out")" accepted
+check_screen "a1 accepted after the restart" "$SESSION" \
+    "a1 +team-a -> team-b +d2/kr1 +ask +accepted" 300
+cb team-a feedback r1 --kind support "holds for us" >/dev/null
+check_screen "team-a answered the round" "$SESSION" "team-a +d2 +0 " 100
+if dump_matches "$SESSION"; then ok; else fail "dump equals the snapshot (after the restart)"; fi
+check "dump names the accepted ask" "$(jq -r '.objects["ask/a1"].state' "$DUMP")" accepted
+check "dump has the open round" "$(jq -r '.objects["round/r1"].state' "$DUMP")" open
+check "dump holds only the event's objects" "$(jq -r '.objects | keys | join(" ")' "$DUMP")" \
+    "ask/a1 ask/a2 draft/d1 draft/d2 draft/d3 event/e1 round/r1"
+
+# 7. At 80x24 the sections are stacked and the help line is still there.
+tmx resize-window -t "$SESSION" -x 80 -y 24
+check_screen "help line at 80x24" "$SESSION" \
+    "^a advance  e extend \+5m  n nudge  enter detail  d dump  q quit"
+check_screen "header at 80x24" "$SESSION" "phase NEGOTIATE"
+check_screen "stacked at 80x24" "$SESSION" "^DEPENDENCIES"
+check "24 lines" "$(screen "$SESSION" | wc -l)" 24
+check "header on the first line" "$(screen "$SESSION" | head -1)" " Q1 alignment market (e1)"
+check_contains "help on the last line" "$(screen "$SESSION" | tail -1)" "a advance  e extend +5m"
+
+# An observer's console may watch, not drive: its 'a' shows the broker's
+# refusal, and the phase stays.
+tmx new-session -d -s "$SESSION-obs" -x 80 -y 24 \
+    "'$CATCHBALL' --endpoint '$CATCHBALL_ENDPOINT' --node obs console e1"
+check_screen "observer console" "$SESSION-obs" "Q1 alignment market \(e1\)"
+tmx send-keys -t "$SESSION-obs" a
+check_screen "observer's 'a' refused" "$SESSION-obs" "event.advance: FORBIDDEN"
+check "phase unchanged" "$(cb fac event show e1 | jq -r .event.phase)" negotiate
+tmx send-keys -t "$SESSION-obs" q
+if wait_for 100 session_gone "$SESSION-obs"; then ok; else fail "observer console quits on q"; fi
+
+# 8. The round closes (team-b answers last) and leaves the console's state;
+# 'q' writes the dump and quits.
+cb team-b feedback r1 --kind support "fine" >/dev/null
+check_screen "team-b answered the round" "$SESSION" "team-b +d3 +0 "
+rm -f "$DUMP"
+cb fac event advance e1 >/dev/null
+check_screen "phase commit" "$SESSION" "phase COMMIT"
+tmx send-keys -t "$SESSION" q
+if wait_for 100 session_gone "$SESSION"; then ok; else fail "console quits on q"; fi
+check "console exit status" "$(cat "$TMP/console.rc" 2>/dev/null)" 0
+check "dump written on quit" "$(jq -r '.objects["event/e1"].phase' "$DUMP" 2>/dev/null)" commit
+check "closed round dropped" "$(jq '.objects | has("round/r1")' "$DUMP" 2>/dev/null)" false
+if [ -s "$DUMP" ] && same_objects; then ok; else fail "dump on quit equals the snapshot"; fi
+
+finish
