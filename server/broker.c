@@ -144,6 +144,7 @@ s_send (cb_broker_t *self, zframe_t *routing_id, const void *data, size_t size)
 typedef struct {
     cb_broker_t *broker;        //  Who sends
     s_session_t *session;       //  To whom
+    uint64_t *cursor;           //  What it has been sent: inbox or log
     int status;                 //  0, or what s_send said
 } s_push_t;
 
@@ -154,18 +155,7 @@ s_push_one (uint64_t seq, const void *data, size_t size, void *arg)
     p->status = s_send (p->broker, p->session->routing_id, data, size);
     if (p->status)
         return 1;
-    p->session->sent = seq;
-    return 0;
-}
-
-static int
-s_push_log_one (uint64_t seq, const void *data, size_t size, void *arg)
-{
-    s_push_t *p = (s_push_t *) arg;
-    p->status = s_send (p->broker, p->session->routing_id, data, size);
-    if (p->status)
-        return 1;
-    p->session->log_sent = seq;
+    *p->cursor = seq;
     return 0;
 }
 
@@ -192,7 +182,7 @@ s_push_all (cb_broker_t *self)
                 txn = cb_store_begin (self->store, false);
             if (!txn)
                 break;
-            s_push_t p = { self, session, 0 };
+            s_push_t p = { self, session, &session->sent, 0 };
             cb_inbox_read (txn, session->node, session->sent + 1,
                            (size_t) (window - (session->sent - session->acked)),
                            s_push_one, &p);
@@ -207,10 +197,10 @@ s_push_all (cb_broker_t *self)
                 txn = cb_store_begin (self->store, false);
             if (!txn)
                 break;
-            s_push_t p = { self, session, 0 };
+            s_push_t p = { self, session, &session->log_sent, 0 };
             cb_log_read (txn, session->log_sent + 1,
                          (size_t) (S_LOG_WINDOW - (session->log_sent - session->log_acked)),
-                         s_push_log_one, &p);
+                         s_push_one, &p);
             if (p.status == -2 && !zlist_exists (gone, session))
                 zlist_append (gone, session);
         }
