@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-asan clean
+.PHONY: all deps build run test test-asan clean bench fuzz
 
 all: build
 
@@ -28,5 +28,17 @@ test: build
 test-asan:
 	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DCB_SANITIZE=ON"
 
+# The libFuzzer targets for a while (tests/fuzz/README.md): make fuzz SECONDS=600
+SECONDS ?= 60
+fuzz:
+	sh .ci/deps.sh
+	tests/fuzz/run.sh $(SECONDS)
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz build-bench
+
+# Benchmarks against raw libzmq/LMDB baselines (bench/README.md); never part of test.
+bench: build
+	cmake -S bench -B build-bench
+	cmake --build build-bench -j $(JOBS)
+	cd bench && ../build-bench/cbbench --catchballd $(abspath $(BUILD))/catchballd --out results.json
