@@ -502,8 +502,15 @@ cb_broker_new (const cb_broker_config_t *config)
     //  Frames up to twice the protocol's limit arrive and get TOO_LARGE;
     //  larger ones make ZeroMQ drop the peer.
     zsock_set_maxmsgsize (self->router, 2 * CB_MAX_FRAME);
-    zsock_set_heartbeat_ivl (self->router, 2000);
-    zsock_set_heartbeat_timeout (self->router, 6000);
+    //  No ZMTP heartbeats on the ROUTER: libzmq 4.3 cancels a timer by
+    //  scanning every timer of its I/O thread, so with 10,000 peers each
+    //  PONG cost a scan (bench/README.md). Dead peers are found by the
+    //  kernel's TCP keepalive instead, and a dead peer costs little: what
+    //  it misses waits in the store. Clients still ping (PROTOCOL.md).
+    zsock_set_tcp_keepalive (self->router, 1);
+    zsock_set_tcp_keepalive_idle (self->router, 30);
+    zsock_set_tcp_keepalive_intvl (self->router, 10);
+    zsock_set_tcp_keepalive_cnt (self->router, 3);
     zsock_set_handshake_ivl (self->router, 5000);
     //  Per peer. What does not fit waits in the store (deliveries) or is
     //  resent by the client (replies): nothing is lost by a low mark.

@@ -121,6 +121,15 @@ cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *
     cb_value_set_int (draft, "updated", req->now);
     if (cb_draft_save (req, draft_id, draft))
         return 0;
+    if (mainline) {
+        //  The event log shows a draft with its head content: give it the
+        //  content in hand, so the log need not read the revision back.
+        char name [32];
+        snprintf (name, sizeof (name), "draft/%s", cb_value_get_str (draft, "id"));
+        cb_value_t *object = cb_value_get (req->changed, name);
+        cb_value_t *content = cb_value_dup (cb_value_get (rev, "content"));
+        cb_value_set (object, "content", &content);
+    }
     return number;
 }
 

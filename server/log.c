@@ -47,7 +47,7 @@ cb_log_append (cb_req_t *req, const char *kind)
     for (size_t i = 0; i < cb_value_size (req->changed); i++) {
         const char *key = cb_value_key_at (req->changed, i);
         cb_value_t *value = cb_value_val_at (req->changed, i);
-        cb_value_t *object = strncmp (key, "draft/", 6) == 0
+        cb_value_t *object = strncmp (key, "draft/", 6) == 0 && !cb_value_get (value, "content")
                            ? cb_log_draft_object (req, value) : cb_value_dup (value);
         if (!object) {
             cb_value_destroy (&objects);

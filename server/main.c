@@ -89,6 +89,10 @@ main (int argc, char *argv [])
         s_usage (stderr);
         return 2;
     }
+    //  Without TZ, glibc reads /etc/localtime again for every log line.
+    if (!getenv ("TZ"))
+        setenv ("TZ", ":/etc/localtime", 1);
+    tzset ();
     zsys_init ();
     zsys_set_logstream (stdout);
     cb_broker_t *broker = cb_broker_new (&config);
