@@ -142,45 +142,9 @@ fz_sender_index (const char *node)
     return 0;
 }
 
-//  JSON text -> a new cb_value tree; NULL if the text is not JSON.
-static inline cb_value_t *
-fz_json_value (const json_t *json)
-{
-    switch (json_typeof (json)) {
-        case JSON_OBJECT: {
-            cb_value_t *map = cb_value_new_map ();
-            const char *key;
-            json_t *item;
-            json_object_foreach ((json_t *) json, key, item) {
-                cb_value_t *v = fz_json_value (item);
-                cb_value_set (map, key, &v);
-            }
-            return map;
-        }
-        case JSON_ARRAY: {
-            cb_value_t *array = cb_value_new_array ();
-            size_t i;
-            json_t *item;
-            json_array_foreach (json, i, item) {
-                cb_value_t *v = fz_json_value (item);
-                cb_value_push (array, &v);
-            }
-            return array;
-        }
-        case JSON_STRING:
-            return cb_value_new_strn (json_string_value (json), json_string_length (json));
-        case JSON_INTEGER:
-            return cb_value_new_int (json_integer_value (json));
-        case JSON_REAL:
-            return cb_value_new_float (json_real_value (json));
-        case JSON_TRUE:
-            return cb_value_new_bool (true);
-        case JSON_FALSE:
-            return cb_value_new_bool (false);
-        default:
-            return cb_value_new_nil ();
-    }
-}
+//  JSON text -> a new cb_value tree (with the command line's converter,
+//  client/cli_json.c); NULL if the text is not JSON.
+cb_value_t *cli_json_to_value (const json_t *json);
 
 static inline cb_value_t *
 fz_json (const char *text)
@@ -191,7 +155,7 @@ fz_json (const char *text)
         fprintf (stderr, "fuzz: bad JSON at %d: %s: %s\n", error.position, error.text, text);
         return NULL;
     }
-    cb_value_t *value = fz_json_value (json);
+    cb_value_t *value = cli_json_to_value (json);
     json_decref (json);
     return value;
 }
