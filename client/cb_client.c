@@ -268,6 +268,22 @@ s_reply_body (cb_client_t *self, cb_value_t **reply_p)
 
 static int s_subscribe (cb_client_t *self, uint64_t from, int timeout_ms);
 
+//  One exchange on this connection as it is (no hello first): the reply's
+//  body, or NULL with the error recorded. Takes the body.
+static cb_value_t *
+s_call (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms)
+{
+    char mid [64];
+    s_next_mid (self, mid, sizeof (mid));
+    cb_value_t *reply = s_exchange (self, type, mid, *body_p, timeout_ms);
+    cb_value_destroy (body_p);
+    if (!reply) {
+        s_set_error (self, CB_E_TIMEOUT, NULL);
+        return NULL;
+    }
+    return s_reply_body (self, &reply);
+}
+
 int
 cb_client_hello (cb_client_t *self, int timeout_ms)
 {
@@ -277,15 +293,7 @@ cb_client_hello (cb_client_t *self, int timeout_ms)
         cb_value_set_str (body, "role", self->role);
     if (self->parent)
         cb_value_set_str (body, "parent", self->parent);
-    char mid [64];
-    s_next_mid (self, mid, sizeof (mid));
-    cb_value_t *reply = s_exchange (self, "hello", mid, body, timeout_ms);
-    cb_value_destroy (&body);
-    if (!reply) {
-        s_set_error (self, CB_E_TIMEOUT, NULL);
-        return -1;
-    }
-    cb_value_t *ok = s_reply_body (self, &reply);
+    cb_value_t *ok = s_call (self, "hello", &body, timeout_ms);
     if (!ok)
         return -1;
     cb_value_t *inbox = cb_value_get_map (ok, "inbox");
@@ -398,15 +406,7 @@ s_subscribe (cb_client_t *self, uint64_t from, int timeout_ms)
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_int (body, "from", (int64_t) from);
-    char mid [64];
-    s_next_mid (self, mid, sizeof (mid));
-    cb_value_t *reply = s_exchange (self, "log.subscribe", mid, body, timeout_ms);
-    cb_value_destroy (&body);
-    if (!reply) {
-        s_set_error (self, CB_E_TIMEOUT, NULL);
-        return -1;
-    }
-    cb_value_t *ok = s_reply_body (self, &reply);
+    cb_value_t *ok = s_call (self, "log.subscribe", &body, timeout_ms);
     if (!ok)
         return -1;
     cb_value_destroy (&ok);
