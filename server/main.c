@@ -8,6 +8,7 @@
 #include <getopt.h>
 
 #include "broker.h"
+#include "store.h"
 
 #define S_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
 #define S_DEFAULT_STORE "./var/catchball"
@@ -17,6 +18,7 @@ s_usage (FILE *out)
 {
     fprintf (out,
 "Usage: catchballd [OPTION]...\n"
+"       catchballd [--store DIR] backup BACKUP_DIR\n"
 "The catchball broker: passes OKR drafts and answers between leadership and\n"
 "team nodes, runs the catchball rounds, and keeps every revision in LMDB.\n"
 "\n"
@@ -30,6 +32,11 @@ s_usage (FILE *out)
 "  -w, --window N      deliveries in flight per node before an ack (default 128)\n"
 "  -v, --verbose       also log every refused request\n"
 "  -h, --help          show this help and exit\n"
+"\n"
+"backup BACKUP_DIR: write a compact, consistent copy of the store into\n"
+"BACKUP_DIR (new or empty) while the broker runs. To restore, stop the broker\n"
+"and start it with --store BACKUP_DIR (or copy BACKUP_DIR/data.mdb into an\n"
+"empty store directory).\n"
 "\n"
 "Logs one line per significant event to standard output. Stops cleanly on\n"
 "SIGINT or SIGTERM. Every change is synced to disk before it is answered.\n");
@@ -83,6 +90,16 @@ main (int argc, char *argv [])
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 2;
         }
+    }
+    if (optind + 2 == argc && streq (argv [optind], "backup")) {
+        zsys_init ();
+        zsys_set_logstream (stderr);
+        cb_store_t *store = cb_store_new (config.store, config.mapsize, config.mapmax);
+        int rc = store ? cb_store_backup (store, argv [optind + 1]) : -1;
+        cb_store_destroy (&store);
+        if (rc == 0)
+            printf ("catchballd: backup of %s written to %s\n", config.store, argv [optind + 1]);
+        return rc ? 1 : 0;
     }
     if (optind < argc) {
         fprintf (stderr, "catchballd: unexpected argument '%s'\n", argv [optind]);

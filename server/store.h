@@ -61,6 +61,10 @@ void cb_store_destroy (cb_store_t **self_p);
 //  Double the map size, up to the maximum. 0 if grown, -1 if at the maximum
 //  or on error. No transaction may be open.
 int cb_store_grow (cb_store_t *self);
+//  Write a compact, consistent copy of the store into directory `dir`
+//  (created if missing; it must not hold a store already), while others may
+//  go on writing. 0 or -1 (logged).
+int cb_store_backup (cb_store_t *self, const char *dir);
 //  Close and reopen the environment (after MDB_PANIC). 0 or -1.
 int cb_store_reopen (cb_store_t *self);
 size_t cb_store_mapsize (cb_store_t *self);

@@ -7,7 +7,8 @@
 # the teams in round 3 (which closes by itself), votes and finalises. The
 # broker is killed with SIGKILL three times along the way and restarted;
 # history, diff and inboxes are intact, and the late team receives
-# everything exactly once.
+# everything exactly once. A hot backup taken while the broker serves,
+# served by a second broker, holds the same history.
 #
 # Usage: catchball.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
 . "$(dirname "$0")/lib.sh"
@@ -98,6 +99,18 @@ start_broker
 history_after=$(cb lead history d1)
 check "history identical after SIGKILL" "$history_after" "$history_before"
 check "diff identical after SIGKILL" "$(cb lead diff d1 1 4)" "$diff_before"
+
+# A hot backup while the broker serves, restored into a second broker.
+"$CATCHBALLD" --store "$STORE" backup "$TMP/backup" >>"$LOG" 2>&1
+check "backup written while serving" "$?" 0
+"$CATCHBALLD" --store "$STORE" backup "$TMP/backup" >>"$LOG" 2>&1
+check "backup refuses a directory holding a store" "$?" 1
+BPORT=$(free_port)
+"$CATCHBALLD" --endpoint "tcp://127.0.0.1:$BPORT" --store "$TMP/backup" >>"$LOG" 2>&1 &
+BPID=$!
+check "the restored store has the same history" \
+    "$("$CATCHBALL" --endpoint "tcp://127.0.0.1:$BPORT" --node lead --json --timeout 10000 history d1)" "$history_after"
+{ kill -9 "$BPID"; wait "$BPID"; } 2>/dev/null
 
 h=$history_after
 check "state final" "$(jq -r .draft.state <<<"$h")" final
