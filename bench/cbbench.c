@@ -560,20 +560,29 @@ s_make_revise (int k, uint64_t i, const char *mid, size_t *size)
     return s_encode_req ("draft.revise", mid, &body, size);
 }
 
-static void
-s_bench_history (void)
+//  A broker for benchmark `name`, one DEALER said hello as lead, and one
+//  draft d1 of lead's; returns the DEALER sockets (one).
+static void **
+s_start_with_draft (bench_broker_t *broker, const char *name)
 {
-    int revs = s_env_int ("BENCH_HISTORY", 10000), reps = s_env_int ("BENCH_REPS", 5);
-    printf ("4. history: a draft with %d revisions, draft.history\n", revs);
-    bench_broker_t broker;
-    s_start (&broker, "history", NULL);
-    void **socks = bench_dealers (s_ctx, broker.endpoint, 1);
+    s_start (broker, name, NULL);
+    void **socks = bench_dealers (s_ctx, broker->endpoint, 1);
     s_hello (socks [0], "lead", "leadership", NULL, NULL);
     cb_value_t *body = cb_value_new_map ();
     cb_value_t *content = s_content (0, true);
     cb_value_set (body, "content", &content);
     cb_value_t *reply = s_call (socks [0], "draft.new", body, NULL, NULL);
     cb_value_destroy (&reply);
+    return socks;
+}
+
+static void
+s_bench_history (void)
+{
+    int revs = s_env_int ("BENCH_HISTORY", 10000), reps = s_env_int ("BENCH_REPS", 5);
+    printf ("4. history: a draft with %d revisions, draft.history\n", revs);
+    bench_broker_t broker;
+    void **socks = s_start_with_draft (&broker, "history");
     double build_secs;
     double build_rate = s_pipeline (socks, 1, 128, 3600, (uint64_t) revs - 1, s_make_revise,
                                     NULL, &build_secs);
@@ -743,14 +752,7 @@ s_bench_log (void)
     printf ("6. event log: a subscriber catches up from sequence 1 on %llu entries\n",
             (unsigned long long) count);
     bench_broker_t broker;
-    s_start (&broker, "log", NULL);
-    void **socks = bench_dealers (s_ctx, broker.endpoint, 1);
-    s_hello (socks [0], "lead", "leadership", NULL, NULL);
-    cb_value_t *body = cb_value_new_map ();
-    cb_value_t *content = s_content (0, true);
-    cb_value_set (body, "content", &content);
-    cb_value_t *reply = s_call (socks [0], "draft.new", body, NULL, NULL);
-    cb_value_destroy (&reply);
+    void **socks = s_start_with_draft (&broker, "log");
     zmq_close (socks [0]);
     free (socks);
     bench_broker_stop (&broker);
@@ -769,7 +771,7 @@ s_bench_log (void)
     s_hello (socks [0], "console", "observer", NULL, NULL);
     char mid [64];
     size_t size;
-    body = cb_value_new_map ();
+    cb_value_t *body = cb_value_new_map ();
     cb_value_set_int (body, "from", 1);
     void *data = s_encode_req ("log.subscribe", s_next_mid (mid, sizeof (mid)), &body, &size);
     int64_t start = bench_now_us ();

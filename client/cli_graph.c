@@ -53,16 +53,18 @@ extern char **environ;
 //  --------------------------------------------------------------------------
 //  Escaping
 
-//  A quoted dot string for an identifier: backslash and quote escaped,
-//  a newline as "\n", other control characters as spaces. The same text
-//  always gives the same identifier, which is all an identifier needs.
+//  A quoted dot string: a quote escaped, a backslash written as
+//  `backslash`, a newline as "\n", other control characters as spaces.
 static void
-s_quoted (FILE *out, const char *text)
+s_quote (FILE *out, const char *text, const char *backslash)
 {
     fputc ('"', out);
     for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf (out, "\\%c", *p);
+        if (*p == '"')
+            fprintf (out, "\\\"");
+        else
+        if (*p == '\\')
+            fputs (backslash, out);
         else
         if (*p == '\n')
             fprintf (out, "\\n");
@@ -75,29 +77,21 @@ s_quoted (FILE *out, const char *text)
     fputc ('"', out);
 }
 
+//  For an identifier: the same text always gives the same identifier,
+//  which is all an identifier needs.
+static void
+s_quoted (FILE *out, const char *text)
+{
+    s_quote (out, text, "\\\\");
+}
+
 //  A quoted tooltip. Graphviz reads a tooltip's escapes twice (as an
 //  escString, where "\N" is the node's name, then as a tooltip, where
 //  "\n" is a newline), so a backslash people typed is written as four.
 static void
 s_tooltip (FILE *out, const char *text)
 {
-    fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
-        if (*p == '"')
-            fprintf (out, "\\\"");
-        else
-        if (*p == '\\')
-            fprintf (out, "\\\\\\\\");
-        else
-        if (*p == '\n')
-            fprintf (out, "\\n");
-        else
-        if (*p < 0x20 || *p == 0x7f)
-            fputc (' ', out);
-        else
-            fputc (*p, out);
-    }
-    fputc ('"', out);
+    s_quote (out, text, "\\\\\\\\");
 }
 
 //  Text inside an HTML-like label: XML's five characters as entities, a

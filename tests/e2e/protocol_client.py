@@ -109,8 +109,12 @@ class Client:
                 self.replies[mid] = msg
             # else: a late answer to a resent request; ignored
         else:
-            raise ProtocolError("unknown message type %r" % (t,))
+            self._other(msg)
         return True
+
+    def _other(self, msg):
+        """A message of a type this client does not expect (subclasses take more)."""
+        raise ProtocolError("unknown message type %r" % (msg.get("type"),))
 
     def drain(self, duration):
         """Receive everything arriving during `duration` seconds."""

@@ -44,35 +44,10 @@ class MClient(Client):
         self.log_raw = []          # every log entry received, in arrival order
         super().__init__(*a, **kw)
 
-    def _pump(self, timeout):
-        if not self.sock.poll(max(0, int(timeout * 1000)), zmq.POLLIN):
-            return False
-        frames = self.sock.recv_multipart()
-        if len(frames) != 1:
-            raise ProtocolError("expected one frame, got %d" % len(frames))
-        msg = msgpack.unpackb(frames[0], raw=False)
-        if not isinstance(msg, dict):
-            raise ProtocolError("message is not a map: %r" % (msg,))
-        if msg.get("cb") != 1:
-            raise ProtocolError("bad cb in %r" % (msg,))
-        t = msg.get("type")
-        if t == "log":
-            self.log_raw.append(msg)
-        elif t == "deliver":
-            seq = msg.get("seq")
-            self.raw_seqs.append(seq)
-            if isinstance(seq, int) and seq > self.last_seq:
-                self.last_seq = seq
-                self.deliveries.append(msg)
-        elif t in ("ok", "error"):
-            mid = msg.get("mid")
-            if mid is None:
-                self.nil_replies.append(msg)
-            elif mid in self.waiting:
-                self.replies[mid] = msg
-        else:
-            raise ProtocolError("unknown message type %r" % (t,))
-        return True
+    def _other(self, msg):
+        if msg.get("type") != "log":
+            super()._other(msg)
+        self.log_raw.append(msg)
 
     def log_max(self):
         return max([e.get("seq", 0) for e in self.log_raw] or [0])
