@@ -10,12 +10,14 @@ all: build
 deps:
 	@sh .ci/deps.sh
 
-$(BUILD)/Makefile: CMakeLists.txt
-	@sh .ci/deps.sh
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+# One configure and build at a time per build directory: `make run` in one
+# terminal and `make test` in another may start together.
+LOCK = flock $(BUILD).lock
 
-build: $(BUILD)/Makefile
-	cmake --build $(BUILD) -j $(JOBS)
+build:
+	@$(LOCK) sh .ci/deps.sh
+	@$(LOCK) sh -c 'test -f $(BUILD)/Makefile || cmake -S . -B $(BUILD) $(CMAKE_FLAGS)'
+	$(LOCK) cmake --build $(BUILD) -j $(JOBS)
 
 # The broker on its embedded defaults: tcp://127.0.0.1:5555, store in ./var/catchball.
 run: build
@@ -35,7 +37,7 @@ fuzz:
 	tests/fuzz/run.sh $(SECONDS)
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz build-bench
+	rm -rf $(BUILD) build-asan build-fuzz build-bench *.lock
 
 # Benchmarks against raw libzmq/LMDB baselines (bench/README.md); never part of test.
 bench: build
