@@ -22,6 +22,8 @@ typedef struct {
     const char *role;           //  Our role (first hello)
     const char *parent;         //  Our parent node
     bool json;                  //  Output JSON
+    bool node_given;            //  --node on the command line
+    bool role_given;            //  --role on the command line
     int timeout;                //  ms per request
     cb_client_t *client;        //  Connection, made on first use
 } s_cli_t;
@@ -37,7 +39,8 @@ s_usage (FILE *out)
 "  -e, --endpoint EP   broker endpoint (default $CATCHBALL_ENDPOINT or " S_DEFAULT_ENDPOINT ")\n"
 "  -n, --node NAME     this node's name (default $CATCHBALL_NODE)\n"
 "  -r, --role ROLE     leadership, team, facilitator or observer: needed the\n"
-"                      first time a node speaks (default $CATCHBALL_ROLE)\n"
+"                      first time a node speaks (default $CATCHBALL_ROLE, which\n"
+"                      goes with $CATCHBALL_NODE, not with another --node)\n"
 "  -p, --parent NODE   this node's parent in the organisation ($CATCHBALL_PARENT)\n"
 "  -j, --json          print the broker's replies as JSON\n"
 "  -t, --timeout MS    how long to wait for the broker (default 5000)\n"
@@ -258,8 +261,8 @@ s_parse (s_cli_t *cli, int argc, char **argv, s_args_t *a)
     while ((c = getopt_long (argc, argv, "m:a:h", options, NULL)) != -1) {
         switch (c) {
             case 'e': cli->endpoint = optarg; break;
-            case 'n': cli->node = optarg; break;
-            case 'r': cli->role = optarg; break;
+            case 'n': cli->node = optarg; cli->node_given = true; break;
+            case 'r': cli->role = optarg; cli->role_given = true; break;
             case 'p': cli->parent = optarg; break;
             case 'j': cli->json = true; break;
             case 't': cli->timeout = atoi (optarg); break;
@@ -554,6 +557,10 @@ s_run (s_cli_t *cli, int argc, char **argv)
     s_args_t a;
     if (s_parse (cli, two ? argc - 1 : argc, two ? argv + 1 : argv, &a))
         return s_fail_usage ("bad option for '%s'", cmd);
+    //  $CATCHBALL_ROLE goes with $CATCHBALL_NODE: another node named with
+    //  --node does not take it.
+    if (cli->node_given && !cli->role_given)
+        cli->role = NULL;
     if (!a.help && (!cli->node || !*cli->node))
         return s_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
     if (cli->timeout <= 0)
@@ -1022,8 +1029,8 @@ main (int argc, char *argv [])
     while ((c = getopt_long (argc, argv, "+e:n:r:p:jt:h", options, NULL)) != -1) {
         switch (c) {
             case 'e': cli.endpoint = optarg; break;
-            case 'n': cli.node = optarg; break;
-            case 'r': cli.role = optarg; break;
+            case 'n': cli.node = optarg; cli.node_given = true; break;
+            case 'r': cli.role = optarg; cli.role_given = true; break;
             case 'p': cli.parent = optarg; break;
             case 'j': cli.json = true; break;
             case 't': cli.timeout = atoi (optarg); break;
