@@ -10,6 +10,7 @@
 */
 #include <czmq.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "catchball/catchball.h"
 
@@ -49,12 +50,18 @@ s_set_error (cb_client_t *self, int code, const char *message)
               message && *message ? message : cb_strerror (code));
 }
 
-cb_client_t *
-cb_client_new (const char *endpoint, const char *node, const char *role, const char *parent)
+//  With cert and broker_key: CURVE, set up before connecting.
+static cb_client_t *
+s_new (const char *endpoint, const char *node, const char *role, const char *parent,
+       zcert_t *cert, const char *broker_key)
 {
     assert (endpoint && node);
     cb_client_t *self = (cb_client_t *) zmalloc (sizeof (cb_client_t));
     self->dealer = zsock_new (ZMQ_DEALER);
+    if (cert) {
+        zcert_apply (cert, self->dealer);
+        zsock_set_curve_serverkey (self->dealer, broker_key);
+    }
     //  Let a last request or ack reach the broker when we are destroyed.
     zsock_set_linger (self->dealer, 1000);
     zsock_set_heartbeat_ivl (self->dealer, 2000);
@@ -79,6 +86,72 @@ cb_client_new (const char *endpoint, const char *node, const char *role, const c
         r = ((uint64_t) getpid () << 40) ^ (uint64_t) zclock_usecs ();
     snprintf (self->mid_prefix, sizeof (self->mid_prefix), "%016llx",
               (unsigned long long) r);
+    return self;
+}
+
+cb_client_t *
+cb_client_new (const char *endpoint, const char *node, const char *role, const char *parent)
+{
+    return s_new (endpoint, node, role, parent, NULL, NULL);
+}
+
+cb_client_t *
+cb_client_new_curve (const char *endpoint, const char *node, const char *role,
+                     const char *parent, const char *cert_path, const char *broker_key,
+                     char *why, size_t why_size)
+{
+    assert (endpoint && cert_path && broker_key);
+    //  The secret file is FILE_secret next to a public FILE, or FILE itself.
+    char secret [PATH_MAX];
+    size_t len = strlen (cert_path);
+    if (len >= 7 && streq (cert_path + len - 7, "_secret"))
+        snprintf (secret, sizeof (secret), "%s", cert_path);
+    else
+        snprintf (secret, sizeof (secret), "%s_secret", cert_path);
+    struct stat st;
+    if (stat (secret, &st)) {
+        snprintf (why, why_size, "cannot read the secret key %s: %s", secret, strerror (errno));
+        return NULL;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf (why, why_size, "the secret key %s is readable or writable by group or "
+                  "others (mode %04o): chmod 600 it", secret, (unsigned) (st.st_mode & 07777));
+        return NULL;
+    }
+    zcert_t *cert = zcert_load (secret);
+    if (!cert || streq (zcert_secret_txt (cert), "0000000000000000000000000000000000000000")) {
+        snprintf (why, why_size, "%s holds no secret key", secret);
+        zcert_destroy (&cert);
+        return NULL;
+    }
+    //  The broker's key: Z85 text, or its public certificate.
+    char server [41];
+    if (strlen (broker_key) == 40 && !strchr (broker_key, '/'))
+        snprintf (server, sizeof (server), "%s", broker_key);
+    else {
+        zcert_t *broker = zcert_load (broker_key);
+        if (!broker) {
+            snprintf (why, why_size, "the broker's key must be 40 characters of Z85 or a "
+                      "certificate file; cannot read %s", broker_key);
+            zcert_destroy (&cert);
+            return NULL;
+        }
+        snprintf (server, sizeof (server), "%s", zcert_public_txt (broker));
+        zcert_destroy (&broker);
+    }
+    if (!node)
+        node = zcert_meta (cert, "name");
+    if (!role)
+        role = zcert_meta (cert, "role");
+    if (!node) {
+        snprintf (why, why_size, "%s names no node: give one", secret);
+        zcert_destroy (&cert);
+        return NULL;
+    }
+    cb_client_t *self = s_new (endpoint, node, role, parent, cert, server);
+    if (!self)
+        snprintf (why, why_size, "invalid endpoint '%s'", endpoint);
+    zcert_destroy (&cert);
     return self;
 }
 
@@ -107,6 +180,7 @@ cb_client_destroy (cb_client_t **self_p)
 int cb_client_error (cb_client_t *self) { return self->error; }
 const char *cb_client_error_name (cb_client_t *self) { return self->error_name; }
 const char *cb_client_error_message (cb_client_t *self) { return self->error_message; }
+const char *cb_client_node (cb_client_t *self) { return self->node; }
 uint64_t cb_client_inbox_last (cb_client_t *self) { return self->inbox_last; }
 uint64_t cb_client_inbox_acked (cb_client_t *self) { return self->inbox_acked; }
 
@@ -226,10 +300,20 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
             continue;
         }
         cb_value_t *in = s_recv_one (self);
-        if (in && streq (cb_value_get_str (in, "mid") ? cb_value_get_str (in, "mid") : "", mid))
-            reply = in;
-        else
+        int64_t code = 0, after = 0;
+        if (!in || !streq (cb_value_get_str_or (in, "mid", ""), mid))
             cb_value_destroy (&in);     //  A late reply to an earlier request
+        else
+        if (streq (cb_value_get_str_or (in, "type", ""), "error")
+        &&  cb_value_get_int (in, "code", &code) && code == CB_E_RATE_LIMITED) {
+            //  Nothing was stored: send the same again once the broker says.
+            cb_value_get_int (in, "retry_after", &after);
+            resend = zclock_mono () + (after > 0 && after < S_MAX_RETRY ? after : S_MAX_RETRY);
+            interval = self->retry;
+            cb_value_destroy (&in);
+        }
+        else
+            reply = in;
     }
     zpoller_destroy (&poller);
     free (data);

@@ -25,6 +25,8 @@ typedef struct {
     bool node_given;            //  --node on the command line
     bool role_given;            //  --role on the command line
     int timeout;                //  ms per request
+    const char *key;            //  CURVE: our secret certificate
+    const char *broker_key;     //  CURVE: the broker's public key or certificate
     cb_client_t *client;        //  Connection, made on first use
 } s_cli_t;
 
@@ -44,6 +46,10 @@ s_usage (FILE *out)
 "  -p, --parent NODE   this node's parent in the organisation ($CATCHBALL_PARENT)\n"
 "  -j, --json          print the broker's replies as JSON\n"
 "  -t, --timeout MS    how long to wait for the broker (default 5000)\n"
+"      --key FILE      CURVE: this node's secret certificate, from keygen; the\n"
+"                      node and role then come from it ($CATCHBALL_KEY)\n"
+"      --broker-key K  CURVE: the broker's public certificate file, or its key in\n"
+"                      Z85 ($CATCHBALL_BROKER_KEY)\n"
 "  -h, --help          this help; COMMAND --help shows the command's usage\n"
 "      --version       the version\n"
 "\n"
@@ -70,6 +76,9 @@ s_usage (FILE *out)
 "  inbox [--follow] [--peek]               what was delivered to you; acknowledges it\n"
 "                                          unless --peek; --follow keeps waiting\n"
 "  ping                                    is the broker there?\n"
+"  keygen NAME --role ROLE [--dir DIR]     write NAME.cert (public: give it to the\n"
+"                                          broker's --certs directory) and\n"
+"                                          NAME.cert_secret (mode 0600, keep it)\n"
 "\n"
 "Alignment marketplace events:\n"
 "  event new NAME --cycle C --participants NODE,... [--plan share=20,negotiate=40,commit=10]\n"
@@ -105,10 +114,19 @@ static cb_value_t *
 s_request (s_cli_t *cli, const char *type, cb_value_t **body_p, int *status)
 {
     if (!cli->client) {
-        cli->client = cb_client_new (cli->endpoint, cli->node, cli->role, cli->parent);
+        char why [PATH_MAX + 200];
+        snprintf (why, sizeof (why), "invalid endpoint '%s'", cli->endpoint);
+        if (cli->key && !cli->broker_key)
+            snprintf (why, sizeof (why), "--key needs --broker-key (or $CATCHBALL_BROKER_KEY)");
+        else
+        if (cli->key)
+            cli->client = cb_client_new_curve (cli->endpoint, cli->node, cli->role, cli->parent,
+                                               cli->key, cli->broker_key, why, sizeof (why));
+        else
+            cli->client = cb_client_new (cli->endpoint, cli->node, cli->role, cli->parent);
         if (!cli->client) {
             cb_value_destroy (body_p);
-            fprintf (stderr, "catchball: invalid endpoint '%s'\n", cli->endpoint);
+            fprintf (stderr, "catchball: %s\n", why);
             *status = 2;
             return NULL;
         }
@@ -202,7 +220,7 @@ typedef struct {
     const char *message, *addresses, *rev, *owner, *cycle, *to, *question, *deadline;
     const char *kind, *on, *confidence, *text, *comment;
     const char *participants, *plan, *minutes, *kr, *need, *reason, *format, *event, *dump;
-    const char *new_kr, *raise_target, *shared_kr, *by;
+    const char *new_kr, *raise_target, *shared_kr, *by, *dir;
     bool more, follow, peek, help;
     int argc;                   //  Positional arguments
     char **argv;
@@ -251,6 +269,9 @@ s_parse (s_cli_t *cli, int argc, char **argv, s_args_t *a)
         { "raise-target", required_argument, NULL, 1011 },
         { "shared-kr", required_argument, NULL, 1012 },
         { "by", required_argument, NULL, 1013 },
+        { "dir", required_argument, NULL, 1014 },
+        { "key", required_argument, NULL, 1020 },
+        { "broker-key", required_argument, NULL, 1021 },
         { NULL, 0, NULL, 0 }
     };
     memset (a, 0, sizeof (*a));
@@ -296,6 +317,9 @@ s_parse (s_cli_t *cli, int argc, char **argv, s_args_t *a)
             case 1011: a->raise_target = optarg; break;
             case 1012: a->shared_kr = optarg; break;
             case 1013: a->by = optarg; break;
+            case 1014: a->dir = optarg; break;
+            case 1020: cli->key = optarg; break;
+            case 1021: cli->broker_key = optarg; break;
             default: return -1;
         }
     }
@@ -545,6 +569,69 @@ s_inbox (s_cli_t *cli, s_args_t *a)
 }
 
 //  --------------------------------------------------------------------------
+//  keygen NAME --role ROLE [--dir DIR]: a node's CURVE certificate pair.
+//  The secret file is created with mode 0600 from the start (umask), and
+//  nothing existing is overwritten.
+
+static int
+s_keygen (s_cli_t *cli, s_args_t *a)
+{
+    const char *usage = "keygen NAME --role leadership|team|facilitator|observer|broker "
+                        "[--dir DIR]";
+    if (a->help) {
+        printf ("usage: catchball %s\n", usage);
+        return 0;
+    }
+    const char *role = cli->role_given ? cli->role : NULL;
+    if (a->argc != 1 || !role)
+        return s_fail_usage ("usage: catchball %s", usage);
+    const char *name = a->argv [0];
+    static const char *roles [] = { "leadership", "team", "facilitator", "observer", "broker",
+                                    NULL };
+    bool known = false;
+    for (int i = 0; roles [i]; i++)
+        known = known || streq (role, roles [i]);
+    if (!known)
+        return s_fail_usage ("unknown role '%s'", role);
+    size_t len = strlen (name);
+    bool valid = len > 0 && len <= 64 && isalnum ((unsigned char) name [0]);
+    for (size_t i = 0; i < len; i++)
+        valid = valid && (isalnum ((unsigned char) name [i]) || strchr ("._-", name [i]));
+    if (!valid)
+        return s_fail_usage ("'%s' is not a node name: 1 to 64 letters, digits, '.', '_', '-'",
+                             name);
+    const char *dir = a->dir ? a->dir : ".";
+    char path [PATH_MAX], secret [PATH_MAX + 8];
+    snprintf (path, sizeof (path), "%s/%s.cert", dir, name);
+    snprintf (secret, sizeof (secret), "%s_secret", path);
+    if (access (path, F_OK) == 0 || access (secret, F_OK) == 0) {
+        fprintf (stderr, "catchball: %s or %s exists already: not overwritten\n", path, secret);
+        return 1;
+    }
+    zsys_dir_create ("%s", dir);
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", role);
+    mode_t old = umask (077);
+    int rc = zcert_save_secret (cert, secret);
+    umask (022);
+    rc = rc ? rc : zcert_save_public (cert, path);
+    umask (old);
+    if (rc == 0)
+        rc = chmod (secret, 0600);
+    if (rc) {
+        fprintf (stderr, "catchball: cannot write %s: %s\n", path, strerror (errno));
+        zcert_destroy (&cert);
+        return 1;
+    }
+    printf ("%s: public certificate (for the broker's --certs directory)\n"
+            "%s: secret certificate, mode 0600: keep it on %s's machine only\n"
+            "public key: %s\n", path, secret, name, zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Dispatch on the command
 
 static int
@@ -557,11 +644,19 @@ s_run (s_cli_t *cli, int argc, char **argv)
     s_args_t a;
     if (s_parse (cli, two ? argc - 1 : argc, two ? argv + 1 : argv, &a))
         return s_fail_usage ("bad option for '%s'", cmd);
+    if (streq (cmd, "keygen"))
+        return s_keygen (cli, &a);
     //  $CATCHBALL_ROLE goes with $CATCHBALL_NODE: another node named with
     //  --node does not take it.
     if (cli->node_given && !cli->role_given)
         cli->role = NULL;
-    if (!a.help && (!cli->node || !*cli->node))
+    //  With a key, the node and role are the certificate's unless given.
+    if (cli->key && !cli->node_given) {
+        cli->node = NULL;
+        if (!cli->role_given)
+            cli->role = NULL;
+    }
+    if (!a.help && !cli->key && (!cli->node || !*cli->node))
         return s_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
     if (cli->timeout <= 0)
         return s_fail_usage ("%s", "--timeout takes milliseconds");
@@ -580,7 +675,8 @@ s_run (s_cli_t *cli, int argc, char **argv)
         NEED (0, cmd);
         if ((reply = s_request (cli, "ping", &body, &status))) {
             cb_value_destroy (&reply);
-            printf ("%s: connected to %s; inbox: %llu delivered, %llu acknowledged\n", cli->node,
+            printf ("%s: connected to %s; inbox: %llu delivered, %llu acknowledged\n",
+                    cb_client_node (cli->client),
                     cli->endpoint, (unsigned long long) cb_client_inbox_last (cli->client),
                     (unsigned long long) cb_client_inbox_acked (cli->client));
         }
@@ -1015,6 +1111,8 @@ main (int argc, char *argv [])
         { "timeout", required_argument, NULL, 't' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
+        { "key", required_argument, NULL, 1020 },
+        { "broker-key", required_argument, NULL, 1021 },
         { NULL, 0, NULL, 0 }
     };
     s_cli_t cli = { 0 };
@@ -1023,6 +1121,8 @@ main (int argc, char *argv [])
     cli.node = getenv ("CATCHBALL_NODE");
     cli.role = getenv ("CATCHBALL_ROLE");
     cli.parent = getenv ("CATCHBALL_PARENT");
+    cli.key = getenv ("CATCHBALL_KEY");
+    cli.broker_key = getenv ("CATCHBALL_BROKER_KEY");
     cli.timeout = 5000;
     int c;
     //  '+': stop at the command; its own options are parsed after it.
@@ -1036,6 +1136,8 @@ main (int argc, char *argv [])
             case 't': cli.timeout = atoi (optarg); break;
             case 'h': s_usage (stdout); return 0;
             case 'V': printf ("catchball %s (protocol 1)\n", CB_VERSION); return 0;
+            case 1020: cli.key = optarg; break;
+            case 1021: cli.broker_key = optarg; break;
             default: s_usage (stderr); return 2;
         }
     }

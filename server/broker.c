@@ -15,6 +15,21 @@
     DONTWAIT: a gone peer or a full pipe stops the push, and the items wait
     in the store, never in a socket.
 
+    With CURVE (--key and --certs), zauth checks every handshake against
+    the certificate directory, and the broker's own key table (keys.c)
+    says which node each authenticated key is. A hello must name the node
+    of its connection's key; every later message must come with the same
+    key as the hello, else the session is dropped (a routing id taken over
+    by another connection speaks for nobody). Removing a certificate
+    revokes it: zauth refuses new handshakes at once, and within a tick
+    the broker drops the live sessions of that key and answers their
+    requests KEY_UNKNOWN (ZeroMQ gives a ROUTER no way to close one peer's
+    connection, so it stays open but speaks for nobody).
+
+    Each node (and each connection that has not said hello) has a token
+    bucket of `rate` requests per second: a flood is answered RATE_LIMITED
+    with a retry_after, stores nothing, and costs the others nothing.
+
     Session changes (a hello binding a connection to a node, an ack moving
     a delivery window) take effect only after the commit. If the commit
     fails: a full map is grown and the batch redone; after MDB_PANIC or an
@@ -29,9 +44,11 @@
 #include "handlers.h"
 #include "inbox.h"
 #include "log.h"
+#include "keys.h"
 #include "store.h"
 
 #define S_DEFAULT_WINDOW    128
+#define S_DEFAULT_RATE      10000
 #define S_DEFAULT_BATCH     1024
 #define S_TICK_MS           1000
 #define S_RETRY_MS          50
@@ -43,6 +60,7 @@ typedef struct {
     char *role;                 //  Its role
     char *route;                //  Hex of the routing id of its connection
     zframe_t *routing_id;       //  The routing id itself
+    char *key;                  //  CURVE: the public key its hello came with
     uint64_t last;              //  Last sequence in its inbox
     uint64_t acked;             //  Last sequence it acknowledged
     uint64_t sent;              //  Last sequence pushed on this connection
@@ -64,7 +82,17 @@ struct _cb_broker_t {
     uint64_t log_last;          //  Last entry of the event log
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
+    zactor_t *auth;             //  CURVE: zauth, checking handshakes
+    cb_keys_t *keys;            //  CURVE: public key -> node and role
+    zhashx_t *buckets;          //  Rate limits: node (or "@" route) -> s_bucket_t
+    int64_t next_tick;          //  When the tick's chores run next
 };
+
+//  A token bucket: up to `rate` requests, refilled at `rate` a second.
+typedef struct {
+    double tokens;              //  Requests it may send now
+    int64_t last;               //  When it was last refilled (ms)
+} s_bucket_t;
 
 //  --------------------------------------------------------------------------
 //  Sessions
@@ -78,6 +106,7 @@ s_session_destroy (s_session_t **self_p)
     free (self->node);
     free (self->role);
     free (self->route);
+    free (self->key);
     zframe_destroy (&self->routing_id);
     free (self);
     *self_p = NULL;
@@ -100,7 +129,7 @@ s_session_drop (cb_broker_t *self, s_session_t *session)
 //  Bind a node to the connection its hello came from.
 static void
 s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
-                cb_result_t *result)
+                const char *key, cb_result_t *result)
 {
     s_session_t *old = (s_session_t *) zhashx_lookup (self->routes, route);
     if (old && !streq (old->node, result->hello_node))
@@ -116,6 +145,7 @@ s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
     session->role = strdup (result->hello_role);
     session->route = strdup (route);
     session->routing_id = zframe_dup (routing_id);
+    session->key = key ? strdup (key) : NULL;
     session->last = result->inbox_last;
     session->acked = result->inbox_acked;
     //  Everything not acknowledged is sent again on a new hello.
@@ -217,13 +247,118 @@ s_push_all (cb_broker_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  One batch: apply, commit, answer
+//  Admission: the key check and the rate limit, as a message is drained
 
+//  A message drained from the socket, on its way through a batch.
 typedef struct {
     zmsg_t *msg;                //  As received: routing id, frame(s)
     char *route;                //  Hex of the routing id
+    const char *key;            //  CURVE: the connection's public key (in msg)
+    int refused;                //  Refused before applying: this code
+    char why [160];             //  ... with this message
+    int64_t retry_after;        //  ... and this retry_after, or -1
     cb_result_t result;         //  What applying it gave
 } s_item_t;
+
+//  Refills a bucket and takes one request from it: 0 if it may go on,
+//  else how many ms until it may.
+static int64_t
+s_rate_take (cb_broker_t *self, const char *name, int64_t now)
+{
+    double rate = self->config.rate;
+    s_bucket_t *bucket = (s_bucket_t *) zhashx_lookup (self->buckets, name);
+    if (!bucket) {
+        bucket = (s_bucket_t *) zmalloc (sizeof (s_bucket_t));
+        bucket->tokens = rate;
+        bucket->last = now;
+        zhashx_insert (self->buckets, name, bucket);
+    }
+    bucket->tokens += (double) (now - bucket->last) * rate / 1000.0;
+    if (bucket->tokens > rate)
+        bucket->tokens = rate;
+    bucket->last = now;
+    if (bucket->tokens >= 1.0) {
+        bucket->tokens -= 1.0;
+        return 0;
+    }
+    int64_t wait = (int64_t) ((1.0 - bucket->tokens) * 1000.0 / rate) + 1;
+    return wait;
+}
+
+static void
+s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
+{
+    item->refused = 0;
+    item->retry_after = -1;
+    item->key = NULL;
+    s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
+    if (self->keys) {
+        //  Set by libzmq from the CURVE handshake: the client cannot choose it.
+        item->key = zframe_meta (zmsg_last (item->msg), "User-Id");
+        if (session && !(item->key && session->key && streq (item->key, session->key))) {
+            zsys_warning ("%s: a connection with another key uses its routing id; "
+                          "the session is dropped", session->node);
+            s_session_drop (self, session);
+            session = NULL;
+        }
+    }
+    if (self->config.rate > 0) {
+        char name [CB_MAX_NODE + 80];
+        snprintf (name, sizeof (name), "%s%s", session ? "" : "@",
+                  session ? session->node : item->route);
+        int64_t wait = s_rate_take (self, name, now);
+        if (wait) {
+            item->refused = CB_E_RATE_LIMITED;
+            item->retry_after = wait;
+            snprintf (item->why, sizeof (item->why),
+                      "more than %d requests a second from %s: retry after %lld ms; "
+                      "nothing was stored", self->config.rate,
+                      session ? session->node : "this connection", (long long) wait);
+        }
+    }
+}
+
+//  Once a tick: revoked keys lose their sessions, idle buckets go.
+static void
+s_tick (cb_broker_t *self, int64_t now)
+{
+    if (now < self->next_tick)
+        return;
+    self->next_tick = now + S_TICK_MS;
+    if (self->keys && cb_keys_refresh (self->keys)) {
+        zsys_info ("keys: certificate directory %s read again: %zu node key(s)",
+                   self->config.certs, cb_keys_size (self->keys));
+        zlist_t *revoked = zlist_new ();
+        for (s_session_t *session = (s_session_t *) zhashx_first (self->sessions); session;
+             session = (s_session_t *) zhashx_next (self->sessions)) {
+            const char *node, *role;
+            if (!session->key || !cb_keys_lookup (self->keys, session->key, &node, &role)
+            ||  !streq (node, session->node) || !streq (role, session->role))
+                zlist_append (revoked, session);
+        }
+        for (s_session_t *session = (s_session_t *) zlist_first (revoked); session;
+             session = (s_session_t *) zlist_next (revoked)) {
+            zsys_warning ("%s: its key was revoked; its connection speaks for nobody now",
+                          session->node);
+            s_session_drop (self, session);
+        }
+        zlist_destroy (&revoked);
+    }
+    //  A bucket that has refilled is the same as no bucket.
+    zlist_t *idle = zlist_new ();
+    for (s_bucket_t *bucket = (s_bucket_t *) zhashx_first (self->buckets); bucket;
+         bucket = (s_bucket_t *) zhashx_next (self->buckets))
+        if (now - bucket->last >= 1000)
+            zlist_append (idle, (void *) zhashx_cursor (self->buckets));
+    for (const char *name = (const char *) zlist_first (idle); name;
+         name = (const char *) zlist_next (idle))
+        zhashx_delete (self->buckets, name);
+    zlist_destroy (&idle);
+}
+
+//  --------------------------------------------------------------------------
+//  One batch: apply, commit, answer
+
 
 //  A hello accepted in the batch being applied: the connection speaks for
 //  this node for the rest of the batch, and for good once it commits.
@@ -321,13 +456,28 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
             role = session->role;
         }
         zframe_t *frame = zmsg_last (item->msg);
+        cb_auth_t auth = { NULL, NULL };
+        if (item->refused) {
+            item->result.code = item->refused;
+            item->result.reply = cb_dispatch_refusal (zframe_data (frame), zframe_size (frame),
+                                                      item->refused, item->why,
+                                                      item->retry_after, &item->result.size);
+        }
+        else
+        if (self->keys && !cb_keys_lookup (self->keys, item->key, &auth.node, &auth.role)) {
+            item->result.code = CB_E_KEY_UNKNOWN;
+            item->result.reply = cb_dispatch_refusal (zframe_data (frame), zframe_size (frame),
+                                                      CB_E_KEY_UNKNOWN, NULL, -1,
+                                                      &item->result.size);
+        }
+        else
         if (zmsg_size (item->msg) != 2) {
             item->result.code = CB_E_BAD_MESSAGE;
             item->result.reply = cb_dispatch_error (NULL, 0, CB_E_BAD_MESSAGE, &item->result.size);
         }
         else
-            cb_dispatch (txn, zframe_data (frame), zframe_size (frame), node, role, now,
-                         touched, &item->result);
+            cb_dispatch (txn, zframe_data (frame), zframe_size (frame), node, role,
+                         self->keys ? &auth : NULL, now, touched, &item->result);
         if (item->result.hello_node) {
             bind = (s_bind_t *) zmalloc (sizeof (s_bind_t));
             bind->node = strdup (item->result.hello_node);
@@ -348,7 +498,8 @@ s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items [i];
         if (item->result.hello_node)
-            s_session_bind (self, zmsg_first (item->msg), item->route, &item->result);
+            s_session_bind (self, zmsg_first (item->msg), item->route, item->key,
+                            &item->result);
         else
         if (item->result.log_op) {
             s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
@@ -417,6 +568,8 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
                  ? CB_E_STORAGE_FULL : CB_E_STORAGE;
         zsys_error ("store: batch of %zu not stored: %s", count, cb_strerror (code));
         for (size_t i = 0; i < count; i++) {
+            if (items [i].refused)
+                continue;       //  Its own refusal stands
             zframe_t *frame = zmsg_last (items [i].msg);
             cb_result_clean (&items [i].result);
             items [i].result.reply = cb_dispatch_error (zframe_data (frame), zframe_size (frame),
@@ -472,6 +625,80 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
 //  --------------------------------------------------------------------------
 //  Constructor and destructor
 
+static void
+s_bucket_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  True for endpoints only this machine can reach: ipc, inproc and tcp on
+//  a loopback address.
+static bool
+s_is_local (const char *endpoint)
+{
+    if (strncmp (endpoint, "ipc://", 6) == 0 || strncmp (endpoint, "inproc://", 9) == 0)
+        return true;
+    if (strncmp (endpoint, "tcp://", 6) != 0)
+        return false;
+    const char *host = endpoint + 6;
+    return strncmp (host, "127.", 4) == 0 || strncmp (host, "localhost:", 10) == 0
+        || strncmp (host, "[::1]:", 6) == 0;
+}
+
+//  CURVE, or the refusal to serve the network without it. Before bind:
+//  zauth must be running before the first handshake, or CURVE lets anyone
+//  in. 0 if the broker may go on.
+static int
+s_security (cb_broker_t *self)
+{
+    const cb_broker_config_t *config = &self->config;
+    if (!config->key && !config->certs) {
+        if (s_is_local (config->endpoint) || config->insecure)
+            return 0;
+        zsys_error ("refusing to bind %s without CURVE: anyone on the network could speak "
+                    "for any node. Give --key and --certs (see catchball keygen), bind a "
+                    "loopback address, or say --insecure for a lab network",
+                    config->endpoint);
+        return -1;
+    }
+    if (!config->key || !config->certs) {
+        zsys_error ("CURVE needs both --key (the broker's secret certificate) and --certs "
+                    "(the directory of node certificates)");
+        return -1;
+    }
+    char why [PATH_MAX + 100];
+    if (cb_keys_check_secret (config->key, why, sizeof (why))) {
+        zsys_error ("refusing the broker's secret key: %s", why);
+        return -1;
+    }
+    zcert_t *cert = zcert_load (config->key);
+    if (!cert || streq (zcert_secret_txt (cert), "0000000000000000000000000000000000000000")) {
+        zsys_error ("%s holds no secret key: give the _secret file written by "
+                    "catchball keygen", config->key);
+        zcert_destroy (&cert);
+        return -1;
+    }
+    self->keys = cb_keys_new (config->certs);
+    if (!self->keys) {
+        zcert_destroy (&cert);
+        return -1;
+    }
+    self->auth = zactor_new (zauth, NULL);
+    if (config->verbose) {
+        zstr_sendx (self->auth, "VERBOSE", NULL);
+        zsock_wait (self->auth);
+    }
+    zstr_sendx (self->auth, "CURVE", config->certs, NULL);
+    zsock_wait (self->auth);
+    zcert_apply (cert, self->router);
+    zsock_set_curve_server (self->router, 1);
+    zsock_set_zap_domain (self->router, "catchball");
+    zsys_info ("CURVE: the broker's public key is %s", zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return 0;
+}
+
 cb_broker_t *
 cb_broker_new (const cb_broker_config_t *config)
 {
@@ -486,9 +713,13 @@ cb_broker_new (const cb_broker_config_t *config)
         free (self);
         return NULL;
     }
+    if (self->config.rate == 0)
+        self->config.rate = S_DEFAULT_RATE;
     self->sessions = zhashx_new ();
     zhashx_set_destructor (self->sessions, s_session_free);
     self->routes = zhashx_new ();
+    self->buckets = zhashx_new ();
+    zhashx_set_destructor (self->buckets, s_bucket_free);
     cb_txn_t *txn = cb_store_begin (self->store, false);
     if (txn) {
         self->next_deadline = s_next_deadline (txn);
@@ -498,6 +729,10 @@ cb_broker_new (const cb_broker_config_t *config)
 
     //  Options before bind: they do not apply to a socket already bound.
     self->router = zsock_new (ZMQ_ROUTER);
+    if (s_security (self)) {
+        cb_broker_destroy (&self);
+        return NULL;
+    }
     zsock_set_router_mandatory (self->router, 1);
     //  Frames up to twice the protocol's limit arrive and get TOO_LARGE;
     //  larger ones make ZeroMQ drop the peer.
@@ -526,6 +761,13 @@ cb_broker_new (const cb_broker_config_t *config)
     self->handle = zsock_resolve (self->router);
     zsys_info ("catchballd %s listening on %s, store %s (map %zu MiB)", CB_VERSION,
                self->endpoint, config->store, cb_store_mapsize (self->store) >> 20);
+    if (self->keys)
+        zsys_info ("CURVE on: %zu node key(s) in %s", cb_keys_size (self->keys),
+                   config->certs);
+    else
+    if (!s_is_local (config->endpoint))
+        zsys_warning ("INSECURE: %s is reachable from the network without CURVE: any "
+                      "peer can say hello as any node (--insecure)", self->endpoint);
     return self;
 }
 
@@ -536,7 +778,11 @@ cb_broker_destroy (cb_broker_t **self_p)
     cb_broker_t *self = *self_p;
     if (!self)
         return;
+    //  The socket before zauth: a CURVE socket without zauth lets anyone in.
     zsock_destroy (&self->router);
+    zactor_destroy (&self->auth);
+    cb_keys_destroy (&self->keys);
+    zhashx_destroy (&self->buckets);
     zhashx_destroy (&self->routes);
     zhashx_destroy (&self->sessions);
     cb_store_destroy (&self->store);
@@ -589,9 +835,11 @@ cb_broker_run (cb_broker_t *self)
             items [count].msg = msg;
             items [count].route = zframe_strhex (zmsg_first (msg));
             memset (&items [count].result, 0, sizeof (cb_result_t));
+            s_admit (self, &items [count], zclock_time ());
             bytes += zmsg_content_size (msg);
             count++;
         }
+        s_tick (self, zclock_time ());
         if (count || (self->next_deadline && self->next_deadline <= zclock_time ()))
             s_batch (self, items, count);
         else

@@ -20,6 +20,10 @@ typedef struct {
     int window;                 //  Deliveries in flight per node (0: default)
     int batch;                  //  Most messages per transaction (0: default)
     bool verbose;               //  Log every request
+    const char *key;            //  CURVE: the broker's secret certificate file
+    const char *certs;          //  CURVE: the directory of node certificates
+    bool insecure;              //  Allow a non-loopback bind without CURVE
+    int rate;                   //  Requests per second per node (0: default, <0: off)
 } cb_broker_config_t;
 
 typedef struct _cb_broker_t cb_broker_t;

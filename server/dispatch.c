@@ -92,7 +92,8 @@ s_encode_ok (const char *mid, cb_value_t **body_p, size_t *size)
 }
 
 static void
-s_error (cb_result_t *result, const char *mid, int code, const char *message)
+s_error_after (cb_result_t *result, const char *mid, int code, const char *message,
+               int64_t retry_after)
 {
     cb_value_t *msg = cb_value_new_map ();
     cb_value_set_int (msg, "cb", 1);
@@ -104,10 +105,18 @@ s_error (cb_result_t *result, const char *mid, int code, const char *message)
     cb_value_set_int (msg, "code", code);
     cb_value_set_str (msg, "name", cb_err_name (code));
     cb_value_set_str (msg, "message", message && *message ? message : cb_strerror (code));
+    if (retry_after >= 0)
+        cb_value_set_int (msg, "retry_after", retry_after);
     free (result->reply);
     result->reply = cb_codec_encode (msg, &result->size);
     result->code = code;
     cb_value_destroy (&msg);
+}
+
+static void
+s_error (cb_result_t *result, const char *mid, int code, const char *message)
+{
+    s_error_after (result, mid, code, message, -1);
 }
 
 void
@@ -133,9 +142,17 @@ s_mid_of (const cb_value_t *msg)
 void *
 cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p)
 {
+    return cb_dispatch_refusal (frame, size, code, NULL, -1, size_p);
+}
+
+void *
+cb_dispatch_refusal (const void *frame, size_t size, int code, const char *message,
+                     int64_t retry_after, size_t *size_p)
+{
     cb_result_t result = { 0 };
-    cb_value_t *msg = frame ? cb_codec_decode (frame, size, NULL, 0) : NULL;
-    s_error (&result, s_mid_of (msg), code, NULL);
+    cb_value_t *msg = frame && size <= CB_MAX_FRAME ? cb_codec_decode (frame, size, NULL, 0)
+                                                    : NULL;
+    s_error_after (&result, s_mid_of (msg), code, message, retry_after);
     cb_value_destroy (&msg);
     *size_p = result.size;
     return result.reply;
@@ -147,7 +164,7 @@ cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p)
 //  hello may leave the role out, and must not name another.
 
 static int
-s_hello (cb_req_t *req, const cb_value_t *body, cb_result_t *result)
+s_hello (cb_req_t *req, const cb_value_t *body, const cb_auth_t *auth, cb_result_t *result)
 {
     static const char *const fields [] = { "node", "role", "parent", NULL };
     if (cb_check_fields (req, body, "hello", fields))
@@ -165,6 +182,16 @@ s_hello (cb_req_t *req, const cb_value_t *body, cb_result_t *result)
                             "'role' must be leadership, team, facilitator or observer");
     if (parent && !cb_node_name_valid (parent))
         return cb_req_fail (req, CB_E_BAD_FIELD, "'parent' must be a node name");
+    //  With CURVE, the key decides who this is; the body may only agree.
+    if (auth && !streq (node, auth->node))
+        return cb_req_fail (req, CB_E_KEY_MISMATCH,
+                            "this connection's key belongs to %s: it cannot say hello as %s",
+                            auth->node, node);
+    if (auth && role && !streq (role, auth->role))
+        return cb_req_fail (req, CB_E_ROLE_MISMATCH,
+                            "%s's certificate gives the role %s, not %s", node, auth->role, role);
+    if (auth)
+        role = auth->role;
     cb_value_t *record = cb_node_get (req->txn, node);
     if (cb_req_check_store (req))
         return -1;
@@ -301,7 +328,8 @@ s_log_change (cb_result_t *result, const char *node, const char *type, const cb_
 
 void
 cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
-             const char *role, int64_t now, zhashx_t *touched, cb_result_t *result)
+             const char *role, const cb_auth_t *auth, int64_t now, zhashx_t *touched,
+             cb_result_t *result)
 {
     memset (result, 0, sizeof (*result));
     char why [128];
@@ -406,7 +434,7 @@ cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
     cb_req_init (&req, child, node, role, now);
     int rc;
     if (streq (type, "hello"))
-        rc = s_hello (&req, body, result);
+        rc = s_hello (&req, body, auth, result);
     else
     if (streq (type, "ping")) {
         static const char *const none [] = { NULL };

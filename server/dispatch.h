@@ -35,14 +35,27 @@ typedef struct {
     char log [200];             //  A log line for a committed change, or ""
 } cb_result_t;
 
+//  Who the connection's authenticated key says it is (CURVE only).
+typedef struct {
+    const char *node;           //  The certificate's node name
+    const char *role;           //  Its role
+} cb_auth_t;
+
 //  Apply one frame from a node known as node/role (both NULL before hello)
-//  inside the batch transaction `txn`. Nodes whose inbox grew are added to
-//  `touched`. The caller frees the result with cb_result_clean.
+//  inside the batch transaction `txn`. With CURVE, `auth` is who the key
+//  of the connection belongs to, and a hello must name that node; NULL
+//  without authentication. Nodes whose inbox grew are added to `touched`.
+//  The caller frees the result with cb_result_clean.
 void cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
-                  const char *role, int64_t now, zhashx_t *touched, cb_result_t *result);
+                  const char *role, const cb_auth_t *auth, int64_t now, zhashx_t *touched,
+                  cb_result_t *result);
 void cb_result_clean (cb_result_t *result);
 
 //  An encoded error reply, for when no transaction could be had.
 void *cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p);
+//  The same with a message (NULL: the code's default) and, if not negative,
+//  a "retry_after" in milliseconds.
+void *cb_dispatch_refusal (const void *frame, size_t size, int code, const char *message,
+                           int64_t retry_after, size_t *size_p);
 
 #endif

@@ -30,6 +30,14 @@ s_usage (FILE *out)
 "                      doubles by itself when full, up to --map-max\n"
 "  -M, --map-max MB    largest map size in MiB (default 65536)\n"
 "  -w, --window N      deliveries in flight per node before an ack (default 128)\n"
+"  -r, --rate N        requests a second per node before RATE_LIMITED\n"
+"                      (default 10000; 0 turns the limit off)\n"
+"  -k, --key FILE      CURVE: the broker's secret certificate (mode 0600),\n"
+"                      written by 'catchball keygen NAME --role broker'\n"
+"                      (or $CATCHBALLD_KEY)\n"
+"  -c, --certs DIR     CURVE: the directory of node certificates; removing\n"
+"                      one revokes that node (or $CATCHBALLD_CERTS)\n"
+"      --insecure      allow a non-loopback endpoint without CURVE (lab only)\n"
 "  -v, --verbose       also log every refused request\n"
 "  -h, --help          show this help and exit\n"
 "\n"
@@ -52,6 +60,10 @@ main (int argc, char *argv [])
         { "map-max", required_argument, NULL, 'M' },
         { "window", required_argument, NULL, 'w' },
         { "verbose", no_argument, NULL, 'v' },
+        { "rate", required_argument, NULL, 'r' },
+        { "key", required_argument, NULL, 'k' },
+        { "certs", required_argument, NULL, 'c' },
+        { "insecure", no_argument, NULL, 'I' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -59,8 +71,10 @@ main (int argc, char *argv [])
     config.endpoint = getenv ("CATCHBALL_ENDPOINT") ? getenv ("CATCHBALL_ENDPOINT")
                                                    : S_DEFAULT_ENDPOINT;
     config.store = getenv ("CATCHBALL_STORE") ? getenv ("CATCHBALL_STORE") : S_DEFAULT_STORE;
+    config.key = getenv ("CATCHBALLD_KEY");
+    config.certs = getenv ("CATCHBALLD_CERTS");
     int c;
-    while ((c = getopt_long (argc, argv, "e:s:m:M:w:vh", options, NULL)) != -1) {
+    while ((c = getopt_long (argc, argv, "e:s:m:M:w:r:k:c:vh", options, NULL)) != -1) {
         char *end = NULL;
         switch (c) {
             case 'e': config.endpoint = optarg; break;
@@ -86,6 +100,18 @@ main (int argc, char *argv [])
                     return 2;
                 }
                 break;
+            case 'r': {
+                long rate = strtol (optarg, &end, 10);
+                if (!*optarg || *end || rate < 0 || rate > 100000000) {
+                    fprintf (stderr, "catchballd: --rate takes 0 to 100000000\n");
+                    return 2;
+                }
+                config.rate = rate ? (int) rate : -1;
+                break;
+            }
+            case 'k': config.key = optarg; break;
+            case 'c': config.certs = optarg; break;
+            case 'I': config.insecure = true; break;
             case 'v': config.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 2;

@@ -58,7 +58,7 @@ s_call_mid (const char *node, const char *type, cb_value_t *body, const char *mi
     zhashx_t *touched = zhashx_new ();
     cb_result_t result;
     bool hello = streq (type, "hello");
-    cb_dispatch (txn, frame, size, hello ? NULL : node, hello ? NULL : s_role_of (node),
+    cb_dispatch (txn, frame, size, hello ? NULL : node, hello ? NULL : s_role_of (node), NULL,
                  s_now, touched, &result);
     REQUIRE (cb_txn_commit (&txn) == CB_STORE_OK);
     cb_value_t *reply = cb_codec_decode (result.reply, result.size, NULL, 0);
@@ -277,7 +277,7 @@ test_hello (void)
     cb_txn_t *txn = cb_store_begin (s_store, true);
     zhashx_t *touched = zhashx_new ();
     cb_result_t result;
-    cb_dispatch (txn, frame, size, NULL, NULL, s_now, touched, &result);
+    cb_dispatch (txn, frame, size, NULL, NULL, NULL, s_now, touched, &result);
     CHECK_INT (result.code, CB_E_NOT_HELLO);
     cb_result_clean (&result);
     cb_txn_abort (&txn);
@@ -721,7 +721,7 @@ test_batch_isolation (void)
         size_t size;
         void *frame = cb_codec_encode (msg, &size);
         cb_result_t result;
-        cb_dispatch (txn, frame, size, "team-a", "team", s_now, touched, &result);
+        cb_dispatch (txn, frame, size, "team-a", "team", NULL, s_now, touched, &result);
         CHECK_INT (result.code, i == 0 ? 0 : CB_E_BAD_FIELD);
         cb_result_clean (&result);
         free (frame);

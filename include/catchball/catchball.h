@@ -39,6 +39,17 @@ typedef struct _cb_client_t cb_client_t;
 //  says hello with the first request. NULL if the endpoint is invalid.
 cb_client_t *cb_client_new (const char *endpoint, const char *node, const char *role,
                             const char *parent);
+
+//  The same over CURVE: the connection is encrypted, and the broker knows
+//  the node by the key in `cert_path` (the secret certificate written by
+//  `catchball keygen`, which must not be readable by group or others).
+//  `broker_key` is the broker's public key: 40 characters of Z85, or the
+//  path of the broker's public certificate. `node` and `role` may be NULL:
+//  they are then taken from the certificate. NULL on error, with the
+//  reason in `why`.
+cb_client_t *cb_client_new_curve (const char *endpoint, const char *node, const char *role,
+                                  const char *parent, const char *cert_path,
+                                  const char *broker_key, char *why, size_t why_size);
 void cb_client_destroy (cb_client_t **self_p);
 
 //  Say hello now, waiting up to timeout_ms. 0 on success, -1 on error.
@@ -79,6 +90,8 @@ int cb_client_subscribe (cb_client_t *self, uint64_t from, int timeout_ms);
 cb_value_t *cb_client_recv_log (cb_client_t *self, int timeout_ms);
 
 //  From the last hello: the inbox's last sequence and acknowledged one.
+//  The node this client speaks for.
+const char *cb_client_node (cb_client_t *self);
 uint64_t cb_client_inbox_last (cb_client_t *self);
 uint64_t cb_client_inbox_acked (cb_client_t *self);
 

@@ -28,6 +28,8 @@ typedef enum {
     CB_E_NOT_RECIPIENT = 203,   //  the round was not thrown to this node
     CB_E_ROLE_MISMATCH = 204,   //  the node is known with another role
     CB_E_NOT_PARTICIPANT = 205, //  the node is not a participant of the event
+    CB_E_KEY_UNKNOWN = 206,     //  the connection's CURVE key is not (or no longer) allowed
+    CB_E_KEY_MISMATCH = 207,    //  the connection's key belongs to another node
     //  3xx: the state of things does not allow it
     CB_E_NOT_FOUND = 300,       //  no such draft, revision, round, response or node
     CB_E_ROUND_OPEN = 301,      //  the draft has a round open
@@ -40,6 +42,8 @@ typedef enum {
     CB_E_WRONG_PHASE = 308,     //  the event's phase does not allow it
     CB_E_ASK_STATE = 309,       //  the ask's state does not allow it
     CB_E_NOT_SHARED = 310,      //  the node has not shared a draft into the event
+    //  4xx: slow down
+    CB_E_RATE_LIMITED = 400,    //  the node sent more than its rate; retry after a while
     //  5xx: the broker could not do it; nothing was stored
     CB_E_STORAGE_FULL = 500,    //  the store is full
     CB_E_STORAGE = 501,         //  the store failed (I/O error); retry later

@@ -100,7 +100,7 @@ s_seed (const char *node, const char *type, const char *json)
     }
     zhashx_t *touched = zhashx_new ();
     cb_result_t result;
-    cb_dispatch (txn, frame, size, hello ? NULL : sender->node, hello ? NULL : sender->role,
+    cb_dispatch (txn, frame, size, hello ? NULL : sender->node, hello ? NULL : sender->role, NULL,
                  FZ_NOW, touched, &result);
     if (result.code || cb_txn_commit (&txn) != CB_STORE_OK) {
         cb_value_t *reply = cb_codec_decode (result.reply, result.size, NULL, 0);
@@ -296,7 +296,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (txn) {
         zhashx_t *touched = zhashx_new ();
         cb_result_t result;
-        cb_dispatch (txn, frame, frame_size, sender->node, sender->role, FZ_NOW, touched,
+        cb_dispatch (txn, frame, frame_size, sender->node, sender->role, NULL, FZ_NOW, touched,
                      &result);
         cb_txn_abort (&txn);
         s_check_reply (&result, sender, req_type, req_mid);
