@@ -11,6 +11,7 @@
 #include <czmq.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "catchball/catchball.h"
 
@@ -126,7 +127,7 @@ cb_client_new_curve (const char *endpoint, const char *node, const char *role,
     }
     //  The broker's key: Z85 text, or its public certificate.
     char server [41];
-    if (strlen (broker_key) == 40 && !strchr (broker_key, '/'))
+    if (strlen (broker_key) == 40 && access (broker_key, F_OK) != 0)
         snprintf (server, sizeof (server), "%s", broker_key);
     else {
         zcert_t *broker = zcert_load (broker_key);
