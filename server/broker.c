@@ -19,8 +19,10 @@
     the certificate directory, and the broker's own key table (keys.c)
     says which node each authenticated key is. A hello must name the node
     of its connection's key; every later message must come with the same
-    key as the hello, else the session is dropped (a routing id taken over
-    by another connection speaks for nobody). Removing a certificate
+    key, on the same socket, as the hello, else the session is dropped (a
+    routing id taken over by another connection speaks for nobody). A
+    socket monitor ends the sessions of closed connections, so nothing is
+    pushed to a routing id once its connection is gone. Removing a certificate
     revokes it: zauth refuses new handshakes at once, and within a tick
     the broker drops the live sessions of that key and answers their
     requests KEY_UNKNOWN (ZeroMQ gives a ROUTER no way to close one peer's
@@ -61,6 +63,7 @@ typedef struct {
     char *route;                //  Hex of the routing id of its connection
     zframe_t *routing_id;       //  The routing id itself
     char *key;                  //  CURVE: the public key its hello came with
+    int fd;                     //  The socket its hello came on (-1: unknown)
     uint64_t last;              //  Last sequence in its inbox
     uint64_t acked;             //  Last sequence it acknowledged
     uint64_t sent;              //  Last sequence pushed on this connection
@@ -83,6 +86,7 @@ struct _cb_broker_t {
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
     zactor_t *auth;             //  CURVE: zauth, checking handshakes
+    zactor_t *monitor;          //  Tells which connection (fd) went away
     cb_keys_t *keys;            //  CURVE: public key -> node and role
     zhashx_t *buckets;          //  Rate limits: node (or "@" route) -> s_bucket_t
     int64_t next_tick;          //  When the tick's chores run next
@@ -129,7 +133,7 @@ s_session_drop (cb_broker_t *self, s_session_t *session)
 //  Bind a node to the connection its hello came from.
 static void
 s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
-                const char *key, cb_result_t *result)
+                const char *key, int fd, cb_result_t *result)
 {
     s_session_t *old = (s_session_t *) zhashx_lookup (self->routes, route);
     if (old && !streq (old->node, result->hello_node))
@@ -146,6 +150,7 @@ s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
     session->route = strdup (route);
     session->routing_id = zframe_dup (routing_id);
     session->key = key ? strdup (key) : NULL;
+    session->fd = fd;
     session->last = result->inbox_last;
     session->acked = result->inbox_acked;
     //  Everything not acknowledged is sent again on a new hello.
@@ -198,9 +203,12 @@ s_log_pending (cb_broker_t *self, s_session_t *session)
 }
 
 //  Push what each session has waiting, within its window.
+static void s_monitor (cb_broker_t *self);
+
 static void
 s_push_all (cb_broker_t *self)
 {
+    s_monitor (self);
     cb_txn_t *txn = NULL;
     zlist_t *gone = zlist_new ();
     s_session_t *session = (s_session_t *) zhashx_first (self->sessions);
@@ -253,7 +261,8 @@ s_push_all (cb_broker_t *self)
 typedef struct {
     zmsg_t *msg;                //  As received: routing id, frame(s)
     char *route;                //  Hex of the routing id
-    const char *key;            //  CURVE: the connection's public key (in msg)
+    char key [41];              //  CURVE: the connection's public key, or ""
+    int fd;                     //  The socket it came on (-1: unknown)
     int refused;                //  Refused before applying: this code
     char why [160];             //  ... with this message
     int64_t retry_after;        //  ... and this retry_after, or -1
@@ -290,17 +299,17 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 {
     item->refused = 0;
     item->retry_after = -1;
-    item->key = NULL;
     s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
-    if (self->keys) {
-        //  Set by libzmq from the CURVE handshake: the client cannot choose it.
-        item->key = zframe_meta (zmsg_last (item->msg), "User-Id");
-        if (session && !(item->key && session->key && streq (item->key, session->key))) {
-            zsys_warning ("%s: a connection with another key uses its routing id; "
-                          "the session is dropped", session->node);
-            s_session_drop (self, session);
-            session = NULL;
-        }
+    //  A session's routing id now used by another connection (the first
+    //  one went away, and a peer chose the same id): that connection
+    //  speaks for nobody, and the session ends, so that nothing more is
+    //  sent to the id.
+    if (session && ((self->keys && !(session->key && streq (item->key, session->key)))
+                ||  (session->fd >= 0 && item->fd >= 0 && session->fd != item->fd))) {
+        zsys_warning ("%s: another connection uses its routing id; the session is dropped",
+                      session->node);
+        s_session_drop (self, session);
+        session = NULL;
     }
     if (self->config.rate > 0) {
         char name [CB_MAX_NODE + 80];
@@ -315,6 +324,64 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
                       "nothing was stored", self->config.rate,
                       session ? session->node : "this connection", (long long) wait);
         }
+    }
+}
+
+//  Receives one message as it stands in the socket, with the connection
+//  it came on: its socket (ZMQ_SRCFD) and, with CURVE, its public key (the
+//  "User-Id" libzmq sets from the handshake; the client cannot choose it).
+//  NULL if nothing could be read.
+static zmsg_t *
+s_recv (cb_broker_t *self, s_item_t *item)
+{
+    zmsg_t *msg = zmsg_new ();
+    item->fd = -1;
+    item->key [0] = 0;
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    while (zmq_msg_recv (&part, self->handle, ZMQ_DONTWAIT) >= 0) {
+        zmsg_addmem (msg, zmq_msg_data (&part), zmq_msg_size (&part));
+        if (!zmq_msg_more (&part)) {
+            item->fd = zmq_msg_get (&part, ZMQ_SRCFD);
+            const char *key = self->keys ? zmq_msg_gets (&part, "User-Id") : NULL;
+            if (key)
+                snprintf (item->key, sizeof (item->key), "%s", key);
+            zmq_msg_close (&part);
+            return msg;
+        }
+    }
+    zmq_msg_close (&part);
+    zmsg_destroy (&msg);
+    return NULL;
+}
+
+//  A connection went away: its sessions end (their items wait in the
+//  store), before anything more is pushed to their routing ids.
+static void
+s_monitor (cb_broker_t *self)
+{
+    while (zsock_events (zactor_sock (self->monitor)) & ZMQ_POLLIN) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        char *name = zmsg_popstr (event);
+        char *value = zmsg_popstr (event);
+        if (name && value && streq (name, "DISCONNECTED")) {
+            int fd = atoi (value);
+            zlist_t *gone = zlist_new ();
+            for (s_session_t *session = (s_session_t *) zhashx_first (self->sessions); session;
+                 session = (s_session_t *) zhashx_next (self->sessions))
+                if (session->fd == fd)
+                    zlist_append (gone, session);
+            for (s_session_t *session = (s_session_t *) zlist_first (gone); session;
+                 session = (s_session_t *) zlist_next (gone)) {
+                if (self->config.verbose)
+                    zsys_info ("%s: disconnected; its inbox waits in the store", session->node);
+                s_session_drop (self, session);
+            }
+            zlist_destroy (&gone);
+        }
+        zstr_free (&name);
+        zstr_free (&value);
+        zmsg_destroy (&event);
     }
 }
 
@@ -499,7 +566,7 @@ s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
         s_item_t *item = &items [i];
         if (item->result.hello_node)
             s_session_bind (self, zmsg_first (item->msg), item->route, item->key,
-                            &item->result);
+                            item->fd, &item->result);
         else
         if (item->result.log_op) {
             s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
@@ -752,6 +819,11 @@ cb_broker_new (const cb_broker_config_t *config)
     zsock_set_sndhwm (self->router, 1000);
     zsock_set_rcvhwm (self->router, 1000);
     zsock_set_linger (self->router, 0);
+    //  Which connection went away, by socket: before bind, so none is missed.
+    self->monitor = zactor_new (zmonitor, self->router);
+    zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", NULL);
+    zstr_sendx (self->monitor, "START", NULL);
+    zsock_wait (self->monitor);
     if (zsock_bind (self->router, "%s", config->endpoint) < 0) {
         zsys_error ("cannot bind %s: %s", config->endpoint, zmq_strerror (zmq_errno ()));
         cb_broker_destroy (&self);
@@ -778,7 +850,9 @@ cb_broker_destroy (cb_broker_t **self_p)
     cb_broker_t *self = *self_p;
     if (!self)
         return;
-    //  The socket before zauth: a CURVE socket without zauth lets anyone in.
+    //  The monitor before its socket; the socket before zauth: a CURVE
+    //  socket without zauth lets anyone in.
+    zactor_destroy (&self->monitor);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
     cb_keys_destroy (&self->keys);
@@ -805,7 +879,10 @@ cb_broker_run (cb_broker_t *self)
 {
     size_t max = (size_t) self->config.batch;
     s_item_t *items = (s_item_t *) zmalloc (max * sizeof (s_item_t));
-    zmq_pollitem_t poll = { self->handle, 0, ZMQ_POLLIN, 0 };
+    zmq_pollitem_t poll [2] = {
+        { self->handle, 0, ZMQ_POLLIN, 0 },
+        { zsock_resolve (zactor_sock (self->monitor)), 0, ZMQ_POLLIN, 0 }
+    };
     while (!zsys_interrupted) {
         //  Wake for traffic, the next deadline, a pending push, or a tick.
         int64_t timeout = S_TICK_MS;
@@ -822,14 +899,15 @@ cb_broker_run (cb_broker_t *self)
                 break;
         if (s && timeout > S_RETRY_MS)
             timeout = S_RETRY_MS;
-        int rc = zmq_poll (&poll, 1, (long) timeout);
+        int rc = zmq_poll (poll, 2, (long) timeout);
+        s_monitor (self);
         if (rc < 0 && errno != EINTR)
             break;
         //  Drain what has arrived, up to a batch in count and in bytes.
         size_t count = 0, bytes = 0;
         while (count < max && bytes < S_BATCH_BYTES
            &&  (zsock_events (self->router) & ZMQ_POLLIN)) {
-            zmsg_t *msg = zmsg_recv (self->router);
+            zmsg_t *msg = s_recv (self, &items [count]);
             if (!msg)
                 break;
             items [count].msg = msg;

@@ -261,16 +261,19 @@ def main():
     check(a.call("ping")["type"] == "ok", "team-a keeps its connection")
     thief.close()
     a.close()
+    # team-a is gone; team-b's key now holds team-a's routing id and only
+    # listens: the broker noticed the disconnection and sends it nothing.
     a_gone = Node(ctx, ep, node_keys["team-b"], server_key, routing_id=rid)
-    # team-a is gone; team-b's key now holds team-a's routing id.
-    reply = a_gone.call("draft.list")
-    check(code(reply) == 200, "another key on a gone node's routing id: NOT_HELLO, not team-a")
     created = lead.call("draft.new", {"content": {"cycle": "2027-Q1", "objective": "Grow",
                                                   "key_results": [{"text": "Ship", "target": 5}]}})
     draft = created["body"]["draft"]
     thrown = lead.call("round.throw", {"draft": draft, "to": ["team-a"]})
     check(thrown and thrown["type"] == "ok", "leadership throws a round to team-a")
-    check(a_gone.drain(1.0) == [], "team-a's delivery is not sent to the routing id's new holder")
+    check(a_gone.drain(1.0) == [],
+          "team-a's delivery is not sent to a listener holding its old routing id")
+    reply = a_gone.call("draft.list")
+    check(code(reply) == 200, "another key on a gone node's routing id: NOT_HELLO, not team-a")
+    check(a_gone.drain(0.5) == [], "nor after it speaks")
     reply = a_gone.call("hello", {"node": "team-a"})
     check(code(reply) == 207, "the holder cannot say hello as team-a")
     a_gone.close()
