@@ -325,6 +325,12 @@ class Authz:
                          "answering an offer (%s) as an ask: the offering team" % a2)
         self.refused(TA, "ask.accept", dict(answers["ask.accept"], ask=a2), 309, "ASK_STATE",
                      "an offer's team helped accepting it (offers are taken, not accepted)")
+        self.refused(TA, "ask.decline", dict(answers["ask.decline"], ask=a2), 309, "ASK_STATE",
+                     "an offer's team helped declining it (offers are refused, not declined)")
+        self.refused(TA, "ask.counter", dict(answers["ask.counter"], ask=a2), 309, "ASK_STATE",
+                     "an offer's team helped countering it")
+        self.refused(TB, "offer.new", dict(offer, to=TA, reflect=dict(reflect(), author=TC)),
+                     103, "BAD_FIELD", "spoofed 'author' in offer.new's reflect")
 
         # ---------------------------------------------------- the event's facilitator
         self.refused(FAC2, "event.advance", {"event": e1}, 202, "NOT_OWNER",
@@ -548,22 +554,32 @@ class Authz:
                          "version 1 trusts names: a second connection says hello as a known "
                          "node without a role", stores=False)
         t.eq(h.get("role"), "team", "that hello gets the node's registered role")
+        h = self.allowed(spare, "hello", {"node": "spare", "role": "team"},
+                         "a hello naming a known node with its own role", stores=False)
         spare.close()
         again.close()
 
         # ---------------------------------------------------- asks after the rounds
         self.allowed(LEAD, "round.endorse", {"round": r2, "confidence": 4},
                      "the recipient answers, which closes the round")
+        self.allowed(TA, "round.feedback", dict(fb, round=r3, final=False),
+                     "a team recipient gives feedback")
         self.allowed(TB, "round.close", {"round": r3}, "the round's owner closes it")
+        self.refused(TA, "round.close", {"round": r3}, 202, "NOT_OWNER",
+                     "order: a recipient closing a closed round gets NOT_OWNER")
         # The helper's draft has no round open now: accepting would change it.
         self.refused(TB, "ask.accept", {"ask": a1, "reflect": reflect(), "role": "leadership"},
                      103, "BAD_FIELD", "spoofed 'role' in ask.accept")
         self.refused(TB, "ask.accept", {"ask": a1, "reflect": reflect(author=TA)},
                      103, "BAD_FIELD", "spoofed 'author' in ask.accept's reflected key result")
-        self.refused(TB, "offer.new", dict(offer, to=TA, reflect=reflect(author=TC)),
-                     103, "BAD_FIELD", "spoofed 'author' in offer.new's reflected key result (asks.c s_check_reflect "
-                     "does not check the key result)",
-                     bug=True)
+        r = self.refused(TB, "offer.new", dict(offer, to=TA, reflect=reflect(author=TC)),
+                         103, "BAD_FIELD", "spoofed 'author' in offer.new's reflected key "
+                         "result (asks.c s_check_reflect does not check the key result)",
+                         bug=True)
+        if r.get("type") == "ok":
+            # What the bug leads to (PROTOCOL.md section 13): the offer cannot be taken.
+            self.refused(TA, "ask.take", {"ask": r["body"]["ask"]}, 103, "BAD_FIELD",
+                         "[the bug's consequence] taking an offer stored with a bad key result")
         a5 = self.allowed(TA, "ask.new", dict(ask, to=TB), "a sharing participant asks another")["ask"]
         self.refused(TB, "ask.counter", {"ask": a5, "text": "t", "reflect": reflect(owner=TC)},
                      103, "BAD_FIELD", "spoofed 'owner' in ask.counter's reflected key result (asks.c s_check_reflect "
@@ -579,6 +595,27 @@ class Authz:
              "a taken counter revises the helper's draft, authored by its owner, not the sender")
         self.allowed(TA, "ask.refuse", {"ask": a2, "reason": "We host our own"},
                      "the team helped refuses an offer")
+        a6 = self.allowed(TA, "ask.new", dict(ask, to=TB), "a sharing participant asks")["ask"]
+        b = self.allowed(TB, "ask.accept", {"ask": a6, "reflect": {
+            "type": "shared_kr", "kr": {"text": "Joint activation", "target": 70}}},
+            "the ask's to accepts with a shared key result")
+        links = b.get("revisions") or []
+        authors = [(x.get("draft"), cl[OBS].call("draft.show", {
+            "draft": x.get("draft"), "rev": x.get("rev")})["revision"].get("author"))
+            for x in links]
+        t.eq(authors, [(dB, TB), (dA, TA)], "a shared key result revises both drafts, each "
+             "authored by its owner (the asking team's too, though the helper sent it)")
+        a7 = self.allowed(TB, "offer.new", dict(offer, to=TA, reflect=reflect("Hosted demo")),
+                          "a sharing participant offers")["ask"]
+        b = self.allowed(TA, "ask.take", {"ask": a7}, "the team helped takes an offer")
+        link = (b.get("revisions") or [{}])[0]
+        rev = cl[OBS].call("draft.show", {"draft": link.get("draft"),
+                                          "rev": link.get("rev")})["revision"]
+        t.eq((link.get("draft"), rev.get("author")), (dB, TB),
+             "a taken offer revises the helper's draft, authored by its owner")
+        a8 = self.allowed(TA, "ask.new", dict(ask, to=TB), "a sharing participant asks")["ask"]
+        self.allowed(TB, "ask.decline", {"ask": a8, "reason": "Not this quarter"},
+                     "the ask's to declines")
         self.allowed(LEAD, "event.share", {"event": e1, "draft": dL},
                      "a leadership participant shares its own draft")
         self.allowed(FAC, "event.extend", {"event": e1, "minutes": 5},
@@ -594,7 +631,33 @@ class Authz:
                      "order: answering an ask of a closed event, not its to, gets the phase")
         self.refused(FAC2, "event.advance", {"event": e1}, 202, "NOT_OWNER",
                      "order: another facilitator advancing a closed event gets NOT_OWNER")
+        self.refused(FAC2, "event.extend", {"event": e1, "minutes": 5}, 202, "NOT_OWNER",
+                     "order: another facilitator extending a closed event gets NOT_OWNER")
+        self.refused(TA, "draft.revise", {"draft": dC, "content": content("x", cycle=None),
+                                          "message": "reason"}, 202, "NOT_OWNER",
+                     "order: revising another team's final draft gets NOT_OWNER")
+        self.refused(LEAD, "draft.finalize", {"draft": d}, 202, "NOT_OWNER",
+                     "order: finalising another's draft with no vote gets NOT_OWNER")
         anon.close()
+
+        # ---------------------------------------------------- identities in records
+        ev = cl[OBS].call("event.show", {"event": e1})
+        t.eq(ev["event"].get("facilitator"), FAC, "the event's facilitator is its creator")
+        hist = {a["id"]: [(h.get("node"), h.get("action")) for h in a.get("history", [])]
+                for a in ev.get("asks", [])}
+        t.eq(hist.get(a3), [(TA, "ask"), (TB, "counter"), (TA, "take")],
+             "an ask's history names the node of each step's connection")
+        t.eq(hist.get(a2), [(TB, "offer"), (TA, "refuse")],
+             "an offer's history names the node of each step's connection")
+        asks = {a["id"]: a for a in ev.get("asks", [])}
+        t.eq((asks[a1].get("from"), asks[a1].get("to"), asks[a2].get("from")), (TA, TB, TB),
+             "an ask's from is the sender")
+        draft = cl[OBS].call("draft.show", {"draft": dA})["draft"]
+        t.eq([v.get("node") for v in draft.get("votes", [])], [TA, LEAD],
+             "a vote's node is the sender")
+        rnd = cl[OBS].call("round.show", {"round": r1})
+        t.eq((rnd["round"].get("owner"), [x.get("author") for x in rnd.get("responses", [])]),
+             (TA, [TB, LEAD]), "a round's owner and its responses' authors are the senders")
 
 
 def main(argv):
