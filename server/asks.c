@@ -102,7 +102,9 @@ s_check_reflect (cb_req_t *req, const cb_value_t *reflect)
             return -1;
         if (!cb_value_get_map (reflect, "kr"))
             return cb_req_fail (req, CB_E_BAD_FIELD, "reflect: 'kr' must be a key result");
-        return 0;
+        //  Checked now as it will be when applied: a proposal that could
+        //  never be taken is refused when it is made.
+        return cb_validate_kr (req, cb_value_get (reflect, "kr"), "reflect.kr");
     }
     if (streq (type, "raise_target")) {
         if (cb_check_fields (req, reflect, "reflect", raise_fields))
@@ -110,9 +112,26 @@ s_check_reflect (cb_req_t *req, const cb_value_t *reflect)
         if (!cb_value_get_str (reflect, "kr") || !cb_value_is_number (cb_value_get (reflect, "target")))
             return cb_req_fail (req, CB_E_BAD_FIELD,
                                 "reflect: raise_target needs 'kr' (an id) and 'target' (a number)");
+        double target = cb_value_float (cb_value_get (reflect, "target"));
+        if (!(target >= -CB_MAX_NUMBER && target <= CB_MAX_NUMBER))
+            return cb_req_fail (req, CB_E_BAD_FIELD, "reflect: 'target' must be a number of at "
+                                "most %g in size", CB_MAX_NUMBER);
         return 0;
     }
     return cb_req_fail (req, CB_E_BAD_FIELD, "reflect: 'type' must be new_kr, raise_target or shared_kr");
+}
+
+//  A raise_target reflect must name a key result of the helper's draft.
+//  0 or -1.
+static int
+s_check_raise (cb_req_t *req, const cb_value_t *reflect, const char *helper_draft)
+{
+    const char *type = cb_value_get_str (reflect, "type");
+    char text [CB_MAX_KR_TEXT * 4 + 1];
+    if (!req->code && type && streq (type, "raise_target") && helper_draft
+    &&  !s_has_kr (req, helper_draft, cb_value_get_str (reflect, "kr"), text, sizeof (text)))
+        return -1;
+    return req->code ? -1 : 0;
 }
 
 //  Writes a new revision of draft `draft_id` with one key result added
@@ -299,8 +318,9 @@ s_create (cb_req_t *req, const cb_value_t *body, bool offer)
         cb_req_fail (req, CB_E_WRONG_PHASE, "asks and offers are made in the negotiate phase; e%u is %s",
                      event_id, cb_value_get_str (event, "phase"));
     else
-    if ((mine = s_shared (req, event, req->node)) && (theirs = s_shared (req, event, to)))
-        s_has_kr (req, offer ? theirs : mine, kr, kr_text, sizeof (kr_text));
+    if ((mine = s_shared (req, event, req->node)) && (theirs = s_shared (req, event, to))
+    &&  s_has_kr (req, offer ? theirs : mine, kr, kr_text, sizeof (kr_text)) && offer)
+        s_check_raise (req, cb_value_get (body, "reflect"), mine);
     uint32_t id = req->code ? 0 : cb_req_next_id (req, "ask");
     if (id) {
         char aid [16];
@@ -454,7 +474,9 @@ cb_handle_ask_counter (cb_req_t *req, const cb_value_t *body)
     cb_value_t *ask = s_ask_for_answer (req, body, fields, "ask.counter", &event);
     const char *text = ask ? cb_field_str (req, body, "text", 1, CB_MAX_MESSAGE, true) : NULL;
     if (text && !s_check_answer (req, ask, "to", "ask", "open")
-    &&  !s_check_reflect (req, cb_value_get (body, "reflect"))) {
+    &&  !s_check_reflect (req, cb_value_get (body, "reflect"))
+    &&  !s_check_raise (req, cb_value_get (body, "reflect"),
+                        cb_value_get_str (ask, "helper_draft"))) {
         cb_value_set_str (ask, "state", "countered");
         cb_value_set_str (ask, "counter", text);
         cb_value_t *reflect = cb_value_dup (cb_value_get (body, "reflect"));

@@ -249,6 +249,26 @@ s_key_result (cb_req_t *req, const cb_value_t *kr, size_t index, int64_t *next_k
     return out;
 }
 
+int
+cb_validate_kr (cb_req_t *req, const cb_value_t *kr, const char *where)
+{
+    int64_t next_kr = INT32_MAX;
+    zhashx_t *seen = zhashx_new ();
+    cb_value_t *out = s_key_result (req, kr, 0, &next_kr, seen, NULL, NULL);
+    zhashx_destroy (&seen);
+    if (!out) {
+        //  The message names the KR as in content: say where it was.
+        if (req->code == CB_E_BAD_FIELD && strncmp (req->message, "key_results[0]", 14) == 0) {
+            char text [sizeof (req->message)];
+            snprintf (text, sizeof (text), "%s%s", where, req->message + 14);
+            snprintf (req->message, sizeof (req->message), "%s", text);
+        }
+        return -1;
+    }
+    cb_value_destroy (&out);
+    return 0;
+}
+
 cb_value_t *
 cb_validate_content (cb_req_t *req, const cb_value_t *content, const char *cycle,
                      const cb_value_t *base, int64_t *next_kr)

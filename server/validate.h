@@ -57,6 +57,10 @@ cb_value_t *cb_validate_content (cb_req_t *req, const cb_value_t *content,
                                  const char *cycle, const cb_value_t *base,
                                  int64_t *next_kr);
 
+//  Check one key result on its own (as a reflect's new KR): its fields,
+//  types and limits, as in draft content. 0, or -1 with the request failed.
+int cb_validate_kr (cb_req_t *req, const cb_value_t *kr, const char *where);
+
 //  Number of Unicode characters of a valid UTF-8 string.
 size_t cb_utf8_length (const char *s);
 

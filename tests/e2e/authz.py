@@ -572,19 +572,19 @@ class Authz:
                      103, "BAD_FIELD", "spoofed 'role' in ask.accept")
         self.refused(TB, "ask.accept", {"ask": a1, "reflect": reflect(author=TA)},
                      103, "BAD_FIELD", "spoofed 'author' in ask.accept's reflected key result")
-        r = self.refused(TB, "offer.new", dict(offer, to=TA, reflect=reflect(author=TC)),
-                         103, "BAD_FIELD", "spoofed 'author' in offer.new's reflected key "
-                         "result (asks.c s_check_reflect does not check the key result)",
-                         bug=True)
-        if r.get("type") == "ok":
-            # What the bug leads to (PROTOCOL.md section 13): the offer cannot be taken.
-            self.refused(TA, "ask.take", {"ask": r["body"]["ask"]}, 103, "BAD_FIELD",
-                         "[the bug's consequence] taking an offer stored with a bad key result")
+        self.refused(TB, "offer.new", dict(offer, to=TA, reflect=reflect(author=TC)),
+                     103, "BAD_FIELD", "spoofed 'author' in offer.new's reflected key result")
         a5 = self.allowed(TA, "ask.new", dict(ask, to=TB), "a sharing participant asks another")["ask"]
         self.refused(TB, "ask.counter", {"ask": a5, "text": "t", "reflect": reflect(owner=TC)},
-                     103, "BAD_FIELD", "spoofed 'owner' in ask.counter's reflected key result (asks.c s_check_reflect "
-                     "does not check the key result)",
-                     bug=True)
+                     103, "BAD_FIELD", "spoofed 'owner' in ask.counter's reflected key result")
+        self.refused(TB, "ask.counter", {"ask": a5, "text": "t", "reflect": reflect("")},
+                     103, "BAD_FIELD", "a reflected key result with an empty text, at counter time")
+        self.refused(TB, "offer.new", dict(offer, to=TA, reflect={
+            "type": "raise_target", "kr": "kr99", "target": 9}), 300, "NOT_FOUND",
+            "raising a target the helper's draft does not have, at offer time")
+        self.refused(TB, "ask.counter", {"ask": a5, "text": "t", "reflect": {
+            "type": "raise_target", "kr": "kr1", "target": 1e300}}, 103, "BAD_FIELD",
+            "raising a target beyond the number limit, at counter time")
         self.allowed(TB, "ask.accept", {"ask": a1, "reflect": reflect()},
                      "the ask's to accepts")
         b = self.allowed(TA, "ask.take", {"ask": a3}, "the asking team takes the counter")
