@@ -70,7 +70,7 @@ size_t cb_value_len (const cb_value_t *self);
 size_t cb_value_size (const cb_value_t *self);
 //  Array item, lent; NULL if out of range.
 cb_value_t *cb_value_at (const cb_value_t *self, size_t index);
-//  Map entry by position, lent.
+//  Map entry by position, lent: valid until the map next changes.
 const char *cb_value_key_at (const cb_value_t *self, size_t index);
 cb_value_t *cb_value_val_at (const cb_value_t *self, size_t index);
 //  Map lookup, lent; NULL if the key is missing or self is not a map.
