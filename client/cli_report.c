@@ -142,7 +142,8 @@ static void
 s_value (FILE *out, const cb_value_t *v, const char *indent)
 {
     switch (cb_value_type (v)) {
-        case CB_NIL:   fprintf (out, "(none)"); break;
+        case CB_NIL:
+        case CB_RAW:   fprintf (out, "(none)"); break;
         case CB_BOOL:  fprintf (out, "%s", cb_value_bool (v) ? "yes" : "no"); break;
         case CB_INT:
         case CB_FLOAT: s_number (out, v); break;

@@ -306,6 +306,12 @@ s_pack (msgpack_packer *pk, const cb_value_t *v)
             for (size_t i = 0; i < cb_value_size (v); i++)
                 s_pack (pk, cb_value_at (v, i));
             break;
+        case CB_RAW: {
+            size_t size = 0;
+            const void *data = cb_value_raw (v, &size);
+            pk->callback (pk->data, (const char *) data, size);
+            break;
+        }
         case CB_MAP:
             msgpack_pack_map (pk, cb_value_size (v));
             for (size_t i = 0; i < cb_value_size (v); i++) {

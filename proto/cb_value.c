@@ -111,6 +111,34 @@ cb_value_new_strn (const char *data, size_t size)
     return self;
 }
 
+cb_value_t *
+cb_value_new_raw (const void *data, size_t size)
+{
+    cb_value_t *self = cb_value_new_strn ((const char *) data, size);
+    self->type = CB_RAW;
+    return self;
+}
+
+cb_value_t *
+cb_value_new_raw_ref (const void *data, size_t size)
+{
+    //  Destroying any string or raw node frees the node only: its bytes
+    //  are either in the same block or not ours.
+    cb_value_t *self = s_new (CB_RAW);
+    self->u.s.data = (char *) data;
+    self->u.s.len = size;
+    return self;
+}
+
+const void *
+cb_value_raw (const cb_value_t *self, size_t *size_p)
+{
+    if (!self || self->type != CB_RAW)
+        return NULL;
+    *size_p = self->u.s.len;
+    return self->u.s.data;
+}
+
 static const char *
 s_key_str (const s_key_t *key)
 {
@@ -171,6 +199,7 @@ cb_value_dup (const cb_value_t *self)
         case CB_INT:   return cb_value_new_int (self->u.i);
         case CB_FLOAT: return cb_value_new_float (self->u.f);
         case CB_STR:   return cb_value_new_strn (self->u.s.data, self->u.s.len);
+        case CB_RAW:   return cb_value_new_raw (self->u.s.data, self->u.s.len);
         case CB_ARRAY:
         case CB_MAP: {
             //  Keys are unique already: entries are copied, not looked up.
@@ -215,6 +244,7 @@ cb_value_equal (const cb_value_t *a, const cb_value_t *b)
         case CB_INT:   return a->u.i == b->u.i;
         case CB_FLOAT: return a->u.f == b->u.f;
         case CB_STR:
+        case CB_RAW:
             return a->u.s.len == b->u.s.len
                 && memcmp (a->u.s.data, b->u.s.data, a->u.s.len) == 0;
         case CB_ARRAY:
@@ -249,9 +279,9 @@ const char *
 cb_value_type_name (cb_type_t type)
 {
     static const char *names [] = {
-        "nil", "bool", "integer", "float", "string", "array", "map"
+        "nil", "bool", "integer", "float", "string", "array", "map", "raw"
     };
-    return (unsigned) type <= CB_MAP ? names [type] : "?";
+    return (unsigned) type <= CB_RAW ? names [type] : "?";
 }
 
 bool

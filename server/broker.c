@@ -178,6 +178,32 @@ s_send (cb_broker_t *self, zframe_t *routing_id, const void *data, size_t size)
     return 0;
 }
 
+static void
+s_free_reply (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
+//  Sends a reply, taking it. A large one (a long history) is handed to
+//  ZeroMQ as it is instead of copied.
+static void
+s_send_reply (cb_broker_t *self, zframe_t *routing_id, void **data_p, size_t size)
+{
+    if (size < 65536) {
+        s_send (self, routing_id, *data_p, size);
+        return;
+    }
+    if (zmq_send (self->handle, zframe_data (routing_id), zframe_size (routing_id),
+                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    zmq_msg_t msg;
+    zmq_msg_init_data (&msg, *data_p, size, s_free_reply, NULL);
+    *data_p = NULL;                 //  The message frees it, sent or not
+    if (zmq_msg_send (&msg, self->handle, ZMQ_DONTWAIT) < 0)
+        zmq_msg_close (&msg);
+}
+
 typedef struct {
     cb_broker_t *broker;        //  Who sends
     s_session_t *session;       //  To whom
@@ -695,7 +721,8 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
             fprintf (log, "%serror %d %s", ftell (log) ? prefix : "", item->result.code,
                      cb_err_name (item->result.code));
         if (item->result.reply)
-            s_send (self, zmsg_first (item->msg), item->result.reply, item->result.size);
+            s_send_reply (self, zmsg_first (item->msg), &item->result.reply,
+                          item->result.size);
         self->requests++;
     }
     if (log && fclose (log) == 0 && lines_size)

@@ -85,6 +85,52 @@ cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft)
     return 0;
 }
 
+//  A revision as draft.history shows it: without its content, with its
+//  objective and "changes", the diff from its parent's content (from
+//  nothing for the first). New, or NULL if the parent cannot be read.
+static cb_value_t *
+s_history_entry (const cb_value_t *rev, const cb_value_t *parent_content)
+{
+    const cb_value_t *content = cb_value_get (rev, "content");
+    cb_value_t *entry = cb_value_new_map ();
+    for (size_t i = 0; i < cb_value_size (rev); i++)
+        if (!streq (cb_value_key_at (rev, i), "content")) {
+            cb_value_t *copy = cb_value_dup (cb_value_val_at (rev, i));
+            cb_value_set (entry, cb_value_key_at (rev, i), &copy);
+        }
+    cb_value_t *empty = cb_value_new_map ();
+    cb_value_t *changes = cb_diff_content (parent_content ? parent_content : empty, content);
+    cb_value_destroy (&empty);
+    cb_value_set (entry, "changes", &changes);
+    cb_value_set_str (entry, "objective", cb_value_get_str (content, "objective"));
+    return entry;
+}
+
+//  Stores a new revision's history entry, computed once here rather than
+//  on every draft.history: a long history is then sent from stored bytes.
+static int
+s_history_put (cb_req_t *req, uint32_t draft_id, uint32_t number, const cb_value_t *rev)
+{
+    int64_t parent = 0;
+    cb_value_t *base = NULL;
+    if (cb_value_get_int (rev, "parent", &parent)
+    &&  !(base = cb_rev_load (req, draft_id, (uint32_t) parent)))
+        return -1;
+    cb_value_t *entry = s_history_entry (rev, cb_value_get (base, "content"));
+    cb_value_destroy (&base);
+    uint8_t key [8];
+    cb_key_rev (key, draft_id, number);
+    size_t size;
+    void *data = cb_codec_encode (entry, &size);
+    cb_value_destroy (&entry);
+    int rc = cb_txn_put (req->txn, CB_T_HISTORY, key, 8, data, size, true);
+    free (data);
+    if (rc == 1)
+        return cb_req_fail (req, CB_E_INTERNAL, "history of d%u has a revision %u already",
+                            draft_id, number);
+    return rc ? cb_req_check_store (req) : 0;
+}
+
 uint32_t
 cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *rev)
 {
@@ -110,6 +156,8 @@ cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *
             cb_req_check_store (req);
         return 0;
     }
+    if (s_history_put (req, draft_id, number, rev))
+        return 0;
     cb_value_set_int (draft, "revs", number);
     bool mainline = false;
     cb_value_get_bool (rev, "mainline", &mainline);
@@ -492,15 +540,17 @@ s_content_free (void **item_p)
     cb_value_destroy ((cb_value_t **) item_p);
 }
 
+//  From the revisions themselves, for a store written before the history
+//  table existed: each revision decoded and diffed against its parent.
 static int
 s_history_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
 {
+    (void) key;
+    (void) klen;
     s_history_t *h = (s_history_t *) arg;
     cb_value_t *rev = cb_codec_decode (val, vlen, NULL, 0);
     if (!rev)
         return 0;
-    cb_value_t *content = cb_value_dup (cb_value_get (rev, "content"));
-    cb_value_remove (rev, "content");
     char number [16];
     snprintf (number, sizeof (number), "%lld", (long long) cb_int (rev, "rev"));
     int64_t parent = 0;
@@ -510,28 +560,69 @@ s_history_one (const void *key, size_t klen, const void *val, size_t vlen, void 
         snprintf (pkey, sizeof (pkey), "%lld", (long long) parent);
         base = (cb_value_t *) zhashx_lookup (h->contents, pkey);
     }
-    cb_value_t *empty = cb_value_new_map ();
-    cb_value_t *changes = cb_diff_content (base ? base : empty, content);
-    cb_value_destroy (&empty);
-    cb_value_set (rev, "changes", &changes);
-    cb_value_set_str (rev, "objective", cb_value_get_str (content, "objective"));
+    cb_value_t *entry = s_history_entry (rev, base);
+    cb_value_t *content = cb_value_dup (cb_value_get (rev, "content"));
     zhashx_update (h->contents, number, content);
     int64_t time = cb_int (rev, "time");
     if (time >= h->since && time <= h->until)
-        cb_value_push (h->revisions, &rev);
+        cb_value_push (h->revisions, &entry);
+    cb_value_destroy (&entry);
     cb_value_destroy (&rev);
+    return 0;
+}
+
+//  From the history table: entries as stored, as raw bytes for the whole
+//  history (nothing decoded), decoded when a time range must be checked.
+typedef struct {
+    s_history_t *h;             //  What is being built
+    uint32_t count;             //  Entries seen
+    bool whole;                 //  No time range: every entry, raw
+} s_stored_t;
+
+static int
+s_stored_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    (void) key;
+    (void) klen;
+    s_stored_t *st = (s_stored_t *) arg;
+    st->count++;
+    if (st->whole) {
+        //  The stored bytes themselves: the reply is encoded before the
+        //  request's transaction ends (dispatch.c), so they stay valid.
+        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+        cb_value_push (st->h->revisions, &raw);
+        return 0;
+    }
+    cb_value_t *entry = cb_codec_decode (val, vlen, NULL, 0);
+    int64_t time = cb_int (entry, "time");
+    if (entry && time >= st->h->since && time <= st->h->until)
+        cb_value_push (st->h->revisions, &entry);
+    cb_value_destroy (&entry);
     return 0;
 }
 
 cb_value_t *
 cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until)
 {
-    s_history_t h = { req, draft, since, until, cb_value_new_array (), zhashx_new () };
-    zhashx_set_destructor (h.contents, s_content_free);
+    cb_value_t *record = cb_draft_load (req, draft);
+    if (!record)
+        return NULL;
+    uint32_t revs = (uint32_t) cb_int (record, "revs");
+    cb_value_destroy (&record);
+    s_history_t h = { req, draft, since, until, cb_value_new_array (), NULL };
     uint8_t prefix [4];
     cb_key_u32 (prefix, draft);
-    int rc = cb_txn_scan (req->txn, CB_T_REVISIONS, prefix, 4, NULL, 0, s_history_one, &h);
-    zhashx_destroy (&h.contents);
+    s_stored_t st = { &h, 0, since <= 0 && until == INT64_MAX };
+    int rc = cb_txn_scan (req->txn, CB_T_HISTORY, prefix, 4, NULL, 0, s_stored_one, &st);
+    if (rc >= 0 && st.count != revs) {
+        //  Not all in the history table (an older store): from the revisions.
+        cb_value_destroy (&h.revisions);
+        h.revisions = cb_value_new_array ();
+        h.contents = zhashx_new ();
+        zhashx_set_destructor (h.contents, s_content_free);
+        rc = cb_txn_scan (req->txn, CB_T_REVISIONS, prefix, 4, NULL, 0, s_history_one, &h);
+        zhashx_destroy (&h.contents);
+    }
     if (rc < 0) {
         cb_value_destroy (&h.revisions);
         cb_req_check_store (req);

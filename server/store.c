@@ -19,7 +19,8 @@
 
 static const char *s_table_names [CB_T_COUNT] = {
     "meta", "nodes", "drafts", "revisions", "rounds", "responses",
-    "inbox", "inbox_state", "requests", "deadlines", "log", "events", "asks", "timeboxes"
+    "inbox", "inbox_state", "requests", "deadlines", "log", "events", "asks", "timeboxes",
+    "history"
 };
 
 struct _cb_store_t {

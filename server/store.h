@@ -36,6 +36,7 @@ typedef enum {
     CB_T_EVENTS,        //  u32 event -> event record
     CB_T_ASKS,          //  u32 ask -> ask record
     CB_T_TIMEBOXES,     //  u64 end ms, u32 event -> empty
+    CB_T_HISTORY,       //  u32 draft, u32 rev -> the revision as draft.history shows it
     CB_T_COUNT
 } cb_table_t;
 

@@ -30,7 +30,8 @@ typedef enum {
     CB_FLOAT,
     CB_STR,
     CB_ARRAY,
-    CB_MAP
+    CB_MAP,
+    CB_RAW                      //  Pre-encoded MessagePack (see cb_value_new_raw)
 } cb_type_t;
 
 typedef struct _cb_value_t cb_value_t;
@@ -44,6 +45,19 @@ cb_value_t *cb_value_new_str (const char *string);
 cb_value_t *cb_value_new_strn (const char *data, size_t size);
 cb_value_t *cb_value_new_array (void);
 cb_value_t *cb_value_new_map (void);
+//  One value already encoded as MessagePack (`size` bytes, copied), which
+//  the encoder writes as it is: a stored record goes into a reply without
+//  being decoded and encoded again. The bytes must be exactly one valid
+//  value; the decoder never makes such nodes, and accessors see an opaque
+//  value (cb_value_str gives NULL, cb_value_size 0).
+cb_value_t *cb_value_new_raw (const void *data, size_t size);
+//  The same without a copy: the node points at `data`, which must outlive
+//  it and every encoding of it (for bytes read from the store, encode
+//  before the transaction ends). A copy made with cb_value_dup owns its
+//  bytes.
+cb_value_t *cb_value_new_raw_ref (const void *data, size_t size);
+//  The bytes of a raw value, and their number; NULL if not raw.
+const void *cb_value_raw (const cb_value_t *self, size_t *size_p);
 
 //  Destroy a value and everything under it; safe on NULL, nulls the pointer.
 void cb_value_destroy (cb_value_t **self_p);

@@ -214,7 +214,7 @@ def main():
     shutil.rmtree(os.path.join(TMP, "store"))
 
     # --- a CURVE broker
-    b = Broker("--key", broker_sec, "--certs", certs)
+    b = Broker("--key", broker_sec, "--certs", certs, "--verbose")
     ep = b.endpoint
     lead = Node(ctx, ep, node_keys["lead"], server_key)
     reply = lead.call("hello", {"node": "lead", "role": "leadership"}, timeout=10)
@@ -261,8 +261,13 @@ def main():
     check(a.call("ping")["type"] == "ok", "team-a keeps its connection")
     thief.close()
     a.close()
-    # team-a is gone; team-b's key now holds team-a's routing id and only
-    # listens: the broker noticed the disconnection and sends it nothing.
+    # team-a is gone; once the broker has seen it go (its verbose log says
+    # so), team-b's key takes team-a's routing id and only listens: the
+    # broker sends it nothing.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "team-a: disconnected" not in b.text():
+        time.sleep(0.05)
+    check("team-a: disconnected" in b.text(), "the broker notices team-a's disconnection")
     a_gone = Node(ctx, ep, node_keys["team-b"], server_key, routing_id=rid)
     created = lead.call("draft.new", {"content": {"cycle": "2027-Q1", "objective": "Grow",
                                                   "key_results": [{"text": "Ship", "target": 5}]}})
@@ -271,7 +276,15 @@ def main():
     check(thrown and thrown["type"] == "ok", "leadership throws a round to team-a")
     check(a_gone.drain(1.0) == [],
           "team-a's delivery is not sent to a listener holding its old routing id")
-    reply = a_gone.call("draft.list")
+    # ZeroMQ ignores a connection whose routing id is still held by a
+    # connection it has not finished closing: connect again until heard.
+    reply = None
+    for _ in range(10):
+        reply = a_gone.call("draft.list", timeout=1.0)
+        if reply:
+            break
+        a_gone.close()
+        a_gone = Node(ctx, ep, node_keys["team-b"], server_key, routing_id=rid)
     check(code(reply) == 200, "another key on a gone node's routing id: NOT_HELLO, not team-a")
     check(a_gone.drain(0.5) == [], "nor after it speaks")
     reply = a_gone.call("hello", {"node": "team-a"})
