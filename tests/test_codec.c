@@ -1394,9 +1394,67 @@ s_test_fuzz (void)
     CHECK (s_fuzz_accepted > accepted_random);
 }
 
+//  Raw values: pre-encoded bytes written as they are, owned or borrowed,
+//  give the same encoding as the tree they hold; long map keys; a copy
+//  of a borrowed raw value owns its bytes.
+static void
+s_test_raw (void)
+{
+    cb_value_t *inner = cb_value_new_map ();
+    cb_value_set_str (inner, "text", "Activation rate");
+    cb_value_set_int (inner, "target", 60);
+    cb_value_set_str (inner, "a key longer than twenty-four bytes", "long keys live apart");
+    size_t inner_size;
+    void *inner_bytes = cb_codec_encode (inner, &inner_size);
+
+    cb_value_t *plain = cb_value_new_map ();
+    cb_value_t *list = cb_value_new_array ();
+    cb_value_t *copy = cb_value_dup (inner);
+    cb_value_push (list, &copy);
+    copy = cb_value_dup (inner);
+    cb_value_push (list, &copy);
+    cb_value_set (plain, "revisions", &list);
+
+    cb_value_t *spliced = cb_value_new_map ();
+    list = cb_value_new_array ();
+    cb_value_t *raw = cb_value_new_raw (inner_bytes, inner_size);
+    cb_value_push (list, &raw);
+    raw = cb_value_new_raw_ref (inner_bytes, inner_size);
+    cb_value_push (list, &raw);
+    cb_value_set (spliced, "revisions", &list);
+    CHECK_INT (cb_value_type (cb_value_at (cb_value_get (spliced, "revisions"), 1)), CB_RAW);
+    CHECK (cb_value_str (cb_value_at (cb_value_get (spliced, "revisions"), 1)) == NULL);
+
+    size_t a_size, b_size;
+    void *a = cb_codec_encode (plain, &a_size);
+    void *b = cb_codec_encode (spliced, &b_size);
+    CHECK (a_size == b_size && memcmp (a, b, a_size) == 0);
+    cb_value_t *decoded = cb_codec_decode (b, b_size, NULL, 0);
+    CHECK (cb_value_equal (decoded, plain));
+    CHECK_STR (cb_value_get_str (cb_value_at (cb_value_get (decoded, "revisions"), 0),
+                                 "a key longer than twenty-four bytes"), "long keys live apart");
+
+    //  A copy of the borrowed node outlives the bytes it was made from.
+    cb_value_t *dup = cb_value_dup (spliced);
+    memset (inner_bytes, 0xc1, inner_size);
+    free (inner_bytes);
+    cb_value_destroy (&spliced);
+    size_t c_size;
+    void *c = cb_codec_encode (dup, &c_size);
+    CHECK (c_size == a_size && memcmp (c, a, a_size) == 0);
+    free (a);
+    free (b);
+    free (c);
+    cb_value_destroy (&dup);
+    cb_value_destroy (&decoded);
+    cb_value_destroy (&plain);
+    cb_value_destroy (&inner);
+}
+
 int
 main (void)
 {
+    s_test_raw ();
     s_test_huge_counts ();
     s_test_value_scalars ();
     s_test_value_containers ();
