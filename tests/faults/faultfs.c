@@ -20,7 +20,9 @@
     OP is `data` (pwrite/writev on the main descriptor), `sync`
     (fdatasync/fsync on it) or `meta` (pwrite on the O_DSYNC descriptor).
     The first SKIP matching calls pass, the next COUNT fail (-1: all of
-    them) with ERRNO (`EIO` or `ENOSPC`) and write nothing. ID is any word:
+    them) with ERRNO: `EIO` or `ENOSPC` (nothing written or synced), or
+    `EIO+` (the call is made, then reports EIO: the data reached the page
+    cache, as when a disk fails the write-back). ID is any word:
     the counters start again whenever the file's content changes. Without
     the file nothing fails. Each failure appends one line to $FAULTFS_LOG
     (if set), so a test can tell that its fault really fired.
@@ -36,6 +38,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,10 +119,12 @@ s_log (const char *format, ...)
     syscall (SYS_close, fd);
 }
 
-//  0 to let the call through, or the errno it must fail with.
+//  0 to let the call through, or the errno it must fail with; *after if
+//  the call is to be made first all the same.
 static int
-s_fault (int op, const char *call, int fd, long long offset, size_t size)
+s_fault (int op, const char *call, int fd, long long offset, size_t size, bool *after)
 {
+    *after = false;
     const char *ctl = getenv ("FAULTFS_CTL");
     if (!ctl)
         return 0;
@@ -140,8 +145,9 @@ s_fault (int op, const char *call, int fd, long long offset, size_t size)
         long index = s_seen++;
         if (index >= skip && (count < 0 || index < skip + count)) {
             err = strcmp (errname, "ENOSPC") == 0 ? ENOSPC : EIO;
+            *after = strcmp (errname, "EIO+") == 0;
             s_log ("faultfs: %s %s fd %d offset %lld size %zu: %s\n", s_op_names [op],
-                   call, fd, offset, size, err == EIO ? "EIO" : "ENOSPC");
+                   call, fd, offset, size, *after ? "EIO+" : err == EIO ? "EIO" : "ENOSPC");
         }
     }
     pthread_mutex_unlock (&s_lock);
@@ -177,8 +183,11 @@ pwrite (int fd, const void *buf, size_t count, off_t offset)
         s_real_pwrite = s_next ("pwrite");
     int kind = s_kind (fd);
     if (kind != S_NONE) {
+        bool after;
         int err = s_fault (kind == S_META_FD ? S_OP_META : S_OP_DATA, "pwrite", fd,
-                           (long long) offset, count);
+                           (long long) offset, count, &after);
+        if (after)
+            s_real_pwrite (fd, buf, count, offset);
         if (err) {
             errno = err;
             return -1;
@@ -203,8 +212,11 @@ writev (int fd, const struct iovec *iov, int iovcnt)
         size_t size = 0;
         for (int i = 0; i < iovcnt; i++)
             size += iov [i].iov_len;
+        bool after;
         int err = s_fault (kind == S_META_FD ? S_OP_META : S_OP_DATA, "writev", fd,
-                           (long long) lseek (fd, 0, SEEK_CUR), size);
+                           (long long) lseek (fd, 0, SEEK_CUR), size, &after);
+        if (after)
+            s_real_writev (fd, iov, iovcnt);
         if (err) {
             errno = err;
             return -1;
@@ -219,7 +231,10 @@ fdatasync (int fd)
     if (!s_real_fdatasync)
         s_real_fdatasync = s_next ("fdatasync");
     if (s_kind (fd) == S_DATA_FD) {
-        int err = s_fault (S_OP_SYNC, "fdatasync", fd, 0, 0);
+        bool after;
+        int err = s_fault (S_OP_SYNC, "fdatasync", fd, 0, 0, &after);
+        if (after)
+            s_real_fdatasync (fd);
         if (err) {
             errno = err;
             return -1;
@@ -234,7 +249,10 @@ fsync (int fd)
     if (!s_real_fsync)
         s_real_fsync = s_next ("fsync");
     if (s_kind (fd) == S_DATA_FD) {
-        int err = s_fault (S_OP_SYNC, "fsync", fd, 0, 0);
+        bool after;
+        int err = s_fault (S_OP_SYNC, "fsync", fd, 0, 0, &after);
+        if (after)
+            s_real_fsync (fd);
         if (err) {
             errno = err;
             return -1;

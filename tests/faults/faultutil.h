@@ -22,11 +22,12 @@
 
 static char fu_dir [256];           //  The test's own directory
 static char fu_log [300];           //  The broker's log (stdout and stderr)
-static char fu_endpoint [64];       //  Where the broker listens
+static char fu_endpoint [128];      //  Where the broker listens
 static const char *fu_catchballd;   //  Path of the binary
 static pid_t fu_pid;                //  The broker, while it runs
 
-//  Makes the test's directory under $CB_TEST_TMP and picks a free port.
+//  Makes the test's directory under $CB_TEST_TMP; the broker listens on
+//  an ipc endpoint there (no TCP port to race other tests for).
 static void
 fu_init (const char *name)
 {
@@ -38,18 +39,17 @@ fu_init (const char *name)
     snprintf (fu_dir, sizeof (fu_dir), "%s/%s.XXXXXX", base, name);
     REQUIRE (mkdtemp (fu_dir));
     snprintf (fu_log, sizeof (fu_log), "%s/catchballd.log", fu_dir);
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
-    REQUIRE (port > 0);
-    zsock_destroy (&probe);
-    snprintf (fu_endpoint, sizeof (fu_endpoint), "tcp://127.0.0.1:%d", port);
+    //  A Unix socket path holds at most 107 bytes.
+    REQUIRE (strlen (fu_dir) < 90);
+    snprintf (fu_endpoint, sizeof (fu_endpoint), "ipc://%s/broker.ipc", fu_dir);
 }
 
 //  Starts catchballd on `store` with the arguments in `args` (NULL-ended)
 //  and, if `preload` is set, LD_PRELOAD=preload in its environment only.
-//  Returns once it answers a hello.
-static void
-fu_start (const char *store, const char *preload, const char *const *args)
+//  0 once it answers a hello; -1 if it does not within 15 s (it is then
+//  killed).
+static int
+fu_launch (const char *store, const char *preload, const char *const *args)
 {
     fflush (stdout);
     fflush (stderr);
@@ -69,12 +69,35 @@ fu_start (const char *store, const char *preload, const char *const *args)
         execv (fu_catchballd, (char *const *) argv);
         _exit (127);
     }
+    //  Ready when it answers (the client resends until then); given up
+    //  at once if it exits.
     cb_client_t *probe = cb_client_new (fu_endpoint, "probe", "observer", NULL);
-    int rc = cb_client_hello (probe, 15000);
+    cb_client_set_retry (probe, 100);
+    int rc = -1;
+    int64_t deadline = zclock_mono () + 15000;
+    while (rc != 0 && zclock_mono () < deadline) {
+        rc = cb_client_hello (probe, 500);
+        if (rc != 0 && waitpid (fu_pid, NULL, WNOHANG) != 0) {
+            fu_pid = 0;
+            break;
+        }
+    }
     cb_client_destroy (&probe);
-    if (rc != 0)
+    if (rc != 0) {
         fprintf (stderr, "catchballd did not answer; its log: %s\n", fu_log);
-    REQUIRE (rc == 0);
+        if (fu_pid > 0) {
+            kill (fu_pid, SIGKILL);
+            waitpid (fu_pid, NULL, 0);
+        }
+        fu_pid = 0;
+    }
+    return rc;
+}
+
+static void
+fu_start (const char *store, const char *preload, const char *const *args)
+{
+    REQUIRE (fu_launch (store, preload, args) == 0);
 }
 
 //  Still running (not exited, not killed)?
