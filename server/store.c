@@ -11,11 +11,15 @@
 #include <errno.h>
 #include <lmdb.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "store.h"
 
 #define S_DEFAULT_MAPSIZE ((size_t) 64 << 20)
 #define S_DEFAULT_MAPMAX ((size_t) 64 << 30)
+//  Less free space than this after a failed write: the disk is full.
+#define S_DISK_FULL_SLACK ((unsigned long long) 1 << 20)
 
 static const char *s_table_names [CB_T_COUNT] = {
     "meta", "nodes", "drafts", "revisions", "rounds", "responses",
@@ -41,8 +45,24 @@ struct _cb_txn_t {
 //  --------------------------------------------------------------------------
 //  Map an LMDB return code to what the batch loop must do
 
+//  Is the filesystem of the store (nearly) full? LMDB reports a write that
+//  the disk could take only in part (a short write, as a full tmpfs or
+//  ext4 gives for a multi-page writev) as EIO, not ENOSPC: "short write,
+//  filesystem full?" in mdb_page_flush. Right after such a write the disk
+//  has next to nothing left, which a real I/O error does not imply.
+static bool
+s_disk_full (cb_store_t *store)
+{
+    struct statvfs fs;
+    if (!store || statvfs (store->path, &fs) != 0)
+        return false;
+    //  Root may use the blocks reserved for it; others may not.
+    unsigned long long blocks = geteuid () == 0 ? fs.f_bfree : fs.f_bavail;
+    return blocks * fs.f_frsize < S_DISK_FULL_SLACK;
+}
+
 static cb_store_status_t
-s_status_of (int rc)
+s_status_of (cb_store_t *store, int rc)
 {
     if (rc == MDB_MAP_FULL)
         return CB_STORE_FULL;
@@ -50,15 +70,19 @@ s_status_of (int rc)
         return CB_STORE_PANIC;
     if (rc == ENOSPC || rc == EDQUOT)
         return CB_STORE_NOSPACE;
+    if (rc == EIO && s_disk_full (store))
+        return CB_STORE_NOSPACE;
     return CB_STORE_IO;
 }
 
 static void
 s_fail (cb_txn_t *self, int rc, const char *what)
 {
-    cb_store_status_t status = s_status_of (rc);
+    cb_store_status_t status = s_status_of (self->store, rc);
     if (self->status == CB_STORE_OK)
-        zsys_warning ("store: %s failed: %s", what, mdb_strerror (rc));
+        zsys_warning ("store: %s failed: %s%s", what, mdb_strerror (rc),
+                      status == CB_STORE_NOSPACE && rc == EIO
+                      ? " (a short write: the disk is full)" : "");
     for (cb_txn_t *t = self; t; t = t->parent)
         if (t->status == CB_STORE_OK)
             t->status = status;

@@ -44,7 +44,8 @@ typedef enum {
 typedef enum {
     CB_STORE_OK = 0,
     CB_STORE_FULL,      //  the map is full (MDB_MAP_FULL): grow and redo
-    CB_STORE_NOSPACE,   //  the disk is full (ENOSPC): growing will not help
+    CB_STORE_NOSPACE,   //  the disk is full (ENOSPC, or EIO from a short write
+                        //  with the disk full): growing will not help
     CB_STORE_IO,        //  an I/O or other error: abort, report, retry later
     CB_STORE_PANIC      //  MDB_PANIC: the environment must be reopened
 } cb_store_status_t;

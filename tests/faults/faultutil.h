@@ -1,0 +1,298 @@
+/*  =========================================================================
+    faultutil - what the storage fault tests share: the real catchballd in
+    a child process, requests through libcatchball, LMDB's own tools on the
+    store, and the broker's log
+
+    Nothing here sleeps: the broker is ready when it answers a hello (the
+    client retries until then), and replies are waited for with timeouts.
+    =========================================================================
+*/
+#ifndef CB_FAULTUTIL_H_INCLUDED
+#define CB_FAULTUTIL_H_INCLUDED
+
+#include <czmq.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "catchball/catchball.h"
+#include "testutil.h"
+
+#define FU_SKIP 77                  //  ctest's SKIP_RETURN_CODE for these tests
+
+static char fu_dir [256];           //  The test's own directory
+static char fu_log [300];           //  The broker's log (stdout and stderr)
+static char fu_endpoint [128];      //  Where the broker listens
+static const char *fu_catchballd;   //  Path of the binary
+static pid_t fu_pid;                //  The broker, while it runs
+
+//  Makes the test's directory under $CB_TEST_TMP; the broker listens on
+//  an ipc endpoint there (no TCP port to race other tests for).
+static void
+fu_init (const char *name)
+{
+    zsys_init ();
+    fu_catchballd = getenv ("CATCHBALLD");
+    REQUIRE (fu_catchballd);
+    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
+    zsys_dir_create ("%s", base);
+    snprintf (fu_dir, sizeof (fu_dir), "%s/%s.XXXXXX", base, name);
+    REQUIRE (mkdtemp (fu_dir));
+    snprintf (fu_log, sizeof (fu_log), "%s/catchballd.log", fu_dir);
+    //  A Unix socket path holds at most 107 bytes.
+    REQUIRE (strlen (fu_dir) < 90);
+    snprintf (fu_endpoint, sizeof (fu_endpoint), "ipc://%s/broker.ipc", fu_dir);
+}
+
+//  Starts catchballd on `store` with the arguments in `args` (NULL-ended)
+//  and, if `preload` is set, LD_PRELOAD=preload in its environment only.
+//  0 once it answers a hello; -1 if it does not within 15 s (it is then
+//  killed).
+static int
+fu_launch (const char *store, const char *preload, const char *const *args)
+{
+    fflush (stdout);
+    fflush (stderr);
+    fu_pid = fork ();
+    REQUIRE (fu_pid >= 0);
+    if (fu_pid == 0) {
+        FILE *out = freopen (fu_log, "a", stdout);
+        (void) out;
+        dup2 (1, 2);
+        const char *argv [16] = { fu_catchballd, "--endpoint", fu_endpoint, "--store", store };
+        int argc = 5;
+        for (int i = 0; args && args [i] && argc < 15; i++)
+            argv [argc++] = args [i];
+        argv [argc] = NULL;
+        if (preload)
+            setenv ("LD_PRELOAD", preload, 1);
+        execv (fu_catchballd, (char *const *) argv);
+        _exit (127);
+    }
+    //  Ready when it answers (the client resends until then); given up
+    //  at once if it exits.
+    cb_client_t *probe = cb_client_new (fu_endpoint, "probe", "observer", NULL);
+    cb_client_set_retry (probe, 100);
+    int rc = -1;
+    int64_t deadline = zclock_mono () + 15000;
+    while (rc != 0 && zclock_mono () < deadline) {
+        rc = cb_client_hello (probe, 500);
+        if (rc != 0 && waitpid (fu_pid, NULL, WNOHANG) != 0) {
+            fu_pid = 0;
+            break;
+        }
+    }
+    cb_client_destroy (&probe);
+    if (rc != 0) {
+        fprintf (stderr, "catchballd did not answer; its log: %s\n", fu_log);
+        if (fu_pid > 0) {
+            kill (fu_pid, SIGKILL);
+            waitpid (fu_pid, NULL, 0);
+        }
+        fu_pid = 0;
+    }
+    return rc;
+}
+
+static void
+fu_start (const char *store, const char *preload, const char *const *args)
+{
+    REQUIRE (fu_launch (store, preload, args) == 0);
+}
+
+//  Still running (not exited, not killed)?
+static bool
+fu_alive (void)
+{
+    return fu_pid > 0 && waitpid (fu_pid, NULL, WNOHANG) == 0;
+}
+
+//  SIGTERM; the exit status (128 + signal if killed by one).
+static int
+fu_stop (void)
+{
+    kill (fu_pid, SIGTERM);
+    int status = -1;
+    waitpid (fu_pid, &status, 0);
+    fu_pid = 0;
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+//  Runs a shell command, returns its exit status (-1 if it did not exit).
+static int
+fu_system (const char *format, ...)
+{
+    char command [1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (command, sizeof (command), format, args);
+    va_end (args);
+    int status = system (command);
+    return status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+//  LMDB's last committed transaction id (mdb_stat -e), or -1 if the
+//  environment does not open.
+static long
+fu_txnid (const char *store)
+{
+    char command [400];
+    snprintf (command, sizeof (command), "mdb_stat -e '%s' 2>&1", store);
+    FILE *pipe = popen (command, "r");
+    REQUIRE (pipe);
+    char line [256];
+    long txnid = -1;
+    while (fgets (line, sizeof (line), pipe))
+        if (sscanf (line, "  Last transaction ID: %ld", &txnid) == 1)
+            break;
+    while (fgets (line, sizeof (line), pipe))
+        ;
+    if (pclose (pipe) != 0)
+        txnid = -1;
+    return txnid;
+}
+
+//  The environment opens and every table reads through (mdb_stat of all
+//  tables, mdb_dump of all of them): 0 if so.
+static int
+fu_store_clean (const char *store)
+{
+    return fu_system ("mdb_stat -a '%s' >/dev/null 2>&1 && mdb_dump -a '%s' >/dev/null 2>&1",
+                      store, store);
+}
+
+//  The broker log's current size: log lines after it are "since".
+static long
+fu_log_mark (void)
+{
+    struct stat st;
+    return stat (fu_log, &st) == 0 ? (long) st.st_size : 0;
+}
+
+//  How many lines of the broker's log after `mark` contain `needle`.
+static int
+fu_log_count (long mark, const char *needle)
+{
+    FILE *file = fopen (fu_log, "r");
+    if (!file)
+        return 0;
+    fseek (file, mark, SEEK_SET);
+    char line [1024];
+    int count = 0;
+    while (fgets (line, sizeof (line), file))
+        if (strstr (line, needle))
+            count++;
+    fclose (file);
+    return count;
+}
+
+//  --------------------------------------------------------------------------
+//  Requests
+
+//  A draft body: a small one, or (big) one of about 5.5 KB (the largest
+//  narrative and seven long key results).
+static cb_value_t *
+fu_draft_body (const char *objective, bool big)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_t *c = cb_value_new_map ();
+    cb_value_set_str (c, "cycle", "2027-Q1");
+    cb_value_set_str (c, "objective", objective);
+    char text [4001];
+    if (big) {
+        memset (text, 'n', 4000);
+        text [4000] = 0;
+        cb_value_set_str (c, "narrative", text);
+    }
+    cb_value_t *krs = cb_value_new_array ();
+    for (int i = 0; i < (big ? 7 : 1); i++) {
+        cb_value_t *kr = cb_value_new_map ();
+        memset (text, 'k', 200);
+        text [big ? 200 : 10] = 0;
+        text [0] = (char) ('A' + i);
+        cb_value_set_str (kr, "text", text);
+        cb_value_set_int (kr, "target", 60 + i);
+        cb_value_push (krs, &kr);
+    }
+    cb_value_set (c, "key_results", &krs);
+    cb_value_set (body, "content", &c);
+    return body;
+}
+
+//  A new draft with objective `objective`: 0 and its id in `id`, or the
+//  error code (CB_E_TIMEOUT if no answer in 10 s).
+static int
+fu_draft_new (cb_client_t *client, const char *objective, bool big, char *id, size_t idsize)
+{
+    cb_value_t *body = fu_draft_body (objective, big);
+    cb_value_t *reply = cb_client_request (client, "draft.new", &body, 10000);
+    if (!reply)
+        return cb_client_error (client);
+    if (id)
+        snprintf (id, idsize, "%s", cb_value_get_str (reply, "draft")
+                                    ? cb_value_get_str (reply, "draft") : "?");
+    cb_value_destroy (&reply);
+    return 0;
+}
+
+//  A request with an empty body: 0 or the error code.
+static int
+fu_request (cb_client_t *client, const char *type)
+{
+    cb_value_t *reply = cb_client_request (client, type, NULL, 10000);
+    if (!reply)
+        return cb_client_error (client);
+    cb_value_destroy (&reply);
+    return 0;
+}
+
+//  Every draft as "id objective" lines in id order, or NULL on error.
+static zlist_t *
+fu_draft_list (cb_client_t *client)
+{
+    cb_value_t *reply = cb_client_request (client, "draft.list", NULL, 10000);
+    if (!reply)
+        return NULL;
+    zlist_t *list = zlist_new ();
+    zlist_autofree (list);
+    cb_value_t *drafts = cb_value_get (reply, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        cb_value_t *draft = cb_value_at (drafts, i);
+        char line [400];
+        snprintf (line, sizeof (line), "%s %s", cb_value_get_str (draft, "id"),
+                  cb_value_get_str (draft, "objective"));
+        zlist_append (list, line);
+    }
+    cb_value_destroy (&reply);
+    return list;
+}
+
+//  The drafts the broker lists are exactly `expected` ("id objective"
+//  lines, in order)? Prints the first difference.
+static bool
+fu_drafts_are (cb_client_t *client, zlist_t *expected)
+{
+    zlist_t *list = fu_draft_list (client);
+    if (!list) {
+        fprintf (stderr, "draft.list failed: %s\n", cb_client_error_message (client));
+        return false;
+    }
+    bool same = zlist_size (list) == zlist_size (expected);
+    if (!same)
+        fprintf (stderr, "the broker lists %zu drafts, %zu were acknowledged\n",
+                 zlist_size (list), zlist_size (expected));
+    const char *a = (const char *) zlist_first (list);
+    const char *b = (const char *) zlist_first (expected);
+    while (same && a && b) {
+        if (strcmp (a, b) != 0) {
+            fprintf (stderr, "listed \"%s\", acknowledged \"%s\"\n", a, b);
+            same = false;
+        }
+        a = (const char *) zlist_next (list);
+        b = (const char *) zlist_next (expected);
+    }
+    zlist_destroy (&list);
+    return same;
+}
+
+#endif
