@@ -233,6 +233,17 @@ s_log_pending (cb_broker_t *self, s_session_t *session)
 //  Push what each session has waiting, within its window.
 static void s_monitor (cb_broker_t *self);
 
+//  A read transaction for pushing; after MDB_PANIC (a failed commit with
+//  no request since to reopen the store) the store is reopened first.
+static cb_txn_t *
+s_push_txn (cb_broker_t *self)
+{
+    cb_txn_t *txn = cb_store_begin (self->store, false);
+    if (!txn && cb_store_reopen (self->store) == 0)
+        txn = cb_store_begin (self->store, false);
+    return txn;
+}
+
 static void
 s_push_all (cb_broker_t *self)
 {
@@ -245,7 +256,7 @@ s_push_all (cb_broker_t *self)
         if (session->push && session->sent < session->last
         &&  session->sent - session->acked < window) {
             if (!txn)
-                txn = cb_store_begin (self->store, false);
+                txn = s_push_txn (self);
             if (!txn)
                 break;
             s_push_t p = { self, session, &session->sent, 0 };
@@ -260,7 +271,7 @@ s_push_all (cb_broker_t *self)
             session->push = session->sent < session->last && session->sent - session->acked < window;
         if (s_log_pending (self, session)) {
             if (!txn)
-                txn = cb_store_begin (self->store, false);
+                txn = s_push_txn (self);
             if (!txn)
                 break;
             s_push_t p = { self, session, &session->log_sent, 0 };

@@ -698,9 +698,15 @@ main (void)
     zsys_dir_create ("%s", base);
     snprintf (s_dir, sizeof (s_dir), "%s/test_wire.XXXXXX", base);
     REQUIRE (mkdtemp (s_dir));
-    //  A free port: let the kernel pick one, then give it to the broker.
+    //  A free port below Linux's ephemeral range (32768 and up): there,
+    //  the clients' own connections could take it before the broker binds.
     zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
+    int port = -1;
+    for (int attempt = 0; attempt < 50 && port < 0; attempt++) {
+        int candidate = 15000 + (int) (randof (15000));
+        if (zsock_bind (probe, "tcp://127.0.0.1:%d", candidate) == candidate)
+            port = candidate;
+    }
     REQUIRE (port > 0);
     zsock_destroy (&probe);
     snprintf (s_endpoint, sizeof (s_endpoint), "tcp://127.0.0.1:%d", port);
