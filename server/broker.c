@@ -22,7 +22,10 @@
     key, on the same socket, as the hello, else the session is dropped (a
     routing id taken over by another connection speaks for nobody). A
     socket monitor ends the sessions of closed connections, so nothing is
-    pushed to a routing id once its connection is gone. Removing a certificate
+    pushed to a routing id once its connection is gone. Its events are
+    read in order, and before the messages drained with them are applied:
+    a socket number reused by a new connection is told apart from the
+    closed one by the count of connections accepted. Removing a certificate
     revokes it: zauth refuses new handshakes at once, and within a tick
     the broker drops the live sessions of that key and answers their
     requests KEY_UNKNOWN (ZeroMQ gives a ROUTER no way to close one peer's
@@ -66,6 +69,7 @@ typedef struct {
     zframe_t *routing_id;       //  The routing id itself
     char *key;                  //  CURVE: the public key its hello came with
     int fd;                     //  The socket its hello came on (-1: unknown)
+    uint64_t gen;               //  ... as the gen-th connection accepted
     uint64_t last;              //  Last sequence in its inbox
     uint64_t acked;             //  Last sequence it acknowledged
     uint64_t sent;              //  Last sequence pushed on this connection
@@ -88,7 +92,10 @@ struct _cb_broker_t {
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
     zactor_t *auth;             //  CURVE: zauth, checking handshakes
-    zactor_t *monitor;          //  Tells which connection (fd) went away
+    zsock_t *monitor;           //  ROUTER events: connections accepted and closed
+    uint64_t *fd_gen;           //  Per socket number: which accepted connection
+    size_t fd_cap;              //  Entries in fd_gen
+    uint64_t accepted;          //  Connections accepted so far
     cb_keys_t *keys;            //  CURVE: public key -> node and role
     zhashx_t *buckets;          //  Rate limits: node (or "@" route) -> s_bucket_t
     int64_t next_tick;          //  When the tick's chores run next
@@ -153,6 +160,7 @@ s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
     session->routing_id = zframe_dup (routing_id);
     session->key = key ? strdup (key) : NULL;
     session->fd = fd;
+    session->gen = fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_gen [fd] : 0;
     session->last = result->inbox_last;
     session->acked = result->inbox_acked;
     //  Everything not acknowledged is sent again on a new hello.
@@ -394,21 +402,44 @@ s_recv (cb_broker_t *self, s_item_t *item)
     return NULL;
 }
 
-//  A connection went away: its sessions end (their items wait in the
-//  store), before anything more is pushed to their routing ids.
+//  The monitor's events, in the order they happened: a connection
+//  accepted on socket fd (its generation is counted), or closed (the
+//  sessions bound to that connection end; their items wait in the store).
 static void
 s_monitor (cb_broker_t *self)
 {
-    while (zsock_events (zactor_sock (self->monitor)) & ZMQ_POLLIN) {
-        zmsg_t *event = zmsg_recv (self->monitor);
-        char *name = zmsg_popstr (event);
-        char *value = zmsg_popstr (event);
-        if (name && value && streq (name, "DISCONNECTED")) {
-            int fd = atoi (value);
+    void *handle = zsock_resolve (self->monitor);
+    zmq_msg_t part;
+    zmq_msg_init (&part);
+    while (zmq_msg_recv (&part, handle, ZMQ_DONTWAIT) >= 0) {
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size (&part) == 6) {
+            memcpy (&event, zmq_msg_data (&part), 2);
+            memcpy (&value, (uint8_t *) zmq_msg_data (&part) + 2, 4);
+        }
+        while (zmq_msg_more (&part) && zmq_msg_recv (&part, handle, 0) >= 0)
+            ;   //  The endpoint: not needed
+        int fd = (int) value;
+        if (fd < 0 || fd > (1 << 24))
+            continue;
+        if ((size_t) fd >= self->fd_cap) {
+            size_t cap = (size_t) fd * 2 + 64;
+            uint64_t *grown = (uint64_t *) realloc (self->fd_gen, cap * sizeof (uint64_t));
+            if (!grown)
+                continue;
+            self->fd_gen = grown;
+            memset (self->fd_gen + self->fd_cap, 0, (cap - self->fd_cap) * sizeof (uint64_t));
+            self->fd_cap = cap;
+        }
+        if (event == ZMQ_EVENT_ACCEPTED)
+            self->fd_gen [fd] = ++self->accepted;
+        else
+        if (event == ZMQ_EVENT_DISCONNECTED) {
             zlist_t *gone = zlist_new ();
             for (s_session_t *session = (s_session_t *) zhashx_first (self->sessions); session;
                  session = (s_session_t *) zhashx_next (self->sessions))
-                if (session->fd == fd)
+                if (session->fd == fd && session->gen == self->fd_gen [fd])
                     zlist_append (gone, session);
             for (s_session_t *session = (s_session_t *) zlist_first (gone); session;
                  session = (s_session_t *) zlist_next (gone)) {
@@ -418,10 +449,8 @@ s_monitor (cb_broker_t *self)
             }
             zlist_destroy (&gone);
         }
-        zstr_free (&name);
-        zstr_free (&value);
-        zmsg_destroy (&event);
     }
+    zmq_msg_close (&part);
 }
 
 //  Once a tick: revoked keys lose their sessions, idle buckets go.
@@ -873,11 +902,19 @@ cb_broker_new (const cb_broker_config_t *config)
     zsock_set_sndhwm (self->router, 1000);
     zsock_set_rcvhwm (self->router, 1000);
     zsock_set_linger (self->router, 0);
-    //  Which connection went away, by socket: before bind, so none is missed.
-    self->monitor = zactor_new (zmonitor, self->router);
-    zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", NULL);
-    zstr_sendx (self->monitor, "START", NULL);
-    zsock_wait (self->monitor);
+    //  Which connection went away, by socket: before bind, so none is
+    //  missed. Read here, not through an actor, so that the events come in
+    //  the order the I/O thread wrote them, before the messages after them.
+    char monitor [64];
+    snprintf (monitor, sizeof (monitor), "inproc://catchballd-monitor-%p", (void *) self);
+    if (zmq_socket_monitor (zsock_resolve (self->router), monitor,
+                            ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
+    ||  !(self->monitor = zsock_new (ZMQ_PAIR))
+    ||  zsock_connect (self->monitor, "%s", monitor)) {
+        zsys_error ("cannot monitor the socket: %s", zmq_strerror (zmq_errno ()));
+        cb_broker_destroy (&self);
+        return NULL;
+    }
     if (zsock_bind (self->router, "%s", config->endpoint) < 0) {
         zsys_error ("cannot bind %s: %s", config->endpoint, zmq_strerror (zmq_errno ()));
         cb_broker_destroy (&self);
@@ -906,7 +943,10 @@ cb_broker_destroy (cb_broker_t **self_p)
         return;
     //  The monitor before its socket; the socket before zauth: a CURVE
     //  socket without zauth lets anyone in.
-    zactor_destroy (&self->monitor);
+    if (self->monitor)
+        zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
+    zsock_destroy (&self->monitor);
+    free (self->fd_gen);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
     cb_keys_destroy (&self->keys);
@@ -935,7 +975,7 @@ cb_broker_run (cb_broker_t *self)
     s_item_t *items = (s_item_t *) zmalloc (max * sizeof (s_item_t));
     zmq_pollitem_t poll [2] = {
         { self->handle, 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (zactor_sock (self->monitor)), 0, ZMQ_POLLIN, 0 }
+        { zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0 }
     };
     while (!zsys_interrupted) {
         //  Wake for traffic, the next deadline, a pending push, or a tick.
@@ -971,6 +1011,9 @@ cb_broker_run (cb_broker_t *self)
             bytes += zmsg_content_size (msg);
             count++;
         }
+        //  Connections accepted before these messages were sent are known
+        //  now: a hello among them binds to the right one.
+        s_monitor (self);
         s_tick (self, zclock_time ());
         if (count || (self->next_deadline && self->next_deadline <= zclock_time ()))
             s_batch (self, items, count);
