@@ -31,10 +31,9 @@
     requests KEY_UNKNOWN (ZeroMQ gives a ROUTER no way to close one peer's
     connection, so it stays open but speaks for nobody).
 
-    Each connection, each node, and all connections that have not said
-    hello together, have a token bucket of `rate` requests per second: a
-    flood is answered RATE_LIMITED with a retry_after, stores nothing, and
-    costs the others nothing.
+    Each connection and each node has a token bucket of `rate` requests
+    per second: a flood is answered RATE_LIMITED with a retry_after,
+    stores nothing, and costs the others nothing.
 
     Session changes (a hello binding a connection to a node, an ack moving
     a delivery window) take effect only after the commit. If the commit
@@ -359,23 +358,24 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
         s_session_drop (self, session);
         session = NULL;
     }
-    //  Two buckets pay for each request: the connection's own, and the
-    //  node's (a node that reconnects keeps its bucket) or, before hello,
-    //  one shared by every connection that has not said hello (many
-    //  connections, or a new name at every hello, get no fresh allowance).
+    //  Each request pays into the connection's bucket and, after hello,
+    //  into the node's (a node that reconnects keeps its bucket; a new
+    //  name at every hello gets no fresh allowance). Connections that have
+    //  not said hello do not share one: a flood of them would then keep
+    //  every new node out.
     if (self->config.rate > 0) {
         char name [CB_MAX_NODE + 80];
         snprintf (name, sizeof (name), "@%s", item->route);
         int64_t wait = s_rate_take (self, name, now);
-        if (!wait)
-            wait = s_rate_take (self, session ? session->node : "@", now);
+        if (!wait && session)
+            wait = s_rate_take (self, session->node, now);
         if (wait) {
             item->refused = CB_E_RATE_LIMITED;
             item->retry_after = wait;
             snprintf (item->why, sizeof (item->why),
                       "more than %d requests a second from %s: retry after %lld ms; "
                       "nothing was stored", self->config.rate,
-                      session ? session->node : "connections that have not said hello",
+                      session ? session->node : "this connection",
                       (long long) wait);
         }
     }
