@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-asan clean bench fuzz
+.PHONY: all deps build run test test-asan clean bench fuzz chaos
 
 all: build
 
@@ -35,6 +35,14 @@ SECONDS ?= 60
 fuzz:
 	sh .ci/deps.sh
 	tests/fuzz/run.sh $(SECONDS)
+
+# Long chaos runs (tests/chaos/README.md): CYCLES kills of the broker, then
+# CYCLES power cuts, while nodes send changes; nothing acknowledged may be
+# lost or done twice. make chaos CYCLES=200 (make test runs a few of each).
+CYCLES ?= 100
+chaos: build
+	sh tests/chaos/run.sh $(BUILD)/catchballd $(CYCLES) kill
+	sh tests/chaos/run.sh $(BUILD)/catchballd $(CYCLES) powercut
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-bench *.lock
