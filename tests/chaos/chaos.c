@@ -64,6 +64,8 @@ static struct {
     int window;
     int min_ms, max_ms;
     uint64_t seed;
+    const char *broker_args [8];    //  More arguments for catchballd
+    int nbroker_args;
     bool sanitized;             //  catchballd is a sanitizer build
     bool keep;
 } s_opt;
@@ -416,8 +418,11 @@ s_broker_start_process (void)
     if (*fault)
         env [k++] = fault;
     env [k] = NULL;
-    char *argv [] = { (char *) s_opt.catchballd, "--endpoint", s_endpoint,
-                      "--store", s_store, NULL };
+    char *argv [16] = { (char *) s_opt.catchballd, "--endpoint", s_endpoint,
+                        "--store", s_store };
+    for (int i = 0; i < s_opt.nbroker_args; i++)
+        argv [5 + i] = (char *) s_opt.broker_args [i];
+    argv [5 + s_opt.nbroker_args] = NULL;
     pid_t parent = getpid ();
     s_broker = fork ();
     assert (s_broker >= 0);
@@ -989,6 +994,8 @@ s_usage (FILE *out)
 "  --window N            changes in flight per node (default 4)\n"
 "  --delay MIN-MAX       random delay before each kill, ms (default 50-500)\n"
 "  --seed N              random seed (default: from the kernel; printed)\n"
+"  --broker-arg ARG      one more argument for catchballd (up to 8), e.g.\n"
+"                        --broker-arg --map-size=1 to grow the map under kills\n"
 "  --sanitized           catchballd is a sanitizer build: skip (exit 77) the\n"
 "                        power cut if the shim cannot be preloaded into it\n"
 "  --keep                keep the working directory\n");
@@ -1026,6 +1033,10 @@ main (int argc, char *argv [])
         else if (streq (a, "--inject-duplicate")) s_opt.inject_duplicate = true;
         else if (streq (a, "--keep")) s_opt.keep = true;
         else if (streq (a, "--sanitized")) s_opt.sanitized = true;
+        else if (streq (a, "--broker-arg") && v && s_opt.nbroker_args < 8) {
+            s_opt.broker_args [s_opt.nbroker_args++] = v;
+            i++;
+        }
         else if (streq (a, "--help")) { s_usage (stdout); return 0; }
         else { s_usage (stderr); return 2; }
     }
@@ -1093,6 +1104,7 @@ main (int argc, char *argv [])
 
     s_tally_t total = { 0 };
     long total_inflight = 0, total_resent = 0, total_bad = 0;
+    int64_t max_restart = 0;        //  Slowest restart until ready, ms
     bool detected = false;          //  A loss, duplicate or unusable store
     int cycle;
     for (cycle = 1; cycle <= s_opt.cycles; cycle++) {
@@ -1122,7 +1134,10 @@ main (int argc, char *argv [])
         }
         if (powercut && s_power_cut ())
             break;
-        if (s_broker_start ()) {
+        int64_t restart = zclock_mono ();
+        int rc = s_broker_start ();
+        restart = zclock_mono () - restart;
+        if (rc) {
             printf ("cycle %d: %ld acknowledged, then the store does not open after the %s\n",
                     cycle, acked_run, powercut ? "power cut" : "kill");
             detected = true;
@@ -1162,9 +1177,12 @@ main (int argc, char *argv [])
                       cycle, t2.acked, acked_run + resent - bad);
         }
         printf ("cycle %3d: killed after %3d ms: acked %4ld found %4ld lost %ld duplicated %ld"
-                " | unanswered %d, committed %ld, resent %d, original replies %s\n",
+                " | unanswered %d, committed %ld, resent %d, original replies %s"
+                " | restart %lld ms\n",
                 cycle, delay, t.acked, t.found, t.lost, t.duplicated, inflight, t.committed,
-                resent, bad ? "NOT matched" : "matched");
+                resent, bad ? "NOT matched" : "matched", (long long) restart);
+        if (restart > max_restart)
+            max_restart = restart;
         total.acked += t.acked;
         total.found += t.found;
         total.lost += t.lost;
@@ -1206,10 +1224,10 @@ main (int argc, char *argv [])
     double wall = (zclock_mono () - started) / 1000.0;
     printf ("TOTAL %s: %d cycles: acked %ld found %ld lost %ld duplicated %ld | "
             "unanswered at the kill %ld, committed %ld, resent %ld, replies not matched %ld | "
-            "%.1f s\n",
+            "slowest restart %lld ms | %.1f s\n",
             s_opt.mode, cycles_done, total.acked, total.found, total.lost + full.lost,
             total.duplicated + full.duplicated, total_inflight, total.committed,
-            total_resent, total_bad, wall);
+            total_resent, total_bad, (long long) max_restart, wall);
 
     int rc;
     if (s_opt.expect_loss) {
