@@ -59,6 +59,7 @@ static struct {
     const char *preload_first;  //  A sanitizer runtime to preload before the shim
     bool expect_loss;
     bool inject_duplicate;
+    bool quiesce;               //  Kill only once every request is answered
     int cycles;
     int nodes;
     int window;
@@ -721,6 +722,25 @@ s_node_run (void *arg)
             stalled = true;
         }
     }
+    //  --quiesce: the broker is still alive; every reply is awaited.
+    int64_t give_up = zclock_mono () + S_STALL_MS;
+    while (s_opt.quiesce && node->ninflight && !node->errors && zclock_mono () < give_up) {
+        if (!zpoller_wait (poller, 100))
+            continue;
+        zframe_t *frame = zframe_recv (conn->dealer);
+        if (!frame)
+            break;
+        cb_value_t *msg = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
+        zframe_destroy (&frame);
+        const char *type = cb_value_get_str_or (msg, "type", "");
+        if (streq (type, "ok") || streq (type, "error"))
+            s_handle (node, &msg);
+        cb_value_destroy (&msg);
+    }
+    if (s_opt.quiesce && node->ninflight && !node->errors) {
+        FAIL ("%s: %d requests unanswered by a live broker", node->name, node->ninflight);
+        node->errors++;
+    }
     //  What arrived before the kill was acknowledged all the same.
     while (zpoller_wait (poller, 0)) {
         zframe_t *frame = zframe_recv (conn->dealer);
@@ -986,6 +1006,8 @@ s_usage (FILE *out)
 "                        durable; use with --expect-loss\n"
 "  --expect-loss         succeed only if a loss, a duplicate or a store that does\n"
 "                        not open is seen\n"
+"  --quiesce             kill only once every request sent is answered (the\n"
+"                        broker idle, its last commit acknowledged)\n"
 "  --inject-duplicate    self-check: after the resends, do the last acknowledged\n"
 "                        change of a node again under a new mid; use with\n"
 "                        --expect-loss\n"
@@ -1031,6 +1053,7 @@ main (int argc, char *argv [])
         else if (streq (a, "--seed") && v) { s_opt.seed = strtoull (v, NULL, 0); i++; }
         else if (streq (a, "--expect-loss")) s_opt.expect_loss = true;
         else if (streq (a, "--inject-duplicate")) s_opt.inject_duplicate = true;
+        else if (streq (a, "--quiesce")) s_opt.quiesce = true;
         else if (streq (a, "--keep")) s_opt.keep = true;
         else if (streq (a, "--sanitized")) s_opt.sanitized = true;
         else if (streq (a, "--broker-arg") && v && s_opt.nbroker_args < 8) {
@@ -1123,7 +1146,10 @@ main (int argc, char *argv [])
         pthread_mutex_unlock (&s_mutex);
         int delay = s_opt.min_ms + (int) (s_random () % (uint64_t) (s_opt.max_ms - s_opt.min_ms + 1));
         zclock_sleep (delay);       //  The random moment of the kill
-        s_broker_kill ();
+        //  --quiesce: the nodes stop sending and get every reply first,
+        //  so the kill finds the broker idle, its last commit answered.
+        if (!s_opt.quiesce)
+            s_broker_kill ();
         __atomic_store_n (&s_stop, 1, __ATOMIC_RELEASE);
         long acked_run = 0;
         int inflight = 0;
@@ -1132,6 +1158,8 @@ main (int argc, char *argv [])
             acked_run += s_nodes [i].acked;
             inflight += s_nodes [i].ninflight;
         }
+        if (s_opt.quiesce)
+            s_broker_kill ();
         if (powercut && s_power_cut ())
             break;
         int64_t restart = zclock_mono ();
