@@ -419,11 +419,14 @@ s_broker_start_process (void)
     if (*fault)
         env [k++] = fault;
     env [k] = NULL;
+    //  The rate limit off: this is about durability, and on a fast disk
+    //  the nodes would pass 10,000 requests a second each (a --broker-arg
+    //  --rate=N comes later and wins).
     char *argv [16] = { (char *) s_opt.catchballd, "--endpoint", s_endpoint,
-                        "--store", s_store };
+                        "--store", s_store, "--rate=0" };
     for (int i = 0; i < s_opt.nbroker_args; i++)
-        argv [5 + i] = (char *) s_opt.broker_args [i];
-    argv [5 + s_opt.nbroker_args] = NULL;
+        argv [6 + i] = (char *) s_opt.broker_args [i];
+    argv [6 + s_opt.nbroker_args] = NULL;
     pid_t parent = getpid ();
     s_broker = fork ();
     assert (s_broker >= 0);
