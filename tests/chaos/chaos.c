@@ -36,8 +36,11 @@
 */
 #include <czmq.h>
 #include <pthread.h>
+#include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 
@@ -47,6 +50,7 @@
 #define S_REVS_PER_DRAFT 25     //  Then the node starts a new draft
 #define S_CALL_MS       30000   //  Patience for one request during audits
 #define S_STALL_MS      15000   //  A live broker answers within this
+#define S_STOP_MS       30000   //  and exits within this of a SIGTERM
 
 //  --------------------------------------------------------------------------
 //  Options and global state
@@ -516,14 +520,118 @@ s_broker_kill (void)
 
 //  A clean stop: SIGTERM, exit status 0 (a sanitizer build fails it on a
 //  leak or an error found at exit).
+//  SIGTERM to the broker (to one of its threads if tid > 0), and its exit
+//  status. Waits through a pidfd, with a deadline: a broker that hangs on
+//  its way out is a failure, with every thread's stack.
 static int
-s_broker_stop (void)
+s_broker_term (pid_t tid, int timeout_ms)
 {
-    kill (s_broker, SIGTERM);
+    int pidfd = (int) syscall (SYS_pidfd_open, s_broker, 0);
+    if (tid > 0)
+        syscall (SYS_tgkill, s_broker, tid, SIGTERM);
+    else
+        kill (s_broker, SIGTERM);
+    if (pidfd >= 0) {
+        struct pollfd item = { pidfd, POLLIN, 0 };
+        int ready = poll (&item, 1, timeout_ms);
+        close (pidfd);
+        if (ready == 0) {
+            char command [PATH_MAX + 128];
+            snprintf (command, sizeof (command),
+                      "gdb -p %d -batch -ex 'thread apply all bt' > '%s/catchballd-stacks.txt' 2>&1",
+                      (int) s_broker, s_dir);
+            int rc = system (command);
+            FAIL ("catchballd did not exit within %d s of SIGTERM; its threads' stacks%s: "
+                  "%s/catchballd-stacks.txt", timeout_ms / 1000, rc ? " (gdb failed)" : "",
+                  s_dir);
+            kill (s_broker, SIGKILL);
+        }
+    }
     int status = -1;
     waitpid (s_broker, &status, 0);
     s_broker = 0;
     return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static int
+s_broker_stop (void)
+{
+    return s_broker_term (0, S_STOP_MS);
+}
+
+//  The broker's threads that take SIGTERM (not blocking it), in tid order:
+//  a signal to the process goes to any one of them. Their number; tids and
+//  names in the arrays.
+static int
+s_broker_threads (pid_t *tids, char names [][32], int max)
+{
+    char path [64];
+    snprintf (path, sizeof (path), "/proc/%d/task", (int) s_broker);
+    DIR *dir = opendir (path);
+    int n = 0;
+    struct dirent *entry;
+    while (dir && (entry = readdir (dir)) && n < max) {
+        pid_t tid = (pid_t) atoi (entry->d_name);
+        if (tid <= 0)
+            continue;
+        char file [128], line [256];
+        snprintf (file, sizeof (file), "/proc/%d/task/%d/status", (int) s_broker, (int) tid);
+        FILE *status = fopen (file, "r");
+        unsigned long long blocked = ~0ull;
+        char name [32] = "?";
+        while (status && fgets (line, sizeof (line), status)) {
+            sscanf (line, "SigBlk: %llx", &blocked);
+            sscanf (line, "Name: %31s", name);
+        }
+        if (status)
+            fclose (status);
+        if (!(blocked & (1ull << (SIGTERM - 1)))) {
+            int at = n++;
+            while (at > 0 && tids [at - 1] > tid) {
+                tids [at] = tids [at - 1];
+                memcpy (names [at], names [at - 1], 32);
+                at--;
+            }
+            tids [at] = tid;
+            snprintf (names [at], 32, "%s", name);
+        }
+    }
+    if (dir)
+        closedir (dir);
+    return n;
+}
+
+//  --mode sigterm: SIGTERM goes to whichever thread of the process does
+//  not block it; each one in turn gets it, --cycles rounds, and the broker
+//  must stop, exit status 0, within 5 s. Returns how many times it did not.
+static int
+s_sigterm_each (void)
+{
+    int hung = 0, count = 1;
+    //  --cycles rounds of each thread (a hang may need a particular timing)
+    for (int k = 0; k < count * s_opt.cycles && !hung; k++) {
+        if (!s_broker && s_broker_start ()) {
+            FAIL ("catchballd does not start again");
+            return hung + 1;
+        }
+        pid_t tids [32];
+        char names [32][32];
+        count = s_broker_threads (tids, names, 32);
+        int t = k % count;
+        bool main_thread = tids [t] == s_broker;
+        int64_t began = zclock_mono ();
+        int status = s_broker_term (tids [t], 5000);
+        if (status != 0 || s_opt.cycles == 1)
+            printf ("sigterm: thread %d of %d (%s%s): exit status %d after %lld ms\n", t + 1,
+                    count, names [t], main_thread ? ", the main thread" : "", status,
+                    (long long) (zclock_mono () - began));
+        if (status != 0) {
+            hung++;
+            if (status != 137)
+                FAIL ("catchballd exited with status %d on SIGTERM", status);
+        }
+    }
+    return hung;
 }
 
 //  After the power cut: the disk holds only what was durable.
@@ -1107,6 +1215,9 @@ s_usage (FILE *out)
 "\n"
 "  --mode kill|powercut  SIGKILL only, or SIGKILL plus a simulated power cut\n"
 "                        (needs --shim; default kill)\n"
+"  --mode sigterm        no kill: SIGTERM to each broker thread that takes it (a\n"
+"                        signal to the process goes to any of them); the broker\n"
+"                        must stop within 5 s each time (--cycles rounds)\n"
 "  --mode churn          no kill: each node closes its connection and opens a new\n"
 "                        one, --cycles times; a new one must keep its session\n"
 "  --shim PATH           the powercut.so LD_PRELOAD shim\n"
@@ -1175,7 +1286,8 @@ main (int argc, char *argv [])
     }
     bool powercut = s_opt.mode && streq (s_opt.mode, "powercut");
     bool churn = s_opt.mode && streq (s_opt.mode, "churn");
-    if (!s_opt.catchballd || (!powercut && !churn && !streq (s_opt.mode, "kill"))
+    bool sigterm = s_opt.mode && streq (s_opt.mode, "sigterm");
+    if (!s_opt.catchballd || (!powercut && !churn && !sigterm && !streq (s_opt.mode, "kill"))
     ||  (powercut && !s_opt.shim) || (s_opt.fault && !powercut)
     ||  s_opt.cycles < 1 || s_opt.nodes < 1 || s_opt.nodes > S_MAX_NODES
     ||  s_opt.window < 1 || s_opt.min_ms < 0 || s_opt.max_ms < s_opt.min_ms) {
@@ -1211,6 +1323,9 @@ main (int argc, char *argv [])
         printf ("chaos: churn, %d nodes reconnecting %d times each, in %s\n",
                 s_opt.nodes, s_opt.cycles, s_dir);
     else
+    if (sigterm)
+        printf ("chaos: sigterm to each thread of the broker, in %s\n", s_dir);
+    else
         printf ("chaos: %s, %d cycles, %d nodes x %d in flight, kill after %d-%d ms%s%s, "
                 "seed %llu, in %s\n",
                 s_opt.mode, s_opt.cycles, s_opt.nodes, s_opt.window, s_opt.min_ms,
@@ -1240,6 +1355,19 @@ main (int argc, char *argv [])
         return 1;
     }
 
+    if (sigterm) {
+        int hung = s_sigterm_each ();
+        printf ("TOTAL sigterm: %d rounds of a SIGTERM to each thread that takes it: the "
+                "broker did not stop %d time(s)%s\n", s_opt.cycles, hung,
+                hung ? " (stopped at the first)" : "");
+        int rc = s_failures ? 1 : 0;
+        if (rc == 0 && !s_opt.keep)
+            s_remove_dir ();
+        else
+        if (rc)
+            printf ("working directory kept: %s\n", s_dir);
+        return rc;
+    }
     if (churn) {
         for (int i = 0; i < s_opt.nodes; i++)
             s_nodes [i].dropped = 0;
