@@ -1522,7 +1522,7 @@ main (int argc, char *argv [])
             total_resent, total_bad, (long long) max_restart, wall);
     if (total_dropped)
         printf ("note: the live broker answered NOT_HELLO %ld times (sessions dropped while "
-                "connected: see README.md, \"Known broker bug\"); each node said hello "
+                "connected: see README.md, \"Broker bugs these tests found\"); each node said hello "
                 "again and resent, as the protocol says\n", total_dropped);
 
     int rc;
