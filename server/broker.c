@@ -99,6 +99,8 @@ struct _cb_broker_t {
     cb_keys_t *keys;            //  CURVE: public key -> node and role
     zhashx_t *buckets;          //  Rate limits: node (or "@" route) -> s_bucket_t
     int64_t next_tick;          //  When the tick's chores run next
+    int64_t keys_read;          //  When the certificate directory was last read
+    char unknown_key [41];      //  The last key the table did not know
 };
 
 //  A token bucket: up to `rate` requests, refilled at `rate` a second.
@@ -341,11 +343,24 @@ s_rate_take (cb_broker_t *self, const char *name, int64_t now)
     return wait;
 }
 
+static void s_keys_refresh (cb_broker_t *self, int64_t now);
+
 static void
 s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 {
     item->refused = 0;
     item->retry_after = -1;
+    //  A key zauth let in but the table does not know: a certificate
+    //  added since the table was read (or one just removed).
+    //  Read at once for a key not seen before, at most once a second for
+    //  the same one (a revoked node that keeps sending).
+    const char *node, *role;
+    if (self->keys && !cb_keys_lookup (self->keys, item->key, &node, &role)
+    &&  (!streq (item->key, self->unknown_key) || now - self->keys_read >= S_TICK_MS)) {
+        snprintf (self->unknown_key, sizeof (self->unknown_key), "%s", item->key);
+        self->keys_read = 0;
+        s_keys_refresh (self, now);
+    }
     s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
     //  A session's routing id now used by another connection (the first
     //  one went away, and a peer chose the same id): that connection
@@ -460,14 +475,15 @@ s_monitor (cb_broker_t *self)
     zmq_msg_close (&part);
 }
 
-//  Once a tick: revoked keys lose their sessions, idle buckets go.
+//  Reads the certificate directory again if it changed: revoked keys lose
+//  their sessions.
 static void
-s_tick (cb_broker_t *self, int64_t now)
+s_keys_refresh (cb_broker_t *self, int64_t now)
 {
-    if (now < self->next_tick)
+    if (!self->keys)
         return;
-    self->next_tick = now + S_TICK_MS;
-    if (self->keys && cb_keys_refresh (self->keys)) {
+    self->keys_read = now;
+    if (cb_keys_refresh (self->keys)) {
         zsys_info ("keys: certificate directory %s read again: %zu node key(s)",
                    self->config.certs, cb_keys_size (self->keys));
         zlist_t *revoked = zlist_new ();
@@ -486,6 +502,16 @@ s_tick (cb_broker_t *self, int64_t now)
         }
         zlist_destroy (&revoked);
     }
+}
+
+//  Once a tick: revoked keys lose their sessions, idle buckets go.
+static void
+s_tick (cb_broker_t *self, int64_t now)
+{
+    if (now < self->next_tick)
+        return;
+    self->next_tick = now + S_TICK_MS;
+    s_keys_refresh (self, now);
     //  A bucket that has refilled is the same as no bucket.
     zlist_t *idle = zlist_new ();
     for (s_bucket_t *bucket = (s_bucket_t *) zhashx_first (self->buckets); bucket;

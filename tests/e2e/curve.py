@@ -345,6 +345,14 @@ def main():
     check([d["kind"] for d in c.deliveries] == ["round.thrown"],
           "and gets what was delivered while it was revoked")
     c.close()
+
+    # --- a certificate added while the broker runs: in at once
+    shutil.copy(os.path.join(keys, "stranger.cert"), certs)
+    newcomer = Node(ctx, ep, node_keys["stranger"], server_key)
+    reply = newcomer.call("hello", {"node": "stranger", "role": "team"}, timeout=3.0)
+    check(reply and reply["type"] == "ok",
+          "a certificate added to the directory lets its node in at once")
+    newcomer.close()
     lead.close()
     b.stop()
     check(b.proc.returncode == 0, "the broker stops cleanly")
