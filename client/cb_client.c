@@ -127,8 +127,15 @@ cb_client_new_curve (const char *endpoint, const char *node, const char *role,
     }
     //  The broker's key: Z85 text, or its public certificate.
     char server [41];
-    if (strlen (broker_key) == 40 && access (broker_key, F_OK) != 0)
+    uint8_t decoded [32];
+    if (strlen (broker_key) == 40 && access (broker_key, F_OK) != 0) {
+        if (!zmq_z85_decode (decoded, broker_key)) {
+            snprintf (why, why_size, "the broker's key '%s' is not Z85", broker_key);
+            zcert_destroy (&cert);
+            return NULL;
+        }
         snprintf (server, sizeof (server), "%s", broker_key);
+    }
     else {
         zcert_t *broker = zcert_load (broker_key);
         if (!broker) {

@@ -94,6 +94,7 @@ struct _cb_broker_t {
     zactor_t *auth;             //  CURVE: zauth, checking handshakes
     zsock_t *monitor;           //  ROUTER events: connections accepted and closed
     uint64_t *fd_gen;           //  Per socket number: which accepted connection
+    uint64_t *fd_closed;        //  Per socket number: connections closed on it
     size_t fd_cap;              //  Entries in fd_gen
     uint64_t accepted;          //  Connections accepted so far
     cb_keys_t *keys;            //  CURVE: public key -> node and role
@@ -144,7 +145,7 @@ s_session_drop (cb_broker_t *self, s_session_t *session)
 //  Bind a node to the connection its hello came from.
 static void
 s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
-                const char *key, int fd, cb_result_t *result)
+                const char *key, int fd, uint64_t gen, cb_result_t *result)
 {
     s_session_t *old = (s_session_t *) zhashx_lookup (self->routes, route);
     if (old && !streq (old->node, result->hello_node))
@@ -162,7 +163,7 @@ s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
     session->routing_id = zframe_dup (routing_id);
     session->key = key ? strdup (key) : NULL;
     session->fd = fd;
-    session->gen = fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_gen [fd] : 0;
+    session->gen = gen;
     session->last = result->inbox_last;
     session->acked = result->inbox_acked;
     //  Everything not acknowledged is sent again on a new hello.
@@ -312,6 +313,7 @@ typedef struct {
     char *route;                //  Hex of the routing id
     char key [41];              //  CURVE: the connection's public key, or ""
     int fd;                     //  The socket it came on (-1: unknown)
+    uint64_t gen;               //  ... as the gen-th connection accepted
     int refused;                //  Refused before applying: this code
     char why [160];             //  ... with this message
     int64_t retry_after;        //  ... and this retry_after, or -1
@@ -362,12 +364,15 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
         s_keys_refresh (self, now);
     }
     s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
+    if (item->fd >= 0 && item->gen == 0)
+        session = NULL;         //  From a connection already closed
     //  A session's routing id now used by another connection (the first
     //  one went away, and a peer chose the same id): that connection
     //  speaks for nobody, and the session ends, so that nothing more is
     //  sent to the id.
     if (session && ((self->keys && !(session->key && streq (item->key, session->key)))
-                ||  (session->fd >= 0 && item->fd >= 0 && session->fd != item->fd))) {
+                ||  (session->fd >= 0 && item->fd >= 0
+                 &&  (session->fd != item->fd || session->gen != item->gen)))) {
         zsys_warning ("%s: another connection uses its routing id; the session is dropped",
                       session->node);
         s_session_drop (self, session);
@@ -400,9 +405,27 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 //  it came on: its socket (ZMQ_SRCFD) and, with CURVE, its public key (the
 //  "User-Id" libzmq sets from the handshake; the client cannot choose it).
 //  NULL if nothing could be read.
+//  The generation of the connection now on socket fd, 0 if none known.
+static uint64_t
+s_fd_gen (cb_broker_t *self, int fd)
+{
+    return fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_gen [fd] : 0;
+}
+
+static uint64_t
+s_fd_closed (cb_broker_t *self, int fd)
+{
+    return fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_closed [fd] : 0;
+}
+
 static zmsg_t *
 s_recv (cb_broker_t *self, s_item_t *item)
 {
+    //  The monitor's events are read again once the message is in hand:
+    //  the connection it came on was accepted (and any earlier one on its
+    //  socket number closed) before it was sent, so its generation is
+    //  known then. If it has closed since, its generation is 0 and it
+    //  speaks for nobody.
     zmsg_t *msg = zmsg_new ();
     item->fd = -1;
     item->key [0] = 0;
@@ -412,6 +435,13 @@ s_recv (cb_broker_t *self, s_item_t *item)
         zmsg_addmem (msg, zmq_msg_data (&part), zmq_msg_size (&part));
         if (!zmq_msg_more (&part)) {
             item->fd = zmq_msg_get (&part, ZMQ_SRCFD);
+            //  Events written before this message are readable now. If a
+            //  connection on its socket number closed meanwhile, the
+            //  message may be from it or from a new one on the same number:
+            //  it speaks for nobody (a client resends, and is heard then).
+            uint64_t closed = s_fd_closed (self, item->fd);
+            s_monitor (self);
+            item->gen = s_fd_closed (self, item->fd) == closed ? s_fd_gen (self, item->fd) : 0;
             const char *key = self->keys ? zmq_msg_gets (&part, "User-Id") : NULL;
             if (key)
                 snprintf (item->key, sizeof (item->key), "%s", key);
@@ -448,10 +478,15 @@ s_monitor (cb_broker_t *self)
         if ((size_t) fd >= self->fd_cap) {
             size_t cap = (size_t) fd * 2 + 64;
             uint64_t *grown = (uint64_t *) realloc (self->fd_gen, cap * sizeof (uint64_t));
-            if (!grown)
+            if (grown)
+                self->fd_gen = grown;
+            uint64_t *closed = (uint64_t *) realloc (self->fd_closed, cap * sizeof (uint64_t));
+            if (closed)
+                self->fd_closed = closed;
+            if (!grown || !closed)
                 continue;
-            self->fd_gen = grown;
             memset (self->fd_gen + self->fd_cap, 0, (cap - self->fd_cap) * sizeof (uint64_t));
+            memset (self->fd_closed + self->fd_cap, 0, (cap - self->fd_cap) * sizeof (uint64_t));
             self->fd_cap = cap;
         }
         if (event == ZMQ_EVENT_ACCEPTED)
@@ -470,6 +505,11 @@ s_monitor (cb_broker_t *self)
                 s_session_drop (self, session);
             }
             zlist_destroy (&gone);
+            //  No connection on this socket now: a message from the closed
+            //  one still to be read speaks for nobody, and a hello from it
+            //  binds nothing.
+            self->fd_gen [fd] = 0;
+            self->fd_closed [fd]++;
         }
     }
     zmq_msg_close (&part);
@@ -533,6 +573,9 @@ s_tick (cb_broker_t *self, int64_t now)
 typedef struct {
     char *node;                 //  Node name
     char *role;                 //  Its role
+    char key [41];              //  The connection it was said on: key,
+    int fd;                     //  socket,
+    uint64_t gen;               //  and generation
 } s_bind_t;
 
 static void
@@ -614,9 +657,27 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
         const char *node = NULL, *role = NULL;
         s_bind_t *bind = (s_bind_t *) zhashx_lookup (binds, item->route);
         s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
+        //  A hello earlier in the batch speaks for this item only if it
+        //  came on the same connection; the node then pays for it too.
+        if (bind && (!streq (bind->key, item->key) || bind->fd != item->fd
+                 ||  bind->gen != item->gen))
+            bind = NULL, session = NULL;
+        //  From a connection already closed: it speaks for nobody.
+        if (item->fd >= 0 && item->gen == 0)
+            bind = NULL, session = NULL;
         if (bind) {
             node = bind->node;
             role = bind->role;
+            int64_t wait = self->config.rate > 0 && !item->refused
+                         ? s_rate_take (self, bind->node, zclock_mono ()) : 0;
+            if (wait) {
+                item->refused = CB_E_RATE_LIMITED;
+                item->retry_after = wait;
+                snprintf (item->why, sizeof (item->why),
+                          "more than %d requests a second from %s: retry after %lld ms; "
+                          "nothing was stored", self->config.rate, bind->node,
+                          (long long) wait);
+            }
         }
         else
         if (session) {
@@ -650,6 +711,9 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
             bind = (s_bind_t *) zmalloc (sizeof (s_bind_t));
             bind->node = strdup (item->result.hello_node);
             bind->role = strdup (item->result.hello_role);
+            snprintf (bind->key, sizeof (bind->key), "%s", item->key);
+            bind->fd = item->fd;
+            bind->gen = item->gen;
             zhashx_update (binds, item->route, bind);
         }
         if (item->result.deadline
@@ -666,8 +730,14 @@ s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items [i];
         if (item->result.hello_node)
-            s_session_bind (self, zmsg_first (item->msg), item->route, item->key,
-                            item->fd, &item->result);
+        {
+            //  Not if its connection closed while the batch was applied:
+            //  its routing id may be someone else's by now.
+            s_monitor (self);
+            if (item->fd < 0 || (item->gen && s_fd_gen (self, item->fd) == item->gen))
+                s_session_bind (self, zmsg_first (item->msg), item->route, item->key,
+                                item->fd, item->gen, &item->result);
+        }
         else
         if (item->result.log_op) {
             s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
@@ -785,6 +855,7 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
     char *lines = NULL;
     size_t lines_size = 0;
     FILE *log = open_memstream (&lines, &lines_size);
+    s_monitor (self);
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items [i];
         if (log && status == CB_STORE_OK && item->result.log [0])
@@ -793,7 +864,10 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
         if (log && self->config.verbose && item->result.code)
             fprintf (log, "%serror %d %s", ftell (log) ? prefix : "", item->result.code,
                      cb_err_name (item->result.code));
-        if (item->result.reply)
+        //  Not to a connection that has closed since: its routing id may
+        //  be another peer's by now.
+        if (item->result.reply
+        &&  (item->fd < 0 || (item->gen && s_fd_gen (self, item->fd) == item->gen)))
             s_send_reply (self, zmsg_first (item->msg), &item->result.reply,
                           item->result.size);
         self->requests++;
@@ -943,7 +1017,7 @@ cb_broker_new (const cb_broker_config_t *config)
     if (zmq_socket_monitor (zsock_resolve (self->router), monitor,
                             ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED)
     ||  !(self->monitor = zsock_new (ZMQ_PAIR))
-    ||  zsock_connect (self->monitor, "%s", monitor)) {
+    ||  (zsock_set_rcvhwm (self->monitor, 0), zsock_connect (self->monitor, "%s", monitor))) {
         zsys_error ("cannot monitor the socket: %s", zmq_strerror (zmq_errno ()));
         cb_broker_destroy (&self);
         return NULL;
@@ -980,6 +1054,7 @@ cb_broker_destroy (cb_broker_t **self_p)
         zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
     zsock_destroy (&self->monitor);
     free (self->fd_gen);
+    free (self->fd_closed);
     zsock_destroy (&self->router);
     zactor_destroy (&self->auth);
     cb_keys_destroy (&self->keys);
@@ -1040,14 +1115,14 @@ cb_broker_run (cb_broker_t *self)
             items [count].msg = msg;
             items [count].route = zframe_strhex (zmsg_first (msg));
             memset (&items [count].result, 0, sizeof (cb_result_t));
-            s_admit (self, &items [count], zclock_time ());
+            s_admit (self, &items [count], zclock_mono ());
             bytes += zmsg_content_size (msg);
             count++;
         }
         //  Connections accepted before these messages were sent are known
         //  now: a hello among them binds to the right one.
         s_monitor (self);
-        s_tick (self, zclock_time ());
+        s_tick (self, zclock_mono ());
         if (count || (self->next_deadline && self->next_deadline <= zclock_time ()))
             s_batch (self, items, count);
         else
