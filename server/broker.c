@@ -70,6 +70,7 @@ typedef struct {
     char *key;                  //  CURVE: the public key its hello came with
     int fd;                     //  The socket its hello came on (-1: unknown)
     uint64_t gen;               //  ... as the gen-th connection accepted
+    char conn [48];             //  "fd/gen": its key in the broker's conns
     uint64_t last;              //  Last sequence in its inbox
     uint64_t acked;             //  Last sequence it acknowledged
     uint64_t sent;              //  Last sequence pushed on this connection
@@ -87,6 +88,7 @@ struct _cb_broker_t {
     void *handle;               //  Its libzmq handle
     zhashx_t *sessions;         //  node name -> s_session_t
     zhashx_t *routes;           //  routing id hex -> s_session_t (lent)
+    zhashx_t *conns;            //  "fd/gen" of its connection -> s_session_t (lent)
     int64_t next_deadline;      //  Earliest round deadline or time box, 0 if none
     uint64_t log_last;          //  Last entry of the event log
     uint64_t requests;          //  Requests answered, for the log
@@ -138,6 +140,8 @@ s_session_free (void **item_p)
 static void
 s_session_drop (cb_broker_t *self, s_session_t *session)
 {
+    if (zhashx_lookup (self->conns, session->conn) == session)
+        zhashx_delete (self->conns, session->conn);
     zhashx_delete (self->routes, session->route);
     zhashx_delete (self->sessions, session->node);
 }
@@ -171,6 +175,9 @@ s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
     session->push = session->last > session->acked;
     zhashx_insert (self->sessions, session->node, session);
     zhashx_insert (self->routes, session->route, session);
+    snprintf (session->conn, sizeof (session->conn), "%d/%llu", fd, (unsigned long long) gen);
+    if (fd >= 0)
+        zhashx_update (self->conns, session->conn, session);
 }
 
 //  --------------------------------------------------------------------------
@@ -493,18 +500,15 @@ s_monitor (cb_broker_t *self)
             self->fd_gen [fd] = ++self->accepted;
         else
         if (event == ZMQ_EVENT_DISCONNECTED) {
-            zlist_t *gone = zlist_new ();
-            for (s_session_t *session = (s_session_t *) zhashx_first (self->sessions); session;
-                 session = (s_session_t *) zhashx_next (self->sessions))
-                if (session->fd == fd && session->gen == self->fd_gen [fd])
-                    zlist_append (gone, session);
-            for (s_session_t *session = (s_session_t *) zlist_first (gone); session;
-                 session = (s_session_t *) zlist_next (gone)) {
+            char conn [48];
+            snprintf (conn, sizeof (conn), "%d/%llu", fd,
+                      (unsigned long long) self->fd_gen [fd]);
+            s_session_t *session = (s_session_t *) zhashx_lookup (self->conns, conn);
+            if (session) {
                 if (self->config.verbose)
                     zsys_info ("%s: disconnected; its inbox waits in the store", session->node);
                 s_session_drop (self, session);
             }
-            zlist_destroy (&gone);
             //  No connection on this socket now: a message from the closed
             //  one still to be read speaks for nobody, and a hello from it
             //  binds nothing.
@@ -975,6 +979,7 @@ cb_broker_new (const cb_broker_config_t *config)
     self->sessions = zhashx_new ();
     zhashx_set_destructor (self->sessions, s_session_free);
     self->routes = zhashx_new ();
+    self->conns = zhashx_new ();
     self->buckets = zhashx_new ();
     zhashx_set_destructor (self->buckets, s_bucket_free);
     cb_txn_t *txn = cb_store_begin (self->store, false);
@@ -1060,6 +1065,7 @@ cb_broker_destroy (cb_broker_t **self_p)
     cb_keys_destroy (&self->keys);
     zhashx_destroy (&self->buckets);
     zhashx_destroy (&self->routes);
+    zhashx_destroy (&self->conns);
     zhashx_destroy (&self->sessions);
     cb_store_destroy (&self->store);
     free (self->endpoint);
