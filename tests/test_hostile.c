@@ -39,71 +39,26 @@
 #include <poll.h>
 
 #include "catchball/catchball.h"
+#include "testbroker.h"
 #include "testutil.h"
 
-static char s_dir [256];
-static char s_endpoint [64];
-static int s_port;
-static const char *s_catchballd;
-static pid_t s_pid;
 static const char *s_store_name;
 static long s_rss_scale = 1;        //  Memory bounds are multiplied by this
                                     //  (4 in a sanitizer build)
 
 //  --------------------------------------------------------------------------
-//  The broker
+//  The broker (tests/testbroker.h)
 
 //  Starts catchballd on store `store_name` (under the test's directory)
 //  with up to two more arguments, and waits until it answers.
 static void
 s_start_on (const char *store_name, const char *arg1, const char *arg2)
 {
-    char store [300], log [300];
-    snprintf (store, sizeof (store), "%s/%s", s_dir, store_name);
-    snprintf (log, sizeof (log), "%s/catchballd.log", s_dir);
+    char store [300];
+    snprintf (store, sizeof (store), "%s/%s", tb_dir, store_name);
     s_store_name = store_name;
-    fflush (stdout);    //  Or the child writes what is buffered again
-    s_pid = fork ();
-    REQUIRE (s_pid >= 0);
-    if (s_pid == 0) {
-        FILE *out = freopen (log, "a", stdout);
-        (void) out;
-        dup2 (1, 2);
-        if (s_rss_scale > 1) {
-            //  Keep ASan's quarantine of freed blocks small: it is not
-            //  memory a peer made the broker keep.
-            char options [1024];
-            const char *old = getenv ("ASAN_OPTIONS");
-            snprintf (options, sizeof (options), "%s%squarantine_size_mb=16",
-                      old ? old : "", old && *old ? ":" : "");
-            setenv ("ASAN_OPTIONS", options, 1);
-        }
-        execl (s_catchballd, s_catchballd, "--endpoint", s_endpoint, "--store", store,
-               arg1, arg2, (char *) NULL);
-        _exit (127);
-    }
-    cb_client_t *probe = cb_client_new (s_endpoint, "probe", "observer", NULL);
-    REQUIRE (cb_client_hello (probe, 10000) == 0);
-    cb_client_destroy (&probe);
-}
-
-//  SIGTERM, and the broker's exit status once it has exited; -1 if it
-//  was still running `timeout` ms later (it is then killed).
-static int
-s_stop_within (int timeout)
-{
-    kill (s_pid, SIGTERM);
-    int status = -1;
-    int64_t deadline = zclock_mono () + timeout;
-    pid_t done;
-    while ((done = waitpid (s_pid, &status, WNOHANG)) == 0 && zclock_mono () < deadline)
-        zclock_sleep (20);          //  Polling with a deadline
-    if (done == 0) {
-        kill (s_pid, SIGKILL);
-        waitpid (s_pid, &status, 0);
-        return -1;
-    }
-    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+    const char *args [] = { arg1, arg2, NULL };
+    tb_start (store, NULL, args);
 }
 
 //  A clean stop: SIGTERM, and the broker exits 0 (under the sanitizers, a
@@ -113,33 +68,19 @@ static int
 s_stop (void)
 {
     int timeout = 5000 * (s_rss_scale > 1 ? 3 : 1);
-    int status = s_stop_within (timeout);
+    int status = tb_stop_within (timeout);
     if (status == -1)
         fprintf (stderr, "BUG: catchballd did not exit within %d ms of SIGTERM\n", timeout);
     return status;
 }
 
-static bool
-s_alive (void)
-{
-    return waitpid (s_pid, NULL, WNOHANG) == 0;
-}
-
-//  LMDB's last committed transaction id, read with mdb_stat (lmdb-utils).
+//  LMDB's last committed transaction id of the current store.
 static long
 s_last_txnid (void)
 {
-    char command [400];
-    snprintf (command, sizeof (command), "mdb_stat -e '%s/%s' 2>/dev/null", s_dir,
-              s_store_name);
-    FILE *pipe = popen (command, "r");
-    REQUIRE (pipe);
-    char line [256];
-    long txnid = -1;
-    while (fgets (line, sizeof (line), pipe))
-        if (sscanf (line, "  Last transaction ID: %ld", &txnid) == 1)
-            break;
-    pclose (pipe);
+    char store [300];
+    snprintf (store, sizeof (store), "%s/%s", tb_dir, s_store_name);
+    long txnid = tb_txnid (store);
     REQUIRE (txnid >= 0);
     return txnid;
 }
@@ -149,7 +90,7 @@ static long
 s_status_kb (const char *field)
 {
     char path [64], line [256];
-    snprintf (path, sizeof (path), "/proc/%d/status", (int) s_pid);
+    snprintf (path, sizeof (path), "/proc/%d/status", (int) tb_pid);
     FILE *file = fopen (path, "r");
     REQUIRE (file);
     size_t len = strlen (field);
@@ -188,7 +129,7 @@ s_dealer_buf (int sndhwm, int rcvhwm, int rcvbuf)
     if (rcvhwm >= 0)
         zsock_set_rcvhwm (dealer, rcvhwm);
     zsock_set_linger (dealer, 0);
-    REQUIRE (zsock_connect (dealer, "%s", s_endpoint) == 0);
+    REQUIRE (zsock_connect (dealer, "%s", tb_endpoint) == 0);
     return dealer;
 }
 
@@ -682,7 +623,7 @@ test_oversized (void)
     //  that said hello.
     reply = s_call (big, "ping", "big-after", NULL, 5000);
     CHECK_INT (s_code (&reply), CB_E_NOT_HELLO);
-    CHECK (s_alive ());
+    CHECK (tb_alive ());
     CHECK_INT (s_last_txnid (), before);
     printf ("  300 KiB: TOO_LARGE; 600 KiB: no answer, connection dropped; nothing stored\n");
     zsock_destroy (&calm);
@@ -906,7 +847,7 @@ test_half_open (void)
     long anon0 = s_status_kb ("RssAnon");
     struct sockaddr_in address = { 0 };
     address.sin_family = AF_INET;
-    address.sin_port = htons ((uint16_t) s_port);
+    address.sin_port = htons ((uint16_t) atoi (strrchr (tb_endpoint, ':') + 1));
     address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     struct pollfd fds [HALF_OPEN];
     int64_t start = zclock_mono ();
@@ -1030,7 +971,7 @@ test_stop_while_peers_leave (void)
         CHECK_INT (up, LEAVERS);
         for (int i = 0; i < LEAVERS; i++)
             zsock_destroy (&peers [i]);
-        int status = s_stop_within (5000 * (s_rss_scale > 1 ? 3 : 1));
+        int status = tb_stop_within (5000 * (s_rss_scale > 1 ? 3 : 1));
         if (status == -1)
             hung++;
         else
@@ -1046,9 +987,6 @@ test_stop_while_peers_leave (void)
 int
 main (void)
 {
-    zsys_init ();
-    s_catchballd = getenv ("CATCHBALLD");
-    REQUIRE (s_catchballd);
 #ifdef CB_SANITIZE
     s_rss_scale = 4;
 #endif
@@ -1057,23 +995,19 @@ main (void)
         s_rss_scale = 4;
     if (s_rss_scale > 1)
         printf ("sanitizer build: memory bounds are %ld times larger\n", s_rss_scale);
-    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
-    zsys_dir_create ("%s", base);
-    snprintf (s_dir, sizeof (s_dir), "%s/test_hostile.XXXXXX", base);
-    REQUIRE (mkdtemp (s_dir));
-    //  A free port below Linux's ephemeral range (32768 and up): there,
-    //  the thousands of connections this test makes could take it while
-    //  the broker restarts (as test_wire does).
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    s_port = -1;
-    for (int attempt = 0; attempt < 50 && s_port < 0; attempt++) {
-        int candidate = 15000 + (int) (randof (15000));
-        if (zsock_bind (probe, "tcp://127.0.0.1:%d", candidate) == candidate)
-            s_port = candidate;
+    //  TCP, below Linux's ephemeral range: the thousands of connections
+    //  this test makes could otherwise take the port while the broker
+    //  restarts; and the half-open connections are plain TCP.
+    tb_init ("test_hostile", true);
+    if (s_rss_scale > 1) {
+        //  The brokers started from now on keep ASan's quarantine of freed
+        //  blocks small: it is not memory a peer made the broker keep.
+        char options [1024];
+        const char *old = getenv ("ASAN_OPTIONS");
+        snprintf (options, sizeof (options), "%s%squarantine_size_mb=16",
+                  old ? old : "", old && *old ? ":" : "");
+        setenv ("ASAN_OPTIONS", options, 1);
     }
-    REQUIRE (s_port > 0);
-    zsock_destroy (&probe);
-    snprintf (s_endpoint, sizeof (s_endpoint), "tcp://127.0.0.1:%d", s_port);
     int64_t start = zclock_mono ();
 
     //  A low rate: floods.
@@ -1098,11 +1032,11 @@ main (void)
     int rc = TEST_DONE ();
     if (rc == 0) {
         char command [300];
-        snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
+        snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);
         if (system (command) != 0)
-            fprintf (stderr, "could not remove %s\n", s_dir);
+            fprintf (stderr, "could not remove %s\n", tb_dir);
     }
     else
-        fprintf (stderr, "broker log: %s/catchballd.log\n", s_dir);
+        fprintf (stderr, "broker log: %s/catchballd.log\n", tb_dir);
     return rc;
 }

@@ -33,35 +33,18 @@
 #include <sys/wait.h>
 
 #include "catchball/catchball.h"
+#include "testbroker.h"
 #include "testutil.h"
 
-static char s_dir [256];
-static char s_endpoint [64];
-static const char *s_catchballd;
-static pid_t s_pid;
-
-//  Starts catchballd on store directory `store` (under the test's
+//  Starts catchballd on store directory `store_name` (under the test's
 //  directory) with up to two more arguments, and waits until it answers.
 static void
 s_start_on (const char *store_name, const char *arg1, const char *arg2)
 {
-    char store [300], log [300];
-    snprintf (store, sizeof (store), "%s/%s", s_dir, store_name);
-    snprintf (log, sizeof (log), "%s/catchballd.log", s_dir);
-    s_pid = fork ();
-    REQUIRE (s_pid >= 0);
-    if (s_pid == 0) {
-        FILE *out = freopen (log, "a", stdout);
-        (void) out;
-        dup2 (1, 2);
-        execl (s_catchballd, s_catchballd, "--endpoint", s_endpoint, "--store", store,
-               arg1, arg2, (char *) NULL);
-        _exit (127);
-    }
-    //  Ready when it answers: the client retries until then.
-    cb_client_t *probe = cb_client_new (s_endpoint, "probe", "observer", NULL);
-    REQUIRE (cb_client_hello (probe, 10000) == 0);
-    cb_client_destroy (&probe);
+    char store [300];
+    snprintf (store, sizeof (store), "%s/%s", tb_dir, store_name);
+    const char *args [] = { arg1, arg2, NULL };
+    tb_start (store, NULL, args);
 }
 
 static void
@@ -70,38 +53,13 @@ s_start (void)
     s_start_on ("store", NULL, NULL);
 }
 
-static void
-s_kill9 (void)
-{
-    kill (s_pid, SIGKILL);
-    waitpid (s_pid, NULL, 0);
-}
-
-//  A clean stop: SIGTERM, and the broker exits 0 (under the sanitizers, a
-//  leak or error found at exit makes that fail).
-static int
-s_stop (void)
-{
-    kill (s_pid, SIGTERM);
-    int status = -1;
-    waitpid (s_pid, &status, 0);
-    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
-
-//  LMDB's last committed transaction id, read with mdb_stat (lmdb-utils).
+//  LMDB's last committed transaction id of the main store.
 static long
 s_last_txnid (void)
 {
-    char command [400];
-    snprintf (command, sizeof (command), "mdb_stat -e '%s/store' 2>/dev/null", s_dir);
-    FILE *pipe = popen (command, "r");
-    REQUIRE (pipe);
-    char line [256];
-    long txnid = -1;
-    while (fgets (line, sizeof (line), pipe))
-        if (sscanf (line, "  Last transaction ID: %ld", &txnid) == 1)
-            break;
-    pclose (pipe);
+    char store [300];
+    snprintf (store, sizeof (store), "%s/store", tb_dir);
+    long txnid = tb_txnid (store);
     REQUIRE (txnid >= 0);
     return txnid;
 }
@@ -208,15 +166,15 @@ s_draft_count (cb_client_t *client)
 static void
 test_bad_input (void)
 {
-    cb_client_t *lead = cb_client_new (s_endpoint, "lead", "leadership", NULL);
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", "leadership", NULL);
     cb_value_t *body = s_draft_body ("Leadership's draft");
     cb_value_t *reply = cb_client_request (lead, "draft.new", &body, 5000);
     REQUIRE (reply);
     cb_value_destroy (&reply);
 
-    zsock_t *dealer = zsock_new_dealer (s_endpoint);
-    zsock_t *stranger = zsock_new_dealer (s_endpoint);
-    zsock_t *watcher = zsock_new_dealer (s_endpoint);
+    zsock_t *dealer = zsock_new_dealer (tb_endpoint);
+    zsock_t *stranger = zsock_new_dealer (tb_endpoint);
+    zsock_t *watcher = zsock_new_dealer (tb_endpoint);
     //  Register first: a first hello is a change.
     cb_value_t *hello = cb_value_new_map ();
     cb_value_set_str (hello, "node", "team-x");
@@ -373,14 +331,14 @@ static void
 test_resume (void)
 {
     //  team-y registers, then is offline while three rounds are thrown to it.
-    cb_client_t *team = cb_client_new (s_endpoint, "team-y", "team", NULL);
+    cb_client_t *team = cb_client_new (tb_endpoint, "team-y", "team", NULL);
     REQUIRE (cb_client_hello (team, 5000) == 0);
     cb_client_destroy (&team);
-    cb_client_t *lead = cb_client_new (s_endpoint, "lead", NULL, NULL);
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
     for (int n = 1; n <= 3; n++)
         s_throw_new (lead, n);
 
-    team = cb_client_new (s_endpoint, "team-y", NULL, NULL);
+    team = cb_client_new (tb_endpoint, "team-y", NULL, NULL);
     REQUIRE (cb_client_hello (team, 5000) == 0);
     CHECK_INT (cb_client_inbox_last (team), 3);
     CHECK_INT (cb_client_inbox_acked (team), 0);
@@ -395,7 +353,7 @@ test_resume (void)
 
     //  The broker dies with #2 handed out but not acknowledged and #3
     //  maybe in flight; two more arrive after the restart.
-    s_kill9 ();
+    tb_kill9 ();
     s_start ();
     for (int n = 4; n <= 5; n++)
         s_throw_new (lead, n);
@@ -417,7 +375,7 @@ test_resume (void)
     cb_client_destroy (&team);
 
     //  A new connection: nothing acknowledged comes back.
-    team = cb_client_new (s_endpoint, "team-y", NULL, NULL);
+    team = cb_client_new (tb_endpoint, "team-y", NULL, NULL);
     REQUIRE (cb_client_hello (team, 5000) == 0);
     CHECK_INT (cb_client_inbox_last (team), 5);
     CHECK_INT (cb_client_inbox_acked (team), 5);
@@ -435,8 +393,8 @@ test_resume (void)
 static void
 test_deadline (void)
 {
-    cb_client_t *lead = cb_client_new (s_endpoint, "lead", NULL, NULL);
-    cb_client_t *team = cb_client_new (s_endpoint, "team-y", NULL, NULL);
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
+    cb_client_t *team = cb_client_new (tb_endpoint, "team-y", NULL, NULL);
     REQUIRE (cb_client_hello (team, 5000) == 0);
     uint64_t seen = cb_client_inbox_last (team);
     cb_value_t *body = s_draft_body ("Deadline");
@@ -483,7 +441,7 @@ static void
 test_storage_full (void)
 {
     s_start_on ("small", "--map-size=1", "--map-max=2");
-    cb_client_t *lead = cb_client_new (s_endpoint, "lead", "leadership", NULL);
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", "leadership", NULL);
     char narrative [4001];
     memset (narrative, 'n', 4000);
     narrative [4000] = 0;
@@ -504,7 +462,7 @@ test_storage_full (void)
     //  The map grew to its maximum before it was full.
     CHECK (acked > 0);
     char command [400];
-    snprintf (command, sizeof (command), "grep -q 'map grown to 2 MiB' '%s/catchballd.log'", s_dir);
+    snprintf (command, sizeof (command), "grep -q 'map grown to 2 MiB' '%s/catchballd.log'", tb_dir);
     CHECK (system (command) == 0);
     CHECK_INT (s_draft_count (lead), acked);
 
@@ -513,7 +471,7 @@ test_storage_full (void)
     //  unknown.
     int64_t hello_code = 0, after = 0;
     for (int i = 0; i < 5000 && hello_code == 0; i++) {
-        zsock_t *dealer = zsock_new_dealer (s_endpoint);
+        zsock_t *dealer = zsock_new_dealer (tb_endpoint);
         cb_value_t *hello = cb_value_new_map ();
         char node [32];
         snprintf (node, sizeof (node), "newcomer-%d", i);
@@ -532,12 +490,12 @@ test_storage_full (void)
     cb_client_destroy (&lead);
 
     //  After a restart, every acknowledged draft is there.
-    CHECK_INT (s_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     s_start_on ("small", "--map-size=1", "--map-max=2");
-    lead = cb_client_new (s_endpoint, "lead", NULL, NULL);
+    lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
     CHECK_INT (s_draft_count (lead), acked);
     cb_client_destroy (&lead);
-    CHECK_INT (s_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
 }
 
 //  --------------------------------------------------------------------------
@@ -612,8 +570,8 @@ static void
 test_log (void)
 {
     s_start_on ("logstore", NULL, NULL);
-    cb_client_t *fac = cb_client_new (s_endpoint, "fac", "facilitator", NULL);
-    cb_client_t *lead = cb_client_new (s_endpoint, "lead", "leadership", NULL);
+    cb_client_t *fac = cb_client_new (tb_endpoint, "fac", "facilitator", NULL);
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", "leadership", NULL);
     cb_value_t *reply = s_call (lead, "draft.new", s_draft_body ("Logged"));
     cb_value_destroy (&reply);
     cb_value_t *body = cb_value_new_map ();
@@ -627,7 +585,7 @@ test_log (void)
     cb_value_destroy (&reply);
 
     //  A follows from the very start.
-    cb_client_t *a = cb_client_new (s_endpoint, "watcher-a", "observer", NULL);
+    cb_client_t *a = cb_client_new (tb_endpoint, "watcher-a", "observer", NULL);
     REQUIRE (cb_client_subscribe (a, 1, 5000) == 0);
     cb_value_t *state_a = cb_value_new_map ();
     uint64_t last_a = s_follow (a, state_a, 0, 2000);
@@ -636,7 +594,7 @@ test_log (void)
         s_change (lead, n);
 
     //  B joins mid-way: the snapshot, then the log after it.
-    cb_client_t *b = cb_client_new (s_endpoint, "watcher-b", "observer", NULL);
+    cb_client_t *b = cb_client_new (tb_endpoint, "watcher-b", "observer", NULL);
     body = cb_value_new_map ();
     cb_value_set_str (body, "event", "e1");
     cb_value_t *snap = s_call (b, "event.snapshot", body);
@@ -657,7 +615,7 @@ test_log (void)
 
     //  The broker dies; changes go on after the restart; both catch up by
     //  themselves (they ping, say hello again, and subscribe again).
-    s_kill9 ();
+    tb_kill9 ();
     s_start_on ("logstore", NULL, NULL);
     for (int n = 9; n <= 12; n++)
         s_change (lead, n);
@@ -674,7 +632,7 @@ test_log (void)
     CHECK_STR (cb_value_get_str (cb_value_get (state_b, "draft/d1"), "objective"), "Logged change 12");
 
     //  Subscribing beyond the end is refused.
-    cb_client_t *c = cb_client_new (s_endpoint, "watcher-c", "observer", NULL);
+    cb_client_t *c = cb_client_new (tb_endpoint, "watcher-c", "observer", NULL);
     CHECK (cb_client_subscribe (c, 99, 5000) == -1);
     CHECK_INT (cb_client_error (c), CB_E_BAD_FIELD);
     cb_client_destroy (&c);
@@ -685,47 +643,29 @@ test_log (void)
     cb_client_destroy (&b);
     cb_client_destroy (&lead);
     cb_client_destroy (&fac);
-    CHECK_INT (s_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
 }
 
 int
 main (void)
 {
-    zsys_init ();
-    s_catchballd = getenv ("CATCHBALLD");
-    REQUIRE (s_catchballd);
-    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
-    zsys_dir_create ("%s", base);
-    snprintf (s_dir, sizeof (s_dir), "%s/test_wire.XXXXXX", base);
-    REQUIRE (mkdtemp (s_dir));
-    //  A free port below Linux's ephemeral range (32768 and up): there,
-    //  the clients' own connections could take it before the broker binds.
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int port = -1;
-    for (int attempt = 0; attempt < 50 && port < 0; attempt++) {
-        int candidate = 15000 + (int) (randof (15000));
-        if (zsock_bind (probe, "tcp://127.0.0.1:%d", candidate) == candidate)
-            port = candidate;
-    }
-    REQUIRE (port > 0);
-    zsock_destroy (&probe);
-    snprintf (s_endpoint, sizeof (s_endpoint), "tcp://127.0.0.1:%d", port);
+    tb_init ("test_wire", true);
 
     s_start ();
     test_bad_input ();
     test_resume ();
     test_deadline ();
-    CHECK_INT (s_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     test_storage_full ();
     test_log ();
     int rc = TEST_DONE ();
     if (rc == 0) {
         char command [300];
-        snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
+        snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);
         if (system (command) != 0)
-            fprintf (stderr, "could not remove %s\n", s_dir);
+            fprintf (stderr, "could not remove %s\n", tb_dir);
     }
     else
-        fprintf (stderr, "broker log: %s/catchballd.log\n", s_dir);
+        fprintf (stderr, "broker log: %s/catchballd.log\n", tb_dir);
     return rc;
 }

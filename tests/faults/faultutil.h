@@ -1,7 +1,7 @@
 /*  =========================================================================
-    faultutil - what the storage fault tests share: the real catchballd in
-    a child process, requests through libcatchball, LMDB's own tools on the
-    store, and the broker's log
+    faultutil - what the storage fault tests share besides the broker
+    process (tests/testbroker.h): requests through libcatchball, LMDB's own
+    tools on the store, and the broker's log
 
     Nothing here sleeps: the broker is ready when it answers a hello (the
     client retries until then), and replies are waited for with timeouts.
@@ -16,107 +16,10 @@
 #include <sys/wait.h>
 
 #include "catchball/catchball.h"
+#include "testbroker.h"
 #include "testutil.h"
 
 #define FU_SKIP 77                  //  ctest's SKIP_RETURN_CODE for these tests
-
-static char fu_dir [256];           //  The test's own directory
-static char fu_log [300];           //  The broker's log (stdout and stderr)
-static char fu_endpoint [128];      //  Where the broker listens
-static const char *fu_catchballd;   //  Path of the binary
-static pid_t fu_pid;                //  The broker, while it runs
-
-//  Makes the test's directory under $CB_TEST_TMP; the broker listens on
-//  an ipc endpoint there (no TCP port to race other tests for).
-static void
-fu_init (const char *name)
-{
-    zsys_init ();
-    fu_catchballd = getenv ("CATCHBALLD");
-    REQUIRE (fu_catchballd);
-    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
-    zsys_dir_create ("%s", base);
-    snprintf (fu_dir, sizeof (fu_dir), "%s/%s.XXXXXX", base, name);
-    REQUIRE (mkdtemp (fu_dir));
-    snprintf (fu_log, sizeof (fu_log), "%s/catchballd.log", fu_dir);
-    //  A Unix socket path holds at most 107 bytes.
-    REQUIRE (strlen (fu_dir) < 90);
-    snprintf (fu_endpoint, sizeof (fu_endpoint), "ipc://%s/broker.ipc", fu_dir);
-}
-
-//  Starts catchballd on `store` with the arguments in `args` (NULL-ended)
-//  and, if `preload` is set, LD_PRELOAD=preload in its environment only.
-//  0 once it answers a hello; -1 if it does not within 15 s (it is then
-//  killed).
-static int
-fu_launch (const char *store, const char *preload, const char *const *args)
-{
-    fflush (stdout);
-    fflush (stderr);
-    fu_pid = fork ();
-    REQUIRE (fu_pid >= 0);
-    if (fu_pid == 0) {
-        FILE *out = freopen (fu_log, "a", stdout);
-        (void) out;
-        dup2 (1, 2);
-        const char *argv [16] = { fu_catchballd, "--endpoint", fu_endpoint, "--store", store };
-        int argc = 5;
-        for (int i = 0; args && args [i] && argc < 15; i++)
-            argv [argc++] = args [i];
-        argv [argc] = NULL;
-        if (preload)
-            setenv ("LD_PRELOAD", preload, 1);
-        execv (fu_catchballd, (char *const *) argv);
-        _exit (127);
-    }
-    //  Ready when it answers (the client resends until then); given up
-    //  at once if it exits.
-    cb_client_t *probe = cb_client_new (fu_endpoint, "probe", "observer", NULL);
-    cb_client_set_retry (probe, 100);
-    int rc = -1;
-    int64_t deadline = zclock_mono () + 15000;
-    while (rc != 0 && zclock_mono () < deadline) {
-        rc = cb_client_hello (probe, 500);
-        if (rc != 0 && waitpid (fu_pid, NULL, WNOHANG) != 0) {
-            fu_pid = 0;
-            break;
-        }
-    }
-    cb_client_destroy (&probe);
-    if (rc != 0) {
-        fprintf (stderr, "catchballd did not answer; its log: %s\n", fu_log);
-        if (fu_pid > 0) {
-            kill (fu_pid, SIGKILL);
-            waitpid (fu_pid, NULL, 0);
-        }
-        fu_pid = 0;
-    }
-    return rc;
-}
-
-static void
-fu_start (const char *store, const char *preload, const char *const *args)
-{
-    REQUIRE (fu_launch (store, preload, args) == 0);
-}
-
-//  Still running (not exited, not killed)?
-static bool
-fu_alive (void)
-{
-    return fu_pid > 0 && waitpid (fu_pid, NULL, WNOHANG) == 0;
-}
-
-//  SIGTERM; the exit status (128 + signal if killed by one).
-static int
-fu_stop (void)
-{
-    kill (fu_pid, SIGTERM);
-    int status = -1;
-    waitpid (fu_pid, &status, 0);
-    fu_pid = 0;
-    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-}
 
 //  Runs a shell command, returns its exit status (-1 if it did not exit).
 static int
@@ -129,27 +32,6 @@ fu_system (const char *format, ...)
     va_end (args);
     int status = system (command);
     return status != -1 && WIFEXITED (status) ? WEXITSTATUS (status) : -1;
-}
-
-//  LMDB's last committed transaction id (mdb_stat -e), or -1 if the
-//  environment does not open.
-static long
-fu_txnid (const char *store)
-{
-    char command [400];
-    snprintf (command, sizeof (command), "mdb_stat -e '%s' 2>&1", store);
-    FILE *pipe = popen (command, "r");
-    REQUIRE (pipe);
-    char line [256];
-    long txnid = -1;
-    while (fgets (line, sizeof (line), pipe))
-        if (sscanf (line, "  Last transaction ID: %ld", &txnid) == 1)
-            break;
-    while (fgets (line, sizeof (line), pipe))
-        ;
-    if (pclose (pipe) != 0)
-        txnid = -1;
-    return txnid;
 }
 
 //  The environment opens and every table reads through (mdb_stat of all
@@ -166,14 +48,14 @@ static long
 fu_log_mark (void)
 {
     struct stat st;
-    return stat (fu_log, &st) == 0 ? (long) st.st_size : 0;
+    return stat (tb_log, &st) == 0 ? (long) st.st_size : 0;
 }
 
 //  How many lines of the broker's log after `mark` contain `needle`.
 static int
 fu_log_count (long mark, const char *needle)
 {
-    FILE *file = fopen (fu_log, "r");
+    FILE *file = fopen (tb_log, "r");
     if (!file)
         return 0;
     fseek (file, mark, SEEK_SET);

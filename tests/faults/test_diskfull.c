@@ -30,8 +30,8 @@ static bool s_mounted;
 static void
 s_unmount (void)
 {
-    if (fu_pid > 0)
-        fu_stop ();
+    if (tb_pid > 0)
+        tb_stop ();
     if (s_mounted && umount2 (s_fs, MNT_DETACH) == 0)
         s_mounted = false;
 }
@@ -84,13 +84,13 @@ s_fill (cb_client_t *lead, zlist_t *acked, int max, int *stored)
 int
 main (void)
 {
-    fu_init ("test_diskfull");
-    snprintf (s_fs, sizeof (s_fs), "%s/fs", fu_dir);
+    tb_init ("test_diskfull", false);
+    snprintf (s_fs, sizeof (s_fs), "%s/fs", tb_dir);
     REQUIRE (zsys_dir_create ("%s", s_fs) == 0);
     if (mount ("tmpfs", s_fs, "tmpfs", 0, "size=6m,mode=0700") != 0) {
         printf ("SKIP: cannot mount a tmpfs on %s (%s): needs root and a system "
                 "that allows mount\n", s_fs, strerror (errno));
-        fu_system ("rm -rf '%s'", fu_dir);
+        fu_system ("rm -rf '%s'", tb_dir);
         return FU_SKIP;
     }
     s_mounted = true;
@@ -103,9 +103,9 @@ main (void)
 
     const char *args [] = { "--map-size=1", "--map-max=64", NULL };
     long mark = fu_log_mark ();
-    fu_start (store, NULL, args);
-    pid_t pid = fu_pid;
-    cb_client_t *lead = cb_client_new (fu_endpoint, "lead", "leadership", NULL);
+    tb_start (store, NULL, args);
+    pid_t pid = tb_pid;
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", "leadership", NULL);
     zlist_t *acked = zlist_new ();
     zlist_autofree (acked);
 
@@ -121,14 +121,14 @@ main (void)
             (long long) s_file_size (data) >> 10);
 
     //  2. Still up, still serving; more changes are refused and move nothing.
-    CHECK (fu_alive ());
+    CHECK (tb_alive ());
     CHECK_INT (fu_request (lead, "ping"), 0);
     CHECK (fu_drafts_are (lead, acked));
-    long txnid = fu_txnid (store);
+    long txnid = tb_txnid (store);
     CHECK (txnid > 0);
     for (int i = 0; i < 3; i++)
         CHECK_INT (fu_draft_new (lead, "Refused", true, NULL, 0), CB_E_STORAGE_FULL);
-    CHECK_INT (fu_txnid (store), txnid);
+    CHECK_INT (tb_txnid (store), txnid);
     CHECK (fu_drafts_are (lead, acked));
     //  A small change may fit in pages LMDB can reuse, or be refused too.
     char id [32];
@@ -138,25 +138,25 @@ main (void)
         char line [128];
         snprintf (line, sizeof (line), "%s Small", id);
         zlist_append (acked, line);
-        txnid = fu_txnid (store);
+        txnid = tb_txnid (store);
     }
     printf ("a small change on the full disk: %s\n", code ? "STORAGE_FULL" : "stored");
-    CHECK_INT (fu_txnid (store), txnid);
+    CHECK_INT (tb_txnid (store), txnid);
     CHECK (fu_drafts_are (lead, acked));
     CHECK_INT (fu_store_clean (store), 0);
-    CHECK (fu_alive ());
+    CHECK (tb_alive ());
 
     //  A restart on the full disk: the broker comes up, serves reads (and
     //  the hellos of known nodes), refuses changes, and loses nothing.
     cb_client_destroy (&lead);
-    CHECK_INT (fu_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     CHECK_INT (fu_store_clean (store), 0);
-    fu_start (store, NULL, args);
-    pid = fu_pid;
-    lead = cb_client_new (fu_endpoint, "lead", NULL, NULL);
+    tb_start (store, NULL, args);
+    pid = tb_pid;
+    lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
     CHECK (fu_drafts_are (lead, acked));
     CHECK_INT (fu_draft_new (lead, "Refused", true, NULL, 0), CB_E_STORAGE_FULL);
-    CHECK_INT (fu_txnid (store), txnid);
+    CHECK_INT (tb_txnid (store), txnid);
 
     //  3. Space returns (the filler goes): the same process stores again,
     //  until the disk is full once more.
@@ -164,7 +164,7 @@ main (void)
     code = s_fill (lead, acked, 5000, &stored);
     CHECK_INT (code, CB_E_STORAGE_FULL);
     CHECK (stored > 50);
-    CHECK (fu_alive () && fu_pid == pid);
+    CHECK (tb_alive () && tb_pid == pid);
     CHECK (fu_drafts_are (lead, acked));
     printf ("disk full again after %d more drafts, data.mdb %lld KiB\n", stored,
             (long long) s_file_size (data) >> 10);
@@ -178,7 +178,7 @@ main (void)
     CHECK_INT (code, 0);
     CHECK (s_file_size (data) >= 9 << 20);
     CHECK (fu_log_count (mark, "map grown to 16 MiB") == 1);
-    CHECK (fu_alive () && fu_pid == pid);
+    CHECK (tb_alive () && tb_pid == pid);
     CHECK (fu_drafts_are (lead, acked));
     printf ("%zu drafts acknowledged, data.mdb %lld KiB\n", zlist_size (acked),
             (long long) s_file_size (data) >> 10);
@@ -186,24 +186,24 @@ main (void)
 
     //  5. A clean stop; LMDB opens the store; after a restart exactly the
     //  acknowledged drafts are there.
-    CHECK_INT (fu_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     CHECK_INT (fu_store_clean (store), 0);
-    fu_start (store, NULL, args);
-    lead = cb_client_new (fu_endpoint, "lead", NULL, NULL);
+    tb_start (store, NULL, args);
+    lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
     CHECK (fu_drafts_are (lead, acked));
     cb_client_destroy (&lead);
-    CHECK_INT (fu_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     zlist_destroy (&acked);
 
     s_unmount ();
     CHECK (!s_mounted);
     int rc = TEST_DONE ();
     if (rc == 0 && !getenv ("CB_TEST_KEEP"))
-        fu_system ("rm -rf '%s'", fu_dir);
+        fu_system ("rm -rf '%s'", tb_dir);
     else
     if (rc == 0)
-        printf ("kept %s\n", fu_dir);
+        printf ("kept %s\n", tb_dir);
     else
-        fprintf (stderr, "broker log: %s\n", fu_log);
+        fprintf (stderr, "broker log: %s\n", tb_log);
     return rc;
 }

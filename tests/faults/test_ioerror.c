@@ -123,7 +123,7 @@ s_case_refused (cb_client_t *lead, zsock_t *raw, const char *name, const char *s
                 int changes)
 {
     printf ("case %s: %s\n", name, spec);
-    long txnid = fu_txnid (s_store);
+    long txnid = tb_txnid (s_store);
     long mark = fu_log_mark ();
     int fired = s_lines (s_faults);
     s_fault (spec);
@@ -146,10 +146,10 @@ s_case_refused (cb_client_t *lead, zsock_t *raw, const char *name, const char *s
     CHECK (s_lines (s_faults) - before <= 2 * 5);
     CHECK (fu_log_count (mark, "Input/output error") >= changes);
     CHECK (fu_log_count (mark, "not stored: the store failed") > changes);
-    CHECK (fu_alive ());
+    CHECK (tb_alive ());
     s_fault (NULL);
     //  Nothing of it: the same last transaction, the same drafts.
-    CHECK_INT (fu_txnid (s_store), txnid);
+    CHECK_INT (tb_txnid (s_store), txnid);
     CHECK (fu_drafts_are (lead, s_acked));
     CHECK_INT (fu_store_clean (s_store), 0);
     //  And the next change is stored.
@@ -157,7 +157,7 @@ s_case_refused (cb_client_t *lead, zsock_t *raw, const char *name, const char *s
     char objective [64];
     snprintf (objective, sizeof (objective), "After %s", name);
     s_draft_ok (lead, objective);
-    CHECK (fu_txnid (s_store) > txnid);
+    CHECK (tb_txnid (s_store) > txnid);
     CHECK_INT (s_lines (s_faults), after);
     CHECK (fu_drafts_are (lead, s_acked));
     CHECK (fired < after);
@@ -188,7 +188,7 @@ s_case_meta (cb_client_t *lead, const char *how)
     CHECK (fu_drafts_are (lead, s_acked));
 
     printf ("case meta page write (%s), twice: MDB_PANIC\n", how);
-    long txnid = fu_txnid (s_store);
+    long txnid = tb_txnid (s_store);
     mark = fu_log_mark ();
     fired = s_lines (s_faults);
     snprintf (spec, sizeof (spec), "meta 0 2 %s b2", how);
@@ -196,7 +196,7 @@ s_case_meta (cb_client_t *lead, const char *how)
     CHECK_INT (fu_draft_new (lead, "Must not be stored", false, NULL, 0), CB_E_STORAGE);
     CHECK_INT (s_lines (s_faults) - fired, 2);
     s_fault (NULL);
-    CHECK_INT (fu_txnid (s_store), txnid);
+    CHECK_INT (tb_txnid (s_store), txnid);
     CHECK (fu_drafts_are (lead, s_acked));
     CHECK (fu_log_count (mark, "MDB_PANIC") >= 1);
     CHECK_INT (fu_log_count (mark, "store: reopening"), 2);
@@ -208,7 +208,7 @@ s_case_meta (cb_client_t *lead, const char *how)
 int
 main (void)
 {
-    fu_init ("test_ioerror");
+    tb_init ("test_ioerror", false);
     const char *faultfs = getenv ("FAULTFS");
     REQUIRE (faultfs);
     //  With the sanitizers (gcc's shared ASan runtime), their runtime must
@@ -220,28 +220,28 @@ main (void)
         snprintf (preload, sizeof (preload), "%s %s", libasan, faultfs);
     else
         snprintf (preload, sizeof (preload), "%s", faultfs);
-    snprintf (s_ctl, sizeof (s_ctl), "%s/faultfs.ctl", fu_dir);
-    snprintf (s_faults, sizeof (s_faults), "%s/faultfs.log", fu_dir);
-    snprintf (s_store, sizeof (s_store), "%s/store", fu_dir);
+    snprintf (s_ctl, sizeof (s_ctl), "%s/faultfs.ctl", tb_dir);
+    snprintf (s_faults, sizeof (s_faults), "%s/faultfs.log", tb_dir);
+    snprintf (s_store, sizeof (s_store), "%s/store", tb_dir);
     setenv ("FAULTFS_CTL", s_ctl, 1);
     setenv ("FAULTFS_LOG", s_faults, 1);
     s_acked = zlist_new ();
     zlist_autofree (s_acked);
 
-    if (fu_launch (s_store, preload, NULL) != 0) {
+    if (tb_launch (s_store, preload, NULL) != 0) {
         //  Only the sanitizer build may fail to start with a preloaded
         //  library (the runtime's link order check).
         REQUIRE (sanitized);
         printf ("SKIP: catchballd built with the sanitizers does not start with "
-                "LD_PRELOAD=%s (see %s)\n", preload, fu_log);
+                "LD_PRELOAD=%s (see %s)\n", preload, tb_log);
         return FU_SKIP;
     }
     //  The shim is in the broker.
-    CHECK_INT (fu_system ("grep -q faultfs /proc/%d/maps", (int) fu_pid), 0);
-    pid_t pid = fu_pid;
-    cb_client_t *lead = cb_client_new (fu_endpoint, "lead", "leadership", NULL);
+    CHECK_INT (fu_system ("grep -q faultfs /proc/%d/maps", (int) tb_pid), 0);
+    pid_t pid = tb_pid;
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", "leadership", NULL);
     //  A raw connection of the same node, for bursts of requests.
-    zsock_t *raw = zsock_new_dealer (fu_endpoint);
+    zsock_t *raw = zsock_new_dealer (tb_endpoint);
     REQUIRE (raw);
     cb_value_t *hello = cb_value_new_map ();
     cb_value_set_int (hello, "cb", 1);
@@ -288,28 +288,28 @@ main (void)
     s_case_refused (lead, raw, "meta page write, written, for good", "meta 0 -1 EIO+ b4", 3);
 
     //  Still the same process, never restarted.
-    CHECK (fu_alive () && fu_pid == pid);
+    CHECK (tb_alive () && tb_pid == pid);
     cb_client_destroy (&lead);
     zsock_destroy (&raw);
-    CHECK_INT (fu_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     CHECK_INT (fu_store_clean (s_store), 0);
 
     //  Every acknowledged draft, and nothing else, after a restart without
     //  the shim.
-    fu_start (s_store, NULL, NULL);
-    lead = cb_client_new (fu_endpoint, "lead", NULL, NULL);
+    tb_start (s_store, NULL, NULL);
+    lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
     CHECK (fu_drafts_are (lead, s_acked));
     cb_client_destroy (&lead);
-    CHECK_INT (fu_stop (), 0);
+    CHECK_INT (tb_stop (), 0);
     zlist_destroy (&s_acked);
 
     int rc = TEST_DONE ();
     if (rc == 0 && !getenv ("CB_TEST_KEEP"))
-        fu_system ("rm -rf '%s'", fu_dir);
+        fu_system ("rm -rf '%s'", tb_dir);
     else
     if (rc == 0)
-        printf ("kept %s\n", fu_dir);
+        printf ("kept %s\n", tb_dir);
     else
-        fprintf (stderr, "broker log: %s\nfaults injected: %s\n", fu_log, s_faults);
+        fprintf (stderr, "broker log: %s\nfaults injected: %s\n", tb_log, s_faults);
     return rc;
 }

@@ -1,0 +1,191 @@
+/*  =========================================================================
+    testbroker - the real catchballd in a child process, for the tests that
+    drive it over real sockets (test_wire, test_hostile, tests/faults)
+
+    A test directory under $CB_TEST_TMP, an endpoint (ipc in that
+    directory, or a TCP port below Linux's ephemeral range), starting the
+    broker with arguments and an optional LD_PRELOAD, stopping it (within a
+    bound), killing it, and LMDB's last transaction id of a store.
+
+    Nothing here sleeps to synchronise: the broker is ready when it answers
+    a hello (the client retries until then); stops are waited for with a
+    deadline.
+    =========================================================================
+*/
+#ifndef CB_TESTBROKER_H_INCLUDED
+#define CB_TESTBROKER_H_INCLUDED
+
+#include <czmq.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "catchball/catchball.h"
+#include "testutil.h"
+
+static char tb_dir [256];           //  The test's own directory
+static char tb_log [300];           //  The broker's log (stdout and stderr)
+static char tb_endpoint [128];      //  Where the broker listens
+static const char *tb_catchballd;   //  Path of the binary ($CATCHBALLD)
+static pid_t tb_pid;                //  The broker, while it runs
+
+//  Makes the test's directory `name`.XXXXXX under $CB_TEST_TMP and picks
+//  the endpoint: ipc in that directory (no port to race other tests for),
+//  or, with tcp, a free port below 32768, where the clients' own
+//  connections cannot take it between two starts of the broker.
+static inline void
+tb_init (const char *name, bool tcp)
+{
+    zsys_init ();
+    tb_catchballd = getenv ("CATCHBALLD");
+    REQUIRE (tb_catchballd);
+    const char *base = getenv ("CB_TEST_TMP") ? getenv ("CB_TEST_TMP") : "/tmp";
+    zsys_dir_create ("%s", base);
+    snprintf (tb_dir, sizeof (tb_dir), "%s/%s.XXXXXX", base, name);
+    REQUIRE (mkdtemp (tb_dir));
+    snprintf (tb_log, sizeof (tb_log), "%s/catchballd.log", tb_dir);
+    if (!tcp) {
+        //  A Unix socket path holds at most 107 bytes.
+        REQUIRE (strlen (tb_dir) < 90);
+        snprintf (tb_endpoint, sizeof (tb_endpoint), "ipc://%s/broker.ipc", tb_dir);
+        return;
+    }
+    zsock_t *probe = zsock_new (ZMQ_ROUTER);
+    int port = -1;
+    for (int attempt = 0; attempt < 50 && port < 0; attempt++) {
+        int candidate = 15000 + (int) (randof (15000));
+        if (zsock_bind (probe, "tcp://127.0.0.1:%d", candidate) == candidate)
+            port = candidate;
+    }
+    REQUIRE (port > 0);
+    zsock_destroy (&probe);
+    snprintf (tb_endpoint, sizeof (tb_endpoint), "tcp://127.0.0.1:%d", port);
+}
+
+//  Starts catchballd on `store` with the arguments in `args` (NULL-ended,
+//  or NULL) and, if `preload` is set, LD_PRELOAD=preload in its
+//  environment only. 0 once it answers a hello; -1 if it does not within
+//  15 s (it is then killed).
+static inline int
+tb_launch (const char *store, const char *preload, const char *const *args)
+{
+    fflush (stdout);        //  Or the child writes what is buffered again
+    fflush (stderr);
+    tb_pid = fork ();
+    REQUIRE (tb_pid >= 0);
+    if (tb_pid == 0) {
+        FILE *out = freopen (tb_log, "a", stdout);
+        (void) out;
+        dup2 (1, 2);
+        const char *argv [16] = { tb_catchballd, "--endpoint", tb_endpoint, "--store", store };
+        int argc = 5;
+        for (int i = 0; args && args [i] && argc < 15; i++)
+            argv [argc++] = args [i];
+        argv [argc] = NULL;
+        if (preload)
+            setenv ("LD_PRELOAD", preload, 1);
+        execv (tb_catchballd, (char *const *) argv);
+        _exit (127);
+    }
+    //  Ready when it answers (the client resends until then); given up
+    //  at once if it exits.
+    cb_client_t *probe = cb_client_new (tb_endpoint, "probe", "observer", NULL);
+    cb_client_set_retry (probe, 100);
+    int rc = -1;
+    int64_t deadline = zclock_mono () + 15000;
+    while (rc != 0 && zclock_mono () < deadline) {
+        rc = cb_client_hello (probe, 500);
+        if (rc != 0 && waitpid (tb_pid, NULL, WNOHANG) != 0) {
+            tb_pid = 0;
+            break;
+        }
+    }
+    cb_client_destroy (&probe);
+    if (rc != 0) {
+        fprintf (stderr, "catchballd did not answer; its log: %s\n", tb_log);
+        if (tb_pid > 0) {
+            kill (tb_pid, SIGKILL);
+            waitpid (tb_pid, NULL, 0);
+        }
+        tb_pid = 0;
+    }
+    return rc;
+}
+
+static inline void
+tb_start (const char *store, const char *preload, const char *const *args)
+{
+    REQUIRE (tb_launch (store, preload, args) == 0);
+}
+
+//  Still running (not exited, not killed)?
+static inline bool
+tb_alive (void)
+{
+    return tb_pid > 0 && waitpid (tb_pid, NULL, WNOHANG) == 0;
+}
+
+//  SIGTERM, and the exit status once it has exited (128 + signal if a
+//  signal ended it); -1 if it was still running `timeout` ms later (it is
+//  then killed). A timeout of 0 waits as long as it takes.
+static inline int
+tb_stop_within (int timeout)
+{
+    kill (tb_pid, SIGTERM);
+    int status = -1;
+    int64_t deadline = zclock_mono () + timeout;
+    pid_t done;
+    if (timeout == 0)
+        done = waitpid (tb_pid, &status, 0);
+    else
+    while ((done = waitpid (tb_pid, &status, WNOHANG)) == 0 && zclock_mono () < deadline)
+        zclock_sleep (20);          //  Polling with a deadline
+    if (done == 0) {
+        kill (tb_pid, SIGKILL);
+        waitpid (tb_pid, &status, 0);
+        tb_pid = 0;
+        return -1;
+    }
+    tb_pid = 0;
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+//  A clean stop (under the sanitizers, a leak or error found at exit
+//  makes the status non-zero).
+static inline int
+tb_stop (void)
+{
+    return tb_stop_within (0);
+}
+
+//  kill -9, and wait for it.
+static inline void
+tb_kill9 (void)
+{
+    kill (tb_pid, SIGKILL);
+    waitpid (tb_pid, NULL, 0);
+    tb_pid = 0;
+}
+
+//  LMDB's last committed transaction id (mdb_stat -e of lmdb-utils), or
+//  -1 if the environment does not open.
+static inline long
+tb_txnid (const char *store)
+{
+    char command [400];
+    snprintf (command, sizeof (command), "mdb_stat -e '%s' 2>&1", store);
+    FILE *pipe = popen (command, "r");
+    REQUIRE (pipe);
+    char line [256];
+    long txnid = -1;
+    while (fgets (line, sizeof (line), pipe))
+        if (sscanf (line, "  Last transaction ID: %ld", &txnid) == 1)
+            break;
+    while (fgets (line, sizeof (line), pipe))
+        ;
+    if (pclose (pipe) != 0)
+        txnid = -1;
+    return txnid;
+}
+
+#endif
