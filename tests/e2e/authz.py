@@ -19,17 +19,13 @@ failure. Waits are polls with timeouts, never sleeps.
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import traceback
 
 import msgpack
-import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from protocol_client import Checker, Client, Fatal, free_port, wait_ready  # noqa: E402
+from protocol_client import Client, Fatal, run_against_broker  # noqa: E402
 
 CYCLE = "2027-Q1"
 
@@ -668,42 +664,9 @@ def main(argv):
     if shutil.which("mdb_stat") is None:
         print("FAIL - mdb_stat not found (lmdb-utils)")
         return 1
-    t = Checker()
-    completed = False
-    tmp = tempfile.mkdtemp(prefix="cb-authz-")
-    endpoint = "tcp://127.0.0.1:%d" % free_port()
-    store = os.path.join(tmp, "store")
-    logpath = os.path.join(tmp, "catchballd.log")
-    log = open(logpath, "wb")
-    proc = None
-    ctx = zmq.Context()
-    try:
-        proc = subprocess.Popen([daemon, "--endpoint", endpoint, "--store", store],
-                                stdout=log, stderr=subprocess.STDOUT)
-        wait_ready(ctx, endpoint, proc)
-        Authz(ctx, endpoint, store, t).run()
-        completed = True
-    except Exception:
-        traceback.print_exc()
-        t.failed += 1
-        print("FAIL - scenario aborted")
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        elif proc is not None:
-            t.check(False, "broker still running at the end", proc.returncode)
-        ctx.destroy(0)
-        log.close()
-        if t.failed:
-            print("--- broker log (%s) ---" % logpath)
-            with open(logpath, "rb") as f:
-                sys.stdout.write(f.read().decode("utf-8", "replace")[-4000:])
-        shutil.rmtree(tmp, ignore_errors=True)
+    t, completed = run_against_broker(
+        daemon, "cb-authz-",
+        lambda ctx, endpoint, store, t, probe: Authz(ctx, endpoint, store, t).run())
     print("%d passed, %d failed" % (t.passed, t.failed))
     return 0 if (t.failed == 0 and completed) else 1
 

@@ -361,7 +361,7 @@ def main():
 
 try:
     main()
-except Exception as e:  # a crash of the test is a failure, with its cause
+except Exception:  # a crash of the test is a failure, with its cause
     import traceback
     traceback.print_exc()
     FAILED += 1

@@ -701,26 +701,28 @@ def scenario(ctx, endpoint, t, probe_reply):
 
 # --------------------------------------------------------------------------- main
 
-def main(argv):
-    if len(argv) != 2:
-        print("usage: %s PATH_TO_CATCHBALLD" % argv[0], file=sys.stderr)
-        return 2
-    daemon = os.path.abspath(argv[1])
+def run_against_broker(daemon, prefix, scenario, extra=()):
+    """Starts catchballd (path `daemon`, arguments `extra`) on a temporary
+    store and a free loopback port, waits until it answers, and runs
+    scenario(ctx, endpoint, store, checker, probe). Then stops the broker
+    with SIGTERM (a broker that had already exited is a failure), prints
+    the end of its log if anything failed, and removes the store.
+    Returns (checker, completed): completed is False if the scenario
+    raised."""
     t = Checker()
     completed = False
-    tmp = tempfile.mkdtemp(prefix="cb-e2e-")
-    port = free_port()
-    endpoint = "tcp://127.0.0.1:%d" % port
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    endpoint = "tcp://127.0.0.1:%d" % free_port()
+    store = os.path.join(tmp, "store")
     logpath = os.path.join(tmp, "catchballd.log")
     log = open(logpath, "wb")
     proc = None
     ctx = zmq.Context()
     try:
-        proc = subprocess.Popen([daemon, "--endpoint", endpoint, "--store",
-                                 os.path.join(tmp, "store")],
+        proc = subprocess.Popen([daemon, "--endpoint", endpoint, "--store", store] + list(extra),
                                 stdout=log, stderr=subprocess.STDOUT)
         probe = wait_ready(ctx, endpoint, proc)
-        scenario(ctx, endpoint, t, probe)
+        scenario(ctx, endpoint, store, t, probe)
         completed = True
     except Exception:
         traceback.print_exc()
@@ -745,6 +747,16 @@ def main(argv):
             with open(logpath, "rb") as f:
                 sys.stdout.write(f.read().decode("utf-8", "replace")[-4000:])
         shutil.rmtree(tmp, ignore_errors=True)
+    return t, completed
+
+
+def main(argv):
+    if len(argv) != 2:
+        print("usage: %s PATH_TO_CATCHBALLD" % argv[0], file=sys.stderr)
+        return 2
+    t, completed = run_against_broker(
+        os.path.abspath(argv[1]), "cb-e2e-",
+        lambda ctx, endpoint, store, t, probe: scenario(ctx, endpoint, t, probe))
     print("%d passed, %d failed" % (t.passed, t.failed))
     return 0 if (t.failed == 0 and completed) else 1
 

@@ -13,20 +13,11 @@ whole scenario ran. Waits use zmq polls with timeouts, never sleeps.
 
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-import traceback
-
-import msgpack
-import zmq
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from protocol_client import (Checker, Client, Fatal, ProtocolError,  # noqa: E402
-                             free_port, wait_ready, kr_by_id)
+from protocol_client import Client, Fatal, kr_by_id, run_against_broker  # noqa: E402
 
 DELIVERY_TIMEOUT = 5.0    # seconds to wait for an expected delivery or log entry
 QUIET_PERIOD = 0.7        # seconds of polling for a log entry that must NOT come
@@ -939,46 +930,14 @@ def main(argv):
         print("usage: %s PATH_TO_CATCHBALLD" % argv[0], file=sys.stderr)
         return 2
     t0 = time.monotonic()
-    daemon = os.path.abspath(argv[1])
-    t = Checker()
-    completed = False
-    tmp = tempfile.mkdtemp(prefix="cb-mkt-")
-    endpoint = "tcp://127.0.0.1:%d" % free_port()
-    logpath = os.path.join(tmp, "catchballd.log")
-    log = open(logpath, "wb")
-    proc = None
-    ctx = zmq.Context()
-    sc = None
-    try:
-        proc = subprocess.Popen([daemon, "--endpoint", endpoint, "--store",
-                                 os.path.join(tmp, "store"), "--verbose"],
-                                stdout=log, stderr=subprocess.STDOUT)
-        wait_ready(ctx, endpoint, proc)
-        sc = Scenario(ctx, endpoint, t)
-        sc.run()
-        completed = True
-    except Exception:
-        traceback.print_exc()
-        t.failed += 1
-        print("FAIL - scenario aborted")
-    finally:
-        if proc is not None:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-            else:
-                t.check(False, "broker still running at the end", proc.returncode)
-        ctx.destroy(0)
-        log.close()
-        if t.failed:
-            print("--- broker log (%s) ---" % logpath)
-            with open(logpath, "rb") as f:
-                sys.stdout.write(f.read().decode("utf-8", "replace")[-4000:])
-        shutil.rmtree(tmp, ignore_errors=True)
+    scenarios = []
+
+    def run(ctx, endpoint, store, t, probe):
+        scenarios.append(Scenario(ctx, endpoint, t))
+        scenarios[0].run()
+
+    t, completed = run_against_broker(os.path.abspath(argv[1]), "cb-mkt-", run, ["--verbose"])
+    sc = scenarios[0] if scenarios else None
     if sc is not None and sc.notes:
         print("--- notes (refusal codes the document leaves open, raw shapes) ---")
         for n in sc.notes:
