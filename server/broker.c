@@ -327,6 +327,46 @@ typedef struct {
     cb_result_t result;         //  What applying it gave
 } s_item_t;
 
+//  The generation of the connection now on socket fd, 0 if none known.
+static uint64_t
+s_fd_gen (cb_broker_t *self, int fd)
+{
+    return fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_gen [fd] : 0;
+}
+
+static uint64_t
+s_fd_closed (cb_broker_t *self, int fd)
+{
+    return fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_closed [fd] : 0;
+}
+
+//  True if the message came on a connection that had closed by the time
+//  it was read: it speaks for nobody.
+static bool
+s_from_closed (const s_item_t *item)
+{
+    return item->fd >= 0 && item->gen == 0;
+}
+
+//  True if the connection the message came on is still open (as far as
+//  the monitor's events read so far tell).
+static bool
+s_still_connected (cb_broker_t *self, const s_item_t *item)
+{
+    return item->fd < 0 || (item->gen && s_fd_gen (self, item->fd) == item->gen);
+}
+
+//  Refuses the item: `who` sent more than its rate; retry after `wait` ms.
+static void
+s_refuse_rate (cb_broker_t *self, s_item_t *item, const char *who, int64_t wait)
+{
+    item->refused = CB_E_RATE_LIMITED;
+    item->retry_after = wait;
+    snprintf (item->why, sizeof (item->why), "more than %d requests a second from %s: "
+              "retry after %lld ms; nothing was stored", self->config.rate, who,
+              (long long) wait);
+}
+
 //  Refills a bucket and takes one request from it: 0 if it may go on,
 //  else how many ms until it may.
 static int64_t
@@ -359,20 +399,18 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 {
     item->refused = 0;
     item->retry_after = -1;
-    //  A key zauth let in but the table does not know: a certificate
-    //  added since the table was read (or one just removed).
-    //  Read at once for a key not seen before, at most once a second for
-    //  the same one (a revoked node that keeps sending).
+    //  A key zauth let in but the table does not know: a certificate added
+    //  (or removed) since the table was read. Read again at once for a key
+    //  not seen before, at most once a second for the same one (a revoked
+    //  node that keeps sending).
     const char *node, *role;
     if (self->keys && !cb_keys_lookup (self->keys, item->key, &node, &role)
     &&  (!streq (item->key, self->unknown_key) || now - self->keys_read >= S_TICK_MS)) {
         snprintf (self->unknown_key, sizeof (self->unknown_key), "%s", item->key);
-        self->keys_read = 0;
         s_keys_refresh (self, now);
     }
-    s_session_t *session = (s_session_t *) zhashx_lookup (self->routes, item->route);
-    if (item->fd >= 0 && item->gen == 0)
-        session = NULL;         //  From a connection already closed
+    s_session_t *session = s_from_closed (item) ? NULL
+                         : (s_session_t *) zhashx_lookup (self->routes, item->route);
     //  A session's routing id now used by another connection (the first
     //  one went away, and a peer chose the same id): that connection
     //  speaks for nobody, and the session ends, so that nothing more is
@@ -396,15 +434,8 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
         int64_t wait = s_rate_take (self, name, now);
         if (!wait && session)
             wait = s_rate_take (self, session->node, now);
-        if (wait) {
-            item->refused = CB_E_RATE_LIMITED;
-            item->retry_after = wait;
-            snprintf (item->why, sizeof (item->why),
-                      "more than %d requests a second from %s: retry after %lld ms; "
-                      "nothing was stored", self->config.rate,
-                      session ? session->node : "this connection",
-                      (long long) wait);
-        }
+        if (wait)
+            s_refuse_rate (self, item, session ? session->node : "this connection", wait);
     }
 }
 
@@ -412,19 +443,6 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 //  it came on: its socket (ZMQ_SRCFD) and, with CURVE, its public key (the
 //  "User-Id" libzmq sets from the handshake; the client cannot choose it).
 //  NULL if nothing could be read.
-//  The generation of the connection now on socket fd, 0 if none known.
-static uint64_t
-s_fd_gen (cb_broker_t *self, int fd)
-{
-    return fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_gen [fd] : 0;
-}
-
-static uint64_t
-s_fd_closed (cb_broker_t *self, int fd)
-{
-    return fd >= 0 && (size_t) fd < self->fd_cap ? self->fd_closed [fd] : 0;
-}
-
 static zmsg_t *
 s_recv (cb_broker_t *self, s_item_t *item)
 {
@@ -667,21 +685,15 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
                  ||  bind->gen != item->gen))
             bind = NULL, session = NULL;
         //  From a connection already closed: it speaks for nobody.
-        if (item->fd >= 0 && item->gen == 0)
+        if (s_from_closed (item))
             bind = NULL, session = NULL;
         if (bind) {
             node = bind->node;
             role = bind->role;
             int64_t wait = self->config.rate > 0 && !item->refused
                          ? s_rate_take (self, bind->node, zclock_mono ()) : 0;
-            if (wait) {
-                item->refused = CB_E_RATE_LIMITED;
-                item->retry_after = wait;
-                snprintf (item->why, sizeof (item->why),
-                          "more than %d requests a second from %s: retry after %lld ms; "
-                          "nothing was stored", self->config.rate, bind->node,
-                          (long long) wait);
-            }
+            if (wait)
+                s_refuse_rate (self, item, bind->node, wait);
         }
         else
         if (session) {
@@ -733,12 +745,11 @@ s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items [i];
-        if (item->result.hello_node)
-        {
+        if (item->result.hello_node) {
             //  Not if its connection closed while the batch was applied:
             //  its routing id may be someone else's by now.
             s_monitor (self);
-            if (item->fd < 0 || (item->gen && s_fd_gen (self, item->fd) == item->gen))
+            if (s_still_connected (self, item))
                 s_session_bind (self, zmsg_first (item->msg), item->route, item->key,
                                 item->fd, item->gen, &item->result);
         }
@@ -870,8 +881,7 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
                      cb_err_name (item->result.code));
         //  Not to a connection that has closed since: its routing id may
         //  be another peer's by now.
-        if (item->result.reply
-        &&  (item->fd < 0 || (item->gen && s_fd_gen (self, item->fd) == item->gen)))
+        if (item->result.reply && s_still_connected (self, item))
             s_send_reply (self, zmsg_first (item->msg), &item->result.reply,
                           item->result.size);
         self->requests++;
