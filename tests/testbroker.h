@@ -7,9 +7,9 @@
     broker with arguments and an optional LD_PRELOAD, stopping it (within a
     bound), killing it, and LMDB's last transaction id of a store.
 
-    Nothing here sleeps to synchronise: the broker is ready when it answers
-    a hello (the client retries until then); stops are waited for with a
-    deadline.
+    Nothing here sleeps to synchronise: the broker is ready when its log
+    says it listens and it answers a hello (the client retries until
+    then); stops and the log line are polled for with a deadline.
     =========================================================================
 */
 #ifndef CB_TESTBROKER_H_INCLUDED
@@ -50,10 +50,13 @@ tb_init (const char *name, bool tcp)
         snprintf (tb_endpoint, sizeof (tb_endpoint), "ipc://%s/broker.ipc", tb_dir);
         return;
     }
+    //  Candidates from this process's own sequence: two tests started
+    //  together must not try the same ports in the same order.
+    unsigned int seed = (unsigned int) getpid () ^ (unsigned int) zclock_usecs ();
     zsock_t *probe = zsock_new (ZMQ_ROUTER);
     int port = -1;
     for (int attempt = 0; attempt < 50 && port < 0; attempt++) {
-        int candidate = 15000 + (int) (randof (15000));
+        int candidate = 15000 + (int) (rand_r (&seed) % 15000);
         if (zsock_bind (probe, "tcp://127.0.0.1:%d", candidate) == candidate)
             port = candidate;
     }
@@ -66,11 +69,28 @@ tb_init (const char *name, bool tcp)
 //  or NULL) and, if `preload` is set, LD_PRELOAD=preload in its
 //  environment only. 0 once it answers a hello; -1 if it does not within
 //  15 s (it is then killed).
+//  How many lines of the broker's log contain `needle`.
+static inline int
+tb_log_lines (const char *needle)
+{
+    FILE *file = fopen (tb_log, "r");
+    if (!file)
+        return 0;
+    char line [1024];
+    int count = 0;
+    while (fgets (line, sizeof (line), file))
+        if (strstr (line, needle))
+            count++;
+    fclose (file);
+    return count;
+}
+
 static inline int
 tb_launch (const char *store, const char *preload, const char *const *args)
 {
     fflush (stdout);        //  Or the child writes what is buffered again
     fflush (stderr);
+    int listening = tb_log_lines ("listening on");
     tb_pid = fork ();
     REQUIRE (tb_pid >= 0);
     if (tb_pid == 0) {
@@ -87,12 +107,19 @@ tb_launch (const char *store, const char *preload, const char *const *args)
         execv (tb_catchballd, (char *const *) argv);
         _exit (127);
     }
-    //  Ready when it answers (the client resends until then); given up
+    //  Ready when its log says it listens (so that the answer below is
+    //  from this broker, not from one another test started on the same
+    //  endpoint) and it answers (the client resends until then); given up
     //  at once if it exits.
+    int64_t deadline = zclock_mono () + 15000;
+    while (tb_log_lines ("listening on") == listening && zclock_mono () < deadline
+       &&  waitpid (tb_pid, NULL, WNOHANG) == 0)
+        zclock_sleep (10);          //  Polling with a deadline
     cb_client_t *probe = cb_client_new (tb_endpoint, "probe", "observer", NULL);
     cb_client_set_retry (probe, 100);
     int rc = -1;
-    int64_t deadline = zclock_mono () + 15000;
+    if (tb_log_lines ("listening on") == listening)
+        deadline = 0;               //  It exited, or never bound: not ready
     while (rc != 0 && zclock_mono () < deadline) {
         rc = cb_client_hello (probe, 500);
         if (rc != 0 && waitpid (tb_pid, NULL, WNOHANG) != 0) {
