@@ -28,6 +28,7 @@ typedef struct {
 
 struct _cb_value_t {
     cb_type_t type;             //  What this value is
+    bool arena;                 //  In the arena: so are its vectors and heap keys
     union {
         bool b;                 //  CB_BOOL
         int64_t i;              //  CB_INT
@@ -45,20 +46,119 @@ struct _cb_value_t {
     } u;
 };
 
-static void *
-s_alloc (size_t size)
+//  --------------------------------------------------------------------------
+//  The arena: blocks carved front to back, all given back at once
+
+#define S_ARENA_BLOCK   (64 * 1024)
+
+typedef struct s_block_t {
+    struct s_block_t *next;     //  Older block
+    size_t size, used;          //  Bytes after this header, and in use
+} s_block_t;
+
+static __thread s_block_t *s_arena;         //  Current block, if active
+static __thread s_block_t *s_arena_spare;   //  Kept between arenas
+
+#if defined (__SANITIZE_ADDRESS__)
+#   define S_ARENA_KEEPS 0      //  Free every block at the end, so ASan
+#else                           //  sees a value used after its arena
+#   define S_ARENA_KEEPS 1
+#endif
+
+static s_block_t *
+s_block_new (size_t size, s_block_t *next)
 {
-    void *p = calloc (1, size ? size : 1);
+    s_block_t *block = (s_block_t *) malloc (sizeof (s_block_t) + size);
+    if (!block)
+        abort ();
+    block->next = next;
+    block->size = size;
+    block->used = 0;
+    return block;
+}
+
+static void *
+s_arena_alloc (size_t size)
+{
+    size = (size + 15) & ~(size_t) 15;
+    if (s_arena->used + size > s_arena->size) {
+        //  A large allocation gets a block of its own, behind the current
+        //  one, so the current one keeps its free space.
+        if (size > S_ARENA_BLOCK / 4) {
+            s_block_t *big = s_block_new (size, s_arena->next);
+            s_arena->next = big;
+            big->used = size;
+            return big + 1;
+        }
+        s_arena = s_block_new (S_ARENA_BLOCK, s_arena);
+    }
+    void *p = (char *) (s_arena + 1) + s_arena->used;
+    s_arena->used += size;
+    return p;
+}
+
+void
+cb_value_arena_begin (void)
+{
+    assert (!s_arena);
+    s_arena = s_arena_spare ? s_arena_spare : s_block_new (S_ARENA_BLOCK, NULL);
+    s_arena_spare = NULL;
+    s_arena->used = 0;
+}
+
+void
+cb_value_arena_end (void)
+{
+    assert (s_arena);
+    //  Keep the first block made (the last in the chain), free the rest.
+    s_block_t *block = s_arena;
+    while (block) {
+        s_block_t *next = block->next;
+        if (next || !S_ARENA_KEEPS)
+            free (block);
+        else
+            s_arena_spare = block;
+        block = next;
+    }
+    s_arena = NULL;
+}
+
+//  Memory for a value, or for a vector or key of `owner` (NULL: a value):
+//  from the arena if the owner is in it, or for a new value while one is
+//  active; zeroed.
+static void *
+s_alloc_for (const cb_value_t *owner, size_t size)
+{
+    bool arena = owner ? owner->arena : s_arena != NULL;
+    void *p = arena ? s_arena_alloc (size) : malloc (size ? size : 1);
     if (!p)
         abort ();
+    memset (p, 0, size);
     return p;
+}
+
+static void
+s_free_for (const cb_value_t *owner, void *p)
+{
+    if (!owner->arena)
+        free (p);
+}
+
+//  A copy of a key, for owner's vector.
+static char *
+s_strdup_for (const cb_value_t *owner, const char *string, size_t len)
+{
+    char *copy = (char *) s_alloc_for (owner, len + 1);
+    memcpy (copy, string, len);
+    return copy;
 }
 
 static cb_value_t *
 s_new (cb_type_t type)
 {
-    cb_value_t *self = (cb_value_t *) s_alloc (sizeof (cb_value_t));
+    cb_value_t *self = (cb_value_t *) s_alloc_for (NULL, sizeof (cb_value_t));
     self->type = type;
+    self->arena = s_arena != NULL;
     return self;
 }
 
@@ -99,10 +199,13 @@ cb_value_t *
 cb_value_new_strn (const char *data, size_t size)
 {
     //  One block: the node, then the bytes and their NUL.
-    cb_value_t *self = (cb_value_t *) malloc (sizeof (cb_value_t) + size + 1);
+    bool arena = s_arena != NULL;
+    cb_value_t *self = (cb_value_t *) (arena ? s_arena_alloc (sizeof (cb_value_t) + size + 1)
+                                             : malloc (sizeof (cb_value_t) + size + 1));
     if (!self)
         abort ();
     self->type = CB_STR;
+    self->arena = arena;
     self->u.s.data = (char *) (self + 1);
     if (size)
         memcpy (self->u.s.data, data, size);
@@ -174,15 +277,16 @@ cb_value_destroy (cb_value_t **self_p)
     if (!self)
         return;
     if (self->type == CB_ARRAY || self->type == CB_MAP) {
+        //  Items may come from the heap even in an arena value.
         for (size_t i = 0; i < self->u.c.size; i++) {
             cb_value_destroy (&self->u.c.items [i]);
             if (self->u.c.keys)
-                free (self->u.c.keys [i].heap);
+                s_free_for (self, self->u.c.keys [i].heap);
         }
-        free (self->u.c.items);
-        free (self->u.c.keys);
+        s_free_for (self, self->u.c.items);
+        s_free_for (self, self->u.c.keys);
     }
-    free (self);
+    s_free_for (self, self);
     *self_p = NULL;
 }
 
@@ -206,9 +310,9 @@ cb_value_dup (const cb_value_t *self)
             cb_value_t *copy = s_new (self->type);
             size_t size = self->u.c.size;
             if (size) {
-                copy->u.c.items = (cb_value_t **) s_alloc (size * sizeof (cb_value_t *));
+                copy->u.c.items = (cb_value_t **) s_alloc_for (copy, size * sizeof (cb_value_t *));
                 if (self->type == CB_MAP)
-                    copy->u.c.keys = (s_key_t *) s_alloc (size * sizeof (s_key_t));
+                    copy->u.c.keys = (s_key_t *) s_alloc_for (copy, size * sizeof (s_key_t));
                 copy->u.c.cap = size;
             }
             for (size_t i = 0; i < size; i++) {
@@ -217,8 +321,8 @@ cb_value_dup (const cb_value_t *self)
                     const s_key_t *from = &self->u.c.keys [i];
                     s_key_t *to = &copy->u.c.keys [i];
                     *to = *from;
-                    if (from->heap && !(to->heap = strdup (from->heap)))
-                        abort ();
+                    if (from->heap)
+                        to->heap = s_strdup_for (copy, from->heap, from->len);
                 }
                 copy->u.c.size++;
             }
@@ -444,13 +548,28 @@ s_grow (cb_value_t *self)
     if (self->u.c.size < self->u.c.cap)
         return;
     size_t cap = self->u.c.cap ? self->u.c.cap * 2 : 8;
-    self->u.c.items = (cb_value_t **) realloc (self->u.c.items, cap * sizeof (cb_value_t *));
-    if (!self->u.c.items)
-        abort ();
-    if (self->type == CB_MAP) {
-        self->u.c.keys = (s_key_t *) realloc (self->u.c.keys, cap * sizeof (s_key_t));
-        if (!self->u.c.keys)
+    if (self->arena) {
+        //  No realloc in the arena: a new vector, the old one left behind.
+        cb_value_t **items = (cb_value_t **) s_arena_alloc (cap * sizeof (cb_value_t *));
+        if (self->u.c.size)
+            memcpy (items, self->u.c.items, self->u.c.size * sizeof (cb_value_t *));
+        self->u.c.items = items;
+        if (self->type == CB_MAP) {
+            s_key_t *keys = (s_key_t *) s_arena_alloc (cap * sizeof (s_key_t));
+            if (self->u.c.size)
+                memcpy (keys, self->u.c.keys, self->u.c.size * sizeof (s_key_t));
+            self->u.c.keys = keys;
+        }
+    }
+    else {
+        self->u.c.items = (cb_value_t **) realloc (self->u.c.items, cap * sizeof (cb_value_t *));
+        if (!self->u.c.items)
             abort ();
+        if (self->type == CB_MAP) {
+            self->u.c.keys = (s_key_t *) realloc (self->u.c.keys, cap * sizeof (s_key_t));
+            if (!self->u.c.keys)
+                abort ();
+        }
     }
     self->u.c.cap = cap;
 }
@@ -483,8 +602,7 @@ cb_value_set (cb_value_t *self, const char *key, cb_value_t **value_p)
         if (k->len < S_KEY_INLINE)
             memcpy (k->small, key, k->len + 1);
         else
-        if (!(k->heap = strdup (key)))
-            abort ();
+            k->heap = s_strdup_for (self, key, k->len);
         self->u.c.items [self->u.c.size++] = *value_p;
     }
     *value_p = NULL;
@@ -525,7 +643,7 @@ cb_value_remove (cb_value_t *self, const char *key)
     if (i < 0)
         return;
     cb_value_destroy (&self->u.c.items [i]);
-    free (self->u.c.keys [i].heap);
+    s_free_for (self, self->u.c.keys [i].heap);
     memmove (self->u.c.items + i, self->u.c.items + i + 1,
              (self->u.c.size - i - 1) * sizeof (cb_value_t *));
     memmove (self->u.c.keys + i, self->u.c.keys + i + 1,

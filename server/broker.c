@@ -93,6 +93,7 @@ struct _cb_broker_t {
     uint64_t log_last;          //  Last entry of the event log
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
+    uint64_t redone;            //  Batches applied a second time, nested
     zactor_t *auth;             //  CURVE: zauth, checking handshakes
     zsock_t *monitor;           //  ROUTER events: connections accepted and closed
     uint64_t *fd_gen;           //  Per socket number: which accepted connection
@@ -324,6 +325,7 @@ typedef struct {
     int refused;                //  Refused before applying: this code
     char why [160];             //  ... with this message
     int64_t retry_after;        //  ... and this retry_after, or -1
+    bool rated;                 //  The node's bucket was charged (once, even if redone)
     cb_result_t result;         //  What applying it gave
 } s_item_t;
 
@@ -398,6 +400,7 @@ static void
 s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 {
     item->refused = 0;
+    item->rated = false;
     item->retry_after = -1;
     //  A key zauth let in but the table does not know: a certificate added
     //  (or removed) since the table was read. Read again at once for a key
@@ -664,10 +667,15 @@ s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched, int 
 //  Applies the batch in one write transaction and commits it. Session
 //  changes (hellos) are only collected in `binds`: they take effect after
 //  the commit, so a batch that fails or is redone leaves no trace.
+//  Direct (nested false): requests write straight into the batch
+//  transaction. If one fails after writing, the transaction is abandoned
+//  and *redo set: the caller applies the batch again nested, each request
+//  in its own child transaction, so that it alone is undone.
 static cb_store_status_t
 s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t *touched,
-         zhashx_t *binds, int *expired)
+         zhashx_t *binds, int *expired, bool nested, bool *redo)
 {
+    *redo = false;
     cb_txn_t *txn = cb_store_begin (self->store, true);
     if (!txn)
         return CB_STORE_PANIC;      //  The environment needs reopening
@@ -690,8 +698,9 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
         if (bind) {
             node = bind->node;
             role = bind->role;
-            int64_t wait = self->config.rate > 0 && !item->refused
+            int64_t wait = self->config.rate > 0 && !item->refused && !item->rated
                          ? s_rate_take (self, bind->node, zclock_mono ()) : 0;
+            item->rated = true;
             if (wait)
                 s_refuse_rate (self, item, bind->node, wait);
         }
@@ -721,8 +730,18 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
             item->result.reply = cb_dispatch_error (NULL, 0, CB_E_BAD_MESSAGE, &item->result.size);
         }
         else
+        if (nested)
             cb_dispatch (txn, zframe_data (frame), zframe_size (frame), node, role,
                          self->keys ? &auth : NULL, now, touched, &item->result);
+        else {
+            cb_dispatch_direct (txn, zframe_data (frame), zframe_size (frame), node, role,
+                                self->keys ? &auth : NULL, now, touched, &item->result);
+            if (item->result.redo) {
+                *redo = true;
+                cb_txn_abort (&txn);
+                return CB_STORE_OK;
+            }
+        }
         if (item->result.hello_node) {
             bind = (s_bind_t *) zmalloc (sizeof (s_bind_t));
             bind->node = strdup (item->result.hello_node);
@@ -787,6 +806,47 @@ s_apply_sessions (cb_broker_t *self, s_item_t *items, size_t count)
     }
 }
 
+//  Log lines gathered into one zsys_info call while they fit: czmq cuts a
+//  log message at 1,024 bytes (its s_log buffer), so a longer one would
+//  lose lines. Lines after the first in a call get the same "I: time"
+//  prefix that zsys_info gives the first.
+#define S_LOG_CHUNK 960
+
+typedef struct {
+    char text [S_LOG_CHUNK + 200];  //  Lines so far, joined by prefixes
+    size_t size;                //  Bytes used
+    char prefix [48];           //  "\nI: time ", once known
+} s_log_lines_t;
+
+static void
+s_log_flush (s_log_lines_t *self)
+{
+    if (self->size)
+        zsys_info ("%s", self->text);
+    self->size = 0;
+}
+
+static void
+s_log_line (s_log_lines_t *self, const char *format, ...)
+{
+    if (!self->prefix [0]) {
+        time_t clock = time (NULL);
+        struct tm tm;
+        strftime (self->prefix, sizeof (self->prefix), "\nI: %y-%m-%d %H:%M:%S ",
+                  localtime_r (&clock, &tm));
+    }
+    char line [sizeof (self->text) - S_LOG_CHUNK];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (line, sizeof (line), format, args);
+    va_end (args);
+    size_t prefix = strlen (self->prefix), need = strlen (line) + (self->size ? prefix : 0);
+    if (self->size && self->size + need > S_LOG_CHUNK)
+        s_log_flush (self);
+    self->size += snprintf (self->text + self->size, sizeof (self->text) - self->size, "%s%s",
+                            self->size ? self->prefix : "", line);
+}
+
 static void
 s_batch (cb_broker_t *self, s_item_t *items, size_t count)
 {
@@ -796,12 +856,20 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
     zhashx_set_destructor (binds, s_bind_free);
     int expired = 0;
     int64_t deadline_before = self->next_deadline;
-    cb_store_status_t status = s_apply (self, items, count, now, touched, binds, &expired);
-    bool reopened = false;
-    while (status != CB_STORE_OK) {
+    bool redo, nested = false, reopened = false;
+    cb_store_status_t status = s_apply (self, items, count, now, touched, binds, &expired,
+                                        nested, &redo);
+    while (redo || status != CB_STORE_OK) {
         self->next_deadline = deadline_before;
         zhashx_purge (touched);
         zhashx_purge (binds);
+        if (redo) {
+            //  A request failed after writing: apply the batch again, each
+            //  request in a child transaction of its own.
+            nested = true;
+            self->redone++;
+        }
+        else
         if (status == CB_STORE_FULL && cb_store_grow (self->store) == 0)
             ;
         else
@@ -814,7 +882,7 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
         }
         else
             break;
-        status = s_apply (self, items, count, now, touched, binds, &expired);
+        status = s_apply (self, items, count, now, touched, binds, &expired, nested, &redo);
     }
     if (status != CB_STORE_OK) {
         int code = status == CB_STORE_FULL || status == CB_STORE_NOSPACE
@@ -860,25 +928,18 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
     }
     zhashx_destroy (&binds);
     //  Replies, in the order the requests came. The batch's log lines go
-    //  out in one zsys_info, one write: a write per change cost more than
-    //  its share of the commit. Lines after the first get the same "I:
-    //  time" prefix that zsys_info gives the first.
-    char prefix [48];
-    time_t clock = time (NULL);
-    struct tm tm;
-    strftime (prefix, sizeof (prefix), "\nI: %y-%m-%d %H:%M:%S ", localtime_r (&clock, &tm));
-    char *lines = NULL;
-    size_t lines_size = 0;
-    FILE *log = open_memstream (&lines, &lines_size);
+    //  out a few at a time (s_log_lines): a write per change cost more
+    //  than its share of the commit.
+    s_log_lines_t lines = { .size = 0 };
     s_monitor (self);
     for (size_t i = 0; i < count; i++) {
         s_item_t *item = &items [i];
-        if (log && status == CB_STORE_OK && item->result.log [0])
-            fprintf (log, "%s%s", ftell (log) ? prefix : "", item->result.log);
+        if (status == CB_STORE_OK && item->result.log [0])
+            s_log_line (&lines, "%s", item->result.log);
         else
-        if (log && self->config.verbose && item->result.code)
-            fprintf (log, "%serror %d %s", ftell (log) ? prefix : "", item->result.code,
-                     cb_err_name (item->result.code));
+        if (self->config.verbose && item->result.code)
+            s_log_line (&lines, "error %d %s", item->result.code,
+                        cb_err_name (item->result.code));
         //  Not to a connection that has closed since: its routing id may
         //  be another peer's by now.
         if (item->result.reply && s_still_connected (self, item))
@@ -886,9 +947,7 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
                           item->result.size);
         self->requests++;
     }
-    if (log && fclose (log) == 0 && lines_size)
-        zsys_info ("%s", lines);
-    free (lines);
+    s_log_flush (&lines);
     zhashx_destroy (&touched);
     s_push_all (self);
 }
@@ -1156,9 +1215,9 @@ cb_broker_run (cb_broker_t *self)
     getrusage (RUSAGE_SELF, &usage);
     double cpu = (double) usage.ru_utime.tv_sec + (double) usage.ru_stime.tv_sec
                + ((double) usage.ru_utime.tv_usec + (double) usage.ru_stime.tv_usec) / 1e6;
-    zsys_info ("catchballd stopping: %llu requests in %llu transactions, %.2f s of CPU "
-               "(%.1f us a request)", (unsigned long long) self->requests,
-               (unsigned long long) self->batches, cpu,
+    zsys_info ("catchballd stopping: %llu requests in %llu transactions (%llu redone "
+               "nested), %.2f s of CPU (%.1f us a request)", (unsigned long long) self->requests,
+               (unsigned long long) self->batches, (unsigned long long) self->redone, cpu,
                self->requests ? cpu * 1e6 / (double) self->requests : 0.0);
     return 0;
 }

@@ -3,7 +3,8 @@
 
     Checks the envelope (version, type, message id, body), the sender's
     session and role, answers a resent request with its original reply,
-    and runs the request's handler in a child transaction of the batch.
+    and runs the request's handler in a child transaction of the batch
+    (cb_dispatch) or straight in the batch transaction (cb_dispatch_direct).
     Knows nothing of sockets: the broker loop hands it a message and the
     sender's session, and sends what comes back.
     =========================================================================
@@ -31,6 +32,8 @@ typedef struct {
     int64_t deadline;           //  Earliest deadline or time box the request set, or 0
     bool logged;                //  The change may have grown the event log
     int log_op;                 //  1 log.subscribe, 2 log.ack, 3 log.unsubscribe
+    bool redo;                  //  Direct only: it failed after writing; the batch
+                                //  must be abandoned and applied again nested
     uint64_t log_seq;           //  Its sequence (from, or upto)
     char log [200];             //  A log line for a committed change, or ""
 } cb_result_t;
@@ -49,6 +52,14 @@ typedef struct {
 void cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
                   const char *role, const cb_auth_t *auth, int64_t now, zhashx_t *touched,
                   cb_result_t *result);
+//  The same, writing straight into `txn`, without a child transaction.
+//  When result->redo is set, `txn` holds part of a failed request: the
+//  caller must abort it and apply the batch again with cb_dispatch. A
+//  request that fails before writing anything (as handlers that validate
+//  first do) leaves `txn` clean and needs no redo.
+void cb_dispatch_direct (cb_txn_t *txn, const void *frame, size_t size, const char *node,
+                         const char *role, const cb_auth_t *auth, int64_t now,
+                         zhashx_t *touched, cb_result_t *result);
 void cb_result_clean (cb_result_t *result);
 
 //  An encoded error reply, for when no transaction could be had.

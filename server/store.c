@@ -40,6 +40,7 @@ struct _cb_txn_t {
     MDB_txn *txn;               //  LMDB transaction
     cb_txn_t *parent;           //  Parent, for a child transaction
     cb_store_status_t status;   //  First failure seen
+    uint64_t writes;            //  Puts and deletes that changed something
 };
 
 //  --------------------------------------------------------------------------
@@ -370,6 +371,12 @@ cb_txn_status (cb_txn_t *self)
     return self->status;
 }
 
+uint64_t
+cb_txn_writes (cb_txn_t *self)
+{
+    return self->writes;
+}
+
 //  --------------------------------------------------------------------------
 //  Get, put, delete
 
@@ -401,6 +408,7 @@ cb_txn_put (cb_txn_t *self, cb_table_t table, const void *key, size_t klen,
                       no_overwrite ? MDB_NOOVERWRITE : 0);
     if (rc == MDB_KEYEXIST)
         return 1;
+    self->writes++;             //  A failed put may have changed pages too
     if (rc) {
         s_fail (self, rc, "put");
         return -1;
@@ -415,6 +423,7 @@ cb_txn_del (cb_txn_t *self, cb_table_t table, const void *key, size_t klen)
     int rc = mdb_del (self->txn, self->store->dbi [table], &k, NULL);
     if (rc == MDB_NOTFOUND)
         return 1;
+    self->writes++;
     if (rc) {
         s_fail (self, rc, "del");
         return -1;

@@ -62,6 +62,18 @@ const void *cb_value_raw (const cb_value_t *self, size_t *size_p);
 //  Destroy a value and everything under it; safe on NULL, nulls the pointer.
 void cb_value_destroy (cb_value_t **self_p);
 
+//  Arena allocation, for a server's request loop. Between
+//  cb_value_arena_begin and cb_value_arena_end, every value created on the
+//  calling thread comes from one arena, as do the vectors and keys added
+//  to such a value; destroying one frees nothing, and cb_value_arena_end
+//  releases the lot at once (keeping a block for the next request). A
+//  value made in the arena must not be used after cb_value_arena_end:
+//  dup it first (outside the arena) to keep it. Values from the heap may
+//  be put into arena values and the other way round until then; each is
+//  still destroyed with cb_value_destroy. Arenas do not nest.
+void cb_value_arena_begin (void);
+void cb_value_arena_end (void);
+
 //  Deep copy.
 cb_value_t *cb_value_dup (const cb_value_t *self);
 
