@@ -625,7 +625,7 @@ s_bench_history (void)
     double raw = bench_field (line, "median_ms");
     s_row_t *r = s_row (4, "history", "whole history at client", "ms", ours, raw, "<= 1.3x raw",
                         ours <= 1.3 * raw);
-    snprintf (r->note, sizeof (r->note), "%zu revisions; reply %zu B; raw sends the %.0f B of stored records",
+    snprintf (r->note, sizeof (r->note), "%zu revisions; reply %zu B; raw sends the %.0f B of stored history entries",
               count, bytes, bench_field (line, "bytes"));
     s_finish (&broker);
     free (ms);
