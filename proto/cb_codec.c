@@ -315,28 +315,67 @@ s_pack (msgpack_packer *pk, const cb_value_t *v)
         case CB_MAP:
             msgpack_pack_map (pk, cb_value_size (v));
             for (size_t i = 0; i < cb_value_size (v); i++) {
-                const char *key = cb_value_key_at (v, i);
-                msgpack_pack_str_with_body (pk, key, strlen (key));
+                msgpack_pack_str_with_body (pk, cb_value_key_at (v, i), cb_value_key_len_at (v, i));
                 s_pack (pk, cb_value_val_at (v, i));
             }
             break;
     }
 }
 
+//  The packer's output: a growable buffer of our own, sized to start for
+//  a typical record rather than msgpack_sbuffer's 8 KiB.
+typedef struct {
+    char *data;
+    size_t size, cap;
+} s_out_t;
+
+static int
+s_out_write (void *arg, const char *bytes, size_t len)
+{
+    s_out_t *out = (s_out_t *) arg;
+    if (out->size + len > out->cap) {
+        size_t cap = out->cap ? out->cap : 512;
+        while (cap < out->size + len)
+            cap *= 2;
+        if (!(out->data = (char *) realloc (out->data, cap)))
+            abort ();
+        out->cap = cap;
+    }
+    memcpy (out->data + out->size, bytes, len);
+    out->size += len;
+    return 0;
+}
+
+static void
+s_encode (s_out_t *out, const cb_value_t *value)
+{
+    msgpack_packer pk;
+    msgpack_packer_init (&pk, out, s_out_write);
+    s_pack (&pk, value);
+}
+
 void *
 cb_codec_encode (const cb_value_t *value, size_t *size_p)
 {
-    msgpack_sbuffer sbuf;
-    msgpack_sbuffer_init (&sbuf);
-    msgpack_packer pk;
-    msgpack_packer_init (&pk, &sbuf, msgpack_sbuffer_write);
-    s_pack (&pk, value);
-    *size_p = sbuf.size;
-    void *data = msgpack_sbuffer_release (&sbuf);
-    if (!data) {
-        //  An empty buffer is never produced (every value has a header),
-        //  but sbuffer_release returns NULL for one: treat as OOM.
-        abort ();
+    s_out_t out = { NULL, 0, 0 };
+    s_encode (&out, value);
+    *size_p = out.size;
+    return out.data;            //  Never NULL: every value has a header
+}
+
+//  The scratch buffer; one over 1 MiB is given back after use.
+static __thread s_out_t s_scratch;
+
+const void *
+cb_codec_encode_scratch (const cb_value_t *value, size_t *size_p)
+{
+    if (s_scratch.cap > (1 << 20)) {
+        free (s_scratch.data);
+        s_scratch.data = NULL;
+        s_scratch.cap = 0;
     }
-    return data;
+    s_scratch.size = 0;
+    s_encode (&s_scratch, value);
+    *size_p = s_scratch.size;
+    return s_scratch.data;
 }

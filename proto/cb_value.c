@@ -457,6 +457,14 @@ cb_value_key_at (const cb_value_t *self, size_t index)
     return NULL;
 }
 
+size_t
+cb_value_key_len_at (const cb_value_t *self, size_t index)
+{
+    if (self && self->type == CB_MAP && index < self->u.c.size)
+        return self->u.c.keys [index].len;
+    return 0;
+}
+
 cb_value_t *
 cb_value_val_at (const cb_value_t *self, size_t index)
 {

@@ -121,10 +121,9 @@ s_history_put (cb_req_t *req, uint32_t draft_id, uint32_t number, const cb_value
     uint8_t key [8];
     cb_key_rev (key, draft_id, number);
     size_t size;
-    void *data = cb_codec_encode (entry, &size);
+    const void *data = cb_codec_encode_scratch (entry, &size);
     cb_value_destroy (&entry);
     int rc = cb_txn_put (req->txn, CB_T_HISTORY, key, 8, data, size, true);
-    free (data);
     if (rc == 1)
         return cb_req_fail (req, CB_E_INTERNAL, "history of d%u has a revision %u already",
                             draft_id, number);
@@ -145,9 +144,8 @@ cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *
     cb_key_rev (key, draft_id, number);
     //  Revisions are never overwritten: a key that exists is a bug.
     size_t size;
-    void *data = cb_codec_encode (rev, &size);
+    const void *data = cb_codec_encode_scratch (rev, &size);
     int rc = cb_txn_put (req->txn, CB_T_REVISIONS, key, 8, data, size, true);
-    free (data);
     if (rc) {
         if (rc == 1)
             cb_req_fail (req, CB_E_INTERNAL, "revision %u of d%u exists already", number,

@@ -68,10 +68,9 @@ cb_log_append (cb_req_t *req, const char *kind)
     cb_put_u64 (key, seq);
     cb_put_u64 (last, seq);
     size_t size;
-    void *data = cb_codec_encode (msg, &size);
+    const void *data = cb_codec_encode_scratch (msg, &size);
     cb_value_destroy (&msg);
     int rc = cb_txn_put (req->txn, CB_T_LOG, key, 8, data, size, true);
-    free (data);
     if (rc == 0)
         rc = cb_txn_put (req->txn, CB_T_META, S_LAST_KEY, strlen (S_LAST_KEY), last, 8, false);
     if (rc)

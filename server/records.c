@@ -90,9 +90,8 @@ cb_rec_put (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen,
             const cb_value_t *value)
 {
     size_t size;
-    void *data = cb_codec_encode (value, &size);
+    const void *data = cb_codec_encode_scratch (value, &size);
     int rc = cb_txn_put (txn, table, key, klen, data, size, false);
-    free (data);
     return rc == 0 ? 0 : -1;
 }
 

@@ -33,6 +33,10 @@ cb_value_t *cb_codec_decode (const void *data, size_t size, char *errbuf, size_t
 //  Encode a tree. Returns a malloc'd buffer (the caller frees it with free)
 //  and its size in *size_p.
 void *cb_codec_encode (const cb_value_t *value, size_t *size_p);
+//  The same into a buffer of the calling thread's, reused by its next call
+//  (do not free it): for bytes wanted only for a moment, as a record on
+//  its way into the store.
+const void *cb_codec_encode_scratch (const cb_value_t *value, size_t *size_p);
 
 
 #ifdef __cplusplus

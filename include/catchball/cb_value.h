@@ -98,6 +98,8 @@ size_t cb_value_size (const cb_value_t *self);
 cb_value_t *cb_value_at (const cb_value_t *self, size_t index);
 //  Map entry by position, lent: valid until the map next changes.
 const char *cb_value_key_at (const cb_value_t *self, size_t index);
+//  The same key's length in bytes (0 if out of range).
+size_t cb_value_key_len_at (const cb_value_t *self, size_t index);
 cb_value_t *cb_value_val_at (const cb_value_t *self, size_t index);
 //  Map lookup, lent; NULL if the key is missing or self is not a map.
 cb_value_t *cb_value_get (const cb_value_t *self, const char *key);
