@@ -347,6 +347,9 @@ cb_txn_commit (cb_txn_t **self_p)
             s_fail (self, rc, "commit");
             status = self->status;
         }
+        else
+        if (self->parent)
+            self->parent->writes += self->writes;   //  Merged into it now
     }
     free (self);
     *self_p = NULL;

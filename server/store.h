@@ -81,8 +81,8 @@ cb_store_status_t cb_txn_commit (cb_txn_t **self_p);
 void cb_txn_abort (cb_txn_t **self_p);
 //  The first store failure seen in this transaction (or its children).
 cb_store_status_t cb_txn_status (cb_txn_t *self);
-//  How many puts and deletes reached LMDB in this transaction itself (not
-//  its children): a caller that writes straight into a batch transaction
+//  How many puts and deletes reached LMDB in this transaction, counting
+//  those of its committed children: a caller that writes straight into a batch transaction
 //  compares two readings to know whether a failed request left anything.
 uint64_t cb_txn_writes (cb_txn_t *self);
 

@@ -17,6 +17,7 @@
 
 #include <czmq.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -65,10 +66,6 @@ tb_init (const char *name, bool tcp)
     snprintf (tb_endpoint, sizeof (tb_endpoint), "tcp://127.0.0.1:%d", port);
 }
 
-//  Starts catchballd on `store` with the arguments in `args` (NULL-ended,
-//  or NULL) and, if `preload` is set, LD_PRELOAD=preload in its
-//  environment only. 0 once it answers a hello; -1 if it does not within
-//  15 s (it is then killed).
 //  How many lines of the broker's log contain `needle`.
 static inline int
 tb_log_lines (const char *needle)
@@ -85,6 +82,11 @@ tb_log_lines (const char *needle)
     return count;
 }
 
+//  Starts catchballd on `store` with the arguments in `args` (NULL-ended,
+//  or NULL) and, if `preload` is set, LD_PRELOAD=preload in its
+//  environment only. 0 once it answers a hello; -1 if it does not within
+//  15 s (it is then killed). The broker dies with the test, even when a
+//  failed REQUIRE exits at once.
 static inline int
 tb_launch (const char *store, const char *preload, const char *const *args)
 {
@@ -94,6 +96,7 @@ tb_launch (const char *store, const char *preload, const char *const *args)
     tb_pid = fork ();
     REQUIRE (tb_pid >= 0);
     if (tb_pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
         FILE *out = freopen (tb_log, "a", stdout);
         (void) out;
         dup2 (1, 2);

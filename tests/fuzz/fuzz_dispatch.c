@@ -296,8 +296,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (txn) {
         zhashx_t *touched = zhashx_new ();
         cb_result_t result;
-        cb_dispatch (txn, frame, frame_size, sender->node, sender->role, NULL, FZ_NOW, touched,
-                     &result);
+        //  As the broker does: straight into the batch transaction. A
+        //  request that is refused must have written nothing first, or
+        //  the broker has to redo its whole batch (see dispatch.h).
+        cb_dispatch_direct (txn, frame, frame_size, sender->node, sender->role, NULL, FZ_NOW,
+                            touched, &result);
+        FUZZ_CHECK (!result.redo, "a refused request wrote before it failed");
         cb_txn_abort (&txn);
         s_check_reply (&result, sender, req_type, req_mid);
         cb_result_clean (&result);
