@@ -167,21 +167,20 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         s_deadline_key (dkey, deadline, round_id);
         if (!s_round_save (req, round_id, round) && !cb_draft_save (req, draft_id, draft)
         &&  (!deadline || cb_txn_put (req->txn, CB_T_DEADLINES, dkey, 12, "", 0, false) == 0)) {
-            for (size_t i = 0; i < cb_value_size (recipients) && !req->code; i++) {
-                cb_value_t *note = cb_value_new_map ();
-                cb_value_set_str (note, "round", rid);
-                cb_value_set_str (note, "draft", cb_value_get_str (draft, "id"));
-                cb_value_set_int (note, "rev", cb_int (rev, "rev"));
-                cb_value_set_str (note, "owner", req->node);
-                cb_value_set_str (note, "question", question ? question : "");
-                copy = cb_value_dup (cb_value_get (round, "deadline"));
-                cb_value_set (note, "deadline", &copy);
-                copy = cb_value_dup (cb_value_get (rev, "content"));
-                cb_value_set (note, "content", &copy);
-                if (!cb_inbox_push (req, cb_value_str (cb_value_at (recipients, i)),
-                                    "round.thrown", &note))
-                    cb_req_check_store (req);
-            }
+            //  The same note for every recipient: stored once.
+            cb_value_t *note = cb_value_new_map ();
+            cb_value_set_str (note, "round", rid);
+            cb_value_set_str (note, "draft", cb_value_get_str (draft, "id"));
+            cb_value_set_int (note, "rev", cb_int (rev, "rev"));
+            cb_value_set_str (note, "owner", req->node);
+            cb_value_set_str (note, "question", question ? question : "");
+            copy = cb_value_dup (cb_value_get (round, "deadline"));
+            cb_value_set (note, "deadline", &copy);
+            copy = cb_value_dup (cb_value_get (rev, "content"));
+            cb_value_set (note, "content", &copy);
+            if (cb_inbox_push_all (req, recipients, "round.thrown", &note)
+            &&  !cb_req_check_store (req))
+                cb_req_fail (req, CB_E_INTERNAL, "inbox: a delivery of %s exists already", rid);
             cb_value_set_str (req->reply, "round", rid);
             cb_value_set_str (req->reply, "draft", cb_value_get_str (draft, "id"));
             cb_value_set_int (req->reply, "rev", cb_int (rev, "rev"));

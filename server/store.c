@@ -24,7 +24,7 @@
 static const char *s_table_names [CB_T_COUNT] = {
     "meta", "nodes", "drafts", "revisions", "rounds", "responses",
     "inbox", "inbox_state", "requests", "deadlines", "log", "events", "asks", "timeboxes",
-    "history"
+    "history", "payloads"
 };
 
 struct _cb_store_t {
@@ -479,6 +479,46 @@ cb_txn_scan (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,
         return -1;
     }
     return count;
+}
+
+int
+cb_txn_last (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,
+             const void **key_p, size_t *klen_p)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open (self->txn, self->store->dbi [table], &cursor);
+    if (rc) {
+        s_fail (self, rc, "cursor");
+        return -1;
+    }
+    //  Just past the prefix's keys: the prefix plus one, carried; past
+    //  the end of the table if the prefix is all 0xff.
+    uint8_t upper [CB_MAX_KEY];
+    size_t ulen = plen < sizeof (upper) ? plen : sizeof (upper);
+    if (ulen)
+        memcpy (upper, prefix, ulen);
+    while (ulen && upper [ulen - 1] == 0xff)
+        ulen--;
+    MDB_val k = { ulen, upper }, v;
+    if (ulen) {
+        upper [ulen - 1]++;
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_SET_RANGE);
+        rc = rc == 0 ? mdb_cursor_get (cursor, &k, &v, MDB_PREV)
+           : rc == MDB_NOTFOUND ? mdb_cursor_get (cursor, &k, &v, MDB_LAST) : rc;
+    }
+    else
+        rc = mdb_cursor_get (cursor, &k, &v, MDB_LAST);
+    mdb_cursor_close (cursor);
+    if (rc == 0 && s_has_prefix (&k, prefix, plen)) {
+        *key_p = k.mv_data;
+        *klen_p = k.mv_size;
+        return 0;
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        s_fail (self, rc, "last");
+        return -1;
+    }
+    return 1;
 }
 
 //  --------------------------------------------------------------------------

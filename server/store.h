@@ -37,6 +37,7 @@ typedef enum {
     CB_T_ASKS,          //  u32 ask -> ask record
     CB_T_TIMEBOXES,     //  u64 end ms, u32 event -> empty
     CB_T_HISTORY,       //  u32 draft, u32 rev -> the revision as draft.history shows it
+    CB_T_PAYLOADS,      //  u64 id -> u32 references, then a delivery body shared by inboxes
     CB_T_COUNT
 } cb_table_t;
 
@@ -102,6 +103,12 @@ int cb_txn_del (cb_txn_t *self, cb_table_t table, const void *key, size_t klen);
 //  -1 on store error.
 typedef int (cb_scan_fn) (const void *key, size_t klen, const void *val, size_t vlen,
                           void *arg);
+//  LMDB's longest key (its default MDB_MAXKEYSIZE).
+#define CB_MAX_KEY 511
+//  The greatest key that starts with `prefix` (plen at most CB_MAX_KEY):
+//  0 found (key lent until the transaction ends), 1 none, -1 store error.
+int cb_txn_last (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,
+                 const void **key_p, size_t *klen_p);
 int cb_txn_scan (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,
                  const void *from, size_t flen, cb_scan_fn *fn, void *arg);
 //  Big-endian helpers for keys: byte order is numeric order.

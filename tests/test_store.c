@@ -1326,6 +1326,141 @@ test_inbox (void)
     s_tmpdir_destroy (&dir);
 }
 
+//  10. Shared payloads: one body to many inboxes (cb_inbox_push_all)
+
+//  The raw bytes of the one item read, for byte-for-byte comparison.
+typedef struct {
+    uint64_t seq;
+    zchunk_t *bytes;
+    int count;
+} s_raw_t;
+
+static int
+s_raw_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_raw_t *r = (s_raw_t *) arg;
+    r->seq = seq;
+    zchunk_destroy (&r->bytes);
+    r->bytes = zchunk_new (data, size);
+    r->count++;
+    return 0;
+}
+
+static zchunk_t *
+s_read_item (cb_txn_t *txn, const char *node, uint64_t seq)
+{
+    s_raw_t r = { 0, NULL, 0 };
+    CHECK_INT (cb_inbox_read (txn, node, seq, 1, s_raw_one, &r), 1);
+    CHECK (r.seq == seq);
+    return r.bytes;
+}
+
+static int
+s_tally_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    (*(int *) arg)++;
+    return 0;
+}
+
+static int
+s_payloads (cb_txn_t *txn)
+{
+    int count = 0;
+    CHECK (cb_txn_scan (txn, CB_T_PAYLOADS, NULL, 0, NULL, 0, s_tally_one, &count) >= 0);
+    return count;
+}
+
+static void
+test_inbox_shared (void)
+{
+    const int64_t now = 1700000000999LL;
+    char *dir = s_tmpdir_new ("shared");
+    cb_store_t *store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    cb_txn_t *txn = cb_store_begin (store, true);
+    REQUIRE (txn);
+    cb_req_t req;
+    cb_req_init (&req, txn, "lead", "leadership", now);
+
+    //  team-b had an item already: its shared one is its second.
+    cb_value_t *first = s_body (7);
+    CHECK_INT (s_push (&req, "team-b", "round", first), 1);
+    cb_value_t *body = s_body (42);
+    cb_value_t *nodes = cb_value_new_array ();
+    const char *names [3] = { "team-a", "team-b", "team-c" };
+    for (int i = 0; i < 3; i++) {
+        cb_value_t *name = cb_value_new_str (names [i]);
+        cb_value_push (nodes, &name);
+    }
+    cb_value_t *copy = cb_value_dup (body);
+    CHECK_INT (cb_inbox_push_all (&req, nodes, "round.thrown", &copy), 0);
+    CHECK (copy == NULL);
+    CHECK_INT (s_payloads (txn), 1);
+    CHECK_INT (zhashx_size (req.touched), 3);
+    s_check_state (txn, "team-a", 1, 0);
+    s_check_state (txn, "team-b", 2, 0);
+    s_check_state (txn, "team-c", 1, 0);
+    //  The same delivery stored whole, for team-d, at the same sequence
+    //  and time: the shared one must read back byte for byte the same.
+    CHECK_INT (s_push (&req, "team-d", "round.thrown", body), 1);
+    zchunk_t *whole = s_read_item (txn, "team-d", 1);
+    zchunk_t *shared = s_read_item (txn, "team-a", 1);
+    CHECK (whole && shared && zchunk_size (whole) == zchunk_size (shared)
+           && memcmp (zchunk_data (whole), zchunk_data (shared), zchunk_size (whole)) == 0);
+    zchunk_destroy (&shared);
+    zchunk_destroy (&whole);
+    //  And it decodes to the delivery pushed, at each node's sequence.
+    s_inbox_t r;
+    memset (&r, 0, sizeof (r));
+    CHECK_INT (cb_inbox_read (txn, "team-b", 1, 10, s_inbox_one, &r), 2);
+    CHECK (!r.undecodable && r.count == 2);
+    s_check_delivery (r.msgs [0], 1, "round", first, now);
+    s_check_delivery (r.msgs [1], 2, "round.thrown", body, now);
+    s_inbox_reset (&r);
+    //  One node's push alone stores it whole, no payload.
+    cb_value_t *one = cb_value_new_array ();
+    cb_value_t *name = cb_value_new_str ("team-e");
+    cb_value_push (one, &name);
+    copy = cb_value_dup (body);
+    CHECK_INT (cb_inbox_push_all (&req, one, "round.thrown", &copy), 0);
+    CHECK_INT (s_payloads (txn), 1);
+    cb_value_destroy (&one);
+    cb_req_clean (&req);
+    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
+    cb_store_destroy (&store);
+
+    //  After a restart: acks release the payload only when the last
+    //  reference goes; the others still read it meanwhile.
+    store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    txn = cb_store_begin (store, true);
+    REQUIRE (txn);
+    s_check_state (txn, "team-b", 2, 0);
+    CHECK_INT (cb_inbox_ack (txn, "team-a", 1), 1);
+    CHECK_INT (cb_inbox_ack (txn, "team-b", 2), 2);
+    CHECK_INT (s_payloads (txn), 1);
+    memset (&r, 0, sizeof (r));
+    CHECK_INT (cb_inbox_read (txn, "team-c", 1, 10, s_inbox_one, &r), 1);
+    CHECK (r.count == 1 && !r.undecodable);
+    if (r.count == 1)
+        s_check_delivery (r.msgs [0], 1, "round.thrown", body, now);
+    s_inbox_reset (&r);
+    CHECK_INT (cb_inbox_ack (txn, "team-c", 1), 1);
+    CHECK_INT (s_payloads (txn), 0);
+    //  Emptied inboxes keep their sequence: the next item is the next one.
+    s_check_state (txn, "team-b", 2, 2);
+    cb_req_init (&req, txn, "lead", "leadership", now);
+    CHECK_INT (s_push (&req, "team-b", "round", first), 3);
+    cb_req_clean (&req);
+    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
+
+    cb_value_destroy (&nodes);
+    cb_value_destroy (&body);
+    cb_value_destroy (&first);
+    cb_store_destroy (&store);
+    s_tmpdir_destroy (&dir);
+}
+
 //  --------------------------------------------------------------------------
 
 int
@@ -1341,5 +1476,6 @@ main (void)
     test_records ();
     test_map_full ();
     test_inbox ();
+    test_inbox_shared ();
     return TEST_DONE ();
 }
