@@ -43,18 +43,22 @@ cb_log_append (cb_req_t *req, const char *kind)
 {
     if (cb_value_size (req->changed) == 0)
         return 0;
-    cb_value_t *objects = cb_value_new_map ();
+    //  The changed objects become the entry's objects as they are (moved,
+    //  not copied); a draft without its content gets it first.
     for (size_t i = 0; i < cb_value_size (req->changed); i++) {
         const char *key = cb_value_key_at (req->changed, i);
         cb_value_t *value = cb_value_val_at (req->changed, i);
-        cb_value_t *object = strncmp (key, "draft/", 6) == 0 && !cb_value_get (value, "content")
-                           ? cb_log_draft_object (req, value) : cb_value_dup (value);
-        if (!object) {
-            cb_value_destroy (&objects);
+        if (strncmp (key, "draft/", 6) || cb_value_get (value, "content"))
+            continue;
+        cb_value_t *object = cb_log_draft_object (req, value);
+        if (!object)
             return req->code ? -1 : cb_req_fail (req, CB_E_INTERNAL, "log: cannot read %s", key);
-        }
-        cb_value_set (objects, key, &object);
+        char name [48];
+        snprintf (name, sizeof (name), "%s", key);
+        cb_value_set (req->changed, name, &object);
     }
+    cb_value_t *objects = req->changed;
+    req->changed = cb_value_new_map ();
     uint64_t seq = cb_log_last (req->txn) + 1;
     cb_value_t *msg = cb_value_new_map ();
     cb_value_set_int (msg, "cb", 1);
@@ -77,9 +81,8 @@ cb_log_append (cb_req_t *req, const char *kind)
         return cb_req_check_store (req) ? -1
              : cb_req_fail (req, CB_E_INTERNAL, "log: sequence %llu exists",
                             (unsigned long long) seq);
-    //  Logged: a second append for the same request logs only what is new.
-    cb_value_destroy (&req->changed);
-    req->changed = cb_value_new_map ();
+    //  Logged: a second append for the same request logs only what is new
+    //  (req->changed was emptied above).
     return (int64_t) seq;
 }
 
