@@ -134,22 +134,39 @@ s_check_raise (cb_req_t *req, const cb_value_t *reflect, const char *helper_draf
     return req->code ? -1 : 0;
 }
 
-//  Writes a new revision of draft `draft_id` with one key result added
-//  (kr, given shared_with) or one target raised. Returns the revision, or 0.
-static uint32_t
-s_revise (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
-          const cb_value_t *shared_with, const char *message, const char *ask_id,
-          uint32_t *parent)
+//  A new revision of a draft, checked and built but not yet written: an
+//  agreement that changes two drafts checks both before writing either,
+//  so a refusal leaves the store as it was.
+typedef struct {
+    uint32_t id;                //  The draft
+    cb_value_t *draft;          //  Its record, to be updated
+    cb_value_t *rev;            //  The revision to append
+} s_revision_t;
+
+static void
+s_revision_drop (s_revision_t *self)
 {
+    cb_value_destroy (&self->draft);
+    cb_value_destroy (&self->rev);
+}
+
+//  Builds the revision of draft `draft_id` with one key result added (kr,
+//  given shared_with) or one target raised. 0, or -1 with req failed.
+static int
+s_revision_prepare (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
+                    const cb_value_t *shared_with, const char *message, const char *ask_id,
+                    uint32_t *parent, s_revision_t *self)
+{
+    memset (self, 0, sizeof (*self));
     uint32_t id = cb_id_parse (draft_id, 'd');
     cb_value_t *draft = cb_draft_load (req, id);
     if (!draft)
-        return 0;
+        return -1;
     if (cb_value_get_str (draft, "round")) {
         cb_req_fail (req, CB_E_ROUND_OPEN, "%s has round %s open: it must close first",
                      draft_id, cb_value_get_str (draft, "round"));
         cb_value_destroy (&draft);
-        return 0;
+        return -1;
     }
     cb_value_t *head = cb_rev_load (req, id, (uint32_t) cb_int (draft, "head"));
     cb_value_t *content = head ? cb_value_dup (cb_value_get (head, "content")) : NULL;
@@ -185,7 +202,6 @@ s_revise (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
         ? cb_validate_content (req, content, cb_value_get_str (draft, "cycle"),
                                cb_value_get (head, "content"), &next_kr)
         : NULL;
-    uint32_t number = 0;
     if (valid) {
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_t *rev = cb_value_new_map ();
@@ -201,12 +217,23 @@ s_revise (cb_req_t *req, const char *draft_id, const cb_value_t *reflect,
         if (streq (cb_value_get_str (draft, "state"), "final"))
             cb_value_set_bool (rev, "amends_final", true);
         cb_value_set (rev, "content", &valid);
-        number = cb_rev_append (req, id, draft, rev);
-        cb_value_destroy (&rev);
+        self->id = id;
+        self->draft = draft;
+        self->rev = rev;
+        draft = NULL;
     }
     cb_value_destroy (&content);
     cb_value_destroy (&head);
     cb_value_destroy (&draft);
+    return self->rev ? 0 : -1;
+}
+
+//  Writes a prepared revision. Returns its number, or 0.
+static uint32_t
+s_revision_write (cb_req_t *req, s_revision_t *self)
+{
+    uint32_t number = cb_rev_append (req, self->id, self->draft, self->rev);
+    s_revision_drop (self);
     return number;
 }
 
@@ -256,12 +283,20 @@ s_agree (cb_req_t *req, cb_value_t *ask, const cb_value_t *reflect, const char *
         cb_value_set_str (to_helper, "draft", helper);
         cb_value_set_str (to_helper, "kr", helper_kr);
         uint32_t pa = 0, pb = 0;
-        uint32_t a = s_revise (req, helper, reflect, to_helped, message,
-                               cb_value_get_str (ask, "id"), &pa);
-        uint32_t b = a ? s_revise (req, helped, reflect, to_helper, message,
-                                   cb_value_get_str (ask, "id"), &pb) : 0;
+        s_revision_t ra, rb;
+        const char *ask_id = cb_value_get_str (ask, "id");
+        int rc = s_revision_prepare (req, helper, reflect, to_helped, message, ask_id, &pa, &ra);
+        if (rc == 0 && s_revision_prepare (req, helped, reflect, to_helper, message, ask_id,
+                                           &pb, &rb))
+            rc = -1, s_revision_drop (&ra);
         cb_value_destroy (&to_helped);
         cb_value_destroy (&to_helper);
+        if (rc)
+            return -1;
+        uint32_t a = s_revision_write (req, &ra);
+        uint32_t b = a ? s_revision_write (req, &rb) : 0;
+        if (!a)
+            s_revision_drop (&rb);
         if (!b)
             return -1;
         s_link (ask, helper, a, pa);
@@ -269,7 +304,11 @@ s_agree (cb_req_t *req, cb_value_t *ask, const cb_value_t *reflect, const char *
     }
     else {
         uint32_t pa = 0;
-        uint32_t a = s_revise (req, helper, reflect, NULL, message, cb_value_get_str (ask, "id"), &pa);
+        s_revision_t ra;
+        if (s_revision_prepare (req, helper, reflect, NULL, message, cb_value_get_str (ask, "id"),
+                                &pa, &ra))
+            return -1;
+        uint32_t a = s_revision_write (req, &ra);
         if (!a)
             return -1;
         s_link (ask, helper, a, pa);

@@ -754,6 +754,63 @@ test_event_timebox (void)
     CHECK_INT (s_err ("fac", "event.advance", s_body (event, NULL)), CB_E_WRONG_PHASE);
 }
 
+//  An agreement on a shared key result changes two drafts: both are checked
+//  before either is written. Refused because the asking team's draft has a
+//  round open, it stores nothing (with --direct: it wrote nothing at all),
+//  and once the round is closed it changes both.
+static void
+test_shared_kr_checks_both (void)
+{
+    s_ok_void ("fac", "hello", s_body ("node=fac", "role=facilitator", NULL));
+    cb_value_t *r = s_ok ("team-a", "draft.new", s_with_content (s_body ("message=a", NULL),
+                                                                 s_content ("Asker", 1)));
+    char asker [32], helper [32];
+    snprintf (asker, sizeof (asker), "draft=%s", cb_value_get_str (r, "draft"));
+    cb_value_destroy (&r);
+    r = s_ok ("team-b", "draft.new", s_with_content (s_body ("message=b", NULL),
+                                                     s_content ("Helper", 1)));
+    snprintf (helper, sizeof (helper), "draft=%s", cb_value_get_str (r, "draft"));
+    cb_value_destroy (&r);
+    cb_value_t *body = s_body ("name=Both", "cycle=2027-Q1", "participants[]=team-a,team-b", NULL);
+    cb_value_t *plan = s_body ("share=10", "negotiate=10", "commit=10", NULL);
+    cb_value_set (body, "plan", &plan);
+    r = s_ok ("fac", "event.new", body);
+    char event [16];
+    snprintf (event, sizeof (event), "event=%s", cb_value_get_str (r, "event"));
+    cb_value_destroy (&r);
+    s_ok_void ("fac", "event.advance", s_body (event, NULL));
+    s_ok_void ("team-a", "event.share", s_body (event, asker, NULL));
+    s_ok_void ("team-b", "event.share", s_body (event, helper, NULL));
+    s_ok_void ("fac", "event.advance", s_body (event, NULL));
+    r = s_ok ("team-a", "ask.new", s_body (event, "to=team-b", "kr=kr1", "need=half of it", NULL));
+    char ask [16];
+    snprintf (ask, sizeof (ask), "ask=%s", cb_value_get_str (r, "ask"));
+    cb_value_destroy (&r);
+    r = s_ok ("team-a", "round.throw", s_body (asker, "to[]=team-b", NULL));
+    char round [16];
+    snprintf (round, sizeof (round), "round=%s", cb_value_get_str (r, "round"));
+    cb_value_destroy (&r);
+
+    cb_value_t *reflect = s_body ("type=shared_kr", NULL);
+    cb_value_t *kr = s_kr (NULL, "Both teams ship the export", 0, 1);
+    cb_value_set (reflect, "kr", &kr);
+    cb_value_t *accept = s_body (ask, NULL);
+    cb_value_set (accept, "reflect", &reflect);
+    cb_value_t *again = cb_value_dup (accept);
+    CHECK_INT (s_err ("team-b", "ask.accept", accept), CB_E_ROUND_OPEN);
+    r = s_ok ("watcher", "draft.show", s_body (helper, NULL));
+    CHECK_INT (s_int (cb_value_get (r, "draft"), "revs"), 1);
+    cb_value_destroy (&r);
+
+    s_ok_void ("team-a", "round.close", s_body (round, NULL));
+    r = s_ok ("team-b", "ask.accept", again);
+    CHECK_INT (cb_value_size (cb_value_get (r, "revisions")), 2);
+    cb_value_destroy (&r);
+    r = s_ok ("watcher", "draft.show", s_body (helper, NULL));
+    CHECK_INT (s_int (cb_value_get (r, "draft"), "revs"), 2);
+    cb_value_destroy (&r);
+}
+
 //  One bad request in a batch does not undo the good one beside it.
 static void
 test_batch_isolation (void)
@@ -808,6 +865,7 @@ main (int argc, char *argv [])
     test_batch_isolation ();
     test_limits ();
     test_event_timebox ();
+    test_shared_kr_checks_both ();
     cb_store_destroy (&s_store);
     char command [300];
     snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
