@@ -48,22 +48,39 @@ struct _cb_value_t {
 
 //  --------------------------------------------------------------------------
 //  The arena: blocks carved front to back, all given back at once
+//
+//  One request's values come from the arena, up to S_ARENA_MAX bytes; past
+//  that (a read that decodes and drops thousands of records) new values
+//  come from the heap again, and destroying them frees them, so memory
+//  stays bounded. Under AddressSanitizer every arena allocation is a
+//  malloc of its own, poisoned when its value is destroyed and freed at
+//  the arena's end: ASan then sees overflows, use after destroy and use
+//  after the arena, as it would without one.
 
 #define S_ARENA_BLOCK   (64 * 1024)
+#define S_ARENA_MAX     (8 * 1024 * 1024)
+
+#if defined (__SANITIZE_ADDRESS__)
+#   define S_ASAN 1
+#elif defined (__has_feature)
+#   if __has_feature (address_sanitizer)
+#       define S_ASAN 1
+#   endif
+#endif
+#if defined (S_ASAN)
+#   include <sanitizer/asan_interface.h>
+#endif
 
 typedef struct s_block_t {
-    struct s_block_t *next;     //  Older block
+    struct s_block_t *next;     //  Older block (or allocation, under ASan)
     size_t size, used;          //  Bytes after this header, and in use
+    size_t pad;                 //  Keeps what follows 16-byte aligned
 } s_block_t;
 
 static __thread s_block_t *s_arena;         //  Current block, if active
 static __thread s_block_t *s_arena_spare;   //  Kept between arenas
-
-#if defined (__SANITIZE_ADDRESS__)
-#   define S_ARENA_KEEPS 0      //  Free every block at the end, so ASan
-#else                           //  sees a value used after its arena
-#   define S_ARENA_KEEPS 1
-#endif
+static __thread size_t s_arena_bytes;       //  Given out by this arena
+static __thread bool s_arena_on;            //  Between begin and end
 
 static s_block_t *
 s_block_new (size_t size, s_block_t *next)
@@ -77,10 +94,24 @@ s_block_new (size_t size, s_block_t *next)
     return block;
 }
 
+//  Is a new value to come from the arena?
+static bool
+s_arena_takes (void)
+{
+    return s_arena_on && s_arena_bytes < S_ARENA_MAX;
+}
+
 static void *
 s_arena_alloc (size_t size)
 {
     size = (size + 15) & ~(size_t) 15;
+    s_arena_bytes += size;
+#if defined (S_ASAN)
+    s_block_t *own = s_block_new (size, s_arena);
+    own->used = size;
+    s_arena = own;
+    return own + 1;
+#else
     if (s_arena->used + size > s_arena->size) {
         //  A large allocation gets a block of its own, behind the current
         //  one, so the current one keeps its free space.
@@ -95,32 +126,57 @@ s_arena_alloc (size_t size)
     void *p = (char *) (s_arena + 1) + s_arena->used;
     s_arena->used += size;
     return p;
+#endif
+}
+
+//  A value, vector or key of the arena is done with: under ASan, using it
+//  again is reported.
+static void
+s_arena_release (void *p)
+{
+#if defined (S_ASAN)
+    if (p)
+        ASAN_POISON_MEMORY_REGION (p, ((s_block_t *) p - 1)->size);
+#else
+    (void) p;
+#endif
 }
 
 void
 cb_value_arena_begin (void)
 {
-    assert (!s_arena);
+    assert (!s_arena_on);
+    s_arena_on = true;
+    s_arena_bytes = 0;
+#if !defined (S_ASAN)
     s_arena = s_arena_spare ? s_arena_spare : s_block_new (S_ARENA_BLOCK, NULL);
     s_arena_spare = NULL;
     s_arena->used = 0;
+    s_arena->next = NULL;
+#endif
 }
 
 void
 cb_value_arena_end (void)
 {
-    assert (s_arena);
-    //  Keep the first block made (the last in the chain), free the rest.
+    assert (s_arena_on);
+    //  Keep one ordinary block for the next arena, free the rest.
     s_block_t *block = s_arena;
     while (block) {
         s_block_t *next = block->next;
-        if (next || !S_ARENA_KEEPS)
-            free (block);
-        else
+#if defined (S_ASAN)
+        ASAN_UNPOISON_MEMORY_REGION (block + 1, block->size);
+        free (block);
+#else
+        if (!s_arena_spare && block->size == S_ARENA_BLOCK)
             s_arena_spare = block;
+        else
+            free (block);
+#endif
         block = next;
     }
     s_arena = NULL;
+    s_arena_on = false;
 }
 
 //  Memory for a value, or for a vector or key of `owner` (NULL: a value):
@@ -129,7 +185,7 @@ cb_value_arena_end (void)
 static void *
 s_alloc_for (const cb_value_t *owner, size_t size)
 {
-    bool arena = owner ? owner->arena : s_arena != NULL;
+    bool arena = owner ? owner->arena : s_arena_takes ();
     void *p = arena ? s_arena_alloc (size) : malloc (size ? size : 1);
     if (!p)
         abort ();
@@ -140,7 +196,9 @@ s_alloc_for (const cb_value_t *owner, size_t size)
 static void
 s_free_for (const cb_value_t *owner, void *p)
 {
-    if (!owner->arena)
+    if (owner->arena)
+        s_arena_release (p);
+    else
         free (p);
 }
 
@@ -158,7 +216,7 @@ s_new (cb_type_t type)
 {
     cb_value_t *self = (cb_value_t *) s_alloc_for (NULL, sizeof (cb_value_t));
     self->type = type;
-    self->arena = s_arena != NULL;
+    self->arena = s_arena_takes ();
     return self;
 }
 
@@ -199,7 +257,7 @@ cb_value_t *
 cb_value_new_strn (const char *data, size_t size)
 {
     //  One block: the node, then the bytes and their NUL.
-    bool arena = s_arena != NULL;
+    bool arena = s_arena_takes ();
     cb_value_t *self = (cb_value_t *) (arena ? s_arena_alloc (sizeof (cb_value_t) + size + 1)
                                              : malloc (sizeof (cb_value_t) + size + 1));
     if (!self)

@@ -20,6 +20,8 @@
 #define S_DEFAULT_MAPMAX ((size_t) 64 << 30)
 //  Less free space than this after a failed write: the disk is full.
 #define S_DISK_FULL_SLACK ((unsigned long long) 1 << 20)
+//  The meta key holding the store's format (CB_STORE_FORMAT).
+#define S_FORMAT_KEY "format"
 
 static const char *s_table_names [CB_T_COUNT] = {
     "meta", "nodes", "drafts", "revisions", "rounds", "responses",
@@ -157,6 +159,33 @@ s_open_env (cb_store_t *self)
     rc = mdb_txn_begin (self->env, NULL, 0, &txn);
     for (int t = 0; rc == 0 && t < CB_T_COUNT; t++)
         rc = mdb_dbi_open (txn, s_table_names [t], MDB_CREATE, &self->dbi [t]);
+    //  The store's format: refuse one written by a newer broker (it may
+    //  hold records this one would misread), mark an older one as ours.
+    uint32_t format = 1;            //  A store from before formats were kept
+    if (rc == 0) {
+        MDB_val k = { strlen (S_FORMAT_KEY), (void *) S_FORMAT_KEY }, v;
+        int grc = mdb_get (txn, self->dbi [CB_T_META], &k, &v);
+        if (grc == 0 && v.mv_size == 4)
+            format = cb_get_u32 ((const uint8_t *) v.mv_data);
+        else
+        if (grc != MDB_NOTFOUND && grc != 0)
+            rc = grc;
+        if (rc == 0 && format > CB_STORE_FORMAT) {
+            zsys_error ("store: %s was written by a newer catchballd (format %u; this one "
+                        "reads up to %u): not opened", self->path, format, CB_STORE_FORMAT);
+            mdb_txn_abort (txn);
+            mdb_env_close (self->env);
+            self->env = NULL;
+            return -1;
+        }
+        if (rc == 0 && format != CB_STORE_FORMAT) {
+            uint8_t value [4];
+            cb_put_u32 (value, CB_STORE_FORMAT);
+            v.mv_size = 4;
+            v.mv_data = value;
+            rc = mdb_put (txn, self->dbi [CB_T_META], &k, &v, 0);
+        }
+    }
     if (rc == 0)
         rc = mdb_txn_commit (txn);
     else

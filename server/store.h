@@ -21,6 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+//  The format of the records this broker writes. 2: inbox items may refer
+//  to a body in the payloads table, and a push does not write inbox_state.
+//  A store of a higher format is not opened; a lower one is upgraded.
+#define CB_STORE_FORMAT 2
+
 typedef enum {
     CB_T_META = 0,      //  schema version and id counters
     CB_T_NODES,         //  node name -> node record

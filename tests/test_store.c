@@ -27,6 +27,8 @@
 #include "catchball/cb_codec.h"
 #include "catchball/cb_value.h"
 #include "inbox.h"
+
+#include <lmdb.h>
 #include "records.h"
 #include "store.h"
 #include "testutil.h"
@@ -1461,6 +1463,47 @@ test_inbox_shared (void)
     s_tmpdir_destroy (&dir);
 }
 
+//  11. The store's format: written on open, a newer one refused
+
+static void
+test_format (void)
+{
+    char *dir = s_tmpdir_new ("format");
+    cb_store_t *store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    cb_txn_t *txn = cb_store_begin (store, true);
+    const void *data;
+    size_t size;
+    CHECK_INT (cb_txn_get (txn, CB_T_META, "format", 6, &data, &size), 0);
+    CHECK (size == 4 && cb_get_u32 ((const uint8_t *) data) == CB_STORE_FORMAT);
+    //  As if a newer broker had written it.
+    uint8_t newer [4];
+    cb_put_u32 (newer, CB_STORE_FORMAT + 1);
+    CHECK_INT (cb_txn_put (txn, CB_T_META, "format", 6, newer, 4, false), 0);
+    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
+    cb_store_destroy (&store);
+    CHECK (cb_store_new (dir, 0, 0) == NULL);
+    //  An older one (format 1 had no key) is taken and marked as ours.
+    MDB_env *env;
+    MDB_txn *raw;
+    MDB_dbi meta;
+    REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
+             && mdb_env_open (env, dir, 0, 0600) == 0 && mdb_txn_begin (env, NULL, 0, &raw) == 0
+             && mdb_dbi_open (raw, "meta", 0, &meta) == 0);
+    MDB_val k = { 6, (void *) "format" };
+    CHECK_INT (mdb_del (raw, meta, &k, NULL), 0);
+    CHECK_INT (mdb_txn_commit (raw), 0);
+    mdb_env_close (env);
+    store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    txn = cb_store_begin (store, false);
+    CHECK_INT (cb_txn_get (txn, CB_T_META, "format", 6, &data, &size), 0);
+    CHECK (size == 4 && cb_get_u32 ((const uint8_t *) data) == CB_STORE_FORMAT);
+    cb_txn_abort (&txn);
+    cb_store_destroy (&store);
+    s_tmpdir_destroy (&dir);
+}
+
 //  --------------------------------------------------------------------------
 
 int
@@ -1477,5 +1520,6 @@ main (void)
     test_map_full ();
     test_inbox ();
     test_inbox_shared ();
+    test_format ();
     return TEST_DONE ();
 }
