@@ -1470,6 +1470,7 @@ s_test_arena (void)
     cb_value_set (outside, "list", &list);
     size_t o_size;
     void *o = cb_codec_encode (outside, &o_size);
+    cb_value_t *heap = cb_value_dup (outside);
 
     cb_value_arena_begin ();
     cb_value_t *inside = cb_value_new_map ();
@@ -1487,7 +1488,6 @@ s_test_arena (void)
     free (in);
     //  A heap value (made before the arena) put into an arena tree: freed
     //  with it (LeakSanitizer would see it otherwise).
-    cb_value_t *heap = cb_value_dup (outside);
     cb_value_arena_end ();
     cb_value_arena_begin ();
     cb_value_t *holder = cb_value_new_map ();
