@@ -9,7 +9,9 @@
     de-duplication; ownership and role refusals with nothing stored;
     confidence vote, finalise, amending a final draft; adopting a
     counter-proposal; diffs; one failing request in a batch not undoing
-    the others; an event's time boxes advancing it by the clock.
+    the others; an event's time boxes advancing it by the clock; the
+    refusals of the session, event, ask and round requests where their
+    checks come last (with --direct: none of them wrote anything).
     =========================================================================
 */
 #include <czmq.h>
@@ -811,6 +813,238 @@ test_shared_kr_checks_both (void)
     cb_value_destroy (&r);
 }
 
+//  A new draft of `count` KRs by `node`; "draft=dN" goes to out.
+static void
+s_new_draft (const char *node, const char *objective, int count, char *out, size_t size)
+{
+    cb_value_t *r = s_ok (node, "draft.new", s_with_content (s_body ("message=m", NULL),
+                                                            s_content (objective, count)));
+    snprintf (out, size, "draft=%s", r ? cb_value_get_str (r, "draft") : "d0");
+    cb_value_destroy (&r);
+}
+
+//  A Reflect: new_kr and shared_kr add a key result with text `what`;
+//  raise_target raises key result `what` to 99. Set into `body`.
+static cb_value_t *
+s_with_reflect (cb_value_t *body, const char *type, const char *what)
+{
+    cb_value_t *reflect = cb_value_new_map ();
+    cb_value_set_str (reflect, "type", type);
+    if (streq (type, "raise_target")) {
+        cb_value_set_str (reflect, "kr", what);
+        cb_value_set_int (reflect, "target", 99);
+    }
+    else
+    if (streq (type, "new_kr") || streq (type, "shared_kr")) {
+        cb_value_t *kr = s_kr (NULL, what, 0, 5);
+        cb_value_set (reflect, "kr", &kr);
+    }
+    cb_value_set (body, "reflect", &reflect);
+    return body;
+}
+
+//  "ask=aN" from a reply that names an ask.
+static void
+s_ask_of (cb_value_t *reply, char *out, size_t size)
+{
+    snprintf (out, size, "ask=%s", reply ? cb_value_get_str (reply, "ask") : "a0");
+    cb_value_destroy (&reply);
+}
+
+static int64_t
+s_revs (const char *draft)
+{
+    cb_value_t *r = s_ok ("watcher", "draft.show", s_body (draft, NULL));
+    int64_t revs = s_int (cb_value_get_map (r, "draft"), "revs");
+    cb_value_destroy (&r);
+    return revs;
+}
+
+//  The refusals of the event, ask and round handlers in the states where
+//  their checks come last: after loading the event, the ask and both
+//  drafts, on the second draft of an agreement, on the recipient whose
+//  answer would close the round. With --direct, s_apply checks that none
+//  of them wrote anything (so none makes the broker redo its batch).
+static void
+test_refusals_write_nothing (void)
+{
+    //  The session requests (hello's own are in test_hello).
+    CHECK_INT (s_err ("team-a", "ack", s_body ("upto=-1", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ack", s_body ("upto=1", "also=1", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "log.subscribe", s_body ("from=0", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "log.ack", s_body ("upto=x", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ping", s_body ("x=1", NULL)), CB_E_BAD_FIELD);
+
+    char da [32], db [32], dc [32], dq [32];
+    s_new_draft ("team-a", "Needs help", 1, da, sizeof (da));
+    s_new_draft ("team-b", "Helps", 1, db, sizeof (db));
+    s_new_draft ("team-c", "Full", 7, dc, sizeof (dc));
+    {
+        cb_value_t *c = s_content ("Next quarter", 1);
+        cb_value_set_str (c, "cycle", "2027-Q2");
+        cb_value_t *r = s_ok ("team-a", "draft.new", s_with_content (s_body ("message=m", NULL), c));
+        snprintf (dq, sizeof (dq), "draft=%s", r ? cb_value_get_str (r, "draft") : "d0");
+        cb_value_destroy (&r);
+    }
+
+    //  event.new: a participant refused after others were accepted.
+    const char *bad [] = { "participants[]=team-a,watcher", "participants[]=team-a,ghost",
+                           "participants[]=team-a,team-b,team-a", NULL };
+    const int codes [] = { CB_E_BAD_FIELD, CB_E_UNKNOWN_NODE, CB_E_BAD_FIELD };
+    for (int i = 0; bad [i]; i++)
+        CHECK_INT (s_err ("fac", "event.new", s_body ("name=Bad", "cycle=2027-Q1", bad [i], NULL)),
+                   codes [i]);
+    cb_value_t *body = s_body ("name=Refusals", "cycle=2027-Q1",
+                               "participants[]=team-a,team-b,team-c,boss", NULL);
+    cb_value_t *plan = s_body ("share=10", "negotiate=10", "commit=10", NULL);
+    cb_value_set (body, "plan", &plan);
+    cb_value_t *r = s_ok ("fac", "event.new", body);
+    char event [16];
+    snprintf (event, sizeof (event), "event=%s", r ? cb_value_get_str (r, "event") : "e0");
+    cb_value_destroy (&r);
+
+    //  Planned.
+    CHECK_INT (s_err ("team-a", "event.share", s_body (event, da, NULL)), CB_E_WRONG_PHASE);
+    CHECK_INT (s_err ("fac", "event.nudge", s_body (event, "node=lead", NULL)),
+               CB_E_NOT_PARTICIPANT);
+    CHECK_INT (s_err ("watcher", "event.nudge", s_body (event, "node=team-a", NULL)),
+               CB_E_FORBIDDEN);
+
+    //  Share.
+    s_ok_void ("fac", "event.advance", s_body (event, NULL));
+    CHECK_INT (s_err ("team-a", "event.share", s_body (event, db, NULL)), CB_E_NOT_OWNER);
+    CHECK_INT (s_err ("lead", "event.share", s_body (event, "draft=d1", NULL)),
+               CB_E_NOT_PARTICIPANT);
+    CHECK_INT (s_err ("team-a", "event.share", s_body (event, dq, NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (event, "to=team-b", "kr=kr1", "need=x", NULL)),
+               CB_E_WRONG_PHASE);
+    s_ok_void ("team-a", "event.share", s_body (event, da, NULL));
+    s_ok_void ("team-b", "event.share", s_body (event, db, NULL));
+    s_ok_void ("team-c", "event.share", s_body (event, dc, NULL));
+
+    //  Negotiate: asks and offers refused after the event and drafts are read.
+    s_ok_void ("fac", "event.advance", s_body (event, NULL));
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (event, "to=lead", "kr=kr1", "need=x", NULL)),
+               CB_E_NOT_PARTICIPANT);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (event, "to=team-a", "kr=kr1", "need=x", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (event, "to=boss", "kr=kr1", "need=x", NULL)),
+               CB_E_NOT_SHARED);
+    CHECK_INT (s_err ("boss", "ask.new", s_body (event, "to=team-a", "kr=kr1", "need=x", NULL)),
+               CB_E_NOT_SHARED);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (event, "to=team-b", "kr=kr9", "need=x", NULL)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-b", "offer.new",
+                      s_with_reflect (s_body (event, "to=team-a", "kr=kr1", "text=x", NULL),
+                                      "raise_target", "kr9")),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-b", "offer.new",
+                      s_with_reflect (s_body (event, "to=team-a", "kr=kr1", "text=x", NULL),
+                                      "bogus", NULL)),
+               CB_E_BAD_FIELD);
+    char a1 [16], a2 [16], a3 [16], o1 [16];
+    s_ask_of (s_ok ("team-a", "ask.new", s_body (event, "to=team-b", "kr=kr1", "need=one", NULL)),
+              a1, sizeof (a1));
+    s_ask_of (s_ok ("team-c", "ask.new", s_body (event, "to=team-b", "kr=kr1", "need=two", NULL)),
+              a2, sizeof (a2));
+    s_ask_of (s_ok ("team-a", "ask.new", s_body (event, "to=team-c", "kr=kr1", "need=three", NULL)),
+              a3, sizeof (a3));
+    s_ask_of (s_ok ("team-b", "offer.new",
+                    s_with_reflect (s_body (event, "to=team-c", "kr=kr1", "text=four", NULL),
+                                    "shared_kr", "Both ship it")),
+              o1, sizeof (o1));
+
+    //  Answers refused: wrong side, wrong state, a KR that is not there,
+    //  a draft that would get an eighth KR (the helper's, or for a shared
+    //  KR the second draft, the team helped).
+    CHECK_INT (s_err ("team-a", "ask.accept", s_with_reflect (s_body (a1, NULL), "new_kr", "x")),
+               CB_E_NOT_RECIPIENT);
+    CHECK_INT (s_err ("team-b", "ask.accept", s_with_reflect (s_body (a1, NULL), "raise_target", "kr9")),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-b", "ask.accept", s_with_reflect (s_body (a1, NULL), "bogus", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-b", "ask.decline", s_body (a1, NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ask.take", s_body (a1, NULL)), CB_E_ASK_STATE);
+    CHECK_INT (s_err ("team-a", "ask.refuse", s_body (a1, "reason=no", NULL)), CB_E_ASK_STATE);
+    CHECK_INT (s_err ("team-b", "ask.counter",
+                      s_with_reflect (s_body (a1, "text=this instead", NULL), "raise_target", "kr9")),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-c", "ask.accept", s_with_reflect (s_body (a3, NULL), "new_kr", "Eighth")),
+               CB_E_BAD_FIELD);
+    //  Refused on the second draft, the team helped's (the helper's has one KR).
+    r = s_call ("team-b", "ask.accept", s_with_reflect (s_body (a2, NULL), "shared_kr", "Eighth"));
+    CHECK_INT (s_int (r, "code"), CB_E_BAD_FIELD);
+    CHECK (cb_value_get_str (r, "message") && strstr (cb_value_get_str (r, "message"), "not 8"));
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-b", "ask.take", s_body (o1, NULL)), CB_E_NOT_RECIPIENT);
+    CHECK_INT (s_err ("team-c", "ask.take", s_body (o1, NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_revs (db), 1);
+    CHECK_INT (s_revs (dc), 1);
+
+    //  The helper's draft in a round: everything that would change it is
+    //  refused, and so is a bad answer from the recipient whose answer
+    //  would close the round.
+    r = s_ok ("team-b", "round.throw", s_body (db, "to[]=team-a,team-c", NULL));
+    char round [16];
+    snprintf (round, sizeof (round), "round=%s", r ? cb_value_get_str (r, "round") : "r0");
+    cb_value_destroy (&r);
+    cb_value_t *c = s_content ("Counter", 1);
+    cb_value_set_str (cb_value_at (cb_value_get (c, "key_results"), 0), "id", "kr9");
+    CHECK_INT (s_err ("team-a", "round.counter", s_with_content (s_body (round, NULL), c)),
+               CB_E_BAD_FIELD);
+    r = s_ok ("team-a", "round.counter",
+              s_with_content (s_body (round, NULL), s_content ("Counter", 1)));
+    char proposal [24];
+    snprintf (proposal, sizeof (proposal), "proposal=%s", r ? cb_value_get_str (r, "id") : "p0");
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-b", "proposal.adopt", s_body (proposal, NULL)), CB_E_ROUND_OPEN);
+    CHECK_INT (s_err ("team-b", "ask.accept", s_with_reflect (s_body (a1, NULL), "new_kr", "x")),
+               CB_E_ROUND_OPEN);
+    CHECK_INT (s_err ("team-b", "draft.vote", s_body (db, "confidence=3", NULL)), CB_E_ROUND_OPEN);
+    CHECK_INT (s_err ("team-b", "draft.finalize", s_body (db, NULL)), CB_E_ROUND_OPEN);
+    CHECK_INT (s_err ("team-b", "draft.revise",
+                      s_with_content (s_body (db, NULL), s_content ("Helps more", 1))),
+               CB_E_ROUND_OPEN);
+    CHECK_INT (s_err ("team-c", "round.feedback",
+                      s_body (round, "kind=concern", "on=kr9", "text=which?", NULL)),
+               CB_E_BAD_FIELD);
+    c = s_content ("Other cycle", 1);
+    cb_value_set_str (c, "cycle", "2027-Q2");
+    CHECK_INT (s_err ("team-c", "round.counter", s_with_content (s_body (round, NULL), c)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-c", "round.endorse", s_body (round, "confidence=7", NULL)),
+               CB_E_BAD_FIELD);
+    s_ok_void ("team-b", "round.close", s_body (round, NULL));
+    CHECK_INT (s_revs (db), 2);
+
+    //  A counter taken while the helper's draft is in a round again.
+    s_ok_void ("team-b", "ask.counter",
+               s_with_reflect (s_body (a1, "text=this instead", NULL), "new_kr", "Counter KR"));
+    r = s_ok ("team-b", "round.throw", s_body (db, "to[]=team-a", NULL));
+    snprintf (round, sizeof (round), "round=%s", r ? cb_value_get_str (r, "round") : "r0");
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-a", "ask.take", s_body (a1, NULL)), CB_E_ROUND_OPEN);
+    s_ok_void ("team-b", "round.close", s_body (round, NULL));
+    s_ok_void ("team-a", "ask.take", s_body (a1, NULL));
+    CHECK_INT (s_err ("team-b", "ask.accept", s_with_reflect (s_body (a1, NULL), "new_kr", "x")),
+               CB_E_ASK_STATE);
+    CHECK_INT (s_err ("team-a", "ask.refuse", s_body (a1, "reason=late", NULL)), CB_E_ASK_STATE);
+    CHECK_INT (s_revs (db), 3);
+    CHECK_INT (s_revs (dc), 1);
+    CHECK_INT (s_revs (da), 1);
+
+    //  Commit, then closed.
+    s_ok_void ("fac", "event.advance", s_body (event, NULL));
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (event, "to=team-b", "kr=kr1", "need=x", NULL)),
+               CB_E_WRONG_PHASE);
+    CHECK_INT (s_err ("team-a", "event.share", s_body (event, da, NULL)), CB_E_WRONG_PHASE);
+    s_ok_void ("fac", "event.advance", s_body (event, NULL));
+    CHECK_INT (s_err ("team-c", "ask.decline", s_body (a3, "reason=closed", NULL)),
+               CB_E_WRONG_PHASE);
+    CHECK_INT (s_err ("fac", "event.extend", s_body (event, "minutes=5", NULL)), CB_E_WRONG_PHASE);
+    CHECK_INT (s_err ("fac", "event.advance", s_body (event, NULL)), CB_E_WRONG_PHASE);
+}
+
 //  One bad request in a batch does not undo the good one beside it.
 static void
 test_batch_isolation (void)
@@ -866,6 +1100,7 @@ main (int argc, char *argv [])
     test_limits ();
     test_event_timebox ();
     test_shared_kr_checks_both ();
+    test_refusals_write_nothing ();
     cb_store_destroy (&s_store);
     char command [300];
     snprintf (command, sizeof (command), "rm -rf '%s'", s_dir);
