@@ -11,7 +11,7 @@
         cbbench --catchballd ../build/catchballd [--out results.json] [--only 1,3]
 
     Scale (environment): BENCH_K (8), BENCH_WINDOW (128), BENCH_SECONDS (5),
-    BENCH_LAT_N (1000), BENCH_FANOUT (1000), BENCH_REPS (5),
+    BENCH_LAT_N (1000), BENCH_FANOUT (1000), BENCH_REPS (15),
     BENCH_HISTORY (10000), BENCH_NODES (10000), BENCH_LOG (1000000),
     BENCH_TMP (/tmp), BENCH_KEEP (keep temporary stores).
     =========================================================================
@@ -421,7 +421,7 @@ s_bench_latency (void)
 static void
 s_bench_fanout (void)
 {
-    int nodes = s_env_int ("BENCH_FANOUT", 1000), reps = s_env_int ("BENCH_REPS", 5);
+    int nodes = s_env_int ("BENCH_FANOUT", 1000), reps = s_env_int ("BENCH_REPS", 15);
     int per = 100;      //  CB_MAX_RECIPIENTS: a throw names 1 to 100 nodes
     int throws = (nodes + per - 1) / per;
     printf ("3. fan-out: %d team nodes, %d throws of up to %d (the protocol's limit per throw)\n",
@@ -579,7 +579,7 @@ s_start_with_draft (bench_broker_t *broker, const char *name)
 static void
 s_bench_history (void)
 {
-    int revs = s_env_int ("BENCH_HISTORY", 10000), reps = s_env_int ("BENCH_REPS", 5);
+    int revs = s_env_int ("BENCH_HISTORY", 10000), reps = s_env_int ("BENCH_REPS", 15);
     printf ("4. history: a draft with %d revisions, draft.history\n", revs);
     bench_broker_t broker;
     void **socks = s_start_with_draft (&broker, "history");
