@@ -60,12 +60,7 @@ s_dealer (void)
 static void
 s_send (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body)
 {
-    cb_value_t *msg = cb_value_new_map ();
-    cb_value_set_int (msg, "cb", 1);
-    cb_value_set_str (msg, "type", type);
-    cb_value_set_str (msg, "mid", mid);
-    if (body)
-        cb_value_set (msg, "body", &body);
+    cb_value_t *msg = tb_request (type, mid, body);
     size_t size;
     void *data = cb_codec_encode (msg, &size);
     cb_value_destroy (&msg);
@@ -74,27 +69,13 @@ s_send (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body)
     REQUIRE (zframe_send (&frame, dealer, 0) == 0);
 }
 
-//  The next reply, decoded; NULL if none within `timeout` ms.
-static cb_value_t *
-s_reply (zsock_t *dealer, int timeout)
-{
-    zpoller_t *poller = zpoller_new (dealer, NULL);
-    cb_value_t *reply = NULL;
-    if (zpoller_wait (poller, timeout)) {
-        zframe_t *frame = zframe_recv (dealer);
-        reply = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
-        zframe_destroy (&frame);
-    }
-    zpoller_destroy (&poller);
-    return reply;
-}
 
 //  The next reply must answer `mid` with `code` (0: ok). The reply is
 //  returned for more checks.
 static cb_value_t *
 s_expect (zsock_t *dealer, const char *mid, int code)
 {
-    cb_value_t *reply = s_reply (dealer, 5000);
+    cb_value_t *reply = tb_recv (dealer, 5000);
     REQUIRE (reply);
     CHECK_STR (cb_value_get_str (reply, "mid"), mid);
     int64_t got = -1;
@@ -121,15 +102,7 @@ s_hello_body (const char *node, const char *role, const char *parent)
 static cb_value_t *
 s_draft_body (const char *objective)
 {
-    cb_value_t *content = cb_value_new_map ();
-    cb_value_set_str (content, "cycle", "2027-Q1");
-    cb_value_set_str (content, "objective", objective);
-    cb_value_t *krs = cb_value_new_array ();
-    cb_value_t *kr = cb_value_new_map ();
-    cb_value_set_str (kr, "text", "Activation");
-    cb_value_set_int (kr, "target", 60);
-    cb_value_push (krs, &kr);
-    cb_value_set (content, "key_results", &krs);
+    cb_value_t *content = tb_content (objective);
     cb_value_t *body = cb_value_new_map ();
     cb_value_set (body, "content", &content);
     return body;
@@ -203,7 +176,7 @@ test_log_lines (void)
         snprintf (mid, sizeof (mid), "sync%d", round);
         s_send (dealer, "ping", mid, NULL);
         //  (Within the C library's retry interval.)
-        while ((reply = s_reply (dealer, 1000))) {
+        while ((reply = tb_recv (dealer, 1000))) {
             const char *got = cb_value_get_str (reply, "mid");
             int n = 0;
             if (got && sscanf (got, "n%d", &n) == 1 && n >= 1 && n <= S_PIPELINED) {
@@ -448,14 +421,5 @@ main (void)
     tb_init ("test_batch", true);
     test_log_lines ();
     test_redo ();
-    int rc = TEST_DONE ();
-    if (rc == 0) {
-        char command [300];
-        snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);
-        if (system (command) != 0)
-            fprintf (stderr, "could not remove %s\n", tb_dir);
-    }
-    else
-        fprintf (stderr, "broker log: %s\n", tb_log);
-    return rc;
+    return tb_done ();
 }

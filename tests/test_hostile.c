@@ -139,17 +139,6 @@ s_dealer (int sndhwm, int rcvhwm)
     return s_dealer_buf (sndhwm, rcvhwm, -1);
 }
 
-static cb_value_t *
-s_msg (const char *type, const char *mid, cb_value_t *body)
-{
-    cb_value_t *msg = cb_value_new_map ();
-    cb_value_set_int (msg, "cb", 1);
-    cb_value_set_str (msg, "type", type);
-    cb_value_set_str (msg, "mid", mid);
-    if (body)
-        cb_value_set (msg, "body", &body);
-    return msg;
-}
 
 static void
 s_send_raw (zsock_t *dealer, const void *data, size_t size)
@@ -189,7 +178,7 @@ s_recv (zsock_t *dealer, int timeout)
 static cb_value_t *
 s_call (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body, int timeout)
 {
-    s_send (dealer, s_msg (type, mid, body));
+    s_send (dealer, tb_request (type, mid, body));
     int64_t deadline = zclock_mono () + timeout;
     while (true) {
         int64_t left = deadline - zclock_mono ();
@@ -369,7 +358,7 @@ s_flood_send (zsock_t *flood, int index)
     char mid [32], objective [32];
     snprintf (mid, sizeof (mid), "f-%d", index);
     snprintf (objective, sizeof (objective), "Flood %d", index);
-    s_send (flood, s_msg ("draft.new", mid, s_draft_body (objective, 0)));
+    s_send (flood, tb_request ("draft.new", mid, s_draft_body (objective, 0)));
 }
 
 static void
@@ -429,7 +418,7 @@ test_flood (void)
     for (int i = 0; i < RATE + 50; i++) {
         char mid [32];
         snprintf (mid, sizeof (mid), "fp-%d", i);
-        s_send (flood, s_msg ("ping", mid, NULL));
+        s_send (flood, tb_request ("ping", mid, NULL));
     }
     int attempts = 0;
     int64_t after = 0;
@@ -506,7 +495,7 @@ test_flood (void)
         if (i % 2) {
             char mid [32];
             snprintf (mid, sizeof (mid), "s-%d", i);
-            s_send (stranger, s_msg ("ping", mid, NULL));
+            s_send (stranger, tb_request ("ping", mid, NULL));
         }
         else
             s_send_raw (stranger, "\xc1", 1);
@@ -610,7 +599,7 @@ test_oversized (void)
     text = (char *) malloc (size);
     memset (text, 'b', size - 1);
     text [size - 1] = 0;
-    s_send (big, s_msg ("draft.new", "big-600", s_draft_body (text, 0)));
+    s_send (big, tb_request ("draft.new", "big-600", s_draft_body (text, 0)));
     free (text);
     s_served = s_unserved = 0;
     s_other_node_served (calm);
@@ -653,12 +642,12 @@ s_rounds (zsock_t *lead, zsock_t *calm, int from, int to)
             cb_value_push (recipients, &who);
             cb_value_set (body, "to", &recipients);
             snprintf (mid, sizeof (mid), "throw-%d", r);
-            s_send (lead, s_msg ("round.throw", mid, body));
+            s_send (lead, tb_request ("round.throw", mid, body));
             body = cb_value_new_map ();
             snprintf (round, sizeof (round), "r%d", r);
             cb_value_set_str (body, "round", round);
             snprintf (mid, sizeof (mid), "close-%d", r);
-            s_send (lead, s_msg ("round.close", mid, body));
+            s_send (lead, tb_request ("round.close", mid, body));
         }
         //  Replies come in the order sent; deliveries to the lead (it
         //  owns the rounds) are skipped.
@@ -715,7 +704,7 @@ test_never_reads (void)
     for (int i = 0; i < 3000; i++) {
         char mid [32];
         snprintf (mid, sizeof (mid), "slow-ping-%d", i);
-        s_send (slow, s_msg ("ping", mid, NULL));
+        s_send (slow, tb_request ("ping", mid, NULL));
     }
 
     s_served = s_unserved = 0;
@@ -767,7 +756,7 @@ test_never_reads (void)
                     cb_value_set_int (ack, "upto", (int64_t) seq);
                     char mid [32];
                     snprintf (mid, sizeof (mid), "ack-%llu", (unsigned long long) seq);
-                    s_send (slow, s_msg ("ack", mid, ack));
+                    s_send (slow, tb_request ("ack", mid, ack));
                 }
             }
         }
@@ -814,7 +803,7 @@ test_never_reads (void)
                     cb_value_set_int (ack, "upto", (int64_t) seq);
                     char mid [32];
                     snprintf (mid, sizeof (mid), "log-ack-%llu", (unsigned long long) seq);
-                    s_send (slowlog, s_msg ("log.ack", mid, ack));
+                    s_send (slowlog, tb_request ("log.ack", mid, ack));
                 }
             }
         }
@@ -1029,14 +1018,5 @@ main (void)
     test_stop_while_peers_leave ();
 
     printf ("in %lld ms\n", (long long) (zclock_mono () - start));
-    int rc = TEST_DONE ();
-    if (rc == 0) {
-        char command [300];
-        snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);
-        if (system (command) != 0)
-            fprintf (stderr, "could not remove %s\n", tb_dir);
-    }
-    else
-        fprintf (stderr, "broker log: %s/catchballd.log\n", tb_dir);
-    return rc;
+    return tb_done ();
 }

@@ -69,15 +69,7 @@ static cb_value_t *
 s_raw_frames (zsock_t *dealer, zmsg_t *msg)
 {
     REQUIRE (zmsg_send (&msg, dealer) == 0);
-    zpoller_t *poller = zpoller_new (dealer, NULL);
-    cb_value_t *reply = NULL;
-    if (zpoller_wait (poller, 5000)) {
-        zframe_t *frame = zframe_recv (dealer);
-        reply = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
-        zframe_destroy (&frame);
-    }
-    zpoller_destroy (&poller);
-    return reply;
+    return tb_recv (dealer, 5000);
 }
 
 static cb_value_t *
@@ -127,26 +119,12 @@ s_code (cb_value_t **reply_p)
     return code;
 }
 
-static cb_value_t *
-s_content (const char *objective)
-{
-    cb_value_t *c = cb_value_new_map ();
-    cb_value_set_str (c, "cycle", "2027-Q1");
-    cb_value_set_str (c, "objective", objective);
-    cb_value_t *krs = cb_value_new_array ();
-    cb_value_t *kr = cb_value_new_map ();
-    cb_value_set_str (kr, "text", "Activation");
-    cb_value_set_int (kr, "target", 60);
-    cb_value_push (krs, &kr);
-    cb_value_set (c, "key_results", &krs);
-    return c;
-}
 
 static cb_value_t *
 s_draft_body (const char *objective)
 {
     cb_value_t *body = cb_value_new_map ();
-    cb_value_t *c = s_content (objective);
+    cb_value_t *c = tb_content (objective);
     cb_value_set (body, "content", &c);
     return body;
 }
@@ -658,14 +636,5 @@ main (void)
     CHECK_INT (tb_stop (), 0);
     test_storage_full ();
     test_log ();
-    int rc = TEST_DONE ();
-    if (rc == 0) {
-        char command [300];
-        snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);
-        if (system (command) != 0)
-            fprintf (stderr, "could not remove %s\n", tb_dir);
-    }
-    else
-        fprintf (stderr, "broker log: %s/catchballd.log\n", tb_dir);
-    return rc;
+    return tb_done ();
 }

@@ -218,4 +218,67 @@ tb_txnid (const char *store)
     return txnid;
 }
 
+//  A request as the protocol frames it: {cb: 1, type, mid, body?} (the
+//  body is taken; NULL for none).
+static inline cb_value_t *
+tb_request (const char *type, const char *mid, cb_value_t *body)
+{
+    cb_value_t *msg = cb_value_new_map ();
+    cb_value_set_int (msg, "cb", 1);
+    cb_value_set_str (msg, "type", type);
+    cb_value_set_str (msg, "mid", mid);
+    if (body)
+        cb_value_set (msg, "body", &body);
+    return msg;
+}
+
+//  The next message on a raw DEALER, decoded; NULL if none within
+//  `timeout` ms.
+static inline cb_value_t *
+tb_recv (zsock_t *dealer, int timeout)
+{
+    zpoller_t *poller = zpoller_new (dealer, NULL);
+    cb_value_t *reply = NULL;
+    if (zpoller_wait (poller, timeout)) {
+        zframe_t *frame = zframe_recv (dealer);
+        reply = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
+        zframe_destroy (&frame);
+    }
+    zpoller_destroy (&poller);
+    return reply;
+}
+
+//  Content with one key result: a draft any test can store.
+static inline cb_value_t *
+tb_content (const char *objective)
+{
+    cb_value_t *c = cb_value_new_map ();
+    cb_value_set_str (c, "cycle", "2027-Q1");
+    cb_value_set_str (c, "objective", objective);
+    cb_value_t *krs = cb_value_new_array ();
+    cb_value_t *kr = cb_value_new_map ();
+    cb_value_set_str (kr, "text", "Activation");
+    cb_value_set_int (kr, "target", 60);
+    cb_value_push (krs, &kr);
+    cb_value_set (c, "key_results", &krs);
+    return c;
+}
+
+//  The end of a test program: its result. All passed: the directory is
+//  removed; else the broker's log is named for the reader.
+static inline int
+tb_done (void)
+{
+    int rc = TEST_DONE ();
+    if (rc == 0) {
+        char command [300];
+        snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);
+        if (system (command) != 0)
+            fprintf (stderr, "could not remove %s\n", tb_dir);
+    }
+    else
+        fprintf (stderr, "broker log: %s\n", tb_log);
+    return rc;
+}
+
 #endif
