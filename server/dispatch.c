@@ -327,9 +327,9 @@ s_log_change (cb_result_t *result, const char *node, const char *type, const cb_
 //  Apply one frame
 
 static void
-s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size, const char *node,
-            const char *role, const cb_auth_t *auth, int64_t now, zhashx_t *touched,
-            cb_result_t *result)
+s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
+                     const char *node, const char *role, const cb_auth_t *auth, int64_t now,
+                     zhashx_t *touched, cb_result_t *result)
 {
     memset (result, 0, sizeof (*result));
     char why [128];
