@@ -78,7 +78,9 @@ typedef struct s_block_t {
 } s_block_t;
 
 static __thread s_block_t *s_arena;         //  Current block, if active
+#if !defined (S_ASAN)
 static __thread s_block_t *s_arena_spare;   //  Kept between arenas
+#endif
 static __thread size_t s_arena_bytes;       //  Given out by this arena
 static __thread bool s_arena_on;            //  Between begin and end
 
