@@ -421,5 +421,5 @@ main (void)
     tb_init ("test_batch", true);
     test_log_lines ();
     test_redo ();
-    return tb_done ();
+    return tb_done (TEST_DONE ());
 }

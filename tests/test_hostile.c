@@ -1018,5 +1018,5 @@ main (void)
     test_stop_while_peers_leave ();
 
     printf ("in %lld ms\n", (long long) (zclock_mono () - start));
-    return tb_done ();
+    return tb_done (TEST_DONE ());
 }

@@ -636,5 +636,5 @@ main (void)
     CHECK_INT (tb_stop (), 0);
     test_storage_full ();
     test_log ();
-    return tb_done ();
+    return tb_done (TEST_DONE ());
 }

@@ -264,12 +264,15 @@ tb_content (const char *objective)
     return c;
 }
 
-//  The end of a test program: its result. All passed: the directory is
-//  removed; else the broker's log is named for the reader.
+//  The end of a test program, given TEST_DONE ()'s result (so that the
+//  summary names the test's file): all passed, the directory is removed
+//  (kept with CB_TEST_KEEP set); else the broker's log is named.
 static inline int
-tb_done (void)
+tb_done (int rc)
 {
-    int rc = TEST_DONE ();
+    if (rc == 0 && getenv ("CB_TEST_KEEP"))
+        printf ("kept %s\n", tb_dir);
+    else
     if (rc == 0) {
         char command [300];
         snprintf (command, sizeof (command), "rm -rf '%s'", tb_dir);

@@ -197,13 +197,5 @@ main (void)
 
     s_unmount ();
     CHECK (!s_mounted);
-    int rc = TEST_DONE ();
-    if (rc == 0 && !getenv ("CB_TEST_KEEP"))
-        fu_system ("rm -rf '%s'", tb_dir);
-    else
-    if (rc == 0)
-        printf ("kept %s\n", tb_dir);
-    else
-        fprintf (stderr, "broker log: %s\n", tb_log);
-    return rc;
+    return tb_done (TEST_DONE ());
 }
