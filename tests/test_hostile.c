@@ -254,12 +254,11 @@ s_other_node_served (zsock_t *calm)
         s_worst_ms = took;
 }
 
+//  Content with a narrative of `narrative` bytes, to make frames big.
 static cb_value_t *
 s_content (const char *objective, size_t narrative)
 {
-    cb_value_t *c = cb_value_new_map ();
-    cb_value_set_str (c, "cycle", "2027-Q1");
-    cb_value_set_str (c, "objective", objective);
+    cb_value_t *c = tb_content (objective);
     if (narrative) {
         char *text = (char *) malloc (narrative + 1);
         memset (text, 'n', narrative);
@@ -267,12 +266,6 @@ s_content (const char *objective, size_t narrative)
         cb_value_set_str (c, "narrative", text);
         free (text);
     }
-    cb_value_t *krs = cb_value_new_array ();
-    cb_value_t *kr = cb_value_new_map ();
-    cb_value_set_str (kr, "text", "Activation");
-    cb_value_set_int (kr, "target", 60);
-    cb_value_push (krs, &kr);
-    cb_value_set (c, "key_results", &krs);
     return c;
 }
 
