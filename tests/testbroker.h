@@ -9,14 +9,18 @@
 
     Nothing here sleeps to synchronise: the broker is ready when its log
     says it listens and it answers a hello (the client retries until
-    then); stops and the log line are polled for with a deadline.
+    then). Its exit and its log's growth are waited for with poll(2), on a
+    pidfd and an inotify watch, with a deadline.
     =========================================================================
 */
 #ifndef CB_TESTBROKER_H_INCLUDED
 #define CB_TESTBROKER_H_INCLUDED
 
 #include <czmq.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -66,13 +70,14 @@ tb_init (const char *name, bool tcp)
     snprintf (tb_endpoint, sizeof (tb_endpoint), "tcp://127.0.0.1:%d", port);
 }
 
-//  How many lines of the broker's log contain `needle`.
+//  How many lines of the broker's log after byte `mark` contain `needle`.
 static inline int
-tb_log_lines (const char *needle)
+tb_log_lines_from (long mark, const char *needle)
 {
     FILE *file = fopen (tb_log, "r");
     if (!file)
         return 0;
+    fseek (file, mark, SEEK_SET);
     char line [1024];
     int count = 0;
     while (fgets (line, sizeof (line), file))
@@ -80,6 +85,30 @@ tb_log_lines (const char *needle)
             count++;
     fclose (file);
     return count;
+}
+
+//  The same from the start of the log.
+static inline int
+tb_log_lines (const char *needle)
+{
+    return tb_log_lines_from (0, needle);
+}
+
+//  Waits until the broker exits, or (if log_fd is an inotify descriptor)
+//  its log is written, or `deadline` (zclock_mono) passes. True if the
+//  broker has exited (it is not reaped).
+static inline bool
+tb_wait_event (int pidfd, int log_fd, int64_t deadline)
+{
+    struct pollfd fds [2] = { { pidfd, POLLIN, 0 }, { log_fd, POLLIN, 0 } };
+    int64_t left = deadline - zclock_mono ();
+    if (poll (fds, log_fd >= 0 ? 2 : 1, left > 0 ? (int) left : 0) > 0
+    &&  (fds [1].revents & POLLIN)) {
+        char events [4096];         //  Drained: only the wake-up matters
+        ssize_t drained = read (log_fd, events, sizeof (events));
+        (void) drained;
+    }
+    return (fds [0].revents & POLLIN) != 0;
 }
 
 //  Starts catchballd on `store` with the arguments in `args` (NULL-ended,
@@ -93,6 +122,9 @@ tb_launch (const char *store, const char *preload, const char *const *args)
     fflush (stdout);        //  Or the child writes what is buffered again
     fflush (stderr);
     int listening = tb_log_lines ("listening on");
+    FILE *log = fopen (tb_log, "a");     //  There to be watched from the start
+    REQUIRE (log);
+    fclose (log);
     tb_pid = fork ();
     REQUIRE (tb_pid >= 0);
     if (tb_pid == 0) {
@@ -115,9 +147,15 @@ tb_launch (const char *store, const char *preload, const char *const *args)
     //  endpoint) and it answers (the client resends until then); given up
     //  at once if it exits.
     int64_t deadline = zclock_mono () + 15000;
+    int pidfd = pidfd_open (tb_pid, 0);
+    REQUIRE (pidfd >= 0);
+    int log_fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+    REQUIRE (log_fd >= 0 && inotify_add_watch (log_fd, tb_log, IN_MODIFY) >= 0);
     while (tb_log_lines ("listening on") == listening && zclock_mono () < deadline
-       &&  waitpid (tb_pid, NULL, WNOHANG) == 0)
-        zclock_sleep (10);          //  Polling with a deadline
+       &&  !tb_wait_event (pidfd, log_fd, deadline))
+        ;
+    close (log_fd);
+    close (pidfd);
     cb_client_t *probe = cb_client_new (tb_endpoint, "probe", "observer", NULL);
     cb_client_set_retry (probe, 100);
     int rc = -1;
@@ -167,9 +205,13 @@ tb_stop_within (int timeout)
     pid_t done;
     if (timeout == 0)
         done = waitpid (tb_pid, &status, 0);
-    else
-    while ((done = waitpid (tb_pid, &status, WNOHANG)) == 0 && zclock_mono () < deadline)
-        zclock_sleep (20);          //  Polling with a deadline
+    else {
+        int pidfd = pidfd_open (tb_pid, 0);
+        REQUIRE (pidfd >= 0);
+        tb_wait_event (pidfd, -1, deadline);
+        close (pidfd);
+        done = waitpid (tb_pid, &status, WNOHANG);
+    }
     if (done == 0) {
         kill (tb_pid, SIGKILL);
         waitpid (tb_pid, &status, 0);

@@ -31,7 +31,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,26 +39,11 @@ import time
 import msgpack
 import zmq
 
+from harness import Checks, finish, free_port
+
 CATCHBALLD, CATCHBALL = sys.argv[1], sys.argv[2]
 TMP = tempfile.mkdtemp(prefix="catchball-curve.")
-PASSED = FAILED = 0
-
-
-def check(ok, what):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print("ok   " + what)
-    else:
-        FAILED += 1
-        print("FAIL " + what)
-    return ok
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+check = Checks()
 
 
 def cli(*args, timeout=5000):
@@ -359,15 +343,4 @@ def main():
     ctx.term()
 
 
-try:
-    main()
-except Exception:  # a crash of the test is a failure, with its cause
-    import traceback
-    traceback.print_exc()
-    FAILED += 1
-print("%d passed, %d failed" % (PASSED, FAILED))
-if FAILED == 0:
-    shutil.rmtree(TMP, ignore_errors=True)
-else:
-    print("logs in " + TMP)
-sys.exit(1 if FAILED else 0)
+finish(main, check, TMP)

@@ -20,8 +20,6 @@ failure.
 
 import os
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,24 +28,13 @@ import time
 import msgpack
 import zmq
 
+from harness import Checks, finish, free_port
+
 CATCHBALLD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="catchball-sessions.")
-PASSED = FAILED = 0
+check = Checks()
 CONTENT = {"cycle": "2027-Q1", "objective": "x",
            "key_results": [{"text": "t", "baseline": 1, "target": 2}]}
-
-
-def check(ok, what):
-    global PASSED, FAILED
-    PASSED += bool(ok)
-    FAILED += not ok
-    print(("ok   " if ok else "FAIL ") + what)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(name, *extra):
@@ -170,15 +157,4 @@ def main():
     ctx.term()
 
 
-try:
-    main()
-except Exception:
-    import traceback
-    traceback.print_exc()
-    FAILED += 1
-print("%d passed, %d failed" % (PASSED, FAILED))
-if FAILED == 0:
-    shutil.rmtree(TMP, ignore_errors=True)
-else:
-    print("logs in " + TMP)
-sys.exit(1 if FAILED else 0)
+finish(main, check, TMP)

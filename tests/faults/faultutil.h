@@ -51,23 +51,6 @@ fu_log_mark (void)
     return stat (tb_log, &st) == 0 ? (long) st.st_size : 0;
 }
 
-//  How many lines of the broker's log after `mark` contain `needle`.
-static int
-fu_log_count (long mark, const char *needle)
-{
-    FILE *file = fopen (tb_log, "r");
-    if (!file)
-        return 0;
-    fseek (file, mark, SEEK_SET);
-    char line [1024];
-    int count = 0;
-    while (fgets (line, sizeof (line), file))
-        if (strstr (line, needle))
-            count++;
-    fclose (file);
-    return count;
-}
-
 //  --------------------------------------------------------------------------
 //  Requests
 
@@ -175,6 +158,21 @@ fu_drafts_are (cb_client_t *client, zlist_t *expected)
     }
     zlist_destroy (&list);
     return same;
+}
+
+//  The end of a fault test: a clean stop, LMDB finds the store sound, and
+//  a broker started on it again (`args` as before, no shim) lists exactly
+//  the `expected` drafts.
+static void
+fu_restart_and_check (const char *store, const char *const *args, zlist_t *expected)
+{
+    CHECK_INT (tb_stop (), 0);
+    CHECK_INT (fu_store_clean (store), 0);
+    tb_start (store, NULL, args);
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
+    CHECK (fu_drafts_are (lead, expected));
+    cb_client_destroy (&lead);
+    CHECK_INT (tb_stop (), 0);
 }
 
 #endif

@@ -115,8 +115,8 @@ main (void)
     int code = s_fill (lead, acked, 5000, &stored);
     CHECK_INT (code, CB_E_STORAGE_FULL);
     CHECK (stored > 100);
-    CHECK (fu_log_count (mark, "map grown to 4 MiB") == 1);
-    CHECK (fu_log_count (mark, "not stored: the store is full") >= 1);
+    CHECK (tb_log_lines_from (mark, "map grown to 4 MiB") == 1);
+    CHECK (tb_log_lines_from (mark, "not stored: the store is full") >= 1);
     printf ("disk full after %d drafts, data.mdb %lld KiB\n", stored,
             (long long) s_file_size (data) >> 10);
 
@@ -177,7 +177,7 @@ main (void)
         code = s_fill (lead, acked, 50, &stored);
     CHECK_INT (code, 0);
     CHECK (s_file_size (data) >= 9 << 20);
-    CHECK (fu_log_count (mark, "map grown to 16 MiB") == 1);
+    CHECK (tb_log_lines_from (mark, "map grown to 16 MiB") == 1);
     CHECK (tb_alive () && tb_pid == pid);
     CHECK (fu_drafts_are (lead, acked));
     printf ("%zu drafts acknowledged, data.mdb %lld KiB\n", zlist_size (acked),
@@ -186,13 +186,7 @@ main (void)
 
     //  5. A clean stop; LMDB opens the store; after a restart exactly the
     //  acknowledged drafts are there.
-    CHECK_INT (tb_stop (), 0);
-    CHECK_INT (fu_store_clean (store), 0);
-    tb_start (store, NULL, args);
-    lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
-    CHECK (fu_drafts_are (lead, acked));
-    cb_client_destroy (&lead);
-    CHECK_INT (tb_stop (), 0);
+    fu_restart_and_check (store, args, acked);
     zlist_destroy (&acked);
 
     s_unmount ();

@@ -144,8 +144,8 @@ s_case_refused (cb_client_t *lead, zsock_t *raw, const char *name, const char *s
     CHECK_INT (s_burst (raw, name, 5, CB_E_STORAGE), 5);
     CHECK (s_lines (s_faults) > before);
     CHECK (s_lines (s_faults) - before <= 2 * 5);
-    CHECK (fu_log_count (mark, "Input/output error") >= changes);
-    CHECK (fu_log_count (mark, "not stored: the store failed") > changes);
+    CHECK (tb_log_lines_from (mark, "Input/output error") >= changes);
+    CHECK (tb_log_lines_from (mark, "not stored: the store failed") > changes);
     CHECK (tb_alive ());
     s_fault (NULL);
     //  Nothing of it: the same last transaction, the same drafts.
@@ -183,7 +183,7 @@ s_case_meta (cb_client_t *lead, const char *how)
     snprintf (objective, sizeof (objective), "Meta fails once, %s", how);
     s_draft_ok (lead, objective);
     CHECK_INT (s_lines (s_faults) - fired, 1);
-    CHECK_INT (fu_log_count (mark, "store: reopening"), 1);
+    CHECK_INT (tb_log_lines_from (mark, "store: reopening"), 1);
     s_fault (NULL);
     CHECK (fu_drafts_are (lead, s_acked));
 
@@ -198,8 +198,8 @@ s_case_meta (cb_client_t *lead, const char *how)
     s_fault (NULL);
     CHECK_INT (tb_txnid (s_store), txnid);
     CHECK (fu_drafts_are (lead, s_acked));
-    CHECK (fu_log_count (mark, "MDB_PANIC") >= 1);
-    CHECK_INT (fu_log_count (mark, "store: reopening"), 2);
+    CHECK (tb_log_lines_from (mark, "MDB_PANIC") >= 1);
+    CHECK_INT (tb_log_lines_from (mark, "store: reopening"), 2);
     snprintf (objective, sizeof (objective), "After MDB_PANIC, %s", how);
     s_draft_ok (lead, objective);
     CHECK (fu_drafts_are (lead, s_acked));
@@ -291,16 +291,10 @@ main (void)
     CHECK (tb_alive () && tb_pid == pid);
     cb_client_destroy (&lead);
     zsock_destroy (&raw);
-    CHECK_INT (tb_stop (), 0);
-    CHECK_INT (fu_store_clean (s_store), 0);
 
     //  Every acknowledged draft, and nothing else, after a restart without
     //  the shim.
-    tb_start (s_store, NULL, NULL);
-    lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
-    CHECK (fu_drafts_are (lead, s_acked));
-    cb_client_destroy (&lead);
-    CHECK_INT (tb_stop (), 0);
+    fu_restart_and_check (s_store, NULL, s_acked);
     zlist_destroy (&s_acked);
 
     int rc = tb_done (TEST_DONE ());
