@@ -495,6 +495,19 @@ s_remove_dir (void)
         fprintf (stderr, "chaos: cannot remove %s\n", s_dir);
 }
 
+//  The end of a run with result `rc`: the working directory removed if it
+//  passed (unless --keep), named if it failed.
+static int
+s_finish (int rc)
+{
+    if (rc == 0 && !s_opt.keep)
+        s_remove_dir ();
+    else
+    if (rc)
+        printf ("working directory kept: %s\n", s_dir);
+    return rc;
+}
+
 //  Whether the broker's log holds a string.
 static bool
 s_log_has (const char *needle)
@@ -1360,13 +1373,7 @@ main (int argc, char *argv [])
         printf ("TOTAL sigterm: %d rounds of a SIGTERM to each thread that takes it: the "
                 "broker did not stop %d time(s)%s\n", s_opt.cycles, hung,
                 hung ? " (stopped at the first)" : "");
-        int rc = s_failures ? 1 : 0;
-        if (rc == 0 && !s_opt.keep)
-            s_remove_dir ();
-        else
-        if (rc)
-            printf ("working directory kept: %s\n", s_dir);
-        return rc;
+        return s_finish (s_failures ? 1 : 0);
     }
     if (churn) {
         for (int i = 0; i < s_opt.nodes; i++)
@@ -1541,10 +1548,5 @@ main (int argc, char *argv [])
     }
     else
         rc = (s_failures || detected || total.found != total.acked) ? 1 : 0;
-    if (rc == 0 && !s_opt.keep)
-        s_remove_dir ();
-    else
-    if (rc)
-        printf ("working directory kept: %s\n", s_dir);
-    return rc;
+    return s_finish (rc);
 }
