@@ -1078,10 +1078,10 @@ cb_broker_new (const cb_broker_config_t *config)
     zsock_set_tcp_keepalive_intvl (self->router, 10);
     zsock_set_tcp_keepalive_cnt (self->router, 3);
     zsock_set_handshake_ivl (self->router, 5000);
-    //  Per peer: room for the replies to 2,048 requests in flight (two
-    //  batches) on top of the inbox and log windows, so such a client loses
-    //  no reply. What does not fit waits in the store (deliveries) or is
-    //  resent by the client (replies): nothing is lost.
+    //  Per peer: room for the replies to 2,048 requests in flight (twice
+    //  the default batch) on top of the inbox and log windows, so such a
+    //  client loses no reply. What does not fit waits in the store
+    //  (deliveries) or is resent by the client (replies): nothing is lost.
     zsock_set_sndhwm (self->router, 2 * S_DEFAULT_BATCH + S_LOG_WINDOW + self->config.window);
     zsock_set_rcvhwm (self->router, 1000);
     zsock_set_linger (self->router, 0);
