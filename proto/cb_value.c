@@ -49,13 +49,19 @@ struct _cb_value_t {
 //  --------------------------------------------------------------------------
 //  The arena: blocks carved front to back, all given back at once
 //
-//  One request's values come from the arena, up to S_ARENA_MAX bytes; past
+//  One request's values come from the arena, up to its bound (8 MiB); past
 //  that (a read that decodes and drops thousands of records) new values
 //  come from the heap again, and destroying them frees them, so memory
-//  stays bounded. Under AddressSanitizer every arena allocation is a
-//  malloc of its own, poisoned when its value is destroyed and freed at
-//  the arena's end: ASan then sees overflows, use after destroy and use
-//  after the arena, as it would without one.
+//  stays bounded. Whether a value is the arena's is decided once, when
+//  its memory is taken, and kept in the value: a value that takes the
+//  arena past its bound is still the arena's.
+//
+//  Under AddressSanitizer the same arena runs, poisoned by hand: a block
+//  is poisoned when made, each allocation unpoisoned when carved (with a
+//  poisoned header before it and a poisoned red zone after it), poisoned
+//  again when its value is destroyed, and the whole block when the arena
+//  ends. ASan then sees overflows, use after destroy and use after the
+//  arena in the very code that runs in production.
 
 #define S_ARENA_BLOCK   (64 * 1024)
 #define S_ARENA_MAX     (8 * 1024 * 1024)
@@ -69,19 +75,29 @@ struct _cb_value_t {
 #endif
 #if defined (S_ASAN)
 #   include <sanitizer/asan_interface.h>
+//  Before each allocation, its size; after it, a red zone.
+#   define S_HEADER     16
+#   define S_REDZONE    16
+#   define S_POISON(p, n)   ASAN_POISON_MEMORY_REGION ((p), (n))
+#   define S_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION ((p), (n))
+#else
+#   define S_HEADER     0
+#   define S_REDZONE    0
+#   define S_POISON(p, n)   ((void) (p), (void) (n))
+#   define S_UNPOISON(p, n) ((void) (p), (void) (n))
 #endif
 
 typedef struct s_block_t {
-    struct s_block_t *next;     //  Older block (or allocation, under ASan)
+    struct s_block_t *next;     //  Older block
     size_t size, used;          //  Bytes after this header, and in use
     size_t pad;                 //  Keeps what follows 16-byte aligned
 } s_block_t;
 
+static size_t s_arena_max = S_ARENA_MAX;    //  The bound (tests lower it)
 static __thread s_block_t *s_arena;         //  Current block, if active
-#if !defined (S_ASAN)
 static __thread s_block_t *s_arena_spare;   //  Kept between arenas
-#endif
 static __thread size_t s_arena_bytes;       //  Given out by this arena
+static __thread size_t s_arena_heap;        //  Values from the heap past the bound
 static __thread bool s_arena_on;            //  Between begin and end
 
 static s_block_t *
@@ -93,42 +109,62 @@ s_block_new (size_t size, s_block_t *next)
     block->next = next;
     block->size = size;
     block->used = 0;
+    S_POISON (block + 1, size);
     return block;
 }
 
-//  Is a new value to come from the arena?
+static void
+s_block_free (s_block_t *block)
+{
+    S_UNPOISON (block + 1, block->size);
+    free (block);
+}
+
+//  Is a new value to come from the arena? Asked once per value.
 static bool
 s_arena_takes (void)
 {
-    return s_arena_on && s_arena_bytes < S_ARENA_MAX;
+    if (!s_arena_on)
+        return false;
+    if (s_arena_bytes < s_arena_max)
+        return true;
+    s_arena_heap++;
+    return false;
 }
 
 static void *
 s_arena_alloc (size_t size)
 {
-    size = (size + 15) & ~(size_t) 15;
-    s_arena_bytes += size;
-#if defined (S_ASAN)
-    s_block_t *own = s_block_new (size, s_arena);
-    own->used = size;
-    s_arena = own;
-    return own + 1;
-#else
-    if (s_arena->used + size > s_arena->size) {
+    size_t rounded = (size + 15) & ~(size_t) 15;
+    size_t need = S_HEADER + rounded + S_REDZONE;
+    s_arena_bytes += need;
+    char *base;
+    if (s_arena->used + need > s_arena->size) {
         //  A large allocation gets a block of its own, behind the current
         //  one, so the current one keeps its free space.
-        if (size > S_ARENA_BLOCK / 4) {
-            s_block_t *big = s_block_new (size, s_arena->next);
+        if (need > S_ARENA_BLOCK / 4) {
+            s_block_t *big = s_block_new (need, s_arena->next);
             s_arena->next = big;
-            big->used = size;
-            return big + 1;
+            big->used = need;
+            base = (char *) (big + 1);
         }
-        s_arena = s_block_new (S_ARENA_BLOCK, s_arena);
+        else {
+            s_arena = s_block_new (S_ARENA_BLOCK, s_arena);
+            base = (char *) (s_arena + 1);
+            s_arena->used = need;
+        }
     }
-    void *p = (char *) (s_arena + 1) + s_arena->used;
-    s_arena->used += size;
-    return p;
+    else {
+        base = (char *) (s_arena + 1) + s_arena->used;
+        s_arena->used += need;
+    }
+#if defined (S_ASAN)
+    S_UNPOISON (base, S_HEADER);
+    *(size_t *) base = size;
+    S_POISON (base, S_HEADER);
+    S_UNPOISON (base + S_HEADER, size);
 #endif
+    return base + S_HEADER;
 }
 
 //  A value, vector or key of the arena is done with: under ASan, using it
@@ -137,8 +173,13 @@ static void
 s_arena_release (void *p)
 {
 #if defined (S_ASAN)
-    if (p)
-        ASAN_POISON_MEMORY_REGION (p, ((s_block_t *) p - 1)->size);
+    if (p) {
+        char *base = (char *) p - S_HEADER;
+        S_UNPOISON (base, S_HEADER);
+        size_t size = *(size_t *) base;
+        S_POISON (base, S_HEADER);
+        S_POISON (p, size);
+    }
 #else
     (void) p;
 #endif
@@ -150,44 +191,51 @@ cb_value_arena_begin (void)
     assert (!s_arena_on);
     s_arena_on = true;
     s_arena_bytes = 0;
-#if !defined (S_ASAN)
+    s_arena_heap = 0;
     s_arena = s_arena_spare ? s_arena_spare : s_block_new (S_ARENA_BLOCK, NULL);
     s_arena_spare = NULL;
     s_arena->used = 0;
     s_arena->next = NULL;
-#endif
 }
 
 void
 cb_value_arena_end (void)
 {
     assert (s_arena_on);
-    //  Keep one ordinary block for the next arena, free the rest.
+    //  Keep one ordinary block for the next arena, poisoned; free the rest.
     s_block_t *block = s_arena;
     while (block) {
         s_block_t *next = block->next;
-#if defined (S_ASAN)
-        ASAN_UNPOISON_MEMORY_REGION (block + 1, block->size);
-        free (block);
-#else
-        if (!s_arena_spare && block->size == S_ARENA_BLOCK)
+        if (!s_arena_spare && block->size == S_ARENA_BLOCK) {
             s_arena_spare = block;
+            S_POISON (block + 1, block->size);
+        }
         else
-            free (block);
-#endif
+            s_block_free (block);
         block = next;
     }
     s_arena = NULL;
     s_arena_on = false;
 }
 
-//  Memory for a value, or for a vector or key of `owner` (NULL: a value):
-//  from the arena if the owner is in it, or for a new value while one is
-//  active; zeroed.
+void
+cb_value_arena_set_limit (size_t bytes)
+{
+    s_arena_max = bytes ? bytes : S_ARENA_MAX;
+}
+
+size_t
+cb_value_arena_crossed (void)
+{
+    return s_arena_heap;
+}
+
+//  Memory for a vector or key of `owner`: from the arena if the owner is
+//  the arena's; zeroed.
 static void *
 s_alloc_for (const cb_value_t *owner, size_t size)
 {
-    bool arena = owner ? owner->arena : s_arena_takes ();
+    bool arena = owner->arena;
     void *p = arena ? s_arena_alloc (size) : malloc (size ? size : 1);
     if (!p)
         abort ();
@@ -216,9 +264,15 @@ s_strdup_for (const cb_value_t *owner, const char *string, size_t len)
 static cb_value_t *
 s_new (cb_type_t type)
 {
-    cb_value_t *self = (cb_value_t *) s_alloc_for (NULL, sizeof (cb_value_t));
+    //  Asked once: the answer changes as this very value is carved.
+    bool arena = s_arena_takes ();
+    cb_value_t *self = (cb_value_t *) (arena ? s_arena_alloc (sizeof (cb_value_t))
+                                             : malloc (sizeof (cb_value_t)));
+    if (!self)
+        abort ();
+    memset (self, 0, sizeof (cb_value_t));
     self->type = type;
-    self->arena = s_arena_takes ();
+    self->arena = arena;
     return self;
 }
 

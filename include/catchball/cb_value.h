@@ -73,6 +73,13 @@ void cb_value_destroy (cb_value_t **self_p);
 //  still destroyed with cb_value_destroy. Arenas do not nest.
 void cb_value_arena_begin (void);
 void cb_value_arena_end (void);
+//  The arena's bound in bytes on every thread (0: the default, 8 MiB);
+//  past it, values come from the heap again. For tests, which lower it to
+//  cross it in the middle of a request.
+void cb_value_arena_set_limit (size_t bytes);
+//  How many values this thread's current (or last) arena made from the
+//  heap because its bound had been reached.
+size_t cb_value_arena_crossed (void);
 
 //  Deep copy.
 cb_value_t *cb_value_dup (const cb_value_t *self);
