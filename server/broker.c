@@ -15,8 +15,8 @@
     DONTWAIT: a gone peer or a full pipe stops the push, and the items wait
     in the store, never in a socket.
 
-    With CURVE (--key and --certs), zauth checks every handshake against
-    the certificate directory, and the broker's own key table (keys.c)
+    With CURVE (--key and --certs), the ZAP handler (zap.c) checks every
+    handshake against the certificate directory's *.cert files, and the broker's own key table (keys.c)
     says which node each authenticated key is. A hello must name the node
     of its connection's key; every later message must come with the same
     key, on the same socket, as the hello, else the session is dropped (a
@@ -26,7 +26,7 @@
     read in order, and before the messages drained with them are applied:
     a socket number reused by a new connection is told apart from the
     closed one by the count of connections accepted. Removing a certificate
-    revokes it: zauth refuses new handshakes at once, and within a tick
+    revokes it: the ZAP handler refuses new handshakes at once, and within a tick
     the broker drops the live sessions of that key and answers their
     requests KEY_UNKNOWN (ZeroMQ gives a ROUTER no way to close one peer's
     connection, so it stays open but speaks for nobody).
@@ -52,6 +52,7 @@
 #include "inbox.h"
 #include "log.h"
 #include "keys.h"
+#include "zap.h"
 #include "store.h"
 
 #define S_DEFAULT_WINDOW    128
@@ -94,7 +95,7 @@ struct _cb_broker_t {
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
     uint64_t redone;            //  Batches applied a second time, nested
-    zactor_t *auth;             //  CURVE: zauth, checking handshakes
+    zactor_t *auth;             //  CURVE: the ZAP handler (zap.c), checking handshakes
     zsock_t *monitor;           //  ROUTER events: connections accepted and closed
     uint64_t *fd_gen;           //  Per socket number: which accepted connection
     uint64_t *fd_closed;        //  Per socket number: connections closed on it
@@ -103,8 +104,6 @@ struct _cb_broker_t {
     cb_keys_t *keys;            //  CURVE: public key -> node and role
     zhashx_t *buckets;          //  Rate limits: node (or "@" route) -> s_bucket_t
     int64_t next_tick;          //  When the tick's chores run next
-    int64_t keys_read;          //  When the certificate directory was last read
-    char unknown_key [41];      //  The last key the table did not know
 };
 
 //  A token bucket: up to `rate` requests, refilled at `rate` a second.
@@ -394,7 +393,7 @@ s_rate_take (cb_broker_t *self, const char *name, int64_t now)
     return wait;
 }
 
-static void s_keys_refresh (cb_broker_t *self, int64_t now);
+static void s_keys_refresh (cb_broker_t *self, bool if_touched);
 
 static void
 s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
@@ -402,16 +401,13 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
     item->refused = 0;
     item->rated = false;
     item->retry_after = -1;
-    //  A key zauth let in but the table does not know: a certificate added
-    //  (or removed) since the table was read. Read again at once for a key
-    //  not seen before, at most once a second for the same one (a revoked
-    //  node that keeps sending).
+    //  A key the ZAP handler let in but the table does not know: a
+    //  certificate added (or removed) since the table was read. Read again
+    //  at once if the directory changed (one stat when it did not, so a
+    //  revoked node that keeps sending costs little).
     const char *node, *role;
-    if (self->keys && !cb_keys_lookup (self->keys, item->key, &node, &role)
-    &&  (!streq (item->key, self->unknown_key) || now - self->keys_read >= S_TICK_MS)) {
-        snprintf (self->unknown_key, sizeof (self->unknown_key), "%s", item->key);
-        s_keys_refresh (self, now);
-    }
+    if (self->keys && !cb_keys_lookup (self->keys, item->key, &node, &role))
+        s_keys_refresh (self, true);
     s_session_t *session = s_from_closed (item) ? NULL
                          : (s_session_t *) zhashx_lookup (self->routes, item->route);
     //  A session's routing id now used by another connection (the first
@@ -540,15 +536,15 @@ s_monitor (cb_broker_t *self)
     zmq_msg_close (&part);
 }
 
-//  Reads the certificate directory again if it changed: revoked keys lose
-//  their sessions.
+//  Reads the certificate directory again if it changed (if_touched: only
+//  if the directory itself did, see keys.h): revoked keys lose their
+//  sessions.
 static void
-s_keys_refresh (cb_broker_t *self, int64_t now)
+s_keys_refresh (cb_broker_t *self, bool if_touched)
 {
     if (!self->keys)
         return;
-    self->keys_read = now;
-    if (cb_keys_refresh (self->keys)) {
+    if (if_touched ? cb_keys_refresh_if_touched (self->keys) : cb_keys_refresh (self->keys)) {
         zsys_info ("keys: certificate directory %s read again: %zu node key(s)",
                    self->config.certs, cb_keys_size (self->keys));
         zlist_t *revoked = zlist_new ();
@@ -576,7 +572,7 @@ s_tick (cb_broker_t *self, int64_t now)
     if (now < self->next_tick)
         return;
     self->next_tick = now + S_TICK_MS;
-    s_keys_refresh (self, now);
+    s_keys_refresh (self, false);
     //  A bucket that has refilled is the same as no bucket.
     zlist_t *idle = zlist_new ();
     for (s_bucket_t *bucket = (s_bucket_t *) zhashx_first (self->buckets); bucket;
@@ -977,7 +973,7 @@ s_is_local (const char *endpoint)
 }
 
 //  CURVE, or the refusal to serve the network without it. Before bind:
-//  zauth must be running before the first handshake, or CURVE lets anyone
+//  The ZAP handler must be running before the first handshake, or CURVE lets anyone
 //  in. 0 if the broker may go on.
 static int
 s_security (cb_broker_t *self)
@@ -1014,13 +1010,11 @@ s_security (cb_broker_t *self)
         zcert_destroy (&cert);
         return -1;
     }
-    self->auth = zactor_new (zauth, NULL);
-    if (config->verbose) {
-        zstr_sendx (self->auth, "VERBOSE", NULL);
-        zsock_wait (self->auth);
+    self->auth = cb_zap_start (config->certs, config->verbose);
+    if (!self->auth) {
+        zcert_destroy (&cert);
+        return -1;
     }
-    zstr_sendx (self->auth, "CURVE", config->certs, NULL);
-    zsock_wait (self->auth);
     zcert_apply (cert, self->router);
     zsock_set_curve_server (self->router, 1);
     zsock_set_zap_domain (self->router, "catchball");
@@ -1124,8 +1118,8 @@ cb_broker_destroy (cb_broker_t **self_p)
     cb_broker_t *self = *self_p;
     if (!self)
         return;
-    //  The monitor before its socket; the socket before zauth: a CURVE
-    //  socket without zauth lets anyone in.
+    //  The monitor before its socket; the socket before the ZAP handler:
+    //  a CURVE socket without one lets anyone in.
     if (self->monitor)
         zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
     zsock_destroy (&self->monitor);

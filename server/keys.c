@@ -1,12 +1,21 @@
 /*  =========================================================================
     cb_keys - the broker's table of node keys, from a certificate directory
 
-    A certificate is accepted when its "name" is a valid node name and its
-    "role" one of leadership, team, facilitator or observer. Others (the
-    broker's own, with role "broker", secret files, anything unreadable)
-    are skipped, with a warning for what looks like a mistake. Changes to
-    the directory are noticed by a signature of its entries (names, sizes,
-    modification times to the nanosecond), checked by cb_keys_refresh.
+    Only files named *.cert are read: renaming team-a.cert to
+    team-a.cert.disabled, or an editor's team-a.cert~ left behind, must not
+    keep team-a enrolled. A certificate is accepted when its "name" is a
+    valid node name and its "role" one of leadership, team, facilitator or
+    observer. Others (the broker's own, with role "broker", secret files,
+    anything unreadable) are skipped, with a warning for what looks like a
+    mistake. Two certificates giving one key to different nodes or roles
+    are both refused. Changes to the directory are noticed by a signature
+    of its entries (names, sizes, modification times to the nanosecond),
+    checked by cb_keys_refresh.
+
+    Handshakes are checked against this table too (zap.c): czmq's zauth
+    loaded every file of the directory into its certificate store, and
+    aborted the process on a key it met twice (zcertstore_insert's
+    assert), which a copy such as team-a.cert~ beside team-a.cert was.
     =========================================================================
 */
 #include <dirent.h>
@@ -24,6 +33,7 @@ struct _cb_keys_t {
     char *dir;                  //  The certificate directory
     zhashx_t *keys;             //  Z85 public key -> s_key_t
     uint64_t signature;         //  Of the directory as last read
+    struct timespec touched;    //  The directory's own mtime then
 };
 
 static void
@@ -99,6 +109,7 @@ s_load (cb_keys_t *self)
     DIR *handle = opendir (self->dir);
     if (!handle)
         return;
+    zhashx_t *conflicts = zhashx_new ();
     struct dirent *entry;
     while ((entry = readdir (handle))) {
         const char *name = entry->d_name;
@@ -111,6 +122,8 @@ s_load (cb_keys_t *self)
                           "certificate directory (skipped)", path);
             continue;
         }
+        if (!s_ends_with (name, ".cert"))
+            continue;
         struct stat st;
         if (stat (path, &st) || !S_ISREG (st.st_mode))
             continue;
@@ -128,14 +141,30 @@ s_load (cb_keys_t *self)
             zsys_warning ("keys: %s has no valid 'name' and 'role' (make certificates "
                           "with catchball keygen): skipped", path);
         else {
-            s_key_t *key = (s_key_t *) zmalloc (sizeof (s_key_t));
-            key->node = strdup (node);
-            key->role = strdup (role);
-            zhashx_update (self->keys, zcert_public_txt (cert), key);
+            const char *public_key = zcert_public_txt (cert);
+            s_key_t *known = (s_key_t *) zhashx_lookup (self->keys, public_key);
+            if (zhashx_lookup (conflicts, public_key))
+                ;       //  Refused already
+            else
+            if (known && (!streq (known->node, node) || !streq (known->role, role))) {
+                zsys_warning ("keys: %s gives the key of %s (%s) to %s (%s): neither is "
+                              "accepted until one certificate goes", path, known->node,
+                              known->role, node, role);
+                zhashx_insert (conflicts, public_key, (void *) 1);
+                zhashx_delete (self->keys, public_key);
+            }
+            else
+            if (!known) {
+                s_key_t *key = (s_key_t *) zmalloc (sizeof (s_key_t));
+                key->node = strdup (node);
+                key->role = strdup (role);
+                zhashx_insert (self->keys, public_key, key);
+            }
         }
         zcert_destroy (&cert);
     }
     closedir (handle);
+    zhashx_destroy (&conflicts);
 }
 
 cb_keys_t *
@@ -152,6 +181,9 @@ cb_keys_new (const char *dir)
     self->keys = zhashx_new ();
     zhashx_set_destructor (self->keys, s_key_free);
     self->signature = signature;
+    struct stat st;
+    if (stat (dir, &st) == 0)
+        self->touched = st.st_mtim;
     s_load (self);
     return self;
 }
@@ -178,6 +210,21 @@ cb_keys_refresh (cb_keys_t *self)
     self->signature = signature;
     s_load (self);
     return true;
+}
+
+//  A file added, removed or renamed changes the directory's own mtime: one
+//  stat tells whether the whole signature is worth computing again.
+bool
+cb_keys_refresh_if_touched (cb_keys_t *self)
+{
+    struct stat st;
+    if (stat (self->dir, &st) == 0) {
+        if (st.st_mtim.tv_sec == self->touched.tv_sec
+        &&  st.st_mtim.tv_nsec == self->touched.tv_nsec)
+            return false;
+        self->touched = st.st_mtim;
+    }
+    return cb_keys_refresh (self);
 }
 
 bool

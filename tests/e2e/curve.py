@@ -19,7 +19,9 @@ follow proto/PROTOCOL.md section 1.1:
   after (its key does not match the session's: the session ends, and the
   other node's deliveries are not sent to it);
 - a second connection with the same key replaces the first;
-- removing a certificate revokes it: the live connection gets KEY_UNKNOWN
+- two certificates giving one key to two nodes let neither in;
+- only *.cert files are certificates: renaming one to team-c.cert.disabled
+  (an editor's team-c.cert~ beside it) revokes it: the live connection gets KEY_UNKNOWN
   and no more deliveries, and a new connection with that key gets no
   answer; putting it back lets the node in again with its inbox intact.
 
@@ -292,7 +294,10 @@ def main():
     c = Node(ctx, ep, node_keys["team-c"], server_key)
     check(c.call("hello", {"node": "team-c", "role": "team"})["type"] == "ok",
           "team-c says hello")
-    os.remove(os.path.join(certs, "team-c.cert"))
+    # Revoked the way people do it: the certificate renamed aside, and an
+    # editor's backup copy left behind. Only *.cert files are loaded.
+    os.rename(os.path.join(certs, "team-c.cert"), os.path.join(certs, "team-c.cert.disabled"))
+    shutil.copy(os.path.join(keys, "team-c.cert"), os.path.join(certs, "team-c.cert~"))
     # The broker reads the directory again within a second: wait for it
     # with a deadline, one ping at a time.
     deadline = time.monotonic() + 10
@@ -337,6 +342,23 @@ def main():
     check(reply and reply["type"] == "ok",
           "a certificate added to the directory lets its node in at once")
     newcomer.close()
+
+    # --- two certificates giving one key to two nodes: neither is let in
+    imposter = open(os.path.join(keys, "stranger.cert")).read().replace(
+        'name = "stranger"', 'name = "team-z"')
+    check('name = "team-z"' in imposter, "a certificate naming the stranger's key team-z")
+    with open(os.path.join(certs, "team-z.cert"), "w") as f:
+        f.write(imposter)
+    again = Node(ctx, ep, node_keys["stranger"], server_key)
+    check(again.call("hello", {"node": "stranger"}, timeout=1.5) is None,
+          "a key two certificates give to two nodes gets no answer")
+    again.close()
+    os.remove(os.path.join(certs, "team-z.cert"))
+    again = Node(ctx, ep, node_keys["stranger"], server_key)
+    reply = again.call("hello", {"node": "stranger"}, timeout=3.0)
+    check(reply and reply["type"] == "ok", "with the second certificate gone, it is let in: %r" % (reply,))
+    again.close()
+    check("neither is accepted" in b.text(), "the broker logs the clash")
     lead.close()
     b.stop()
     check(b.proc.returncode == 0, "the broker stops cleanly")
