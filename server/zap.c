@@ -9,7 +9,8 @@
     anything else is refused (400). Before each answer the table is read
     again if the directory changed (one stat when it did not), so a
     certificate added lets its node in at once and one removed or renamed
-    away keeps it out at once.
+    away keeps it out at once; a certificate rewritten in place is seen
+    within a second.
 
     It replaces czmq's zauth, which loaded every file of the directory
     into a certificate store and aborted the whole broker (an assert in
@@ -27,6 +28,7 @@
 #include "keys.h"
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
+#define S_RELOAD_MS    1000
 
 //  One ZAP request answered: 0, or -1 if nothing could be read.
 static int
@@ -94,7 +96,14 @@ cb_zap_actor (zsock_t *pipe, void *args)
     zpoller_t *poller = zpoller_new (pipe, ready ? handler : NULL, NULL);
     bool verbose = false;
     while (true) {
-        void *which = zpoller_wait (poller, -1);
+        //  A certificate rewritten in place leaves the directory's mtime
+        //  as it was: the whole directory is checked once a second too.
+        void *which = zpoller_wait (poller, S_RELOAD_MS);
+        if (!which && !zpoller_terminated (poller)) {
+            if (keys)
+                cb_keys_refresh (keys);
+        }
+        else
         if (which == handler)
             s_answer (handler, keys, verbose);
         else
