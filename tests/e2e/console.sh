@@ -29,7 +29,7 @@ SESSION=cbtest$$
 console_cleanup () {
     tmx kill-server 2>/dev/null
 }
-trap 'console_cleanup; cleanup' EXIT
+trap 'trap - ERR; console_cleanup; cleanup' EXIT
 
 # wait_for TRIES COMMAND...: runs COMMAND every 0.1 s until it succeeds, at
 # most TRIES times; gives up at once if COMMAND returns 2 (no point waiting).
@@ -37,8 +37,8 @@ wait_for () {
     local tries=$1 i rc
     shift
     for ((i = 0; i < tries; i++)); do
-        "$@"
-        rc=$?
+        rc=0
+        "$@" || rc=$?
         [ $rc -eq 0 ] && return 0
         [ $rc -eq 2 ] && return 1
         sleep 0.1

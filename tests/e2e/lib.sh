@@ -2,7 +2,13 @@
 # real catchballd started and restarted on it, and small assertions.
 # Nothing here sleeps: readiness is a ping that waits for the broker's
 # answer, with a timeout.
-set -u
+#
+# An unexpected command failure fails the test: the ERR trap counts every
+# command that fails outside a condition (if, while, &&, ||), functions and
+# subshells included (-E), and says which. A command that is expected to
+# fail is written as a condition, or its status taken with `|| rc=$?`.
+set -uE -o pipefail
+trap 'fail "unexpected failure (status $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 CATCHBALLD=$1
 CATCHBALL=$2
@@ -15,7 +21,8 @@ FAILED=0
 BROKER_PID=
 
 cleanup () {
-    [ -n "$BROKER_PID" ] && kill9_broker
+    trap - ERR
+    if [ -n "$BROKER_PID" ]; then kill9_broker; fi
     if [ "$FAILED" -gt 0 ]; then
         echo "--- broker log ($LOG) ---"
         tail -n 50 "$LOG"
@@ -69,7 +76,7 @@ start_broker () {
 
 kill9_broker () {
     # Braces: bash's "Killed" notice goes to the redirected stderr.
-    { kill -9 "$BROKER_PID"; wait "$BROKER_PID"; } 2>/dev/null
+    { kill -9 "$BROKER_PID"; wait "$BROKER_PID" || true; } 2>/dev/null
     BROKER_PID=
 }
 
@@ -103,13 +110,14 @@ cb () {
 expect_error () {
     local name=$1 out rc
     shift
-    out=$(cb "$@" 2>/dev/null)
-    rc=$?
+    rc=0
+    out=$(cb "$@" 2>/dev/null) || rc=$?
     check "exit status of '$*'" "$rc" 1
     check "error of '$*'" "$(jq -r '.error.name' <<<"$out" 2>/dev/null)" "$name"
 }
 
 finish () {
+    trap - ERR
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" -eq 0 ]
 }
