@@ -61,6 +61,17 @@ int cb_client_hello (cb_client_t *self, int timeout_ms);
 cb_value_t *cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p,
                                int timeout_ms);
 
+//  A paged read (draft.list, draft.history, event.list, event.snapshot:
+//  PROTOCOL.md section 4.1) in full: sends the request, then again with
+//  `after` set to each reply's `next` until it is nil, and returns the
+//  pages as one body: their lists appended (drafts, events, revisions,
+//  rounds), their maps merged (a snapshot's objects; a later page's entry
+//  wins), other fields as the first page gave them, and no `next`.
+//  timeout_ms bounds each page's request, as for cb_client_request. `body` is taken (NULL: none). NULL
+//  on error, as for cb_client_request.
+cb_value_t *cb_client_request_pages (cb_client_t *self, const char *type,
+                                     cb_value_t **body_p, int timeout_ms);
+
 //  The last error: its code (cb_err_t), NAME and message. Lent.
 int cb_client_error (cb_client_t *self);
 const char *cb_client_error_name (cb_client_t *self);
