@@ -788,6 +788,43 @@ test_library (void)
     cb_client_destroy (&client);
 }
 
+//  The command line shows everything, as before paging: it follows next.
+//  Counts the lines of `catchball ARGS` (as watcher) that start with
+//  `prefix`, after any indent; -1 if it fails.
+static int
+s_cli_lines (const char *args, const char *prefix)
+{
+    const char *cli = getenv ("CATCHBALL_CLI");
+    REQUIRE (cli);
+    char command [1024];
+    snprintf (command, sizeof (command), "'%s' -e '%s' -n watcher -t 20000 %s", cli,
+              tb_endpoint, args);
+    FILE *out = popen (command, "r");
+    REQUIRE (out);
+    char line [4096];
+    int count = 0;
+    while (fgets (line, sizeof (line), out)) {
+        const char *start = line + strspn (line, " ");
+        if (strncmp (start, prefix, strlen (prefix)) == 0)
+            count++;
+    }
+    return pclose (out) == 0 ? count : -1;
+}
+
+static void
+test_cli (void)
+{
+    int team_a = 1;                 //  d20002, made while paging the snapshot
+    for (int i = 0; i < S_DRAFTS; i++)
+        team_a += s_team_a (i);
+    CHECK_INT (s_cli_lines ("draft list --owner team-a", "d"), team_a);
+    CHECK_INT (s_cli_lines ("draft list", "d"), S_DRAFTS + 2);
+    CHECK_INT (s_cli_lines ("event list --cycle 2027-Q1", "e"), S_EVENTS / 2);
+    //  Every revision and round of d1, over four pages.
+    CHECK_INT (s_cli_lines ("history d1", "revision "), S_REVISIONS);
+    CHECK_INT (s_cli_lines ("history d1", "round r"), 3);
+}
+
 int
 main (void)
 {
@@ -809,6 +846,7 @@ main (void)
     test_event_list ();
     test_snapshot ();
     test_library ();
+    test_cli ();
 
     zsock_destroy (&s_dealer);
     CHECK_INT (tb_stop (), 0);
