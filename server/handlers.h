@@ -81,7 +81,7 @@ int cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body);
 //  matches little takes several (maybe empty) pages, each one quick.
 #define CB_PAGE_BYTES   (192 * 1024)    //  Under CB_MAX_FRAME, with room for the envelope
 #define CB_PAGE_LIMIT   1000            //  Items a page holds at most, and by default
-#define CB_PAGE_SCAN    50000           //  Records a page looks at, at most
+#define CB_PAGE_SCAN    10000           //  Records a page looks at, at most (a few ms)
 #define CB_PAGE_CURSOR  64              //  The longest cursor
 
 typedef struct {

@@ -26,6 +26,7 @@
 
 #include "catchball/catchball.h"
 #include "dispatch.h"
+#include "handlers.h"
 #include "store.h"
 #include "testbroker.h"
 
@@ -445,17 +446,18 @@ test_draft_list (void)
     cb_value_destroy (&first);
     cb_value_destroy (&body);
 
-    //  Filters that match nothing: one empty page, the end; the broker
-    //  serves on.
+    //  Filters that match nothing: empty pages, each after 10,000 drafts
+    //  looked at (CB_PAGE_SCAN), then the end; the broker serves on.
     const char *nothing [][2] = { { "owner", "nobody" }, { "cycle", "1999-Q1" } };
     for (int i = 0; i < 2; i++) {
         zlistx_purge (items);
         body = s_map (nothing [i][0], nothing [i][1]);
         first = s_read_all ("draft.list", body, "drafts", 0, items, &r);
         CHECK (!r.failed);
-        CHECK_INT (r.pages, 1);
+        CHECK_INT (r.pages, (S_DRAFTS + 1 + CB_PAGE_SCAN - 1) / CB_PAGE_SCAN);
+        CHECK_INT (r.empty, r.pages);
         CHECK_INT (zlistx_size (items), 0);
-        CHECK (cb_value_type (cb_value_get (first, "next")) == CB_NIL);
+        CHECK_STR (cb_value_get_str (first, "next"), "d10000");
         cb_value_destroy (&first);
         cb_value_destroy (&body);
     }
@@ -784,6 +786,17 @@ test_library (void)
         expected += s_team_a (i);
     CHECK_INT (cb_value_size (cb_value_get (whole, "drafts")), expected);
     CHECK (!cb_value_get (whole, "next"));
+    cb_value_destroy (&whole);
+    //  A snapshot's pages merged: every object, and the first page's seq.
+    body = s_map ("event", "e1");
+    whole = cb_client_request_pages (client, "event.snapshot", &body, 10000);
+    REQUIRE (whole);
+    int drafts = 1;                //  d20002
+    for (int i = 0; i < S_DRAFTS; i++)
+        if (!streq (s_owner (i), "team-c") && streq (s_cycle (i), "2027-Q1"))
+            drafts++;
+    CHECK_INT (cb_value_size (cb_value_get_map (whole, "objects")), 1 + 3 + drafts + 1);
+    CHECK (cb_value_get_int_or (whole, "seq", 0) > 0);
     cb_value_destroy (&whole);
     cb_client_destroy (&client);
 }
