@@ -12,7 +12,13 @@
     client passes on only once.
 
         cb_client_t *client = cb_client_new ("tcp://127.0.0.1:5555", "team-a", "team", NULL);
-        cb_value_t *reply = cb_client_request (client, "draft.list", NULL, 5000);
+        cb_value_t *body = cb_value_new_map ();
+        cb_value_set_str (body, "draft", "d1");
+        cb_value_t *reply = cb_client_request (client, "draft.show", &body, 5000);
+        ...
+        cb_value_destroy (&reply);
+        //  A long read, every page of it (PROTOCOL.md section 4.1):
+        reply = cb_client_request_pages (client, "draft.list", NULL, 5000);
         ...
         cb_value_destroy (&reply);
         cb_client_destroy (&client);
