@@ -8,6 +8,10 @@
     round it answers and the feedback it addresses. Counter-proposals are
     revisions too, off the mainline, built on the revision thrown.
 
+    Also the paging that the long reads share (draft.list, draft.history
+    here, event.list and event.snapshot in events.c): one page a reply,
+    bounded in items, bytes and records looked at (PROTOCOL.md 4.1).
+
     Draft record: {id, owner, cycle, state: drafting|in_round|final, head,
     revs, next_kr, round (open round id or nil), last_round, rounds: [ids],
     objective, created, updated, final_rev, votes: [{node, rev, confidence,
