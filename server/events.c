@@ -847,16 +847,83 @@ cb_handle_event_report (cb_req_t *req, const cb_value_t *body)
     return req->code ? -1 : 0;
 }
 
-//  cycle.graph {cycle, event?} -> {drafts, asks}
+//  cycle.graph {cycle, event?, limit?, after?} -> {cycle, drafts, asks, next}
+//  One page of the cycle's graph: its items are the drafts of the cycle in
+//  id order (with their head content), then the asks of its events (or of
+//  the one event) in event order, each event's in the order made. Cursors:
+//  "d.N" after draft dN, "a.E.K" after the first K asks of event eE.
+
+typedef struct {
+    cb_req_t *req;              //  The request
+    cb_page_t *page;            //  The page being filled
+    const char *cycle;          //  The cycle
+    cb_value_t *list;           //  The page's drafts
+    uint32_t last;              //  The last draft dealt with
+    bool more;                  //  Stopped before the end
+} s_graph_t;
+
+static int
+s_graph_draft (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_graph_t *g = (s_graph_t *) arg;
+    if (klen != 4 || g->page->examined == CB_PAGE_SCAN) {
+        g->more = klen == 4;
+        return 1;
+    }
+    g->page->examined++;
+    if (cb_raw_str_eq (val, vlen, "cycle", g->cycle)) {
+        cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
+        cb_value_t *object = draft ? cb_log_draft_object (g->req, draft) : NULL;
+        cb_value_destroy (&draft);
+        if (!object) {
+            if (!g->req->code)
+                cb_req_fail (g->req, CB_E_INTERNAL, "graph: cannot read d%u",
+                             cb_get_u32 ((const uint8_t *) key));
+            return 1;
+        }
+        size_t size;
+        const void *data = cb_codec_encode_scratch (object, &size);
+        cb_value_destroy (&object);
+        if (!cb_page_room (g->page, size)) {
+            g->more = true;
+            return 1;
+        }
+        cb_value_t *raw = cb_value_new_raw (data, size);
+        cb_value_push (g->list, &raw);
+        cb_page_add (g->page, size);
+    }
+    g->last = cb_get_u32 ((const uint8_t *) key);
+    return 0;
+}
+
 int
 cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "cycle", "event", NULL };
+    static const char *const fields [] = { "cycle", "event", "limit", "after", NULL };
     if (cb_check_fields (req, body, "cycle.graph", fields))
         return -1;
+    cb_page_t page;
     const char *cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, true);
-    if (req->code)
+    if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
+    uint64_t after_draft = 0, after_event = 0, after_ask = 0;
+    bool in_asks = false;
+    if (page.after) {
+        const char *end = NULL;
+        if (strncmp (page.after, "d.", 2) == 0)
+            end = cb_page_number (page.after + 2, UINT32_MAX, &after_draft);
+        else
+        if (strncmp (page.after, "a.", 2) == 0) {
+            end = cb_page_number (page.after + 2, UINT32_MAX, &after_event);
+            if (end && *end == '.')
+                end = cb_page_number (end + 1, UINT32_MAX, &after_ask);
+            else
+                end = NULL;
+            in_asks = true;
+        }
+        if (!end || *end)
+            return cb_page_fail (req, page.after);
+    }
     cb_value_t *events;
     if (cb_value_get (body, "event")) {
         cb_value_t *event = s_event_of (req, body);
@@ -867,21 +934,56 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
     }
     else
         events = s_events (req, cycle);
+    //  The drafts, from the one after the cursor.
+    s_graph_t g = { req, &page, cycle, cb_value_new_array (), (uint32_t) after_draft, false };
+    uint8_t from [4];
+    cb_key_u32 (from, g.last + 1);
+    if (!in_asks && !req->code && g.last < UINT32_MAX
+    &&  cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, from, 4, s_graph_draft, &g) < 0)
+        cb_req_check_store (req);
+    //  Then the asks, from the one after the cursor.
     cb_value_t *asks = cb_value_new_array ();
-    for (size_t i = 0; i < cb_value_size (events) && !req->code; i++) {
-        cb_value_t *these = s_asks_of (req, cb_value_at (events, i));
-        for (size_t j = 0; j < cb_value_size (these); j++) {
-            cb_value_t *copy = cb_value_dup (cb_value_at (these, j));
-            cb_value_push (asks, &copy);
+    uint32_t event_id = 0;
+    size_t index = 0;
+    for (size_t i = 0; !g.more && i < cb_value_size (events) && !req->code; i++) {
+        cb_value_t *event = cb_value_at (events, i);
+        event_id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
+        if (in_asks && event_id < after_event)
+            continue;
+        cb_value_t *ids = cb_value_get_array (event, "asks");
+        index = in_asks && event_id == after_event ? (size_t) after_ask : 0;
+        for (; index < cb_value_size (ids) && !req->code; index++) {
+            cb_value_t *ask = cb_ask_load (req, cb_id_parse (cb_value_str (cb_value_at (ids, index)), 'a'));
+            if (!ask)
+                break;
+            size_t size;
+            const void *data = cb_codec_encode_scratch (ask, &size);
+            cb_value_destroy (&ask);
+            if (!cb_page_room (&page, size)) {
+                g.more = true;
+                break;
+            }
+            cb_value_t *raw = cb_value_new_raw (data, size);
+            cb_value_push (asks, &raw);
+            cb_page_add (&page, size);
         }
-        cb_value_destroy (&these);
     }
-    cb_value_t *drafts = s_drafts_of (req, cycle, NULL);
-    cb_value_set_str (req->reply, "cycle", cycle);
-    cb_value_set (req->reply, "drafts", &drafts);
-    cb_value_set (req->reply, "asks", &asks);
     cb_value_destroy (&events);
-    return req->code ? -1 : 0;
+    if (req->code) {
+        cb_value_destroy (&g.list);
+        cb_value_destroy (&asks);
+        return -1;
+    }
+    char next [64];
+    if (event_id)
+        snprintf (next, sizeof (next), "a.%u.%zu", event_id, index);
+    else
+        snprintf (next, sizeof (next), "d.%u", g.last);
+    cb_value_set_str (req->reply, "cycle", cycle);
+    cb_value_set (req->reply, "drafts", &g.list);
+    cb_value_set (req->reply, "asks", &asks);
+    cb_page_next (req, g.more ? next : NULL);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------

@@ -15,11 +15,13 @@
       order, each reply under the frame limit but for the round bigger
       than a page, which comes alone, whole;
     - event.list paged, with and without its cycle filter;
+    - cycle.graph: its drafts, then its asks, across pages;
     - event.snapshot of an event of 10,000 drafts: pages under the frame
       limit, at most `limit` objects each, every page with the first
       page's seq; changes made between pages, then the log applied from
       that seq, give exactly what a snapshot read afterwards gives;
-    - libcatchball's cb_client_request_pages reads a whole list.
+    - libcatchball's cb_client_request_pages reads a whole list and a
+      whole snapshot, and the command line shows everything as before.
     =========================================================================
 */
 #include <czmq.h>
@@ -247,6 +249,32 @@ s_seed_store (void)
     cb_value_push (to, &a);
     cb_value_set (body, "to", &to);
     s_seed_void (txn, "team-b", "round.throw", body);
+    //  e13, in 2026-Q4 with d1 and team-c's d20002 shared, and five asks
+    //  (a4 to a8): a graph of two drafts and five asks.
+    s_seed_void (txn, "team-c", "draft.new", s_draft_body ("Small cycle", "2026-Q4", NULL));
+    body = s_map ("name", "Small");
+    cb_value_set_str (body, "cycle", "2026-Q4");
+    cb_value_t *who = cb_value_new_array ();
+    cb_value_t *l = cb_value_new_str ("lead"), *c = cb_value_new_str ("team-c");
+    cb_value_push (who, &l);
+    cb_value_push (who, &c);
+    cb_value_set (body, "participants", &who);
+    s_seed_void (txn, "fac", "event.new", body);
+    s_seed_void (txn, "fac", "event.advance", s_map ("event", "e13"));
+    body = s_map ("event", "e13");
+    cb_value_set_str (body, "draft", "d1");
+    s_seed_void (txn, "lead", "event.share", body);
+    body = s_map ("event", "e13");
+    cb_value_set_str (body, "draft", "d20002");
+    s_seed_void (txn, "team-c", "event.share", body);
+    s_seed_void (txn, "fac", "event.advance", s_map ("event", "e13"));
+    for (int n = 0; n < 5; n++) {
+        body = s_map ("event", "e13");
+        cb_value_set_str (body, "to", "lead");
+        cb_value_set_str (body, "kr", "kr1");
+        cb_value_set_str (body, "need", "Help");
+        s_seed_void (txn, "team-c", "ask.new", body);
+    }
     REQUIRE (cb_txn_commit (&txn) == CB_STORE_OK);
     cb_store_destroy (&store);
 }
@@ -400,6 +428,7 @@ s_check_drafts (zlistx_t *items, bool (*want) (int))
 
 static bool s_all (int i) { (void) i; return true; }
 static bool s_team_a (int i) { return streq (s_owner (i), "team-a"); }
+static bool s_q1 (int i) { return streq (s_cycle (i), "2027-Q1"); }
 static bool s_b_in_q2 (int i) { return streq (s_owner (i), "team-b") && streq (s_cycle (i), "2027-Q2"); }
 
 static void
@@ -416,6 +445,8 @@ test_draft_list (void)
     CHECK (r.biggest <= CB_MAX_FRAME);
     CHECK_INT (r.over, 0);
     CHECK_STR ((const char *) zlistx_first (items), "d1");
+    zlistx_delete (items, zlistx_cursor (items));
+    CHECK_STR ((const char *) zlistx_last (items), "d20002");
     zlistx_delete (items, zlistx_cursor (items));
     s_check_drafts (items, s_all);
     //  A request without limit and after gets the first page as before,
@@ -581,7 +612,7 @@ test_event_list (void)
     cb_value_t *first = s_read_all ("event.list", all, "events", 5, items, &r);
     CHECK (!r.failed);
     CHECK_INT (r.pages, 3);
-    CHECK_INT (zlistx_size (items), S_EVENTS);
+    CHECK_INT (zlistx_size (items), S_EVENTS + 1);
     int expected = 1;
     for (const char *id = zlistx_first (items); id; id = zlistx_next (items)) {
         char want [16];
@@ -705,7 +736,7 @@ test_snapshot (void)
     CHECK_INT (over, 0);
     CHECK_INT (cb_value_size (objects), 1 + 3 + drafts + 1 + 1);
     CHECK (cb_value_get (objects, "round/r4"));
-    CHECK (cb_value_get (objects, "draft/d20002"));
+    CHECK (cb_value_get (objects, "draft/d20003"));
     //  a1 was read before it was declined.
     CHECK_STR (cb_value_get_str (cb_value_get (objects, "ask/a1"), "state"), "open");
 
@@ -773,6 +804,79 @@ test_snapshot (void)
     cb_value_destroy (&objects);
 }
 
+static void
+test_graph (void)
+{
+    //  2027-Q1: 15,000 drafts with content, then e1's asks.
+    zlistx_t *drafts = s_strings (), *asks = s_strings ();
+    s_read_t r;
+    cb_value_t *body = s_map ("cycle", "2027-Q1");
+    cb_value_t *first = s_read_all ("cycle.graph", body, "drafts", 0, drafts, &r);
+    CHECK (!r.failed);
+    printf ("  cycle.graph: %d pages, the biggest reply %zu bytes\n", r.pages, r.biggest);
+    CHECK (r.pages > 10);
+    CHECK (r.biggest <= CB_MAX_FRAME);
+    CHECK_STR ((const char *) zlistx_last (drafts), "d20003");
+    zlistx_delete (drafts, zlistx_cursor (drafts));
+    s_check_drafts (drafts, s_q1);
+    CHECK (cb_value_get_map (cb_value_at (cb_value_get (first, "drafts"), 0), "content"));
+    cb_value_destroy (&first);
+    first = s_read_all ("cycle.graph", body, "asks", 0, asks, &r);
+    CHECK_INT (zlistx_size (asks), 3);
+    CHECK_STR ((const char *) zlistx_first (asks), "a1");
+    cb_value_destroy (&first);
+    cb_value_destroy (&body);
+
+    //  2026-Q4 in pages of two: d1 and d20002, then a4 to a8.
+    zlistx_purge (drafts);
+    zlistx_purge (asks);
+    body = s_map ("cycle", "2026-Q4");
+    zlistx_t *pages = s_strings ();
+    char *after = NULL;
+    do {
+        cb_value_t *page = cb_value_dup (body);
+        cb_value_set_int (page, "limit", 2);
+        if (after)
+            cb_value_set_str (page, "after", after);
+        size_t size;
+        cb_value_t *reply = s_call_sized ("cycle.graph", page, &size);
+        cb_value_t *got = cb_value_get_map (reply, "body");
+        char line [128] = "";
+        cb_value_t *lists [2] = { cb_value_get (got, "drafts"), cb_value_get (got, "asks") };
+        for (int k = 0; k < 2; k++)
+            for (size_t i = 0; i < cb_value_size (lists [k]); i++)
+                snprintf (line + strlen (line), sizeof (line) - strlen (line), "%s ",
+                          cb_value_get_str_or (cb_value_at (lists [k], i), "id", "?"));
+        zlistx_add_end (pages, line);
+        free (after);
+        after = cb_value_get_str (got, "next") ? strdup (cb_value_get_str (got, "next")) : NULL;
+        cb_value_destroy (&reply);
+    } while (after && zlistx_size (pages) < 10);
+    free (after);
+    //  A page looks at 10,000 drafts at most: the second is empty.
+    const char *want [] = { "d1 ", "", "d20002 a4 ", "a5 a6 ", "a7 a8 ", NULL };
+    CHECK_INT (zlistx_size (pages), 5);
+    const char *page = (const char *) zlistx_first (pages);
+    for (int i = 0; want [i] && page; i++, page = (const char *) zlistx_next (pages))
+        CHECK_STR (page, want [i]);
+    //  One event's asks only.
+    cb_value_set_str (body, "event", "e1");
+    cb_value_set_str (body, "cycle", "2027-Q1");
+    first = s_read_all ("cycle.graph", body, "asks", 0, asks, &r);
+    CHECK_INT (zlistx_size (asks), 3);
+    cb_value_destroy (&first);
+    cb_value_destroy (&body);
+    const char *bad [] = { "d.", "a.1", "a.1.", "x.1", "d.1.2", NULL };
+    for (int i = 0; bad [i]; i++) {
+        body = s_map ("cycle", "2026-Q4");
+        cb_value_set_str (body, "after", bad [i]);
+        CHECK_INT (s_error_code ("cycle.graph", body), CB_E_BAD_FIELD);
+    }
+    zlistx_destroy (&pages);
+    zlistx_destroy (&drafts);
+    zlistx_destroy (&asks);
+}
+
 //  libcatchball reads a paged list to its end.
 static void
 test_library (void)
@@ -781,7 +885,7 @@ test_library (void)
     cb_value_t *body = s_map ("owner", "team-a");
     cb_value_t *whole = cb_client_request_pages (client, "draft.list", &body, 10000);
     REQUIRE (whole);
-    int expected = 1;              //  d20002, made while paging the snapshot
+    int expected = 1;              //  d20003, made while paging the snapshot
     for (int i = 0; i < S_DRAFTS; i++)
         expected += s_team_a (i);
     CHECK_INT (cb_value_size (cb_value_get (whole, "drafts")), expected);
@@ -791,7 +895,7 @@ test_library (void)
     body = s_map ("event", "e1");
     whole = cb_client_request_pages (client, "event.snapshot", &body, 10000);
     REQUIRE (whole);
-    int drafts = 1;                //  d20002
+    int drafts = 1;                //  d20003
     for (int i = 0; i < S_DRAFTS; i++)
         if (!streq (s_owner (i), "team-c") && streq (s_cycle (i), "2027-Q1"))
             drafts++;
@@ -827,15 +931,17 @@ s_cli_lines (const char *args, const char *prefix)
 static void
 test_cli (void)
 {
-    int team_a = 1;                 //  d20002, made while paging the snapshot
+    int team_a = 1;                 //  d20003, made while paging the snapshot
     for (int i = 0; i < S_DRAFTS; i++)
         team_a += s_team_a (i);
     CHECK_INT (s_cli_lines ("draft list --owner team-a", "d"), team_a);
-    CHECK_INT (s_cli_lines ("draft list", "d"), S_DRAFTS + 2);
+    CHECK_INT (s_cli_lines ("draft list", "d"), S_DRAFTS + 3);
     CHECK_INT (s_cli_lines ("event list --cycle 2027-Q1", "e"), S_EVENTS / 2);
     //  Every revision and round of d1, over four pages.
     CHECK_INT (s_cli_lines ("history d1", "revision "), S_REVISIONS);
     CHECK_INT (s_cli_lines ("history d1", "round r"), 3);
+    //  One node statement a draft in the graph of 2027-Q2.
+    CHECK_INT (s_cli_lines ("graph --cycle 2027-Q2", "\"d"), S_DRAFTS / 4);
 }
 
 int
@@ -858,6 +964,7 @@ main (void)
     test_history ();
     test_event_list ();
     test_snapshot ();
+    test_graph ();
     test_library ();
     test_cli ();
 

@@ -67,11 +67,11 @@ int cb_client_hello (cb_client_t *self, int timeout_ms);
 cb_value_t *cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p,
                                int timeout_ms);
 
-//  A paged read (draft.list, draft.history, event.list, event.snapshot:
-//  PROTOCOL.md section 4.1) in full: sends the request, then again with
+//  A paged read (draft.list, draft.history, event.list, event.snapshot,
+//  cycle.graph: PROTOCOL.md section 4.1) in full: sends the request, then again with
 //  `after` set to each reply's `next` until it is nil, and returns the
 //  pages as one body: their lists appended (drafts, events, revisions,
-//  rounds), their maps merged (a snapshot's objects; a later page's entry
+//  rounds, asks), their maps merged (a snapshot's objects; a later page's entry
 //  wins), other fields as the first page gave them, and no `next`.
 //  timeout_ms bounds each page's request, as for cb_client_request. `body` is taken (NULL: none). NULL
 //  on error, as for cb_client_request.

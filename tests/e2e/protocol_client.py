@@ -794,6 +794,12 @@ def paging(ctx, endpoint, t, team, obs):
       "event.snapshot: drafts with their head content")
     t.error(obs.request("event.snapshot", {"event": events[0], "limit": 201}), 103, "BAD_FIELD",
             "event.snapshot limit over 200")
+    pages = read_pages(obs, "cycle.graph", {"cycle": cycle, "limit": 50}, t, "cycle.graph")
+    eq([len(p.get("drafts", [])) for p in pages], [50, 50, 20], "cycle.graph: pages of 50")
+    eq([x.get("id") for p in pages for x in p.get("drafts", [])], made,
+       "cycle.graph: every draft of the cycle once, in order")
+    C(all(p.get("cycle") == cycle and p.get("asks") == [] for p in pages),
+      "cycle.graph: every page has the cycle, and no asks here")
     fac.close()
 
 
