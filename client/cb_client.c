@@ -437,6 +437,66 @@ cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p, int
     return result;
 }
 
+//  Adds one page's body into the whole: arrays are appended to, maps
+//  merged (a later page's entry wins), other fields kept from the first.
+static void
+s_merge_page (cb_value_t *whole, const cb_value_t *page)
+{
+    for (size_t i = 0; i < cb_value_size (page); i++) {
+        const char *key = cb_value_key_at (page, i);
+        cb_value_t *value = cb_value_val_at (page, i);
+        cb_value_t *into = cb_value_get (whole, key);
+        if (streq (key, "next"))
+            continue;           //  The whole has none
+        if (!into) {
+            cb_value_t *copy = cb_value_dup (value);
+            cb_value_set (whole, key, &copy);
+        }
+        else
+        if (cb_value_type (into) == CB_ARRAY && cb_value_type (value) == CB_ARRAY)
+            for (size_t j = 0; j < cb_value_size (value); j++) {
+                cb_value_t *copy = cb_value_dup (cb_value_at (value, j));
+                cb_value_push (into, &copy);
+            }
+        else
+        if (cb_value_type (into) == CB_MAP && cb_value_type (value) == CB_MAP)
+            for (size_t j = 0; j < cb_value_size (value); j++) {
+                cb_value_t *copy = cb_value_dup (cb_value_val_at (value, j));
+                cb_value_set (into, cb_value_key_at (value, j), &copy);
+            }
+    }
+}
+
+cb_value_t *
+cb_client_request_pages (cb_client_t *self, const char *type, cb_value_t **body_p,
+                         int timeout_ms)
+{
+    cb_value_t *body = body_p && *body_p ? *body_p : cb_value_new_map ();
+    if (body_p)
+        *body_p = NULL;
+    cb_value_t *whole = NULL;
+    while (true) {
+        cb_value_t *request = cb_value_dup (body);
+        cb_value_t *page = cb_client_request (self, type, &request, timeout_ms);
+        if (!page) {
+            cb_value_destroy (&whole);
+            break;
+        }
+        const char *next = cb_value_get_str (page, "next");
+        if (!whole)
+            whole = cb_value_new_map ();
+        s_merge_page (whole, page);
+        if (!next) {
+            cb_value_destroy (&page);
+            break;
+        }
+        cb_value_set_str (body, "after", next);
+        cb_value_destroy (&page);
+    }
+    cb_value_destroy (&body);
+    return whole;
+}
+
 //  Waits up to timeout_ms (0: only what has arrived) until `queue` is not
 //  empty, sorting what arrives and pinging now and then, so that a
 //  restarted broker is noticed (its NOT_HELLO makes the next request say

@@ -131,7 +131,12 @@ s_request (s_cli_t *cli, const char *type, cb_value_t **body_p, int *status)
             return NULL;
         }
     }
-    cb_value_t *reply = cb_client_request (cli->client, type, body_p, cli->timeout);
+    //  Paged reads are read to their end: the command shows everything.
+    bool paged = streq (type, "draft.list") || streq (type, "draft.history")
+              || streq (type, "event.list") || streq (type, "event.snapshot")
+              || streq (type, "cycle.graph");
+    cb_value_t *reply = paged ? cb_client_request_pages (cli->client, type, body_p, cli->timeout)
+                              : cb_client_request (cli->client, type, body_p, cli->timeout);
     if (!reply) {
         int code = cb_client_error (cli->client);
         if (cli->json) {

@@ -1146,8 +1146,10 @@ s_start (s_console_t *self)
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "event", self->event);
-    cb_value_t *snapshot = cb_client_request (self->client, "event.snapshot", &body,
-                                              S_REQUEST_MS);
+    //  Every page of it: their objects merged, and the first page's seq,
+    //  which every page repeats (PROTOCOL.md section 12).
+    cb_value_t *snapshot = cb_client_request_pages (self->client, "event.snapshot", &body,
+                                                    S_REQUEST_MS);
     if (!snapshot) {
         fprintf (stderr, "catchball: console: %s: %s\n", cb_client_error_name (self->client),
                  cb_client_error_message (self->client));

@@ -277,6 +277,59 @@ cb_codec_decode (const void *data, size_t size, char *errbuf, size_t errlen)
 }
 
 //  --------------------------------------------------------------------------
+//  Peek at one string field of an encoded map, without decoding it
+
+//  Reads a string header at s->pos: its length, with pos after the header.
+static bool
+s_scan_str (s_scan_t *s, uint64_t *len)
+{
+    if (s->pos >= s->size)
+        return false;
+    uint8_t b = s->data [s->pos++];
+    if ((b & 0xe0) == 0xa0) {
+        *len = b & 0x1f;
+        return true;
+    }
+    return (b == 0xd9 && s_scan_len (s, 1, len))
+        || (b == 0xda && s_scan_len (s, 2, len))
+        || (b == 0xdb && s_scan_len (s, 4, len));
+}
+
+const char *
+cb_codec_peek_str (const void *data, size_t size, const char *key, size_t *len_p)
+{
+    s_scan_t s = { (const uint8_t *) data, size, 0, NULL };
+    if (size == 0)
+        return NULL;
+    uint8_t b = s.data [s.pos++];
+    uint64_t count = 0;
+    if ((b & 0xf0) == 0x80)
+        count = b & 0x0f;
+    else
+    if (!((b == 0xde && s_scan_len (&s, 2, &count)) || (b == 0xdf && s_scan_len (&s, 4, &count))))
+        return NULL;
+    size_t klen = strlen (key);
+    for (uint64_t i = 0; i < count; i++) {
+        uint64_t len;
+        if (!s_scan_str (&s, &len) || len > s.size - s.pos)
+            return NULL;
+        bool match = len == klen && memcmp (s.data + s.pos, key, klen) == 0;
+        s.pos += (size_t) len;
+        if (match) {
+            if (!s_scan_str (&s, &len) || len > s.size - s.pos)
+                return NULL;
+            *len_p = (size_t) len;
+            return (const char *) s.data + s.pos;
+        }
+        //  Skip the value: the same walk as the pre-scan, which also
+        //  keeps a damaged record from sending us past its end.
+        if (!s_scan_value (&s, 2))
+            return NULL;
+    }
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
 //  Encode a tree
 
 static void

@@ -8,12 +8,18 @@
     round it answers and the feedback it addresses. Counter-proposals are
     revisions too, off the mainline, built on the revision thrown.
 
+    Also the paging that the long reads share (draft.list, draft.history
+    here, event.list and event.snapshot in events.c): one page a reply,
+    bounded in items, bytes and records looked at (PROTOCOL.md 4.1).
+
     Draft record: {id, owner, cycle, state: drafting|in_round|final, head,
     revs, next_kr, round (open round id or nil), last_round, rounds: [ids],
     objective, created, updated, final_rev, votes: [{node, rev, confidence,
     comment, time}]}
     =========================================================================
 */
+#include <ctype.h>
+
 #include "diff.h"
 #include "handlers.h"
 #include "inbox.h"
@@ -475,46 +481,130 @@ cb_handle_draft_show (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  draft.list {owner?, cycle?} -> {drafts: [record]}
+//  Paging of long reads (PROTOCOL.md section 4.1): draft.list,
+//  draft.history, event.list and event.snapshot reply one page at a time,
+//  so that no reply outgrows a frame, and no read decodes a whole table.
+
+int
+cb_page_init (cb_req_t *req, const cb_value_t *body, size_t max, cb_page_t *page)
+{
+    memset (page, 0, sizeof (*page));
+    int64_t limit = (int64_t) max;
+    if (cb_field_int (req, body, "limit", 1, (int64_t) max, false, &limit) < 0)
+        return -1;
+    page->limit = (size_t) limit;
+    page->after = cb_field_str (req, body, "after", 1, CB_PAGE_CURSOR, false);
+    //  The reply's own keys and headers, with room to spare.
+    page->bytes = 64;
+    return req->code ? -1 : 0;
+}
+
+bool
+cb_page_room (cb_page_t *page, size_t size)
+{
+    if (page->count == 0)
+        return true;            //  One item always goes, however big
+    return page->count < page->limit && page->bytes + size <= CB_PAGE_BYTES;
+}
+
+void
+cb_page_add (cb_page_t *page, size_t size)
+{
+    page->count++;
+    page->bytes += size;
+}
+
+void
+cb_page_next (cb_req_t *req, const char *cursor)
+{
+    if (cursor)
+        cb_value_set_str (req->reply, "next", cursor);
+    else
+        cb_value_set_nil (req->reply, "next");
+}
+
+int
+cb_page_fail (cb_req_t *req, const char *cursor)
+{
+    return cb_req_fail (req, CB_E_BAD_FIELD,
+                        "'after' must be the 'next' of an earlier reply to the same request, not '%s'",
+                        cursor);
+}
+
+bool
+cb_raw_str_eq (const void *record, size_t size, const char *key, const char *value)
+{
+    size_t len;
+    const char *s = cb_codec_peek_str (record, size, key, &len);
+    return s && len == strlen (value) && memcmp (s, value, len) == 0;
+}
+
+//  --------------------------------------------------------------------------
+//  draft.list {owner?, cycle?, limit?, after?} -> {drafts: [record], next}
+//  A filter is checked on the stored bytes (cb_codec_peek_str): a draft it
+//  rejects is never decoded, and a match goes into the reply as stored.
 
 typedef struct {
+    cb_page_t *page;            //  The page being filled
     const char *owner;          //  Filter, or NULL
     const char *cycle;          //  Filter, or NULL
     cb_value_t *list;           //  Where matches go
+    uint32_t last;              //  The last draft dealt with
+    bool more;                  //  Stopped before the end
 } s_list_t;
 
 static int
 s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
 {
     s_list_t *l = (s_list_t *) arg;
-    cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
-    if (!draft)
-        return 0;
-    if ((l->owner && !streq (l->owner, cb_value_get_str (draft, "owner")))
-    ||  (l->cycle && !streq (l->cycle, cb_value_get_str (draft, "cycle"))))
-        cb_value_destroy (&draft);
-    else
-        cb_value_push (l->list, &draft);
+    if (klen != 4 || l->page->examined == CB_PAGE_SCAN) {
+        l->more = klen == 4;
+        return 1;
+    }
+    l->page->examined++;
+    if ((!l->owner || cb_raw_str_eq (val, vlen, "owner", l->owner))
+    &&  (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle))) {
+        if (!cb_page_room (l->page, vlen)) {
+            l->more = true;
+            return 1;
+        }
+        //  The stored bytes themselves: the reply is encoded before the
+        //  request's transaction ends (dispatch.c), so they stay valid.
+        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+        cb_value_push (l->list, &raw);
+        cb_page_add (l->page, vlen);
+    }
+    l->last = cb_get_u32 ((const uint8_t *) key);
     return 0;
 }
 
 int
 cb_handle_draft_list (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "owner", "cycle", NULL };
+    static const char *const fields [] = { "owner", "cycle", "limit", "after", NULL };
     if (cb_check_fields (req, body, "draft.list", fields))
         return -1;
-    s_list_t l;
+    cb_page_t page;
+    s_list_t l = { &page, NULL, NULL, NULL, 0, false };
     l.owner = cb_field_str (req, body, "owner", 1, 64, false);
-    l.cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
-    if (req->code)
+    l.cycle = req->code ? NULL : cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
+    uint32_t after = 0;
+    if (page.after && !(after = cb_id_parse (page.after, 'd')))
+        return cb_page_fail (req, page.after);
     l.list = cb_value_new_array ();
-    if (cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, NULL, 0, s_list_one, &l) < 0) {
+    l.last = after;
+    uint8_t from [4];
+    cb_key_u32 (from, after + 1);
+    if (after < UINT32_MAX
+    &&  cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, from, 4, s_list_one, &l) < 0) {
         cb_value_destroy (&l.list);
         return cb_req_check_store (req);
     }
+    char next [16];
     cb_value_set (req->reply, "drafts", &l.list);
+    cb_page_next (req, l.more ? cb_id_format (next, 'd', l.last) : NULL);
     return 0;
 }
 
@@ -628,27 +718,143 @@ cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until)
     return h.revisions;
 }
 
+//  draft.history {draft, limit?, after?} -> {draft, revisions, rounds, next}
+//  One page of the history: its items are the revisions in order, then
+//  the rounds in order. The cursor says where the page ended: "rev.N"
+//  after revision N, "round.K" after the draft's first K rounds.
+
+typedef struct {
+    cb_page_t *page;            //  The page being filled
+    cb_value_t *list;           //  Revisions of the page
+    uint32_t last;              //  The last revision in it
+    bool more;                  //  Stopped before the last revision
+    bool gap;                   //  A revision missing from the history table
+} s_hpage_t;
+
+static int
+s_hpage_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_hpage_t *hp = (s_hpage_t *) arg;
+    if (klen != 8 || cb_get_u32 ((const uint8_t *) key + 4) != hp->last + 1) {
+        hp->gap = true;
+        return 1;
+    }
+    if (!cb_page_room (hp->page, vlen)) {
+        hp->more = true;
+        return 1;
+    }
+    //  As stored, as for the whole history (s_stored_one).
+    cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+    cb_value_push (hp->list, &raw);
+    cb_page_add (hp->page, vlen);
+    hp->last++;
+    return 0;
+}
+
+//  The revisions after hp->last (up to `revs`) that fit in the page, into
+//  hp->list.
+static int
+s_history_page (cb_req_t *req, uint32_t draft, uint32_t revs, s_hpage_t *hp)
+{
+    uint32_t after = hp->last;
+    cb_page_t start = *hp->page;
+    uint8_t key [8];
+    cb_key_rev (key, draft, after + 1);
+    if (cb_txn_scan (req->txn, CB_T_HISTORY, key, 4, key, 8, s_hpage_one, hp) < 0)
+        return cb_req_check_store (req);
+    if (!hp->gap && (hp->more || hp->last == revs))
+        return 0;
+    //  Entries missing (a store older than the history table): the whole
+    //  history computed (as cb_draft_revisions does), then paged.
+    cb_value_destroy (&hp->list);
+    hp->list = cb_value_new_array ();
+    *hp->page = start;
+    hp->last = after;
+    hp->more = false;
+    cb_value_t *all = cb_draft_revisions (req, draft, 0, INT64_MAX);
+    if (!all)
+        return -1;
+    for (size_t i = 0; i < cb_value_size (all) && !hp->more; i++) {
+        cb_value_t *entry = cb_value_at (all, i);
+        uint32_t number = (uint32_t) cb_int (entry, "rev");
+        if (number <= after)
+            continue;
+        size_t size;
+        cb_codec_encode_scratch (entry, &size);
+        if (!cb_page_room (hp->page, size))
+            hp->more = true;
+        else {
+            cb_value_t *copy = cb_value_dup (entry);
+            cb_value_push (hp->list, &copy);
+            cb_page_add (hp->page, size);
+            hp->last = number;
+        }
+    }
+    cb_value_destroy (&all);
+    return 0;
+}
+
+//  A number of a cursor: decimal digits without a leading zero, at most
+//  max. Returns where it ends, or NULL.
+const char *
+cb_page_number (const char *s, uint64_t max, uint64_t *n)
+{
+    if (!isdigit ((unsigned char) *s) || (s [0] == '0' && isdigit ((unsigned char) s [1])))
+        return NULL;
+    *n = 0;
+    for (; isdigit ((unsigned char) *s); s++) {
+        *n = *n * 10 + (uint64_t) (*s - '0');
+        if (*n > max)
+            return NULL;
+    }
+    return s;
+}
+
 int
 cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "draft", NULL };
+    static const char *const fields [] = { "draft", "limit", "after", NULL };
     if (cb_check_fields (req, body, "draft.history", fields))
         return -1;
     uint32_t id = cb_field_id (req, body, "draft", 'd');
-    if (req->code)
+    cb_page_t page;
+    if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
+    //  Where the last page ended.
+    uint64_t after_rev = 0, after_round = 0;
+    bool in_rounds = false;
+    if (page.after) {
+        const char *end = NULL;
+        if (strncmp (page.after, "rev.", 4) == 0)
+            end = cb_page_number (page.after + 4, UINT32_MAX, &after_rev);
+        else
+        if (strncmp (page.after, "round.", 6) == 0) {
+            end = cb_page_number (page.after + 6, UINT32_MAX, &after_round);
+            in_rounds = true;
+        }
+        if (!end || *end)
+            return cb_page_fail (req, page.after);
+    }
     cb_value_t *draft = cb_draft_load (req, id);
     if (!draft)
         return -1;
-    cb_value_t *revisions = cb_draft_revisions (req, id, 0, INT64_MAX);
-    int rc = revisions ? 0 : -1;
+    size_t size;
+    cb_codec_encode_scratch (draft, &size);
+    page.bytes += size;
+    uint32_t revs = (uint32_t) cb_int (draft, "revs");
+    s_hpage_t hp = { &page, cb_value_new_array (), (uint32_t) after_rev, false, false };
+    int rc = 0;
+    if (!in_rounds && after_rev < revs)
+        rc = s_history_page (req, id, revs, &hp);
 
-    //  Rounds of this draft, each with its responses in full.
+    //  Then the rounds of this draft, each with its responses in full.
     cb_value_t *rounds = cb_value_new_array ();
     cb_value_t *ids = cb_value_get_array (draft, "rounds");
-    for (size_t i = 0; rc >= 0 && i < cb_value_size (ids) && !req->code; i++) {
+    size_t index = (size_t) after_round;
+    bool more = hp.more;
+    for (; rc >= 0 && !more && index < cb_value_size (ids) && !req->code; index++) {
         uint8_t key [4];
-        cb_key_u32 (key, cb_id_parse (cb_value_str (cb_value_at (ids, i)), 'r'));
+        cb_key_u32 (key, cb_id_parse (cb_value_str (cb_value_at (ids, index)), 'r'));
         cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
         if (!round)
             break;
@@ -660,18 +866,34 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
                 cb_value_push (full, &response);
         }
         cb_value_set (round, "responses", &full);
-        cb_value_push (rounds, &round);
+        const void *data = cb_codec_encode_scratch (round, &size);
+        if (!cb_page_room (&page, size)) {
+            more = true;
+            index--;            //  This round starts the next page
+        }
+        else {
+            cb_value_t *raw = cb_value_new_raw (data, size);
+            cb_value_push (rounds, &raw);
+            cb_page_add (&page, size);
+        }
+        cb_value_destroy (&round);
     }
     if (rc < 0 || cb_req_check_store (req) || req->code) {
-        cb_value_destroy (&revisions);
+        cb_value_destroy (&hp.list);
         cb_value_destroy (&rounds);
         cb_value_destroy (&draft);
         return -1;
     }
+    char next [32];
+    if (hp.more)
+        snprintf (next, sizeof (next), "rev.%u", hp.last);
+    else
+        snprintf (next, sizeof (next), "round.%zu", index);
     cb_value_set (req->reply, "draft", &draft);
-    cb_value_set (req->reply, "revisions", &revisions);
+    cb_value_set (req->reply, "revisions", &hp.list);
     cb_value_set (req->reply, "rounds", &rounds);
-    return req->code ? -1 : 0;
+    cb_page_next (req, more ? next : NULL);
+    return 0;
 }
 
 //  --------------------------------------------------------------------------

@@ -12,7 +12,13 @@
     client passes on only once.
 
         cb_client_t *client = cb_client_new ("tcp://127.0.0.1:5555", "team-a", "team", NULL);
-        cb_value_t *reply = cb_client_request (client, "draft.list", NULL, 5000);
+        cb_value_t *body = cb_value_new_map ();
+        cb_value_set_str (body, "draft", "d1");
+        cb_value_t *reply = cb_client_request (client, "draft.show", &body, 5000);
+        ...
+        cb_value_destroy (&reply);
+        //  A long read, every page of it (PROTOCOL.md section 4.1):
+        reply = cb_client_request_pages (client, "draft.list", NULL, 5000);
         ...
         cb_value_destroy (&reply);
         cb_client_destroy (&client);
@@ -60,6 +66,17 @@ int cb_client_hello (cb_client_t *self, int timeout_ms);
 //  caller destroys it), or NULL on error: see cb_client_error*.
 cb_value_t *cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p,
                                int timeout_ms);
+
+//  A paged read (draft.list, draft.history, event.list, event.snapshot,
+//  cycle.graph: PROTOCOL.md section 4.1) in full: sends the request, then again with
+//  `after` set to each reply's `next` until it is nil, and returns the
+//  pages as one body: their lists appended (drafts, events, revisions,
+//  rounds, asks), their maps merged (a snapshot's objects; a later page's entry
+//  wins), other fields as the first page gave them, and no `next`.
+//  timeout_ms bounds each page's request, as for cb_client_request. `body` is taken (NULL: none). NULL
+//  on error, as for cb_client_request.
+cb_value_t *cb_client_request_pages (cb_client_t *self, const char *type,
+                                     cb_value_t **body_p, int timeout_ms);
 
 //  The last error: its code (cb_err_t), NAME and message. Lent.
 int cb_client_error (cb_client_t *self);

@@ -38,6 +38,15 @@ void *cb_codec_encode (const cb_value_t *value, size_t *size_p);
 //  its way into the store.
 const void *cb_codec_encode_scratch (const cb_value_t *value, size_t *size_p);
 
+//  The string value of `key` in an encoded map (as the encoder writes
+//  records), found by skipping over the other entries without decoding
+//  anything: a pointer into `data` (not NUL-terminated) and its length in
+//  *len_p. NULL if `data` is not a map, has no such key, or the value is
+//  not a string. For filters that must look at one field of many stored
+//  records; the bytes are walked with the decoder's bounds checks.
+const char *cb_codec_peek_str (const void *data, size_t size, const char *key,
+                               size_t *len_p);
+
 
 #ifdef __cplusplus
 }

@@ -696,7 +696,111 @@ def scenario(ctx, endpoint, t, probe_reply):
     # section 2: unknown body keys are refused, ping's included
     r = obs.request("ping", {"zzz": 1})
     t.error(r, 103, "BAD_FIELD", "ping with an unknown body key")
+    paging(ctx, endpoint, t, team3, obs)
     eq(obs.request("ping", {}).get("type"), "ok", "broker still serves at the end")
+
+
+# --------------------------------------------------------------------------- paging
+
+def read_pages(client, type_, body, t, what):
+    """Section 4.1: sends the read, then again with `after` set to each
+    reply's `next` until it is nil. Returns the replies' bodies. Checks that
+    each reply has `next` and fits in a frame."""
+    pages = []
+    after = None
+    while len(pages) < 1000:
+        b = dict(body)
+        if after is not None:
+            b["after"] = after
+        page = client.call(type_, b)
+        pages.append(page)
+        t.check("next" in page, "%s: every page has next" % what, sorted(page))
+        size = len(msgpack.packb({"cb": 1, "type": "ok", "mid": "x" * 64, "body": page},
+                                 use_bin_type=True))
+        t.check(size <= 256 * 1024, "%s: a page fits in a frame" % what, size)
+        after = page.get("next")
+        if after is None:
+            break
+        t.check(isinstance(after, str), "%s: next is a string" % what, after)
+    return pages
+
+
+def paging(ctx, endpoint, t, team, obs):
+    """Long reads in pages, written from PROTOCOL.md section 4.1."""
+    C, eq = t.check, t.eq
+    cycle = "2099-Q3"
+    made = []
+    for i in range(120):
+        r = team.call("draft.new", {"content": {
+            "cycle": cycle, "objective": "Paged draft %03d " % i + "o" * 180,
+            "key_results": [{"text": "Pages", "target": i + 1}]}})
+        made.append(r["draft"])
+    # A small result is whole in one page, with next nil.
+    page = obs.call("draft.list", {"cycle": cycle})
+    eq([d.get("id") for d in page.get("drafts", [])], made, "draft.list: a small result in one page")
+    C("next" in page and page["next"] is None, "draft.list: next is nil when done", page.get("next"))
+    # limit
+    pages = read_pages(obs, "draft.list", {"cycle": cycle, "limit": 25}, t, "draft.list limit 25")
+    eq([len(p.get("drafts", [])) for p in pages], [25, 25, 25, 25, 20], "draft.list: pages of 25")
+    eq([d.get("id") for p in pages for d in p.get("drafts", [])], made,
+       "draft.list: every draft once, in id order, across pages")
+    pages = read_pages(obs, "draft.list", {"owner": team.node, "cycle": cycle, "limit": 1000}, t,
+                       "draft.list owner and cycle")
+    eq([d.get("id") for p in pages for d in p.get("drafts", [])], made,
+       "draft.list: both filters, limit 1000")
+    pages = read_pages(obs, "draft.list", {"owner": "nobody-at-all"}, t, "draft.list nobody")
+    eq(sum(len(p.get("drafts", [])) for p in pages), 0, "draft.list: a filter that matches nothing")
+    for bad in ({"limit": 0}, {"limit": 1001}, {"limit": "10"}, {"after": ""}, {"after": 7},
+                {"after": "not a cursor"}):
+        t.error(obs.request("draft.list", bad), 103, "BAD_FIELD", "draft.list %r" % bad)
+
+    # draft.history: 31 revisions of about 8 KB each are more than a page.
+    d = made[0]
+    for rev in range(2, 32):
+        team.call("draft.revise", {"draft": d, "content": {
+            "objective": "Paged draft 000 " + "o" * 180,
+            "narrative": "".join(chr(ord("a") + (i * rev) % 26) for i in range(4000)),
+            "key_results": [{"text": "Pages", "target": 1}]}})
+    pages = read_pages(obs, "draft.history", {"draft": d}, t, "draft.history")
+    C(len(pages) >= 2, "draft.history: 250 KB of history comes in several pages", len(pages))
+    eq([r.get("rev") for p in pages for r in p.get("revisions", [])], list(range(1, 32)),
+       "draft.history: every revision once, in order, across pages")
+    C(all(p.get("draft", {}).get("id") == d for p in pages), "draft.history: every page has the draft")
+    pages = read_pages(obs, "draft.history", {"draft": d, "limit": 7}, t, "draft.history limit 7")
+    eq([len(p.get("revisions", [])) for p in pages], [7, 7, 7, 7, 3], "draft.history: pages of 7")
+    t.error(obs.request("draft.history", {"draft": d, "after": "d1"}), 103, "BAD_FIELD",
+            "draft.history with a cursor of another read")
+
+    # event.list and event.snapshot, from a facilitator's events.
+    fac = Client(ctx, endpoint, "fac-paging", "facilitator")
+    fac.hello()
+    events = [fac.call("event.new", {"name": "Paging %d" % i, "cycle": cycle,
+                                      "participants": [team.node]})["event"] for i in range(5)]
+    pages = read_pages(obs, "event.list", {"cycle": cycle, "limit": 2}, t, "event.list")
+    eq([len(p.get("events", [])) for p in pages], [2, 2, 1], "event.list: pages of 2")
+    eq([e.get("id") for p in pages for e in p.get("events", [])], events,
+       "event.list: every event once, in order")
+    pages = read_pages(obs, "event.snapshot", {"event": events[0], "limit": 50}, t,
+                       "event.snapshot")
+    eq([len(p.get("objects", {})) for p in pages], [50, 50, 21], "event.snapshot: pages of 50")
+    C(len({p.get("seq") for p in pages}) == 1, "event.snapshot: every page has the first page's seq",
+      [p.get("seq") for p in pages])
+    keys = [k for p in pages for k in p.get("objects", {})]
+    eq(len(set(keys)), len(keys), "event.snapshot: no object in two pages")
+    eq(sorted(keys), sorted(["event/" + events[0]] + ["draft/" + x for x in made]),
+       "event.snapshot: the event and every draft of its participant")
+    big = [p["objects"]["draft/" + d] for p in pages if "draft/" + d in p.get("objects", {})]
+    C(big and big[0].get("head") == 31 and big[0].get("content", {}).get("narrative"),
+      "event.snapshot: drafts with their head content")
+    t.error(obs.request("event.snapshot", {"event": events[0], "limit": 201}), 103, "BAD_FIELD",
+            "event.snapshot limit over 200")
+    pages = read_pages(obs, "cycle.graph", {"cycle": cycle, "limit": 50}, t, "cycle.graph")
+    eq([len(p.get("drafts", [])) for p in pages], [50, 50, 20], "cycle.graph: pages of 50")
+    eq([x.get("id") for p in pages for x in p.get("drafts", [])], made,
+       "cycle.graph: every draft of the cycle once, in order")
+    C(all(p.get("cycle") == cycle and p.get("asks") == [] for p in pages),
+      "cycle.graph: every page has the cycle, and no asks here")
+    fac.close()
 
 
 # --------------------------------------------------------------------------- main
