@@ -9,7 +9,13 @@
     whose round r1 got a counter-proposal and feedback and closed, with a
     vote; draft d2 (lead) with round r2 open; drafts d3 (team-a) and d4
     (team-b) shared into event e1, now in its negotiate phase, with an open
-    ask a1, an open offer a2 and a countered ask a3.
+    ask a1, an open offer a2 and a countered ask a3. Then the bulk: 3,000
+    more drafts (d5 on, $CB_FUZZ_DRAFTS to change it) with 200-character
+    objectives, of lead, team-a and team-b in 2027-Q1 and 2027-Q2, and d5
+    revised 30 times, so that reads scan, filter and page through a store
+    of a realistic size. The value arena's bound is lowered to 64 KiB, so
+    that every large request crosses it in its middle (issue 10's crash
+    was a value made as a request crossed it).
 
     An input is: byte 0, then the rest.
     - (byte0 & 7) % 6 picks the sender: none (no hello yet), lead, team-a,
@@ -169,6 +175,63 @@ s_seed_store (void)
             "\"reflect\":{\"type\":\"raise_target\",\"kr\":\"kr1\",\"target\":70}}");
 }
 
+//  Key results for printf formats (KR's unit is a '%').
+#define S_BULK_KR  "{\"text\":\"Activation to 60\",\"baseline\":0,\"target\":60}"
+#define S_BULK_KR2 "{\"text\":\"Churn under 3\",\"target\":3}"
+
+//  The bulk of the store, in a few transactions (a synced commit each
+//  would take seconds): drafts d5 on, then revisions of d5.
+static void
+s_seed_bulk (int drafts)
+{
+    static const char *owners [] = { "lead", "team-a", "team-b" };
+    cb_txn_t *txn = NULL;
+    for (int n = 0; n < drafts + 30; n++) {
+        if (!txn && !(txn = cb_store_begin (s_store, true))) {
+            fprintf (stderr, "fuzz_dispatch: cannot begin a transaction\n");
+            exit (2);
+        }
+        char json [1024], mid [32];
+        snprintf (mid, sizeof (mid), "bulk-%d", n);
+        const char *node = owners [n % 3];
+        const char *type = n < drafts ? "draft.new" : "draft.revise";
+        if (n < drafts)
+            snprintf (json, sizeof (json),
+                      "{\"content\":{\"cycle\":\"2027-Q%d\",\"objective\":\"Objective %d: %0180d\","
+                      "\"key_results\":[" S_BULK_KR "]}}", 1 + n % 2, n, n);
+        else {
+            node = "lead";          //  d5 is draft n = 0: lead's
+            snprintf (json, sizeof (json),
+                      "{\"draft\":\"d5\",\"message\":\"revision %d\",\"content\":{"
+                      "\"objective\":\"Revised %d: %0180d\",\"key_results\":["
+                      S_BULK_KR "," S_BULK_KR2 "]}}", n, n, n);
+        }
+        cb_value_t *body = fz_json (json);
+        cb_value_t *msg = fz_envelope (type, mid, &body);
+        size_t size;
+        void *frame = cb_codec_encode (msg, &size);
+        cb_value_destroy (&msg);
+        const fz_sender_t *sender = &fz_senders [fz_sender_index (node)];
+        zhashx_t *touched = zhashx_new ();
+        cb_result_t result;
+        cb_dispatch_direct (txn, frame, size, sender->node, sender->role, NULL, FZ_NOW,
+                            touched, &result);
+        if (result.code || result.redo) {
+            fprintf (stderr, "fuzz_dispatch: bulk %s %s refused (%d)\n", node, type, result.code);
+            exit (2);
+        }
+        cb_result_clean (&result);
+        zhashx_destroy (&touched);
+        free (frame);
+        if (n % 1000 == 999 || n == drafts + 29) {
+            if (cb_txn_commit (&txn) != CB_STORE_OK) {
+                fprintf (stderr, "fuzz_dispatch: the bulk does not commit\n");
+                exit (2);
+            }
+        }
+    }
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
@@ -180,13 +243,16 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
         fprintf (stderr, "fuzz_dispatch: mkdtemp %s: %s\n", s_dir, strerror (errno));
         exit (2);
     }
-    s_store = cb_store_new (s_dir, 16 * 1024 * 1024, 64 * 1024 * 1024);
+    s_store = cb_store_new (s_dir, 64 * 1024 * 1024, 256 * 1024 * 1024);
     if (!s_store) {
         fprintf (stderr, "fuzz_dispatch: cannot open a store in %s\n", s_dir);
         exit (2);
     }
     atexit (s_dispatch_cleanup);
     s_seed_store ();
+    const char *drafts = getenv ("CB_FUZZ_DRAFTS");
+    s_seed_bulk (drafts ? atoi (drafts) : 3000);
+    cb_value_arena_set_limit (64 * 1024);
     return 0;
 }
 
