@@ -264,6 +264,12 @@ s_requests (void)
     s_raw_json (2, "team-a-body-nil", "{\"cb\":1,\"type\":\"ping\",\"mid\":\"x\",\"body\":null}");
     s_raw_json (2, "team-a-not-map", "[1,2,3]");
     s_raw_json (5, "watcher-top-extra", "{\"cb\":1,\"type\":\"draft.list\",\"mid\":\"x\",\"extra\":true}");
+    //  Pages (PROTOCOL.md 4.1): a limit and a cursor, on the bulk drafts
+    //  (last, so that the seeds above keep their message ids).
+    s_request ("watcher", "draft.list", "draft-list-page", "{\"limit\":7,\"after\":\"d2900\"}");
+    s_request ("team-a", "draft.history", "draft-history-page", "{\"draft\":\"d5\",\"limit\":3}");
+    s_request ("watcher", "event.list", "event-list-page", "{\"limit\":1,\"cycle\":\"2027-Q1\"}");
+    s_request ("watcher", "event.snapshot", "event-snapshot-page", "{\"event\":\"e1\",\"limit\":50}");
 }
 
 //  Scalars of every encoding, and the known-bad frames.
