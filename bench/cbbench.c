@@ -470,12 +470,14 @@ s_bench_acceptance (void)
     r = s_peer_row (1, "acceptance", "vs Redis XADD, AOF always", "1/s", ours, redis, why);
     if (line_peer) {
         s_field_str (line_peer, "version", version, sizeof (version));
-        printf ("   redis: %.0f synced XADDs/s (%.0f in %.2f s; %.0f AOF rewrites during the run)\n",
-                redis, bench_field (line_peer, "acks"), bench_field (line_peer, "seconds"),
-                bench_field (line_peer, "aof_rewrites"));
+        printf ("   redis: %.0f synced XADDs/s (%.0f in %.2f s; %.0f AOF rewrites during the run; "
+                "resident %.0f MB at the end)\n", redis, bench_field (line_peer, "acks"),
+                bench_field (line_peer, "seconds"), bench_field (line_peer, "aof_rewrites"),
+                bench_field (line_peer, "rss_mb"));
         snprintf (r->note, sizeof (r->note), "Redis %s, appendfsync always; XADD of a %zu B field, "
-                  "%d clients x %d in flight; %.0f AOF rewrites in the run", version, field, k,
-                  window, bench_field (line_peer, "aof_rewrites"));
+                  "%d clients x %d in flight; %.0f AOF rewrites in the run; Redis resident %.0f MB",
+                  version, field, k, window, bench_field (line_peer, "aof_rewrites"),
+                  bench_field (line_peer, "rss_mb"));
     }
 }
 
@@ -766,8 +768,9 @@ s_bench_history (void)
     double redis = line ? bench_field (line, "median_ms") : NAN;
     r = s_peer_row (4, "history", "vs Redis XRANGE", "ms", ours, redis, why);
     if (line) {
-        printf ("   redis: median %.1f ms for %.0f entries, reply %.0f B (client parse %.1f ms, not timed)\n",
-                redis, bench_field (line, "entries"), bench_field (line, "bytes"),
+        printf ("   redis: median %.1f ms for %.0f entries, reply %.0f B (%.1f ms of it in the "
+                "command; client parse %.1f ms, not timed)\n", redis, bench_field (line, "entries"),
+                bench_field (line, "bytes"), bench_field (line, "command_ms"),
                 bench_field (line, "parse_ms"));
         snprintf (r->note, sizeof (r->note), "Redis %s; XRANGE of %.0f entries of %zu B; reply %.0f B",
                   s_field_str (line, "version", version, sizeof (version)),

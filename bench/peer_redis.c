@@ -12,6 +12,7 @@
             K connections each keep WINDOW `XADD ev * f <SIZE bytes>` in
             flight for SECONDS (hiredis, pipelined on non-blocking sockets).
             Prints: rate=<acks per second> acks=.. seconds=.. aof_rewrites=..
+            rss_mb=.. (the server's resident memory at the end)
         peer_redis --mode latency --n 1000 --size 200
             One XADD in flight, N timed after 50 untimed.
             Prints: p50_us=.. p99_us=.. mean_us=..
@@ -20,7 +21,8 @@
             (pipelined, untimed), then `XRANGE ev - +`, timed from the request
             until the whole reply has arrived (decoding it is not timed, as
             for catchballd), REPS times after one untimed.
-            Prints: median_ms=.. min_ms=.. bytes=.. entries=.. parse_ms=..
+            Prints: median_ms=.. min_ms=.. bytes=.. entries=.. command_ms=..
+            (Redis's own time in XRANGE, from INFO commandstats) parse_ms=..
 
     Every line also carries version=<redis_version>. --server PATH runs
     another redis-server binary (default: the one on PATH). Needs
@@ -329,9 +331,12 @@ s_accept (int port, redisContext *admin, int k, int window, double seconds, size
     if (stored != (long long) acks + k)
         bench_die ("the stream has %lld entries, %llu were acknowledged", stored,
                    (unsigned long long) acks + (unsigned long long) k);
+    //  Redis keeps every entry in memory too: what that costs.
     double rewrites = s_info_field (admin, "persistence", "aof_rewrites");
-    BENCH_OUT ("rate=%.1f acks=%llu seconds=%.3f aof_rewrites=%.0f version=%s",
-               (double) acks / secs, (unsigned long long) acks, secs, rewrites, s_version);
+    double rss = s_info_field (admin, "memory", "used_memory_rss");
+    BENCH_OUT ("rate=%.1f acks=%llu seconds=%.3f aof_rewrites=%.0f rss_mb=%.1f version=%s",
+               (double) acks / secs, (unsigned long long) acks, secs, rewrites, rss / 1048576.0,
+               s_version);
     for (int i = 0; i < k; i++)
         redisFree (conns [i]);
     free (conns);
@@ -455,9 +460,16 @@ s_history (redisContext *c, int entries, size_t size, int reps)
         freeReplyObject (reply);
         redisReaderFree (reader);
     }
+    //  Redis's own time in the command (building the reply, not sending it).
+    double server_us = NAN;
+    redisReply *stats = s_expect (c, redisCommand (c, "INFO commandstats"), REDIS_REPLY_STRING, "INFO");
+    const char *p = strstr (stats->str, "cmdstat_xrange:");
+    if (p && (p = strstr (p, "usec_per_call=")))
+        server_us = atof (p + 14);
+    freeReplyObject (stats);
     double median = bench_median (ms, (size_t) reps);
-    BENCH_OUT ("median_ms=%.3f min_ms=%.3f bytes=%zu entries=%d parse_ms=%.2f version=%s",
-               median, ms [0], bytes, entries, parse_ms, s_version);
+    BENCH_OUT ("median_ms=%.3f min_ms=%.3f bytes=%zu entries=%d command_ms=%.3f parse_ms=%.2f "
+               "version=%s", median, ms [0], bytes, entries, server_us / 1000.0, parse_ms, s_version);
     free (ms);
     free (buf);
     free (value);
