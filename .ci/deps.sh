@@ -1,7 +1,17 @@
 #!/bin/sh
 # Installs what catchball needs to build and test on Debian or Ubuntu:
 # with apt-get when root, otherwise it prints the exact line to run and fails.
+#     sh .ci/deps.sh          what `make build` and `make test` need
+#     sh .ci/deps.sh bench    the extra packages only `make bench` needs: the
+#                             peer it is compared with (bench/peer_redis.c),
+#                             never needed to build or test catchball
 PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libjansson-dev libncurses-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev"
+BENCH_PKGS="redis-server libhiredis-dev"
+case "$1" in
+    "") ;;
+    bench) PKGS="$BENCH_PKGS" ;;
+    *) echo "usage: sh .ci/deps.sh [bench]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,12 +1,16 @@
 /*  =========================================================================
     cbbench - catchball's benchmarks, each against a raw baseline
+    (and some against a peer: Redis)
 
     Starts the real catchballd on a temporary store on the real disk and a
     free loopback port, drives it with raw DEALER sockets speaking the
     protocol (proto/PROTOCOL.md, encoded with cb_codec), then runs the raw
     baseline program (raw_*.c, libzmq and LMDB only) with the same message
-    sizes, and prints both figures and their ratio. Writes the same figures
-    to a JSON file. See README.md.
+    sizes, and prints both figures and their ratio. Benchmarks 1, 2 and 4
+    also run peer_redis: Redis with a synced append-only file, the server a
+    team might build on instead, driven with the same shapes (rows "vs
+    Redis", for reference, no target). Writes the same figures to a JSON
+    file. See README.md.
 
         cbbench --catchballd ../build/catchballd [--out results.json] [--only 1,3]
 
@@ -53,6 +57,7 @@ typedef struct {
     char metric [64];
     char unit [16];
     double ours, raw, ratio;    //  ratio = ours / raw
+    char against [16];          //  what `raw` is: "raw" (a baseline) or "redis" (the peer)
     char target [64];
     int met;                    //  1 met, 0 missed, -1 no target
     char note [256];
@@ -74,22 +79,20 @@ s_row (int bench, const char *name, const char *metric, const char *unit, double
     r->ours = ours;
     r->raw = raw;
     r->ratio = raw > 0 && !isnan (raw) ? ours / raw : NAN;
+    snprintf (r->against, sizeof (r->against), "raw");
     snprintf (r->target, sizeof (r->target), "%s", target ? target : "");
     r->met = met;
     return r;
 }
 
-//  Runs a raw baseline from the directory of this binary; returns its line.
+//  Runs a program from the directory of this binary; returns its last
+//  `key=value` line, or NULL if it failed.
 static char *
-s_raw (const char *fmt, ...)
+s_run (const char *label, const char *args)
 {
-    char args [2048], cmd [8192];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (args, sizeof (args), fmt, ap);
-    va_end (ap);
+    char cmd [8192];
     snprintf (cmd, sizeof (cmd), "%s/%s", s_bindir, args);
-    printf ("   raw: %s\n", args);
+    printf ("   %s: %s\n", label, args);
     fflush (stdout);
     sync ();
     FILE *p = popen (cmd, "r");
@@ -101,9 +104,90 @@ s_raw (const char *fmt, ...)
     while (fgets (buf, sizeof (buf), p))
         if (strchr (buf, '='))
             snprintf (line, sizeof (line), "%s", buf);
-    if (pclose (p) != 0 || !line [0])
-        bench_die ("baseline failed: %s", cmd);
+    return pclose (p) != 0 || !line [0] ? NULL : line;
+}
+
+//  Runs a raw baseline; dies if it fails.
+static char *
+s_raw (const char *fmt, ...)
+{
+    char args [2048];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (args, sizeof (args), fmt, ap);
+    va_end (ap);
+    char *line = s_run ("raw", args);
+    if (!line)
+        bench_die ("baseline failed: %s/%s", s_bindir, args);
     return line;
+}
+
+//  Whether `name` is an executable on PATH.
+static bool
+s_on_path (const char *name)
+{
+    const char *path = getenv ("PATH");
+    char dir [4096];
+    while (path && *path) {
+        size_t len = strcspn (path, ":");
+        snprintf (dir, sizeof (dir), "%.*s/%s", (int) len, path, name);
+        if (len && access (dir, X_OK) == 0)
+            return true;
+        path += len + (path [len] == ':');
+    }
+    return false;
+}
+
+//  Runs peer_redis (the Redis peer). The peer is for reference only: when
+//  it is not there or fails, returns NULL and says why in `why`, and the
+//  benchmark goes on with its Redis rows empty.
+static char *
+s_peer (char *why, size_t why_len, const char *fmt, ...)
+{
+    char args [2048], bin [sizeof (s_bindir) + 16];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (args, sizeof (args), fmt, ap);
+    va_end (ap);
+    snprintf (bin, sizeof (bin), "%s/peer_redis", s_bindir);
+    char *line = NULL;
+    if (access (bin, X_OK))
+        snprintf (why, why_len, "Redis: not measured, peer_redis not built (no libhiredis-dev: sh .ci/deps.sh bench)");
+    else
+    if (!s_on_path ("redis-server"))
+        snprintf (why, why_len, "Redis: not measured, no redis-server on PATH (sh .ci/deps.sh bench)");
+    else
+    if (!(line = s_run ("peer", args)))
+        snprintf (why, why_len, "Redis: not measured, peer_redis failed (its message is above)");
+    if (!line)
+        printf ("   %s\n", why);
+    return line;
+}
+
+//  A peer row: catchballd against Redis (NAN when Redis was not measured).
+static s_row_t *
+s_peer_row (int bench, const char *name, const char *metric, const char *unit, double ours,
+            double redis, const char *why)
+{
+    s_row_t *r = s_row (bench, name, metric, unit, ours, redis, NULL, -1);
+    snprintf (r->against, sizeof (r->against), "redis");
+    if (why && *why)
+        snprintf (r->note, sizeof (r->note), "%s", why);
+    return r;
+}
+
+//  A string value from a `key=value` line, e.g. version=7.0.15.
+static const char *
+s_field_str (const char *line, const char *key, char *buf, size_t len)
+{
+    size_t klen = strlen (key);
+    snprintf (buf, len, "?");
+    for (const char *p = line; p && (p = strstr (p, key)); p += klen)
+        if ((p == line || p [-1] == ' ') && p [klen] == '=') {
+            snprintf (buf, len, "%.*s", (int) strcspn (p + klen + 1, " \n"), p + klen + 1);
+            break;
+        }
+    return buf;
 }
 
 static void
@@ -157,6 +241,19 @@ s_content (int i, bool cycle)
     cb_value_push (krs, &kr);
     cb_value_set (content, "key_results", &krs);
     return content;
+}
+
+//  The encoded size of a draft's content: the size of the field the Redis
+//  peer stores in each XADD, so that both servers keep the same payload.
+static size_t
+s_content_size (void)
+{
+    cb_value_t *content = s_content (0, true);
+    size_t size;
+    void *data = cb_codec_encode (content, &size);
+    free (data);
+    cb_value_destroy (&content);
+    return size;
 }
 
 //  Waits for the reply to `mid` (other messages are skipped); dies on an
@@ -363,6 +460,25 @@ s_bench_acceptance (void)
     snprintf (r->note, sizeof (r->note), "request %zu B, reply %zu B, %d nodes x %d in flight",
               req_size, rep_size, k, window);
     s_row (1, "acceptance", "vs raw group commit", "1/s", ours, durable, NULL, -1);
+    //  The peer: the same pipeline of XADDs, each acknowledged after fsync.
+    char why [256] = "", version [32];
+    size_t field = s_content_size ();
+    char *line_peer = s_peer (why, sizeof (why),
+                              "peer_redis --mode accept --k %d --window %d --seconds %g --size %zu",
+                              k, window, seconds, field);
+    double redis = line_peer ? bench_field (line_peer, "rate") : NAN;
+    r = s_peer_row (1, "acceptance", "vs Redis XADD, AOF always", "1/s", ours, redis, why);
+    if (line_peer) {
+        s_field_str (line_peer, "version", version, sizeof (version));
+        printf ("   redis: %.0f synced XADDs/s (%.0f in %.2f s; %.0f AOF rewrites during the run; "
+                "resident %.0f MB at the end)\n", redis, bench_field (line_peer, "acks"),
+                bench_field (line_peer, "seconds"), bench_field (line_peer, "aof_rewrites"),
+                bench_field (line_peer, "rss_mb"));
+        snprintf (r->note, sizeof (r->note), "Redis %s, appendfsync always; XADD of a %zu B field, "
+                  "%d clients x %d in flight; %.0f AOF rewrites in the run; Redis resident %.0f MB",
+                  version, field, k, window, bench_field (line_peer, "aof_rewrites"),
+                  bench_field (line_peer, "rss_mb"));
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -412,6 +528,20 @@ s_bench_latency (void)
     snprintf (r->note, sizeof (r->note), "raw round trip alone p50 %.0f us; raw synced commit p50 %.0f us",
               rtt50, commit50);
     s_row (2, "latency", "p99 change acked", "us", p99, raw99, NULL, -1);
+    //  The peer: one XADD in flight, acknowledged after fsync.
+    char why [256] = "", version [32];
+    size_t field = s_content_size ();
+    line = s_peer (why, sizeof (why), "peer_redis --mode latency --n %d --size %zu", n, field);
+    double redis50 = line ? bench_field (line, "p50_us") : NAN;
+    double redis99 = line ? bench_field (line, "p99_us") : NAN;
+    r = s_peer_row (2, "latency", "p50 vs Redis XADD", "us", p50, redis50, why);
+    if (line) {
+        printf ("   redis: p50 %.0f us, p99 %.0f us, mean %.0f us\n", redis50, redis99,
+                bench_field (line, "mean_us"));
+        snprintf (r->note, sizeof (r->note), "Redis %s, appendfsync always; XADD of a %zu B field, "
+                  "one in flight", s_field_str (line, "version", version, sizeof (version)), field);
+    }
+    s_peer_row (2, "latency", "p99 vs Redis XADD", "us", p99, redis99, why);
     free (samples);
 }
 
@@ -625,9 +755,27 @@ s_bench_history (void)
     double raw = bench_field (line, "median_ms");
     s_row_t *r = s_row (4, "history", "whole history at client", "ms", ours, raw, "<= 1.3x raw",
                         ours <= 1.3 * raw);
+    double stored = bench_field (line, "bytes");
     snprintf (r->note, sizeof (r->note), "%zu revisions; reply %zu B; raw sends the %.0f B of stored history entries",
-              count, bytes, bench_field (line, "bytes"));
+              count, bytes, stored);
     s_finish (&broker);
+    //  The peer: a stream of as many entries, each the size of a stored
+    //  history entry, read whole with XRANGE.
+    char why [256] = "", version [32];
+    size_t entry = count && !isnan (stored) ? (size_t) (stored / (double) count + 0.5) : 430;
+    line = s_peer (why, sizeof (why), "peer_redis --mode history --entries %d --size %zu --reps %d",
+                   revs, entry, reps);
+    double redis = line ? bench_field (line, "median_ms") : NAN;
+    r = s_peer_row (4, "history", "vs Redis XRANGE", "ms", ours, redis, why);
+    if (line) {
+        printf ("   redis: median %.1f ms for %.0f entries, reply %.0f B (%.1f ms of it in the "
+                "command; client parse %.1f ms, not timed)\n", redis, bench_field (line, "entries"),
+                bench_field (line, "bytes"), bench_field (line, "command_ms"),
+                bench_field (line, "parse_ms"));
+        snprintf (r->note, sizeof (r->note), "Redis %s; XRANGE of %.0f entries of %zu B; reply %.0f B",
+                  s_field_str (line, "version", version, sizeof (version)),
+                  bench_field (line, "entries"), entry, bench_field (line, "bytes"));
+    }
     free (ms);
 }
 
@@ -842,14 +990,21 @@ static void
 s_report (const char *out)
 {
     printf ("\n%-2s %-11s %-26s %14s %14s %8s  %-24s %s\n", "#", "benchmark", "metric",
-            "catchballd", "raw", "ratio", "target", "result");
+            "catchballd", "raw / Redis", "ratio", "target", "result");
     for (int i = 0; i < s_nrows; i++) {
         s_row_t *r = &s_rows [i];
-        char ours [32], raw [32];
+        char ours [32], raw [32], ratio [16];
         snprintf (ours, sizeof (ours), "%.4g %s", r->ours, r->unit);
-        snprintf (raw, sizeof (raw), "%.4g %s", r->raw, r->unit);
-        printf ("%-2d %-11s %-26s %14s %14s %7.2fx  %-24s %s\n", r->bench, r->name, r->metric,
-                ours, raw, r->ratio, r->target [0] ? r->target : "(info)",
+        if (isnan (r->raw))
+            snprintf (raw, sizeof (raw), "n/a");
+        else
+            snprintf (raw, sizeof (raw), "%.4g %s", r->raw, r->unit);
+        if (isnan (r->ratio))
+            snprintf (ratio, sizeof (ratio), "n/a");
+        else
+            snprintf (ratio, sizeof (ratio), "%.2fx", r->ratio);
+        printf ("%-2d %-11s %-26s %14s %14s %8s  %-24s %s\n", r->bench, r->name, r->metric,
+                ours, raw, ratio, r->target [0] ? r->target : "(info)",
                 r->met < 0 ? "" : r->met ? "met" : "MISSED");
     }
     FILE *f = fopen (out, "w");
@@ -873,9 +1028,9 @@ s_report (const char *out)
         s_json_num (raw, sizeof (raw), r->raw);
         s_json_num (ratio, sizeof (ratio), r->ratio);
         fprintf (f, "    {\"bench\": %d, \"name\": \"%s\", \"metric\": \"%s\", \"unit\": \"%s\", "
-                    "\"catchballd\": %s, \"raw\": %s, \"ratio\": %s, \"target\": %s%s%s, "
-                    "\"met\": %s, \"note\": \"%s\"}%s\n",
-                 r->bench, r->name, r->metric, r->unit, ours, raw, ratio,
+                    "\"catchballd\": %s, \"raw\": %s, \"against\": \"%s\", \"ratio\": %s, "
+                    "\"target\": %s%s%s, \"met\": %s, \"note\": \"%s\"}%s\n",
+                 r->bench, r->name, r->metric, r->unit, ours, raw, r->against, ratio,
                  r->target [0] ? "\"" : "", r->target [0] ? r->target : "null",
                  r->target [0] ? "\"" : "",
                  r->met < 0 ? "null" : r->met ? "true" : "false", r->note,
