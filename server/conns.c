@@ -15,8 +15,10 @@
     itself. Outgoing, those make the peer acknowledge more than the broker
     counted sent: the difference is taken off whenever it shows, so the
     estimate never exceeds the truth. Incoming they would make it grow, so
-    each connection gets an allowance for them: 4 KiB, plus 64 bytes for
-    each second it has been open (a PING a second, with CURVE).
+    each connection gets an allowance for them: 4 KiB, plus the larger of
+    64 bytes for each second it has been open (a PING a second, with
+    CURVE) and 9/7 of the PONG bytes it acknowledged, at most the bound
+    itself.
 
     When to look: outgoing, when the bytes queued since the last look could
     pass the bound; incoming, whenever bytes arrive, which an epoll set of
@@ -68,6 +70,8 @@ typedef struct {
     uint64_t out_sent;          //  Wire bytes the broker queued for it
     uint64_t out_acked;         //  Of those, acknowledged by the peer (last look)
     uint64_t out_extra;         //  Bytes the peer acknowledged that we did not send
+    uint64_t batch;             //  The batch whose replies are being built
+    uint64_t building;          //  Bytes of the replies built in it
 } s_conn_t;
 
 //  Why a connection was closed, for the tick's log line.
@@ -88,7 +92,8 @@ struct _cb_conns_t {
 
 static const char *s_whys [S_WHYS] = {
     "past --max-connections", "no hello within --hello-timeout",
-    "sending more than --peer-bytes unread", "not reading: --peer-bytes queued"
+    "sending more than --peer-bytes the broker has not read",
+    "not reading: --peer-bytes queued for it"
 };
 
 cb_conns_t *
@@ -223,13 +228,25 @@ s_look (cb_conns_t *self, int fd, int64_t now)
     ||  s_counters (self, fd, &acked, &taken))
         return 0;
     //  Outgoing: what was acknowledged beyond what we sent is not ours.
+    //  (Counters lower than before: the socket number is another
+    //  connection's, not yet reported; nothing is taken from them.)
     if (acked > conn->out_sent + conn->out_extra)
         conn->out_extra = acked - conn->out_sent;
-    conn->out_acked = acked - conn->out_extra;
+    if (acked >= conn->out_extra && acked - conn->out_extra >= conn->out_acked)
+        conn->out_acked = acked - conn->out_extra;
     //  Incoming: what libzmq has taken and we have not read, less the
-    //  allowance for what we cannot see.
-    uint64_t allowance = S_ALLOWANCE
-                       + (uint64_t) ((now - conn->accepted) / 1000) * S_ALLOWANCE_RATE;
+    //  allowance for what we cannot see: the greeting and handshake, and
+    //  the peer's PINGs. Each PING got a PONG a little shorter (by 2 bytes
+    //  of TTL, 7 bytes at the least), so the PONGs the peer acknowledged,
+    //  times 9/7, cover the PINGs of a peer that reads; a peer that does
+    //  not is allowed 64 bytes a second of its age. Never more than the
+    //  bound itself: incoming, a peer never holds more than twice the bound.
+    uint64_t heartbeats = (uint64_t) ((now - conn->accepted) / 1000) * S_ALLOWANCE_RATE;
+    if (heartbeats < conn->out_extra / 7 * 9)
+        heartbeats = conn->out_extra / 7 * 9;
+    if (heartbeats > self->config.peer_bytes)
+        heartbeats = self->config.peer_bytes;
+    uint64_t allowance = S_ALLOWANCE + heartbeats;
     uint64_t held = taken > conn->in_read ? taken - conn->in_read : 0;
     if (held > allowance + self->config.peer_bytes)
         s_close (self, fd, S_IN, held);
@@ -324,6 +341,31 @@ cb_conns_may_send (cb_conns_t *self, int fd, uint64_t gen, size_t size, bool rep
     return -2;
 }
 
+int
+cb_conns_reply_built (cb_conns_t *self, int fd, uint64_t gen, uint64_t batch, size_t size)
+{
+    s_conn_t *conn = s_lookup (self, fd, gen);
+    if (!conn || !conn->tcp || !self->config.peer_bytes || !self->counters)
+        return 0;
+    if (conn->closing)
+        return -2;
+    if (conn->batch != batch) {
+        conn->batch = batch;
+        conn->building = 0;
+    }
+    uint64_t before = conn->building;
+    conn->building += size;
+    uint64_t held = conn->out_sent - conn->out_acked;
+    if (held + before >= self->config.peer_bytes)
+        held = s_look (self, fd, zclock_mono ());
+    if (conn->closing)
+        return -2;
+    if (held + before < self->config.peer_bytes)
+        return 0;
+    s_close (self, fd, S_OUT, held + conn->building);
+    return -2;
+}
+
 void
 cb_conns_sent (cb_conns_t *self, int fd, uint64_t gen, size_t size)
 {
@@ -360,20 +402,15 @@ cb_conns_tick (cb_conns_t *self, int64_t now)
         self->cursor = (self->cursor + 1) % self->cap;
         s_look (self, (int) self->cursor, now);
     }
-    size_t closed = 0;
-    for (int why = 0; why < S_WHYS; why++)
-        closed += self->closed [why];
-    if (closed) {
-        char line [512];
-        size_t size = 0;
-        for (int why = 0; why < S_WHYS; why++)
-            if (self->closed [why])
-                size += snprintf (line + size, sizeof (line) - size, "%s%zu %s",
-                                  size ? ", " : "", self->closed [why], s_whys [why]);
-        zsys_info ("connections: %zu closed in the last %lld ms (%s); %zu open",
-                   closed, (long long) (now - self->tick), line, self->open);
-        memset (self->closed, 0, sizeof (self->closed));
-    }
+    size_t *closed = self->closed;
+    if (closed [S_MAX] + closed [S_HELLO] + closed [S_IN] + closed [S_OUT])
+        zsys_info ("connections: closed in the last %lld ms: %zu past --max-connections %zu, "
+                   "%zu with no hello within %lld s, %zu over --peer-bytes %zu KiB (%zu "
+                   "sending, %zu not reading); %zu open", (long long) (now - self->tick),
+                   closed [S_MAX], self->config.max_connections, closed [S_HELLO],
+                   (long long) self->config.hello_timeout / 1000, closed [S_IN] + closed [S_OUT],
+                   self->config.peer_bytes >> 10, closed [S_IN], closed [S_OUT], self->open);
+    memset (self->closed, 0, sizeof (self->closed));
     self->logged = 0;
     self->tick = now;
 }

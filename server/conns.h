@@ -62,6 +62,15 @@ void cb_conns_read (cb_conns_t *self, int fd, uint64_t gen, uint64_t wire);
 int cb_conns_may_send (cb_conns_t *self, int fd, uint64_t gen, size_t size, bool reply);
 void cb_conns_sent (cb_conns_t *self, int fd, uint64_t gen, size_t size);
 
+//  A reply of `size` bytes was built for connection (fd, gen) in batch
+//  `batch` (a number the caller changes for each batch applied). The
+//  replies of a batch are all built before any is sent: 0 if this one
+//  may be kept, -2 if what is queued for the connection and the replies
+//  built before this one pass --peer-bytes: the connection is closed (it
+//  does not read) and the reply should be dropped.
+int cb_conns_reply_built (cb_conns_t *self, int fd, uint64_t gen, uint64_t batch,
+                          size_t size);
+
 //  The connections with new input (cb_conns_fd): any past the bound is
 //  closed. Cheap when nothing arrived.
 void cb_conns_check (cb_conns_t *self);

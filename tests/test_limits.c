@@ -5,10 +5,11 @@
     Starts catchballd (path in $CATCHBALLD) on a temporary store and a free
     TCP port, and checks, while a well-behaved node (libcatchball) is
     served throughout:
-    - a node that sends 600 draft.history requests (about 320 KB a reply)
-      and never reads: the broker closes its connection once --peer-bytes
-      (16 MiB) is queued for it, and its memory peak grows by less than a
-      stated bound; the node then says hello again and is served;
+    - a node that sends 600 draft.history requests in one burst (about
+      320 KB a reply) and never reads: the broker closes its connection
+      once --peer-bytes (16 MiB) is queued or built for it, and its memory
+      peak grows by less than a stated bound (48 MiB); the node then says
+      hello again and is served;
     - a connection that never said hello sends one message of 1,000 parts
       of 256 KiB: closed once libzmq holds --peer-bytes for it, before the
       message is whole, with the same bound; a small multipart message is
@@ -34,6 +35,7 @@
     =========================================================================
 */
 #include <czmq.h>
+#include <ctype.h>
 #include <poll.h>
 #include <signal.h>
 #include <arpa/inet.h>
@@ -382,8 +384,6 @@ test_never_reads_replies (void)
         body = cb_value_new_map ();
         cb_value_set_str (body, "draft", "d1");
         s_send (hoarder, "draft.history", mid, body);
-        if (i % 50 == 0)
-            s_calm_served ();
     }
     //  The broker says when it closes the connection.
     bool closed = s_wait_log (mark, "not reading", 30000 * (int) s_scale);
@@ -512,10 +512,27 @@ test_silent_closed (long mark)
     int64_t left = s_silent_opened + 20000 - zclock_mono ();
     int closed = s_reap_all (s_silent, SILENT, SILENT, left > 0 ? (int) left : 0, true);
     s_close_all (s_silent, SILENT);
-    int lines = tb_log_lines_from (mark, "no hello within");
-    printf ("  closed by the broker: %d of %d after %lld ms; %d log line(s) about them\n",
-            closed, SILENT, (long long) (zclock_mono () - s_silent_opened), lines);
+    //  The broker's count of them, in its periodic lines.
+    int lines = 0, counted = 0;
+    FILE *file = fopen (tb_log, "r");
+    REQUIRE (file);
+    fseek (file, mark, SEEK_SET);
+    char line [1024];
+    while (fgets (line, sizeof (line), file)) {
+        const char *at = strstr (line, " with no hello within ");
+        const char *from = at;
+        while (from && from > line && isdigit ((unsigned char) from [-1]))
+            from--;
+        if (at && atoi (from) > 0) {
+            counted += atoi (from);
+            lines++;
+        }
+    }
+    fclose (file);
+    printf ("  closed by the broker: %d of %d after %lld ms; the log counts %d in %d line(s)\n",
+            closed, SILENT, (long long) (zclock_mono () - s_silent_opened), counted, lines);
     CHECK_INT (closed, SILENT);
+    CHECK_INT (counted, SILENT);
     CHECK (lines >= 1 && lines <= 3);
     //  The node that said hello on its connection still has its session.
     cb_value_t *reply = s_call (s_stayer, "ping", "stayer-ping", NULL, 5000);
