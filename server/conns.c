@@ -23,9 +23,10 @@
     When to look: outgoing, when the bytes queued since the last look could
     pass the bound; incoming, whenever bytes arrive, which an epoll set of
     the connections' sockets (edge-triggered) tells without a system call
-    per connection; and, to take off what heartbeats added, a few
-    connections a tick. Over ipc:// there are no such counters: only the
-    hello timeout and the connection cap apply.
+    per idle connection (see cb_conns_accepted for why EPOLLOUT too); and,
+    to take off what heartbeats added, a few connections a tick. A look
+    costs two system calls (4.5 us here). Over ipc:// there are no such
+    counters: only the hello timeout and the connection cap apply.
     =========================================================================
 */
 #include <stddef.h>
@@ -284,7 +285,12 @@ cb_conns_accepted (cb_conns_t *self, int fd, uint64_t gen)
         return false;
     }
     if (conn->tcp && self->counters && self->config.peer_bytes) {
-        struct epoll_event event = { .events = EPOLLIN | EPOLLET, .data.fd = fd };
+        //  Edge-triggered: queued each time bytes arrive. With EPOLLIN
+        //  alone, epoll_wait drops the event if libzmq has read the bytes
+        //  by then (it checks readiness again), and a steady stream read
+        //  as it comes would never be looked at: EPOLLOUT, nearly always
+        //  true, keeps it. (Our own writes queue nothing.)
+        struct epoll_event event = { .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd };
         if (epoll_ctl (self->epoll, EPOLL_CTL_ADD, fd, &event) && errno == EEXIST)
             epoll_ctl (self->epoll, EPOLL_CTL_MOD, fd, &event);
     }
