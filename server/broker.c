@@ -35,6 +35,16 @@
     per second: a flood is answered RATE_LIMITED with a retry_after,
     stores nothing, and costs the others nothing.
 
+    A connection guard (conns.c), fed by the monitor and by what is read
+    and sent, bounds what one peer costs: over TCP at most --peer-bytes
+    held for it each way (what it sent and we have not read, a multipart
+    message growing in libzmq included; what is queued or built for it
+    and it has not received), a hello within --hello-timeout, and at most
+    --max-connections open, under the descriptor limit (raised to the hard
+    limit at start). Past a bound the connection is shut down; the client
+    says hello again and resends. A message is read a frame at a time and
+    only its first frame is kept.
+
     Session changes (a hello binding a connection to a node, an ack moving
     a delivery window) take effect only after the commit. If the commit
     fails: a full map is grown and the batch redone; after MDB_PANIC or an
