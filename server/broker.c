@@ -35,6 +35,16 @@
     per second: a flood is answered RATE_LIMITED with a retry_after,
     stores nothing, and costs the others nothing.
 
+    A connection guard (conns.c), fed by the monitor and by what is read
+    and sent, bounds what one peer costs: over TCP at most --peer-bytes
+    held for it each way (what it sent and we have not read, a multipart
+    message growing in libzmq included; what is queued or built for it
+    and it has not received), a hello within --hello-timeout, and at most
+    --max-connections open, under the descriptor limit (raised to the hard
+    limit at start). Past a bound the connection is shut down; the client
+    says hello again and resends. A message is read a frame at a time and
+    only its first frame is kept.
+
     Session changes (a hello binding a connection to a node, an ack moving
     a delivery window) take effect only after the commit. If the commit
     fails: a full map is grown and the batch redone; after MDB_PANIC or an
@@ -47,6 +57,7 @@
 #include <sys/resource.h>
 
 #include "broker.h"
+#include "conns.h"
 #include "dispatch.h"
 #include "handlers.h"
 #include "inbox.h"
@@ -62,6 +73,10 @@
 #define S_RETRY_MS          50
 #define S_BATCH_BYTES       (8 << 20)
 #define S_LOG_WINDOW        1024
+#define S_PEER_BYTES        (16 << 20)
+#define S_HELLO_TIMEOUT     10
+#define S_FD_RESERVE        64      //  Descriptors kept for the store, ZAP, libzmq
+#define S_BACKLOG           4096
 
 typedef struct {
     char *node;                 //  Node name
@@ -95,8 +110,10 @@ struct _cb_broker_t {
     uint64_t requests;          //  Requests answered, for the log
     uint64_t batches;           //  Transactions committed
     uint64_t redone;            //  Batches applied a second time, nested
+    uint64_t applied;           //  Batches applied (a redone one counts again)
     zactor_t *auth;             //  CURVE: the ZAP handler (zap.c), checking handshakes
     zsock_t *monitor;           //  ROUTER events: connections accepted and closed
+    cb_conns_t *guard;          //  Connection cap, hello timeout, bytes per peer
     uint64_t *fd_gen;           //  Per socket number: which accepted connection
     uint64_t *fd_closed;        //  Per socket number: connections closed on it
     size_t fd_cap;              //  Entries in fd_gen
@@ -178,21 +195,30 @@ s_session_bind (cb_broker_t *self, zframe_t *routing_id, const char *route,
     snprintf (session->conn, sizeof (session->conn), "%d/%llu", fd, (unsigned long long) gen);
     if (fd >= 0)
         zhashx_update (self->conns, session->conn, session);
+    cb_conns_hello (self->guard, fd, gen);
 }
 
 //  --------------------------------------------------------------------------
 //  Sending: never blocks, never queues what the store does not also hold
 
-//  0 sent, -1 would block (EAGAIN), -2 peer gone (EHOSTUNREACH).
+//  Sends to the connection (fd, gen) with that routing id: a reply, or a
+//  delivery or log entry. 0 sent, -1 would block (EAGAIN) or held back (half
+//  of --peer-bytes queued for it), -2 peer gone (EHOSTUNREACH) or closed
+//  (a reply with --peer-bytes queued: it does not read).
 static int
-s_send (cb_broker_t *self, zframe_t *routing_id, const void *data, size_t size)
+s_send (cb_broker_t *self, zframe_t *routing_id, int fd, uint64_t gen, const void *data,
+        size_t size, bool reply)
 {
+    int room = cb_conns_may_send (self->guard, fd, gen, size, reply);
+    if (room)
+        return room;
     if (zmq_send (self->handle, zframe_data (routing_id), zframe_size (routing_id),
                   ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return errno == EHOSTUNREACH ? -2 : -1;
     //  Once the first frame is accepted, the message is whole in the pipe.
     if (zmq_send (self->handle, data, size, ZMQ_DONTWAIT) < 0)
         return errno == EHOSTUNREACH ? -2 : -1;
+    cb_conns_sent (self->guard, fd, gen, size);
     return 0;
 }
 
@@ -206,12 +232,15 @@ s_free_reply (void *data, void *hint)
 //  Sends a reply, taking it. A large one (a long history) is handed to
 //  ZeroMQ as it is instead of copied.
 static void
-s_send_reply (cb_broker_t *self, zframe_t *routing_id, void **data_p, size_t size)
+s_send_reply (cb_broker_t *self, zframe_t *routing_id, int fd, uint64_t gen, void **data_p,
+              size_t size)
 {
     if (size < 65536) {
-        s_send (self, routing_id, *data_p, size);
+        s_send (self, routing_id, fd, gen, *data_p, size, true);
         return;
     }
+    if (cb_conns_may_send (self->guard, fd, gen, size, true))
+        return;
     if (zmq_send (self->handle, zframe_data (routing_id), zframe_size (routing_id),
                   ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
@@ -220,6 +249,8 @@ s_send_reply (cb_broker_t *self, zframe_t *routing_id, void **data_p, size_t siz
     *data_p = NULL;                 //  The message frees it, sent or not
     if (zmq_msg_send (&msg, self->handle, ZMQ_DONTWAIT) < 0)
         zmq_msg_close (&msg);
+    else
+        cb_conns_sent (self->guard, fd, gen, size);
 }
 
 typedef struct {
@@ -233,7 +264,8 @@ static int
 s_push_one (uint64_t seq, const void *data, size_t size, void *arg)
 {
     s_push_t *p = (s_push_t *) arg;
-    p->status = s_send (p->broker, p->session->routing_id, data, size);
+    p->status = s_send (p->broker, p->session->routing_id, p->session->fd, p->session->gen,
+                        data, size, false);
     if (p->status)
         return 1;
     *p->cursor = seq;
@@ -316,7 +348,8 @@ s_push_all (cb_broker_t *self)
 
 //  A message drained from the socket, on its way through a batch.
 typedef struct {
-    zmsg_t *msg;                //  As received: routing id, frame(s)
+    zmsg_t *msg;                //  As received: routing id, first frame
+    size_t parts;               //  Frames it had, the routing id included
     char *route;                //  Hex of the routing id
     char key [41];              //  CURVE: the connection's public key, or ""
     int fd;                     //  The socket it came on (-1: unknown)
@@ -441,7 +474,9 @@ s_admit (cb_broker_t *self, s_item_t *item, int64_t now)
 //  Receives one message as it stands in the socket, with the connection
 //  it came on: its socket (ZMQ_SRCFD) and, with CURVE, its public key (the
 //  "User-Id" libzmq sets from the handshake; the client cannot choose it).
-//  NULL if nothing could be read.
+//  Only the routing id and the first frame are kept: a request is one
+//  frame, and the frames after it (BAD_MESSAGE) are counted and let go as
+//  they are read, never copied. NULL if nothing could be read.
 static zmsg_t *
 s_recv (cb_broker_t *self, s_item_t *item)
 {
@@ -450,13 +485,20 @@ s_recv (cb_broker_t *self, s_item_t *item)
     //  socket number closed) before it was sent, so its generation is
     //  known then. If it has closed since, its generation is 0 and it
     //  speaks for nobody.
-    zmsg_t *msg = zmsg_new ();
+    zmsg_t *msg = NULL;
     item->fd = -1;
     item->key [0] = 0;
+    item->parts = 0;
+    uint64_t wire = 0;              //  Bytes it took on the wire (not the routing id)
     zmq_msg_t part;
     zmq_msg_init (&part);
     while (zmq_msg_recv (&part, self->handle, ZMQ_DONTWAIT) >= 0) {
-        zmsg_addmem (msg, zmq_msg_data (&part), zmq_msg_size (&part));
+        if (!msg)
+            msg = zmsg_new ();
+        if (item->parts < 2)
+            zmsg_addmem (msg, zmq_msg_data (&part), zmq_msg_size (&part));
+        if (item->parts++ > 0)
+            wire += cb_conns_wire (self->guard, zmq_msg_size (&part));
         if (!zmq_msg_more (&part)) {
             item->fd = zmq_msg_get (&part, ZMQ_SRCFD);
             //  Events written before this message are readable now. If a
@@ -470,6 +512,7 @@ s_recv (cb_broker_t *self, s_item_t *item)
             if (key)
                 snprintf (item->key, sizeof (item->key), "%s", key);
             zmq_msg_close (&part);
+            cb_conns_read (self->guard, item->fd, item->gen, wire);
             return msg;
         }
     }
@@ -513,8 +556,10 @@ s_monitor (cb_broker_t *self)
             memset (self->fd_closed + self->fd_cap, 0, (cap - self->fd_cap) * sizeof (uint64_t));
             self->fd_cap = cap;
         }
-        if (event == ZMQ_EVENT_ACCEPTED)
+        if (event == ZMQ_EVENT_ACCEPTED) {
             self->fd_gen [fd] = ++self->accepted;
+            cb_conns_accepted (self->guard, fd, self->fd_gen [fd]);
+        }
         else
         if (event == ZMQ_EVENT_DISCONNECTED) {
             char conn [48];
@@ -531,6 +576,7 @@ s_monitor (cb_broker_t *self)
             //  binds nothing.
             self->fd_gen [fd] = 0;
             self->fd_closed [fd]++;
+            cb_conns_closed (self->guard, fd);
         }
     }
     zmq_msg_close (&part);
@@ -573,6 +619,7 @@ s_tick (cb_broker_t *self, int64_t now)
         return;
     self->next_tick = now + S_TICK_MS;
     s_keys_refresh (self, false);
+    cb_conns_tick (self->guard, now);
     //  A bucket that has refilled is the same as no bucket.
     zlist_t *idle = zlist_new ();
     for (s_bucket_t *bucket = (s_bucket_t *) zhashx_first (self->buckets); bucket;
@@ -672,6 +719,7 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
          zhashx_t *binds, int *expired, bool nested, bool *redo)
 {
     *redo = false;
+    self->applied++;
     cb_txn_t *txn = cb_store_begin (self->store, true);
     if (!txn)
         return CB_STORE_PANIC;      //  The environment needs reopening
@@ -721,7 +769,7 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
                                                       &item->result.size);
         }
         else
-        if (zmsg_size (item->msg) != 2) {
+        if (item->parts != 2) {
             item->result.code = CB_E_BAD_MESSAGE;
             item->result.reply = cb_dispatch_error (NULL, 0, CB_E_BAD_MESSAGE, &item->result.size);
         }
@@ -737,6 +785,17 @@ s_apply (cb_broker_t *self, s_item_t *items, size_t count, int64_t now, zhashx_t
                 cb_txn_abort (&txn);
                 return CB_STORE_OK;
             }
+        }
+        //  Replies are all built before any is sent: one connection's must
+        //  not pass --peer-bytes meanwhile (600 draft.history replies of
+        //  320 KB from one burst took 190 MB). Past it the connection does
+        //  not read: it is closed, and the rest of its replies dropped (a
+        //  change is stored all the same; a resend gets its reply).
+        if (item->result.reply
+        &&  cb_conns_reply_built (self->guard, item->fd, item->gen, self->applied,
+                                  item->result.size) < 0) {
+            free (item->result.reply);
+            item->result.reply = NULL;
         }
         if (item->result.hello_node) {
             bind = (s_bind_t *) zmalloc (sizeof (s_bind_t));
@@ -939,8 +998,8 @@ s_batch (cb_broker_t *self, s_item_t *items, size_t count)
         //  Not to a connection that has closed since: its routing id may
         //  be another peer's by now.
         if (item->result.reply && s_still_connected (self, item))
-            s_send_reply (self, zmsg_first (item->msg), &item->result.reply,
-                          item->result.size);
+            s_send_reply (self, zmsg_first (item->msg), item->fd, item->gen,
+                          &item->result.reply, item->result.size);
         self->requests++;
     }
     s_log_flush (&lines);
@@ -1023,6 +1082,48 @@ s_security (cb_broker_t *self)
     return 0;
 }
 
+//  Raises the soft descriptor limit to the hard one (each connection is a
+//  descriptor) and returns it.
+static size_t
+s_raise_nofile (void)
+{
+    struct rlimit limit;
+    if (getrlimit (RLIMIT_NOFILE, &limit))
+        return 1024;
+    rlim_t before = limit.rlim_cur;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit (RLIMIT_NOFILE, &limit))
+            getrlimit (RLIMIT_NOFILE, &limit);
+    }
+    if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > (1 << 24))
+        limit.rlim_cur = 1 << 24;
+    zsys_info ("descriptors: up to %llu (soft limit %s %llu, hard limit %llu)",
+               (unsigned long long) limit.rlim_cur,
+               before < limit.rlim_cur ? "raised from" : "was",
+               (unsigned long long) before, (unsigned long long) limit.rlim_max);
+    return (size_t) limit.rlim_cur;
+}
+
+//  The listen backlog: libzmq's default of 100 overflowed with 2,000 nodes
+//  connecting at once (each one dropped waits a second for its SYN to be
+//  sent again). The kernel caps it at net.core.somaxconn.
+static int
+s_backlog (void)
+{
+    int somaxconn = -1;
+    FILE *file = fopen ("/proc/sys/net/core/somaxconn", "r");
+    if (file) {
+        if (fscanf (file, "%d", &somaxconn) != 1)
+            somaxconn = -1;
+        fclose (file);
+    }
+    int effective = somaxconn > 0 && somaxconn < S_BACKLOG ? somaxconn : S_BACKLOG;
+    zsys_info ("listen backlog: %d (asked %d; net.core.somaxconn %d)", effective, S_BACKLOG,
+               somaxconn);
+    return S_BACKLOG;
+}
+
 cb_broker_t *
 cb_broker_new (const cb_broker_config_t *config)
 {
@@ -1039,6 +1140,33 @@ cb_broker_new (const cb_broker_config_t *config)
     }
     if (self->config.rate == 0)
         self->config.rate = S_DEFAULT_RATE;
+    //  Connections: a cap under the descriptor limit, with a reserve, so
+    //  that libzmq never runs out of descriptors (its accept loop then
+    //  spins at 100 % CPU: it retries at once, without a pause).
+    size_t nofile = s_raise_nofile ();
+    size_t most = nofile > 2 * S_FD_RESERVE ? nofile - S_FD_RESERVE : nofile / 2;
+    cb_conns_config_t guard = {
+        .peer_bytes = config->peer_bytes ? config->peer_bytes : S_PEER_BYTES,
+        .hello_timeout = 1000 * (int64_t) (config->hello_timeout > 0 ? config->hello_timeout
+                                                                     : S_HELLO_TIMEOUT),
+        .max_connections = config->max_connections > 0 ? (size_t) config->max_connections
+                                                        : most,
+        .curve = config->key != NULL
+    };
+    if (guard.max_connections > most) {
+        zsys_warning ("--max-connections %zu is more than the descriptor limit allows: %zu",
+                      guard.max_connections, most);
+        guard.max_connections = most;
+    }
+    self->guard = cb_conns_new (&guard);
+    if (!self->guard) {
+        cb_store_destroy (&self->store);
+        free (self);
+        return NULL;
+    }
+    zsys_info ("connections: at most %zu, %lld s to say hello, %zu KiB held per peer "
+               "each way (TCP)", guard.max_connections,
+               (long long) guard.hello_timeout / 1000, guard.peer_bytes >> 10);
     self->sessions = zhashx_new ();
     zhashx_set_destructor (self->sessions, s_session_free);
     self->routes = zhashx_new ();
@@ -1079,6 +1207,7 @@ cb_broker_new (const cb_broker_config_t *config)
     zsock_set_sndhwm (self->router, 2 * S_DEFAULT_BATCH + S_LOG_WINDOW + self->config.window);
     zsock_set_rcvhwm (self->router, 1000);
     zsock_set_linger (self->router, 0);
+    zsock_set_backlog (self->router, s_backlog ());
     //  Which connection went away, by socket: before bind, so none is
     //  missed. Read here, not through an actor, so that the events come in
     //  the order the I/O thread wrote them, before the messages after them.
@@ -1132,6 +1261,7 @@ cb_broker_destroy (cb_broker_t **self_p)
     zhashx_destroy (&self->routes);
     zhashx_destroy (&self->conns);
     zhashx_destroy (&self->sessions);
+    cb_conns_destroy (&self->guard);
     cb_store_destroy (&self->store);
     free (self->endpoint);
     free (self);
@@ -1152,9 +1282,10 @@ cb_broker_run (cb_broker_t *self)
 {
     size_t max = (size_t) self->config.batch;
     s_item_t *items = (s_item_t *) zmalloc (max * sizeof (s_item_t));
-    zmq_pollitem_t poll [2] = {
+    zmq_pollitem_t poll [3] = {
         { self->handle, 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0 }
+        { zsock_resolve (self->monitor), 0, ZMQ_POLLIN, 0 },
+        { NULL, cb_conns_fd (self->guard), ZMQ_POLLIN, 0 }
     };
     while (!zsys_interrupted) {
         //  Wake for traffic, the next deadline, a pending push, or a tick.
@@ -1172,8 +1303,12 @@ cb_broker_run (cb_broker_t *self)
                 break;
         if (s && timeout > S_RETRY_MS)
             timeout = S_RETRY_MS;
-        int rc = zmq_poll (poll, 2, (long) timeout);
+        int rc = zmq_poll (poll, 3, (long) timeout);
         s_monitor (self);
+        //  Bytes arrived on some connections: any holding too much in
+        //  libzmq (a multipart message growing) is closed now.
+        if (rc > 0 && (poll [2].revents & ZMQ_POLLIN))
+            cb_conns_check (self->guard);
         if (rc < 0 && errno != EINTR)
             break;
         //  Drain what has arrived, up to a batch in count and in bytes.

@@ -24,6 +24,9 @@ typedef struct {
     const char *certs;          //  CURVE: the directory of node certificates
     bool insecure;              //  Allow a non-loopback bind without CURVE
     int rate;                   //  Requests per second per node (0: default, <0: off)
+    size_t peer_bytes;          //  Bytes held for one TCP peer, each way (0: default)
+    int hello_timeout;          //  Seconds a connection may stay without a hello (0: default)
+    int max_connections;        //  Connections open at once (0: from the descriptor limit)
 } cb_broker_config_t;
 
 typedef struct _cb_broker_t cb_broker_t;

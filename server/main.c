@@ -38,6 +38,16 @@ s_usage (FILE *out)
 "  -c, --certs DIR     CURVE: the directory of node certificates; removing\n"
 "                      one revokes that node (or $CATCHBALLD_CERTS)\n"
 "      --insecure      allow a non-loopback endpoint without CURVE (lab only)\n"
+"      --peer-bytes MB\n"
+"                      bytes a TCP peer may leave unread, each way (sent and\n"
+"                      not read by the broker, or queued and not read by the\n"
+"                      peer); past it its connection is closed (default 16)\n"
+"      --hello-timeout S\n"
+"                      close a connection without a hello after S s (default 10)\n"
+"      --max-connections N\n"
+"                      connections open at once; more are closed at once\n"
+"                      (default: the descriptor limit, raised to the hard\n"
+"                      limit, less 64)\n"
 "  -v, --verbose       also log every refused request\n"
 "  -h, --help          show this help and exit\n"
 "\n"
@@ -64,6 +74,9 @@ main (int argc, char *argv [])
         { "key", required_argument, NULL, 'k' },
         { "certs", required_argument, NULL, 'c' },
         { "insecure", no_argument, NULL, 'I' },
+        { "peer-bytes", required_argument, NULL, 1001 },
+        { "hello-timeout", required_argument, NULL, 1002 },
+        { "max-connections", required_argument, NULL, 1003 },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -112,6 +125,25 @@ main (int argc, char *argv [])
             case 'k': config.key = optarg; break;
             case 'c': config.certs = optarg; break;
             case 'I': config.insecure = true; break;
+            case 1001:
+            case 1002:
+            case 1003: {
+                //  MiB, seconds, connections: 1 to a million each.
+                long n = strtol (optarg, &end, 10);
+                if (!*optarg || *end || n < 1 || n > 1000000) {
+                    const char *names [] = { "peer-bytes", "hello-timeout", "max-connections" };
+                    fprintf (stderr, "catchballd: --%s takes 1 to 1000000\n", names [c - 1001]);
+                    return 2;
+                }
+                if (c == 1001)
+                    config.peer_bytes = (size_t) n << 20;
+                else
+                if (c == 1002)
+                    config.hello_timeout = (int) n;
+                else
+                    config.max_connections = (int) n;
+                break;
+            }
             case 'v': config.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 2;
