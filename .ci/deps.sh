@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what catchball needs to build and test on Debian or Ubuntu:
 # with apt-get when root, otherwise it prints the exact line to run and fails.
-PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libjansson-dev libncurses-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev"
+PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libxxhash-dev libjansson-dev libncurses-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

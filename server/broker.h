@@ -24,6 +24,8 @@ typedef struct {
     const char *certs;          //  CURVE: the directory of node certificates
     bool insecure;              //  Allow a non-loopback bind without CURVE
     int rate;                   //  Requests per second per node (0: default, <0: off)
+    bool new_store;             //  Make a new, empty store where the old one's data
+                                //  file is missing or empty (else refused)
 } cb_broker_config_t;
 
 typedef struct _cb_broker_t cb_broker_t;
