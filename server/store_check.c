@@ -315,6 +315,7 @@ s_check (const char *dir, bool full)
         mdb_env_close (env);
         return 1;
     }
+    int64_t start = zclock_mono ();
     s_check_t self = { .full = full };
     rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &self.txn);
     for (int t = 0; rc == 0 && t < CB_T_COUNT; t++) {
@@ -364,10 +365,11 @@ s_check (const char *dir, bool full)
         zsys_error ("check: %s is DAMAGED: %llu problem(s) in %llu records", dir,
                     (unsigned long long) self.problems, (unsigned long long) self.records);
     else
-        zsys_info ("check: %s is sound: %llu records, %s%s", dir,
+        zsys_info ("check: %s is sound: %llu records, %s%s (%lld ms)", dir,
                    (unsigned long long) self.records,
                    self.sealed ? "every checksum verified" : "no checksums (an older format)",
-                   full ? ", every record decoded and every reference resolved" : "");
+                   full ? ", every record decoded and every reference resolved" : "",
+                   (long long) (zclock_mono () - start));
     return self.problems ? 1 : 0;
 }
 
