@@ -285,6 +285,14 @@ s_upgrade_once (cb_store_t *self, uint64_t *records)
         MDB_val k, v;
         int crc = mdb_cursor_get (cursor, &k, &v, MDB_FIRST);
         while (crc == 0) {
+            //  A record that verifies already was sealed (a chance of
+            //  2^-64 otherwise): the format record is what is damaged, and
+            //  sealing again would bury every record under a second sum.
+            MDB_val probe = v;
+            if (cb_store_unseal (&k, &probe) == 0) {
+                crc = MDB_CORRUPTED;
+                break;
+            }
             //  Copies: the put may move the page under the cursor.
             if (k.mv_size + v.mv_size + CB_STORE_SUM_SIZE > bufsize) {
                 bufsize = (k.mv_size + v.mv_size + CB_STORE_SUM_SIZE) * 2;
@@ -337,6 +345,12 @@ s_upgrade (cb_store_t *self, uint32_t format)
         self->mapsize = size;
         zsys_info ("store: map grown to %zu MiB for the upgrade", size >> 20);
         rc = s_upgrade_once (self, &records);
+    }
+    if (rc == MDB_CORRUPTED) {
+        zsys_error ("store: %s is damaged: its format record says %u, but its records carry "
+                    "checksums (format %u): not opened", self->path, format, CB_STORE_FORMAT);
+        cb_store_restore_hint (self->path);
+        return -1;
     }
     if (rc) {
         zsys_error ("store: cannot upgrade %s from format %u to %u: %s; the store is "

@@ -1584,6 +1584,21 @@ test_upgrade (void)
         store = cb_store_new (dir, MIB, 16 * MIB);
         CHECK (store);
         cb_store_destroy (&store);
+        //  A format record damaged into an old one's (4 raw bytes saying
+        //  2): refused, not sealed a second time.
+        MDB_env *env;
+        MDB_txn *raw;
+        MDB_dbi meta;
+        REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
+                 && mdb_env_open (env, dir, 0, 0600) == 0
+                 && mdb_txn_begin (env, NULL, 0, &raw) == 0
+                 && mdb_dbi_open (raw, "meta", 0, &meta) == 0);
+        uint8_t two [4];
+        cb_put_u32 (two, 2);
+        MDB_val k = { 6, (void *) "format" }, v = { 4, two };
+        REQUIRE (mdb_put (raw, meta, &k, &v, 0) == 0 && mdb_txn_commit (raw) == 0);
+        mdb_env_close (env);
+        CHECK (cb_store_new (dir, MIB, 16 * MIB) == NULL);
         s_tmpdir_destroy (&dir);
     }
 }
