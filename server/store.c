@@ -120,11 +120,24 @@ cb_txn_damaged (cb_txn_t *self, cb_table_t table, const void *key, size_t klen,
     for (size_t i = 0; i < n; i++)
         snprintf (hex + 2 * i, 3, "%02x", ((const uint8_t *) key) [i]);
     snprintf (hex + 2 * n, 4, "%s", klen > n ? "..." : "");
+    //  The same record met again and again (a push retried after every
+    //  batch) is logged once a minute, not once a read.
+    static uint64_t last_key = 0;
+    static int64_t last_time = 0;
+    uint64_t this_key = XXH3_64bits_withSeed (key, klen, (uint64_t) table);
+    int64_t now = zclock_mono ();
+    bool quiet = this_key == last_key && now - last_time < 60000;
+    if (!quiet) {
+        last_key = this_key;
+        last_time = now;
+    }
+    for (cb_txn_t *t = self; t; t = t->parent)
+        t->damage++;
+    if (quiet)
+        return;
     zsys_error ("store: damaged record in table %s, key %s: %s; not served. Run 'catchballd "
                 "check' and restore %s from a backup (README, Reliability)",
                 cb_store_table_name (table), n ? hex : "(empty)", why, self->store->path);
-    for (cb_txn_t *t = self; t; t = t->parent)
-        t->damage++;
 }
 
 void
