@@ -256,7 +256,7 @@ s_mapsize_load (cb_store_t *self)
 //  before any.
 
 int
-cb_store_size_check (MDB_env *env, const char *dir)
+cb_store_size_check (MDB_env *env, const char *dir, bool hint)
 {
     MDB_envinfo info;
     MDB_stat mst;
@@ -272,7 +272,8 @@ cb_store_size_check (MDB_env *env, const char *dir)
         zsys_error ("store: %s is damaged: it is %lld bytes, but its meta pages name page %zu, "
                     "which needs %llu bytes (the file was truncated): not opened",
                     path, (long long) st.st_size, info.me_last_pgno, need);
-        cb_store_restore_hint (dir);
+        if (hint)
+            cb_store_restore_hint (dir);
         return -1;
     }
     return 0;
@@ -398,7 +399,7 @@ s_open_env (cb_store_t *self, bool fresh)
         self->env = NULL;
         return -1;
     }
-    if (cb_store_size_check (self->env, self->path)) {
+    if (cb_store_size_check (self->env, self->path, true)) {
         mdb_env_close (self->env);
         self->env = NULL;
         return -1;

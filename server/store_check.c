@@ -311,7 +311,7 @@ s_check (const char *dir, bool full)
         mdb_env_close (env);
         return rc == MDB_INVALID || rc == MDB_CORRUPTED || rc == MDB_VERSION_MISMATCH ? 1 : 2;
     }
-    if (cb_store_size_check (env, dir)) {
+    if (cb_store_size_check (env, dir, false)) {
         mdb_env_close (env);
         return 1;
     }

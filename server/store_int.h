@@ -22,8 +22,8 @@ int cb_store_unseal (const MDB_val *k, MDB_val *v);
 //  Compare the data file of an environment just opened with the pages its
 //  meta pages name: 0 if it is long enough, else -1 with the reason
 //  logged. Must run before any transaction reads a data page (a page past
-//  the end of the file is SIGBUS).
-int cb_store_size_check (MDB_env *env, const char *dir);
+//  the end of the file is SIGBUS). With `hint`, also how to restore.
+int cb_store_size_check (MDB_env *env, const char *dir, bool hint);
 //  Log how to restore a damaged store from a backup.
 void cb_store_restore_hint (const char *dir);
 
