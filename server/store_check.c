@@ -12,8 +12,9 @@
     accounting (pages in use plus free pages must make up the file).
     Full (catchballd check): also decode every record and check that
     every reference resolves: a revision's draft, a draft's head revision,
-    a history entry's revision, a round's draft, a deadline's round, a time
-    box's event, an ask's event, an inbox item's payload.
+    a history entry's revision, a round's draft, a response's round and
+    draft, a deadline's round, a time box's event, an ask's event, an inbox
+    item's payload.
     =========================================================================
 */
 #include <czmq.h>
@@ -178,6 +179,11 @@ s_record (s_check_t *self, cb_table_t table, const MDB_val *k, const MDB_val *v)
     else
     if (table == CB_T_ROUNDS)
         s_ref_id (self, table, k, record, "draft", 'd', CB_T_DRAFTS);
+    else
+    if (table == CB_T_RESPONSES) {
+        s_ref_id (self, table, k, record, "round", 'r', CB_T_ROUNDS);
+        s_ref_id (self, table, k, record, "draft", 'd', CB_T_DRAFTS);
+    }
     else
     if (table == CB_T_ASKS)
         s_ref_id (self, table, k, record, "event", 'e', CB_T_EVENTS);

@@ -105,6 +105,34 @@ s_build (const char *store)
             cb_value_destroy (&reply);
         }
     }
+    //  Rounds thrown to carol (one with a deadline), one answered, her
+    //  inbox not acknowledged: rounds, responses, deadlines, inbox items
+    //  and the payloads they share, for check to follow.
+    cb_client_t *carol = cb_client_new (tb_endpoint, "carol", "team", NULL);
+    REQUIRE (carol && cb_client_hello (carol, S_TIMEOUT) == 0);
+    for (int d = 1; d <= 2; d++) {
+        char id [16];
+        snprintf (id, sizeof (id), "d%d", d);
+        cb_value_t *body = cb_value_new_map ();
+        cb_value_set_str (body, "draft", id);
+        cb_value_t *to = cb_value_new_array ();
+        cb_value_t *name = cb_value_new_str ("carol");
+        cb_value_push (to, &name);
+        cb_value_set (body, "to", &to);
+        if (d == 2)
+            cb_value_set_int (body, "deadline", 3600);
+        cb_value_t *reply = cb_client_request (alice, "round.throw", &body, S_TIMEOUT);
+        REQUIRE (reply);
+        cb_value_destroy (&reply);
+    }
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "round", "r1");
+    cb_value_set_str (body, "kind", "support");
+    cb_value_set_str (body, "text", "Aligned");
+    cb_value_t *reply = cb_client_request (carol, "round.feedback", &body, S_TIMEOUT);
+    REQUIRE (reply);
+    cb_value_destroy (&reply);
+    cb_client_destroy (&carol);
     cb_client_destroy (&alice);
     REQUIRE (tb_stop () == 0);
 }
