@@ -561,10 +561,12 @@ cb_store_t *
 cb_store_open (const char *dir, size_t mapsize, size_t mapmax, int flags)
 {
     assert (dir);
-    bool any = s_exists (dir, ".");
-    if ((flags & (CB_STORE_CREATE | CB_STORE_NEW)) ? s_dir_create (dir) != 0 : !any) {
-        zsys_error ("store: cannot %s directory %s: %s", any ? "use" : "create", dir,
-                    strerror (errno));
+    if (!(flags & (CB_STORE_CREATE | CB_STORE_NEW)) && !s_exists (dir, ".")) {
+        zsys_error ("store: no store in %s: %s", dir, strerror (errno));
+        return NULL;
+    }
+    if ((flags & (CB_STORE_CREATE | CB_STORE_NEW)) && s_dir_create (dir) != 0) {
+        zsys_error ("store: cannot create directory %s: %s", dir, strerror (errno));
         return NULL;
     }
     s_mode_warn (dir, "directory");
