@@ -9,9 +9,13 @@
     Every value is stored sealed: the record, then its checksum (8 bytes,
     big-endian XXH3-64, see cb_store_sum). Reads unseal it and hand the
     caller the record alone; a value that does not verify never leaves
-    this file. The store's own meta keys (format, store.mapsize) are
-    sealed the same way, so a damaged format number is seen as damage,
-    not taken for an old store to upgrade.
+    this file. The store's own store.mapsize is sealed the same way. The
+    format record alone stays as it was, 4 raw bytes: a broker from
+    before format 3 reads it, sees a newer format and refuses the store,
+    where a sealed one would look to it like no format at all (format 1),
+    which it would overwrite with 2 and then misread every record. A
+    format damaged into 1 or 2 is caught by the upgrade: it finds records
+    already sealed and refuses the store.
     =========================================================================
 */
 #include <czmq.h>
@@ -31,7 +35,8 @@
 #define S_DEFAULT_MAPMAX ((size_t) 64 << 30)
 //  Less free space than this after a failed write: the disk is full.
 #define S_DISK_FULL_SLACK ((unsigned long long) 1 << 20)
-//  The meta key holding the store's format (CB_STORE_FORMAT).
+//  The meta key holding the store's format (CB_STORE_FORMAT), 4 raw
+//  bytes, never sealed (see above).
 #define S_FORMAT_KEY "format"
 //  Written into a store's directory when the store is made: with LMDB's
 //  lock.mdb, it tells a store whose data file went missing from a place
@@ -299,6 +304,11 @@ s_upgrade_once (cb_store_t *self, uint64_t *records)
         MDB_val k, v;
         int crc = mdb_cursor_get (cursor, &k, &v, MDB_FIRST);
         while (crc == 0) {
+            if (t == CB_T_META && k.mv_size == strlen (S_FORMAT_KEY)
+            &&  memcmp (k.mv_data, S_FORMAT_KEY, k.mv_size) == 0) {
+                crc = mdb_cursor_get (cursor, &k, &v, MDB_NEXT);
+                continue;               //  Written last, raw
+            }
             //  A record that verifies already was sealed (a chance of
             //  2^-64 otherwise): the format record is what is damaged, and
             //  sealing again would bury every record under a second sum.
@@ -336,8 +346,9 @@ s_upgrade_once (cb_store_t *self, uint64_t *records)
     free (kbuf);
     uint8_t value [4];
     cb_put_u32 (value, CB_STORE_FORMAT);
+    MDB_val fk = { strlen (S_FORMAT_KEY), (void *) S_FORMAT_KEY }, fv = { 4, value };
     if (rc == 0)
-        rc = s_meta_put (self, txn, S_FORMAT_KEY, value, 4);
+        rc = mdb_put (txn, self->dbi [CB_T_META], &fk, &fv, 0);
     if (rc == 0)
         rc = mdb_txn_commit (txn);
     else
@@ -427,9 +438,6 @@ s_open_env (cb_store_t *self, bool fresh)
         MDB_val k = { strlen (S_FORMAT_KEY), (void *) S_FORMAT_KEY }, v;
         int grc = mdb_get (txn, self->dbi [CB_T_META], &k, &v);
         if (grc == 0 && v.mv_size == 4)
-            format = cb_get_u32 ((const uint8_t *) v.mv_data);      //  2, not sealed
-        else
-        if (grc == 0 && v.mv_size == 4 + CB_STORE_SUM_SIZE && cb_store_unseal (&k, &v) == 0)
             format = cb_get_u32 ((const uint8_t *) v.mv_data);
         else
         if (grc == 0 || s_is_damage (grc))
@@ -440,8 +448,8 @@ s_open_env (cb_store_t *self, bool fresh)
     }
     if (rc == 0 && (damaged || format == 0 || format > CB_STORE_FORMAT)) {
         if (damaged || format == 0) {
-            zsys_error ("store: %s is damaged: its format record does not verify: not opened",
-                        self->path);
+            zsys_error ("store: %s is damaged: its format record is not 4 bytes of a "
+                        "format: not opened", self->path);
             cb_store_restore_hint (self->path);
         }
         else

@@ -1471,7 +1471,35 @@ test_inbox_shared (void)
     s_tmpdir_destroy (&dir);
 }
 
-//  11. The store's format: written on open, a newer one refused
+//  11. The store's format: written on open (4 raw bytes, which older
+//  brokers read and refuse), a newer one refused
+
+//  The format record as stored (4 raw bytes), or 0; with `set`, written.
+static uint32_t
+s_raw_format (const char *dir, uint32_t set)
+{
+    MDB_env *env;
+    MDB_txn *raw;
+    MDB_dbi meta;
+    REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
+             && mdb_env_open (env, dir, 0, 0600) == 0
+             && mdb_txn_begin (env, NULL, 0, &raw) == 0
+             && mdb_dbi_open (raw, "meta", 0, &meta) == 0);
+    uint8_t value [4];
+    MDB_val k = { 6, (void *) "format" }, v = { 4, value };
+    uint32_t format = 0;
+    if (set) {
+        cb_put_u32 (value, set);
+        REQUIRE (mdb_put (raw, meta, &k, &v, 0) == 0);
+        format = set;
+    }
+    else
+    if (mdb_get (raw, meta, &k, &v) == 0 && v.mv_size == 4)
+        format = cb_get_u32 ((const uint8_t *) v.mv_data);
+    REQUIRE (mdb_txn_commit (raw) == 0);
+    mdb_env_close (env);
+    return format;
+}
 
 static void
 test_format (void)
@@ -1479,17 +1507,10 @@ test_format (void)
     char *dir = s_tmpdir_new ("format");
     cb_store_t *store = cb_store_new (dir, 0, 0);
     REQUIRE (store);
-    cb_txn_t *txn = cb_store_begin (store, true);
-    const void *data;
-    size_t size;
-    CHECK_INT (cb_txn_get (txn, CB_T_META, "format", 6, &data, &size), 0);
-    CHECK (size == 4 && cb_get_u32 ((const uint8_t *) data) == CB_STORE_FORMAT);
-    //  As if a newer broker had written it.
-    uint8_t newer [4];
-    cb_put_u32 (newer, CB_STORE_FORMAT + 1);
-    CHECK_INT (cb_txn_put (txn, CB_T_META, "format", 6, newer, 4, false), 0);
-    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
     cb_store_destroy (&store);
+    CHECK_INT (s_raw_format (dir, 0), CB_STORE_FORMAT);
+    //  As if a newer broker had written it.
+    s_raw_format (dir, CB_STORE_FORMAT + 1);
     CHECK (cb_store_new (dir, 0, 0) == NULL);
     s_tmpdir_destroy (&dir);
 }
@@ -1560,10 +1581,6 @@ test_upgrade (void)
         REQUIRE (store);
         CHECK (cb_store_mapsize (store) > MIB);     //  It had to grow
         cb_txn_t *txn = cb_store_begin (store, false);
-        const void *data;
-        size_t size;
-        CHECK_INT (cb_txn_get (txn, CB_T_META, "format", 6, &data, &size), 0);
-        CHECK (size == 4 && cb_get_u32 ((const uint8_t *) data) == CB_STORE_FORMAT);
         int good = 0;
         for (int i = 1; i <= records; i++) {
             uint8_t key [4];
@@ -1579,6 +1596,7 @@ test_upgrade (void)
         CHECK_INT (cb_txn_damage (txn), 0);
         cb_txn_abort (&txn);
         cb_store_destroy (&store);
+        CHECK_INT (s_raw_format (dir, 0), CB_STORE_FORMAT);
         //  Sealed: the whole store verifies, and opens again as format 3.
         CHECK_INT (cb_store_check (dir, true), 0);
         store = cb_store_new (dir, MIB, 16 * MIB);
@@ -1586,18 +1604,7 @@ test_upgrade (void)
         cb_store_destroy (&store);
         //  A format record damaged into an old one's (4 raw bytes saying
         //  2): refused, not sealed a second time.
-        MDB_env *env;
-        MDB_txn *raw;
-        MDB_dbi meta;
-        REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
-                 && mdb_env_open (env, dir, 0, 0600) == 0
-                 && mdb_txn_begin (env, NULL, 0, &raw) == 0
-                 && mdb_dbi_open (raw, "meta", 0, &meta) == 0);
-        uint8_t two [4];
-        cb_put_u32 (two, 2);
-        MDB_val k = { 6, (void *) "format" }, v = { 4, two };
-        REQUIRE (mdb_put (raw, meta, &k, &v, 0) == 0 && mdb_txn_commit (raw) == 0);
-        mdb_env_close (env);
+        s_raw_format (dir, 2);
         CHECK (cb_store_new (dir, MIB, 16 * MIB) == NULL);
         s_tmpdir_destroy (&dir);
     }
