@@ -15,7 +15,8 @@
 
     Every record carries a checksum (xxHash XXH3-64 of its key and value,
     the value's last 8 bytes), made on every put and verified on every
-    read. A record that fails it is damaged: the read fails, a log line
+    read (all but the store's format record, kept raw so that older
+    brokers can read it and refuse the store: see store.c). A record that fails it is damaged: the read fails, a log line
     names the table and key, and the transaction counts it
     (cb_txn_damage); unlike a store error, damage fails only the request
     that met it, never the batch. LMDB's own errors about its pages
