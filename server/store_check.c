@@ -237,12 +237,12 @@ s_table (s_check_t *self, cb_table_t table)
 }
 
 //  LMDB's accounting: the pages of every tree (the free list's, the main
-//  one's and every table's) and the free pages must make up the file.
+//  one's and every table's) and the free pages must make up the file, as
+//  of the walk's snapshot (`info`, read with it).
 static int
-s_pages (s_check_t *self, MDB_env *env)
+s_pages (s_check_t *self, const MDB_envinfo *info_p)
 {
-    MDB_envinfo info;
-    mdb_env_info (env, &info);
+    MDB_envinfo info = *info_p;
     uint64_t used = 0, free_pages = 0;
     for (MDB_dbi dbi = 0; dbi < 2; dbi++) {
         MDB_stat st;
@@ -329,7 +329,20 @@ s_check (const char *dir, bool full)
     }
     int64_t start = zclock_mono ();
     s_check_t self = { .full = full };
-    rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &self.txn);
+    //  The snapshot and LMDB's figures for it (the last page) must be of
+    //  the same transaction: a broker may be committing meanwhile.
+    MDB_envinfo info;
+    bool same = false;
+    for (int tries = 0; tries < 100 && !same; tries++) {
+        if (self.txn)
+            mdb_txn_abort (self.txn);
+        self.txn = NULL;
+        rc = mdb_txn_begin (env, NULL, MDB_RDONLY, &self.txn);
+        if (rc)
+            break;
+        mdb_env_info (env, &info);
+        same = info.me_last_txnid == mdb_txn_id (self.txn);
+    }
     for (int t = 0; rc == 0 && t < CB_T_COUNT; t++) {
         int orc = mdb_dbi_open (self.txn, cb_store_table_name ((cb_table_t) t), 0,
                                 &self.dbi [t]);
@@ -359,8 +372,12 @@ s_check (const char *dir, bool full)
     for (int t = 0; rc == 0 && t < CB_T_COUNT; t++)
         if (self.present [t])
             rc = s_table (&self, (cb_table_t) t);
+    if (rc == 0 && same)
+        rc = s_pages (&self, &info);
+    else
     if (rc == 0)
-        rc = s_pages (&self, env);
+        zsys_warning ("check: the store changed under every try: LMDB's page count not "
+                      "checked");
     if (self.txn)
         mdb_txn_abort (self.txn);
     mdb_env_close (env);
