@@ -42,6 +42,7 @@ static const s_error_t s_errors [] = {
     { CB_E_STORAGE_FULL,     "STORAGE_FULL",     "the store is full; nothing was stored" },
     { CB_E_STORAGE,          "STORAGE",          "the store failed; nothing was stored" },
     { CB_E_INTERNAL,         "INTERNAL",         "internal error" },
+    { CB_E_STORE_DAMAGED,    "STORE_DAMAGED",    "a record in the broker's store is damaged; nothing was stored" },
     { CB_E_TIMEOUT,          "TIMEOUT",          "no answer from the broker in time" },
     { CB_E_PROTOCOL,         "PROTOCOL",         "the broker's answer did not follow the protocol" },
 };

@@ -1133,7 +1133,10 @@ cb_broker_new (const cb_broker_config_t *config)
         self->config.window = S_DEFAULT_WINDOW;
     if (self->config.batch <= 0)
         self->config.batch = S_DEFAULT_BATCH;
-    self->store = cb_store_new (config->store, config->mapsize, config->mapmax);
+    //  Locked for the broker's lifetime, and verified before it serves.
+    self->store = cb_store_open (config->store, config->mapsize, config->mapmax,
+                                 CB_STORE_CREATE | CB_STORE_LOCK | CB_STORE_VERIFY
+                                 | (config->new_store ? CB_STORE_NEW : 0));
     if (!self->store) {
         free (self);
         return NULL;

@@ -27,6 +27,8 @@ typedef struct {
     size_t peer_bytes;          //  Bytes held for one TCP peer, each way (0: default)
     int hello_timeout;          //  Seconds a connection may stay without a hello (0: default)
     int max_connections;        //  Connections open at once (0: from the descriptor limit)
+    bool new_store;             //  Make a new, empty store where the old one's data
+                                //  file is missing or empty (else refused)
 } cb_broker_config_t;
 
 typedef struct _cb_broker_t cb_broker_t;

@@ -405,6 +405,7 @@ s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
         rklen = nlen + 1 + mlen;
         const void *stored;
         size_t stored_size;
+        uint64_t damage = cb_txn_damage (txn);
         int rc = cb_txn_get (txn, CB_T_REQUESTS, rkey, rklen, &stored, &stored_size);
         if (rc == 0) {
             result->reply = malloc (stored_size);
@@ -415,7 +416,8 @@ s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
             return;
         }
         if (rc < 0)
-            s_error (result, mid, CB_E_STORAGE, NULL);
+            s_error (result, mid, cb_txn_damage (txn) != damage ? CB_E_STORE_DAMAGED
+                                                                 : CB_E_STORAGE, NULL);
     }
     if (result->code) {
         cb_value_destroy (&empty);
@@ -463,6 +465,9 @@ s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
     //  A store failure anywhere fails the request, whatever the handler said.
     if (rc == 0 && cb_req_check_store (&req))
         rc = -1;
+    //  So does a damaged record, whatever the handler made of it.
+    if (cb_txn_damage (child) != req.damage && cb_req_check_store (&req))
+        rc = -1;
     if (rc == 0 && route && route->writes)
         s_log_change (result, node, type, req.reply);
     if (rc == 0) {
@@ -492,7 +497,10 @@ s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
             cb_txn_abort (&child);
         else
         //  (A store failure fails the whole batch anyway: no redo for it.)
-        if (cb_txn_writes (txn) != writes_before && cb_txn_status (txn) == CB_STORE_OK)
+        //  LMDB marks a transaction that met a damaged page unusable: the
+        //  batch is redone nested, where only the child is lost.
+        if ((cb_txn_writes (txn) != writes_before || cb_txn_damage (txn) != req.damage)
+        &&  cb_txn_status (txn) == CB_STORE_OK)
             result->redo = true;
         free (result->hello_node);
         free (result->hello_role);

@@ -244,7 +244,10 @@ s_read_one (uint64_t seq, const void *data, size_t size, void *arg)
     memcpy (pkey, item + 1, 8);
     const void *payload;
     size_t psize;
-    if (cb_txn_get (r->txn, CB_T_PAYLOADS, pkey, 8, &payload, &psize) || psize < 4)
+    int rc = cb_txn_get (r->txn, CB_T_PAYLOADS, pkey, 8, &payload, &psize);
+    if (rc < 0)
+        return 1;                   //  Damaged: nothing sent from here on (logged)
+    if (rc || psize < 4)
         return 0;                   //  Cannot be: skipped rather than sent wrong
     char kind [65];
     size_t kind_len = size - 17 < 64 ? size - 17 : 64;

@@ -19,13 +19,17 @@ s_usage (FILE *out)
     fprintf (out,
 "Usage: catchballd [OPTION]...\n"
 "       catchballd [--store DIR] backup BACKUP_DIR\n"
+"       catchballd [--store DIR] check\n"
 "The catchball broker: passes OKR drafts and answers between leadership and\n"
 "team nodes, runs the catchball rounds, and keeps every revision in LMDB.\n"
 "\n"
 "  -e, --endpoint EP   ZeroMQ endpoint to bind (default " S_DEFAULT_ENDPOINT ",\n"
 "                      or $CATCHBALL_ENDPOINT); tcp://HOST:PORT or ipc://PATH\n"
-"  -s, --store DIR     LMDB store directory, created if missing\n"
-"                      (default " S_DEFAULT_STORE ", or $CATCHBALL_STORE)\n"
+"  -s, --store DIR     LMDB store directory, created (0700) if missing\n"
+"                      (default " S_DEFAULT_STORE ", or $CATCHBALL_STORE);\n"
+"                      one broker per store: a second one is refused\n"
+"      --new-store     make a new, empty store where the old one's data.mdb\n"
+"                      is missing or empty (otherwise refused: restore it)\n"
 "  -m, --map-size MB   initial LMDB map size in MiB (default 64); the map\n"
 "                      doubles by itself when full, up to --map-max\n"
 "  -M, --map-max MB    largest map size in MiB (default 65536)\n"
@@ -35,8 +39,9 @@ s_usage (FILE *out)
 "  -k, --key FILE      CURVE: the broker's secret certificate (mode 0600),\n"
 "                      written by 'catchball keygen NAME --role broker'\n"
 "                      (or $CATCHBALLD_KEY)\n"
-"  -c, --certs DIR     CURVE: the directory of node certificates; removing\n"
-"                      one revokes that node (or $CATCHBALLD_CERTS)\n"
+"  -c, --certs DIR     CURVE: the directory of node certificates (only *.cert\n"
+"                      files); removing one revokes that node\n"
+"                      (or $CATCHBALLD_CERTS)\n"
 "      --insecure      allow a non-loopback endpoint without CURVE (lab only)\n"
 "      --peer-bytes MB\n"
 "                      bytes a TCP peer may leave unread, each way (sent and\n"
@@ -54,7 +59,14 @@ s_usage (FILE *out)
 "backup BACKUP_DIR: write a compact, consistent copy of the store into\n"
 "BACKUP_DIR (new or empty) while the broker runs. To restore, stop the broker\n"
 "and start it with --store BACKUP_DIR (or copy BACKUP_DIR/data.mdb into an\n"
-"empty store directory).\n"
+"empty store directory). The copy is 0600 in a 0700 directory.\n"
+"\n"
+"check: verify the whole store offline: every record's checksum, every\n"
+"record decoded, every reference resolved, LMDB's pages accounted for.\n"
+"Exit status 0 if sound, 1 if damaged, 2 if it could not check. The broker\n"
+"runs the quick part of it (checksums, order, pages) at every start and\n"
+"refuses a damaged store; so it does a store whose data file is truncated\n"
+"or, where a store was, missing.\n"
 "\n"
 "Logs one line per significant event to standard output. Stops cleanly on\n"
 "SIGINT or SIGTERM. Every change is synced to disk before it is answered.\n");
@@ -77,6 +89,7 @@ main (int argc, char *argv [])
         { "peer-bytes", required_argument, NULL, 1001 },
         { "hello-timeout", required_argument, NULL, 1002 },
         { "max-connections", required_argument, NULL, 1003 },
+        { "new-store", no_argument, NULL, 'N' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -144,6 +157,7 @@ main (int argc, char *argv [])
                     config.max_connections = (int) n;
                 break;
             }
+            case 'N': config.new_store = true; break;
             case 'v': config.verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 2;
@@ -152,12 +166,20 @@ main (int argc, char *argv [])
     if (optind + 2 == argc && streq (argv [optind], "backup")) {
         zsys_init ();
         zsys_set_logstream (stderr);
-        cb_store_t *store = cb_store_new (config.store, config.mapsize, config.mapmax);
+        //  Not locked: the broker may be running (LMDB copies from a read
+        //  transaction). Never creates a store.
+        cb_store_t *store = cb_store_open (config.store, config.mapsize, config.mapmax, 0);
         int rc = store ? cb_store_backup (store, argv [optind + 1]) : -1;
         cb_store_destroy (&store);
         if (rc == 0)
             printf ("catchballd: backup of %s written to %s\n", config.store, argv [optind + 1]);
         return rc ? 1 : 0;
+    }
+    if (optind + 1 == argc && streq (argv [optind], "check")) {
+        zsys_init ();
+        zsys_set_logstream (stdout);
+        int rc = cb_store_check (config.store, true);
+        return rc == 0 ? 0 : rc == 1 ? 1 : 2;
     }
     if (optind < argc) {
         fprintf (stderr, "catchballd: unexpected argument '%s'\n", argv [optind]);

@@ -23,6 +23,7 @@ cb_req_init (cb_req_t *req, cb_txn_t *txn, const char *node, const char *role, i
     req->reply = cb_value_new_map ();
     req->touched = zhashx_new ();
     req->changed = cb_value_new_map ();
+    req->damage = txn ? cb_txn_damage (txn) : 0;     //  No txn: checks only
 }
 
 void
@@ -60,6 +61,14 @@ int
 cb_req_check_store (cb_req_t *req)
 {
     cb_store_status_t status = cb_txn_status (req->txn);
+    if (status == CB_STORE_OK && cb_txn_damage (req->txn) != req->damage) {
+        //  Whatever the handler made of the record it could not read
+        //  (NOT_FOUND would be wrong): this is what the client must see.
+        req->code = CB_E_STORE_DAMAGED;
+        snprintf (req->message, sizeof (req->message), "%s",
+                  cb_strerror (CB_E_STORE_DAMAGED));
+        return -1;
+    }
     if (status == CB_STORE_OK)
         return 0;
     if (status == CB_STORE_FULL || status == CB_STORE_NOSPACE)
@@ -79,9 +88,10 @@ cb_rec_get (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen)
         return NULL;
     char error [128];
     cb_value_t *value = cb_codec_decode (data, size, error, sizeof (error));
-    //  We wrote every record ourselves: one we cannot read is corruption.
+    //  We wrote every record ourselves, and its checksum verified: one we
+    //  cannot read is damage all the same.
     if (!value)
-        zsys_error ("records: unreadable record in table %d: %s", (int) table, error);
+        cb_txn_damaged (txn, table, key, klen, error);
     return value;
 }
 

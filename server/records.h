@@ -31,6 +31,7 @@ typedef struct {
     zhashx_t *touched;          //  Nodes whose inbox grew: name -> (void *) 1
     int64_t deadline;           //  Earliest round deadline or time box set, or 0
     cb_value_t *changed;        //  Objects changed, for the event log: key -> record
+    uint64_t damage;            //  cb_txn_damage of txn when the request began
 } cb_req_t;
 
 //  Initialise and clean a request context.
@@ -40,7 +41,8 @@ void cb_req_clean (cb_req_t *req);
 //  Fail the request: record the code and a printf-style message; returns -1.
 int cb_req_fail (cb_req_t *req, int code, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
-//  Fail with CB_E_STORAGE(_FULL) if the transaction saw a store error; -1 or 0.
+//  Fail with CB_E_STORAGE(_FULL) if the transaction saw a store error, or
+//  with CB_E_STORE_DAMAGED if the request met a damaged record; -1 or 0.
 int cb_req_check_store (cb_req_t *req);
 //  Note that the object `kind`/`id` ("draft", "d1") now has this record,
 //  for the event log (a copy is kept; the last one wins).

@@ -12,6 +12,20 @@
     store error (map full, I/O, panic) marks the whole top-level transaction
     failed: the caller aborts the batch, maybe grows the map or reopens the
     environment, and redoes it.
+
+    Every record carries a checksum (xxHash XXH3-64 of its key and value,
+    the value's last 8 bytes), made on every put and verified on every
+    read (all but the store's format record, kept raw so that older
+    brokers can read it and refuse the store: see store.c). A record that fails it is damaged: the read fails, a log line
+    names the table and key, and the transaction counts it
+    (cb_txn_damage); unlike a store error, damage fails only the request
+    that met it, never the batch. LMDB's own errors about its pages
+    (MDB_CORRUPTED, MDB_PAGE_NOTFOUND) count as damage too.
+
+    Opening refuses a damaged store rather than serve it: a data file
+    shorter than the pages its meta pages name, a store that existed (its
+    marker or lock.mdb is there) whose data file is missing or empty, and,
+    with CB_STORE_VERIFY, any record or page that fails cb_store_check.
     =========================================================================
 */
 #ifndef CB_STORE_H_INCLUDED
@@ -23,8 +37,11 @@
 
 //  The format of the records this broker writes. 2: inbox items may refer
 //  to a body in the payloads table, and a push does not write inbox_state.
-//  A store of a higher format is not opened; a lower one is upgraded.
-#define CB_STORE_FORMAT 2
+//  3: every record ends with its checksum. A store of a higher format is
+//  not opened; a lower one is upgraded in place when opened.
+#define CB_STORE_FORMAT 3
+//  Bytes of checksum at the end of every stored value.
+#define CB_STORE_SUM_SIZE 8
 
 typedef enum {
     CB_T_META = 0,      //  schema version and id counters
@@ -59,12 +76,35 @@ typedef enum {
 typedef struct _cb_store_t cb_store_t;
 typedef struct _cb_txn_t cb_txn_t;
 
-//  Open (creating if needed) the store in directory `dir` with an initial
-//  map size in bytes (0 for the default, 64 MiB) and a maximum to which the
-//  map may grow (0 for the default, 64 GiB). NULL on failure, with a reason
-//  logged through zsys_error.
+//  How cb_store_open opens a store (flags, or'ed).
+#define CB_STORE_CREATE 1   //  Make a new store where none was (no data file,
+                            //  no marker, no lock.mdb)
+#define CB_STORE_NEW    2   //  Make a new, empty store even where one was,
+                            //  if its data file is missing or empty
+#define CB_STORE_LOCK   4   //  Hold the store's lock while open: a second
+                            //  open with this flag is refused (the broker)
+#define CB_STORE_VERIFY 8   //  Run cb_store_check (quick) first; refuse a
+                            //  damaged store
+
+//  Open the store in directory `dir` with an initial map size in bytes (0
+//  for the default, 64 MiB) and a maximum to which the map may grow (0 for
+//  the default, 64 GiB). Directories it creates are 0700, files 0600; a
+//  store open to other users gets a warning. A store of an older format
+//  is upgraded. NULL on failure, with a reason logged through zsys_error.
+cb_store_t *cb_store_open (const char *dir, size_t mapsize, size_t mapmax, int flags);
+//  cb_store_open with CB_STORE_CREATE.
 cb_store_t *cb_store_new (const char *dir, size_t mapsize, size_t mapmax);
 void cb_store_destroy (cb_store_t **self_p);
+
+//  Verify the store in `dir` offline, in a child process (a page damaged
+//  so that LMDB crashes crashes only the child): the file against its meta
+//  pages, every table's records in order, every checksum, and LMDB's page
+//  count. With `full`, also decode every record and check that every
+//  reference resolves (store_check.c). Findings are logged through zsys_*.
+//  0 sound, 1 damaged, -1 could not check (no store there, or an error).
+int cb_store_check (const char *dir, bool full);
+//  The name of a table, as LMDB knows it.
+const char *cb_store_table_name (cb_table_t table);
 
 //  Double the map size, up to the maximum. 0 if grown, -1 if at the maximum
 //  or on error. No transaction may be open.
@@ -87,13 +127,21 @@ cb_store_status_t cb_txn_commit (cb_txn_t **self_p);
 void cb_txn_abort (cb_txn_t **self_p);
 //  The first store failure seen in this transaction (or its children).
 cb_store_status_t cb_txn_status (cb_txn_t *self);
+//  How many damaged records (or LMDB pages) reads in this transaction
+//  met, counting those of its children: a caller compares two readings.
+uint64_t cb_txn_damage (cb_txn_t *self);
+//  Count a record its caller found damaged (it could not decode it) and
+//  log a line naming the table and key.
+void cb_txn_damaged (cb_txn_t *self, cb_table_t table, const void *key, size_t klen,
+                     const char *why);
 //  How many puts and deletes reached LMDB in this transaction, counting
 //  those of its committed children: a caller that writes straight into a batch transaction
 //  compares two readings to know whether a failed request left anything.
 uint64_t cb_txn_writes (cb_txn_t *self);
 
-//  Get: 0 found (value lent until the transaction ends), 1 not found,
-//  -1 store error (recorded in the transaction's status).
+//  Get: 0 found (value lent until the transaction ends, without its
+//  checksum), 1 not found, -1 store error (recorded in the transaction's
+//  status) or a damaged record (counted in cb_txn_damage).
 int cb_txn_get (cb_txn_t *self, cb_table_t table, const void *key, size_t klen,
                 const void **val, size_t *vlen);
 //  Put: 0, 1 if `no_overwrite` and the key exists, -1 store error.
@@ -105,13 +153,14 @@ int cb_txn_del (cb_txn_t *self, cb_table_t table, const void *key, size_t klen);
 //  Walk the keys that start with `prefix` in order, from `from` (or the
 //  first key with the prefix when from is NULL). The callback returns 0 to
 //  go on, anything else to stop. Returns the number of entries visited, or
-//  -1 on store error.
+//  -1 on store error or at the first damaged record (never passed on).
 typedef int (cb_scan_fn) (const void *key, size_t klen, const void *val, size_t vlen,
                           void *arg);
 //  LMDB's longest key (its default MDB_MAXKEYSIZE).
 #define CB_MAX_KEY 511
 //  The greatest key that starts with `prefix` (plen at most CB_MAX_KEY):
-//  0 found (key lent until the transaction ends), 1 none, -1 store error.
+//  0 found (key lent until the transaction ends), 1 none, -1 store error
+//  or damage (its checksum is verified too).
 int cb_txn_last (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,
                  const void **key_p, size_t *klen_p);
 int cb_txn_scan (cb_txn_t *self, cb_table_t table, const void *prefix, size_t plen,

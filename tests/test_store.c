@@ -17,7 +17,15 @@
       names that are prefixes of others, cumulative acks with clamping,
       and all of it after commit and reopen.
 
-    Nothing here calls mdb_* directly, and nothing sleeps.
+    - format: a newer store refused; a format 1 or 2 store (written here
+      with mdb_*, as older brokers did) upgraded in place, every record
+      sealed with its checksum, the map grown for it.
+    - damage: a record changed behind the store's back fails get and scan
+      (counted by cb_txn_damage, not a store failure), and cb_store_check
+      and the verified open refuse the store.
+
+    Only the format and damage tests call mdb_* (to write a store as an
+    older broker did, or to damage one); nothing sleeps.
     =========================================================================
 */
 #define _GNU_SOURCE
@@ -1463,7 +1471,35 @@ test_inbox_shared (void)
     s_tmpdir_destroy (&dir);
 }
 
-//  11. The store's format: written on open, a newer one refused
+//  11. The store's format: written on open (4 raw bytes, which older
+//  brokers read and refuse), a newer one refused
+
+//  The format record as stored (4 raw bytes), or 0; with `set`, written.
+static uint32_t
+s_raw_format (const char *dir, uint32_t set)
+{
+    MDB_env *env;
+    MDB_txn *raw;
+    MDB_dbi meta;
+    REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
+             && mdb_env_open (env, dir, 0, 0600) == 0
+             && mdb_txn_begin (env, NULL, 0, &raw) == 0
+             && mdb_dbi_open (raw, "meta", 0, &meta) == 0);
+    uint8_t value [4];
+    MDB_val k = { 6, (void *) "format" }, v = { 4, value };
+    uint32_t format = 0;
+    if (set) {
+        cb_put_u32 (value, set);
+        REQUIRE (mdb_put (raw, meta, &k, &v, 0) == 0);
+        format = set;
+    }
+    else
+    if (mdb_get (raw, meta, &k, &v) == 0 && v.mv_size == 4)
+        format = cb_get_u32 ((const uint8_t *) v.mv_data);
+    REQUIRE (mdb_txn_commit (raw) == 0);
+    mdb_env_close (env);
+    return format;
+}
 
 static void
 test_format (void)
@@ -1471,36 +1507,170 @@ test_format (void)
     char *dir = s_tmpdir_new ("format");
     cb_store_t *store = cb_store_new (dir, 0, 0);
     REQUIRE (store);
-    cb_txn_t *txn = cb_store_begin (store, true);
-    const void *data;
-    size_t size;
-    CHECK_INT (cb_txn_get (txn, CB_T_META, "format", 6, &data, &size), 0);
-    CHECK (size == 4 && cb_get_u32 ((const uint8_t *) data) == CB_STORE_FORMAT);
-    //  As if a newer broker had written it.
-    uint8_t newer [4];
-    cb_put_u32 (newer, CB_STORE_FORMAT + 1);
-    CHECK_INT (cb_txn_put (txn, CB_T_META, "format", 6, newer, 4, false), 0);
-    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
     cb_store_destroy (&store);
+    CHECK_INT (s_raw_format (dir, 0), CB_STORE_FORMAT);
+    //  As if a newer broker had written it.
+    s_raw_format (dir, CB_STORE_FORMAT + 1);
     CHECK (cb_store_new (dir, 0, 0) == NULL);
-    //  An older one (format 1 had no key) is taken and marked as ours.
+    s_tmpdir_destroy (&dir);
+}
+
+//  12. A store of format 2 (records without checksums), written with
+//  mdb_* as the broker before this one wrote it, nearly filling its map:
+//  upgraded in place when opened (growing the map), every record intact
+//  and sealed, the format now 3. And one of format 1 (no format key).
+
+static void
+s_raw_store (const char *dir, int format, int *records)
+{
     MDB_env *env;
     MDB_txn *raw;
-    MDB_dbi meta;
+    MDB_dbi dbi [CB_T_COUNT];
+    REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
+             && mdb_env_set_mapsize (env, MIB) == 0
+             && mdb_env_open (env, dir, MDB_NOSYNC, 0600) == 0);
+    REQUIRE (mdb_txn_begin (env, NULL, 0, &raw) == 0);
+    for (int t = 0; t < CB_T_COUNT; t++)
+        REQUIRE (mdb_dbi_open (raw, cb_store_table_name ((cb_table_t) t), MDB_CREATE,
+                               &dbi [t]) == 0);
+    if (format > 1) {
+        uint8_t value [4];
+        cb_put_u32 (value, (uint32_t) format);
+        MDB_val k = { 6, (void *) "format" }, v = { 4, value };
+        REQUIRE (mdb_put (raw, dbi [CB_T_META], &k, &v, 0) == 0);
+    }
+    REQUIRE (mdb_txn_commit (raw) == 0);
+    //  Drafts until the map is full, one transaction each.
+    *records = 0;
+    for (int i = 1; ; i++) {
+        uint8_t key [4];
+        cb_put_u32 (key, (uint32_t) i);
+        char text [200];
+        snprintf (text, sizeof (text), "draft %d of an old store, with some words to fill "
+                  "the page: objectives and key results", i);
+        cb_value_t *record = cb_value_new_map ();
+        cb_value_set_str (record, "id", text);
+        size_t size;
+        void *bytes = cb_codec_encode (record, &size);
+        cb_value_destroy (&record);
+        MDB_val k = { 4, key }, v = { size, bytes };
+        REQUIRE (mdb_txn_begin (env, NULL, 0, &raw) == 0);
+        int rc = mdb_put (raw, dbi [CB_T_DRAFTS], &k, &v, 0);
+        if (rc == 0)
+            rc = mdb_txn_commit (raw);
+        else
+            mdb_txn_abort (raw);
+        free (bytes);
+        if (rc == MDB_MAP_FULL)
+            break;
+        REQUIRE (rc == 0);
+        (*records)++;
+    }
+    mdb_env_close (env);
+}
+
+static void
+test_upgrade (void)
+{
+    for (int format = 1; format <= 2; format++) {
+        char *dir = s_tmpdir_new ("upgrade");
+        int records;
+        s_raw_store (dir, format, &records);
+        REQUIRE (records > 100);
+        cb_store_t *store = cb_store_new (dir, MIB, 16 * MIB);
+        REQUIRE (store);
+        CHECK (cb_store_mapsize (store) > MIB);     //  It had to grow
+        cb_txn_t *txn = cb_store_begin (store, false);
+        int good = 0;
+        for (int i = 1; i <= records; i++) {
+            uint8_t key [4];
+            cb_put_u32 (key, (uint32_t) i);
+            cb_value_t *record = cb_rec_get (txn, CB_T_DRAFTS, key, 4);
+            char text [200];
+            snprintf (text, sizeof (text), "draft %d of an old store, with some words to "
+                      "fill the page: objectives and key results", i);
+            good += record && streq (cb_value_get_str (record, "id"), text);
+            cb_value_destroy (&record);
+        }
+        CHECK_INT (good, records);
+        CHECK_INT (cb_txn_damage (txn), 0);
+        cb_txn_abort (&txn);
+        cb_store_destroy (&store);
+        CHECK_INT (s_raw_format (dir, 0), CB_STORE_FORMAT);
+        //  Sealed: the whole store verifies, and opens again as format 3.
+        CHECK_INT (cb_store_check (dir, true), 0);
+        store = cb_store_new (dir, MIB, 16 * MIB);
+        CHECK (store);
+        cb_store_destroy (&store);
+        //  A format record damaged into an old one's (4 raw bytes saying
+        //  2): refused, not sealed a second time.
+        s_raw_format (dir, 2);
+        CHECK (cb_store_new (dir, MIB, 16 * MIB) == NULL);
+        s_tmpdir_destroy (&dir);
+    }
+}
+
+//  13. Damage seen by reads: a record changed behind the store's back
+//  (its checksum no longer matches) fails the get, the scan and the
+//  walk, counted as damage and not as a store failure; the others read.
+
+static int
+s_visit_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    (*(int *) arg)++;
+    return 0;
+}
+
+static void
+test_damaged_record (void)
+{
+    char *dir = s_tmpdir_new ("damaged");
+    cb_store_t *store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    cb_txn_t *txn = cb_store_begin (store, true);
+    CHECK_INT (s_put (txn, CB_T_NODES, "alice", "leadership", false), 0);
+    CHECK_INT (s_put (txn, CB_T_NODES, "bob", "team", false), 0);
+    CHECK_INT (s_put (txn, CB_T_NODES, "carol", "team", false), 0);
+    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
+    cb_store_destroy (&store);
+    CHECK_INT (cb_store_check (dir, false), 0);
+    //  One byte of bob's value changed, its checksum left as it was.
+    MDB_env *env;
+    MDB_txn *raw;
+    MDB_dbi nodes;
     REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
              && mdb_env_open (env, dir, 0, 0600) == 0 && mdb_txn_begin (env, NULL, 0, &raw) == 0
-             && mdb_dbi_open (raw, "meta", 0, &meta) == 0);
-    MDB_val k = { 6, (void *) "format" };
-    CHECK_INT (mdb_del (raw, meta, &k, NULL), 0);
-    CHECK_INT (mdb_txn_commit (raw), 0);
+             && mdb_dbi_open (raw, "nodes", 0, &nodes) == 0);
+    MDB_val k = { 3, (void *) "bob" }, v;
+    REQUIRE (mdb_get (raw, nodes, &k, &v) == 0 && v.mv_size == 4 + CB_STORE_SUM_SIZE);
+    uint8_t changed [4 + CB_STORE_SUM_SIZE];
+    memcpy (changed, v.mv_data, sizeof (changed));
+    changed [1] ^= 0x20;        //  "tEam"
+    v.mv_data = changed;
+    REQUIRE (mdb_put (raw, nodes, &k, &v, 0) == 0 && mdb_txn_commit (raw) == 0);
     mdb_env_close (env);
+
     store = cb_store_new (dir, 0, 0);
     REQUIRE (store);
     txn = cb_store_begin (store, false);
-    CHECK_INT (cb_txn_get (txn, CB_T_META, "format", 6, &data, &size), 0);
-    CHECK (size == 4 && cb_get_u32 ((const uint8_t *) data) == CB_STORE_FORMAT);
+    char buf [64];
+    CHECK_INT (s_get (txn, CB_T_NODES, "bob", buf, sizeof (buf)), -1);
+    CHECK_STR (buf, "");
+    CHECK_INT (cb_txn_damage (txn), 1);
+    CHECK_INT (cb_txn_status (txn), CB_STORE_OK);
+    CHECK (s_has (txn, CB_T_NODES, "alice", "leadership"));
+    CHECK (s_has (txn, CB_T_NODES, "carol", "team"));
+    //  A walk over it stops there, and says so.
+    int visited = 0;
+    CHECK_INT (cb_txn_scan (txn, CB_T_NODES, NULL, 0, NULL, 0, s_visit_one, &visited), -1);
+    CHECK_INT (visited, 1);     //  alice only: never bob's damaged value
+    CHECK_INT (cb_txn_damage (txn), 2);
     cb_txn_abort (&txn);
     cb_store_destroy (&store);
+    CHECK_INT (cb_store_check (dir, false), 1);
+    CHECK_INT (cb_store_check (dir, true), 1);
+    //  The broker's open (verified) refuses it.
+    CHECK (cb_store_open (dir, 0, 0, CB_STORE_CREATE | CB_STORE_VERIFY) == NULL);
     s_tmpdir_destroy (&dir);
 }
 
@@ -1521,5 +1691,7 @@ main (void)
     test_inbox ();
     test_inbox_shared ();
     test_format ();
+    test_upgrade ();
+    test_damaged_record ();
     return TEST_DONE ();
 }

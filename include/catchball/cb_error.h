@@ -48,6 +48,7 @@ typedef enum {
     CB_E_STORAGE_FULL = 500,    //  the store is full
     CB_E_STORAGE = 501,         //  the store failed (I/O error); retry later
     CB_E_INTERNAL = 502,        //  a bug: please report
+    CB_E_STORE_DAMAGED = 503,   //  a record the request needs is damaged on disk
     //  6xx: raised by the client library, never sent by the broker
     CB_E_TIMEOUT = 600,         //  no answer from the broker in time
     CB_E_PROTOCOL = 601         //  the broker's answer did not follow the protocol
