@@ -137,20 +137,6 @@ s_prefixed (const char *key, const char *prefix)
     return strncmp (key, prefix, strlen (prefix)) == 0;
 }
 
-//  A number as the CLI prints it: integers plainly, floats without needless
-//  decimals.
-static void
-s_number (char *buf, size_t size, const cb_value_t *v)
-{
-    if (cb_value_type (v) == CB_FLOAT)
-        snprintf (buf, size, "%g", cb_value_float (v));
-    else
-    if (cb_value_type (v) == CB_INT)
-        snprintf (buf, size, "%lld", (long long) cb_value_int (v));
-    else
-        snprintf (buf, size, "?");
-}
-
 //  Colour pair of an ask's state: open yellow, countered cyan, accepted
 //  green, declined red.
 static attr_t
@@ -937,13 +923,10 @@ s_section_feed (s_console_t *self, s_lines_t *lines)
     //  Newest first, so that a short box keeps the latest.
     for (size_t n = 0; n < self->feed_size; n++) {
         const s_feed_t *item = &self->feed [(self->feed_next + S_FEED_MAX - 1 - n) % S_FEED_MAX];
-        time_t t = (time_t) (item->time / 1000);
-        struct tm tm;
-        char when [16];
-        localtime_r (&t, &tm);
-        strftime (when, sizeof (when), "%H:%M:%S", &tm);
-        s_lines_add (lines, A_NORMAL, "%s %s %s: %s", when, item->node, item->kind,
-                     item->summary);
+        char when [CLI_TIME_MAX];
+        s_lines_add (lines, A_NORMAL, "%s %s %s: %s",
+                     cli_time (item->time, CLI_TIME_CLOCK, when, sizeof (when)), item->node,
+                     item->kind, item->summary);
     }
     if (self->feed_size == 0)
         s_lines_add (lines, A_DIM, "  (no change since the console started)");
@@ -1059,12 +1042,16 @@ s_draw_detail (s_console_t *self, s_lines_t *lines)
         cb_value_t *krs = cb_value_get_array (content, "key_results");
         for (size_t i = 0; i < cb_value_size (krs); i++) {
             cb_value_t *kr = cb_value_at (krs, i);
-            char base [48] = "", target [48];
+            char base [48] = "", target [48], number [CLI_NUMBER_MAX];
             if (cb_value_is_number (cb_value_get (kr, "baseline"))) {
-                s_number (base, sizeof (base) - 4, cb_value_get (kr, "baseline"));
+                cli_number (cb_value_get (kr, "baseline"), base, sizeof (base) - 4);
                 strcat (base, " -> ");
             }
-            s_number (target, sizeof (target), cb_value_get (kr, "target"));
+            cb_value_t *goal = cb_value_get (kr, "target");
+            //  A target that is not a number shows as such, not as 0.
+            snprintf (target, sizeof (target), "%s",
+                      cb_value_is_number (goal) ? cli_number (goal, number, sizeof (number))
+                                                : "?");
             char prefix [16];
             snprintf (prefix, sizeof (prefix), "  %-4s ", s_str (kr, "id"));
             char text [S_LINE_MAX];
