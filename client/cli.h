@@ -1,6 +1,8 @@
 /*  =========================================================================
-    cli - what the catchball command line's files share: JSON conversion
-    and the human-readable renderers
+    cli - the command line's modules, built as the library cbcli: JSON
+    conversion, the human-readable renderers, the report, the graph and
+    the console. They read values through cli_value.h; the commands
+    (cli.c, cli_drafts.c, cli_events.c) use them, never the other way.
     =========================================================================
 */
 #ifndef CB_CLI_H_INCLUDED
@@ -11,10 +13,7 @@
 #include <stdio.h>
 
 #include "catchball/catchball.h"
-
-//  Readers for reply bodies: a missing field reads as "" or 0, never NULL.
-#define cli_str(map, key) cb_value_get_str_or ((map), (key), "")
-#define cli_int(map, key) cb_value_get_int_or ((map), (key), 0)
+#include "cli_value.h"
 
 //  cli_json.c: JSON <-> cb_value. The value returned is the caller's.
 cb_value_t *cli_json_to_value (const json_t *json);

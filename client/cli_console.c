@@ -2,21 +2,23 @@
     cli_console - the facilitator's console for a live alignment-marketplace
     event: a full-screen ncurses view, often shown on a projector
 
-    The console follows its event as PROTOCOL.md section 12 says a console
-    does (the Clone pattern): event.snapshot gives the objects as of log
-    sequence S, log.subscribe from S + 1 brings every later change, and
-    applying an entry replaces each key it carries. It keeps only the keys
-    event.snapshot would return for the event (the event, its asks, the
-    drafts of the event's cycle owned by its participants and the open
-    rounds of those drafts), so that what it holds can be dumped and
-    compared with a fresh snapshot. The client library renews the
-    subscription after a reconnection or a broker restart.
+    What the console knows of its event is cli_console_state (the objects
+    of event.snapshot, kept up to date from the log, and the feed); this
+    file reads the snapshot, subscribes to the log after it and feeds the
+    entries to the state. The client library renews the subscription
+    after a reconnection or a broker restart.
 
     The screen is drawn from that state alone: erase, draw, refresh, when
     something changed or once a second for the countdown. Curses sends only
     the cells that differ, so nothing flickers. Every line is cut at its
     section's width and every section at its height: a small terminal loses
     the ends of lists, never the layout.
+
+    The file is the view and its keys, in sections (helpers, lines,
+    drawing, requests from the keyboard, the sections of the main screen,
+    the screens, the console). It stays one file over 800 lines because
+    its sections share one screen's line buffers, colours and layout; the
+    state, which a test drives, is apart.
     =========================================================================
 */
 #include <ctype.h>
@@ -31,9 +33,9 @@
 #include <wctype.h>
 
 #include "cli.h"
+#include "cli_console_state.h"
 
 #define S_LINE_MAX      512     //  Bytes in one line of text
-#define S_FEED_MAX      50      //  Log entries kept for the feed
 #define S_WAIT_MS       100     //  Longest wait for the log, then for a key
 #define S_REQUEST_MS    5000    //  Timeout of the console's own requests
 #define S_TWO_COLUMNS   100     //  From this width on, two columns
@@ -48,10 +50,6 @@ enum {
     S_MAGENTA
 };
 
-//  Ask states, in the order the team counts show them (o/c/a/d)
-static const char *s_ask_states [] = { "open", "countered", "accepted", "declined" };
-#define S_ASK_STATES 4
-
 //  One line of a section, drawn in one attribute
 typedef struct {
     char text [S_LINE_MAX];     //  UTF-8, cut when drawn
@@ -65,27 +63,12 @@ typedef struct {
     size_t max;                 //  Lines allocated
 } s_lines_t;
 
-//  One entry of the feed
-typedef struct {
-    int64_t seq;                //  Log sequence
-    int64_t time;               //  When the broker committed it (ms)
-    char node [64];             //  Who made it
-    char kind [40];             //  The request type, or deadline / timebox
-    char summary [256];         //  What changed, short
-} s_feed_t;
-
 //  The console
 typedef struct {
     cb_client_t *client;        //  Our connection, lent
+    cli_console_state_t *state; //  What we know of the event
     const char *event;          //  The event's id, lent
     const char *dump_path;      //  Where 'd' writes, or NULL
-    char event_key [80];        //  "event/e1"
-    cb_value_t *objects;        //  The objects we hold, by key
-    int64_t seq;                //  The last log sequence applied
-    s_feed_t feed [S_FEED_MAX]; //  The latest relevant entries, a ring
-    size_t feed_size;           //  Entries in the ring
-    size_t feed_next;           //  Where the next one goes
-    size_t selected;            //  The selected participant
     bool detail;                //  Showing the selected team's detail
     bool colors;                //  The terminal has colours
     char status [S_LINE_MAX];   //  The status line
@@ -135,20 +118,6 @@ static bool
 s_prefixed (const char *key, const char *prefix)
 {
     return strncmp (key, prefix, strlen (prefix)) == 0;
-}
-
-//  A number as the CLI prints it: integers plainly, floats without needless
-//  decimals.
-static void
-s_number (char *buf, size_t size, const cb_value_t *v)
-{
-    if (cb_value_type (v) == CB_FLOAT)
-        snprintf (buf, size, "%g", cb_value_float (v));
-    else
-    if (cb_value_type (v) == CB_INT)
-        snprintf (buf, size, "%lld", (long long) cb_value_int (v));
-    else
-        snprintf (buf, size, "?");
 }
 
 //  Colour pair of an ask's state: open yellow, countered cyan, accepted
@@ -389,149 +358,25 @@ s_draw_column (s_lines_t *sections, int count, int y, int x, int width, int heig
 
 
 //  --------------------------------------------------------------------------
-//  The state: snapshot, log entries, relevance
+//  The state, as the screen reads it
+
+static cb_value_t *
+s_objects (s_console_t *self)
+{
+    return cli_console_state_objects (self->state);
+}
 
 static cb_value_t *
 s_event (s_console_t *self)
 {
-    return cb_value_get_map (self->objects, self->event_key);
+    return cli_console_state_event (self->state);
 }
 
 //  The object held under a kind and an id ("draft", "d1"), or NULL.
 static cb_value_t *
 s_object (s_console_t *self, const char *kind, const char *id)
 {
-    if (!id || !*id)
-        return NULL;
-    char key [128];
-    snprintf (key, sizeof (key), "%s/%s", kind, id);
-    return cb_value_get_map (self->objects, key);
-}
-
-//  True if an object of a log entry belongs to the event, as event.snapshot
-//  decides: the event, its asks, the drafts of its cycle owned by its
-//  participants, and rounds of those drafts (the caller keeps only the open
-//  ones). Unknown kinds of object are not ours.
-static bool
-s_relevant (s_console_t *self, const char *key, const cb_value_t *value)
-{
-    if (cb_value_type (value) != CB_MAP)
-        return false;
-    if (s_prefixed (key, "event/"))
-        return streq (key, self->event_key);
-    if (s_prefixed (key, "ask/"))
-        return streq (s_str (value, "event"), self->event);
-    cb_value_t *event = s_event (self);
-    if (s_prefixed (key, "draft/"))
-        return s_has (cb_value_get_array (event, "participants"), s_str (value, "owner"))
-               && streq (s_str (value, "cycle"), s_str (event, "cycle"));
-    if (s_prefixed (key, "round/"))
-        return s_object (self, "draft", s_str (value, "draft")) != NULL;
-    return false;
-}
-
-//  A few words on an object that changed, for the feed.
-static void
-s_describe (char *buf, size_t size, const char *key, const cb_value_t *value)
-{
-    const char *id = strchr (key, '/') + 1;
-    if (s_prefixed (key, "event/"))
-        snprintf (buf, size, "%s %s", id, s_str (value, "phase"));
-    else
-    if (s_prefixed (key, "ask/"))
-        snprintf (buf, size, "%s %s", id, s_str (value, "state"));
-    else
-    if (s_prefixed (key, "draft/"))
-        snprintf (buf, size, "%s rev %lld", id, (long long) s_int (value, "head"));
-    else
-        snprintf (buf, size, "%s %s", id, s_str (value, "state"));
-}
-
-//  Applies one log entry: replaces each key of its objects that belongs to
-//  the event (drafts before rounds, so that a new draft's round is known as
-//  ours), drops rounds that closed, and notes the entry in the feed.
-//  Returns true if anything we show changed.
-static bool
-s_apply (s_console_t *self, const cb_value_t *entry)
-{
-    int64_t seq = s_int (entry, "seq");
-    if (seq > self->seq)
-        self->seq = seq;
-    cb_value_t *objects = cb_value_get_map (entry, "objects");
-    char summary [256] = "";
-    bool changed = false;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < cb_value_size (objects); i++) {
-            const char *key = cb_value_key_at (objects, i);
-            cb_value_t *value = cb_value_val_at (objects, i);
-            if (s_prefixed (key, "round/") != (pass == 1))
-                continue;
-            if (!s_relevant (self, key, value))
-                continue;
-            if (s_prefixed (key, "round/") && !streq (s_str (value, "state"), "open")) {
-                if (!cb_value_get (self->objects, key))
-                    continue;       //  A round we never held, closed
-                cb_value_remove (self->objects, key);
-            }
-            else {
-                cb_value_t *copy = cb_value_dup (value);
-                cb_value_set (self->objects, key, &copy);
-            }
-            char words [96];
-            s_describe (words, sizeof (words), key, value);
-            size_t len = strlen (summary);
-            snprintf (summary + len, sizeof (summary) - len, "%s%s", len ? ", " : "", words);
-            changed = true;
-        }
-    if (changed) {
-        s_feed_t *item = &self->feed [self->feed_next];
-        item->seq = seq;
-        item->time = s_int (entry, "time");
-        snprintf (item->node, sizeof (item->node), "%s", s_str (entry, "node"));
-        snprintf (item->kind, sizeof (item->kind), "%s", s_str (entry, "kind"));
-        snprintf (item->summary, sizeof (item->summary), "%s", summary);
-        self->feed_next = (self->feed_next + 1) % S_FEED_MAX;
-        if (self->feed_size < S_FEED_MAX)
-            self->feed_size++;
-    }
-    return changed;
-}
-
-//  Writes {seq, objects} to the dump path, through a temporary file and a
-//  rename so that a reader never sees half of it. 0 or -1 with errno set.
-static int
-s_dump (s_console_t *self)
-{
-    char temp [PATH_MAX];
-    if (snprintf (temp, sizeof (temp), "%s.tmp.%d", self->dump_path, (int) getpid ())
-        >= (int) sizeof (temp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    FILE *file = fopen (temp, "w");
-    if (!file)
-        return -1;
-    cb_value_t *dump = cb_value_new_map ();
-    cb_value_set_int (dump, "seq", self->seq);
-    cb_value_t *objects = cb_value_dup (self->objects);
-    cb_value_set (dump, "objects", &objects);
-    cli_json_print (file, dump, false);
-    cb_value_destroy (&dump);
-    int rc = fflush (file) == 0 && !ferror (file) && fsync (fileno (file)) == 0 ? 0 : -1;
-    int saved = errno;
-    if (fclose (file) && rc == 0) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc == 0 && rename (temp, self->dump_path)) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc) {
-        unlink (temp);
-        errno = saved;
-    }
-    return rc;
+    return cli_console_state_object (self->state, kind, id);
 }
 
 
@@ -610,22 +455,10 @@ s_extend (s_console_t *self)
     cb_value_destroy (&reply);
 }
 
-//  The selected participant's name, or NULL.
-static const char *
-s_selected (s_console_t *self)
-{
-    cb_value_t *participants = cb_value_get_array (s_event (self), "participants");
-    if (cb_value_size (participants) == 0)
-        return NULL;
-    if (self->selected >= cb_value_size (participants))
-        self->selected = cb_value_size (participants) - 1;
-    return s_item (participants, self->selected);
-}
-
 static void
 s_nudge (s_console_t *self)
 {
-    const char *node = s_selected (self);
+    const char *node = cli_console_state_selected (self->state);
     if (!node) {
         s_status (self, true, "no participant to nudge");
         return;
@@ -645,53 +478,16 @@ s_dump_key (s_console_t *self)
     if (!self->dump_path)
         s_status (self, true, "no dump file: start the console with --dump FILE");
     else
-    if (s_dump (self))
+    if (cli_console_state_dump (self->state, self->dump_path))
         s_status (self, true, "dump: %s: %s", self->dump_path, strerror (errno));
     else
         s_status (self, false, "dumped %zu objects as of seq %lld to %s",
-                  cb_value_size (self->objects), (long long) self->seq, self->dump_path);
+                  cb_value_size (s_objects (self)), (long long) cli_console_state_seq (self->state), self->dump_path);
 }
 
 
 //  --------------------------------------------------------------------------
 //  The sections of the main screen
-
-//  Rounds open on the participants' drafts that `node` has not answered.
-static size_t
-s_waiting (s_console_t *self, const char *node)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
-        if (!s_prefixed (cb_value_key_at (self->objects, i), "round/"))
-            continue;
-        cb_value_t *round = cb_value_val_at (self->objects, i);
-        if (streq (s_str (round, "state"), "open")
-        &&  s_has (cb_value_get_array (round, "recipients"), node)
-        && !s_has (cb_value_get_array (round, "answered"), node))
-            count++;
-    }
-    return count;
-}
-
-//  Counts of asks `node` sent (from) and received (to), by state.
-static void
-s_ask_counts (s_console_t *self, const char *node, int *sent, int *received)
-{
-    for (int s = 0; s < S_ASK_STATES; s++)
-        sent [s] = received [s] = 0;
-    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
-        if (!s_prefixed (cb_value_key_at (self->objects, i), "ask/"))
-            continue;
-        cb_value_t *ask = cb_value_val_at (self->objects, i);
-        for (int s = 0; s < S_ASK_STATES; s++)
-            if (streq (s_str (ask, "state"), s_ask_states [s])) {
-                if (streq (s_str (ask, "from"), node))
-                    sent [s]++;
-                if (streq (s_str (ask, "to"), node))
-                    received [s]++;
-            }
-    }
-}
 
 //  Width of the participants' names in columns: the longest, from 4 to 16.
 static int
@@ -716,15 +512,15 @@ s_section_teams (s_console_t *self, s_lines_t *lines)
     int name_width = s_name_width (self);
     s_lines_add (lines, A_BOLD | A_UNDERLINE, "%-*s  draft wait  sent o/c/a/d  recv o/c/a/d",
                  name_width + 2, "TEAMS");
-    s_selected (self);
+    cli_console_state_selected (self->state);
     for (size_t i = 0; i < cb_value_size (participants); i++) {
         const char *node = s_item (participants, i);
         const char *draft = cb_value_get_str (shared, node);
-        int sent [S_ASK_STATES], received [S_ASK_STATES];
-        s_ask_counts (self, node, sent, received);
-        size_t waiting = s_waiting (self, node);
+        int sent [CLI_CONSOLE_ASK_STATES], received [CLI_CONSOLE_ASK_STATES];
+        cli_console_state_ask_counts (self->state, node, sent, received);
+        size_t waiting = cli_console_state_waiting (self->state, node);
         attr_t attr = A_NORMAL;
-        if (i == self->selected)
+        if (i == cli_console_state_selected_index (self->state))
             attr = A_REVERSE;
         else
         if (self->colors && !draft)
@@ -738,7 +534,7 @@ s_section_teams (s_console_t *self, s_lines_t *lines)
             snprintf (counts [k], sizeof (counts [k]), "%d/%d/%d/%d", c [0], c [1], c [2], c [3]);
         }
         s_lines_add (lines, attr, "%s %-*.*s  %-5s %4zu  %-12s  %-12s",
-                     i == self->selected ? ">" : " ", name_width, name_width, node,
+                     i == cli_console_state_selected_index (self->state) ? ">" : " ", name_width, name_width, node,
                      draft ? draft : "-", waiting, counts [0], counts [1]);
     }
     if (cb_value_size (participants) == 0)
@@ -751,10 +547,10 @@ s_section_asks (s_console_t *self, s_lines_t *lines)
     s_lines_add (lines, A_BOLD | A_UNDERLINE, "DEPENDENCIES  from -> to, KR, kind, state, need");
     int name_width = s_name_width (self);
     size_t count = 0;
-    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
-        if (!s_prefixed (cb_value_key_at (self->objects, i), "ask/"))
+    for (size_t i = 0; i < cb_value_size (s_objects (self)); i++) {
+        if (!s_prefixed (cb_value_key_at (s_objects (self), i), "ask/"))
             continue;
-        cb_value_t *ask = cb_value_val_at (self->objects, i);
+        cb_value_t *ask = cb_value_val_at (s_objects (self), i);
         const char *state = s_str (ask, "state");
         char kr [64];
         snprintf (kr, sizeof (kr), "%s/%s", s_str (ask, "draft"), s_str (ask, "kr"));
@@ -791,9 +587,9 @@ s_aligned_to (const cb_value_t *draft)
 static bool
 s_is_target (s_console_t *self, const char *id)
 {
-    for (size_t i = 0; i < cb_value_size (self->objects); i++)
-        if (s_prefixed (cb_value_key_at (self->objects, i), "draft/")
-        &&  streq (s_str (s_aligned_to (cb_value_val_at (self->objects, i)), "draft"), id))
+    for (size_t i = 0; i < cb_value_size (s_objects (self)); i++)
+        if (s_prefixed (cb_value_key_at (s_objects (self), i), "draft/")
+        &&  streq (s_str (s_aligned_to (cb_value_val_at (s_objects (self), i)), "draft"), id))
             return true;
     return false;
 }
@@ -828,10 +624,10 @@ s_tree_children (s_console_t *self, s_lines_t *lines, const char *target, int de
     cb_value_t *own = cb_value_get_array (cb_value_get_map (parent, "content"), "key_results");
     for (size_t i = 0; i < cb_value_size (own) && kr_count < 63; i++)
         krs [kr_count++] = s_str (cb_value_at (own, i), "id");
-    for (size_t i = 0; i < cb_value_size (self->objects) && kr_count < 64; i++) {
-        if (!s_prefixed (cb_value_key_at (self->objects, i), "draft/"))
+    for (size_t i = 0; i < cb_value_size (s_objects (self)) && kr_count < 64; i++) {
+        if (!s_prefixed (cb_value_key_at (s_objects (self), i), "draft/"))
             continue;
-        cb_value_t *aligned = s_aligned_to (cb_value_val_at (self->objects, i));
+        cb_value_t *aligned = s_aligned_to (cb_value_val_at (s_objects (self), i));
         if (!streq (s_str (aligned, "draft"), target))
             continue;
         bool known = false;
@@ -842,10 +638,10 @@ s_tree_children (s_console_t *self, s_lines_t *lines, const char *target, int de
     }
     for (size_t k = 0; k < kr_count; k++) {
         bool header = false;
-        for (size_t i = 0; i < cb_value_size (self->objects); i++) {
-            if (shown [i] || !s_prefixed (cb_value_key_at (self->objects, i), "draft/"))
+        for (size_t i = 0; i < cb_value_size (s_objects (self)); i++) {
+            if (shown [i] || !s_prefixed (cb_value_key_at (s_objects (self), i), "draft/"))
                 continue;
-            cb_value_t *draft = cb_value_val_at (self->objects, i);
+            cb_value_t *draft = cb_value_val_at (s_objects (self), i);
             cb_value_t *aligned = s_aligned_to (draft);
             if (!streq (s_str (aligned, "draft"), target)
             ||  !streq (s_str (aligned, "kr"), krs [k]))
@@ -868,7 +664,7 @@ static void
 s_section_tree (s_console_t *self, s_lines_t *lines)
 {
     s_lines_add (lines, A_BOLD | A_UNDERLINE, "ALIGNMENT");
-    size_t size = cb_value_size (self->objects);
+    size_t size = cb_value_size (s_objects (self));
     bool *shown = (bool *) calloc (size + 1, sizeof (bool));
     assert (shown);
     //  Roots: drafts aligned to, that are not aligned to a draft we hold;
@@ -876,9 +672,9 @@ s_section_tree (s_console_t *self, s_lines_t *lines)
     //  aligned draft not drawn yet (a cycle of alignments).
     for (int pass = 0; pass < 3; pass++)
         for (size_t i = 0; i < size; i++) {
-            if (shown [i] || !s_prefixed (cb_value_key_at (self->objects, i), "draft/"))
+            if (shown [i] || !s_prefixed (cb_value_key_at (s_objects (self), i), "draft/"))
                 continue;
-            cb_value_t *draft = cb_value_val_at (self->objects, i);
+            cb_value_t *draft = cb_value_val_at (s_objects (self), i);
             const char *id = s_str (draft, "id");
             const char *up = s_str (s_aligned_to (draft), "draft");
             if (pass == 0 && s_is_target (self, id) && !s_object (self, "draft", up)) {
@@ -935,17 +731,15 @@ s_section_feed (s_console_t *self, s_lines_t *lines)
 {
     s_lines_add (lines, A_BOLD | A_UNDERLINE, "LATEST CHANGES");
     //  Newest first, so that a short box keeps the latest.
-    for (size_t n = 0; n < self->feed_size; n++) {
-        const s_feed_t *item = &self->feed [(self->feed_next + S_FEED_MAX - 1 - n) % S_FEED_MAX];
-        time_t t = (time_t) (item->time / 1000);
-        struct tm tm;
-        char when [16];
-        localtime_r (&t, &tm);
-        strftime (when, sizeof (when), "%H:%M:%S", &tm);
-        s_lines_add (lines, A_NORMAL, "%s %s %s: %s", when, item->node, item->kind,
-                     item->summary);
+    size_t size = cli_console_state_feed_size (self->state);
+    for (size_t n = 0; n < size; n++) {
+        const cli_console_feed_t *item = cli_console_state_feed (self->state, n);
+        char when [CLI_TIME_MAX];
+        s_lines_add (lines, A_NORMAL, "%s %s %s: %s",
+                     cli_time (item->time, CLI_TIME_CLOCK, when, sizeof (when)), item->node,
+                     item->kind, item->summary);
     }
-    if (self->feed_size == 0)
+    if (size == 0)
         s_lines_add (lines, A_DIM, "  (no change since the console started)");
 }
 
@@ -977,7 +771,7 @@ s_draw_header (s_console_t *self)
     s_put (1, x, COLS - x, upper, s_phase_color (self, phase), false);
     x += (int) strlen (upper);
     snprintf (line, sizeof (line), "  %s left  facilitator %s  seq %lld", left,
-              s_str (event, "facilitator"), (long long) self->seq);
+              s_str (event, "facilitator"), (long long) cli_console_state_seq (self->state));
     s_put (1, x, COLS - x, line, A_NORMAL, false);
 }
 
@@ -1029,7 +823,7 @@ static void
 s_draw_detail (s_console_t *self, s_lines_t *lines)
 {
     s_lines_reset (lines);
-    const char *node = s_selected (self);
+    const char *node = cli_console_state_selected (self->state);
     int width = COLS;
     if (!node) {
         s_lines_add (lines, A_BOLD, "no participants");
@@ -1059,12 +853,16 @@ s_draw_detail (s_console_t *self, s_lines_t *lines)
         cb_value_t *krs = cb_value_get_array (content, "key_results");
         for (size_t i = 0; i < cb_value_size (krs); i++) {
             cb_value_t *kr = cb_value_at (krs, i);
-            char base [48] = "", target [48];
+            char base [48] = "", target [48], number [CLI_NUMBER_MAX];
             if (cb_value_is_number (cb_value_get (kr, "baseline"))) {
-                s_number (base, sizeof (base) - 4, cb_value_get (kr, "baseline"));
+                cli_number (cb_value_get (kr, "baseline"), base, sizeof (base) - 4);
                 strcat (base, " -> ");
             }
-            s_number (target, sizeof (target), cb_value_get (kr, "target"));
+            cb_value_t *goal = cb_value_get (kr, "target");
+            //  A target that is not a number shows as such, not as 0.
+            snprintf (target, sizeof (target), "%s",
+                      cb_value_is_number (goal) ? cli_number (goal, number, sizeof (number))
+                                                : "?");
             char prefix [16];
             snprintf (prefix, sizeof (prefix), "  %-4s ", s_str (kr, "id"));
             char text [S_LINE_MAX];
@@ -1074,10 +872,10 @@ s_draw_detail (s_console_t *self, s_lines_t *lines)
         }
     }
     //  Rounds it owes an answer to
-    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
-        if (!s_prefixed (cb_value_key_at (self->objects, i), "round/"))
+    for (size_t i = 0; i < cb_value_size (s_objects (self)); i++) {
+        if (!s_prefixed (cb_value_key_at (s_objects (self), i), "round/"))
             continue;
-        cb_value_t *round = cb_value_val_at (self->objects, i);
+        cb_value_t *round = cb_value_val_at (s_objects (self), i);
         if (streq (s_str (round, "state"), "open")
         &&  s_has (cb_value_get_array (round, "recipients"), node)
         && !s_has (cb_value_get_array (round, "answered"), node))
@@ -1090,10 +888,10 @@ s_draw_detail (s_console_t *self, s_lines_t *lines)
     for (int k = 0; k < 2; k++) {
         s_lines_add (lines, A_BOLD, k ? "Received:" : "Sent:");
         size_t count = 0;
-        for (size_t i = 0; i < cb_value_size (self->objects); i++) {
-            if (!s_prefixed (cb_value_key_at (self->objects, i), "ask/"))
+        for (size_t i = 0; i < cb_value_size (s_objects (self)); i++) {
+            if (!s_prefixed (cb_value_key_at (s_objects (self), i), "ask/"))
                 continue;
-            cb_value_t *ask = cb_value_val_at (self->objects, i);
+            cb_value_t *ask = cb_value_val_at (s_objects (self), i);
             if (!streq (s_str (ask, k ? "to" : "from"), node))
                 continue;
             const char *state = s_str (ask, "state");
@@ -1155,15 +953,14 @@ s_start (s_console_t *self)
                  cb_client_error_message (self->client));
         return -1;
     }
-    cb_value_t *objects = cb_value_get_map (snapshot, "objects");
-    self->objects = objects ? cb_value_dup (objects) : cb_value_new_map ();
-    self->seq = s_int (snapshot, "seq");
+    int rc = cli_console_state_load (self->state, snapshot);
     cb_value_destroy (&snapshot);
-    if (!s_event (self)) {
-        fprintf (stderr, "catchball: console: the snapshot has no %s\n", self->event_key);
+    if (rc) {
+        fprintf (stderr, "catchball: console: the snapshot has no event/%s\n", self->event);
         return -1;
     }
-    if (cb_client_subscribe (self->client, (uint64_t) self->seq + 1, S_REQUEST_MS)) {
+    uint64_t next = (uint64_t) cli_console_state_seq (self->state) + 1;
+    if (cb_client_subscribe (self->client, next, S_REQUEST_MS)) {
         fprintf (stderr, "catchball: console: log.subscribe: %s: %s\n",
                  cb_client_error_name (self->client), cb_client_error_message (self->client));
         return -1;
@@ -1211,13 +1008,11 @@ s_key (s_console_t *self, int key)
             break;
         case KEY_UP:
         case 'k':
-            if (self->selected > 0)
-                self->selected--;
+            cli_console_state_select (self->state, -1);
             break;
         case KEY_DOWN:
         case 'j':
-            self->selected++;
-            s_selected (self);  //  Clamps
+            cli_console_state_select (self->state, 1);
             break;
         case KEY_ENTER:
         case '\n':
@@ -1242,9 +1037,9 @@ cli_console (cb_client_t *client, const char *event, const char *dump_path)
     self->client = client;
     self->event = event;
     self->dump_path = dump_path;
-    snprintf (self->event_key, sizeof (self->event_key), "event/%s", event);
+    self->state = cli_console_state_new (event);
     if (s_start (self)) {
-        cb_value_destroy (&self->objects);
+        cli_console_state_destroy (&self->state);
         free (self);
         return 1;
     }
@@ -1254,7 +1049,7 @@ cli_console (cb_client_t *client, const char *event, const char *dump_path)
     if (!screen) {
         fprintf (stderr, "catchball: console: cannot use the terminal (TERM=%s)\n",
                  getenv ("TERM") ? getenv ("TERM") : "");
-        cb_value_destroy (&self->objects);
+        cli_console_state_destroy (&self->state);
         free (self);
         return 1;
     }
@@ -1277,7 +1072,7 @@ cli_console (cb_client_t *client, const char *event, const char *dump_path)
         cb_value_t *entry;
         int wait = S_WAIT_MS;
         for (int n = 0; n < 1000 && (entry = cb_client_recv_log (client, wait)); n++) {
-            if (s_apply (self, entry))
+            if (cli_console_state_apply (self->state, entry))
                 dirty = true;
             cb_value_destroy (&entry);
             wait = 0;
@@ -1308,14 +1103,14 @@ cli_console (cb_client_t *client, const char *event, const char *dump_path)
     delscreen (screen);
 
     int rc = 0;
-    if (dump_path && s_dump (self)) {
+    if (dump_path && cli_console_state_dump (self->state, self->dump_path)) {
         fprintf (stderr, "catchball: console: cannot write %s: %s\n", dump_path,
                  strerror (errno));
         rc = 1;
     }
     for (int i = 0; i < 4; i++)
         s_lines_free (&sections [i]);
-    cb_value_destroy (&self->objects);
+    cli_console_state_destroy (&self->state);
     free (self);
     return rc;
 }

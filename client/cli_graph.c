@@ -133,15 +133,6 @@ s_html (FILE *out, const char *text, size_t wrap, size_t max)
     }
 }
 
-static void
-s_number (FILE *out, const cb_value_t *v)
-{
-    if (cb_value_type (v) == CB_FLOAT)
-        fprintf (out, "%.15g", cb_value_float (v));
-    else
-        fprintf (out, "%lld", (long long) cb_value_int (v));
-}
-
 //  --------------------------------------------------------------------------
 //  Finding drafts and key results in the reply
 
@@ -229,6 +220,7 @@ s_declare_stub (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const char
 static void
 s_draft_node (FILE *out, const cb_value_t *draft)
 {
+    char n [CLI_NUMBER_MAX];
     const char *state = cli_str (draft, "state");
     const char *fill = streq (state, "final") ? S_FILL_FINAL
                      : streq (state, "in_round") ? S_FILL_IN_ROUND : S_FILL_DRAFTING;
@@ -264,10 +256,10 @@ s_draft_node (FILE *out, const cb_value_t *draft)
         fprintf (out, ": ");
         cb_value_t *baseline = cb_value_get (kr, "baseline");
         if (cb_value_is_number (baseline)) {
-            s_number (out, baseline);
+            fprintf (out, "%s", cli_number (baseline, n, sizeof (n)));
             fprintf (out, " -&gt; ");
         }
-        s_number (out, cb_value_get (kr, "target"));
+        fprintf (out, "%s", cli_number (cb_value_get (kr, "target"), n, sizeof (n)));
         if (*cli_str (kr, "unit")) {
             fprintf (out, " ");
             s_html (out, cli_str (kr, "unit"), 0, 0);

@@ -34,27 +34,17 @@ cli_render_init (bool color)
     s_color = color;
 }
 
-//  "2026-11-25 19:40" in local time.
-static const char *
-s_time (int64_t ms, char *buf, size_t size)
-{
-    time_t t = (time_t) (ms / 1000);
-    struct tm tm;
-    localtime_r (&t, &tm);
-    strftime (buf, size, "%Y-%m-%d %H:%M", &tm);
-    return buf;
-}
-
 //  A scalar as text: numbers without needless decimals, strings quoted.
 static void
 s_scalar (FILE *out, const cb_value_t *v)
 {
+    char n [CLI_NUMBER_MAX];
     switch (cb_value_type (v)) {
         case CB_NIL:
         case CB_RAW:   fprintf (out, "(none)"); break;
         case CB_BOOL:  fprintf (out, "%s", cb_value_bool (v) ? "yes" : "no"); break;
         case CB_INT:   fprintf (out, "%lld", (long long) cb_value_int (v)); break;
-        case CB_FLOAT: fprintf (out, "%g", cb_value_float (v)); break;
+        case CB_FLOAT: fprintf (out, "%s", cli_number (v, n, sizeof (n))); break;
         case CB_STR:   fprintf (out, "\"%s\"", cb_value_str (v)); break;
         case CB_ARRAY:
             for (size_t i = 0; i < cb_value_size (v); i++) {
@@ -77,28 +67,20 @@ s_scalar (FILE *out, const cb_value_t *v)
     }
 }
 
-static void
-s_number (FILE *out, const cb_value_t *v)
-{
-    if (cb_value_type (v) == CB_FLOAT)
-        fprintf (out, "%g", cb_value_float (v));
-    else
-        fprintf (out, "%lld", (long long) cb_value_int (v));
-}
-
 //  "kr2  Activation rate: 40 -> 60 %   leads: ana, bo"
 static void
 s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
 {
+    char n [CLI_NUMBER_MAX];
     fprintf (out, "%s%s%-4s%s %s", indent, s_c (C_BOLD), cli_str (kr, "id"), s_c (C_OFF),
              cli_str (kr, "text"));
     cb_value_t *baseline = cb_value_get (kr, "baseline");
     fprintf (out, ": ");
     if (cb_value_is_number (baseline)) {
-        s_number (out, baseline);
+        fprintf (out, "%s", cli_number (baseline, n, sizeof (n)));
         fprintf (out, " -> ");
     }
-    s_number (out, cb_value_get (kr, "target"));
+    fprintf (out, "%s", cli_number (cb_value_get (kr, "target"), n, sizeof (n)));
     if (*cli_str (kr, "unit"))
         fprintf (out, " %s", cli_str (kr, "unit"));
     cb_value_t *leads = cb_value_get_array (kr, "leads");
@@ -138,6 +120,13 @@ static const char *
 s_state_name (const char *state)
 {
     return streq (state, "in_round") ? "in round" : state;
+}
+
+//  Times for people at this machine: local, with the offset from UTC.
+static const char *
+s_time (int64_t ms, char *buf, size_t size)
+{
+    return cli_time (ms, CLI_TIME_LOCAL, buf, size);
 }
 
 static const char *

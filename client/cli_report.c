@@ -32,17 +32,6 @@ s_has_int (const cb_value_t *map, const char *key)
     return cb_value_get_int (map, key, &n);
 }
 
-//  "2026-11-25 19:40", in UTC: a report is read in many time zones.
-static const char *
-s_time (int64_t ms, char *buf, size_t size)
-{
-    time_t t = (time_t) (ms / 1000);
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (buf, size, "%Y-%m-%d %H:%M", &tm);
-    return buf;
-}
-
 //  --------------------------------------------------------------------------
 //  Markdown text. People's text is escaped: every ASCII punctuation that
 //  Markdown gives a meaning inline is backslash-escaped (CommonMark renders
@@ -92,31 +81,22 @@ s_md (FILE *out, const char *text, const char *indent)
     }
 }
 
-//  A number as people write it: 60, 0.25, 1500000.
-static void
-s_number (FILE *out, const cb_value_t *v)
-{
-    if (cb_value_type (v) == CB_FLOAT)
-        fprintf (out, "%.15g", cb_value_float (v));
-    else
-        fprintf (out, "%lld", (long long) cb_value_int (v));
-}
-
 //  "kr3 Onboard 5 partners: 0 -> 5 partners (leads: ana, bo; shared with
 //  d2/kr4)". The id only when the key result has one.
 static void
 s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
 {
+    char n [CLI_NUMBER_MAX];
     if (*cli_str (kr, "id"))
         fprintf (out, "**%s** ", cli_str (kr, "id"));
     s_md (out, cli_str (kr, "text"), indent);
     fprintf (out, ": ");
     cb_value_t *baseline = cb_value_get (kr, "baseline");
     if (cb_value_is_number (baseline)) {
-        s_number (out, baseline);
+        fprintf (out, "%s", cli_number (baseline, n, sizeof (n)));
         fprintf (out, " -> ");
     }
-    s_number (out, cb_value_get (kr, "target"));
+    fprintf (out, "%s", cli_number (cb_value_get (kr, "target"), n, sizeof (n)));
     if (*cli_str (kr, "unit")) {
         fprintf (out, " ");
         s_md (out, cli_str (kr, "unit"), indent);
@@ -141,12 +121,13 @@ s_key_result (FILE *out, const cb_value_t *kr, const char *indent)
 static void
 s_value (FILE *out, const cb_value_t *v, const char *indent)
 {
+    char n [CLI_NUMBER_MAX];
     switch (cb_value_type (v)) {
         case CB_NIL:
         case CB_RAW:   fprintf (out, "(none)"); break;
         case CB_BOOL:  fprintf (out, "%s", cb_value_bool (v) ? "yes" : "no"); break;
         case CB_INT:
-        case CB_FLOAT: s_number (out, v); break;
+        case CB_FLOAT: fprintf (out, "%s", cli_number (v, n, sizeof (n))); break;
         case CB_STR:
             fprintf (out, "\"");
             s_md (out, cb_value_str (v), indent);
@@ -261,6 +242,7 @@ s_helped (const cb_value_t *ask)
 static void
 s_reflect (FILE *out, const cb_value_t *ask, const cb_value_t *reflect)
 {
+    char n [CLI_NUMBER_MAX];
     const char *type = cli_str (reflect, "type");
     const char *helper = s_helper (ask);
     if (streq (type, "new_kr")) {
@@ -270,7 +252,7 @@ s_reflect (FILE *out, const cb_value_t *ask, const cb_value_t *reflect)
     else
     if (streq (type, "raise_target")) {
         fprintf (out, "%s raises the target of its %s to ", helper, cli_str (reflect, "kr"));
-        s_number (out, cb_value_get (reflect, "target"));
+        fprintf (out, "%s", cli_number (cb_value_get (reflect, "target"), n, sizeof (n)));
     }
     else
     if (streq (type, "shared_kr")) {
@@ -353,6 +335,13 @@ s_last_action (const cb_value_t *ask, const char *action1, const char *action2)
             return h;
     }
     return NULL;
+}
+
+//  A report is read in many time zones: its times are in UTC.
+static const char *
+s_time (int64_t ms, char *buf, size_t size)
+{
+    return cli_time (ms, CLI_TIME_UTC, buf, size);
 }
 
 //  "accepted by team-b, 2026-11-25 10:12"

@@ -484,9 +484,9 @@ s_test_report (void)
     CHECK (strstr (md, "\n- **Facilitator:** fac\n"));
     CHECK (strstr (md, "\n- **Participants:** team-a (shared d1), team-b (shared d2), "
                        "team-c (shared d3), team-d (shared no draft)\n"));
-    CHECK (strstr (md, "\n- **Created:** 2026-11-25 09:00\n"));
-    CHECK (strstr (md, "\n- **Started:** 2026-11-25 09:05\n"));
-    CHECK (strstr (md, "\n- **Closed:** 2026-11-25 10:15\n"));
+    CHECK (strstr (md, "\n- **Created:** 2026-11-25T09:00Z\n"));
+    CHECK (strstr (md, "\n- **Started:** 2026-11-25T09:05Z\n"));
+    CHECK (strstr (md, "\n- **Closed:** 2026-11-25T10:15Z\n"));
     CHECK (strstr (md, "\n- **Ran for:** 70 min\n"));
     CHECK (strstr (md, "\n- **Plan:** share 20 min, negotiate 40 min, commit 10 min\n"));
     CHECK (strstr (md, "\n- **Times:** UTC\n"));
@@ -509,13 +509,13 @@ s_test_report (void)
     CHECK (strstr (md, "\n- **For:** key result kr2 of d1 (team-a's draft)\n"));
     CHECK (strstr (md, "\n- **Need:** Data pipeline for activation metrics\n"));
     CHECK (strstr (md, "\n- **By:** week 4\n"));
-    CHECK (strstr (md, "\n- **Asked:** 2026-11-25 09:20\n"));
+    CHECK (strstr (md, "\n- **Asked:** 2026-11-25T09:20Z\n"));
     CHECK (strstr (md, "\n- **Reflected as:** a new key result in team-b's draft: "
                        "**kr4** Ship activation pipeline: 1 pipeline\n"));
-    CHECK (strstr (md, "\n- **Agreed:** accepted by team-b, 2026-11-25 09:30\n"));
+    CHECK (strstr (md, "\n- **Agreed:** accepted by team-b, 2026-11-25T09:30Z\n"));
     CHECK (strstr (md, "\n- **Revisions:**\n  - d2 revision 5: `catchball diff d2 4 5`\n"));
-    CHECK (strstr (md, "\n  - 2026-11-25 09:20 team-a asked: Data pipeline for activation "
-                       "metrics\n  - 2026-11-25 09:30 team-b accepted\n"));
+    CHECK (strstr (md, "\n  - 2026-11-25T09:20Z team-a asked: Data pipeline for activation "
+                       "metrics\n  - 2026-11-25T09:30Z team-b accepted\n"));
 
     //  a2: a shared KR after a counter; two revisions, the diff from each
     //  revision's parent (d3's is 2: a counter-proposal took 3)
@@ -524,8 +524,8 @@ s_test_report (void)
     CHECK (strstr (md, "\n- **Reflected as:** a key result shared in full by team-c's and "
                        "team-a's drafts: **kr3** Onboarding completion: 40 -> 70 % "
                        "(shared with d1/kr5)\n"));
-    CHECK (strstr (md, "\n- **Agreed:** taken by team-a, 2026-11-25 09:41\n"));
-    CHECK (strstr (md, "\n  - 2026-11-25 09:41 team-a took the counter\n"));
+    CHECK (strstr (md, "\n- **Agreed:** taken by team-a, 2026-11-25T09:41Z\n"));
+    CHECK (strstr (md, "\n  - 2026-11-25T09:41Z team-a took the counter\n"));
     CHECK (strstr (md, "\n  - d3 revision 4: `catchball diff d3 2 4`\n"
                        "  - d1 revision 7: `catchball diff d1 6 7`\n"));
 
@@ -533,20 +533,20 @@ s_test_report (void)
     CHECK (s_within (md, "\n### a3: team-b offered help to team-c\n", S_AGREED, S_DECLINED));
     CHECK (strstr (md, "\n- **For:** key result kr2 of d3 (team-c's draft)\n"));
     CHECK (strstr (md, "\n- **Offer:** We can lend two engineers\n"));
-    CHECK (strstr (md, "\n- **Offered:** 2026-11-25 09:26\n"));
+    CHECK (strstr (md, "\n- **Offered:** 2026-11-25T09:26Z\n"));
     CHECK (strstr (md, "\n- **Reflected as:** team-b raises the target of its kr1 to 12.5\n"));
-    CHECK (strstr (md, "\n- **Agreed:** taken by team-c, 2026-11-25 09:50\n"));
-    CHECK (strstr (md, "\n  - 2026-11-25 09:50 team-c took the offer\n"));
+    CHECK (strstr (md, "\n- **Agreed:** taken by team-c, 2026-11-25T09:50Z\n"));
+    CHECK (strstr (md, "\n  - 2026-11-25T09:50Z team-c took the offer\n"));
     CHECK (strstr (md, "\n  - d2 revision 6: `catchball diff d2 5 6`\n"));
 
     //  Declined, with who, when and why
     CHECK (s_within (md, "\n### a4: team-c asked team-b for help\n", S_DECLINED, S_COUNTERED));
-    CHECK (s_within (md, "\n- **Declined:** declined by team-b, 2026-11-25 09:40\n",
+    CHECK (s_within (md, "\n- **Declined:** declined by team-b, 2026-11-25T09:40Z\n",
                      S_DECLINED, S_COUNTERED));
     CHECK (s_within (md, "\n- **Reason:** No capacity before Q2  \n  ask again in April\n",
                      S_DECLINED, S_COUNTERED));
     //  A second line stays inside its nested list item
-    CHECK (s_within (md, "\n  - 2026-11-25 09:40 team-b declined: No capacity before Q2  \n"
+    CHECK (s_within (md, "\n  - 2026-11-25T09:40Z team-b declined: No capacity before Q2  \n"
                          "    ask again in April\n", S_DECLINED, S_COUNTERED));
 
     //  Countered: the counter, the reflect it proposes, who must answer
@@ -554,7 +554,7 @@ s_test_report (void)
     CHECK (s_within (md, "\n- **Counter:** Only the EU region\n", S_COUNTERED, S_UNRESOLVED));
     CHECK (s_within (md, "\n- **Reflect proposed:** team-a raises the target of its kr2 to 55\n",
                      S_COUNTERED, S_UNRESOLVED));
-    CHECK (s_within (md, "\n- **Countered:** countered by team-a, 2026-11-25 10:02\n",
+    CHECK (s_within (md, "\n- **Countered:** countered by team-a, 2026-11-25T10:02Z\n",
                      S_COUNTERED, S_UNRESOLVED));
     CHECK (s_within (md, "\n- **Waiting for:** team-b to take or refuse the counter\n",
                      S_COUNTERED, S_UNRESOLVED));
@@ -574,20 +574,20 @@ s_test_report (void)
     //  Drafts and their revisions
     CHECK (s_within (md, "\n### d1 (team-a)\n\nObjective: Grow activation in the EU\n\n",
                      S_DRAFTS, NULL));
-    CHECK (strstr (md, "\n#### Revision 6: team-a, 2026-11-25 09:12\n\n"
+    CHECK (strstr (md, "\n#### Revision 6: team-a, 2026-11-25T09:12Z\n\n"
                        "- **Message:** sharpen objective\n"
                        "- **Changes:**\n"
                        "  - **objective** \"Grow activation\" -> \"Grow activation in the EU\"\n"
                        "  - **aligned_to** set: d9/kr1\n"
                        "- **See it:** `catchball diff d1 5 6`\n"));
-    CHECK (strstr (md, "\n#### Revision 7: team-c, 2026-11-25 09:41\n\n"
+    CHECK (strstr (md, "\n#### Revision 7: team-c, 2026-11-25T09:41Z\n\n"
                        "- **Message:** accepts ask a2 from team-a: Co-own the onboarding funnel\n"
                        "- **Changes:**\n"
                        "  - Added key result **kr5** Onboarding completion: 40 -> 70 % "
                        "(shared with d3/kr3)\n"
                        "- **See it:** `catchball diff d1 6 7`\n"));
     CHECK (strstr (md, "\n  - **kr1** changed: target 10 -> 12.5\n"));
-    CHECK (strstr (md, "\n#### Counter-proposal revision 3: team-a, 2026-11-25 09:15\n"));
+    CHECK (strstr (md, "\n#### Counter-proposal revision 3: team-a, 2026-11-25T09:15Z\n"));
     CHECK (strstr (md, "\n- **Counter-proposal** p2 in round r4, on revision 2\n"
                        "- **Changes:**\n  - No changes.\n"
                        "- **See it:** `catchball diff d3 2 3`\n"));
@@ -640,7 +640,7 @@ s_test_report_empty (void)
     CHECK (strstr (md, S_DRAFTS "\nNone.\n"));
     CHECK_INT (s_count (md, "None."), 5);
     CHECK (strstr (md, "team-d (shared no draft)\n"));
-    CHECK (strstr (md, "\n- **Phase:** negotiate, since 2026-11-25 09:25, ends 2026-11-25 10:05 "
+    CHECK (strstr (md, "\n- **Phase:** negotiate, since 2026-11-25T09:25Z, ends 2026-11-25T10:05Z "
                        "(the event is not closed)\n"));
     CHECK (!strstr (md, "**Closed:**"));
     CHECK (!strstr (md, "**Ran for:**"));

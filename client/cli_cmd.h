@@ -1,0 +1,111 @@
+/*  =========================================================================
+    cli_cmd - the command table of the catchball command line, and what
+    its commands share
+
+    cli.c reads the table: it finds the command, parses its options
+    (refusing one the command does not take), prints its help and runs it.
+    The commands themselves live by concern in cli_drafts.c (drafts,
+    rounds, the inbox, keys) and cli_events.c (the marketplace), each a
+    table of entries that cli.c chains.
+    =========================================================================
+*/
+#ifndef CB_CLI_CMD_H_INCLUDED
+#define CB_CLI_CMD_H_INCLUDED
+
+#include "cli.h"
+
+//  The command options, each declared once (name and value in cli.c's
+//  s_options) and taken by the commands that list it.
+typedef enum {
+    CLI_O_MESSAGE, CLI_O_ADDRESSES, CLI_O_REV, CLI_O_OWNER, CLI_O_CYCLE, CLI_O_TO,
+    CLI_O_QUESTION, CLI_O_DEADLINE, CLI_O_KIND, CLI_O_ON, CLI_O_CONFIDENCE, CLI_O_TEXT,
+    CLI_O_COMMENT, CLI_O_MORE, CLI_O_FOLLOW, CLI_O_PEEK, CLI_O_PARTICIPANTS, CLI_O_PLAN,
+    CLI_O_MINUTES, CLI_O_KR, CLI_O_NEED, CLI_O_REASON, CLI_O_FORMAT, CLI_O_EVENT, CLI_O_DUMP,
+    CLI_O_NEW_KR, CLI_O_RAISE_TARGET, CLI_O_SHARED_KR, CLI_O_BY, CLI_O_DIR,
+    CLI_O_COUNT
+} cli_opt_t;
+
+//  The global options and the connection, shared by every command.
+typedef struct {
+    const char *endpoint;       //  Broker
+    const char *node;           //  Who we are
+    const char *role;           //  Our role (first hello)
+    const char *parent;         //  Our parent node
+    bool json;                  //  Output JSON
+    bool node_given;            //  --node on the command line
+    bool role_given;            //  --role on the command line
+    int timeout;                //  ms per request
+    const char *key;            //  CURVE: our secret certificate
+    const char *broker_key;     //  CURVE: the broker's public key or certificate
+    cb_client_t *client;        //  Connection, made on first use
+} cli_t;
+
+//  One command's arguments once parsed.
+typedef struct {
+    const char *o [CLI_O_COUNT];    //  Option values; "" for a flag given
+    int argc;                       //  Positional arguments
+    char **argv;
+} cli_args_t;
+
+//  An option a command takes, with what it means for that command.
+typedef struct {
+    cli_opt_t opt;              //  Which option
+    const char *help;           //  What it does here
+} cli_takes_t;
+
+#define CLI_TAKES_MAX 7
+
+//  An entry of the command table.
+typedef struct {
+    const char *name;           //  "draft", "throw"
+    const char *sub;            //  "new", or NULL for a command of one word
+    const char *usage;          //  After "catchball ", as --help shows it
+    const char *brief;          //  One line, for the lists of commands
+    const char *about;          //  One paragraph, for the command's --help
+    int args;                   //  How many positional arguments it takes
+    bool local;                 //  Never talks to the broker: no --node needed
+    cli_takes_t takes [CLI_TAKES_MAX];  //  Its options; the rest of the array zero
+    int (*run) (cli_t *cli, cli_args_t *args);
+} cli_command_t;
+
+//  The tables of cli_drafts.c and cli_events.c, each ended by an entry
+//  with no name.
+extern const cli_command_t cli_drafts_commands [];
+extern const cli_command_t cli_events_commands [];
+
+//  A usage error: "catchball: " and the message (fmt with one %s) on
+//  stderr, and where to find help. Returns 2, the exit status of bad usage.
+int cli_fail_usage (const char *fmt, const char *arg);
+
+//  Sends a request (connecting first if need be) and returns the reply,
+//  the caller's; on failure prints the error, sets *status (1 refused, 2
+//  cannot connect, 3 no answer) and returns NULL. Takes the body.
+cb_value_t *cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status);
+
+typedef void (cli_render_fn) (FILE *out, const cb_value_t *reply);
+
+//  Prints a reply and destroys it: JSON with --json, else through render,
+//  else a one-line confirmation where each %s of format is the reply's
+//  field named by the next variadic argument.
+void cli_print (cli_t *cli, cb_value_t **reply_p, cli_render_fn *render,
+                const char *format, ...);
+
+//  cli_request, then cli_print of the reply: the exit status.
+int cli_send (cli_t *cli, const char *type, cb_value_t **body_p, cli_render_fn *render,
+              const char *format, ...);
+
+//  cli_send of a body of one string field, {field: value}: the commands
+//  that name one thing (a draft, a round, an event, an ask).
+int cli_send_one (cli_t *cli, const char *type, const char *field, const char *value,
+                  cli_render_fn *render, const char *format, ...);
+
+//  A request body of one string field, {field: value}; the caller's.
+cb_value_t *cli_body (const char *field, const char *value);
+
+//  "a,b,c" -> ["a","b","c"], the caller's.
+cb_value_t *cli_split (const char *list);
+
+//  A whole decimal number into *out: 0, or -1 if text is not one.
+int cli_int_arg (const char *text, int64_t *out);
+
+#endif

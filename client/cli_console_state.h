@@ -1,0 +1,89 @@
+/*  =========================================================================
+    cli_console_state - what the facilitator console knows of its event,
+    without a screen
+
+    The console's state model: the objects of one event as event.snapshot
+    gives them, kept up to date by log entries (PROTOCOL.md section 12),
+    the feed of the latest changes, the selected participant, and what the
+    screen asks of them (rounds a team has not answered, its asks by
+    state). cli_console.c draws it with ncurses; a test drives it with
+    values alone.
+    =========================================================================
+*/
+#ifndef CB_CLI_CONSOLE_STATE_H_INCLUDED
+#define CB_CLI_CONSOLE_STATE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli_value.h"
+
+typedef struct _cli_console_state_t cli_console_state_t;
+
+//  Ask states, in the order the team counts show them (o/c/a/d).
+#define CLI_CONSOLE_ASK_STATES 4
+extern const char *cli_console_ask_states [CLI_CONSOLE_ASK_STATES];
+
+//  One entry of the feed.
+typedef struct {
+    int64_t seq;                //  Log sequence
+    int64_t time;               //  When the broker committed it (ms)
+    char node [64];             //  Who made it
+    char kind [40];             //  The request type, or deadline / timebox
+    char summary [256];         //  What changed, short
+} cli_console_feed_t;
+
+//  The state of event EVENT (its id, copied), holding nothing yet.
+cli_console_state_t *cli_console_state_new (const char *event);
+
+//  Destroys the state and nulls the pointer; safe on NULL.
+void cli_console_state_destroy (cli_console_state_t **self_p);
+
+//  Takes the objects and seq of an event.snapshot reply (copied). 0, or -1
+//  if the event itself is not among them.
+int cli_console_state_load (cli_console_state_t *self, const cb_value_t *snapshot);
+
+//  Applies one log entry (log.subscribe): replaces each key it carries
+//  that belongs to the event, drops rounds that closed, and notes the
+//  entry in the feed. True if anything the console shows changed.
+bool cli_console_state_apply (cli_console_state_t *self, const cb_value_t *entry);
+
+//  Writes {seq, objects} to path as JSON, through a temporary file and a
+//  rename so that a reader never sees half of it. 0, or -1 with errno set.
+int cli_console_state_dump (cli_console_state_t *self, const char *path);
+
+//  The objects held, by key ("event/e1", "draft/d1"...), lent until the
+//  next load or apply.
+cb_value_t *cli_console_state_objects (cli_console_state_t *self);
+
+//  The event object, or the object of kind and id ("draft", "d1"); NULL
+//  if not held. Lent, as the objects.
+cb_value_t *cli_console_state_event (cli_console_state_t *self);
+cb_value_t *cli_console_state_object (cli_console_state_t *self, const char *kind,
+                                      const char *id);
+
+//  The event's id; the last log sequence applied (or the snapshot's).
+const char *cli_console_state_event_id (cli_console_state_t *self);
+int64_t cli_console_state_seq (cli_console_state_t *self);
+
+//  How many entries the feed holds, and the nth newest (0 the newest).
+size_t cli_console_state_feed_size (cli_console_state_t *self);
+const cli_console_feed_t *cli_console_state_feed (cli_console_state_t *self, size_t n);
+
+//  Open rounds on the participants' drafts that node has not answered.
+size_t cli_console_state_waiting (cli_console_state_t *self, const char *node);
+
+//  Counts of the asks node sent (from) and received (to), by state, in
+//  the order of cli_console_ask_states.
+void cli_console_state_ask_counts (cli_console_state_t *self, const char *node,
+                                   int *sent, int *received);
+
+//  The selected participant's name (lent), or NULL if there is none; the
+//  selection stays within the participants.
+const char *cli_console_state_selected (cli_console_state_t *self);
+size_t cli_console_state_selected_index (cli_console_state_t *self);
+
+//  Moves the selection by delta participants, within the list.
+void cli_console_state_select (cli_console_state_t *self, int delta);
+
+#endif

@@ -1,0 +1,517 @@
+/*  =========================================================================
+    cli_drafts - the commands of drafts and rounds: hello and ping, draft
+    new, revise, show and list, throw, the answers to a round (feedback,
+    counter, endorse), round show and close, adopt, vote, finalize,
+    history and diff; the inbox; keygen
+
+    Each command is a function that builds the request's body from its
+    arguments, sends it and prints the reply; the table at the end says
+    how each is called and what it takes (cli_cmd.h).
+    =========================================================================
+*/
+#include <unistd.h>
+
+#include "cli_cmd.h"
+
+//  --------------------------------------------------------------------------
+//  Arguments
+
+//  "90s", "30m", "2h", "3d", or plain seconds. -1 if not a duration.
+static int64_t
+s_duration (const char *text)
+{
+    char *end;
+    long long n = strtoll (text, &end, 10);
+    if (end == text || n <= 0)
+        return -1;
+    int64_t unit = 1;
+    if (*end == 'm')
+        unit = 60;
+    else
+    if (*end == 'h')
+        unit = 3600;
+    else
+    if (*end == 'd')
+        unit = 86400;
+    else
+    if (*end && *end != 's')
+        return -1;
+    if (*end && end [1])
+        return -1;
+    return n * unit;
+}
+
+//  A body with field set to the draft's content from a JSON file; NULL
+//  (the error said) if the file does not read.
+static cb_value_t *
+s_body_with_content (const char *field, const char *value, const char *path)
+{
+    cb_value_t *content = cli_json_load (path);
+    if (!content)
+        return NULL;
+    cb_value_t *body = cb_value_new_map ();
+    if (field)
+        cb_value_set_str (body, field, value);
+    cb_value_set (body, "content", &content);
+    return body;
+}
+
+//  Sets field to value if the option was given.
+static void
+s_set_opt (cb_value_t *body, const char *field, const char *value)
+{
+    if (value)
+        cb_value_set_str (body, field, value);
+}
+
+//  --------------------------------------------------------------------------
+//  hello, ping
+
+static int
+s_ping (cli_t *cli, cli_args_t *a)
+{
+    int status = 0;
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_t *reply = cli_request (cli, "ping", &body, &status);
+    if (reply) {
+        cb_value_destroy (&reply);
+        printf ("%s: connected to %s; inbox: %llu delivered, %llu acknowledged\n",
+                cb_client_node (cli->client), cli->endpoint,
+                (unsigned long long) cb_client_inbox_last (cli->client),
+                (unsigned long long) cb_client_inbox_acked (cli->client));
+    }
+    return status;
+}
+
+//  --------------------------------------------------------------------------
+//  draft new, revise, show, list
+
+static int
+s_draft_new (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = s_body_with_content (NULL, NULL, a->argv [0]);
+    if (!body)
+        return 2;
+    s_set_opt (body, "message", a->o [CLI_O_MESSAGE]);
+    return cli_send (cli, "draft.new", &body, NULL, "draft %s created (revision %s)",
+                     "draft", "rev");
+}
+
+static int
+s_draft_revise (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = s_body_with_content ("draft", a->argv [0], a->argv [1]);
+    if (!body)
+        return 2;
+    s_set_opt (body, "message", a->o [CLI_O_MESSAGE]);
+    if (a->o [CLI_O_ADDRESSES]) {
+        cb_value_t *list = cli_split (a->o [CLI_O_ADDRESSES]);
+        cb_value_set (body, "addresses", &list);
+    }
+    return cli_send (cli, "draft.revise", &body, NULL, "draft %s is now at revision %s",
+                     "draft", "rev");
+}
+
+static int
+s_draft_show (cli_t *cli, cli_args_t *a)
+{
+    int64_t rev;
+    const char *text = a->o [CLI_O_REV];
+    if (text && cli_int_arg (text, &rev))
+        return cli_fail_usage ("--rev takes a number, not '%s'", text);
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    if (text)
+        cb_value_set_int (body, "rev", rev);
+    return cli_send (cli, "draft.show", &body, cli_render_draft, NULL);
+}
+
+static int
+s_draft_list (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = cb_value_new_map ();
+    s_set_opt (body, "owner", a->o [CLI_O_OWNER]);
+    s_set_opt (body, "cycle", a->o [CLI_O_CYCLE]);
+    return cli_send (cli, "draft.list", &body, cli_render_list, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  throw, and the answers to a round: feedback, counter, endorse
+
+static int
+s_throw (cli_t *cli, cli_args_t *a)
+{
+    const char *to = a->o [CLI_O_TO], *deadline = a->o [CLI_O_DEADLINE];
+    if (!to)
+        return cli_fail_usage ("%s: --to NODE,... is required", "throw");
+    int64_t seconds = deadline ? s_duration (deadline) : 0;
+    if (seconds < 0)
+        return cli_fail_usage ("--deadline takes a duration like 90s, 30m, 2h or 3d, not '%s'",
+                               deadline);
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_t *list = cli_split (to);
+    cb_value_set (body, "to", &list);
+    s_set_opt (body, "question", a->o [CLI_O_QUESTION]);
+    if (deadline)
+        cb_value_set_int (body, "deadline", seconds);
+    int status = 0;
+    cb_value_t *reply = cli_request (cli, "round.throw", &body, &status);
+    if (reply && cli->json)
+        cli_print (cli, &reply, NULL, NULL);
+    else
+    if (reply) {
+        printf ("round %s opened: %s revision %lld thrown to %s%s%s\n",
+                cb_value_get_str (reply, "round"), cb_value_get_str (reply, "draft"),
+                (long long) cb_value_int (cb_value_get (reply, "rev")), to,
+                deadline ? ", answers due in " : "", deadline ? deadline : "");
+        cb_value_destroy (&reply);
+    }
+    return status;
+}
+
+static int
+s_feedback (cli_t *cli, cli_args_t *a)
+{
+    if (!a->o [CLI_O_KIND])
+        return cli_fail_usage ("%s", "feedback: --kind suggestion|concern|support|cannot-align "
+                                     "is required");
+    cb_value_t *body = cli_body ("round", a->argv [0]);
+    cb_value_set_str (body, "text", a->argv [1]);
+    cb_value_set_str (body, "kind", a->o [CLI_O_KIND]);
+    s_set_opt (body, "on", a->o [CLI_O_ON]);
+    cb_value_set_bool (body, "final", !a->o [CLI_O_MORE]);
+    return cli_send (cli, "round.feedback", &body, NULL, "feedback %s sent in round %s",
+                     "id", "round");
+}
+
+static int
+s_counter (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = s_body_with_content ("round", a->argv [0], a->argv [1]);
+    if (!body)
+        return 2;
+    s_set_opt (body, "message", a->o [CLI_O_MESSAGE]);
+    cb_value_set_bool (body, "final", !a->o [CLI_O_MORE]);
+    return cli_send (cli, "round.counter", &body, NULL,
+                     "counter-proposal %s sent in round %s (revision %s of %s)",
+                     "id", "round", "rev", "draft");
+}
+
+//  The body of a confidence (endorse, vote): {field: id, confidence: N};
+//  NULL if --confidence is missing or not a number.
+static cb_value_t *
+s_confidence_body (const char *field, const char *id, const char *confidence)
+{
+    int64_t n;
+    if (!confidence || cli_int_arg (confidence, &n))
+        return NULL;
+    cb_value_t *body = cli_body (field, id);
+    cb_value_set_int (body, "confidence", n);
+    return body;
+}
+
+static int
+s_endorse (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = s_confidence_body ("round", a->argv [0], a->o [CLI_O_CONFIDENCE]);
+    if (!body)
+        return cli_fail_usage ("%s: --confidence 0-5 is required", "endorse");
+    s_set_opt (body, "text", a->o [CLI_O_TEXT]);
+    cb_value_set_bool (body, "final", !a->o [CLI_O_MORE]);
+    return cli_send (cli, "round.endorse", &body, NULL, "endorsement %s sent in round %s",
+                     "id", "round");
+}
+
+//  --------------------------------------------------------------------------
+//  round show, close; adopt, vote, finalize, history, diff
+
+static int
+s_round_show (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "round.show", "round", a->argv [0], cli_render_round, NULL);
+}
+
+static int
+s_round_close (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "round.close", "round", a->argv [0], NULL,
+                         "round %s closed", "round");
+}
+
+static int
+s_adopt (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = cli_body ("proposal", a->argv [0]);
+    s_set_opt (body, "message", a->o [CLI_O_MESSAGE]);
+    return cli_send (cli, "proposal.adopt", &body, NULL,
+                     "adopted: draft %s is now at revision %s", "draft", "rev");
+}
+
+static int
+s_vote (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = s_confidence_body ("draft", a->argv [0], a->o [CLI_O_CONFIDENCE]);
+    if (!body)
+        return cli_fail_usage ("%s: --confidence 0-5 is required", "vote");
+    s_set_opt (body, "comment", a->o [CLI_O_COMMENT]);
+    return cli_send (cli, "draft.vote", &body, NULL, "vote recorded on %s revision %s",
+                     "draft", "rev");
+}
+
+static int
+s_finalize (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "draft.finalize", "draft", a->argv [0], NULL,
+                         "%s is final at revision %s", "draft", "rev");
+}
+
+static int
+s_history (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "draft.history", "draft", a->argv [0], cli_render_history, NULL);
+}
+
+static int
+s_diff (cli_t *cli, cli_args_t *a)
+{
+    int64_t from, to;
+    if (cli_int_arg (a->argv [1], &from) || cli_int_arg (a->argv [2], &to))
+        return cli_fail_usage ("%s: revisions are numbers", "diff");
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_set_int (body, "from", from);
+    cb_value_set_int (body, "to", to);
+    return cli_send (cli, "draft.diff", &body, cli_render_diff, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  inbox: deliveries until the last one announced at hello (or forever
+//  with --follow), each acknowledged once printed unless --peek.
+
+//  Prints one delivery; its sequence number.
+static uint64_t
+s_inbox_print (cli_t *cli, cb_value_t **delivery_p)
+{
+    int64_t seq = 0;
+    cb_value_get_int (*delivery_p, "seq", &seq);
+    if (cli->json)
+        cli_json_print (stdout, *delivery_p, true);
+    else {
+        cli_render_delivery (stdout, *delivery_p);
+        printf ("\n");
+    }
+    fflush (stdout);
+    cb_value_destroy (delivery_p);
+    return (uint64_t) seq;
+}
+
+static int
+s_inbox (cli_t *cli, cli_args_t *a)
+{
+    bool follow = a->o [CLI_O_FOLLOW], peek = a->o [CLI_O_PEEK];
+    int status = 0;
+    cb_value_t *hello = cli_request (cli, "ping", NULL, &status);
+    if (!hello)
+        return status;
+    cb_value_destroy (&hello);
+    uint64_t last = cb_client_inbox_last (cli->client);
+    uint64_t seen = cb_client_inbox_acked (cli->client);
+    if (!follow && seen >= last && !cli->json)
+        printf ("inbox empty\n");
+    while (!zsys_interrupted && (follow || seen < last)) {
+        cb_value_t *d = cb_client_recv (cli->client, follow ? 1000 : cli->timeout);
+        if (!d && follow)
+            continue;
+        if (!d) {
+            fprintf (stderr, "catchball: the inbox stopped at #%llu of %llu\n",
+                     (unsigned long long) seen, (unsigned long long) last);
+            return 3;
+        }
+        seen = s_inbox_print (cli, &d);
+        if (!peek && cb_client_ack (cli->client, seen, cli->timeout)) {
+            fprintf (stderr, "catchball: could not acknowledge #%llu: %s\n",
+                     (unsigned long long) seen, cb_client_error_message (cli->client));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  keygen NAME --role ROLE [--dir DIR]: a node's CURVE certificate pair.
+//  The secret file is created with mode 0600 from the start (umask), and
+//  nothing existing is overwritten.
+
+//  0 if name and role may go into a certificate, else the usage error.
+static int
+s_keygen_check (const char *name, const char *role)
+{
+    static const char *roles [] = { "leadership", "team", "facilitator", "observer", "broker",
+                                    NULL };
+    if (!role)
+        return cli_fail_usage ("%s", "keygen: --role leadership|team|facilitator|observer|"
+                                     "broker is required");
+    bool known = false;
+    for (int i = 0; roles [i]; i++)
+        known = known || streq (role, roles [i]);
+    if (!known)
+        return cli_fail_usage ("unknown role '%s'", role);
+    size_t len = strlen (name);
+    bool valid = len > 0 && len <= 64 && isalnum ((unsigned char) name [0]);
+    for (size_t i = 0; i < len; i++)
+        valid = valid && (isalnum ((unsigned char) name [i]) || strchr ("._-", name [i]));
+    if (!valid)
+        return cli_fail_usage ("'%s' is not a node name: 1 to 64 letters, digits, '.', '_', '-'",
+                               name);
+    return 0;
+}
+
+//  Writes the pair; 0, or -1 with the reason on stderr.
+static int
+s_keygen_save (zcert_t *cert, const char *path, const char *secret)
+{
+    mode_t old = umask (077);
+    int rc = zcert_save_secret (cert, secret);
+    umask (022);
+    rc = rc ? rc : zcert_save_public (cert, path);
+    umask (old);
+    if (rc == 0)
+        rc = chmod (secret, 0600);
+    if (rc)
+        fprintf (stderr, "catchball: cannot write %s: %s\n", path, strerror (errno));
+    return rc ? -1 : 0;
+}
+
+static int
+s_keygen (cli_t *cli, cli_args_t *a)
+{
+    const char *name = a->argv [0];
+    const char *role = cli->role_given ? cli->role : NULL;
+    int rc = s_keygen_check (name, role);
+    if (rc)
+        return rc;
+    const char *dir = a->o [CLI_O_DIR] ? a->o [CLI_O_DIR] : ".";
+    char path [PATH_MAX], secret [PATH_MAX + 8];
+    snprintf (path, sizeof (path), "%s/%s.cert", dir, name);
+    snprintf (secret, sizeof (secret), "%s_secret", path);
+    if (access (path, F_OK) == 0 || access (secret, F_OK) == 0) {
+        fprintf (stderr, "catchball: %s or %s exists already: not overwritten\n", path, secret);
+        return 1;
+    }
+    zsys_dir_create ("%s", dir);
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", role);
+    rc = s_keygen_save (cert, path, secret);
+    if (rc == 0)
+        printf ("%s: public certificate (for the broker's --certs directory)\n"
+                "%s: secret certificate, mode 0600: keep it on %s's machine only\n"
+                "public key: %s\n", path, secret, name, zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return rc ? 1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The table
+
+#define S_MESSAGE(help) { CLI_O_MESSAGE, help }
+#define S_MORE { CLI_O_MORE, "" }
+
+const cli_command_t cli_drafts_commands [] = {
+    { "hello", NULL, "hello", "register this node / show its inbox state",
+      "Says hello to the broker (registering the node the first time, with --role) and "
+      "shows how many deliveries its inbox holds and how many it has acknowledged.",
+      0, false, { { 0 } }, s_ping },
+    { "ping", NULL, "ping", "is the broker there?",
+      "Asks the broker whether it is there, as hello does, and shows the inbox's state.",
+      0, false, { { 0 } }, s_ping },
+    { "draft", "new", "draft new FILE [--message M]",
+      "create a draft from a JSON file (- for stdin)",
+      "Creates a draft owned by this node from FILE, a JSON draft (objective, narrative, "
+      "key results) or - for stdin, as its revision 1.",
+      1, false, { S_MESSAGE ("the message of revision 1") }, s_draft_new },
+    { "draft", "revise", "draft revise DRAFT FILE [--message M] [--addresses F1,F2]",
+      "a new revision, naming the feedback it addresses",
+      "Writes FILE as DRAFT's next revision on the mainline, naming the feedback it "
+      "addresses, so that the history shows which answer led to which change.",
+      2, false, { S_MESSAGE ("the revision's message"),
+                  { CLI_O_ADDRESSES, "the feedback ids this revision answers" } },
+      s_draft_revise },
+    { "draft", "show", "draft show DRAFT [--rev N]", "a draft at its head or at revision N",
+      "Shows DRAFT at its head, or at revision N: its objective, narrative and key "
+      "results, its state and who wrote the revision when.",
+      1, false, { { CLI_O_REV, "the revision to show (default: the head)" } }, s_draft_show },
+    { "draft", "list", "draft list [--owner NODE] [--cycle C]", "drafts, filtered",
+      "Lists drafts, each with its cycle, owner, state, head revision and objective.",
+      0, false, { { CLI_O_OWNER, "" }, { CLI_O_CYCLE, "only the drafts of this cycle" } },
+      s_draft_list },
+    { "throw", NULL, "throw DRAFT --to NODE,... [--question Q] [--deadline DURATION]",
+      "open a round: DURATION like 90s, 30m, 2h, 3d",
+      "Opens a round on DRAFT's head revision: the draft is thrown to the nodes named, "
+      "who answer it with feedback, a counter-proposal or an endorsement.",
+      1, false, { { CLI_O_TO, "the nodes the draft is thrown to, comma-separated (required)" },
+                  { CLI_O_QUESTION, "" }, { CLI_O_DEADLINE, "" } },
+      s_throw },
+    { "feedback", NULL, "feedback ROUND --kind KIND [--on WHAT] [--more] TEXT",
+      "KIND: suggestion, concern, support, cannot-align",
+      "Answers ROUND with feedback: TEXT, of a KIND, on a part of the draft.",
+      2, false, { { CLI_O_KIND, "suggestion, concern, support or cannot-align (required)" },
+                  { CLI_O_ON, "" }, S_MORE },
+      s_feedback },
+    { "counter", NULL, "counter ROUND FILE [--message M] [--more]",
+      "answer with your own version of the draft",
+      "Answers ROUND with a counter-proposal: FILE, your own version of the draft, kept "
+      "as a revision off the mainline that the owner may adopt.",
+      2, false, { S_MESSAGE ("the counter-proposal's message"), S_MORE }, s_counter },
+    { "endorse", NULL, "endorse ROUND --confidence 0-5 [--text T] [--more]",
+      "support the draft as it stands",
+      "Answers ROUND with an endorsement of the draft as it stands, with your confidence.",
+      1, false, { { CLI_O_CONFIDENCE, "your confidence, fist of five (required)" },
+                  { CLI_O_TEXT, "a word with it" }, S_MORE },
+      s_endorse },
+    { "round", "show", "round show ROUND", "a round and every answer to it",
+      "Shows ROUND: the revision thrown, to whom, its deadline, and every answer.",
+      1, false, { { 0 } }, s_round_show },
+    { "round", "close", "round close ROUND", "close a round before everyone answered",
+      "Closes ROUND: no more answers are taken. A round also closes by itself once every "
+      "recipient has answered, or at its deadline.",
+      1, false, { { 0 } }, s_round_close },
+    { "adopt", NULL, "adopt PROPOSAL [--message M]",
+      "make a counter-proposal (p1) the new revision",
+      "Makes the counter-proposal PROPOSAL (p1) the draft's next mainline revision.",
+      1, false, { S_MESSAGE ("the new revision's message") }, s_adopt },
+    { "vote", NULL, "vote DRAFT --confidence 0-5 [--comment C]",
+      "the confidence vote (fist of five)",
+      "Records your confidence in DRAFT's head revision, from 0 to 5 (fist of five).",
+      1, false, { { CLI_O_CONFIDENCE, "your confidence, fist of five (required)" },
+                  { CLI_O_COMMENT, "" } },
+      s_vote },
+    { "finalize", NULL, "finalize DRAFT", "the OKR is agreed",
+      "Marks DRAFT final at its head revision: the OKR is agreed.",
+      1, false, { { 0 } }, s_finalize },
+    //  The British spelling, kept out of the lists.
+    { "finalise", NULL, "finalise DRAFT", NULL,
+      "Marks DRAFT final at its head revision: the OKR is agreed.",
+      1, false, { { 0 } }, s_finalize },
+    { "history", NULL, "history DRAFT", "how the draft evolved, round by round",
+      "Shows each revision of DRAFT with its author, time, message, the round it answers, "
+      "the feedback it addresses and what changed; every round with every answer; the votes.",
+      1, false, { { 0 } }, s_history },
+    { "diff", NULL, "diff DRAFT REV REV", "what changed between two revisions",
+      "Shows what changed in DRAFT from one revision to another, field by field and key "
+      "result by key result.",
+      3, false, { { 0 } }, s_diff },
+    { "inbox", NULL, "inbox [--follow] [--peek]",
+      "what was delivered to you (acknowledged unless --peek)",
+      "Shows what the broker delivered to this node since it last looked (rounds thrown "
+      "to it, answers, closes, events), in order, and acknowledges each once shown.",
+      0, false, { { CLI_O_FOLLOW, "keep waiting for deliveries as they come (Ctrl-C ends)" },
+                  { CLI_O_PEEK, "show them without acknowledging: they stay in the inbox" } },
+      s_inbox },
+    { "keygen", NULL, "keygen NAME --role ROLE [--dir DIR]",
+      "write NAME.cert and NAME.cert_secret (CURVE)",
+      "Writes a CURVE certificate pair for node NAME with role ROLE (leadership, team, "
+      "facilitator, observer or broker): NAME.cert is public, for the broker's --certs "
+      "directory; NAME.cert_secret (mode 0600) stays with the node. Nothing existing is "
+      "overwritten, and the broker is not asked.",
+      1, true, { { CLI_O_DIR, "" } }, s_keygen },
+    { NULL }
+};

@@ -1,0 +1,120 @@
+#!/bin/bash
+# The command line's help and usage errors, with the real catchball binary
+# and no broker (issue 11): each group of subcommands lists them on
+# --help; each command's --help explains every option its usage names;
+# none of this needs --node; an option a command does not take is refused,
+# naming the command; an unknown command gets a "did you mean". Nothing
+# listens on the endpoint: a command that reached for the broker would
+# end with status 3, not 0 or 2.
+#
+# Usage: cli_help.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
+. "$(dirname "$0")/lib.sh"
+
+unset CATCHBALL_NODE CATCHBALL_ROLE CATCHBALL_KEY
+: >"$LOG"     # no broker here: an empty log for lib.sh's report on failure
+
+# run ARGS...: the CLI with no node; sets OUT, ERR and RC.
+run () {
+    RC=0
+    OUT=$("$CATCHBALL" "$@" 2>"$TMP/stderr") || RC=$?
+    ERR=$(cat "$TMP/stderr")
+}
+
+# Each group lists its subcommands on --help, with or without --node.
+declare -A SUBS=(
+    [draft]="new revise show list"
+    [round]="show close"
+    [event]="new advance extend nudge share show list snapshot"
+    [ask]="new accept counter decline take refuse"
+    [offer]="new"
+)
+for group in "${!SUBS[@]}"; do
+    for node in "" "--node team-a"; do
+        # shellcheck disable=SC2086
+        run $node "$group" --help
+        check "'$node $group --help' status" "$RC" 0
+        check "'$node $group --help' says nothing on stderr" "$ERR" ""
+        for sub in ${SUBS[$group]}; do
+            check_contains "'$node $group --help' lists $sub" "$OUT" "  $group $sub"
+        done
+    done
+done
+
+# A group without its subcommand is bad usage, and says what there is.
+run draft
+check "'draft' alone: status" "$RC" 2
+check_contains "'draft' alone: why" "$ERR" "'draft' needs a subcommand"
+check_contains "'draft' alone: the list" "$ERR" "  draft show DRAFT"
+
+# COMMAND --help: the usage, what it does, every option with its help.
+run draft show --help
+check "'draft show --help' status" "$RC" 0
+check_contains "'draft show --help' usage" "$OUT" "Usage: catchball draft show DRAFT [--rev N]"
+check_contains "'draft show --help' explains --rev" "$OUT" \
+    "  --rev N                 the revision to show (default: the head)"
+
+# Every command's --help explains each option its usage line names.
+run --help
+check "'--help' status" "$RC" 0
+commands=$(grep -oE '^  [a-z]+( [a-z]+)?' <<<"$OUT" | sed 's/^  //' \
+    | while read -r first second; do
+          if [ -n "$second" ] && [ -n "${SUBS[$first]:-}" ]; then echo "$first $second"
+          else echo "$first"; fi
+      done | sort -u)
+check "'--help' lists the commands" "$(wc -l <<<"$commands")" 38
+while read -r command; do
+    # shellcheck disable=SC2086
+    run $command --help
+    check "'$command --help' status" "$RC" 0
+    usage=$(grep '^Usage: ' <<<"$OUT" || true)
+    check_contains "'$command --help' usage" "$usage" "Usage: catchball $command"
+    for option in $( (grep -oE -- '--[a-z-]+' <<<"$usage" || true) | sort -u); do
+        [ "$option" = --role ] && continue      # a global option (keygen)
+        # An option's line, "  --rev N   help" or "  -m, --message M   help",
+        # the help on the next line when the option is long.
+        if grep -A1 -E -- "^  (-[a-z], )?$option( [^ ]+)?( |\$)" <<<"$OUT" \
+           | grep -qE '[a-z]{3,} [a-z]{2,}'; then ok
+        else fail "'$command --help' does not explain $option"; fi
+    done
+done <<<"$commands"
+
+# A help request never needs --node, even for a command that talks to the broker.
+for command in "inbox" "throw" "event new" "graph" "keygen"; do
+    # shellcheck disable=SC2086
+    run $command --help
+    check "'$command --help' without a node" "$RC" 0
+done
+
+# An option the command does not take is refused, naming the command.
+run --node team-a draft show d1 --to x
+check "'draft show --to' status" "$RC" 2
+check_contains "'draft show --to' refused" "$ERR" "'draft show' does not take --to"
+check_contains "'draft show --to' points to help" "$ERR" "Try 'catchball draft show --help'"
+run --node team-a throw d1 --to team-b --rev 2
+check "'throw --rev' status" "$RC" 2
+check_contains "'throw --rev' refused" "$ERR" "'throw' does not take --rev"
+run --node team-a inbox -m hi
+check "'inbox -m' status" "$RC" 2
+check_contains "'inbox -m' refused" "$ERR" "'inbox' does not take --message"
+
+# Unknown commands: the nearest, when one is near.
+run drfat
+check "'drfat' status" "$RC" 2
+check_contains "'drfat' suggestion" "$ERR" "unknown command 'drfat'; did you mean 'draft'?"
+run --node team-a draft shwo d1
+check "'draft shwo' status" "$RC" 2
+check_contains "'draft shwo' suggestion" "$ERR" "did you mean 'draft show'?"
+run --node team-a evnet list
+check_contains "'evnet' suggestion" "$ERR" "did you mean 'event'?"
+run --node team-a xyzzy
+check "'xyzzy' status" "$RC" 2
+check_contains "'xyzzy' unknown" "$ERR" "unknown command 'xyzzy'"
+if grep -q "did you mean" <<<"$ERR"; then fail "'xyzzy' suggested something: $ERR"; else ok; fi
+
+# Valid use is not refused: it reaches for the broker (none answers: 3).
+run --node team-a --timeout 300 draft show d1 --rev 2
+check "'draft show --rev' goes to the broker" "$RC" 3
+run --timeout 300 throw d1 --node team-a --to team-b --deadline 2h -m x 2>/dev/null
+check "'throw -m': -m is --message, not taken by throw" "$RC" 2
+
+finish
