@@ -9,31 +9,17 @@
     =========================================================================
 */
 #include <czmq.h>
-#include <jansson.h>
 
 #include "diff.h"
+#include "testjson.h"
 #include "testutil.h"
-
-cb_value_t *cli_json_to_value (const json_t *json);
-
-static cb_value_t *
-s_json (const char *text)
-{
-    json_error_t error;
-    json_t *json = json_loads (text, JSON_DECODE_ANY, &error);
-    REQUIRE (json);
-    cb_value_t *value = cli_json_to_value (json);
-    json_decref (json);
-    REQUIRE (value);
-    return value;
-}
 
 //  The diff of two contents given as JSON, as compact JSON-like text of
 //  the changes: "objective:a>b kr2+ kr1- kr3~target:60>70".
 static void
 s_summary (const char *a_json, const char *b_json, char *out, size_t size)
 {
-    cb_value_t *a = s_json (a_json), *b = s_json (b_json);
+    cb_value_t *a = tj_json (a_json), *b = tj_json (b_json);
     cb_value_t *diff = cb_diff_content (a, b);
     REQUIRE (cb_value_type (diff) == CB_ARRAY);
     out [0] = 0;

@@ -85,31 +85,11 @@ s_last_txnid (void)
     return txnid;
 }
 
-//  A field of the broker's /proc/PID/status, in KiB (VmRSS, RssAnon...).
-static long
-s_status_kb (const char *field)
-{
-    char path [64], line [256];
-    snprintf (path, sizeof (path), "/proc/%d/status", (int) tb_pid);
-    FILE *file = fopen (path, "r");
-    REQUIRE (file);
-    size_t len = strlen (field);
-    long kb = -1;
-    while (fgets (line, sizeof (line), file))
-        if (strncmp (line, field, len) == 0 && line [len] == ':') {
-            kb = atol (line + len + 1);
-            break;
-        }
-    fclose (file);
-    REQUIRE (kb >= 0);
-    return kb;
-}
-
 static void
 s_print_memory (const char *when)
 {
     printf ("  broker memory %s: RssAnon %ld KiB, VmRSS %ld KiB\n", when,
-            s_status_kb ("RssAnon"), s_status_kb ("VmRSS"));
+            tb_status_kb ("RssAnon"), tb_status_kb ("VmRSS"));
 }
 
 //  --------------------------------------------------------------------------
@@ -735,11 +715,11 @@ test_never_reads (void)
     s_served = s_unserved = 0;
     s_worst_ms = 0;
     s_rounds (lead, calm, 1, WARMUP);
-    long anon0 = s_status_kb ("RssAnon");
+    long anon0 = tb_status_kb ("RssAnon");
     s_print_memory ("after warm-up");
     int64_t start = zclock_mono ();
     s_rounds (lead, calm, WARMUP + 1, ROUNDS);
-    long anon1 = s_status_kb ("RssAnon");
+    long anon1 = tb_status_kb ("RssAnon");
     s_print_memory ("after the rest");
     printf ("  %d more changes in %lld ms; RssAnon grew %ld KiB; the other node: %d served, "
             "%d not (worst %lld ms)\n", 2 * (ROUNDS - WARMUP),
@@ -832,7 +812,7 @@ test_half_open (void)
     printf ("%d connections that never finish the ZMTP handshake\n", HALF_OPEN);
     zsock_t *calm = s_dealer (-1, -1);
     REQUIRE (s_hello (calm, "calm", NULL) == 0);
-    long anon0 = s_status_kb ("RssAnon");
+    long anon0 = tb_status_kb ("RssAnon");
     struct sockaddr_in address = { 0 };
     address.sin_family = AF_INET;
     address.sin_port = htons ((uint16_t) atoi (strrchr (tb_endpoint, ':') + 1));
@@ -853,7 +833,7 @@ test_half_open (void)
     s_served = s_unserved = 0;
     s_worst_ms = 0;
     s_other_node_served (calm);
-    long anon_open = s_status_kb ("RssAnon");
+    long anon_open = tb_status_kb ("RssAnon");
 
     //  Each is closed by the broker: read() gives 0 or ECONNRESET. The
     //  broker's own greeting bytes come first and are skipped.
@@ -882,7 +862,7 @@ test_half_open (void)
     for (int i = 0; i < HALF_OPEN; i++)
         if (fds [i].fd >= 0)
             close (fds [i].fd);
-    long anon1 = s_status_kb ("RssAnon");
+    long anon1 = tb_status_kb ("RssAnon");
     printf ("  closed by the broker: %d of %d, the last after %lld ms; the other node: "
             "%d served, %d not (worst %lld ms)\n", HALF_OPEN - open, HALF_OPEN,
             (long long) (last_closed - start), s_served, s_unserved, (long long) s_worst_ms);
@@ -905,7 +885,7 @@ static void
 test_many_nodes (void)
 {
     printf ("%d connections saying hello as new nodes, one after the other\n", GUESTS);
-    long anon0 = s_status_kb ("RssAnon");
+    long anon0 = tb_status_kb ("RssAnon");
     int ok = 0;
     int64_t start = zclock_mono ();
     for (int i = 0; i < GUESTS; i++) {
@@ -916,7 +896,7 @@ test_many_nodes (void)
             ok++;
         zsock_destroy (&guest);
     }
-    long anon1 = s_status_kb ("RssAnon");
+    long anon1 = tb_status_kb ("RssAnon");
     printf ("  %d hellos ok in %lld ms; broker RssAnon %ld -> %ld KiB (%+ld bytes a node)\n",
             ok, (long long) (zclock_mono () - start), anon0, anon1,
             (anon1 - anon0) * 1024 / GUESTS);

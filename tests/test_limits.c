@@ -52,26 +52,6 @@ static long s_scale = 1;            //  Memory bounds are multiplied by this
 //  --------------------------------------------------------------------------
 //  The broker's resources
 
-//  A field of the broker's /proc/PID/status, in KiB (VmHWM, VmRSS...).
-static long
-s_status_kb (const char *field)
-{
-    char path [64], line [256];
-    snprintf (path, sizeof (path), "/proc/%d/status", (int) tb_pid);
-    FILE *file = fopen (path, "r");
-    REQUIRE (file);
-    size_t len = strlen (field);
-    long kb = -1;
-    while (fgets (line, sizeof (line), file))
-        if (strncmp (line, field, len) == 0 && line [len] == ':') {
-            kb = atol (line + len + 1);
-            break;
-        }
-    fclose (file);
-    REQUIRE (kb >= 0);
-    return kb;
-}
-
 //  Resets the broker's peak resident size to its present one.
 static void
 s_reset_peak (void)
@@ -379,7 +359,7 @@ test_never_reads_replies (void)
     long mark = s_log_mark ();
     s_served = s_unserved = 0;
     s_reset_peak ();
-    long peak0 = s_status_kb ("VmHWM");
+    long peak0 = tb_status_kb ("VmHWM");
     for (int i = 0; i < HOARDED; i++) {
         char mid [32];
         snprintf (mid, sizeof (mid), "hoard-%d", i);
@@ -389,7 +369,7 @@ test_never_reads_replies (void)
     }
     //  The broker says when it closes the connection.
     bool closed = s_wait_log (mark, "not reading", 30000 * (int) s_scale);
-    long peak1 = s_status_kb ("VmHWM");
+    long peak1 = tb_status_kb ("VmHWM");
     printf ("  broker peak resident: %ld KiB before, %ld after (%+ld KiB; bound %ld); "
             "closed: %s; the well-behaved node: %d served, %d not\n", peak0, peak1,
             peak1 - peak0, PEAK_BOUND_KB * s_scale, closed ? "yes" : "no", s_served,
@@ -447,7 +427,7 @@ test_huge_multipart (void)
     long mark = s_log_mark ();
     s_served = s_unserved = 0;
     s_reset_peak ();
-    long peak0 = s_status_kb ("VmHWM");
+    long peak0 = tb_status_kb ("VmHWM");
     void *handle = zsock_resolve (stranger);
     for (int i = 0; i < PARTS; i++) {
         zmq_msg_t msg;
@@ -455,7 +435,7 @@ test_huge_multipart (void)
         REQUIRE (zmq_msg_send (&msg, handle, i + 1 < PARTS ? ZMQ_SNDMORE : 0) >= 0);
     }
     bool closed = s_wait_log (mark, "sending more than", 30000 * (int) s_scale);
-    long peak1 = s_status_kb ("VmHWM");
+    long peak1 = tb_status_kb ("VmHWM");
     printf ("  broker peak resident: %ld KiB before, %ld after (%+ld KiB; bound %ld); "
             "closed: %s; the well-behaved node: %d served, %d not\n", peak0, peak1,
             peak1 - peak0, PEAK_BOUND_KB * s_scale, closed ? "yes" : "no", s_served,

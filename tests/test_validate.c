@@ -9,28 +9,11 @@
     Each refusal must be BAD_FIELD with a message naming the field.
     =========================================================================
 */
-#include <jansson.h>
 
 #include "records.h"
 #include "validate.h"
+#include "testjson.h"
 #include "testutil.h"
-
-cb_value_t *cli_json_to_value (const json_t *json);
-
-//  JSON text -> a new value (REQUIREd to parse).
-static cb_value_t *
-s_json (const char *text)
-{
-    json_error_t error;
-    json_t *json = json_loads (text, JSON_DECODE_ANY, &error);
-    if (!json)
-        fprintf (stderr, "bad JSON in the test: %s: %s\n", error.text, text);
-    REQUIRE (json);
-    cb_value_t *value = cli_json_to_value (json);
-    json_decref (json);
-    REQUIRE (value);
-    return value;
-}
 
 //  A string of n copies of `unit` (a UTF-8 character or more).
 static char *
@@ -52,8 +35,8 @@ s_content (const char *json, const char *cycle, const char *base_json, int64_t *
 {
     cb_req_t req;
     cb_req_init (&req, NULL, "team-a", "team", 0);
-    cb_value_t *content = s_json (json);
-    cb_value_t *base = base_json ? s_json (base_json) : NULL;
+    cb_value_t *content = tj_json (json);
+    cb_value_t *base = base_json ? tj_json (base_json) : NULL;
     int64_t next = 1;
     cb_value_t *copy = cb_validate_content (&req, content, cycle, base, next_kr ? next_kr : &next);
     CHECK ((copy == NULL) == (req.code != 0));
@@ -225,7 +208,7 @@ test_fields (void)
 {
     cb_req_t req;
     cb_req_init (&req, NULL, "team-a", "team", 0);
-    cb_value_t *body = s_json ("{\"draft\":\"d12\",\"n\":5,\"s\":\"ab\",\"bad\":\"x12\"}");
+    cb_value_t *body = tj_json ("{\"draft\":\"d12\",\"n\":5,\"s\":\"ab\",\"bad\":\"x12\"}");
     const char *const allowed [] = { "draft", "n", "s", "bad", NULL };
     const char *const fewer [] = { "draft", NULL };
     CHECK_INT (cb_check_fields (&req, body, "body", allowed), 0);

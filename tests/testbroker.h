@@ -290,6 +290,26 @@ tb_recv (zsock_t *dealer, int timeout)
     return reply;
 }
 
+//  A field of the running broker's /proc/PID/status, in KiB (VmHWM, VmRSS...).
+static inline long
+tb_status_kb (const char *field)
+{
+    char path [64], line [256];
+    snprintf (path, sizeof (path), "/proc/%d/status", (int) tb_pid);
+    FILE *file = fopen (path, "r");
+    REQUIRE (file);
+    size_t len = strlen (field);
+    long kb = -1;
+    while (fgets (line, sizeof (line), file))
+        if (strncmp (line, field, len) == 0 && line [len] == ':') {
+            kb = atol (line + len + 1);
+            break;
+        }
+    fclose (file);
+    REQUIRE (kb >= 0);
+    return kb;
+}
+
 //  Content with one key result: a draft any test can store.
 static inline cb_value_t *
 tb_content (const char *objective)
