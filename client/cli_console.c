@@ -102,18 +102,6 @@ s_item (const cb_value_t *array, size_t index)
     return s ? s : "";
 }
 
-//  True if the array of strings holds `name`.
-static bool
-s_has (const cb_value_t *array, const char *name)
-{
-    for (size_t i = 0; i < cb_value_size (array); i++) {
-        const char *s = cb_value_str (cb_value_at (array, i));
-        if (s && streq (s, name))
-            return true;
-    }
-    return false;
-}
-
 static bool
 s_prefixed (const char *key, const char *prefix)
 {
@@ -877,8 +865,8 @@ s_draw_detail (s_console_t *self, s_lines_t *lines)
             continue;
         cb_value_t *round = cb_value_val_at (s_objects (self), i);
         if (streq (s_str (round, "state"), "open")
-        &&  s_has (cb_value_get_array (round, "recipients"), node)
-        && !s_has (cb_value_get_array (round, "answered"), node))
+        &&  cli_has (cb_value_get_array (round, "recipients"), node)
+        && !cli_has (cb_value_get_array (round, "answered"), node))
             s_lines_add (lines, self->colors ? COLOR_PAIR (S_YELLOW) : A_NORMAL,
                          "awaits its answer: %s on %s by %s: %s", s_str (round, "id"),
                          s_str (round, "draft"), s_str (round, "owner"),

@@ -46,18 +46,6 @@ s_prefixed (const char *key, const char *prefix)
     return strncmp (key, prefix, strlen (prefix)) == 0;
 }
 
-//  True if the array of strings holds `name`.
-static bool
-s_has (const cb_value_t *array, const char *name)
-{
-    for (size_t i = 0; i < cb_value_size (array); i++) {
-        const char *s = cb_value_str (cb_value_at (array, i));
-        if (s && streq (s, name))
-            return true;
-    }
-    return false;
-}
-
 //  --------------------------------------------------------------------------
 //  Construction
 
@@ -114,7 +102,7 @@ s_relevant (cli_console_state_t *self, const char *key, const cb_value_t *value)
         return streq (cli_str (value, "event"), self->event);
     cb_value_t *event = cli_console_state_event (self);
     if (s_prefixed (key, "draft/"))
-        return s_has (cb_value_get_array (event, "participants"), cli_str (value, "owner"))
+        return cli_has (cb_value_get_array (event, "participants"), cli_str (value, "owner"))
                && streq (cli_str (value, "cycle"), cli_str (event, "cycle"));
     if (s_prefixed (key, "round/"))
         return cli_console_state_object (self, "draft", cli_str (value, "draft")) != NULL;
@@ -293,8 +281,8 @@ cli_console_state_waiting (cli_console_state_t *self, const char *node)
             continue;
         cb_value_t *round = cb_value_val_at (self->objects, i);
         if (streq (cli_str (round, "state"), "open")
-        &&  s_has (cb_value_get_array (round, "recipients"), node)
-        && !s_has (cb_value_get_array (round, "answered"), node))
+        &&  cli_has (cb_value_get_array (round, "recipients"), node)
+        && !cli_has (cb_value_get_array (round, "answered"), node))
             count++;
     }
     return count;

@@ -7,6 +7,7 @@
     =========================================================================
 */
 #include <math.h>
+#include <string.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -73,4 +74,15 @@ cli_time (int64_t ms, cli_time_zone_t zone, char *buf, size_t size)
     strftime (stamp, sizeof (stamp), "%Y-%m-%dT%H:%M", &tm);
     snprintf (buf, size, "%s%.3s:%.2s", stamp, offset, offset + 3);
     return buf;
+}
+
+bool
+cli_has (const cb_value_t *array, const char *name)
+{
+    for (size_t i = 0; i < cb_value_size (array); i++) {
+        const char *s = cb_value_str (cb_value_at (array, i));
+        if (s && strcmp (s, name) == 0)
+            return true;
+    }
+    return false;
 }

@@ -18,6 +18,9 @@
 #define cli_str(map, key) cb_value_get_str_or ((map), (key), "")
 #define cli_int(map, key) cb_value_get_int_or ((map), (key), 0)
 
+//  True if the array of strings holds `name`.
+bool cli_has (const cb_value_t *array, const char *name);
+
 //  Big enough for any number cli_number writes.
 #define CLI_NUMBER_MAX 32
 
