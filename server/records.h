@@ -28,7 +28,8 @@ typedef struct {
     int code;                   //  Error code once failed, else 0
     char message [256];         //  Error message once failed
     cb_value_t *reply;          //  Body of the OK reply, a map
-    zhashx_t *touched;          //  Nodes whose inbox grew: name -> (void *) 1
+    zhashx_t *touched;          //  Nodes whose inbox grew: name -> its last
+                                //  sequence, a uint64_t in the pointer
     int64_t deadline;           //  Earliest round deadline or time box set, or 0
     cb_value_t *changed;        //  Objects changed, for the event log: key -> record
 } cb_req_t;
