@@ -31,23 +31,13 @@
 cb_value_t *
 cb_draft_load (cb_req_t *req, uint32_t draft)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, draft);
-    cb_value_t *record = cb_rec_get (req->txn, CB_T_DRAFTS, key, 4);
-    if (!record && !cb_req_check_store (req))
-        cb_req_fail (req, CB_E_NOT_FOUND, "no draft d%u", draft);
-    return record;
+    return cb_obj_load (req, CB_T_DRAFTS, 'd', draft);
 }
 
 int
 cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, draft);
-    if (cb_rec_put (req->txn, CB_T_DRAFTS, key, 4, record))
-        return cb_req_check_store (req);
-    cb_req_changed (req, "draft", cb_value_get_str (record, "id"), record);
-    return 0;
+    return cb_obj_save (req, CB_T_DRAFTS, 'd', draft, record);
 }
 
 cb_value_t *

@@ -13,6 +13,7 @@
 #include "handlers.h"
 #include "inbox.h"
 #include "log.h"
+#include "timers.h"
 #include "validate.h"
 
 static const char *s_phases [] = { "planned", "share", "negotiate", "commit", "closed", NULL };
@@ -32,23 +33,14 @@ cb_event_phase_index (const char *phase)
 cb_value_t *
 cb_event_load (cb_req_t *req, uint32_t id)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, id);
-    cb_value_t *event = cb_rec_get (req->txn, CB_T_EVENTS, key, 4);
-    if (!event && !cb_req_check_store (req))
-        cb_req_fail (req, CB_E_NOT_FOUND, "no event e%u", id);
-    return event;
+    return cb_obj_load (req, CB_T_EVENTS, 'e', id);
 }
 
 int
 cb_event_save (cb_req_t *req, const cb_value_t *event)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, cb_id_parse (cb_value_get_str (event, "id"), 'e'));
-    if (cb_rec_put (req->txn, CB_T_EVENTS, key, 4, event))
-        return cb_req_check_store (req);
-    cb_req_changed (req, "event", cb_value_get_str (event, "id"), event);
-    return 0;
+    uint32_t id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
+    return cb_obj_save (req, CB_T_EVENTS, 'e', id, event);
 }
 
 bool
@@ -67,13 +59,6 @@ s_event_of (cb_req_t *req, const cb_value_t *body)
 {
     uint32_t id = cb_field_id (req, body, "event", 'e');
     return id ? cb_event_load (req, id) : NULL;
-}
-
-static void
-s_timebox_key (uint8_t key [12], int64_t ends, uint32_t event)
-{
-    cb_put_u64 (key, (uint64_t) ends);
-    cb_put_u32 (key + 8, event);
 }
 
 //  Tells the facilitator and every participant the event's phase.
@@ -104,13 +89,10 @@ s_advance (cb_req_t *req, cb_value_t *event)
         return cb_req_fail (req, CB_E_WRONG_PHASE, "event %s is closed",
                             cb_value_get_str (event, "id"));
     uint32_t id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
-    uint8_t tkey [12];
     int64_t ends = 0;
-    if (cb_value_get_int (event, "ends", &ends) && ends) {
-        s_timebox_key (tkey, ends, id);
-        if (cb_txn_del (req->txn, CB_T_TIMEBOXES, tkey, 12) < 0)
-            return cb_req_check_store (req);
-    }
+    if (cb_value_get_int (event, "ends", &ends) && ends
+    &&  cb_timer_clear (req, CB_T_TIMEBOXES, ends, id))
+        return -1;
     const char *next = s_phases [phase + 1];
     cb_value_set_str (event, "phase", next);
     cb_value_set_int (event, "phase_started", req->now);
@@ -125,9 +107,8 @@ s_advance (cb_req_t *req, cb_value_t *event)
     if (minutes > 0) {
         ends = req->now + minutes * 60000;
         cb_value_set_int (event, "ends", ends);
-        s_timebox_key (tkey, ends, id);
-        if (cb_txn_put (req->txn, CB_T_TIMEBOXES, tkey, 12, "", 0, false))
-            return cb_req_check_store (req);
+        if (cb_timer_set (req, CB_T_TIMEBOXES, ends, id))
+            return -1;
         if (!req->deadline || ends < req->deadline)
             req->deadline = ends;
     }
@@ -287,15 +268,11 @@ cb_handle_event_extend (cb_req_t *req, const cb_value_t *body)
                          cb_value_get_str (event, "id"), cb_value_get_str (event, "phase"));
         else {
             uint32_t id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
-            uint8_t tkey [12];
-            s_timebox_key (tkey, ends, id);
+            cb_timer_clear (req, CB_T_TIMEBOXES, ends, id);
             ends += minutes * 60000;
             cb_value_set_int (event, "ends", ends);
-            if (cb_txn_del (req->txn, CB_T_TIMEBOXES, tkey, 12) < 0)
-                cb_req_check_store (req);
-            s_timebox_key (tkey, ends, id);
-            if (!req->code && cb_txn_put (req->txn, CB_T_TIMEBOXES, tkey, 12, "", 0, false))
-                cb_req_check_store (req);
+            if (!req->code)
+                cb_timer_set (req, CB_T_TIMEBOXES, ends, id);
             if (!req->code && !cb_event_save (req, event)) {
                 s_tell_phase (req, event);
                 s_reply_phase (req, event);
@@ -392,17 +369,6 @@ cb_handle_event_share (cb_req_t *req, const cb_value_t *body)
 
 //  --------------------------------------------------------------------------
 //  Reading
-
-cb_value_t *
-cb_ask_load (cb_req_t *req, uint32_t id)
-{
-    uint8_t key [4];
-    cb_key_u32 (key, id);
-    cb_value_t *ask = cb_rec_get (req->txn, CB_T_ASKS, key, 4);
-    if (!ask && !cb_req_check_store (req))
-        cb_req_fail (req, CB_E_NOT_FOUND, "no ask a%u", id);
-    return ask;
-}
 
 //  The event's asks, in order.
 static cb_value_t *
@@ -987,67 +953,30 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  Time boxes
+//  Time boxes (timers.c)
 
-typedef struct {
-    int64_t now;                //  Advance what ends by then
-    uint32_t due [64];          //  Events due
-    int64_t when [64];          //  Their ends
-    int count;                  //  How many
-} s_due_t;
-
+//  Advances an event whose time box has run out, unless it has moved on.
 static int
-s_due_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+s_timebox_fire (cb_req_t *req, uint32_t id, int64_t when, void *arg)
 {
-    s_due_t *d = (s_due_t *) arg;
-    int64_t when = (int64_t) cb_get_u64 ((const uint8_t *) key);
-    if (when > d->now || d->count == 64)
-        return 1;
-    d->when [d->count] = when;
-    d->due [d->count++] = cb_get_u32 ((const uint8_t *) key + 8);
-    return 0;
+    (void) arg;
+    cb_value_t *event = cb_event_load (req, id);
+    int64_t ends = 0;
+    int rc = event ? 0 : -1;
+    if (event && cb_value_get_int (event, "ends", &ends) && ends == when)
+        rc = s_advance (req, event) ? -1 : 1;
+    cb_value_destroy (&event);
+    return rc;
 }
 
 int
 cb_events_expire (cb_req_t *req)
 {
-    int advanced = 0;
-    while (!req->code) {
-        s_due_t d = { req->now, { 0 }, { 0 }, 0 };
-        if (cb_txn_scan (req->txn, CB_T_TIMEBOXES, NULL, 0, NULL, 0, s_due_one, &d) < 0)
-            return cb_req_check_store (req);
-        for (int i = 0; i < d.count && !req->code; i++) {
-            cb_value_t *event = cb_event_load (req, d.due [i]);
-            int64_t ends = 0;
-            if (event && cb_value_get_int (event, "ends", &ends) && ends == d.when [i]) {
-                if (!s_advance (req, event))
-                    advanced++;
-            }
-            else
-            if (!req->code) {
-                uint8_t tkey [12];
-                s_timebox_key (tkey, d.when [i], d.due [i]);
-                cb_txn_del (req->txn, CB_T_TIMEBOXES, tkey, 12);
-            }
-            cb_value_destroy (&event);
-        }
-        if (d.count < 64)
-            break;
-    }
-    return req->code ? -1 : advanced;
-}
-
-static int
-s_first_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    *(int64_t *) arg = (int64_t) cb_get_u64 ((const uint8_t *) key);
-    return 1;
+    return cb_timers_fire (req, CB_T_TIMEBOXES, s_timebox_fire, NULL);
 }
 
 int64_t
 cb_events_next_timebox (cb_txn_t *txn)
 {
-    int64_t next = 0;
-    cb_txn_scan (txn, CB_T_TIMEBOXES, NULL, 0, NULL, 0, s_first_one, &next);
-    return next;
+    return cb_timer_next (txn, CB_T_TIMEBOXES);
 }

@@ -21,6 +21,7 @@
 */
 #include "handlers.h"
 #include "inbox.h"
+#include "timers.h"
 #include "validate.h"
 
 static bool
@@ -42,30 +43,13 @@ s_push_str (cb_value_t *list, const char *s)
 static cb_value_t *
 s_round_load (cb_req_t *req, uint32_t id)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, id);
-    cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
-    if (!round && !cb_req_check_store (req))
-        cb_req_fail (req, CB_E_NOT_FOUND, "no round r%u", id);
-    return round;
+    return cb_obj_load (req, CB_T_ROUNDS, 'r', id);
 }
 
 static int
 s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, id);
-    if (cb_rec_put (req->txn, CB_T_ROUNDS, key, 4, round))
-        return cb_req_check_store (req);
-    cb_req_changed (req, "round", cb_value_get_str (round, "id"), round);
-    return 0;
-}
-
-static void
-s_deadline_key (uint8_t key [12], int64_t deadline, uint32_t round)
-{
-    cb_put_u64 (key, (uint64_t) deadline);
-    cb_put_u32 (key + 8, round);
+    return cb_obj_save (req, CB_T_ROUNDS, 'r', id, round);
 }
 
 //  --------------------------------------------------------------------------
@@ -163,10 +147,8 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         s_push_str (rounds, rid);
         cb_value_set_int (draft, "updated", req->now);
 
-        uint8_t dkey [12];
-        s_deadline_key (dkey, deadline, round_id);
         if (!s_round_save (req, round_id, round) && !cb_draft_save (req, draft_id, draft)
-        &&  (!deadline || cb_txn_put (req->txn, CB_T_DEADLINES, dkey, 12, "", 0, false) == 0)) {
+        &&  (!deadline || cb_timer_set (req, CB_T_DEADLINES, deadline, round_id) == 0)) {
             //  The same note for every recipient: stored once.
             cb_value_t *note = cb_value_new_map ();
             cb_value_set_str (note, "round", rid);
@@ -216,12 +198,8 @@ s_round_close (cb_req_t *req, uint32_t round_id, cb_value_t *round, const char *
     cb_value_set_nil (draft, "round");
     cb_value_set_int (draft, "updated", req->now);
     int64_t deadline = 0;
-    if (cb_value_get_int (round, "deadline", &deadline)) {
-        uint8_t dkey [12];
-        s_deadline_key (dkey, deadline, round_id);
-        if (cb_txn_del (req->txn, CB_T_DEADLINES, dkey, 12) < 0)
-            cb_req_check_store (req);
-    }
+    if (cb_value_get_int (round, "deadline", &deadline))
+        cb_timer_clear (req, CB_T_DEADLINES, deadline, round_id);
     if (!req->code && !s_round_save (req, round_id, round) && !cb_draft_save (req, draft_id, draft)) {
         cb_value_t *recipients = cb_value_get_array (round, "recipients");
         cb_value_t *answered = cb_value_get_array (round, "answered");
@@ -578,70 +556,30 @@ cb_handle_round_close (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  Deadlines: the table is ordered by time, so the first key is the next.
+//  Deadlines (timers.c)
 
-typedef struct {
-    int64_t now;                //  Close what is due by then
-    uint32_t due [64];          //  Rounds due, found in this pass
-    int64_t when [64];          //  Their deadlines
-    int count;                  //  How many
-    int64_t next;               //  First deadline after now, or 0
-} s_due_t;
-
+//  Closes a round whose deadline is due, if it is still open.
 static int
-s_due_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+s_deadline_fire (cb_req_t *req, uint32_t id, int64_t when, void *arg)
 {
-    s_due_t *d = (s_due_t *) arg;
-    int64_t when = (int64_t) cb_get_u64 ((const uint8_t *) key);
-    if (when > d->now || d->count == 64) {
-        d->next = when;
-        return 1;
-    }
-    d->when [d->count] = when;
-    d->due [d->count++] = cb_get_u32 ((const uint8_t *) key + 8);
-    return 0;
+    (void) when, (void) arg;
+    cb_value_t *round = s_round_load (req, id);
+    int rc = round ? 0 : -1;
+    if (round && streq (cb_value_get_str (round, "state"), "open"))
+        rc = s_round_close (req, id, round, "deadline") ? -1 : 1;
+    //  Otherwise a stale timer: the round closed some other way.
+    cb_value_destroy (&round);
+    return rc;
 }
 
 int
 cb_rounds_expire (cb_req_t *req)
 {
-    int closed = 0;
-    while (!req->code) {
-        s_due_t d = { req->now, { 0 }, { 0 }, 0, 0 };
-        if (cb_txn_scan (req->txn, CB_T_DEADLINES, NULL, 0, NULL, 0, s_due_one, &d) < 0)
-            return cb_req_check_store (req);
-        for (int i = 0; i < d.count && !req->code; i++) {
-            cb_value_t *round = s_round_load (req, d.due [i]);
-            if (round && streq (cb_value_get_str (round, "state"), "open")) {
-                if (!s_round_close (req, d.due [i], round, "deadline"))
-                    closed++;
-            }
-            else
-            if (!req->code) {
-                //  A stale index entry: the round closed some other way.
-                uint8_t dkey [12];
-                s_deadline_key (dkey, d.when [i], d.due [i]);
-                cb_txn_del (req->txn, CB_T_DEADLINES, dkey, 12);
-            }
-            cb_value_destroy (&round);
-        }
-        if (d.count < 64)
-            break;
-    }
-    return req->code ? -1 : closed;
-}
-
-static int
-s_first_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    *(int64_t *) arg = (int64_t) cb_get_u64 ((const uint8_t *) key);
-    return 1;
+    return cb_timers_fire (req, CB_T_DEADLINES, s_deadline_fire, NULL);
 }
 
 int64_t
 cb_rounds_next_deadline (cb_txn_t *txn)
 {
-    int64_t next = 0;
-    cb_txn_scan (txn, CB_T_DEADLINES, NULL, 0, NULL, 0, s_first_one, &next);
-    return next;
+    return cb_timer_next (txn, CB_T_DEADLINES);
 }
