@@ -51,26 +51,6 @@ cb_rev_load (cb_req_t *req, uint32_t draft, uint32_t rev)
     return record;
 }
 
-cb_value_t *
-cb_response_load (cb_req_t *req, const char *id)
-{
-    uint32_t n = 0;
-    if (id && (id [0] == 'f' || id [0] == 'p' || id [0] == 'e'))
-        n = cb_id_parse (id, id [0]);
-    if (!n) {
-        cb_req_fail (req, CB_E_BAD_FIELD, "'%s' is not a response id (f1, p1 or e1)",
-                     id ? id : "");
-        return NULL;
-    }
-    uint8_t key [5];
-    key [0] = (uint8_t) id [0];
-    cb_put_u32 (key + 1, n);
-    cb_value_t *record = cb_rec_get (req->txn, CB_T_RESPONSES, key, 5);
-    if (!record && !cb_req_check_store (req))
-        cb_req_fail (req, CB_E_NOT_FOUND, "no response %s", id);
-    return record;
-}
-
 int
 cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft)
 {
@@ -843,9 +823,7 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     size_t index = (size_t) after_round;
     bool more = hp.more;
     for (; rc >= 0 && !more && index < cb_value_size (ids) && !req->code; index++) {
-        uint8_t key [4];
-        cb_key_u32 (key, cb_id_parse (cb_value_str (cb_value_at (ids, index)), 'r'));
-        cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
+        cb_value_t *round = cb_round_get (req->txn, cb_value_str (cb_value_at (ids, index)));
         if (!round)
             break;
         cb_value_t *rids = cb_value_get_array (round, "responses");
@@ -1020,9 +998,7 @@ cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
             zhashx_t *told = zhashx_new ();
             cb_value_t *ids = cb_value_get_array (draft, "rounds");
             for (size_t r = 0; r < cb_value_size (ids) && !req->code; r++) {
-                uint8_t key [4];
-                cb_key_u32 (key, cb_id_parse (cb_value_str (cb_value_at (ids, r)), 'r'));
-                cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
+                cb_value_t *round = cb_round_get (req->txn, cb_value_str (cb_value_at (ids, r)));
                 cb_value_t *to = cb_value_get_array (round, "recipients");
                 for (size_t i = 0; i < cb_value_size (to) && !req->code; i++) {
                     const char *node = cb_value_str (cb_value_at (to, i));

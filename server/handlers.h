@@ -38,6 +38,11 @@ int cb_handle_round_close (cb_req_t *req, const cb_value_t *body);
 int cb_rounds_expire (cb_req_t *req);
 //  The earliest deadline of an open round (ms), or 0 if none.
 int64_t cb_rounds_next_deadline (cb_txn_t *txn);
+//  The round an id such as "r3" names, for readers that go on without it:
+//  NULL if none (the request does not fail).
+cb_value_t *cb_round_get (cb_txn_t *txn, const char *id);
+//  Load a response by id ("f3", "p1", "e2"); NULL with NOT_FOUND.
+cb_value_t *cb_response_load (cb_req_t *req, const char *id);
 
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
@@ -45,11 +50,6 @@ int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_extend (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_share (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_show (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_list (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_report (cb_req_t *req, const cb_value_t *body);
-int cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body);
 //  Advance every event whose time box has run out by req->now. Returns how
 //  many, or -1.
 int cb_events_expire (cb_req_t *req);
@@ -59,13 +59,23 @@ int64_t cb_events_next_timebox (cb_txn_t *txn);
 //  change for the event log.
 cb_value_t *cb_event_load (cb_req_t *req, uint32_t id);
 int cb_event_save (cb_req_t *req, const cb_value_t *event);
-cb_value_t *cb_ask_load (cb_req_t *req, uint32_t id);
+//  The event the body's "event" field names; NULL with the request failed.
+cb_value_t *cb_event_of (cb_req_t *req, const cb_value_t *body);
 //  True if node takes part in the event.
 bool cb_event_has (const cb_value_t *event, const char *node);
 //  planned 0, share 1, negotiate 2, commit 3, closed 4; -1 if unknown.
 int cb_event_phase_index (const char *phase);
 
+//  views.c: the read models
+int cb_handle_event_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_list (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_report (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body);
+
 //  asks.c
+//  Load an ask; NULL with NOT_FOUND.
+cb_value_t *cb_ask_load (cb_req_t *req, uint32_t id);
 int cb_handle_ask_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_offer_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_accept (cb_req_t *req, const cb_value_t *body);
@@ -119,8 +129,6 @@ int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
 cb_value_t *cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until);
 //  Load a revision; NULL with NOT_FOUND.
 cb_value_t *cb_rev_load (cb_req_t *req, uint32_t draft, uint32_t rev);
-//  Load a response by id ("f3", "p1", "e2"); NULL with NOT_FOUND.
-cb_value_t *cb_response_load (cb_req_t *req, const char *id);
 //  Fail unless the sender owns the draft. 0 or -1.
 int cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft);
 //  Fail unless the content's aligned_to names an existing draft other than

@@ -46,6 +46,34 @@ s_round_load (cb_req_t *req, uint32_t id)
     return cb_obj_load (req, CB_T_ROUNDS, 'r', id);
 }
 
+cb_value_t *
+cb_round_get (cb_txn_t *txn, const char *id)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, cb_id_parse (id, 'r'));
+    return cb_rec_get (txn, CB_T_ROUNDS, key, 4);
+}
+
+cb_value_t *
+cb_response_load (cb_req_t *req, const char *id)
+{
+    uint32_t n = 0;
+    if (id && (id [0] == 'f' || id [0] == 'p' || id [0] == 'e'))
+        n = cb_id_parse (id, id [0]);
+    if (!n) {
+        cb_req_fail (req, CB_E_BAD_FIELD, "'%s' is not a response id (f1, p1 or e1)",
+                     id ? id : "");
+        return NULL;
+    }
+    uint8_t key [5];
+    key [0] = (uint8_t) id [0];
+    cb_put_u32 (key + 1, n);
+    cb_value_t *record = cb_rec_get (req->txn, CB_T_RESPONSES, key, 5);
+    if (!record && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no response %s", id);
+    return record;
+}
+
 static int
 s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
 {
