@@ -66,7 +66,7 @@ s_role_of (const char *node)
         return "leadership";
     if (streq (node, "watcher"))
         return "observer";
-    if (streq (node, "fac"))
+    if (strncmp (node, "fac", 3) == 0)    //  fac, fac2
         return "facilitator";
     return "team";
 }
