@@ -8,9 +8,7 @@
     round it answers and the feedback it addresses. Counter-proposals are
     revisions too, off the mainline, built on the revision thrown.
 
-    Also the paging that the long reads share (draft.list, draft.history
-    here, event.list and event.snapshot in events.c): one page a reply,
-    bounded in items, bytes and records looked at (PROTOCOL.md 4.1).
+    draft.list and draft.history reply a page at a time (paging.c).
 
     Draft record: {id, owner, cycle, state: drafting|in_round|final, head,
     revs, next_kr, round (open round id or nil), last_round, rounds: [ids],
@@ -451,65 +449,6 @@ cb_handle_draft_show (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  Paging of long reads (PROTOCOL.md section 4.1): draft.list,
-//  draft.history, event.list and event.snapshot reply one page at a time,
-//  so that no reply outgrows a frame, and no read decodes a whole table.
-
-int
-cb_page_init (cb_req_t *req, const cb_value_t *body, size_t max, cb_page_t *page)
-{
-    memset (page, 0, sizeof (*page));
-    int64_t limit = (int64_t) max;
-    if (cb_field_int (req, body, "limit", 1, (int64_t) max, false, &limit) < 0)
-        return -1;
-    page->limit = (size_t) limit;
-    page->after = cb_field_str (req, body, "after", 1, CB_PAGE_CURSOR, false);
-    //  The reply's own keys and headers, with room to spare.
-    page->bytes = 64;
-    return req->code ? -1 : 0;
-}
-
-bool
-cb_page_room (cb_page_t *page, size_t size)
-{
-    if (page->count == 0)
-        return true;            //  One item always goes, however big
-    return page->count < page->limit && page->bytes + size <= CB_PAGE_BYTES;
-}
-
-void
-cb_page_add (cb_page_t *page, size_t size)
-{
-    page->count++;
-    page->bytes += size;
-}
-
-void
-cb_page_next (cb_req_t *req, const char *cursor)
-{
-    if (cursor)
-        cb_value_set_str (req->reply, "next", cursor);
-    else
-        cb_value_set_nil (req->reply, "next");
-}
-
-int
-cb_page_fail (cb_req_t *req, const char *cursor)
-{
-    return cb_req_fail (req, CB_E_BAD_FIELD,
-                        "'after' must be the 'next' of an earlier reply to the same request, not '%s'",
-                        cursor);
-}
-
-bool
-cb_raw_str_eq (const void *record, size_t size, const char *key, const char *value)
-{
-    size_t len;
-    const char *s = cb_codec_peek_str (record, size, key, &len);
-    return s && len == strlen (value) && memcmp (s, value, len) == 0;
-}
-
-//  --------------------------------------------------------------------------
 //  draft.list {owner?, cycle?, limit?, after?} -> {drafts: [record], next}
 //  A filter is checked on the stored bytes (cb_codec_peek_str): a draft it
 //  rejects is never decoded, and a match goes into the reply as stored.
@@ -527,22 +466,15 @@ static int
 s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
 {
     s_list_t *l = (s_list_t *) arg;
-    if (klen != 4 || l->page->examined == CB_PAGE_SCAN) {
-        l->more = klen == 4;
+    if (cb_page_look (l->page, klen, &l->more))
         return 1;
-    }
-    l->page->examined++;
     if ((!l->owner || cb_raw_str_eq (val, vlen, "owner", l->owner))
     &&  (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle))) {
-        if (!cb_page_room (l->page, vlen)) {
-            l->more = true;
-            return 1;
-        }
         //  The stored bytes themselves: the reply is encoded before the
         //  request's transaction ends (dispatch.c), so they stay valid.
         cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
-        cb_value_push (l->list, &raw);
-        cb_page_add (l->page, vlen);
+        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
+            return 1;
     }
     l->last = cb_get_u32 ((const uint8_t *) key);
     return 0;
@@ -762,22 +694,6 @@ s_history_page (cb_req_t *req, uint32_t draft, uint32_t revs, s_hpage_t *hp)
     }
     cb_value_destroy (&all);
     return 0;
-}
-
-//  A number of a cursor: decimal digits without a leading zero, at most
-//  max. Returns where it ends, or NULL.
-const char *
-cb_page_number (const char *s, uint64_t max, uint64_t *n)
-{
-    if (!isdigit ((unsigned char) *s) || (s [0] == '0' && isdigit ((unsigned char) s [1])))
-        return NULL;
-    *n = 0;
-    for (; isdigit ((unsigned char) *s); s++) {
-        *n = *n * 10 + (uint64_t) (*s - '0');
-        if (*n > max)
-            return NULL;
-    }
-    return s;
 }
 
 int

@@ -139,19 +139,12 @@ static int
 s_event_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
 {
     s_list_t *l = (s_list_t *) arg;
-    if (klen != 4 || l->page->examined == CB_PAGE_SCAN) {
-        l->more = klen == 4;
+    if (cb_page_look (l->page, klen, &l->more))
         return 1;
-    }
-    l->page->examined++;
     if (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle)) {
-        if (!cb_page_room (l->page, vlen)) {
-            l->more = true;
-            return 1;
-        }
         cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
-        cb_value_push (l->list, &raw);
-        cb_page_add (l->page, vlen);
+        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
+            return 1;
     }
     l->last = cb_get_u32 ((const uint8_t *) key);
     return 0;
@@ -271,11 +264,8 @@ s_snap_draft (const void *key, size_t klen, const void *val, size_t vlen, void *
 {
     s_snap_t *sn = (s_snap_t *) arg;
     cb_page_t *page = sn->page;
-    if (klen != 4 || page->examined == CB_PAGE_SCAN) {
-        sn->more = klen == 4;
+    if (cb_page_look (page, klen, &sn->more))
         return 1;
-    }
-    page->examined++;
     //  Cycle and owner from the stored bytes: only the event's drafts are
     //  decoded.
     size_t len;
@@ -472,11 +462,8 @@ static int
 s_graph_draft (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
 {
     s_graph_t *g = (s_graph_t *) arg;
-    if (klen != 4 || g->page->examined == CB_PAGE_SCAN) {
-        g->more = klen == 4;
+    if (cb_page_look (g->page, klen, &g->more))
         return 1;
-    }
-    g->page->examined++;
     if (cb_raw_str_eq (val, vlen, "cycle", g->cycle)) {
         cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
         cb_value_t *object = draft ? cb_log_draft_object (g->req, draft) : NULL;
@@ -490,13 +477,9 @@ s_graph_draft (const void *key, size_t klen, const void *val, size_t vlen, void 
         size_t size;
         const void *data = cb_codec_encode_scratch (object, &size);
         cb_value_destroy (&object);
-        if (!cb_page_room (g->page, size)) {
-            g->more = true;
-            return 1;
-        }
         cb_value_t *raw = cb_value_new_raw (data, size);
-        cb_value_push (g->list, &raw);
-        cb_page_add (g->page, size);
+        if (cb_page_take (g->page, g->list, &raw, size, &g->more))
+            return 1;
     }
     g->last = cb_get_u32 ((const uint8_t *) key);
     return 0;
