@@ -453,33 +453,6 @@ cb_handle_draft_show (cb_req_t *req, const cb_value_t *body)
 //  A filter is checked on the stored bytes (cb_codec_peek_str): a draft it
 //  rejects is never decoded, and a match goes into the reply as stored.
 
-typedef struct {
-    cb_page_t *page;            //  The page being filled
-    const char *owner;          //  Filter, or NULL
-    const char *cycle;          //  Filter, or NULL
-    cb_value_t *list;           //  Where matches go
-    uint32_t last;              //  The last draft dealt with
-    bool more;                  //  Stopped before the end
-} s_list_t;
-
-static int
-s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    s_list_t *l = (s_list_t *) arg;
-    if (cb_page_look (l->page, klen, &l->more))
-        return 1;
-    if ((!l->owner || cb_raw_str_eq (val, vlen, "owner", l->owner))
-    &&  (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle))) {
-        //  The stored bytes themselves: the reply is encoded before the
-        //  request's transaction ends (dispatch.c), so they stay valid.
-        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
-        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
-            return 1;
-    }
-    l->last = cb_get_u32 ((const uint8_t *) key);
-    return 0;
-}
-
 int
 cb_handle_draft_list (cb_req_t *req, const cb_value_t *body)
 {
@@ -487,27 +460,12 @@ cb_handle_draft_list (cb_req_t *req, const cb_value_t *body)
     if (cb_check_fields (req, body, "draft.list", fields))
         return -1;
     cb_page_t page;
-    s_list_t l = { &page, NULL, NULL, NULL, 0, false };
-    l.owner = cb_field_str (req, body, "owner", 1, 64, false);
-    l.cycle = req->code ? NULL : cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    const char *owner = cb_field_str (req, body, "owner", 1, 64, false);
+    const char *cycle = req->code ? NULL
+                      : cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
-    uint32_t after = 0;
-    if (page.after && !(after = cb_id_parse (page.after, 'd')))
-        return cb_page_fail (req, page.after);
-    l.list = cb_value_new_array ();
-    l.last = after;
-    uint8_t from [4];
-    cb_key_u32 (from, after + 1);
-    if (after < UINT32_MAX
-    &&  cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, from, 4, s_list_one, &l) < 0) {
-        cb_value_destroy (&l.list);
-        return cb_req_check_store (req);
-    }
-    char next [16];
-    cb_value_set (req->reply, "drafts", &l.list);
-    cb_page_next (req, l.more ? cb_id_format (next, 'd', l.last) : NULL);
-    return 0;
+    return cb_page_list (req, &page, CB_T_DRAFTS, 'd', "drafts", owner, cycle);
 }
 
 //  --------------------------------------------------------------------------

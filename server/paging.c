@@ -104,3 +104,52 @@ cb_page_number (const char *s, uint64_t max, uint64_t *n)
     }
     return s;
 }
+
+//  A list of records in number order, filtered on their stored bytes.
+typedef struct {
+    cb_page_t *page;            //  The page being filled
+    const char *owner;          //  Filter, or NULL
+    const char *cycle;          //  Filter, or NULL
+    cb_value_t *list;           //  Where matches go
+    uint32_t last;              //  The last record dealt with
+    bool more;                  //  Stopped before the end
+} s_list_t;
+
+static int
+s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_list_t *l = (s_list_t *) arg;
+    if (cb_page_look (l->page, klen, &l->more))
+        return 1;
+    if ((!l->owner || cb_raw_str_eq (val, vlen, "owner", l->owner))
+    &&  (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle))) {
+        //  The stored bytes themselves: the reply is encoded before the
+        //  request's transaction ends (dispatch.c), so they stay valid.
+        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
+            return 1;
+    }
+    l->last = cb_get_u32 ((const uint8_t *) key);
+    return 0;
+}
+
+int
+cb_page_list (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
+              const char *key, const char *owner, const char *cycle)
+{
+    uint32_t after = 0;
+    if (page->after && !(after = cb_id_parse (page->after, letter)))
+        return cb_page_fail (req, page->after);
+    s_list_t l = { page, owner, cycle, cb_value_new_array (), after, false };
+    uint8_t from [4];
+    cb_key_u32 (from, after + 1);
+    if (after < UINT32_MAX
+    &&  cb_txn_scan (req->txn, table, NULL, 0, from, 4, s_list_one, &l) < 0) {
+        cb_value_destroy (&l.list);
+        return cb_req_check_store (req);
+    }
+    char next [16];
+    cb_value_set (req->reply, key, &l.list);
+    cb_page_next (req, l.more ? cb_id_format (next, letter, l.last) : NULL);
+    return 0;
+}

@@ -49,6 +49,13 @@ int cb_page_look (cb_page_t *page, size_t klen, bool *more);
 //  if the page has room; else destroys it, sets *more and returns 1.
 int cb_page_take (cb_page_t *page, cb_value_t *list, cb_value_t **item_p, size_t size,
                   bool *more);
+//  One page of the records of `table` (keyed by 4-byte numbers, the ids
+//  of `letter`: 'd', 'e') whose string fields "owner" and "cycle" match
+//  (NULL: any), checked on the stored bytes, a match going into the reply
+//  as stored: under `key`, with `next` the last id looked at (the cursor
+//  page->after is one such id). 0, or -1 with the request failed.
+int cb_page_list (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
+                  const char *key, const char *owner, const char *cycle);
 //  True if the encoded record's string field `key` is `value`, read from
 //  the bytes without decoding the record.
 bool cb_raw_str_eq (const void *record, size_t size, const char *key, const char *value);

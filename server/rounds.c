@@ -80,6 +80,69 @@ s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
     return cb_obj_save (req, CB_T_ROUNDS, 'r', id, round);
 }
 
+//  The nodes `to` names, checked: each a team or leadership node that has
+//  said hello, named once, not the sender. Checks nothing once the
+//  request has failed.
+static cb_value_t *
+s_recipients (cb_req_t *req, const cb_value_t *to)
+{
+    cb_value_t *recipients = cb_value_new_array ();
+    for (size_t i = 0; !req->code && i < cb_value_size (to); i++) {
+        const char *node = cb_value_str (cb_value_at (to, i));
+        cb_value_t *record = NULL;
+        if (!cb_node_name_valid (node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'to' holds something that is not a node name");
+        else
+        if (streq (node, req->node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "a draft is thrown to others, not to its owner");
+        else
+        if (s_contains (recipients, node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'to' names %s twice", node);
+        else
+        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
+            cb_req_fail (req, CB_E_UNKNOWN_NODE,
+                         "no node '%s' has ever said hello: check the name", node);
+        else
+        if (record && !streq (cb_value_get_str (record, "role"), "team")
+        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot answer a round",
+                         node, streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
+                         cb_value_get_str (record, "role"));
+        cb_value_destroy (&record);
+        if (!req->code)
+            s_push_str (recipients, node);
+    }
+    return recipients;
+}
+
+//  A new open round of the draft's revision `rev`.
+static cb_value_t *
+s_round_new (cb_req_t *req, const char *rid, const cb_value_t *draft, const cb_value_t *rev,
+             const cb_value_t *recipients, const char *question, int64_t deadline)
+{
+    cb_value_t *round = cb_value_new_map ();
+    cb_value_set_str (round, "id", rid);
+    cb_value_set_str (round, "draft", cb_value_get_str (draft, "id"));
+    cb_value_set_int (round, "rev", cb_int (rev, "rev"));
+    cb_value_set_str (round, "owner", req->node);
+    cb_value_t *copy = cb_value_dup (recipients);
+    cb_value_set (round, "recipients", &copy);
+    cb_value_set_str (round, "question", question ? question : "");
+    if (deadline)
+        cb_value_set_int (round, "deadline", deadline);
+    else
+        cb_value_set_nil (round, "deadline");
+    cb_value_set_str (round, "state", "open");
+    cb_value_set_int (round, "opened", req->now);
+    cb_value_set_nil (round, "closed");
+    cb_value_set_nil (round, "closed_by");
+    cb_value_t *answered = cb_value_new_array ();
+    cb_value_set (round, "answered", &answered);
+    cb_value_t *responses = cb_value_new_array ();
+    cb_value_set (round, "responses", &responses);
+    return round;
+}
+
 //  --------------------------------------------------------------------------
 //  round.throw {draft, to: [nodes], question?, deadline? (seconds)}
 //      -> {round, draft, rev, deadline}
@@ -114,32 +177,7 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_DRAFT_FINAL,
                      "d%u is final: revise it with a reason before throwing it again",
                      draft_id);
-    cb_value_t *recipients = cb_value_new_array ();
-    for (size_t i = 0; !req->code && i < cb_value_size (to); i++) {
-        const char *node = cb_value_str (cb_value_at (to, i));
-        cb_value_t *record = NULL;
-        if (!cb_node_name_valid (node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'to' holds something that is not a node name");
-        else
-        if (streq (node, req->node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "a draft is thrown to others, not to its owner");
-        else
-        if (s_contains (recipients, node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'to' names %s twice", node);
-        else
-        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
-            cb_req_fail (req, CB_E_UNKNOWN_NODE,
-                         "no node '%s' has ever said hello: check the name", node);
-        else
-        if (record && !streq (cb_value_get_str (record, "role"), "team")
-        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
-            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot answer a round",
-                         node, streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
-                         cb_value_get_str (record, "role"));
-        cb_value_destroy (&record);
-        if (!req->code)
-            s_push_str (recipients, node);
-    }
+    cb_value_t *recipients = s_recipients (req, to);
     uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL
         : cb_rev_load (req, draft_id, (uint32_t) cb_int (draft, "head"));
@@ -147,26 +185,8 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         char rid [16];
         cb_id_format (rid, 'r', round_id);
         int64_t deadline = seconds ? req->now + seconds * 1000 : 0;
-        cb_value_t *round = cb_value_new_map ();
-        cb_value_set_str (round, "id", rid);
-        cb_value_set_str (round, "draft", cb_value_get_str (draft, "id"));
-        cb_value_set_int (round, "rev", cb_int (rev, "rev"));
-        cb_value_set_str (round, "owner", req->node);
-        cb_value_t *copy = cb_value_dup (recipients);
-        cb_value_set (round, "recipients", &copy);
-        cb_value_set_str (round, "question", question ? question : "");
-        if (deadline)
-            cb_value_set_int (round, "deadline", deadline);
-        else
-            cb_value_set_nil (round, "deadline");
-        cb_value_set_str (round, "state", "open");
-        cb_value_set_int (round, "opened", req->now);
-        cb_value_set_nil (round, "closed");
-        cb_value_set_nil (round, "closed_by");
-        cb_value_t *answered = cb_value_new_array ();
-        cb_value_set (round, "answered", &answered);
-        cb_value_t *responses = cb_value_new_array ();
-        cb_value_set (round, "responses", &responses);
+        cb_value_t *round = s_round_new (req, rid, draft, rev, recipients, question, deadline);
+        cb_value_t *copy;
 
         cb_value_set_str (draft, "state", "in_round");
         cb_value_set_str (draft, "round", rid);
@@ -526,19 +546,26 @@ cb_handle_round_endorse (cb_req_t *req, const cb_value_t *body)
     return req->code ? -1 : 0;
 }
 
+//  The round a body of the one field {round} names, into *id; NULL with
+//  the request failed.
+static cb_value_t *
+s_round_only (cb_req_t *req, const cb_value_t *body, const char *type, uint32_t *id)
+{
+    static const char *const fields [] = { "round", NULL };
+    if (cb_check_fields (req, body, type, fields))
+        return NULL;
+    *id = cb_field_id (req, body, "round", 'r');
+    return req->code ? NULL : s_round_load (req, *id);
+}
+
 //  --------------------------------------------------------------------------
 //  round.show {round} -> {round, responses: [full records]}
 
 int
 cb_handle_round_show (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "round", NULL };
-    if (cb_check_fields (req, body, "round.show", fields))
-        return -1;
-    uint32_t round_id = cb_field_id (req, body, "round", 'r');
-    if (req->code)
-        return -1;
-    cb_value_t *round = s_round_load (req, round_id);
+    uint32_t round_id;
+    cb_value_t *round = s_round_only (req, body, "round.show", &round_id);
     if (!round)
         return -1;
     cb_value_t *ids = cb_value_get_array (round, "responses");
@@ -559,13 +586,8 @@ cb_handle_round_show (cb_req_t *req, const cb_value_t *body)
 int
 cb_handle_round_close (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "round", NULL };
-    if (cb_check_fields (req, body, "round.close", fields))
-        return -1;
-    uint32_t round_id = cb_field_id (req, body, "round", 'r');
-    if (req->code)
-        return -1;
-    cb_value_t *round = s_round_load (req, round_id);
+    uint32_t round_id;
+    cb_value_t *round = s_round_only (req, body, "round.close", &round_id);
     if (!round)
         return -1;
     if (!streq (cb_value_get_str (round, "owner"), req->node))

@@ -124,31 +124,10 @@ cb_handle_event_show (cb_req_t *req, const cb_value_t *body)
     return req->code ? -1 : 0;
 }
 
-//  event.list {cycle?, limit?, after?} -> {events, next}
-//  As draft.list: the cycle is checked on the stored bytes, and a match
-//  goes into the reply as stored. The cursor is the last event id looked at.
 typedef struct {
-    cb_page_t *page;            //  The page being filled
     const char *cycle;          //  Filter, or NULL
     cb_value_t *list;           //  Matches
-    uint32_t last;              //  The last event dealt with
-    bool more;                  //  Stopped before the end
 } s_list_t;
-
-static int
-s_event_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    s_list_t *l = (s_list_t *) arg;
-    if (cb_page_look (l->page, klen, &l->more))
-        return 1;
-    if (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle)) {
-        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
-        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
-            return 1;
-    }
-    l->last = cb_get_u32 ((const uint8_t *) key);
-    return 0;
-}
 
 //  Every event of a cycle (or every event), decoded: for cycle.graph.
 static int
@@ -166,11 +145,16 @@ s_event_all (const void *key, size_t klen, const void *val, size_t vlen, void *a
 static cb_value_t *
 s_events (cb_req_t *req, const char *cycle)
 {
-    s_list_t l = { NULL, cycle, cb_value_new_array (), 0, false };
+    s_list_t l = { cycle, cb_value_new_array () };
     if (cb_txn_scan (req->txn, CB_T_EVENTS, NULL, 0, NULL, 0, s_event_all, &l) < 0)
         cb_req_check_store (req);
     return l.list;
 }
+
+//  --------------------------------------------------------------------------
+//  event.list {cycle?, limit?, after?} -> {events, next}
+//  As draft.list (paging.c's cb_page_list): the cycle is checked on the
+//  stored bytes, and a match goes into the reply as stored.
 
 int
 cb_handle_event_list (cb_req_t *req, const cb_value_t *body)
@@ -182,21 +166,7 @@ cb_handle_event_list (cb_req_t *req, const cb_value_t *body)
     const char *cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
-    uint32_t after = 0;
-    if (page.after && !(after = cb_id_parse (page.after, 'e')))
-        return cb_page_fail (req, page.after);
-    s_list_t l = { &page, cycle, cb_value_new_array (), after, false };
-    uint8_t from [4];
-    cb_key_u32 (from, after + 1);
-    if (after < UINT32_MAX
-    &&  cb_txn_scan (req->txn, CB_T_EVENTS, NULL, 0, from, 4, s_event_one, &l) < 0) {
-        cb_value_destroy (&l.list);
-        return cb_req_check_store (req);
-    }
-    char next [16];
-    cb_value_set (req->reply, "events", &l.list);
-    cb_page_next (req, l.more ? cb_id_format (next, 'e', l.last) : NULL);
-    return 0;
+    return cb_page_list (req, &page, CB_T_EVENTS, 'e', "events", NULL, cycle);
 }
 
 //  event.snapshot {event, limit?, after?} -> {seq, objects, next}
@@ -485,6 +455,27 @@ s_graph_draft (const void *key, size_t klen, const void *val, size_t vlen, void 
     return 0;
 }
 
+//  Reads a graph cursor: "d.N" (after draft dN) or "a.E.K" (after the
+//  first K asks of event eE). 0, or -1 if it is neither.
+static int
+s_graph_after (const char *after, uint64_t *draft, uint64_t *event, uint64_t *ask,
+               bool *in_asks)
+{
+    const char *end = NULL;
+    if (strncmp (after, "d.", 2) == 0)
+        end = cb_page_number (after + 2, UINT32_MAX, draft);
+    else
+    if (strncmp (after, "a.", 2) == 0) {
+        end = cb_page_number (after + 2, UINT32_MAX, event);
+        if (end && *end == '.')
+            end = cb_page_number (end + 1, UINT32_MAX, ask);
+        else
+            end = NULL;
+        *in_asks = true;
+    }
+    return end && !*end ? 0 : -1;
+}
+
 int
 cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
 {
@@ -497,22 +488,9 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
         return -1;
     uint64_t after_draft = 0, after_event = 0, after_ask = 0;
     bool in_asks = false;
-    if (page.after) {
-        const char *end = NULL;
-        if (strncmp (page.after, "d.", 2) == 0)
-            end = cb_page_number (page.after + 2, UINT32_MAX, &after_draft);
-        else
-        if (strncmp (page.after, "a.", 2) == 0) {
-            end = cb_page_number (page.after + 2, UINT32_MAX, &after_event);
-            if (end && *end == '.')
-                end = cb_page_number (end + 1, UINT32_MAX, &after_ask);
-            else
-                end = NULL;
-            in_asks = true;
-        }
-        if (!end || *end)
-            return cb_page_fail (req, page.after);
-    }
+    if (page.after
+    &&  s_graph_after (page.after, &after_draft, &after_event, &after_ask, &in_asks))
+        return cb_page_fail (req, page.after);
     cb_value_t *events;
     if (cb_value_get (body, "event")) {
         cb_value_t *event = cb_event_of (req, body);
