@@ -21,11 +21,13 @@ int cb_handle_draft_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_show (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_list (cb_req_t *req, const cb_value_t *body);
-int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
-int cb_handle_draft_diff (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body);
 int cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body);
+
+//  history.c
+int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_diff (cb_req_t *req, const cb_value_t *body);
 
 //  rounds.c
 int cb_handle_round_throw (cb_req_t *req, const cb_value_t *body);
@@ -89,6 +91,9 @@ int cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body);
 //  Load a draft by number; NULL with NOT_FOUND.
 cb_value_t *cb_draft_load (cb_req_t *req, uint32_t draft);
 int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
+//  history.c: stores the history entry of revision `number` of a draft
+//  (the revision `rev`, whose parent it reads). 0 or -1.
+int cb_history_put (cb_req_t *req, uint32_t draft_id, uint32_t number, const cb_value_t *rev);
 //  The draft's revisions made between since and until (ms), as in
 //  draft.history (no content; changes from the parent). NULL on failure.
 cb_value_t *cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until);
