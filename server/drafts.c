@@ -31,6 +31,14 @@ cb_draft_load (cb_req_t *req, uint32_t draft)
 }
 
 int
+cb_drafts_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, from);
+    return cb_txn_scan (txn, CB_T_DRAFTS, NULL, 0, key, 4, fn, arg);
+}
+
+int
 cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record)
 {
     return cb_obj_save (req, CB_T_DRAFTS, 'd', draft, record);

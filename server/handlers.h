@@ -91,6 +91,10 @@ int cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body);
 //  Load a draft by number; NULL with NOT_FOUND.
 cb_value_t *cb_draft_load (cb_req_t *req, uint32_t draft);
 int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
+//  Calls fn with each draft record as stored (the key is its number, 4
+//  bytes), from draft `from` on, in order, until fn returns non-zero. For
+//  readers that filter on the stored bytes. 0, or -1 on store error.
+int cb_drafts_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg);
 //  history.c: stores the history entry of revision `number` of a draft
 //  (the revision `rev`, whose parent it reads). 0 or -1.
 int cb_history_put (cb_req_t *req, uint32_t draft_id, uint32_t number, const cb_value_t *rev);

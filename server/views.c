@@ -65,7 +65,7 @@ static cb_value_t *
 s_drafts_of (cb_req_t *req, const char *cycle, const cb_value_t *event)
 {
     s_drafts_t d = { req, cycle, event, cb_value_new_array () };
-    if (cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, NULL, 0, s_draft_one, &d) < 0)
+    if (cb_drafts_scan (req->txn, 1, s_draft_one, &d) < 0)
         cb_req_check_store (req);
     return d.drafts;
 }
@@ -335,10 +335,8 @@ cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body)
         }
     }
     //  Then the drafts, from the one after the cursor.
-    uint8_t from [4];
-    cb_key_u32 (from, sn.last + 1);
     if (!sn.more && !req->code && sn.last < UINT32_MAX
-    &&  cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, from, 4, s_snap_draft, &sn) < 0)
+    &&  cb_drafts_scan (req->txn, sn.last + 1, s_snap_draft, &sn) < 0)
         cb_req_check_store (req);
     if (req->code) {
         cb_value_destroy (&sn.objects);
@@ -503,10 +501,8 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
         events = s_events (req, cycle);
     //  The drafts, from the one after the cursor.
     s_graph_t g = { req, &page, cycle, cb_value_new_array (), (uint32_t) after_draft, false };
-    uint8_t from [4];
-    cb_key_u32 (from, g.last + 1);
     if (!in_asks && !req->code && g.last < UINT32_MAX
-    &&  cb_txn_scan (req->txn, CB_T_DRAFTS, NULL, 0, from, 4, s_graph_draft, &g) < 0)
+    &&  cb_drafts_scan (req->txn, g.last + 1, s_graph_draft, &g) < 0)
         cb_req_check_store (req);
     //  Then the asks, from the one after the cursor.
     cb_value_t *asks = cb_value_new_array ();
