@@ -75,7 +75,10 @@ void cb_dispatch_direct (cb_txn_t *txn, const void *frame, size_t size, const ch
                          zhashx_t *touched, cb_result_t *result);
 void cb_result_clean (cb_result_t *result);
 
-//  The inbox sequence that `touched` holds for a node, 0 if none.
+//  The inbox sequence that `touched` holds for a node, 0 if none. Not
+//  while iterating over `touched` (a lookup moves zhashx's cursor, and the
+//  loop goes wrong): there, the item itself is the sequence,
+//  (uint64_t) (uintptr_t) item.
 uint64_t cb_dispatch_touched_seq (zhashx_t *touched, const char *node);
 
 //  What the clock did in one batch (cb_dispatch_expire).
