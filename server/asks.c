@@ -20,15 +20,17 @@
 #include "inbox.h"
 #include "validate.h"
 
+cb_value_t *
+cb_ask_load (cb_req_t *req, uint32_t id)
+{
+    return cb_obj_load (req, CB_T_ASKS, 'a', id);
+}
+
 static int
 s_ask_save (cb_req_t *req, const cb_value_t *ask)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, cb_id_parse (cb_value_get_str (ask, "id"), 'a'));
-    if (cb_rec_put (req->txn, CB_T_ASKS, key, 4, ask))
-        return cb_req_check_store (req);
-    cb_req_changed (req, "ask", cb_value_get_str (ask, "id"), ask);
-    return 0;
+    uint32_t id = cb_id_parse (cb_value_get_str (ask, "id"), 'a');
+    return cb_obj_save (req, CB_T_ASKS, 'a', id, ask);
 }
 
 static void

@@ -20,48 +20,66 @@
 #define R_OBSERVER      8
 #define R_ANY           15
 #define R_AUTHORS       (R_LEADERSHIP | R_TEAM)
+#define R_BEFORE_HELLO  0           //  Anyone, even a connection not yet known
+
+//  A session operation: it works on the sender's connection (who it is,
+//  its inbox window, its log subscription) and may fill the result for
+//  the broker to apply after the commit.
+typedef int (s_session_fn) (cb_req_t *req, const char *type, const cb_value_t *body,
+                            const cb_auth_t *auth, cb_result_t *result);
+
+static s_session_fn s_hello, s_ping, s_ack, s_log_subscribe, s_log_ack, s_log_unsubscribe;
 
 typedef struct {
     const char *type;           //  Message type
-    cb_handler_fn *handler;     //  What applies it
-    bool writes;                //  Changes the store: kept for resends
+    cb_handler_fn *handler;     //  What applies a request, or NULL
+    s_session_fn *session;      //  What applies a session operation, or NULL;
+                                //  these check no role: any node that said
+                                //  hello may send them
+    bool writes;                //  Changes the store: kept for resends, logged
     unsigned roles;             //  Roles that may send it
 } s_route_t;
 
 static const s_route_t s_routes [] = {
-    { "draft.new",      cb_handle_draft_new,       true,  R_AUTHORS },
-    { "draft.revise",   cb_handle_draft_revise,    true,  R_AUTHORS },
-    { "draft.show",     cb_handle_draft_show,      false, R_ANY },
-    { "draft.list",     cb_handle_draft_list,      false, R_ANY },
-    { "draft.history",  cb_handle_draft_history,   false, R_ANY },
-    { "draft.diff",     cb_handle_draft_diff,      false, R_ANY },
-    { "draft.vote",     cb_handle_draft_vote,      true,  R_AUTHORS },
-    { "draft.finalize", cb_handle_draft_finalize,  true,  R_AUTHORS },
-    { "proposal.adopt", cb_handle_proposal_adopt,  true,  R_AUTHORS },
-    { "round.throw",    cb_handle_round_throw,     true,  R_AUTHORS },
-    { "round.feedback", cb_handle_round_feedback,  true,  R_AUTHORS },
-    { "round.counter",  cb_handle_round_counter,   true,  R_AUTHORS },
-    { "round.endorse",  cb_handle_round_endorse,   true,  R_AUTHORS },
-    { "round.show",     cb_handle_round_show,      false, R_ANY },
-    { "round.close",    cb_handle_round_close,     true,  R_AUTHORS },
-    { "event.new",      cb_handle_event_new,       true,  R_FACILITATOR },
-    { "event.advance",  cb_handle_event_advance,   true,  R_FACILITATOR },
-    { "event.extend",   cb_handle_event_extend,    true,  R_FACILITATOR },
-    { "event.nudge",    cb_handle_event_nudge,     true,  R_FACILITATOR },
-    { "event.share",    cb_handle_event_share,     true,  R_AUTHORS },
-    { "event.show",     cb_handle_event_show,      false, R_ANY },
-    { "event.list",     cb_handle_event_list,      false, R_ANY },
-    { "event.snapshot", cb_handle_event_snapshot,  false, R_ANY },
-    { "event.report",   cb_handle_event_report,    false, R_ANY },
-    { "cycle.graph",    cb_handle_cycle_graph,     false, R_ANY },
-    { "ask.new",        cb_handle_ask_new,         true,  R_AUTHORS },
-    { "offer.new",      cb_handle_offer_new,       true,  R_AUTHORS },
-    { "ask.accept",     cb_handle_ask_accept,      true,  R_AUTHORS },
-    { "ask.decline",    cb_handle_ask_decline,     true,  R_AUTHORS },
-    { "ask.counter",    cb_handle_ask_counter,     true,  R_AUTHORS },
-    { "ask.take",       cb_handle_ask_take,        true,  R_AUTHORS },
-    { "ask.refuse",     cb_handle_ask_refuse,      true,  R_AUTHORS },
-    { NULL, NULL, false, 0 }
+    { "hello",            NULL,                      s_hello,            false, R_BEFORE_HELLO },
+    { "ping",             NULL,                      s_ping,             false, R_ANY },
+    { "ack",              NULL,                      s_ack,              false, R_ANY },
+    { "log.subscribe",    NULL,                      s_log_subscribe,    false, R_ANY },
+    { "log.ack",          NULL,                      s_log_ack,          false, R_ANY },
+    { "log.unsubscribe",  NULL,                      s_log_unsubscribe,  false, R_ANY },
+    { "draft.new",        cb_handle_draft_new,       NULL,               true,  R_AUTHORS },
+    { "draft.revise",     cb_handle_draft_revise,    NULL,               true,  R_AUTHORS },
+    { "draft.show",       cb_handle_draft_show,      NULL,               false, R_ANY },
+    { "draft.list",       cb_handle_draft_list,      NULL,               false, R_ANY },
+    { "draft.history",    cb_handle_draft_history,   NULL,               false, R_ANY },
+    { "draft.diff",       cb_handle_draft_diff,      NULL,               false, R_ANY },
+    { "draft.vote",       cb_handle_draft_vote,      NULL,               true,  R_AUTHORS },
+    { "draft.finalize",   cb_handle_draft_finalize,  NULL,               true,  R_AUTHORS },
+    { "proposal.adopt",   cb_handle_proposal_adopt,  NULL,               true,  R_AUTHORS },
+    { "round.throw",      cb_handle_round_throw,     NULL,               true,  R_AUTHORS },
+    { "round.feedback",   cb_handle_round_feedback,  NULL,               true,  R_AUTHORS },
+    { "round.counter",    cb_handle_round_counter,   NULL,               true,  R_AUTHORS },
+    { "round.endorse",    cb_handle_round_endorse,   NULL,               true,  R_AUTHORS },
+    { "round.show",       cb_handle_round_show,      NULL,               false, R_ANY },
+    { "round.close",      cb_handle_round_close,     NULL,               true,  R_AUTHORS },
+    { "event.new",        cb_handle_event_new,       NULL,               true,  R_FACILITATOR },
+    { "event.advance",    cb_handle_event_advance,   NULL,               true,  R_FACILITATOR },
+    { "event.extend",     cb_handle_event_extend,    NULL,               true,  R_FACILITATOR },
+    { "event.nudge",      cb_handle_event_nudge,     NULL,               true,  R_FACILITATOR },
+    { "event.share",      cb_handle_event_share,     NULL,               true,  R_AUTHORS },
+    { "event.show",       cb_handle_event_show,      NULL,               false, R_ANY },
+    { "event.list",       cb_handle_event_list,      NULL,               false, R_ANY },
+    { "event.snapshot",   cb_handle_event_snapshot,  NULL,               false, R_ANY },
+    { "event.report",     cb_handle_event_report,    NULL,               false, R_ANY },
+    { "cycle.graph",      cb_handle_cycle_graph,     NULL,               false, R_ANY },
+    { "ask.new",          cb_handle_ask_new,         NULL,               true,  R_AUTHORS },
+    { "offer.new",        cb_handle_offer_new,       NULL,               true,  R_AUTHORS },
+    { "ask.accept",       cb_handle_ask_accept,      NULL,               true,  R_AUTHORS },
+    { "ask.decline",      cb_handle_ask_decline,     NULL,               true,  R_AUTHORS },
+    { "ask.counter",      cb_handle_ask_counter,     NULL,               true,  R_AUTHORS },
+    { "ask.take",         cb_handle_ask_take,        NULL,               true,  R_AUTHORS },
+    { "ask.refuse",       cb_handle_ask_refuse,      NULL,               true,  R_AUTHORS },
+    { NULL, NULL, NULL, false, 0 }
 };
 
 static const char *s_roles [] = { "leadership", "team", "facilitator", "observer", NULL };
@@ -164,8 +182,10 @@ cb_dispatch_refusal (const void *frame, size_t size, int code, const char *messa
 //  hello may leave the role out, and must not name another.
 
 static int
-s_hello (cb_req_t *req, const cb_value_t *body, const cb_auth_t *auth, cb_result_t *result)
+s_hello (cb_req_t *req, const char *type, const cb_value_t *body, const cb_auth_t *auth,
+         cb_result_t *result)
 {
+    (void) type;
     static const char *const fields [] = { "node", "role", "parent", NULL };
     if (cb_check_fields (req, body, "hello", fields))
         return -1;
@@ -245,14 +265,29 @@ s_hello (cb_req_t *req, const cb_value_t *body, const cb_auth_t *auth, cb_result
     return 0;
 }
 
+//  ping {} -> {time}
+
+static int
+s_ping (cb_req_t *req, const char *type, const cb_value_t *body, const cb_auth_t *auth,
+        cb_result_t *result)
+{
+    (void) auth, (void) result;
+    static const char *const none [] = { NULL };
+    int rc = cb_check_fields (req, body, type, none);
+    cb_value_set_int (req->reply, "time", req->now);
+    return rc;
+}
+
 //  ack {upto} -> {acked}
 
 static int
-s_ack (cb_req_t *req, const cb_value_t *body, cb_result_t *result)
+s_ack (cb_req_t *req, const char *type, const cb_value_t *body, const cb_auth_t *auth,
+       cb_result_t *result)
 {
+    (void) auth;
     static const char *const fields [] = { "upto", NULL };
     int64_t upto = 0;
-    if (cb_check_fields (req, body, "ack", fields)
+    if (cb_check_fields (req, body, type, fields)
     ||  cb_field_int (req, body, "upto", 0, INT64_MAX, true, &upto) < 0)
         return -1;
     int64_t acked = cb_inbox_ack (req->txn, req->node, (uint64_t) upto);
@@ -267,40 +302,51 @@ s_ack (cb_req_t *req, const cb_value_t *body, cb_result_t *result)
 //  log.subscribe {from} -> {from, last}; log.ack {upto} -> {acked};
 //  log.unsubscribe {} -> {}. The broker applies them to the session after
 //  the commit (they store nothing).
+
 static int
-s_log_request (cb_req_t *req, const char *type, const cb_value_t *body, cb_result_t *result)
+s_log_subscribe (cb_req_t *req, const char *type, const cb_value_t *body,
+                 const cb_auth_t *auth, cb_result_t *result)
 {
-    static const char *const sub_fields [] = { "from", NULL };
-    static const char *const ack_fields [] = { "upto", NULL };
-    static const char *const none [] = { NULL };
+    (void) auth;
+    static const char *const fields [] = { "from", NULL };
     uint64_t last = cb_log_last (req->txn);
-    int64_t n = 0;
-    if (streq (type, "log.subscribe")) {
-        if (cb_check_fields (req, body, type, sub_fields)
-        ||  cb_field_int (req, body, "from", 1, (int64_t) last + 1, true, &n) < 0)
-            return -1;
-        result->log_op = 1;
-        result->log_seq = (uint64_t) n;
-        cb_value_set_int (req->reply, "from", n);
-        cb_value_set_int (req->reply, "last", (int64_t) last);
-        return 0;
-    }
-    if (streq (type, "log.ack")) {
-        if (cb_check_fields (req, body, type, ack_fields)
-        ||  cb_field_int (req, body, "upto", 0, INT64_MAX, true, &n) < 0)
-            return -1;
-        result->log_op = 2;
-        result->log_seq = (uint64_t) n;
-        cb_value_set_int (req->reply, "acked", n);
-        return 0;
-    }
-    if (streq (type, "log.unsubscribe")) {
-        if (cb_check_fields (req, body, type, none))
-            return -1;
-        result->log_op = 3;
-        return 0;
-    }
-    return cb_req_fail (req, CB_E_UNKNOWN_TYPE, "unknown message type '%s'", type);
+    int64_t from = 0;
+    if (cb_check_fields (req, body, type, fields)
+    ||  cb_field_int (req, body, "from", 1, (int64_t) last + 1, true, &from) < 0)
+        return -1;
+    result->log_op = CB_LOG_SUBSCRIBE;
+    result->log_seq = (uint64_t) from;
+    cb_value_set_int (req->reply, "from", from);
+    cb_value_set_int (req->reply, "last", (int64_t) last);
+    return 0;
+}
+
+static int
+s_log_ack (cb_req_t *req, const char *type, const cb_value_t *body, const cb_auth_t *auth,
+           cb_result_t *result)
+{
+    (void) auth;
+    static const char *const fields [] = { "upto", NULL };
+    int64_t upto = 0;
+    if (cb_check_fields (req, body, type, fields)
+    ||  cb_field_int (req, body, "upto", 0, INT64_MAX, true, &upto) < 0)
+        return -1;
+    result->log_op = CB_LOG_ACK;
+    result->log_seq = (uint64_t) upto;
+    cb_value_set_int (req->reply, "acked", upto);
+    return 0;
+}
+
+static int
+s_log_unsubscribe (cb_req_t *req, const char *type, const cb_value_t *body,
+                   const cb_auth_t *auth, cb_result_t *result)
+{
+    (void) auth;
+    static const char *const none [] = { NULL };
+    if (cb_check_fields (req, body, type, none))
+        return -1;
+    result->log_op = CB_LOG_UNSUBSCRIBE;
+    return 0;
 }
 
 //  A log line for a committed change, from what the reply names.
@@ -324,32 +370,54 @@ s_log_change (cb_result_t *result, const char *node, const char *type, const cb_
 }
 
 //  --------------------------------------------------------------------------
-//  Apply one frame
+//  Apply one frame, in five steps: the envelope, the route, the replay of a
+//  resent change, the run of its handler, and the finish. Each step either
+//  goes on or leaves an error in the result; s_dispatch_in_arena then
+//  cleans up in one place.
 
-static void
-s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
-                     const char *node, const char *role, const cb_auth_t *auth, int64_t now,
-                     zhashx_t *touched, cb_result_t *result)
+//  One frame on its way through the steps.
+typedef struct {
+    cb_txn_t *txn;              //  The batch transaction
+    bool nested;                //  Run in a child transaction of txn
+    const char *node;           //  The sender, or NULL before hello
+    const char *role;           //  Its role
+    const cb_auth_t *auth;      //  Who the connection's key says it is, or NULL
+    int64_t now;                //  Wall clock, ms
+    zhashx_t *touched;          //  The batch's nodes whose inbox grew
+    cb_result_t *result;        //  What the caller gets
+    cb_value_t *msg;            //  The decoded frame (owned)
+    cb_value_t *empty;          //  The body when the frame has none (owned)
+    const char *mid;            //  Its message id
+    const char *type;           //  Its type
+    const cb_value_t *body;     //  Its body, a map
+    const s_route_t *route;     //  Its route
+    uint8_t rkey [CB_MAX_NODE + 1 + CB_MAX_MID];  //  Where its reply is kept
+    size_t rklen;               //  ... that key's length (0 if not kept)
+} s_call_t;
+
+//  Envelope: a map {cb: 1, mid, type, body?} within the size limit.
+static int
+s_envelope (s_call_t *call, const void *frame, size_t size)
 {
-    memset (result, 0, sizeof (*result));
+    cb_result_t *result = call->result;
     char why [128];
-    cb_value_t *msg = cb_codec_decode (frame, size, why, sizeof (why));
+    call->msg = cb_codec_decode (frame, size, why, sizeof (why));
     if (size > CB_MAX_FRAME) {
         //  Decoded only to answer with its mid (ZMQ_MAXMSGSIZE bounds it).
         char text [80];
         snprintf (text, sizeof (text), "the message is %zu bytes; at most %d", size,
                   CB_MAX_FRAME);
-        s_error (result, s_mid_of (msg), CB_E_TOO_LARGE, text);
-        cb_value_destroy (&msg);
-        return;
+        s_error (result, s_mid_of (call->msg), CB_E_TOO_LARGE, text);
+        return -1;
     }
-    if (!msg) {
+    if (!call->msg) {
         s_error (result, NULL, CB_E_BAD_MESSAGE, why);
-        return;
+        return -1;
     }
-    const char *mid = s_mid_of (msg);
-    const char *type = cb_value_get_str (msg, "type");
-    cb_value_t *body = cb_value_get (msg, "body");
+    const cb_value_t *msg = call->msg;
+    const char *mid = call->mid = s_mid_of (msg);
+    call->type = cb_value_get_str (msg, "type");
+    const cb_value_t *body = cb_value_get (msg, "body");
     int64_t version = 0;
     if (cb_value_type (msg) != CB_MAP)
         s_error (result, NULL, CB_E_BAD_MESSAGE, "a message is a map");
@@ -360,162 +428,253 @@ s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
     if (!mid)
         s_error (result, NULL, CB_E_BAD_FIELD, "'mid' must be a string of 1 to 64 bytes");
     else
-    if (!type)
+    if (!call->type)
         s_error (result, mid, CB_E_BAD_FIELD, "'type' must be a string");
     else
     if (body && cb_value_type (body) != CB_MAP && cb_value_type (body) != CB_NIL)
         s_error (result, mid, CB_E_BAD_FIELD, "'body' must be a map");
-    if (result->code) {
-        cb_value_destroy (&msg);
-        return;
-    }
-    cb_value_t *empty = cb_value_new_map ();
+    if (result->code)
+        return -1;
     if (!body || cb_value_type (body) == CB_NIL)
-        body = empty;
+        body = call->empty = cb_value_new_map ();
+    call->body = body;
+    return 0;
+}
 
-    const s_route_t *route = NULL;
-    for (const s_route_t *r = s_routes; r->type; r++)
-        if (streq (r->type, type))
-            route = r;
-    bool session_type = streq (type, "hello") || streq (type, "ping") || streq (type, "ack")
-                     || streq (type, "log.subscribe") || streq (type, "log.ack")
-                     || streq (type, "log.unsubscribe");
-    if (!route && !session_type) {
-        char text [120];
-        snprintf (text, sizeof (text), "unknown message type '%.64s'", type);
-        s_error (result, mid, CB_E_UNKNOWN_TYPE, text);
+//  Route: a known type, from a node that said hello, in a role that may
+//  send it.
+static int
+s_route (s_call_t *call)
+{
+    for (const s_route_t *r = s_routes; r->type && !call->route; r++)
+        if (streq (r->type, call->type))
+            call->route = r;
+    const s_route_t *route = call->route;
+    char text [120];
+    if (!route) {
+        snprintf (text, sizeof (text), "unknown message type '%.64s'", call->type);
+        s_error (call->result, call->mid, CB_E_UNKNOWN_TYPE, text);
     }
     else
-    if (!node && !streq (type, "hello"))
-        s_error (result, mid, CB_E_NOT_HELLO, "this connection has not said hello: say hello");
+    if (!call->node && route->roles != R_BEFORE_HELLO)
+        s_error (call->result, call->mid, CB_E_NOT_HELLO,
+                 "this connection has not said hello: say hello");
     else
-    if (route && !(route->roles & s_role_bit (role))) {
-        char text [120];
-        snprintf (text, sizeof (text), "a %s node may not send %s", role, type);
-        s_error (result, mid, CB_E_FORBIDDEN, text);
+    if (!route->session && !(route->roles & s_role_bit (call->role))) {
+        snprintf (text, sizeof (text), "a %s node may not send %s", call->role, call->type);
+        s_error (call->result, call->mid, CB_E_FORBIDDEN, text);
     }
-    //  A resent change: answer with the reply it had.
-    uint8_t rkey [CB_MAX_NODE + 1 + CB_MAX_MID];
-    size_t rklen = 0;
-    if (!result->code && route && route->writes) {
-        size_t nlen = strlen (node), mlen = strlen (mid);
-        memcpy (rkey, node, nlen);
-        rkey [nlen] = 0;
-        memcpy (rkey + nlen + 1, mid, mlen);
-        rklen = nlen + 1 + mlen;
-        const void *stored;
-        size_t stored_size;
-        uint64_t damage = cb_txn_damage (txn);
-        int rc = cb_txn_get (txn, CB_T_REQUESTS, rkey, rklen, &stored, &stored_size);
-        if (rc == 0) {
-            result->reply = malloc (stored_size);
-            memcpy (result->reply, stored, stored_size);
-            result->size = stored_size;
-            cb_value_destroy (&empty);
-            cb_value_destroy (&msg);
-            return;
-        }
-        if (rc < 0)
-            s_error (result, mid, cb_txn_damage (txn) != damage ? CB_E_STORE_DAMAGED
-                                                                 : CB_E_STORAGE, NULL);
-    }
-    if (result->code) {
-        cb_value_destroy (&empty);
-        cb_value_destroy (&msg);
-        return;
-    }
+    return call->result->code ? -1 : 0;
+}
 
-    //  Nested: the request runs in a child of the batch transaction, so a
-    //  failure anywhere is undone alone. Direct: it writes into the batch
-    //  transaction itself, which is cheaper (no page copied into a child
-    //  and merged back); a request that fails after writing anything then
-    //  asks for the batch to be redone nested (result->redo).
-    uint64_t writes_before = cb_txn_writes (txn);
-    cb_txn_t *child = nested ? cb_txn_child (txn) : txn;
-    if (!child) {
-        s_error (result, mid, CB_E_STORAGE, NULL);
-        cb_value_destroy (&empty);
-        cb_value_destroy (&msg);
-        return;
+//  Replay: a change sent again gets the reply it had, and changes nothing.
+//  1 if replayed, 0 to go on, -1 on error.
+static int
+s_replay (s_call_t *call)
+{
+    if (!call->route->writes)
+        return 0;
+    size_t nlen = strlen (call->node), mlen = strlen (call->mid);
+    memcpy (call->rkey, call->node, nlen);
+    call->rkey [nlen] = 0;
+    memcpy (call->rkey + nlen + 1, call->mid, mlen);
+    call->rklen = nlen + 1 + mlen;
+    const void *stored;
+    size_t stored_size;
+    uint64_t damage = cb_txn_damage (call->txn);
+    int rc = cb_txn_get (call->txn, CB_T_REQUESTS, call->rkey, call->rklen, &stored,
+                         &stored_size);
+    if (rc == 0) {
+        call->result->reply = malloc (stored_size);
+        memcpy (call->result->reply, stored, stored_size);
+        call->result->size = stored_size;
+        return 1;
     }
-    cb_req_t req;
-    cb_req_init (&req, child, node, role, now);
-    int rc;
-    if (streq (type, "hello"))
-        rc = s_hello (&req, body, auth, result);
-    else
-    if (streq (type, "ping")) {
-        static const char *const none [] = { NULL };
-        rc = cb_check_fields (&req, body, "ping", none);
-        cb_value_set_int (req.reply, "time", now);
+    if (rc < 0) {
+        s_error (call->result, call->mid, cb_txn_damage (call->txn) != damage
+                                          ? CB_E_STORE_DAMAGED : CB_E_STORAGE, NULL);
+        return -1;
     }
-    else
-    if (streq (type, "ack"))
-        rc = s_ack (&req, body, result);
-    else
-    if (strncmp (type, "log.", 4) == 0)
-        rc = s_log_request (&req, type, body, result);
-    else
-        rc = route->handler (&req, body);
-    //  Every change to a draft, round, event or ask goes into the event log,
-    //  in the same transaction.
-    if (rc == 0 && route && route->writes && cb_log_append (&req, type) < 0)
-        rc = -1;
-    result->logged = rc == 0 && route && route->writes;
+    return 0;
+}
+
+//  The handler, then what every change gets in the same transaction: its
+//  entry in the event log and its reply kept for resends. 0 or -1.
+static int
+s_handle (s_call_t *call, cb_req_t *req, cb_txn_t *child)
+{
+    const s_route_t *route = call->route;
+    cb_result_t *result = call->result;
+    int rc = route->session
+           ? route->session (req, call->type, call->body, call->auth, result)
+           : route->handler (req, call->body);
+    if (rc == 0 && route->writes) {
+        //  Every change to a draft, round, event or ask goes into the
+        //  event log, in the same transaction.
+        int64_t seq = cb_log_append (req, call->type);
+        if (seq < 0)
+            rc = -1;
+        else
+            result->log_last = (uint64_t) seq;
+    }
+    result->logged = rc == 0 && route->writes;
     //  A store failure anywhere fails the request, whatever the handler said.
-    if (rc == 0 && cb_req_check_store (&req))
+    if (rc == 0 && cb_req_check_store (req))
         rc = -1;
     //  So does a damaged record, whatever the handler made of it.
-    if (cb_txn_damage (child) != req.damage && cb_req_check_store (&req))
+    if (cb_txn_damage (child) != req->damage && cb_req_check_store (req))
         rc = -1;
-    if (rc == 0 && route && route->writes)
-        s_log_change (result, node, type, req.reply);
+    if (rc == 0 && route->writes)
+        s_log_change (result, call->node, call->type, req->reply);
     if (rc == 0) {
-        void *reply = s_encode_ok (mid, &req.reply, &result->size);
-        if (route && route->writes
-        &&  cb_txn_put (child, CB_T_REQUESTS, rkey, rklen, reply, result->size, true) < 0) {
-            cb_req_check_store (&req);
+        void *reply = s_encode_ok (call->mid, &req->reply, &result->size);
+        if (route->writes
+        &&  cb_txn_put (child, CB_T_REQUESTS, call->rkey, call->rklen, reply, result->size,
+                        true) < 0) {
+            cb_req_check_store (req);
             free (reply);
             rc = -1;
         }
         else
             result->reply = reply;
     }
-    if (rc == 0 && nested && cb_txn_commit (&child) != CB_STORE_OK) {
-        cb_req_fail (&req, CB_E_STORAGE, "%s", cb_strerror (CB_E_STORAGE));
-        free (result->reply);
-        result->reply = NULL;
-        rc = -1;
-    }
-    if (rc == 0) {
-        for (void *item = zhashx_first (req.touched); item; item = zhashx_next (req.touched))
-            zhashx_update (touched, (const char *) zhashx_cursor (req.touched), (void *) 1);
-        result->deadline = req.deadline;
-    }
-    else {
-        if (nested)
-            cb_txn_abort (&child);
-        else
-        //  (A store failure fails the whole batch anyway: no redo for it.)
-        //  LMDB marks a transaction that met a damaged page unusable: the
-        //  batch is redone nested, where only the child is lost.
-        if ((cb_txn_writes (txn) != writes_before || cb_txn_damage (txn) != req.damage)
-        &&  cb_txn_status (txn) == CB_STORE_OK)
-            result->redo = true;
-        free (result->hello_node);
-        free (result->hello_role);
-        result->hello_node = result->hello_role = NULL;
-        result->acked = false;
-        result->logged = false;
-        result->log_op = 0;
-        result->log [0] = 0;
-        s_error (result, mid, req.code ? req.code : CB_E_INTERNAL, req.message);
-    }
-    cb_req_clean (&req);
-    cb_value_destroy (&empty);
-    cb_value_destroy (&msg);
+    return rc;
 }
 
+//  Finish: a success hands its touched inboxes and deadline to the batch;
+//  a failure is undone (nested), or asks for a redo (direct, if it wrote),
+//  and answers with its error and nothing else.
+static void
+s_finish (s_call_t *call, cb_req_t *req, int rc, uint64_t writes_before)
+{
+    cb_result_t *result = call->result;
+    if (rc == 0) {
+        for (void *seq = zhashx_first (req->touched); seq; seq = zhashx_next (req->touched))
+            zhashx_update (call->touched, (const char *) zhashx_cursor (req->touched), seq);
+        result->deadline = req->deadline;
+        return;
+    }
+    //  (A store failure fails the whole batch anyway: no redo for it.)
+    //  LMDB marks a transaction that met a damaged page unusable: the
+    //  batch is redone nested, where only the child is lost.
+    if (!call->nested
+    &&  (cb_txn_writes (call->txn) != writes_before || cb_txn_damage (call->txn) != req->damage)
+    &&  cb_txn_status (call->txn) == CB_STORE_OK)
+        result->redo = true;
+    free (result->reply);
+    free (result->hello_node);
+    free (result->hello_role);
+    result->reply = NULL;
+    result->hello_node = result->hello_role = NULL;
+    result->acked = false;
+    result->logged = false;
+    result->log_op = CB_LOG_NONE;
+    result->log_last = 0;
+    result->log [0] = 0;
+    s_error (result, call->mid, req->code ? req->code : CB_E_INTERNAL, req->message);
+}
+
+//  Run: the request in its transaction. Nested, it runs in a child of the
+//  batch transaction, so a failure anywhere is undone alone. Direct, it
+//  writes into the batch transaction itself, which is cheaper (no page
+//  copied into a child and merged back); a request that fails after
+//  writing anything then asks for the batch to be redone nested
+//  (result->redo).
+static void
+s_run (s_call_t *call)
+{
+    uint64_t writes_before = cb_txn_writes (call->txn);
+    cb_txn_t *child = call->nested ? cb_txn_child (call->txn) : call->txn;
+    if (!child) {
+        s_error (call->result, call->mid, CB_E_STORAGE, NULL);
+        return;
+    }
+    cb_req_t req;
+    cb_req_init (&req, child, call->node, call->role, call->now);
+    int rc = s_handle (call, &req, child);
+    if (call->nested) {
+        if (rc == 0 && cb_txn_commit (&child) != CB_STORE_OK)
+            rc = cb_req_fail (&req, CB_E_STORAGE, "%s", cb_strerror (CB_E_STORAGE));
+        if (rc)
+            cb_txn_abort (&child);
+    }
+    s_finish (call, &req, rc, writes_before);
+    cb_req_clean (&req);
+}
+
+static void
+s_dispatch_in_arena (cb_txn_t *txn, bool nested, const void *frame, size_t size,
+                     const char *node, const char *role, const cb_auth_t *auth, int64_t now,
+                     zhashx_t *touched, cb_result_t *result)
+{
+    memset (result, 0, sizeof (*result));
+    s_call_t call = {
+        .txn = txn, .nested = nested, .node = node, .role = role, .auth = auth,
+        .now = now, .touched = touched, .result = result
+    };
+    if (s_envelope (&call, frame, size) == 0
+    &&  s_route (&call) == 0
+    &&  s_replay (&call) == 0)
+        s_run (&call);
+    cb_value_destroy (&call.empty);
+    cb_value_destroy (&call.msg);
+}
+
+//  --------------------------------------------------------------------------
+//  The clock: deadlines and time boxes that have passed
+
+//  The touched table carries sequences in its pointers.
+_Static_assert (sizeof (void *) >= sizeof (uint64_t), "touched holds a uint64_t per node");
+
+uint64_t
+cb_dispatch_touched_seq (zhashx_t *touched, const char *node)
+{
+    return (uint64_t) (uintptr_t) zhashx_lookup (touched, node);
+}
+
+int64_t
+cb_dispatch_next_deadline (cb_txn_t *txn)
+{
+    int64_t rounds = cb_rounds_next_deadline (txn);
+    int64_t events = cb_events_next_timebox (txn);
+    if (!rounds || (events && events < rounds))
+        return events;
+    return rounds;
+}
+
+int
+cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *expiry)
+{
+    memset (expiry, 0, sizeof (*expiry));
+    cb_txn_t *child = cb_txn_child (txn);
+    if (!child)
+        return -1;
+    cb_req_t req;
+    cb_req_init (&req, child, "catchballd", "system", now);
+    int closed = cb_rounds_expire (&req);
+    int64_t closed_seq = closed < 0 ? -1 : cb_log_append (&req, "deadline");
+    int advanced = closed_seq < 0 ? -1 : cb_events_expire (&req);
+    int64_t advanced_seq = advanced < 0 ? -1 : cb_log_append (&req, "timebox");
+    int rc = advanced_seq >= 0 && cb_txn_commit (&child) == CB_STORE_OK ? 0 : -1;
+    if (rc == 0) {
+        for (void *seq = zhashx_first (req.touched); seq; seq = zhashx_next (req.touched))
+            zhashx_update (touched, (const char *) zhashx_cursor (req.touched), seq);
+        expiry->count = closed + advanced;
+        expiry->log_last = (uint64_t) (advanced_seq ? advanced_seq : closed_seq);
+        expiry->next_deadline = cb_dispatch_next_deadline (txn);
+    }
+    else {
+        //  Not a store failure (that fails the batch): a round that cannot
+        //  be closed. Say so; the caller tries again in a while.
+        if (cb_txn_status (txn) == CB_STORE_OK)
+            zsys_error ("deadlines: cannot close a round: %s", req.message);
+        cb_txn_abort (&child);
+    }
+    cb_req_clean (&req);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
 //  Every value tree a request makes comes from the value arena and goes
 //  back at once when it is done: a request makes about a hundred, and
 //  malloc and free were a third of the broker's time. Nothing made here

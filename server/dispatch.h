@@ -19,6 +19,14 @@
 //  The longest message id.
 #define CB_MAX_MID      64
 
+//  What a log.* request asks of the sender's session.
+typedef enum {
+    CB_LOG_NONE = 0,            //  Not a log request
+    CB_LOG_SUBSCRIBE = 1,       //  log.subscribe: send entries from log_seq
+    CB_LOG_ACK = 2,             //  log.ack: entries up to log_seq are read
+    CB_LOG_UNSUBSCRIBE = 3      //  log.unsubscribe: send no more
+} cb_log_op_t;
+
 //  The outcome of one message.
 typedef struct {
     int code;                   //  0, or the error code answered
@@ -31,7 +39,9 @@ typedef struct {
     bool acked;                 //  True after a successful ack
     int64_t deadline;           //  Earliest deadline or time box the request set, or 0
     bool logged;                //  The change may have grown the event log
-    int log_op;                 //  1 log.subscribe, 2 log.ack, 3 log.unsubscribe
+    uint64_t log_last;          //  The log entry it appended, or 0 if none:
+                                //  the log's last sequence once committed
+    cb_log_op_t log_op;         //  A log request's session change
     bool redo;                  //  Direct only: it failed after writing; the batch
                                 //  must be abandoned and applied again nested
     uint64_t log_seq;           //  Its sequence (from, or upto)
@@ -47,8 +57,11 @@ typedef struct {
 //  Apply one frame from a node known as node/role (both NULL before hello)
 //  inside the batch transaction `txn`. With CURVE, `auth` is who the key
 //  of the connection belongs to, and a hello must name that node; NULL
-//  without authentication. Nodes whose inbox grew are added to `touched`.
-//  The caller frees the result with cb_result_clean.
+//  without authentication. Nodes whose inbox grew are added to `touched`,
+//  each with its inbox's last sequence as the value (a uint64_t held in
+//  the pointer, never 0): after the commit, that is the session's `last`,
+//  with no read transaction needed. The caller frees the result with
+//  cb_result_clean.
 void cb_dispatch (cb_txn_t *txn, const void *frame, size_t size, const char *node,
                   const char *role, const cb_auth_t *auth, int64_t now, zhashx_t *touched,
                   cb_result_t *result);
@@ -61,6 +74,30 @@ void cb_dispatch_direct (cb_txn_t *txn, const void *frame, size_t size, const ch
                          const char *role, const cb_auth_t *auth, int64_t now,
                          zhashx_t *touched, cb_result_t *result);
 void cb_result_clean (cb_result_t *result);
+
+//  The inbox sequence that `touched` holds for a node, 0 if none. Not
+//  while iterating over `touched` (a lookup moves zhashx's cursor, and the
+//  loop goes wrong): there, the item itself is the sequence,
+//  (uint64_t) (uintptr_t) item.
+uint64_t cb_dispatch_touched_seq (zhashx_t *touched, const char *node);
+
+//  What the clock did in one batch (cb_dispatch_expire).
+typedef struct {
+    int count;                  //  Rounds closed and event phases ended
+    uint64_t log_last;          //  The last log entry it appended, or 0
+    int64_t next_deadline;      //  After it: the earliest deadline left, or 0
+} cb_expiry_t;
+
+//  Closes the rounds whose deadline is at or before `now` and advances the
+//  events whose time box has run out by then, as "catchballd", in a child
+//  transaction of the batch transaction `txn`; nodes whose inbox grew are
+//  added to `touched` as cb_dispatch does. Returns 0 and fills `expiry`,
+//  or -1 if something due could not be closed: nothing it did is kept,
+//  and unless `txn` saw a store failure (then the batch fails) the error
+//  is logged, for the caller to try again a little later.
+int cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *expiry);
+//  The earliest round deadline or event time box (ms), 0 if none.
+int64_t cb_dispatch_next_deadline (cb_txn_t *txn);
 
 //  An encoded error reply, for when no transaction could be had.
 void *cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p);

@@ -11,6 +11,7 @@
 #ifndef CB_HANDLERS_H_INCLUDED
 #define CB_HANDLERS_H_INCLUDED
 
+#include "paging.h"
 #include "records.h"
 
 typedef int (cb_handler_fn) (cb_req_t *req, const cb_value_t *body);
@@ -20,11 +21,13 @@ int cb_handle_draft_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_show (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_list (cb_req_t *req, const cb_value_t *body);
-int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
-int cb_handle_draft_diff (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body);
 int cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body);
+
+//  history.c
+int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_diff (cb_req_t *req, const cb_value_t *body);
 
 //  rounds.c
 int cb_handle_round_throw (cb_req_t *req, const cb_value_t *body);
@@ -38,6 +41,11 @@ int cb_handle_round_close (cb_req_t *req, const cb_value_t *body);
 int cb_rounds_expire (cb_req_t *req);
 //  The earliest deadline of an open round (ms), or 0 if none.
 int64_t cb_rounds_next_deadline (cb_txn_t *txn);
+//  The round an id such as "r3" names, for readers that go on without it:
+//  NULL if none (the request does not fail).
+cb_value_t *cb_round_get (cb_txn_t *txn, const char *id);
+//  Load a response by id ("f3", "p1", "e2"); NULL with NOT_FOUND.
+cb_value_t *cb_response_load (cb_req_t *req, const char *id);
 
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
@@ -45,11 +53,6 @@ int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_extend (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_share (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_show (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_list (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body);
-int cb_handle_event_report (cb_req_t *req, const cb_value_t *body);
-int cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body);
 //  Advance every event whose time box has run out by req->now. Returns how
 //  many, or -1.
 int cb_events_expire (cb_req_t *req);
@@ -59,13 +62,23 @@ int64_t cb_events_next_timebox (cb_txn_t *txn);
 //  change for the event log.
 cb_value_t *cb_event_load (cb_req_t *req, uint32_t id);
 int cb_event_save (cb_req_t *req, const cb_value_t *event);
-cb_value_t *cb_ask_load (cb_req_t *req, uint32_t id);
+//  The event the body's "event" field names; NULL with the request failed.
+cb_value_t *cb_event_of (cb_req_t *req, const cb_value_t *body);
 //  True if node takes part in the event.
 bool cb_event_has (const cb_value_t *event, const char *node);
 //  planned 0, share 1, negotiate 2, commit 3, closed 4; -1 if unknown.
 int cb_event_phase_index (const char *phase);
 
+//  views.c: the read models
+int cb_handle_event_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_list (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_snapshot (cb_req_t *req, const cb_value_t *body);
+int cb_handle_event_report (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body);
+
 //  asks.c
+//  Load an ask; NULL with NOT_FOUND.
+cb_value_t *cb_ask_load (cb_req_t *req, uint32_t id);
 int cb_handle_ask_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_offer_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_accept (cb_req_t *req, const cb_value_t *body);
@@ -74,53 +87,22 @@ int cb_handle_ask_counter (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_take (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body);
 
-//  Paging of long reads (drafts.c; PROTOCOL.md section 4.1). A page holds
-//  at most `limit` items and, past its first item, at most CB_PAGE_BYTES
-//  of reply body: one item always goes, however big, so a read never
-//  sticks. A page looks at CB_PAGE_SCAN records at most, so a filter that
-//  matches little takes several (maybe empty) pages, each one quick.
-#define CB_PAGE_BYTES   (192 * 1024)    //  Under CB_MAX_FRAME, with room for the envelope
-#define CB_PAGE_LIMIT   1000            //  Items a page holds at most, and by default
-#define CB_PAGE_SCAN    10000           //  Records a page looks at, at most (a few ms)
-#define CB_PAGE_CURSOR  64              //  The longest cursor
-
-typedef struct {
-    size_t limit;               //  Items at most: the request's, or the default
-    size_t count;               //  Items in the page so far
-    size_t bytes;               //  Bytes of the reply body so far (about)
-    size_t examined;            //  Records looked at so far
-    const char *after;          //  The request's cursor, or NULL (lent by the body)
-} cb_page_t;
-
-//  Reads the body's `limit` (1 to max, default max) and `after`. 0, or -1
-//  with BAD_FIELD.
-int cb_page_init (cb_req_t *req, const cb_value_t *body, size_t max, cb_page_t *page);
-//  True if an item of `size` encoded bytes goes into the page.
-bool cb_page_room (cb_page_t *page, size_t size);
-//  Counts an item of `size` bytes in.
-void cb_page_add (cb_page_t *page, size_t size);
-//  Sets the reply's `next`: the cursor, or nil when the read is done.
-void cb_page_next (cb_req_t *req, const char *cursor);
-//  Fails the request for a cursor it cannot use (BAD_FIELD); -1.
-int cb_page_fail (cb_req_t *req, const char *cursor);
-//  A number in a cursor: decimal digits without a leading zero, at most
-//  max, into *n. Returns where it ends, or NULL.
-const char *cb_page_number (const char *s, uint64_t max, uint64_t *n);
-//  True if the encoded record's string field `key` is `value`, read from
-//  the bytes without decoding the record.
-bool cb_raw_str_eq (const void *record, size_t size, const char *key, const char *value);
-
 //  Shared by drafts.c and rounds.c
 //  Load a draft by number; NULL with NOT_FOUND.
 cb_value_t *cb_draft_load (cb_req_t *req, uint32_t draft);
 int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
+//  Calls fn with each draft record as stored (the key is its number, 4
+//  bytes), from draft `from` on, in order, until fn returns non-zero. For
+//  readers that filter on the stored bytes. 0, or -1 on store error.
+int cb_drafts_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg);
+//  history.c: stores the history entry of revision `number` of a draft
+//  (the revision `rev`, whose parent it reads). 0 or -1.
+int cb_history_put (cb_req_t *req, uint32_t draft_id, uint32_t number, const cb_value_t *rev);
 //  The draft's revisions made between since and until (ms), as in
 //  draft.history (no content; changes from the parent). NULL on failure.
 cb_value_t *cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until);
 //  Load a revision; NULL with NOT_FOUND.
 cb_value_t *cb_rev_load (cb_req_t *req, uint32_t draft, uint32_t rev);
-//  Load a response by id ("f3", "p1", "e2"); NULL with NOT_FOUND.
-cb_value_t *cb_response_load (cb_req_t *req, const char *id);
 //  Fail unless the sender owns the draft. 0 or -1.
 int cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft);
 //  Fail unless the content's aligned_to names an existing draft other than

@@ -106,7 +106,7 @@ cb_inbox_push (cb_req_t *req, const char *node, const char *kind, cb_value_t **b
     cb_value_destroy (&msg);
     if (rc)
         return 0;
-    zhashx_update (req->touched, node, (void *) 1);
+    zhashx_update (req->touched, node, (void *) (uintptr_t) seq);
     return seq;
 }
 
@@ -166,7 +166,7 @@ cb_inbox_push_all (cb_req_t *req, const cb_value_t *nodes, const char *kind,
         size_t klen = s_key (key, node, last + 1);
         if (cb_txn_put (req->txn, CB_T_INBOX, key, klen, item, 17 + kind_len, true))
             return -1;
-        zhashx_update (req->touched, node, (void *) 1);
+        zhashx_update (req->touched, node, (void *) (uintptr_t) (last + 1));
     }
     return 0;
 }

@@ -105,6 +105,43 @@ cb_rec_put (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen,
     return rc == 0 ? 0 : -1;
 }
 
+//  The kind an object's letter names, as the log and errors say it.
+static const char *
+s_kind (char letter)
+{
+    switch (letter) {
+        case 'd': return "draft";
+        case 'r': return "round";
+        case 'e': return "event";
+        case 'a': return "ask";
+    }
+    assert (false);             //  Our own callers only
+    return NULL;
+}
+
+cb_value_t *
+cb_obj_load (cb_req_t *req, cb_table_t table, char letter, uint32_t id)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, id);
+    cb_value_t *record = cb_rec_get (req->txn, table, key, 4);
+    if (!record && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no %s %c%u", s_kind (letter), letter, id);
+    return record;
+}
+
+int
+cb_obj_save (cb_req_t *req, cb_table_t table, char letter, uint32_t id,
+             const cb_value_t *record)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, id);
+    if (cb_rec_put (req->txn, table, key, 4, record))
+        return cb_req_check_store (req);
+    cb_req_changed (req, s_kind (letter), cb_value_get_str (record, "id"), record);
+    return 0;
+}
+
 uint32_t
 cb_rec_next_id (cb_txn_t *txn, const char *counter)
 {

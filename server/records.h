@@ -28,7 +28,8 @@ typedef struct {
     int code;                   //  Error code once failed, else 0
     char message [256];         //  Error message once failed
     cb_value_t *reply;          //  Body of the OK reply, a map
-    zhashx_t *touched;          //  Nodes whose inbox grew: name -> (void *) 1
+    zhashx_t *touched;          //  Nodes whose inbox grew: name -> its last
+                                //  sequence, a uint64_t in the pointer
     int64_t deadline;           //  Earliest round deadline or time box set, or 0
     cb_value_t *changed;        //  Objects changed, for the event log: key -> record
     uint64_t damage;            //  cb_txn_damage of txn when the request began
@@ -55,6 +56,14 @@ cb_value_t *cb_rec_get (cb_txn_t *txn, cb_table_t table, const void *key, size_t
 //  Write a record. 0 or -1 (store error).
 int cb_rec_put (cb_txn_t *txn, cb_table_t table, const void *key, size_t klen,
                 const cb_value_t *value);
+//  Objects kept by number (drafts, rounds, events, asks): `letter` is the
+//  kind's ('d', 'r', 'e', 'a'), which names it in errors and in the event
+//  log. Load: NULL with NOT_FOUND ("no round r3") or a store error. Save:
+//  0, or -1 with the request failed; also notes the change for the log.
+cb_value_t *cb_obj_load (cb_req_t *req, cb_table_t table, char letter, uint32_t id);
+int cb_obj_save (cb_req_t *req, cb_table_t table, char letter, uint32_t id,
+                 const cb_value_t *record);
+
 //  Next value of a named counter in the meta table, from 1. 0 on store
 //  error, or when the counter is exhausted (ids are never reused).
 uint32_t cb_rec_next_id (cb_txn_t *txn, const char *counter);

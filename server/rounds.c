@@ -21,6 +21,7 @@
 */
 #include "handlers.h"
 #include "inbox.h"
+#include "timers.h"
 #include "validate.h"
 
 static bool
@@ -42,30 +43,104 @@ s_push_str (cb_value_t *list, const char *s)
 static cb_value_t *
 s_round_load (cb_req_t *req, uint32_t id)
 {
+    return cb_obj_load (req, CB_T_ROUNDS, 'r', id);
+}
+
+cb_value_t *
+cb_round_get (cb_txn_t *txn, const char *id)
+{
     uint8_t key [4];
-    cb_key_u32 (key, id);
-    cb_value_t *round = cb_rec_get (req->txn, CB_T_ROUNDS, key, 4);
-    if (!round && !cb_req_check_store (req))
-        cb_req_fail (req, CB_E_NOT_FOUND, "no round r%u", id);
-    return round;
+    cb_key_u32 (key, cb_id_parse (id, 'r'));
+    return cb_rec_get (txn, CB_T_ROUNDS, key, 4);
+}
+
+cb_value_t *
+cb_response_load (cb_req_t *req, const char *id)
+{
+    uint32_t n = 0;
+    if (id && (id [0] == 'f' || id [0] == 'p' || id [0] == 'e'))
+        n = cb_id_parse (id, id [0]);
+    if (!n) {
+        cb_req_fail (req, CB_E_BAD_FIELD, "'%s' is not a response id (f1, p1 or e1)",
+                     id ? id : "");
+        return NULL;
+    }
+    uint8_t key [5];
+    key [0] = (uint8_t) id [0];
+    cb_put_u32 (key + 1, n);
+    cb_value_t *record = cb_rec_get (req->txn, CB_T_RESPONSES, key, 5);
+    if (!record && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_NOT_FOUND, "no response %s", id);
+    return record;
 }
 
 static int
 s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
 {
-    uint8_t key [4];
-    cb_key_u32 (key, id);
-    if (cb_rec_put (req->txn, CB_T_ROUNDS, key, 4, round))
-        return cb_req_check_store (req);
-    cb_req_changed (req, "round", cb_value_get_str (round, "id"), round);
-    return 0;
+    return cb_obj_save (req, CB_T_ROUNDS, 'r', id, round);
 }
 
-static void
-s_deadline_key (uint8_t key [12], int64_t deadline, uint32_t round)
+//  The nodes `to` names, checked: each a team or leadership node that has
+//  said hello, named once, not the sender. Checks nothing once the
+//  request has failed.
+static cb_value_t *
+s_recipients (cb_req_t *req, const cb_value_t *to)
 {
-    cb_put_u64 (key, (uint64_t) deadline);
-    cb_put_u32 (key + 8, round);
+    cb_value_t *recipients = cb_value_new_array ();
+    for (size_t i = 0; !req->code && i < cb_value_size (to); i++) {
+        const char *node = cb_value_str (cb_value_at (to, i));
+        cb_value_t *record = NULL;
+        if (!cb_node_name_valid (node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'to' holds something that is not a node name");
+        else
+        if (streq (node, req->node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "a draft is thrown to others, not to its owner");
+        else
+        if (s_contains (recipients, node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'to' names %s twice", node);
+        else
+        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
+            cb_req_fail (req, CB_E_UNKNOWN_NODE,
+                         "no node '%s' has ever said hello: check the name", node);
+        else
+        if (record && !streq (cb_value_get_str (record, "role"), "team")
+        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot answer a round",
+                         node, streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
+                         cb_value_get_str (record, "role"));
+        cb_value_destroy (&record);
+        if (!req->code)
+            s_push_str (recipients, node);
+    }
+    return recipients;
+}
+
+//  A new open round of the draft's revision `rev`.
+static cb_value_t *
+s_round_new (cb_req_t *req, const char *rid, const cb_value_t *draft, const cb_value_t *rev,
+             const cb_value_t *recipients, const char *question, int64_t deadline)
+{
+    cb_value_t *round = cb_value_new_map ();
+    cb_value_set_str (round, "id", rid);
+    cb_value_set_str (round, "draft", cb_value_get_str (draft, "id"));
+    cb_value_set_int (round, "rev", cb_int (rev, "rev"));
+    cb_value_set_str (round, "owner", req->node);
+    cb_value_t *copy = cb_value_dup (recipients);
+    cb_value_set (round, "recipients", &copy);
+    cb_value_set_str (round, "question", question ? question : "");
+    if (deadline)
+        cb_value_set_int (round, "deadline", deadline);
+    else
+        cb_value_set_nil (round, "deadline");
+    cb_value_set_str (round, "state", "open");
+    cb_value_set_int (round, "opened", req->now);
+    cb_value_set_nil (round, "closed");
+    cb_value_set_nil (round, "closed_by");
+    cb_value_t *answered = cb_value_new_array ();
+    cb_value_set (round, "answered", &answered);
+    cb_value_t *responses = cb_value_new_array ();
+    cb_value_set (round, "responses", &responses);
+    return round;
 }
 
 //  --------------------------------------------------------------------------
@@ -102,32 +177,7 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_DRAFT_FINAL,
                      "d%u is final: revise it with a reason before throwing it again",
                      draft_id);
-    cb_value_t *recipients = cb_value_new_array ();
-    for (size_t i = 0; !req->code && i < cb_value_size (to); i++) {
-        const char *node = cb_value_str (cb_value_at (to, i));
-        cb_value_t *record = NULL;
-        if (!cb_node_name_valid (node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'to' holds something that is not a node name");
-        else
-        if (streq (node, req->node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "a draft is thrown to others, not to its owner");
-        else
-        if (s_contains (recipients, node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'to' names %s twice", node);
-        else
-        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
-            cb_req_fail (req, CB_E_UNKNOWN_NODE,
-                         "no node '%s' has ever said hello: check the name", node);
-        else
-        if (record && !streq (cb_value_get_str (record, "role"), "team")
-        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
-            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot answer a round",
-                         node, streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
-                         cb_value_get_str (record, "role"));
-        cb_value_destroy (&record);
-        if (!req->code)
-            s_push_str (recipients, node);
-    }
+    cb_value_t *recipients = s_recipients (req, to);
     uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL
         : cb_rev_load (req, draft_id, (uint32_t) cb_int (draft, "head"));
@@ -135,26 +185,8 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         char rid [16];
         cb_id_format (rid, 'r', round_id);
         int64_t deadline = seconds ? req->now + seconds * 1000 : 0;
-        cb_value_t *round = cb_value_new_map ();
-        cb_value_set_str (round, "id", rid);
-        cb_value_set_str (round, "draft", cb_value_get_str (draft, "id"));
-        cb_value_set_int (round, "rev", cb_int (rev, "rev"));
-        cb_value_set_str (round, "owner", req->node);
-        cb_value_t *copy = cb_value_dup (recipients);
-        cb_value_set (round, "recipients", &copy);
-        cb_value_set_str (round, "question", question ? question : "");
-        if (deadline)
-            cb_value_set_int (round, "deadline", deadline);
-        else
-            cb_value_set_nil (round, "deadline");
-        cb_value_set_str (round, "state", "open");
-        cb_value_set_int (round, "opened", req->now);
-        cb_value_set_nil (round, "closed");
-        cb_value_set_nil (round, "closed_by");
-        cb_value_t *answered = cb_value_new_array ();
-        cb_value_set (round, "answered", &answered);
-        cb_value_t *responses = cb_value_new_array ();
-        cb_value_set (round, "responses", &responses);
+        cb_value_t *round = s_round_new (req, rid, draft, rev, recipients, question, deadline);
+        cb_value_t *copy;
 
         cb_value_set_str (draft, "state", "in_round");
         cb_value_set_str (draft, "round", rid);
@@ -163,10 +195,8 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         s_push_str (rounds, rid);
         cb_value_set_int (draft, "updated", req->now);
 
-        uint8_t dkey [12];
-        s_deadline_key (dkey, deadline, round_id);
         if (!s_round_save (req, round_id, round) && !cb_draft_save (req, draft_id, draft)
-        &&  (!deadline || cb_txn_put (req->txn, CB_T_DEADLINES, dkey, 12, "", 0, false) == 0)) {
+        &&  (!deadline || cb_timer_set (req, CB_T_DEADLINES, deadline, round_id) == 0)) {
             //  The same note for every recipient: stored once.
             cb_value_t *note = cb_value_new_map ();
             cb_value_set_str (note, "round", rid);
@@ -216,12 +246,8 @@ s_round_close (cb_req_t *req, uint32_t round_id, cb_value_t *round, const char *
     cb_value_set_nil (draft, "round");
     cb_value_set_int (draft, "updated", req->now);
     int64_t deadline = 0;
-    if (cb_value_get_int (round, "deadline", &deadline)) {
-        uint8_t dkey [12];
-        s_deadline_key (dkey, deadline, round_id);
-        if (cb_txn_del (req->txn, CB_T_DEADLINES, dkey, 12) < 0)
-            cb_req_check_store (req);
-    }
+    if (cb_value_get_int (round, "deadline", &deadline))
+        cb_timer_clear (req, CB_T_DEADLINES, deadline, round_id);
     if (!req->code && !s_round_save (req, round_id, round) && !cb_draft_save (req, draft_id, draft)) {
         cb_value_t *recipients = cb_value_get_array (round, "recipients");
         cb_value_t *answered = cb_value_get_array (round, "answered");
@@ -520,19 +546,26 @@ cb_handle_round_endorse (cb_req_t *req, const cb_value_t *body)
     return req->code ? -1 : 0;
 }
 
+//  The round a body of the one field {round} names, into *id; NULL with
+//  the request failed.
+static cb_value_t *
+s_round_only (cb_req_t *req, const cb_value_t *body, const char *type, uint32_t *id)
+{
+    static const char *const fields [] = { "round", NULL };
+    if (cb_check_fields (req, body, type, fields))
+        return NULL;
+    *id = cb_field_id (req, body, "round", 'r');
+    return req->code ? NULL : s_round_load (req, *id);
+}
+
 //  --------------------------------------------------------------------------
 //  round.show {round} -> {round, responses: [full records]}
 
 int
 cb_handle_round_show (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "round", NULL };
-    if (cb_check_fields (req, body, "round.show", fields))
-        return -1;
-    uint32_t round_id = cb_field_id (req, body, "round", 'r');
-    if (req->code)
-        return -1;
-    cb_value_t *round = s_round_load (req, round_id);
+    uint32_t round_id;
+    cb_value_t *round = s_round_only (req, body, "round.show", &round_id);
     if (!round)
         return -1;
     cb_value_t *ids = cb_value_get_array (round, "responses");
@@ -553,13 +586,8 @@ cb_handle_round_show (cb_req_t *req, const cb_value_t *body)
 int
 cb_handle_round_close (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "round", NULL };
-    if (cb_check_fields (req, body, "round.close", fields))
-        return -1;
-    uint32_t round_id = cb_field_id (req, body, "round", 'r');
-    if (req->code)
-        return -1;
-    cb_value_t *round = s_round_load (req, round_id);
+    uint32_t round_id;
+    cb_value_t *round = s_round_only (req, body, "round.close", &round_id);
     if (!round)
         return -1;
     if (!streq (cb_value_get_str (round, "owner"), req->node))
@@ -578,70 +606,30 @@ cb_handle_round_close (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  Deadlines: the table is ordered by time, so the first key is the next.
+//  Deadlines (timers.c)
 
-typedef struct {
-    int64_t now;                //  Close what is due by then
-    uint32_t due [64];          //  Rounds due, found in this pass
-    int64_t when [64];          //  Their deadlines
-    int count;                  //  How many
-    int64_t next;               //  First deadline after now, or 0
-} s_due_t;
-
+//  Closes a round whose deadline is due, if it is still open.
 static int
-s_due_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+s_deadline_fire (cb_req_t *req, uint32_t id, int64_t when, void *arg)
 {
-    s_due_t *d = (s_due_t *) arg;
-    int64_t when = (int64_t) cb_get_u64 ((const uint8_t *) key);
-    if (when > d->now || d->count == 64) {
-        d->next = when;
-        return 1;
-    }
-    d->when [d->count] = when;
-    d->due [d->count++] = cb_get_u32 ((const uint8_t *) key + 8);
-    return 0;
+    (void) when, (void) arg;
+    cb_value_t *round = s_round_load (req, id);
+    int rc = round ? 0 : -1;
+    if (round && streq (cb_value_get_str (round, "state"), "open"))
+        rc = s_round_close (req, id, round, "deadline") ? -1 : 1;
+    //  Otherwise a stale timer: the round closed some other way.
+    cb_value_destroy (&round);
+    return rc;
 }
 
 int
 cb_rounds_expire (cb_req_t *req)
 {
-    int closed = 0;
-    while (!req->code) {
-        s_due_t d = { req->now, { 0 }, { 0 }, 0, 0 };
-        if (cb_txn_scan (req->txn, CB_T_DEADLINES, NULL, 0, NULL, 0, s_due_one, &d) < 0)
-            return cb_req_check_store (req);
-        for (int i = 0; i < d.count && !req->code; i++) {
-            cb_value_t *round = s_round_load (req, d.due [i]);
-            if (round && streq (cb_value_get_str (round, "state"), "open")) {
-                if (!s_round_close (req, d.due [i], round, "deadline"))
-                    closed++;
-            }
-            else
-            if (!req->code) {
-                //  A stale index entry: the round closed some other way.
-                uint8_t dkey [12];
-                s_deadline_key (dkey, d.when [i], d.due [i]);
-                cb_txn_del (req->txn, CB_T_DEADLINES, dkey, 12);
-            }
-            cb_value_destroy (&round);
-        }
-        if (d.count < 64)
-            break;
-    }
-    return req->code ? -1 : closed;
-}
-
-static int
-s_first_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
-{
-    *(int64_t *) arg = (int64_t) cb_get_u64 ((const uint8_t *) key);
-    return 1;
+    return cb_timers_fire (req, CB_T_DEADLINES, s_deadline_fire, NULL);
 }
 
 int64_t
 cb_rounds_next_deadline (cb_txn_t *txn)
 {
-    int64_t next = 0;
-    cb_txn_scan (txn, CB_T_DEADLINES, NULL, 0, NULL, 0, s_first_one, &next);
-    return next;
+    return cb_timer_next (txn, CB_T_DEADLINES);
 }
