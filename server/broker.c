@@ -149,7 +149,7 @@ cb_broker_new (const cb_broker_config_t *config)
     zhashx_set_destructor (self->buckets, cb_broker_bucket_free);
     cb_txn_t *txn = cb_store_begin (self->store, false);
     if (txn) {
-        self->next_deadline = cb_broker_next_deadline (txn);
+        self->next_deadline = cb_dispatch_next_deadline (txn);
         self->log_last = cb_log_last (txn);
     }
     cb_txn_abort (&txn);

@@ -39,53 +39,21 @@ s_bind_free (void **item_p)
     }
 }
 
-//  The earliest round deadline or time box, 0 if none.
-int64_t
-cb_broker_next_deadline (cb_txn_t *txn)
-{
-    int64_t rounds = cb_rounds_next_deadline (txn);
-    int64_t events = cb_events_next_timebox (txn);
-    if (!rounds || (events && events < rounds))
-        return events;
-    return rounds;
-}
-
-//  Closes rounds whose deadline has passed and advances events whose time
-//  box has run out, in the batch's transaction.
+//  Deadlines and time boxes that have passed, applied in the batch's
+//  transaction by dispatch (the loop never reaches into the handlers).
 static void
-s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched, int *expired)
+s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched,
+          cb_expiry_t *expiry)
 {
-    *expired = 0;
+    memset (expiry, 0, sizeof (*expiry));
     if (!self->next_deadline || self->next_deadline > now)
         return;
-    cb_txn_t *child = cb_txn_child (txn);
-    if (!child)
-        return;
-    cb_req_t req;
-    cb_req_init (&req, child, "catchballd", "system", now);
-    *expired = cb_rounds_expire (&req);
-    if (*expired >= 0 && cb_log_append (&req, "deadline") >= 0) {
-        int advanced = cb_events_expire (&req);
-        if (advanced < 0 || cb_log_append (&req, "timebox") < 0)
-            *expired = -1;
-        else
-            *expired += advanced;
-    }
-    if (*expired >= 0 && cb_txn_commit (&child) == CB_STORE_OK) {
-        for (void *v = zhashx_first (req.touched); v; v = zhashx_next (req.touched))
-            zhashx_update (touched, (const char *) zhashx_cursor (req.touched), v);
-        self->next_deadline = cb_broker_next_deadline (txn);
-    }
-    else {
-        //  Not a store failure (that fails the batch): a round that cannot
-        //  be closed. Say so, and try again in a while instead of spinning.
-        if (cb_txn_status (txn) == CB_STORE_OK)
-            zsys_error ("deadlines: cannot close a round: %s", req.message);
-        cb_txn_abort (&child);
+    if (cb_dispatch_expire (txn, now, touched, expiry) == 0)
+        self->next_deadline = expiry->next_deadline;
+    else
+        //  A round that cannot be closed (dispatch says why), or no child
+        //  transaction: try again in a while instead of spinning.
         self->next_deadline = now + CB_BROKER_TICK_MS;
-        *expired = 0;
-    }
-    cb_req_clean (&req);
 }
 
 //  Applies the batch in one write transaction and commits it. Session
@@ -97,7 +65,7 @@ s_expire (cb_broker_t *self, cb_txn_t *txn, int64_t now, zhashx_t *touched, int 
 //  in its own child transaction, so that it alone is undone.
 static cb_store_status_t
 s_apply (cb_broker_t *self, cb_broker_item_t *items, size_t count, int64_t now, zhashx_t *touched,
-         zhashx_t *binds, int *expired, bool nested, bool *redo)
+         zhashx_t *binds, cb_expiry_t *expiry, bool nested, bool *redo)
 {
     *redo = false;
     self->applied++;
@@ -105,7 +73,7 @@ s_apply (cb_broker_t *self, cb_broker_item_t *items, size_t count, int64_t now, 
     if (!txn)
         return CB_STORE_PANIC;      //  The environment needs reopening
     //  Deadlines first: an answer in the batch that passes one is late.
-    s_expire (self, txn, now, touched, expired);
+    s_expire (self, txn, now, touched, expiry);
     for (size_t i = 0; i < count && cb_txn_status (txn) == CB_STORE_OK; i++) {
         cb_broker_item_t *item = &items [i];
         cb_result_clean (&item->result);
@@ -243,10 +211,10 @@ cb_broker_batch (cb_broker_t *self, cb_broker_item_t *items, size_t count)
     zhashx_t *touched = zhashx_new ();
     zhashx_t *binds = zhashx_new ();
     zhashx_set_destructor (binds, s_bind_free);
-    int expired = 0;
+    cb_expiry_t expiry = { 0 };
     int64_t deadline_before = self->next_deadline;
     bool redo, nested = false, reopened = false;
-    cb_store_status_t status = s_apply (self, items, count, now, touched, binds, &expired,
+    cb_store_status_t status = s_apply (self, items, count, now, touched, binds, &expiry,
                                         nested, &redo);
     while (redo || status != CB_STORE_OK) {
         self->next_deadline = deadline_before;
@@ -271,7 +239,7 @@ cb_broker_batch (cb_broker_t *self, cb_broker_item_t *items, size_t count)
         }
         else
             break;
-        status = s_apply (self, items, count, now, touched, binds, &expired, nested, &redo);
+        status = s_apply (self, items, count, now, touched, binds, &expiry, nested, &redo);
     }
     if (status != CB_STORE_OK) {
         int code = status == CB_STORE_FULL || status == CB_STORE_NOSPACE
@@ -289,32 +257,25 @@ cb_broker_batch (cb_broker_t *self, cb_broker_item_t *items, size_t count)
     else {
         self->batches++;
         cb_broker_apply_sessions (self, items, count);
-        bool logged = expired > 0;
-        for (size_t i = 0; i < count && !logged; i++)
-            logged = items [i].result.logged;
-        if (logged) {
-            cb_txn_t *txn = cb_store_begin (self->store, false);
-            if (txn)
-                self->log_last = cb_log_last (txn);
-            cb_txn_abort (&txn);
-        }
-        //  Sessions whose inbox grew: learn the new last sequence.
-        if (zhashx_size (touched)) {
-            cb_txn_t *txn = cb_store_begin (self->store, false);
-            for (void *v = zhashx_first (touched); v && txn; v = zhashx_next (touched)) {
-                const char *node = (const char *) zhashx_cursor (touched);
-                cb_broker_session_t *session =
-                    (cb_broker_session_t *) zhashx_lookup (self->sessions, node);
-                uint64_t last, acked;
-                if (session && cb_inbox_state (txn, node, &last, &acked) == 0) {
-                    session->last = last;
-                    session->push = true;
-                }
+        //  What the write path knows already: the log's last entry, and
+        //  the last sequence of each inbox that grew. No read needed.
+        if (expiry.log_last > self->log_last)
+            self->log_last = expiry.log_last;
+        for (size_t i = 0; i < count; i++)
+            if (items [i].result.log_last > self->log_last)
+                self->log_last = items [i].result.log_last;
+        //  (The sequence is the entry's value: no lookup in `touched`
+        //  while iterating it, see dispatch.h.)
+        for (void *seq = zhashx_first (touched); seq; seq = zhashx_next (touched)) {
+            cb_broker_session_t *session = (cb_broker_session_t *)
+                zhashx_lookup (self->sessions, (const char *) zhashx_cursor (touched));
+            if (session) {
+                session->last = (uint64_t) (uintptr_t) seq;
+                session->push = true;
             }
-            cb_txn_abort (&txn);
         }
-        if (expired > 0)
-            zsys_info ("%d round(s) closed or event phase(s) ended by the clock", expired);
+        if (expiry.count > 0)
+            zsys_info ("%d round(s) closed or event phase(s) ended by the clock", expiry.count);
     }
     zhashx_destroy (&binds);
     //  Replies, in the order the requests came. The batch's log lines go

@@ -17,7 +17,6 @@
 #include "broker.h"
 #include "conns.h"
 #include "dispatch.h"
-#include "handlers.h"
 #include "inbox.h"
 #include "keys.h"
 #include "log.h"
@@ -164,9 +163,6 @@ void cb_broker_bucket_free (void **item_p);
 
 //  --------------------------------------------------------------------------
 //  The batch (broker_batch.c)
-
-//  The earliest round deadline or time box, 0 if none.
-int64_t cb_broker_next_deadline (cb_txn_t *txn);
 
 void cb_broker_batch (cb_broker_t *self, cb_broker_item_t *items, size_t count);
 

@@ -247,12 +247,12 @@ cb_broker_apply_sessions (cb_broker_t *self, cb_broker_item_t *items, size_t cou
                 (cb_broker_session_t *) zhashx_lookup (self->routes, item->route);
             if (!session)
                 continue;
-            if (item->result.log_op == 1) {
+            if (item->result.log_op == CB_LOG_SUBSCRIBE) {
                 session->subscribed = true;
                 session->log_sent = session->log_acked = item->result.log_seq - 1;
             }
             else
-            if (item->result.log_op == 2) {
+            if (item->result.log_op == CB_LOG_ACK) {
                 uint64_t upto = item->result.log_seq;
                 if (upto > session->log_sent)
                     upto = session->log_sent;

@@ -517,7 +517,6 @@ s_handle (s_call_t *call, cb_req_t *req, cb_txn_t *child)
         else
             result->log_last = (uint64_t) seq;
     }
-    result->logged = rc == 0 && route->writes;
     //  A store failure anywhere fails the request, whatever the handler said.
     if (rc == 0 && cb_req_check_store (req))
         rc = -1;
@@ -567,7 +566,6 @@ s_finish (s_call_t *call, cb_req_t *req, int rc, uint64_t writes_before)
     result->reply = NULL;
     result->hello_node = result->hello_role = NULL;
     result->acked = false;
-    result->logged = false;
     result->log_op = CB_LOG_NONE;
     result->log_last = 0;
     result->log [0] = 0;

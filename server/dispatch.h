@@ -38,7 +38,6 @@ typedef struct {
     uint64_t inbox_acked;       //  After hello or ack: the acknowledged sequence
     bool acked;                 //  True after a successful ack
     int64_t deadline;           //  Earliest deadline or time box the request set, or 0
-    bool logged;                //  The change may have grown the event log
     uint64_t log_last;          //  The log entry it appended, or 0 if none:
                                 //  the log's last sequence once committed
     cb_log_op_t log_op;         //  A log request's session change
