@@ -72,8 +72,12 @@ s_usage (FILE *out)
 "SIGINT or SIGTERM. Every change is synced to disk before it is answered.\n");
 }
 
-int
-main (int argc, char *argv [])
+//  --------------------------------------------------------------------------
+//  The options into `config` (its defaults set): -1 to go on, else the
+//  exit status (help given, or an option refused).
+
+static int
+s_options (int argc, char *argv [], cb_broker_config_t *config)
 {
     static struct option options [] = {
         { "endpoint", required_argument, NULL, 'e' },
@@ -93,18 +97,12 @@ main (int argc, char *argv [])
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
-    cb_broker_config_t config = { 0 };
-    config.endpoint = getenv ("CATCHBALL_ENDPOINT") ? getenv ("CATCHBALL_ENDPOINT")
-                                                   : S_DEFAULT_ENDPOINT;
-    config.store = getenv ("CATCHBALL_STORE") ? getenv ("CATCHBALL_STORE") : S_DEFAULT_STORE;
-    config.key = getenv ("CATCHBALLD_KEY");
-    config.certs = getenv ("CATCHBALLD_CERTS");
     int c;
     while ((c = getopt_long (argc, argv, "e:s:m:M:w:r:k:c:vh", options, NULL)) != -1) {
         char *end = NULL;
         switch (c) {
-            case 'e': config.endpoint = optarg; break;
-            case 's': config.store = optarg; break;
+            case 'e': config->endpoint = optarg; break;
+            case 's': config->store = optarg; break;
             case 'm':
             case 'M': {
                 unsigned long long mb = strtoull (optarg, &end, 10);
@@ -114,14 +112,14 @@ main (int argc, char *argv [])
                     return 2;
                 }
                 if (c == 'm')
-                    config.mapsize = (size_t) mb << 20;
+                    config->mapsize = (size_t) mb << 20;
                 else
-                    config.mapmax = (size_t) mb << 20;
+                    config->mapmax = (size_t) mb << 20;
                 break;
             }
             case 'w':
-                config.window = atoi (optarg);
-                if (config.window < 1 || config.window > 100000) {
+                config->window = atoi (optarg);
+                if (config->window < 1 || config->window > 100000) {
                     fprintf (stderr, "catchballd: --window takes 1 to 100000\n");
                     return 2;
                 }
@@ -132,12 +130,12 @@ main (int argc, char *argv [])
                     fprintf (stderr, "catchballd: --rate takes 0 to 100000000\n");
                     return 2;
                 }
-                config.rate = rate ? (int) rate : -1;
+                config->rate = rate ? (int) rate : -1;
                 break;
             }
-            case 'k': config.key = optarg; break;
-            case 'c': config.certs = optarg; break;
-            case 'I': config.insecure = true; break;
+            case 'k': config->key = optarg; break;
+            case 'c': config->certs = optarg; break;
+            case 'I': config->insecure = true; break;
             case 1001:
             case 1002:
             case 1003: {
@@ -149,20 +147,35 @@ main (int argc, char *argv [])
                     return 2;
                 }
                 if (c == 1001)
-                    config.peer_bytes = (size_t) n << 20;
+                    config->peer_bytes = (size_t) n << 20;
                 else
                 if (c == 1002)
-                    config.hello_timeout = (int) n;
+                    config->hello_timeout = (int) n;
                 else
-                    config.max_connections = (int) n;
+                    config->max_connections = (int) n;
                 break;
             }
-            case 'N': config.new_store = true; break;
-            case 'v': config.verbose = true; break;
+            case 'N': config->new_store = true; break;
+            case 'v': config->verbose = true; break;
             case 'h': s_usage (stdout); return 0;
             default: s_usage (stderr); return 2;
         }
     }
+    return -1;
+}
+
+int
+main (int argc, char *argv [])
+{
+    cb_broker_config_t config = { 0 };
+    config.endpoint = getenv ("CATCHBALL_ENDPOINT") ? getenv ("CATCHBALL_ENDPOINT")
+                                                   : S_DEFAULT_ENDPOINT;
+    config.store = getenv ("CATCHBALL_STORE") ? getenv ("CATCHBALL_STORE") : S_DEFAULT_STORE;
+    config.key = getenv ("CATCHBALLD_KEY");
+    config.certs = getenv ("CATCHBALLD_CERTS");
+    int status = s_options (argc, argv, &config);
+    if (status >= 0)
+        return status;
     if (optind + 2 == argc && streq (argv [optind], "backup")) {
         zsys_init ();
         zsys_set_logstream (stderr);

@@ -3,8 +3,9 @@
 
     See store.h for the contract. Safety first: the environment is opened
     with MDB_NOTLS and nothing else, so every commit is synced to disk
-    before the broker acknowledges anything (see ../shared/ENGINEERING.md
-    for what the unsafe flags lost in power-cut tests).
+    before the broker acknowledges anything (in power-cut tests, LMDB's
+    MDB_NOMETASYNC lost the last transaction, and MDB_NOSYNC left stores
+    that would not open; see tests/chaos/README.md).
 
     Every value is stored sealed: the record, then its checksum (8 bytes,
     big-endian XXH3-64, see cb_store_sum). Reads unseal it and hand the
@@ -16,6 +17,12 @@
     which it would overwrite with 2 and then misread every record. A
     format damaged into 1 or 2 is caught by the upgrade: it finds records
     already sealed and refuses the store.
+
+    The file is longer than most (about 1,000 lines) on purpose, in
+    sections: it is the one place that calls mdb_*, and what it keeps
+    together (the environment, its files and their modes, the checksums,
+    the upgrade, transactions, reads and walks) shares LMDB's handles and
+    its error handling. `catchballd check` (store_check.c) is apart.
     =========================================================================
 */
 #include <czmq.h>

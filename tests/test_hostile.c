@@ -564,10 +564,10 @@ test_hello_flood (void)
     printf ("  1000 hellos in %.2f s: %d ok, %d RATE_LIMITED, %d other (the rate allows "
             "about %d)\n", seconds, ok, limited, other, RATE + (int) (RATE * seconds));
     CHECK_INT (other, 0);
-    //  Known to fail (issue 4): server/broker.c s_admit charges a request to
-    //  the bucket of the node the connection last said hello as, so each
-    //  hello with a new name is charged to the previous name's fresh bucket
-    //  and a single connection registers new nodes without limit.
+    //  Must hold: a connection's requests are charged to its own bucket as
+    //  well as its node's (fixed in issue 4; before, each hello with a new
+    //  name was charged to the previous name's fresh bucket, and a single
+    //  connection registered new nodes without limit).
     if (ok > RATE + (int) (RATE * seconds * 1.1) + 1)
         fprintf (stderr, "BUG: one connection rotating node names is not rate limited\n");
     CHECK (ok <= RATE + (int) (RATE * seconds * 1.1) + 1);

@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,8 @@ import traceback
 
 import msgpack
 import zmq
+
+from harness import Checks, free_port
 
 RETRY_INTERVAL = 1.0      # seconds before resending the same frame (as the C library)
 REQUEST_TIMEOUT = 10.0    # seconds before a request is given up
@@ -230,39 +231,6 @@ class Client:
 
     def ack(self, upto):
         return self.call("ack", {"upto": upto})
-
-
-# --------------------------------------------------------------------------- checks
-
-class Checker:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail=None):
-        if cond:
-            self.passed += 1
-            print("ok   - %s" % what)
-        else:
-            self.failed += 1
-            print("FAIL - %s%s" % (what, "" if detail is None else ": %r" % (detail,)))
-        return bool(cond)
-
-    def eq(self, got, want, what):
-        return self.check(got == want, what, {"got": got, "want": want})
-
-    def error(self, reply, code, name, what):
-        ok = (reply is not None and reply.get("type") == "error"
-              and reply.get("code") == code and reply.get("name") == name)
-        return self.check(ok, "%s -> %d %s" % (what, code, name), reply)
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_ready(ctx, endpoint, proc, timeout=15.0):
@@ -813,7 +781,7 @@ def run_against_broker(daemon, prefix, scenario, extra=()):
     the end of its log if anything failed, and removes the store.
     Returns (checker, completed): completed is False if the scenario
     raised."""
-    t = Checker()
+    t = Checks()
     completed = False
     tmp = tempfile.mkdtemp(prefix=prefix)
     endpoint = "tcp://127.0.0.1:%d" % free_port()
