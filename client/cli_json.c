@@ -68,8 +68,6 @@ cli_value_to_json (const cb_value_t *value)
                                      cli_value_to_json (cb_value_val_at (value, i)));
             return object;
         }
-        case CB_RAW:        //  Only in the broker's own replies, never decoded
-            break;
     }
     return json_null ();
 }

@@ -40,8 +40,7 @@ s_scalar (FILE *out, const cb_value_t *v)
 {
     char n [CLI_NUMBER_MAX];
     switch (cb_value_type (v)) {
-        case CB_NIL:
-        case CB_RAW:   fprintf (out, "(none)"); break;
+        case CB_NIL:   fprintf (out, "(none)"); break;
         case CB_BOOL:  fprintf (out, "%s", cb_value_bool (v) ? "yes" : "no"); break;
         case CB_INT:   fprintf (out, "%lld", (long long) cb_value_int (v)); break;
         case CB_FLOAT: fprintf (out, "%s", cli_number (v, n, sizeof (n))); break;

@@ -123,8 +123,7 @@ s_value (FILE *out, const cb_value_t *v, const char *indent)
 {
     char n [CLI_NUMBER_MAX];
     switch (cb_value_type (v)) {
-        case CB_NIL:
-        case CB_RAW:   fprintf (out, "(none)"); break;
+        case CB_NIL:   fprintf (out, "(none)"); break;
         case CB_BOOL:  fprintf (out, "%s", cb_value_bool (v) ? "yes" : "no"); break;
         case CB_INT:
         case CB_FLOAT: fprintf (out, "%s", cli_number (v, n, sizeof (n))); break;

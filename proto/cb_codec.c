@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "catchball/cb_codec.h"
+#include "cb_value_int.h"
 
 //  --------------------------------------------------------------------------
 //  Pre-scan: structural checks on raw bytes
@@ -335,7 +336,7 @@ cb_codec_peek_str (const void *data, size_t size, const char *key, size_t *len_p
 static void
 s_pack (msgpack_packer *pk, const cb_value_t *v)
 {
-    switch (cb_value_type (v)) {
+    switch ((int) cb_value_type (v)) {
         case CB_NIL:
             msgpack_pack_nil (pk);
             break;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "catchball/cb_value.h"
+#include "cb_value_int.h"
 
 //  A map key: short ones inline, longer ones on the heap.
 #define S_KEY_INLINE 24
@@ -411,7 +411,7 @@ cb_value_t *
 cb_value_dup (const cb_value_t *self)
 {
     assert (self);
-    switch (self->type) {
+    switch ((int) self->type) {
         case CB_NIL:   return cb_value_new_nil ();
         case CB_BOOL:  return cb_value_new_bool (self->u.b);
         case CB_INT:   return cb_value_new_int (self->u.i);
@@ -456,7 +456,7 @@ cb_value_equal (const cb_value_t *a, const cb_value_t *b)
         return true;
     if (!a || !b || a->type != b->type)
         return false;
-    switch (a->type) {
+    switch ((int) a->type) {
         case CB_NIL:   return true;
         case CB_BOOL:  return a->u.b == b->u.b;
         case CB_INT:   return a->u.i == b->u.i;

@@ -17,6 +17,7 @@
 #include "catchball/cb_codec.h"
 #include "catchball/cb_error.h"
 #include "catchball/cb_value.h"
+#include "cb_value_int.h"
 #include "store.h"
 
 //  One request being applied.

@@ -26,6 +26,7 @@
 
 #include "catchball/cb_codec.h"
 #include "catchball/cb_value.h"
+#include "cb_value_int.h"
 #include "testutil.h"
 
 //  --------------------------------------------------------------------------

@@ -30,8 +30,9 @@ typedef enum {
     CB_FLOAT,
     CB_STR,
     CB_ARRAY,
-    CB_MAP,
-    CB_RAW                      //  Pre-encoded MessagePack (see cb_value_new_raw)
+    CB_MAP
+    //  (The broker has one more, past CB_MAP, for what it sends without
+    //  decoding: a client never meets it. See proto/cb_value_int.h.)
 } cb_type_t;
 
 typedef struct _cb_value_t cb_value_t;
@@ -45,41 +46,8 @@ cb_value_t *cb_value_new_str (const char *string);
 cb_value_t *cb_value_new_strn (const char *data, size_t size);
 cb_value_t *cb_value_new_array (void);
 cb_value_t *cb_value_new_map (void);
-//  One value already encoded as MessagePack (`size` bytes, copied), which
-//  the encoder writes as it is: a stored record goes into a reply without
-//  being decoded and encoded again. The bytes must be exactly one valid
-//  value; the decoder never makes such nodes, and accessors see an opaque
-//  value (cb_value_str gives NULL, cb_value_size 0).
-cb_value_t *cb_value_new_raw (const void *data, size_t size);
-//  The same without a copy: the node points at `data`, which must outlive
-//  it and every encoding of it (for bytes read from the store, encode
-//  before the transaction ends). A copy made with cb_value_dup owns its
-//  bytes.
-cb_value_t *cb_value_new_raw_ref (const void *data, size_t size);
-//  The bytes of a raw value, and their number; NULL if not raw.
-const void *cb_value_raw (const cb_value_t *self, size_t *size_p);
-
 //  Destroy a value and everything under it; safe on NULL, nulls the pointer.
 void cb_value_destroy (cb_value_t **self_p);
-
-//  Arena allocation, for a server's request loop. Between
-//  cb_value_arena_begin and cb_value_arena_end, every value created on the
-//  calling thread comes from one arena, as do the vectors and keys added
-//  to such a value; destroying one frees nothing, and cb_value_arena_end
-//  releases the lot at once (keeping a block for the next request). A
-//  value made in the arena must not be used after cb_value_arena_end:
-//  dup it first (outside the arena) to keep it. Values from the heap may
-//  be put into arena values and the other way round until then; each is
-//  still destroyed with cb_value_destroy. Arenas do not nest.
-void cb_value_arena_begin (void);
-void cb_value_arena_end (void);
-//  The arena's bound in bytes on every thread (0: the default, 8 MiB);
-//  past it, values come from the heap again. For tests, which lower it to
-//  cross it in the middle of a request.
-void cb_value_arena_set_limit (size_t bytes);
-//  How many values this thread's current (or last) arena made from the
-//  heap because its bound had been reached.
-size_t cb_value_arena_crossed (void);
 
 //  Deep copy.
 cb_value_t *cb_value_dup (const cb_value_t *self);
