@@ -170,6 +170,20 @@ check "drafts changed during the event" \
 check "revisions say why" "$(jq -r '.drafts[] | select(.draft=="d4") | .revisions | map(.message) | join(" | ")' <<<"$r")" \
     "agreed ask a3 from team-a: Cut days to first value to 2; as countered: We can get it to 4 days | agreed offer a5 to team-d: Onboarding emails for your new accounts"
 
+# The graph of the cycle; a mistyped cycle says it has no drafts and fails
+# (issue 12), rather than drawing an empty graph.
+out=$("$CATCHBALL" --node lead graph --cycle 2027-Q1)
+check_contains "the cycle's graph" "$out" "digraph"
+rc=0
+out=$("$CATCHBALL" --node lead graph --cycle 2027-Q2 2>"$TMP/stderr") || rc=$?
+check "a cycle with no drafts: status" "$rc" 1
+check "a cycle with no drafts: nothing drawn" "$out" ""
+check "a cycle with no drafts: why" "$(cat "$TMP/stderr")" \
+    "catchball: cycle '2027-Q2' has no drafts (catchball draft list shows each draft's cycle)"
+rc=0
+"$CATCHBALL" --node lead --json graph --cycle 2027-q1 >/dev/null 2>&1 || rc=$?
+check "a cycle with no drafts, --json: status" "$rc" 1
+
 # Every change is in the event log, in order, with no gap.
 snap=$(cb fac event snapshot e1)
 last=$(jq -r .seq <<<"$snap")
