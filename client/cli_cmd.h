@@ -73,6 +73,9 @@ typedef struct {
 extern const cli_command_t cli_drafts_commands [];
 extern const cli_command_t cli_events_commands [];
 
+//  cli_todo.c: catchball todo, in cli_drafts.c's table.
+int cli_todo (cli_t *cli, cli_args_t *args);
+
 //  A usage error: "catchball: " and the message (fmt with one %s) on
 //  stderr, and where to find help. Returns 2, the exit status of bad usage.
 int cli_fail_usage (const char *fmt, const char *arg);

@@ -448,8 +448,6 @@ cli_render_history (FILE *out, const cb_value_t *reply)
 //  wants an answer ends with the commands that give it, ready to type
 //  (the words in capitals are the person's to fill in).
 
-#define S_REFLECT "(--new-kr JSON | --raise-target KR=N | --shared-kr JSON)"
-
 //  "  answer: catchball ..." for the first, "      or: catchball ..." after.
 static void
 s_answer (FILE *out, bool first, const char *format, ...)
@@ -516,8 +514,8 @@ s_ask_new (FILE *out, const cb_value_t *ask)
         s_answer (out, false, "ask refuse %s --reason R", id);
     }
     else {
-        s_answer (out, true, "ask accept %s " S_REFLECT, id);
-        s_answer (out, false, "ask counter %s --text T " S_REFLECT, id);
+        s_answer (out, true, "ask accept %s " CLI_ANSWER_REFLECT, id);
+        s_answer (out, false, "ask counter %s --text T " CLI_ANSWER_REFLECT, id);
         s_answer (out, false, "ask decline %s --reason R", id);
     }
 }
@@ -594,10 +592,9 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
         if (cli_int (body, "deadline"))
             fprintf (out, "  answer by %s\n", s_time (cli_int (body, "deadline"), t, sizeof (t)));
         s_content (out, cb_value_get_map (body, "content"), "  ");
-        s_answer (out, true, "feedback %s --kind suggestion|concern|support|cannot-align TEXT",
-                  round);
-        s_answer (out, false, "counter %s FILE --message M", round);
-        s_answer (out, false, "endorse %s --confidence 0-5", round);
+        s_answer (out, true, CLI_ANSWER_FEEDBACK, round);
+        s_answer (out, false, CLI_ANSWER_COUNTER, round);
+        s_answer (out, false, CLI_ANSWER_ENDORSE, round);
     }
     else
     if (streq (kind, "round.response")) {
@@ -655,7 +652,7 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
                  cli_str (body, "name"));
         if (*cli_str (body, "text"))
             fprintf (out, ": %s", cli_str (body, "text"));
-        fprintf (out, "\n  what waits for you: catchball event show %s\n", cli_str (body, "event"));
+        fprintf (out, "\n  what waits for you: catchball todo\n");
     }
     else
     if (streq (kind, "ask.new"))
@@ -666,4 +663,58 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
+}
+
+//  --------------------------------------------------------------------------
+//  todo: what this node owes, each with its deadline and its commands
+
+void
+cli_render_todo (FILE *out, const cb_value_t *todo)
+{
+    cb_value_t *items = cb_value_get_array (todo, "todo");
+    if (cb_value_size (items) == 0) {
+        fprintf (out, "nothing waits for %s\n", cli_str (todo, "node"));
+        return;
+    }
+    char t [32];
+    for (size_t i = 0; i < cb_value_size (items); i++) {
+        cb_value_t *item = cb_value_at (items, i);
+        const char *what = cli_str (item, "what"), *id = cli_str (item, "id");
+        fprintf (out, "%s", i ? "\n" : "");
+        if (streq (what, "round"))
+            fprintf (out, "answer round %s%s%s: %s threw %s to you", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "from"), cli_str (item, "draft"));
+        else
+        if (streq (what, "ask"))
+            fprintf (out, "answer ask %s%s%s from %s for %s %s: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "from"), cli_str (item, "draft"), cli_str (item, "kr"),
+                     cli_str (item, "text"));
+        else
+        if (streq (what, "counter"))
+            fprintf (out, "take or refuse %s's counter on ask %s%s%s: %s", cli_str (item, "from"),
+                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "text"));
+        else
+        if (streq (what, "offer"))
+            fprintf (out, "take or refuse offer %s%s%s from %s for %s %s: %s", s_c (C_BOLD), id,
+                     s_c (C_OFF), cli_str (item, "from"), cli_str (item, "draft"),
+                     cli_str (item, "kr"), cli_str (item, "text"));
+        else
+        if (streq (what, "vote"))
+            fprintf (out, "cast your confidence vote on %s%s%s (%s's; its rounds are done)",
+                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "from"));
+        else
+            fprintf (out, "finalise %s%s%s: its head revision has a vote", s_c (C_BOLD), id,
+                     s_c (C_OFF));
+        if (*cli_str (item, "event"))
+            fprintf (out, " (event %s)", cli_str (item, "event"));
+        if (cli_int (item, "deadline"))
+            fprintf (out, "\n  %sby %s%s\n", s_c (C_YEL),
+                     s_time (cli_int (item, "deadline"), t, sizeof (t)), s_c (C_OFF));
+        else
+            fprintf (out, "\n  no deadline\n");
+        cb_value_t *commands = cb_value_get_array (item, "commands");
+        for (size_t j = 0; j < cb_value_size (commands); j++)
+            fprintf (out, "  %s%s\n", j ? "  or: " : "  do: ",
+                     cb_value_str (cb_value_at (commands, j)));
+    }
 }

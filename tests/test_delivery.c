@@ -264,7 +264,7 @@ s_test_event (void)
     char *text = s_render ("event.nudge", body);
     s_check_readable (text);
     s_check_has (text, "fac nudges you in event e1 \"Q1 market\": a6 is waiting for you");
-    s_check_has (text, "catchball event show e1");
+    s_check_has (text, "what waits for you: catchball todo");
     free (text);
 }
 
