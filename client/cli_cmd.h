@@ -6,7 +6,8 @@
     (refusing one the command does not take), prints its help and runs it.
     The commands themselves live by concern in cli_drafts.c (drafts,
     rounds, the inbox, keys) and cli_events.c (the marketplace), each a
-    table of entries that cli.c chains.
+    table of entries that cli.c chains; todo, which reads both, has its
+    own file (cli_todo.c) and its entry in cli_drafts.c's table.
     =========================================================================
 */
 #ifndef CB_CLI_CMD_H_INCLUDED
