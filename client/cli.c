@@ -413,7 +413,10 @@ s_print_error (cli_t *cli)
         cb_value_destroy (&err);
     }
     if (code == CB_E_TIMEOUT)
-        fprintf (stderr, "catchball: no answer from the broker at %s within %d ms\n",
+        //  Most often nothing listens there: say so, and what to do.
+        fprintf (stderr, "catchball: no answer from the broker at %s within %d ms: "
+                         "is it running? (make run starts one; --endpoint or "
+                         "$CATCHBALL_ENDPOINT names another)\n",
                  cli->endpoint, cli->timeout);
     else
         fprintf (stderr, "catchball: %s (%d): %s\n", cb_client_error_name (cli->client),

@@ -31,6 +31,16 @@ void cli_render_history (FILE *out, const cb_value_t *reply);
 void cli_render_diff (FILE *out, const cb_value_t *reply);
 void cli_render_round (FILE *out, const cb_value_t *reply);
 void cli_render_delivery (FILE *out, const cb_value_t *delivery);
+//  What a node owes (catchball todo's {node, todo: [item]}): each item with
+//  its deadline and the commands that do it.
+void cli_render_todo (FILE *out, const cb_value_t *todo);
+
+//  The commands that answer a round or an ask (after "catchball "; %s is
+//  the round or ask), as the inbox and todo print them.
+#define CLI_ANSWER_FEEDBACK "feedback %s --kind suggestion|concern|support|cannot-align TEXT"
+#define CLI_ANSWER_COUNTER  "counter %s FILE --message M"
+#define CLI_ANSWER_ENDORSE  "endorse %s --confidence 0-5"
+#define CLI_ANSWER_REFLECT  "(--new-kr JSON | --raise-target KR=N | --shared-kr JSON)"
 //  One change as a line: "objective: 'a' -> 'b'", "+ kr3 ...".
 void cli_render_changes (FILE *out, const cb_value_t *changes, const char *indent);
 

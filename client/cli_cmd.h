@@ -6,7 +6,8 @@
     (refusing one the command does not take), prints its help and runs it.
     The commands themselves live by concern in cli_drafts.c (drafts,
     rounds, the inbox, keys) and cli_events.c (the marketplace), each a
-    table of entries that cli.c chains.
+    table of entries that cli.c chains; todo, which reads both, has its
+    own file (cli_todo.c) and its entry in cli_drafts.c's table.
     =========================================================================
 */
 #ifndef CB_CLI_CMD_H_INCLUDED
@@ -72,6 +73,9 @@ typedef struct {
 //  with no name.
 extern const cli_command_t cli_drafts_commands [];
 extern const cli_command_t cli_events_commands [];
+
+//  cli_todo.c: catchball todo, in cli_drafts.c's table.
+int cli_todo (cli_t *cli, cli_args_t *args);
 
 //  A usage error: "catchball: " and the message (fmt with one %s) on
 //  stderr, and where to find help. Returns 2, the exit status of bad usage.

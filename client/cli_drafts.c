@@ -506,6 +506,12 @@ const cli_command_t cli_drafts_commands [] = {
       0, false, { { CLI_O_FOLLOW, "keep waiting for deliveries as they come (Ctrl-C ends)" },
                   { CLI_O_PEEK, "show them without acknowledging: they stay in the inbox" } },
       s_inbox },
+    { "todo", NULL, "todo", "what you owe now: answers, votes, each with its deadline",
+      "Lists what waits on this node now, each with its deadline and the command that does "
+      "it: rounds thrown to it and not answered, asks to accept, counter or decline, "
+      "counters and offers to take or refuse, confidence votes to cast on drafts whose "
+      "rounds are done (its own, or as leadership one thrown to it) and drafts to finalise.",
+      0, false, { { 0 } }, cli_todo },
     { "keygen", NULL, "keygen NAME --role ROLE [--dir DIR]",
       "write NAME.cert and NAME.cert_secret (CURVE)",
       "Writes a CURVE certificate pair for node NAME with role ROLE (leadership, team, "

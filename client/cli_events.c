@@ -395,6 +395,14 @@ s_graph (cli_t *cli, cli_args_t *a)
         cb_value_set_str (body, "event", a->o [CLI_O_EVENT]);
     int status = 0;
     cb_value_t *reply = cli_request (cli, "cycle.graph", &body, &status);
+    //  A cycle with no drafts is most often a mistyped one: an empty
+    //  graph would hide that.
+    if (reply && cb_value_size (cb_value_get_array (reply, "drafts")) == 0) {
+        fprintf (stderr, "catchball: cycle '%s' has no drafts (catchball draft list "
+                         "shows each draft's cycle)\n", cycle);
+        cb_value_destroy (&reply);
+        return 1;
+    }
     if (reply && cli->json)
         cli_json_print (stdout, reply, false);
     else
@@ -507,7 +515,8 @@ const cli_command_t cli_events_commands [] = {
     { "graph", NULL, "graph --cycle C [--event E] [--format dot|svg]",
       "the alignment graph (Graphviz)",
       "Draws the alignment graph of a cycle's drafts (who aligns to whom, and the asks "
-      "between them) as Graphviz dot, or as SVG through Graphviz's dot command.",
+      "between them) as Graphviz dot, or as SVG through Graphviz's dot command. A cycle "
+      "with no drafts (a mistyped one, most often) is an error: exit status 1.",
       0, false, { { CLI_O_CYCLE, "the cycle to draw (required)" },
                   { CLI_O_EVENT, "only the asks of this event" },
                   { CLI_O_FORMAT, "dot (the default) or svg" } },

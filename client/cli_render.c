@@ -8,6 +8,7 @@
     =========================================================================
 */
 #include <math.h>
+#include <stdarg.h>
 #include <time.h>
 
 #include "cli.h"
@@ -443,7 +444,135 @@ cli_render_history (FILE *out, const cb_value_t *reply)
 }
 
 //  --------------------------------------------------------------------------
-//  Inbox deliveries
+//  Inbox deliveries: each kind as a sentence, in local time; each that
+//  wants an answer ends with the commands that give it, ready to type
+//  (the words in capitals are the person's to fill in).
+
+//  "  answer: catchball ..." for the first, "      or: catchball ..." after.
+static void
+s_answer (FILE *out, bool first, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (out, "  %s%s%scatchball ", s_c (C_DIM), first ? "answer: " : "    or: ", s_c (C_OFF));
+    vfprintf (out, format, args);
+    fprintf (out, "\n");
+    va_end (args);
+}
+
+//  What a reflect does to the helper's draft, as a clause.
+static void
+s_reflect (FILE *out, const cb_value_t *reflect)
+{
+    const char *type = cli_str (reflect, "type");
+    char n [CLI_NUMBER_MAX];
+    cb_value_t *kr = cb_value_get (reflect, "kr");
+    if (streq (type, "raise_target"))
+        fprintf (out, "raise %s's target to %s", cb_value_str (kr) ? cb_value_str (kr) : "",
+                 cli_number (cb_value_get (reflect, "target"), n, sizeof (n)));
+    else
+    if (streq (type, "new_kr") || streq (type, "shared_kr")) {
+        fprintf (out, "%s key result \"%s\", target %s", streq (type, "new_kr") ? "add the"
+                                                                              : "share the",
+                 cli_str (kr, "text"), cli_number (cb_value_get (kr, "target"), n, sizeof (n)));
+        if (*cli_str (kr, "unit"))
+            fprintf (out, " %s", cli_str (kr, "unit"));
+    }
+    else
+        cli_json_print (out, reflect, true);
+}
+
+//  "d2 kr1 "Activation rate"": the key result an ask is about.
+static void
+s_ask_kr (FILE *out, const cb_value_t *ask)
+{
+    fprintf (out, "%s %s", cli_str (ask, "draft"), cli_str (ask, "kr"));
+    if (*cli_str (ask, "kr_text"))
+        fprintf (out, " \"%s\"", cli_str (ask, "kr_text"));
+}
+
+//  ask.new: an ask to the helper, or an offer to the team helped.
+static void
+s_ask_new (FILE *out, const cb_value_t *ask)
+{
+    const char *id = cli_str (ask, "id");
+    bool offer = streq (cli_str (ask, "kind"), "offer");
+    fprintf (out, "  %s%s%s %s (%s %s%s%s, event %s) with ", s_c (C_BOLD), cli_str (ask, "from"),
+             s_c (C_OFF), offer ? "offers you help" : "asks you for help",
+             offer ? "offer" : "ask", s_c (C_BOLD), id, s_c (C_OFF), cli_str (ask, "event"));
+    s_ask_kr (out, ask);
+    fprintf (out, ":\n  %s", offer ? cli_str (ask, "text") : cli_str (ask, "need"));
+    if (*cli_str (ask, "by"))
+        fprintf (out, " (by %s)", cli_str (ask, "by"));
+    fprintf (out, "\n");
+    if (offer) {
+        fprintf (out, "  if you take it, %s's draft %s will ", cli_str (ask, "from"),
+                 cli_str (ask, "helper_draft"));
+        s_reflect (out, cb_value_get_map (ask, "reflect"));
+        fprintf (out, "\n");
+        s_answer (out, true, "ask take %s", id);
+        s_answer (out, false, "ask refuse %s --reason R", id);
+    }
+    else {
+        s_answer (out, true, "ask accept %s " CLI_ANSWER_REFLECT, id);
+        s_answer (out, false, "ask counter %s --text T " CLI_ANSWER_REFLECT, id);
+        s_answer (out, false, "ask decline %s --reason R", id);
+    }
+}
+
+//  ask.update: what the other side did, read from the ask's last history
+//  entry; a counter asks the asking team to take or refuse it.
+static void
+s_ask_update (FILE *out, const cb_value_t *ask)
+{
+    const char *id = cli_str (ask, "id");
+    bool offer = streq (cli_str (ask, "kind"), "offer");
+    cb_value_t *history = cb_value_get_array (ask, "history");
+    size_t entries = cb_value_size (history);
+    cb_value_t *last = entries ? cb_value_at (history, entries - 1) : NULL;
+    const char *action = last ? cli_str (last, "action") : "";
+    const char *node = last ? cli_str (last, "node") : "";
+    const char *what = offer ? "offer" : "ask";
+    fprintf (out, "  %s%s%s ", s_c (C_BOLD), node, s_c (C_OFF));
+    if (streq (action, "accept"))
+        fprintf (out, "%saccepted%s your ask %s", s_c (C_GREEN), s_c (C_OFF), id);
+    else
+    if (streq (action, "decline"))
+        fprintf (out, "%sdeclined%s your ask %s", s_c (C_RED), s_c (C_OFF), id);
+    else
+    if (streq (action, "counter"))
+        fprintf (out, "%scountered%s your ask %s", s_c (C_YEL), s_c (C_OFF), id);
+    else
+    if (streq (action, "take"))
+        fprintf (out, "%stook%s your %s %s", s_c (C_GREEN), s_c (C_OFF),
+                 offer ? "offer" : "counter on ask", id);
+    else
+    if (streq (action, "refuse"))
+        fprintf (out, "%srefused%s your %s %s", s_c (C_RED), s_c (C_OFF),
+                 offer ? "offer" : "counter on ask", id);
+    else
+        fprintf (out, "changed %s %s", what, id);
+    fprintf (out, " (for ");
+    s_ask_kr (out, ask);
+    fprintf (out, "), now %s", cli_str (ask, "state"));
+    if (last && *cli_str (last, "text"))
+        fprintf (out, ":\n  %s", cli_str (last, "text"));
+    fprintf (out, "\n");
+    cb_value_t *revisions = cb_value_get_array (ask, "revisions");
+    for (size_t i = 0; i < cb_value_size (revisions); i++) {
+        cb_value_t *r = cb_value_at (revisions, i);
+        fprintf (out, "  %s revision %lld writes it in: catchball diff %s %lld %lld\n",
+                 cli_str (r, "draft"), (long long) cli_int (r, "rev"), cli_str (r, "draft"),
+                 (long long) cli_int (r, "parent"), (long long) cli_int (r, "rev"));
+    }
+    if (streq (cli_str (ask, "state"), "countered")) {
+        fprintf (out, "  if you take it, %s's draft %s will ", node, cli_str (ask, "helper_draft"));
+        s_reflect (out, cb_value_get_map (ask, "reflect"));
+        fprintf (out, "\n");
+        s_answer (out, true, "ask take %s", id);
+        s_answer (out, false, "ask refuse %s --reason R", id);
+    }
+}
 
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
@@ -454,15 +583,18 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     fprintf (out, "%s#%lld %s%s  %s\n", s_c (C_DIM), (long long) cli_int (delivery, "seq"),
              s_time (cli_int (delivery, "time"), t, sizeof (t)), s_c (C_OFF), kind);
     if (streq (kind, "round.thrown")) {
+        const char *round = cli_str (body, "round");
         fprintf (out, "  %s%s%s threw %s revision %lld to you in round %s%s%s\n", s_c (C_BOLD),
                  cli_str (body, "owner"), s_c (C_OFF), cli_str (body, "draft"),
-                 (long long) cli_int (body, "rev"), s_c (C_BOLD), cli_str (body, "round"),
-                 s_c (C_OFF));
+                 (long long) cli_int (body, "rev"), s_c (C_BOLD), round, s_c (C_OFF));
         if (*cli_str (body, "question"))
             fprintf (out, "  question: %s\n", cli_str (body, "question"));
         if (cli_int (body, "deadline"))
             fprintf (out, "  answer by %s\n", s_time (cli_int (body, "deadline"), t, sizeof (t)));
         s_content (out, cb_value_get_map (body, "content"), "  ");
+        s_answer (out, true, CLI_ANSWER_FEEDBACK, round);
+        s_answer (out, false, CLI_ANSWER_COUNTER, round);
+        s_answer (out, false, CLI_ANSWER_ENDORSE, round);
     }
     else
     if (streq (kind, "round.response")) {
@@ -491,5 +623,98 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
         fprintf (out, "  %s is final at revision %lld: %s\n", cli_str (body, "draft"),
                  (long long) cli_int (body, "rev"), cli_str (body, "objective"));
     else
+    if (streq (kind, "event.phase")) {
+        const char *event = cli_str (body, "event"), *phase = cli_str (body, "phase");
+        fprintf (out, "  event %s \"%s\" ", event, cli_str (body, "name"));
+        if (streq (phase, "closed"))
+            fprintf (out, "is %sclosed%s; its record: catchball report %s\n", s_c (C_BOLD),
+                     s_c (C_OFF), event);
+        else {
+            fprintf (out, "is in its %s%s%s phase", s_c (C_BOLD), phase, s_c (C_OFF));
+            if (cli_int (body, "ends"))
+                fprintf (out, " until %s", s_time (cli_int (body, "ends"), t, sizeof (t)));
+            fprintf (out, "\n");
+            if (streq (phase, "share"))
+                fprintf (out, "  share your draft: catchball event share %s DRAFT\n", event);
+            else
+            if (streq (phase, "negotiate"))
+                fprintf (out, "  ask for help: catchball ask new %s --to NODE --kr KR --need TEXT\n",
+                         event);
+            else
+            if (streq (phase, "commit"))
+                fprintf (out, "  answer the asks still open: catchball event show %s\n", event);
+        }
+    }
+    else
+    if (streq (kind, "event.nudge")) {
+        fprintf (out, "  %s%s%s nudges you in event %s \"%s\"", s_c (C_BOLD),
+                 cli_str (body, "by"), s_c (C_OFF), cli_str (body, "event"),
+                 cli_str (body, "name"));
+        if (*cli_str (body, "text"))
+            fprintf (out, ": %s", cli_str (body, "text"));
+        fprintf (out, "\n  what waits for you: catchball todo\n");
+    }
+    else
+    if (streq (kind, "ask.new"))
+        s_ask_new (out, cb_value_get_map (body, "ask"));
+    else
+    if (streq (kind, "ask.update"))
+        s_ask_update (out, cb_value_get_map (body, "ask"));
+    else
+        //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
+}
+
+//  --------------------------------------------------------------------------
+//  todo: what this node owes, each with its deadline and its commands
+
+void
+cli_render_todo (FILE *out, const cb_value_t *todo)
+{
+    cb_value_t *items = cb_value_get_array (todo, "todo");
+    if (cb_value_size (items) == 0) {
+        fprintf (out, "nothing waits for %s\n", cli_str (todo, "node"));
+        return;
+    }
+    char t [32];
+    for (size_t i = 0; i < cb_value_size (items); i++) {
+        cb_value_t *item = cb_value_at (items, i);
+        const char *what = cli_str (item, "what"), *id = cli_str (item, "id");
+        fprintf (out, "%s", i ? "\n" : "");
+        if (streq (what, "round"))
+            fprintf (out, "answer round %s%s%s: %s threw %s to you", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "from"), cli_str (item, "draft"));
+        else
+        if (streq (what, "ask"))
+            fprintf (out, "answer ask %s%s%s from %s for %s %s: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "from"), cli_str (item, "draft"), cli_str (item, "kr"),
+                     cli_str (item, "text"));
+        else
+        if (streq (what, "counter"))
+            fprintf (out, "take or refuse %s's counter on ask %s%s%s: %s", cli_str (item, "from"),
+                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "text"));
+        else
+        if (streq (what, "offer"))
+            fprintf (out, "take or refuse offer %s%s%s from %s for %s %s: %s", s_c (C_BOLD), id,
+                     s_c (C_OFF), cli_str (item, "from"), cli_str (item, "draft"),
+                     cli_str (item, "kr"), cli_str (item, "text"));
+        else
+        if (streq (what, "vote"))
+            fprintf (out, "cast your confidence vote on %s%s%s (%s's; its rounds are done)",
+                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "from"));
+        else
+            fprintf (out, "finalise %s%s%s: its head revision has a vote", s_c (C_BOLD), id,
+                     s_c (C_OFF));
+        if (*cli_str (item, "event"))
+            fprintf (out, " (event %s)", cli_str (item, "event"));
+        if (cli_int (item, "deadline"))
+            fprintf (out, "\n  %sby %s%s\n", s_c (C_YEL),
+                     s_time (cli_int (item, "deadline"), t, sizeof (t)), s_c (C_OFF));
+        else
+            fprintf (out, "\n  no deadline\n");
+        cb_value_t *commands = cb_value_get_array (item, "commands");
+        for (size_t j = 0; j < cb_value_size (commands); j++)
+            fprintf (out, "  %s%s\n", j ? "  or: " : "  do: ",
+                     cb_value_str (cb_value_at (commands, j)));
+    }
 }

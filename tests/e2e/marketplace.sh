@@ -13,6 +13,11 @@
 
 start_broker
 
+# peek NODE: NODE's inbox as text, left unacknowledged.
+peek () {
+    "$CATCHBALL" --node "$1" inbox --peek
+}
+
 cb fac --role facilitator hello >/dev/null
 cb lead --role leadership hello >/dev/null
 cb outsider --role team hello >/dev/null
@@ -77,6 +82,13 @@ a=$(cb lead draft show d2 | jq -c '.revision.content.key_results[] | select(.tex
 check "shared KR in team-b's draft, pointing at team-a's" "$(jq -r '"\(.id) \(.target) \(.shared_with.draft)/\(.shared_with.kr)"' <<<"$b")" "kr4 55 d2/kr4"
 check "shared KR in team-a's draft, pointing at team-b's" "$(jq -r '"\(.id) \(.target) \(.shared_with.draft)/\(.shared_with.kr)"' <<<"$a")" "kr4 55 d3/kr4"
 check "revision credits the ask" "$(cb lead draft show d3 | jq -r '.revision | "\(.author) \(.ask)"')" "team-b a1"
+# The inbox as people read it (issue 12): sentences, with the command to
+# answer; --peek leaves the deliveries for the JSON reads below.
+out=$(peek team-b)
+check_contains "team-b reads the ask" "$out" "team-a asks you for help (ask a1, event e1) with d2 kr1"
+check_contains "team-b is told how to accept" "$out" "answer: catchball ask accept a1 (--new-kr JSON"
+check_contains "team-b is told how to decline" "$out" "or: catchball ask decline a1 --reason R"
+check_contains "team-a reads the accept" "$(peek team-a)" "team-b accepted your ask a1"
 
 # SIGKILL mid-event: nothing lost.
 kill9_broker
@@ -94,6 +106,9 @@ expect_error ASK_STATE team-d ask accept a2 --new-kr '{"text":"late","target":1}
 cb team-a ask new e1 --to team-c --kr kr2 --need "Cut days to first value to 2" >/dev/null
 out=$(cb team-c ask counter a3 --text "We can get it to 4 days" --raise-target kr2=4)
 check "a3 countered" "$(jq -r .state <<<"$out")" countered
+out=$(peek team-a)
+check_contains "team-a reads the counter" "$out" "team-c countered your ask a3"
+check_contains "team-a is told how to take it" "$out" "answer: catchball ask take a3"
 expect_error NOT_RECIPIENT team-c ask take a3
 out=$(cb team-a ask take a3)
 check "a3 taken" "$(jq -r .state <<<"$out")" accepted
@@ -109,6 +124,10 @@ check "a4 refused" "$(jq -r .state <<<"$out")" declined
 out=$(cb team-c offer new e1 --to team-d --kr kr1 --text "Onboarding emails for your new accounts" \
       --new-kr '{"text":"Onboarding emails sent to team-d accounts","target":100,"unit":"%"}')
 check "offer a5" "$(jq -r .ask <<<"$out")" a5
+out=$(peek team-d)
+check_contains "team-d reads the offer" "$out" "team-c offers you help (offer a5, event e1) with d5 kr1"
+check_contains "team-d is told how to take it" "$out" "answer: catchball ask take a5"
+check_contains "team-d is told how to refuse it" "$out" "or: catchball ask refuse a5 --reason R"
 expect_error NOT_RECIPIENT team-c ask take a5
 out=$(cb team-d ask take a5)
 check "a5 taken" "$(jq -r .state <<<"$out")" accepted
@@ -122,11 +141,19 @@ check "commit phase" "$(jq -r .phase <<<"$out")" commit
 expect_error WRONG_PHASE team-a ask new e1 --to team-b --kr kr1 --need "too late"
 check "unresolved at commit" "$(cb fac event show e1 | jq -r '.unresolved | join(",")')" a6
 cb fac event nudge e1 lead --text "a6 is waiting for you" >/dev/null
+check_contains "lead reads the nudge" "$(peek lead)" "fac nudges you in event e1 \"Q1 alignment marketplace\": a6 is waiting for you"
 check "lead was nudged" "$(cb lead inbox | jq -r 'select(.kind=="event.nudge") | .body.text')" "a6 is waiting for you"
 out=$(cb fac event advance e1)
 check "closed" "$(jq -r .phase <<<"$out")" closed
 expect_error WRONG_PHASE fac event advance e1
 expect_error WRONG_PHASE lead ask decline a6 --reason "too late"
+# Every delivery of the event reads as text: no raw JSON, no milliseconds.
+for node in fac lead team-a team-b team-c team-d; do
+    out=$(peek $node)
+    check "$node's inbox has no raw JSON" "$(grep -c '[{}]' <<<"$out" || true)" 0
+    check "$node's inbox has no times in ms" "$(grep -cE '[0-9]{13}' <<<"$out" || true)" 0
+done
+check_contains "team-a reads the close" "$(peek team-a)" "event e1 \"Q1 alignment marketplace\" is closed; its record: catchball report e1"
 check "team-a was told of every phase" \
     "$(cb team-a inbox | jq -r 'select(.kind=="event.phase") | .body.phase' | tr '\n' ' ')" "share negotiate negotiate commit closed "
 
@@ -142,6 +169,20 @@ check "drafts changed during the event" \
     "d2:2 d3:2 d4:2+3 d5: d1:"
 check "revisions say why" "$(jq -r '.drafts[] | select(.draft=="d4") | .revisions | map(.message) | join(" | ")' <<<"$r")" \
     "agreed ask a3 from team-a: Cut days to first value to 2; as countered: We can get it to 4 days | agreed offer a5 to team-d: Onboarding emails for your new accounts"
+
+# The graph of the cycle; a mistyped cycle says it has no drafts and fails
+# (issue 12), rather than drawing an empty graph.
+out=$("$CATCHBALL" --node lead graph --cycle 2027-Q1)
+check_contains "the cycle's graph" "$out" "digraph"
+rc=0
+out=$("$CATCHBALL" --node lead graph --cycle 2027-Q2 2>"$TMP/stderr") || rc=$?
+check "a cycle with no drafts: status" "$rc" 1
+check "a cycle with no drafts: nothing drawn" "$out" ""
+check "a cycle with no drafts: why" "$(cat "$TMP/stderr")" \
+    "catchball: cycle '2027-Q2' has no drafts (catchball draft list shows each draft's cycle)"
+rc=0
+"$CATCHBALL" --node lead --json graph --cycle 2027-q1 >/dev/null 2>&1 || rc=$?
+check "a cycle with no drafts, --json: status" "$rc" 1
 
 # Every change is in the event log, in order, with no gap.
 snap=$(cb fac event snapshot e1)

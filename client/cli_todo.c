@@ -1,0 +1,208 @@
+/*  =========================================================================
+    cli_todo - catchball todo: what this node owes right now
+
+    Built only from reads the protocol already offers, so that it needs no
+    new request and tells the truth of the store at the moment it runs:
+    draft.list (every page) and round.show for the rounds thrown to this
+    node and not answered yet, and for the confidence votes; event.list
+    and event.show for the asks, counters and offers waiting on it. Each
+    item has its deadline and the command that does it, the same words the
+    inbox prints (cli_render.c).
+
+    "Votes to cast" is the confidence vote of PROTOCOL.md (draft.vote): on
+    a draft whose rounds are done (one was thrown, none is open, it is not
+    final), by its owner, or by a leadership node it was thrown to. Once a
+    vote is on the head revision, the owner owes the finalise instead.
+    =========================================================================
+*/
+#include "cli_cmd.h"
+
+//  An item {what, id, ..., deadline, commands: [...]}, pushed on items;
+//  returns it for the caller to add its fields.
+static cb_value_t *
+s_item (cb_value_t *items, const char *what, const char *id, int64_t deadline)
+{
+    cb_value_t *item = cb_value_new_map ();
+    cb_value_set_str (item, "what", what);
+    cb_value_set_str (item, "id", id);
+    if (deadline)
+        cb_value_set_int (item, "deadline", deadline);
+    else
+        cb_value_set_nil (item, "deadline");
+    cb_value_t *commands = cb_value_new_array ();
+    cb_value_set (item, "commands", &commands);
+    cb_value_t *ref = item;
+    cb_value_push (items, &item);
+    return ref;
+}
+
+//  Appends "catchball " and the formatted command to the item's commands.
+static void
+s_command (cb_value_t *item, const char *format, const char *id)
+{
+    char text [256] = "catchball ";
+    snprintf (text + 10, sizeof (text) - 10, format, id);
+    cb_value_t *s = cb_value_new_str (text);
+    cb_value_push (cb_value_get_array (item, "commands"), &s);
+}
+
+//  The head revision has a vote, by anyone (for the owner's finalise) or
+//  by node (for node's own vote).
+static bool
+s_voted (const cb_value_t *draft, const char *node)
+{
+    cb_value_t *votes = cb_value_get_array (draft, "votes");
+    for (size_t i = 0; i < cb_value_size (votes); i++) {
+        cb_value_t *v = cb_value_at (votes, i);
+        if (cli_int (v, "rev") == cli_int (draft, "head")
+        && (!node || streq (cli_str (v, "node"), node)))
+            return true;
+    }
+    return false;
+}
+
+//  The round, from round.show; NULL (with the error printed) if it fails.
+static cb_value_t *
+s_round (cli_t *cli, const char *id, int *status)
+{
+    cb_value_t *body = cli_body ("round", id);
+    return cli_request (cli, "round.show", &body, status);
+}
+
+//  Rounds to answer, votes to cast, drafts to finalise. 0 or the status.
+static int
+s_drafts (cli_t *cli, const char *me, bool leadership, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *reply = cli_request (cli, "draft.list", NULL, &status);
+    if (!reply)
+        return status;
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        const char *id = cli_str (d, "id"), *owner = cli_str (d, "owner");
+        bool mine = streq (owner, me);
+        if (*cli_str (d, "round") && !mine) {
+            cb_value_t *shown = s_round (cli, cli_str (d, "round"), &status);
+            cb_value_t *round = cb_value_get_map (shown, "round");
+            if (cli_has (cb_value_get_array (round, "recipients"), me)
+            && !cli_has (cb_value_get_array (round, "answered"), me)) {
+                const char *r = cli_str (round, "id");
+                cb_value_t *item = s_item (items, "round", r, cli_int (round, "deadline"));
+                cb_value_set_str (item, "draft", id);
+                cb_value_set_str (item, "from", owner);
+                s_command (item, CLI_ANSWER_FEEDBACK, r);
+                s_command (item, CLI_ANSWER_COUNTER, r);
+                s_command (item, CLI_ANSWER_ENDORSE, r);
+            }
+            cb_value_destroy (&shown);
+            continue;
+        }
+        //  Rounds done: one was thrown, none is open, not final.
+        if (!streq (cli_str (d, "state"), "drafting") || !*cli_str (d, "last_round"))
+            continue;
+        bool may_vote = mine;
+        if (!mine && leadership && !s_voted (d, me)) {
+            cb_value_t *shown = s_round (cli, cli_str (d, "last_round"), &status);
+            may_vote = cli_has (cb_value_get_array (cb_value_get_map (shown, "round"),
+                                                    "recipients"), me);
+            cb_value_destroy (&shown);
+        }
+        if (may_vote && !s_voted (d, me)) {
+            cb_value_t *item = s_item (items, "vote", id, 0);
+            cb_value_set_str (item, "from", owner);
+            s_command (item, "vote %s --confidence 0-5", id);
+        }
+        else
+        if (mine && s_voted (d, NULL)) {
+            cb_value_t *item = s_item (items, "finalize", id, 0);
+            cb_value_set_str (item, "from", owner);
+            s_command (item, "finalize %s", id);
+        }
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
+//  Asks to answer, counters and offers to take or refuse, in the events
+//  still open to answers (negotiate, commit). 0 or the status.
+static int
+s_events (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *reply = cli_request (cli, "event.list", NULL, &status);
+    if (!reply)
+        return status;
+    cb_value_t *events = cb_value_get_array (reply, "events");
+    for (size_t i = 0; i < cb_value_size (events) && !status; i++) {
+        cb_value_t *e = cb_value_at (events, i);
+        const char *phase = cli_str (e, "phase");
+        if (!streq (phase, "negotiate") && !streq (phase, "commit"))
+            continue;
+        //  Answers are taken until the event closes: the end of commit,
+        //  by the plan as it stands.
+        int64_t closes = cli_int (e, "ends");
+        if (streq (phase, "negotiate") && closes)
+            closes += cli_int (cb_value_get_map (e, "plan"), "commit") * 60000;
+        cb_value_t *body = cli_body ("event", cli_str (e, "id"));
+        cb_value_t *shown = cli_request (cli, "event.show", &body, &status);
+        cb_value_t *asks = cb_value_get_array (shown, "asks");
+        for (size_t j = 0; j < cb_value_size (asks); j++) {
+            cb_value_t *a = cb_value_at (asks, j);
+            const char *id = cli_str (a, "id"), *state = cli_str (a, "state");
+            bool offer = streq (cli_str (a, "kind"), "offer");
+            bool to_me = streq (cli_str (a, "to"), me);
+            cb_value_t *item = NULL;
+            if (!offer && to_me && streq (state, "open")) {
+                item = s_item (items, "ask", id, closes);
+                s_command (item, "ask accept %s " CLI_ANSWER_REFLECT, id);
+                s_command (item, "ask counter %s --text T " CLI_ANSWER_REFLECT, id);
+                s_command (item, "ask decline %s --reason R", id);
+            }
+            else
+            if ((offer && to_me && streq (state, "open"))
+            ||  (!offer && streq (cli_str (a, "from"), me) && streq (state, "countered"))) {
+                item = s_item (items, offer ? "offer" : "counter", id, closes);
+                s_command (item, "ask take %s", id);
+                s_command (item, "ask refuse %s --reason R", id);
+            }
+            if (item) {
+                cb_value_set_str (item, "event", cli_str (e, "id"));
+                cb_value_set_str (item, "draft", cli_str (a, "draft"));
+                cb_value_set_str (item, "kr", cli_str (a, "kr"));
+                cb_value_set_str (item, "from", offer || to_me ? cli_str (a, "from")
+                                                               : cli_str (a, "to"));
+                cb_value_set_str (item, "text", offer ? cli_str (a, "text")
+                                              : streq (state, "countered")
+                                              ? cli_str (a, "counter") : cli_str (a, "need"));
+            }
+        }
+        cb_value_destroy (&shown);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
+int
+cli_todo (cli_t *cli, cli_args_t *args)
+{
+    (void) args;
+    int status = 0;
+    cb_value_t *body = cli_body ("node", cli->node);
+    cb_value_t *hello = cli_request (cli, "hello", &body, &status);
+    if (!hello)
+        return status;
+    bool leadership = streq (cli_str (hello, "role"), "leadership");
+    cb_value_destroy (&hello);
+    cb_value_t *todo = cb_value_new_map ();
+    cb_value_set_str (todo, "node", cli->node);
+    cb_value_t *items = cb_value_new_array ();
+    status = s_drafts (cli, cli->node, leadership, items);
+    if (!status)
+        status = s_events (cli, cli->node, items);
+    cb_value_set (todo, "todo", &items);
+    if (!status)
+        cli_print (cli, &todo, cli_render_todo, "");
+    cb_value_destroy (&todo);
+    return status;
+}

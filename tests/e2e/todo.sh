@@ -1,0 +1,105 @@
+#!/bin/bash
+# End to end, with the real catchballd and catchball binaries: catchball
+# todo, what a node owes right now (issue 12). A round thrown to two teams
+# is on each one's list, with its deadline and the commands that answer
+# it, until that team answers; the owner then owes a confidence vote, a
+# leadership node consulted owes one too, and after a vote the owner owes
+# the finalise. In an event, an ask is on the helper's list, a counter on
+# the asking team's, an offer on the helped team's, each until answered.
+#
+# Usage: todo.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
+. "$(dirname "$0")/lib.sh"
+
+start_broker
+
+# todo NODE [--json]: NODE's list
+todo () {
+    local node=$1
+    shift
+    "$CATCHBALL" --node "$node" "$@" todo
+}
+
+cb fac --role facilitator hello >/dev/null
+cb boss --role leadership hello >/dev/null
+cb lead --role leadership hello >/dev/null
+for team in team-a team-b; do
+    cb $team --role team --parent lead hello >/dev/null
+done
+
+check "nothing at first" "$(todo team-a)" "nothing waits for team-a"
+
+# d1, lead's, thrown to both teams and boss with a deadline.
+cb lead draft new "$EXAMPLES/leadership.json" >/dev/null
+out=$(cb lead throw d1 --to team-a,team-b,boss --deadline 2h --question "Can you carry it?")
+deadline=$(jq -r .deadline <<<"$out")
+local_deadline=$(date -d "@$((deadline / 1000))" +%Y-%m-%dT%H:%M%:z)
+out=$(todo team-a)
+check_contains "team-a owes an answer to r1" "$out" "answer round r1: lead threw d1 to you"
+check_contains "with its deadline, in local time" "$out" "by $local_deadline"
+check_contains "and the commands" "$out" "do: catchball feedback r1 --kind suggestion|concern|support|cannot-align TEXT"
+check_contains "or endorse" "$out" "or: catchball endorse r1 --confidence 0-5"
+j=$(todo team-a --json)
+check "--json: the item" "$(jq -c '.todo | map([.what, .id, .draft, .from, .deadline])' <<<"$j")" \
+    "[[\"round\",\"r1\",\"d1\",\"lead\",$deadline]]"
+check "lead owes nothing while the round is open" "$(todo lead)" "nothing waits for lead"
+
+cb team-a feedback r1 --kind concern "Too steep for Q1" >/dev/null
+check "team-a answered: nothing left" "$(todo team-a)" "nothing waits for team-a"
+check_contains "team-b still owes r1" "$(todo team-b)" "answer round r1"
+cb team-b endorse r1 --confidence 4 >/dev/null
+cb boss endorse r1 --confidence 3 >/dev/null
+
+# Rounds done: the owner and the leadership consulted owe a vote; a team
+# consulted does not (it may not vote on another's draft).
+check "lead owes a vote on d1" "$(todo lead --json | jq -c '.todo | map([.what, .id, .deadline])')" '[["vote","d1",null]]'
+check_contains "with the command" "$(todo lead)" "do: catchball vote d1 --confidence 0-5"
+check "boss owes a vote on d1" "$(todo boss --json | jq -c '.todo | map([.what, .id])')" '[["vote","d1"]]'
+check "team-a owes no vote" "$(todo team-a)" "nothing waits for team-a"
+cb boss vote d1 --confidence 4 >/dev/null
+check "boss voted: nothing left" "$(todo boss)" "nothing waits for boss"
+cb lead vote d1 --confidence 4 >/dev/null
+check_contains "lead owes the finalise" "$(todo lead)" "do: catchball finalize d1"
+cb lead finalize d1 >/dev/null
+check "final: nothing left" "$(todo lead)" "nothing waits for lead"
+
+# The marketplace: an ask, a counter, an offer.
+for team in team-a team-b; do
+    jq --arg t "$team" '.objective = "Team \($t) onboarding" | .aligned_to = {draft: "d1", kr: "kr1"}' \
+        "$EXAMPLES/leadership.json" > "$TMP/$team.json"
+    cb $team draft new "$TMP/$team.json" >/dev/null
+done
+cb fac event new "Q1 market" --cycle 2027-Q1 --participants team-a,team-b --plan share=20,negotiate=40,commit=10 >/dev/null
+cb fac event advance e1 >/dev/null
+cb team-a event share e1 d2 >/dev/null
+cb team-b event share e1 d3 >/dev/null
+ends=$(cb fac event advance e1 | jq -r .ends)
+closes=$((ends + 10 * 60000))
+
+cb team-a ask new e1 --to team-b --kr kr1 --need "Joint activation work" >/dev/null
+j=$(todo team-b --json)
+check "team-b owes an answer to a1, by the event's close" \
+    "$(jq -c '.todo | map([.what, .id, .event, .from, .text, .deadline])' <<<"$j")" \
+    "[[\"ask\",\"a1\",\"e1\",\"team-a\",\"Joint activation work\",$closes]]"
+out=$(todo team-b)
+check_contains "the ask, as text" "$out" "answer ask a1 from team-a for d2 kr1: Joint activation work (event e1)"
+check_contains "the accept" "$out" "do: catchball ask accept a1 (--new-kr JSON | --raise-target KR=N | --shared-kr JSON)"
+check_contains "the decline" "$out" "or: catchball ask decline a1 --reason R"
+check "team-a owes nothing for its own ask" "$(todo team-a)" "nothing waits for team-a"
+
+cb team-b ask counter a1 --text "Only the emails" --raise-target kr2=5 >/dev/null
+check "team-b owes nothing once it countered" "$(todo team-b)" "nothing waits for team-b"
+out=$(todo team-a)
+check_contains "team-a owes an answer to the counter" "$out" "take or refuse team-b's counter on ask a1: Only the emails"
+check_contains "the take" "$out" "do: catchball ask take a1"
+cb team-a ask take a1 >/dev/null
+check "taken: nothing left" "$(todo team-a)" "nothing waits for team-a"
+
+cb team-a offer new e1 --to team-b --kr kr3 --text "Our support macros" \
+    --new-kr '{"text":"Macros shared","target":10}' >/dev/null
+out=$(todo team-b)
+check_contains "team-b owes an answer to the offer" "$out" "take or refuse offer a2 from team-a for d3 kr3: Our support macros"
+check_contains "the refuse" "$out" "or: catchball ask refuse a2 --reason R"
+cb team-b ask refuse a2 --reason "We have our own" >/dev/null
+check "refused: nothing left" "$(todo team-b)" "nothing waits for team-b"
+
+finish
