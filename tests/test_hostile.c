@@ -186,21 +186,42 @@ s_recv (zsock_t *dealer, int timeout)
 }
 
 //  Sends a request (body taken) and returns the reply with its mid,
-//  skipping anything else, or NULL if none came within `timeout` ms.
+//  skipping anything else, or NULL if none came within `timeout` ms. Like
+//  a client (PROTOCOL.md section 4), it sends the request again, with the
+//  same mid, after each second without its reply: a message read just as
+//  the monitor reports the close of an earlier connection on the same
+//  socket number speaks for nobody and gets no answer (broker_conn.c),
+//  which a machine under load makes likelier.
 static cb_value_t *
 s_call (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body, int timeout)
 {
-    s_send (dealer, tb_request (type, mid, body));
+    size_t size;
+    cb_value_t *request = tb_request (type, mid, body);
+    void *data = cb_codec_encode (request, &size);
+    cb_value_destroy (&request);
+    s_send_raw (dealer, data, size);
     int64_t deadline = zclock_mono () + timeout;
+    int64_t resend = zclock_mono () + 1000;
     while (true) {
-        int64_t left = deadline - zclock_mono ();
-        cb_value_t *reply = s_recv (dealer, left > 0 ? (int) left : 0);
-        if (!reply)
+        int64_t now = zclock_mono ();
+        if (now >= deadline) {
+            free (data);
             return NULL;
+        }
+        if (now >= resend) {
+            s_send_raw (dealer, data, size);
+            resend = now + 1000;
+        }
+        int64_t wait = (deadline < resend ? deadline : resend) - now;
+        cb_value_t *reply = s_recv (dealer, (int) wait);
+        if (!reply)
+            continue;
         const char *type_in = cb_value_get_str_or (reply, "type", "");
         if ((streq (type_in, "ok") || streq (type_in, "error"))
-        &&  streq (cb_value_get_str_or (reply, "mid", ""), mid))
+        &&  streq (cb_value_get_str_or (reply, "mid", ""), mid)) {
+            free (data);
             return reply;
+        }
         cb_value_destroy (&reply);
     }
 }
