@@ -173,10 +173,12 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_ROUND_OPEN, "round %s of d%u is open already",
                      cb_value_get_str (draft, "round"), draft_id);
     else
+    //  A final draft is never thrown again, amended or not: its rounds are
+    //  over, and an amendment is a revision with a reason, not a new round
     if (streq (cb_value_get_str (draft, "state"), "final"))
         cb_req_fail (req, CB_E_DRAFT_FINAL,
-                     "d%u is final: revise it with a reason before throwing it again",
-                     draft_id);
+                     "d%u is final: it cannot be thrown again (amend it with a "
+                     "revision and a reason)", draft_id);
     cb_value_t *recipients = s_recipients (req, to);
     uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL

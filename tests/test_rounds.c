@@ -360,6 +360,16 @@ test_adopt_vote_final (void)
               s_with_content (s_body ("draft=d1", "message=new data on churn", NULL),
                               s_content ("Amend", 1)));
     cb_value_destroy (&r);
+    //  The rule is "a final draft is never thrown again", amended or not:
+    //  the message must not promise that a revision with a reason opens it
+    //  (issue 12)
+    char message [256];
+    s_err_message ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a", NULL), message,
+                   sizeof (message));
+    CHECK (strstr (message, "cannot be thrown again") != NULL);
+    CHECK (strstr (message, "before throwing") == NULL);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a", NULL)),
+               CB_E_DRAFT_FINAL);
     r = s_ok ("lead", "draft.show", s_body ("draft=d1", NULL));
     bool amends = false;
     cb_value_get_bool (cb_value_get_map (r, "revision"), "amends_final", &amends);
