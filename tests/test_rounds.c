@@ -375,6 +375,12 @@ test_adopt_vote_final (void)
     cb_value_get_bool (cb_value_get_map (r, "revision"), "amends_final", &amends);
     CHECK (amends);
     CHECK_STR (cb_value_get_str (cb_value_get_map (r, "draft"), "state"), "final");
+    //  The amendment is the final OKR now: final_rev follows it, as head
+    //  does (issue 12: it stayed at the voted revision)
+    CHECK_INT (s_int (cb_value_get_map (r, "draft"), "final_rev"),
+               s_int (cb_value_get_map (r, "revision"), "rev"));
+    CHECK_INT (s_int (cb_value_get_map (r, "draft"), "final_rev"),
+               s_int (cb_value_get_map (r, "draft"), "head"));
     cb_value_destroy (&r);
 
     //  History: every revision once, in order, with changes.
