@@ -153,7 +153,10 @@ test_rounds (void)
                CB_E_BAD_FIELD);
     CHECK_INT (s_err ("team-a", "round.feedback",
                       s_body ("round=r1", "kind=concern", "on=kr7", "text=no", NULL)),
-               CB_E_BAD_FIELD);
+               CB_E_NOT_FOUND);        //  "no such KR", as for aligned_to and asks
+    CHECK_INT (s_err ("team-a", "round.feedback",
+                      s_body ("round=r1", "kind=concern", "on=price", "text=no", NULL)),
+               CB_E_BAD_FIELD);        //  Not a KR id at all
     r = s_ok ("team-a", "round.feedback",
               s_body ("round=r1", "kind=concern", "on=kr2", "text=too high", "final=false", NULL));
     CHECK_STR (cb_value_get_str (r, "id"), "f1");
@@ -765,7 +768,7 @@ test_refusals_write_nothing (void)
                CB_E_ROUND_OPEN);
     CHECK_INT (s_err ("team-c", "round.feedback",
                       s_body (round, "kind=concern", "on=kr9", "text=which?", NULL)),
-               CB_E_BAD_FIELD);
+               CB_E_NOT_FOUND);
     c = s_content ("Other cycle", 1);
     cb_value_set_str (c, "cycle", "2027-Q2");
     CHECK_INT (s_err ("team-c", "round.counter", s_with_content (s_body (round, NULL), c)),
