@@ -41,6 +41,19 @@ test_hello (void)
         snprintf (role, sizeof (role), "role=%s", s_role_of (teams [i]));
         s_ok_void (teams [i], "hello", s_body (node, role, NULL));
     }
+    //  log.subscribe from 1 to last + 1; beyond is BAD_FIELD, out of range
+    //  (PROTOCOL.md section 12)
+    r = s_ok ("lead", "log.subscribe", s_body ("from=1", NULL));
+    int64_t last = s_int (r, "last");
+    cb_value_destroy (&r);
+    char from [32], message [256], expect [64];
+    snprintf (from, sizeof (from), "from=%lld", (long long) last + 1);
+    s_ok_void ("lead", "log.subscribe", s_body (from, NULL));
+    snprintf (from, sizeof (from), "from=%lld", (long long) last + 2);
+    CHECK_INT (s_err ("lead", "log.subscribe", s_body (from, NULL)), CB_E_BAD_FIELD);
+    snprintf (expect, sizeof (expect), "'from' is out of range (1..%lld)", (long long) last + 1);
+    CHECK_STR (s_err_message ("lead", "log.subscribe", s_body (from, NULL), message,
+                              sizeof (message)), expect);
     //  Not said hello: refused before anything else.
     cb_value_t *msg = cb_value_new_map ();
     cb_value_set_int (msg, "cb", 1);
@@ -338,6 +351,13 @@ test_adopt_vote_final (void)
     CHECK_INT (s_int (revision, "adopted_from"), 2);
     CHECK_STR (cb_value_get_str (cb_value_get (revision, "content"), "objective"), "Grow faster");
     cb_value_destroy (&r);
+    //  Adopting it again (a new mid) is not refused: another revision with
+    //  the same content, as PROTOCOL.md says
+    r = s_ok ("lead", "proposal.adopt", s_body ("proposal=p1", NULL));
+    CHECK_INT (s_int (r, "rev"), rev + 1);
+    rev = s_int (r, "rev");
+    cb_value_destroy (&r);
+    CHECK_INT (s_inbox_last ("team-b"), before + 2);
 
     CHECK_INT (s_err ("lead", "draft.finalize", s_body ("draft=d1", NULL)), CB_E_NO_VOTE);
     CHECK_INT (s_err ("lead", "draft.vote", s_body ("draft=d1", "confidence=9", NULL)),
