@@ -211,8 +211,8 @@ s_revision_prepare (cb_req_t *req, const char *draft_id, const cb_value_t *refle
         *parent = (uint32_t) cb_int (draft, "head");
         cb_value_set_int (rev, "parent", *parent);
         cb_value_set_str (rev, "message", message);
-        if (cb_value_get_str (draft, "last_round"))
-            cb_value_set_str (rev, "round", cb_value_get_str (draft, "last_round"));
+        //  No "round": the revision answers the ask or offer, not the
+        //  draft's last round, whatever that round was about
         cb_value_set_str (rev, "ask", ask_id);
         //  A draft's revisions are its owner's: the ask only says why.
         cb_value_set_str (rev, "author", cb_value_get_str (draft, "owner"));

@@ -96,6 +96,11 @@ cb_rev_append (cb_req_t *req, uint32_t draft_id, cb_value_t *draft, cb_value_t *
     cb_value_get_bool (rev, "mainline", &mainline);
     if (mainline) {
         cb_value_set_int (draft, "head", number);
+        //  A final draft's new mainline revision amends it (with a reason,
+        //  marked amends_final) and is the final OKR from now on: final_rev
+        //  follows it, so it never names a revision that was replaced
+        if (streq (cb_value_get_str (draft, "state"), "final"))
+            cb_value_set_int (draft, "final_rev", number);
         cb_value_t *content = cb_value_get (rev, "content");
         cb_value_set_str (draft, "objective", cb_value_get_str (content, "objective"));
     }

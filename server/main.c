@@ -8,6 +8,7 @@
 #include <getopt.h>
 
 #include "broker.h"
+#include "logtime.h"
 #include "store.h"
 
 #define S_DEFAULT_ENDPOINT "tcp://127.0.0.1:5555"
@@ -204,11 +205,16 @@ main (int argc, char *argv [])
         setenv ("TZ", ":/etc/localtime", 1);
     tzset ();
     zsys_init ();
-    zsys_set_logstream (stdout);
+    //  czmq stamps its lines "26-12-04 18:26:42": ours say ISO 8601
+    FILE *log = cb_logtime_stream (stdout);
+    zsys_set_logstream (log ? log : stdout);
     cb_broker_t *broker = cb_broker_new (&config);
     if (!broker)
         return 1;
     int rc = cb_broker_run (broker);
     cb_broker_destroy (&broker);
+    zsys_set_logstream (stdout);
+    if (log)
+        fclose (log);
     return rc;
 }

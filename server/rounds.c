@@ -173,10 +173,12 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_ROUND_OPEN, "round %s of d%u is open already",
                      cb_value_get_str (draft, "round"), draft_id);
     else
+    //  A final draft is never thrown again, amended or not: its rounds are
+    //  over, and an amendment is a revision with a reason, not a new round
     if (streq (cb_value_get_str (draft, "state"), "final"))
         cb_req_fail (req, CB_E_DRAFT_FINAL,
-                     "d%u is final: revise it with a reason before throwing it again",
-                     draft_id);
+                     "d%u is final: it cannot be thrown again (amend it with a "
+                     "revision and a reason)", draft_id);
     cb_value_t *recipients = s_recipients (req, to);
     uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL
@@ -416,7 +418,14 @@ cb_handle_round_feedback (cb_req_t *req, const cb_value_t *body)
     cb_value_t *round = s_round_for_response (req, body, &round_id, &final);
     if (!round)
         return -1;
-    //  'on' names the objective, the narrative or a KR of the thrown revision.
+    //  'on' names the objective, the narrative or a KR of the thrown
+    //  revision: anything else is a bad field, a KR id the revision does
+    //  not have is not found (as for aligned_to and asks)
+    if (on && !streq (on, "objective") && !streq (on, "narrative")
+    &&  (strncmp (on, "kr", 2) != 0 || cb_id_parse (on + 1, 'r') == 0))
+        cb_req_fail (req, CB_E_BAD_FIELD, "'on' must be objective, narrative or a key "
+                     "result id like kr1, not '%s'", on);
+    else
     if (on && !streq (on, "objective") && !streq (on, "narrative")) {
         uint32_t draft_id = cb_id_parse (cb_value_get_str (round, "draft"), 'd');
         cb_value_t *rev = cb_rev_load (req, draft_id, (uint32_t) cb_int (round, "rev"));
@@ -426,9 +435,8 @@ cb_handle_round_feedback (cb_req_t *req, const cb_value_t *body)
             if (streq (on, cb_value_get_str (cb_value_at (krs, i), "id")))
                 found = true;
         if (rev && !found)
-            cb_req_fail (req, CB_E_BAD_FIELD,
-                         "'on' must be objective, narrative or a key result of revision %lld",
-                         (long long) cb_int (round, "rev"));
+            cb_req_fail (req, CB_E_NOT_FOUND, "revision %lld has no key result %s",
+                         (long long) cb_int (round, "rev"), on);
         cb_value_destroy (&rev);
     }
     if (!req->code) {

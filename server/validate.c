@@ -76,13 +76,11 @@ cb_field_int (cb_req_t *req, const cb_value_t *body, const char *key, int64_t mi
         return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be an integer, not %s", key,
                             cb_value_type_name (cb_value_type (v)));
     int64_t n = cb_value_int (v);
-    if (n < min || n > max) {
-        if (max >= UINT32_MAX)
-            return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be at least %lld", key,
-                                (long long) min);
-        return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be from %lld to %lld", key,
+    //  One message on either side, with the range: "must be at least 1"
+    //  for a number far above the top read as if it were too small
+    if (n < min || n > max)
+        return cb_req_fail (req, CB_E_BAD_FIELD, "'%s' is out of range (%lld..%lld)", key,
                             (long long) min, (long long) max);
-    }
     *out = n;
     return 1;
 }

@@ -180,8 +180,17 @@ test_offer_raises_target (void)
 {
     char event [16], da [16], db [16], offer [16];
     s_market (event, da, db);
+    //  team-b's draft had a round before the offer: the offer's revision
+    //  still answers no round (issue 12: it said "in answer to round r1")
+    char field [32];
+    snprintf (field, sizeof (field), "draft=%s", db);
+    cb_value_t *r = s_ok ("team-b", "round.throw", s_body (field, "to[]=lead", NULL));
+    char round [32];
+    snprintf (round, sizeof (round), "round=%s", r ? cb_value_get_str (r, "round") : "r0");
+    cb_value_destroy (&r);
+    s_ok_void ("team-b", "round.close", s_body (round, NULL));
     cb_value_t *reflect = s_body ("type=raise_target", "kr=kr2", "target=99", NULL);
-    cb_value_t *r = s_ok ("team-b", "offer.new",
+    r = s_ok ("team-b", "offer.new",
                           s_with_reflect (s_body (event, "to=team-a", "kr=kr1",
                                                   "text=we can take the API", NULL),
                                           reflect));
@@ -195,12 +204,12 @@ test_offer_raises_target (void)
     r = s_ok ("team-a", "ask.take", s_body (offer, NULL));
     CHECK_STR (cb_value_get_str (r, "state"), "accepted");
     cb_value_destroy (&r);
-    char field [32];
-    snprintf (field, sizeof (field), "draft=%s", db);
     r = s_ok ("watcher", "draft.show", s_body (field, NULL));
-    cb_value_t *krs = cb_value_get (cb_value_get_map (cb_value_get_map (r, "revision"),
-                                                      "content"), "key_results");
+    cb_value_t *revision = cb_value_get_map (r, "revision");
+    cb_value_t *krs = cb_value_get (cb_value_get_map (revision, "content"), "key_results");
     CHECK_INT (cb_value_get_int_or (cb_value_at (krs, 1), "target", 0), 99);
+    CHECK (cb_value_get_str (revision, "ask") != NULL);
+    CHECK (cb_value_get (revision, "round") == NULL);
     cb_value_destroy (&r);
 }
 

@@ -25,6 +25,7 @@
 
 #include "catchball/catchball.h"
 #include "log.h"
+#include "logtime.h"
 #include "store.h"
 #include "testbroker.h"
 #include "testutil.h"
@@ -143,6 +144,47 @@ s_stop_redone (void)
 //  --------------------------------------------------------------------------
 //  Log lines: one per change, however many changes a batch holds.
 
+//  True if `s` starts with an ISO 8601 time, 2026-12-04T18:26:42 then Z
+//  or an offset such as +01:00, and a space.
+static bool
+s_iso_stamp (const char *s)
+{
+    const char *shape = "0000-00-00T00:00:00";
+    for (size_t i = 0; shape [i]; i++)
+        if (shape [i] == '0' ? !isdigit ((unsigned char) s [i]) : s [i] != shape [i])
+            return false;
+    s += strlen (shape);
+    if (*s == 'Z')
+        return s [1] == ' ';
+    return (*s == '+' || *s == '-') && isdigit ((unsigned char) s [1])
+        && isdigit ((unsigned char) s [2]) && s [3] == ':' && isdigit ((unsigned char) s [4])
+        && isdigit ((unsigned char) s [5]) && s [6] == ' ';
+}
+
+//  czmq's stamp rewritten (server/logtime.c), line by line.
+static void
+test_log_time (void)
+{
+    char out [256];
+    const char *line = "I: 26-12-04 18:26:42 lead draft.new: d1 rev 1\n";
+    cb_logtime_line (line, strlen (line), 0, out, sizeof (out));
+    CHECK_STR (out, "I: 2026-12-04T18:26:42Z lead draft.new: d1 rev 1\n");
+    CHECK (s_iso_stamp (out + 3));
+    cb_logtime_line (line, strlen (line), 3600, out, sizeof (out));
+    CHECK_STR (out, "I: 2026-12-04T18:26:42+01:00 lead draft.new: d1 rev 1\n");
+    cb_logtime_line (line, strlen (line), -(5 * 3600 + 1800), out, sizeof (out));
+    CHECK_STR (out, "I: 2026-12-04T18:26:42-05:30 lead draft.new: d1 rev 1\n");
+    line = "E: (catchballd) 26-12-04 18:26:42 boom\n";
+    cb_logtime_line (line, strlen (line), 0, out, sizeof (out));
+    CHECK_STR (out, "E: (catchballd) 2026-12-04T18:26:42Z boom\n");
+    //  Anything else is left as it is
+    const char *others [] = { "plain text\n", "I: 26-12-04 18:26 short\n", "I: (x 26\n", "", NULL };
+    for (int i = 0; others [i]; i++) {
+        cb_logtime_line (others [i], strlen (others [i]), 0, out, sizeof (out));
+        CHECK_STR (out, others [i]);
+    }
+}
+
 static void
 test_log_lines (void)
 {
@@ -207,23 +249,30 @@ test_log_lines (void)
     //  count them once the broker has stopped.
     CHECK_INT (tb_stop (), 0);
 
-    //  One line per draft, "lead draft.new: dN rev 1", each draft once.
+    //  One line per draft, "lead draft.new: dN rev 1", each draft once;
+    //  every line of the log stamped in ISO 8601 (issue 12).
     int seen [S_PIPELINED + 1] = { 0 };
-    int lines = 0, strays = 0;
+    int lines = 0, strays = 0, all = 0, iso = 0;
     FILE *file = fopen (tb_log, "r");
     REQUIRE (file);
     char line [1024];
     while (fgets (line, sizeof (line), file)) {
+        if (line [0] && line [1] == ':' && line [2] == ' ') {
+            all++;
+            iso += s_iso_stamp (line + 3);
+        }
         if (!strstr (line, "draft.new:"))
             continue;
         lines++;
         int id = 0;
-        if (sscanf (line, "%*s %*s %*s lead draft.new: d%d rev 1", &id) == 1
+        if (sscanf (line, "%*s %*s lead draft.new: d%d rev 1", &id) == 1
         &&  id >= 1 && id <= S_PIPELINED)
             seen [id]++;
         else
             strays++;
     }
+    CHECK (all > S_PIPELINED);
+    CHECK_INT (iso, all);
     fclose (file);
     int absent = 0, twice = 0;
     for (int id = 1; id <= S_PIPELINED; id++) {
@@ -419,6 +468,7 @@ int
 main (void)
 {
     tb_init ("test_batch", true);
+    test_log_time ();
     test_log_lines ();
     test_redo ();
     return tb_done (TEST_DONE ());

@@ -41,6 +41,19 @@ test_hello (void)
         snprintf (role, sizeof (role), "role=%s", s_role_of (teams [i]));
         s_ok_void (teams [i], "hello", s_body (node, role, NULL));
     }
+    //  log.subscribe from 1 to last + 1; beyond is BAD_FIELD, out of range
+    //  (PROTOCOL.md section 12)
+    r = s_ok ("lead", "log.subscribe", s_body ("from=1", NULL));
+    int64_t last = s_int (r, "last");
+    cb_value_destroy (&r);
+    char from [32], message [256], expect [64];
+    snprintf (from, sizeof (from), "from=%lld", (long long) last + 1);
+    s_ok_void ("lead", "log.subscribe", s_body (from, NULL));
+    snprintf (from, sizeof (from), "from=%lld", (long long) last + 2);
+    CHECK_INT (s_err ("lead", "log.subscribe", s_body (from, NULL)), CB_E_BAD_FIELD);
+    snprintf (expect, sizeof (expect), "'from' is out of range (1..%lld)", (long long) last + 1);
+    CHECK_STR (s_err_message ("lead", "log.subscribe", s_body (from, NULL), message,
+                              sizeof (message)), expect);
     //  Not said hello: refused before anything else.
     cb_value_t *msg = cb_value_new_map ();
     cb_value_set_int (msg, "cb", 1);
@@ -153,7 +166,10 @@ test_rounds (void)
                CB_E_BAD_FIELD);
     CHECK_INT (s_err ("team-a", "round.feedback",
                       s_body ("round=r1", "kind=concern", "on=kr7", "text=no", NULL)),
-               CB_E_BAD_FIELD);
+               CB_E_NOT_FOUND);        //  "no such KR", as for aligned_to and asks
+    CHECK_INT (s_err ("team-a", "round.feedback",
+                      s_body ("round=r1", "kind=concern", "on=price", "text=no", NULL)),
+               CB_E_BAD_FIELD);        //  Not a KR id at all
     r = s_ok ("team-a", "round.feedback",
               s_body ("round=r1", "kind=concern", "on=kr2", "text=too high", "final=false", NULL));
     CHECK_STR (cb_value_get_str (r, "id"), "f1");
@@ -335,6 +351,13 @@ test_adopt_vote_final (void)
     CHECK_INT (s_int (revision, "adopted_from"), 2);
     CHECK_STR (cb_value_get_str (cb_value_get (revision, "content"), "objective"), "Grow faster");
     cb_value_destroy (&r);
+    //  Adopting it again (a new mid) is not refused: another revision with
+    //  the same content, as PROTOCOL.md says
+    r = s_ok ("lead", "proposal.adopt", s_body ("proposal=p1", NULL));
+    CHECK_INT (s_int (r, "rev"), rev + 1);
+    rev = s_int (r, "rev");
+    cb_value_destroy (&r);
+    CHECK_INT (s_inbox_last ("team-b"), before + 2);
 
     CHECK_INT (s_err ("lead", "draft.finalize", s_body ("draft=d1", NULL)), CB_E_NO_VOTE);
     CHECK_INT (s_err ("lead", "draft.vote", s_body ("draft=d1", "confidence=9", NULL)),
@@ -360,11 +383,27 @@ test_adopt_vote_final (void)
               s_with_content (s_body ("draft=d1", "message=new data on churn", NULL),
                               s_content ("Amend", 1)));
     cb_value_destroy (&r);
+    //  The rule is "a final draft is never thrown again", amended or not:
+    //  the message must not promise that a revision with a reason opens it
+    //  (issue 12)
+    char message [256];
+    s_err_message ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a", NULL), message,
+                   sizeof (message));
+    CHECK (strstr (message, "cannot be thrown again") != NULL);
+    CHECK (strstr (message, "before throwing") == NULL);
+    CHECK_INT (s_err ("lead", "round.throw", s_body ("draft=d1", "to[]=team-a", NULL)),
+               CB_E_DRAFT_FINAL);
     r = s_ok ("lead", "draft.show", s_body ("draft=d1", NULL));
     bool amends = false;
     cb_value_get_bool (cb_value_get_map (r, "revision"), "amends_final", &amends);
     CHECK (amends);
     CHECK_STR (cb_value_get_str (cb_value_get_map (r, "draft"), "state"), "final");
+    //  The amendment is the final OKR now: final_rev follows it, as head
+    //  does (issue 12: it stayed at the voted revision)
+    CHECK_INT (s_int (cb_value_get_map (r, "draft"), "final_rev"),
+               s_int (cb_value_get_map (r, "revision"), "rev"));
+    CHECK_INT (s_int (cb_value_get_map (r, "draft"), "final_rev"),
+               s_int (cb_value_get_map (r, "draft"), "head"));
     cb_value_destroy (&r);
 
     //  History: every revision once, in order, with changes.
@@ -749,7 +788,7 @@ test_refusals_write_nothing (void)
                CB_E_ROUND_OPEN);
     CHECK_INT (s_err ("team-c", "round.feedback",
                       s_body (round, "kind=concern", "on=kr9", "text=which?", NULL)),
-               CB_E_BAD_FIELD);
+               CB_E_NOT_FOUND);
     c = s_content ("Other cycle", 1);
     cb_value_set_str (c, "cycle", "2027-Q2");
     CHECK_INT (s_err ("team-c", "round.counter", s_with_content (s_body (round, NULL), c)),

@@ -222,7 +222,22 @@ test_fields (void)
     CHECK_INT (req.code, 0);
     CHECK_INT (cb_field_int (&req, body, "n", 6, 9, true, &n), -1);
     CHECK_INT (req.code, CB_E_BAD_FIELD);
+    CHECK_STR (req.message, "'n' is out of range (6..9)");
     cb_req_clean (&req);
+
+    //  A number past the field's range, however large, is named out of
+    //  range with the range, not "must be at least" (issue 12)
+    cb_value_t *big = tj_json ("{\"rev\":4294967296,\"low\":0}");
+    cb_req_init (&req, NULL, "team-a", "team", 0);
+    CHECK_INT (cb_field_int (&req, big, "rev", 1, UINT32_MAX, true, &n), -1);
+    CHECK_INT (req.code, CB_E_BAD_FIELD);
+    CHECK_STR (req.message, "'rev' is out of range (1..4294967295)");
+    cb_req_clean (&req);
+    cb_req_init (&req, NULL, "team-a", "team", 0);
+    CHECK_INT (cb_field_int (&req, big, "low", 1, UINT32_MAX, true, &n), -1);
+    CHECK_STR (req.message, "'low' is out of range (1..4294967295)");
+    cb_req_clean (&req);
+    cb_value_destroy (&big);
 
     cb_req_init (&req, NULL, "team-a", "team", 0);
     CHECK_INT (cb_field_id (&req, body, "bad", 'd'), 0);

@@ -144,6 +144,20 @@ s_err (const char *node, const char *type, cb_value_t *body)
     return (int) code;
 }
 
+//  The error message of a refused request, copied into `message` ("" if
+//  it was accepted); returns `message`.
+static inline const char *
+s_err_message (const char *node, const char *type, cb_value_t *body, char *message,
+               size_t size)
+{
+    cb_value_t *reply = s_call (node, type, body);
+    const char *text = streq (cb_value_get_str (reply, "type"), "error")
+                     ? cb_value_get_str (reply, "message") : NULL;
+    snprintf (message, size, "%s", text ? text : "");
+    cb_value_destroy (&reply);
+    return message;
+}
+
 static inline void
 s_ok_void_at (int line, const char *node, const char *type, cb_value_t *body)
 {
