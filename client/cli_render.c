@@ -335,6 +335,27 @@ s_round_line (FILE *out, const cb_value_t *round, const char *indent)
         fprintf (out, "%s  question: %s\n", indent, cli_str (round, "question"));
 }
 
+//  The recipients of a round who have not answered it: "not answered
+//  yet" while it is open, "no answer from" once it is closed.
+static void
+s_round_missing (FILE *out, const cb_value_t *round, const char *indent)
+{
+    cb_value_t *to = cb_value_get_array (round, "recipients");
+    cb_value_t *answered = cb_value_get_array (round, "answered");
+    bool first = true;
+    bool open = streq (cli_str (round, "state"), "open");
+    for (size_t i = 0; i < cb_value_size (to); i++) {
+        const char *node = cb_value_str (cb_value_at (to, i));
+        if (cli_has (answered, node))
+            continue;
+        fprintf (out, "%s%s%s", first ? indent : ", ",
+                 first ? (open ? "not answered yet: " : "no answer from: ") : "", node);
+        first = false;
+    }
+    if (!first)
+        fprintf (out, "\n");
+}
+
 void
 cli_render_round (FILE *out, const cb_value_t *reply)
 {
@@ -345,24 +366,7 @@ cli_render_round (FILE *out, const cb_value_t *reply)
     cb_value_t *responses = cb_value_get_array (reply, "responses");
     for (size_t i = 0; i < cb_value_size (responses); i++)
         s_response (out, cb_value_at (responses, i), "  ");
-    cb_value_t *to = cb_value_get_array (round, "recipients");
-    cb_value_t *answered = cb_value_get_array (round, "answered");
-    bool first = true;
-    bool open = streq (cli_str (round, "state"), "open");
-    for (size_t i = 0; i < cb_value_size (to); i++) {
-        const char *node = cb_value_str (cb_value_at (to, i));
-        bool done = false;
-        for (size_t j = 0; j < cb_value_size (answered); j++)
-            if (streq (node, cb_value_str (cb_value_at (answered, j))))
-                done = true;
-        if (!done) {
-            fprintf (out, "%s%s", first ? (open ? "  not answered yet: " : "  no answer from: ")
-                                        : ", ", node);
-            first = false;
-        }
-    }
-    if (!first)
-        fprintf (out, "\n");
+    s_round_missing (out, round, "  ");
 }
 
 //  --------------------------------------------------------------------------
@@ -428,6 +432,7 @@ cli_render_history (FILE *out, const cb_value_t *reply)
             cb_value_t *responses = cb_value_get_array (round, "responses");
             for (size_t k = 0; k < cb_value_size (responses); k++)
                 s_response (out, cb_value_at (responses, k), "    ");
+            s_round_missing (out, round, "    ");
         }
         //  Votes on this revision
         cb_value_t *votes = cb_value_get_array (draft, "votes");

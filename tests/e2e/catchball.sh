@@ -137,6 +137,7 @@ text=$("$CATCHBALL" --node lead history d1)
 check_contains "history shows the adoption" "$text" "adopts p1, proposed by team-b (revision 3)"
 check_contains "history shows addressed feedback" "$text" "addresses f1, f3"
 check_contains "history shows the cannot-align" "$text" "cannot-align: The migration comes first this quarter"
+check_contains "history names who never answered round 1" "$text" "no answer from: team-c"
 text=$("$CATCHBALL" --node lead diff d1 1 2)
 check_contains "diff shows the target change" "$text" "~ kr1 target: 60 -> 52"
 
