@@ -106,6 +106,13 @@ run_step () {
         eval "$CMD" || rc=$?
         export -p | grep -E "^declare -x (CATCHBALL_[A-Z_]+|PATH)=" > "$TERM_ENV"
         exit $rc' </dev/null >"$TMP/out" 2>&1 || rc=$?
+    # What the common terminal exports now holds in every terminal.
+    if [ "$term" -eq 0 ]; then
+        for f in "$TMP"/env.[1-9]*; do
+            if [ -f "$f" ]; then cat "$TMP/env.0" >> "$f"; fi
+        done
+    fi
+    # Kept (with the rest of $TMP when the test fails) to see what each printed.
     cp "$TMP/out" "$TMP/out.$nr"
     if [ $rc -ne 0 ]; then
         fail "README.md:$nr: '$cmd' exited $rc:"
