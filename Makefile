@@ -3,7 +3,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build run test test-asan clean bench fuzz chaos
+.PHONY: all deps build run test test-asan clean bench fuzz chaos demo
 
 all: build
 
@@ -22,6 +22,12 @@ build:
 # The broker on its embedded defaults: tcp://127.0.0.1:5555, store in ./var/catchball.
 run: build
 	./$(BUILD)/catchballd
+
+# A whole marketplace with leadership and four teams, to rehearse an event
+# (examples/marketplace.sh), against the running broker: `make run` in
+# another terminal, or the one CATCHBALL_ENDPOINT names.
+demo: build
+	PATH=$(abspath $(BUILD)):$$PATH DEMO_OUT=$${DEMO_OUT:-var} bash examples/marketplace.sh
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
