@@ -1020,6 +1020,13 @@ int
 cli_console (cb_client_t *client, const char *event, const char *dump_path)
 {
     assert (client && event);
+    //  Its keys act on a live event ('a' advances it): never take them
+    //  from a file or a pipe, where every byte would be a key.
+    if (!isatty (STDIN_FILENO) || !isatty (STDOUT_FILENO)) {
+        fprintf (stderr, "catchball: console: needs a terminal (its keys act on the live "
+                 "event); for the state as data: catchball event snapshot %s\n", event);
+        return 2;
+    }
     s_console_t *self = (s_console_t *) calloc (1, sizeof (s_console_t));
     assert (self);
     self->client = client;

@@ -139,6 +139,14 @@ check "team-b draft" "$(cb team-b draft new "$TMP/team-b.json" | jq -r .draft)" 
 out=$(cb fac event new "Q1 alignment market" --cycle 2027-Q1 --participants lead,team-a,team-b)
 check "event e1" "$(jq -r .event <<<"$out")" e1
 
+# 0. Its keys act on the live event: from a file or a pipe it refuses, and
+#    nothing changes (a byte 'a' would have advanced the event).
+rc=0
+printf 'aaaa' | "$CATCHBALL" --node fac console e1 >/dev/null 2>"$TMP/console.err" || rc=$?
+check "console without a terminal: exit 2" "$rc" 2
+check_contains "console says it needs a terminal" "$(cat "$TMP/console.err")" "needs a terminal"
+check "the event was not advanced" "$(cb fac event show e1 | jq -r .event.phase)" planned
+
 # 1. The console starts and shows the planned event.
 tmx new-session -d -s "$SESSION" -x 100 -y 30 \
     "'$CATCHBALL' --endpoint '$CATCHBALL_ENDPOINT' --node fac console e1 --dump '$DUMP'; echo \$? >'$TMP/console.rc'"
