@@ -15,7 +15,9 @@
     It replaces czmq's zauth, which loaded every file of the directory
     into a certificate store and aborted the whole broker (an assert in
     zcertstore_insert) when two files held one key, as team-a.cert and an
-    editor's team-a.cert~ do. It runs as an actor, in a thread of its own:
+    editor's team-a.cert~ do. A refused handshake is logged with the key's
+    fingerprint and the peer's address, once a minute at most per key. It
+    runs as an actor, in a thread of its own:
     handshakes never wait for a batch's commit.
 
     Fail closed: libzmq lets every CURVE client in when no handler is
@@ -29,10 +31,47 @@
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define S_RELOAD_MS    1000
+#define S_REFUSED_MS   60000    //  A refused key is logged once a minute at most
+#define S_REFUSED_KEYS 1024     //  Refused keys remembered for that, at most
+
+//  A refused handshake, logged: once a minute at most for the same key (a
+//  client retrying does not flood the log), with a fingerprint of the key
+//  (its first 8 Z85 characters) and where it came from.
+static void
+s_log_refused (zhashx_t *refused, const char *key, const char *mechanism,
+               const char *address)
+{
+    int64_t now = zclock_mono ();
+    const char *which = *key ? key : mechanism;
+    int64_t *last = (int64_t *) zhashx_lookup (refused, which);
+    if (last && now - *last < S_REFUSED_MS)
+        return;
+    if (!last && zhashx_size (refused) >= S_REFUSED_KEYS)
+        zhashx_purge (refused);
+    if (!last) {
+        last = (int64_t *) zmalloc (sizeof (int64_t));
+        zhashx_insert (refused, which, last);
+    }
+    *last = now;
+    if (*key)
+        zsys_warning ("zap: refused a handshake from %s: key %.8s... is not in the "
+                      "certificate directory (logged once a minute per key)",
+                      address ? address : "?", key);
+    else
+        zsys_warning ("zap: refused a handshake from %s: no CURVE key (mechanism %s)",
+                      address ? address : "?", mechanism ? mechanism : "none");
+}
+
+static void
+s_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
 
 //  One ZAP request answered: 0, or -1 if nothing could be read.
 static int
-s_answer (zsock_t *handler, cb_keys_t *keys, bool verbose)
+s_answer (zsock_t *handler, cb_keys_t *keys, zhashx_t *refused, bool verbose)
 {
     zmsg_t *request = zmsg_recv (handler);
     if (!request)
@@ -59,6 +98,9 @@ s_answer (zsock_t *handler, cb_keys_t *keys, bool verbose)
         zsys_info ("zap: %s %s key %s from %s", curve ? "allowed" : "denied",
                    mechanism ? mechanism : "?", public_key [0] ? public_key : "-",
                    address ? address : "?");
+    else
+    if (!curve)
+        s_log_refused (refused, public_key, mechanism, address);
 
     zmsg_t *reply = zmsg_new ();
     zmsg_addstr (reply, "1.0");
@@ -95,6 +137,8 @@ cb_zap_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     zpoller_t *poller = zpoller_new (pipe, ready ? handler : NULL, NULL);
     bool verbose = false;
+    zhashx_t *refused = zhashx_new ();          //  Key -> when last logged
+    zhashx_set_destructor (refused, s_free);
     while (true) {
         //  A certificate rewritten in place leaves the directory's mtime
         //  as it was: the whole directory is checked once a second too.
@@ -105,7 +149,7 @@ cb_zap_actor (zsock_t *pipe, void *args)
         }
         else
         if (which == handler)
-            s_answer (handler, keys, verbose);
+            s_answer (handler, keys, refused, verbose);
         else
         if (which == pipe) {
             char *command = zstr_recv (pipe);
@@ -124,6 +168,7 @@ cb_zap_actor (zsock_t *pipe, void *args)
             break;              //  Interrupted
     }
     zpoller_destroy (&poller);
+    zhashx_destroy (&refused);
     cb_keys_destroy (&keys);
     zsock_destroy (&handler);
 }

@@ -157,6 +157,10 @@ test_zap (void)
     zcert_t *c = s_cert ("team-c", "team");
     s_write (a, "team-a.cert");
     s_write (a, "team-a.cert~");        //  czmq's zauth aborted on this pair
+    //  What the handler logs, to count its refusals.
+    FILE *log = tmpfile ();
+    REQUIRE (log);
+    zsys_set_logstream (log);
     zactor_t *zap = cb_zap_start (s_dir, false);
     REQUIRE (zap);
     zsock_t *req = zsock_new_req ("inproc://zeromq.zap.01");
@@ -175,12 +179,30 @@ test_zap (void)
     CHECK_INT (s_zap (req, "CURVE", zcert_public_key (c), 32, user, sizeof (user)), 200);
     s_rename ("team-a.cert", "team-a.cert.disabled");
     CHECK_INT (s_zap (req, "CURVE", zcert_public_key (a), 32, user, sizeof (user)), 400);
+    //  Refused again at once: answered, not logged again (once a minute).
+    CHECK_INT (s_zap (req, "PLAIN", "x", 1, user, sizeof (user)), 400);
+    CHECK_INT (s_zap (req, "CURVE", zcert_public_key (a), 32, user, sizeof (user)), 400);
     //  A second handler cannot bind the endpoint of the first: refused,
     //  so a broker would not serve CURVE unchecked.
     zactor_t *second = cb_zap_start (s_dir, false);
     CHECK (second == NULL);
     zsock_destroy (&req);
     zactor_destroy (&zap);
+    //  Each refused key or mechanism logged once, with the key's
+    //  fingerprint: team-c's key, NULL, PLAIN, a short CURVE credential,
+    //  team-a's key after its certificate was renamed away.
+    zsys_set_logstream (stderr);
+    rewind (log);
+    char line [512], fingerprint [16];
+    snprintf (fingerprint, sizeof (fingerprint), "key %.8s...", zcert_public_txt (c));
+    int refusals = 0, of_c = 0;
+    while (fgets (line, sizeof (line), log)) {
+        refusals += strstr (line, "refused a handshake") != NULL;
+        of_c += strstr (line, fingerprint) != NULL;
+    }
+    fclose (log);
+    CHECK_INT (refusals, 5);
+    CHECK_INT (of_c, 1);
     zcert_destroy (&a);
     zcert_destroy (&c);
 }
