@@ -3,9 +3,10 @@
 
     See store.h for the contract. Safety first: the environment is opened
     with MDB_NOTLS and nothing else, so every commit is synced to disk
-    before the broker acknowledges anything (in power-cut tests, LMDB's
-    MDB_NOMETASYNC lost the last transaction, and MDB_NOSYNC left stores
-    that would not open; see tests/chaos/README.md).
+    before the broker acknowledges anything (in power-cut tests, skipping
+    the sync of the meta page lost the last transaction, and skipping
+    syncs altogether left stores that would not open; see
+    tests/chaos/README.md).
 
     Every value is stored sealed: the record, then its checksum (8 bytes,
     big-endian XXH3-64, see cb_store_sum). Reads unseal it and hand the

@@ -57,19 +57,6 @@ s_dealer (void)
     return dealer;
 }
 
-//  Sends a request (body taken, may be NULL) without waiting for its reply.
-static void
-s_send (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body)
-{
-    cb_value_t *msg = tb_request (type, mid, body);
-    size_t size;
-    void *data = cb_codec_encode (msg, &size);
-    cb_value_destroy (&msg);
-    zframe_t *frame = zframe_new (data, size);
-    free (data);
-    REQUIRE (zframe_send (&frame, dealer, 0) == 0);
-}
-
 
 //  The next reply must answer `mid` with `code` (0: ok). The reply is
 //  returned for more checks.
@@ -190,7 +177,7 @@ test_log_lines (void)
 {
     tb_start (s_store ("lines"), NULL, NULL);
     zsock_t *dealer = s_dealer ();
-    s_send (dealer, "hello", "h1", s_hello_body ("lead", "leadership", NULL));
+    tb_send (dealer, "hello", "h1", s_hello_body ("lead", "leadership", NULL));
     cb_value_t *reply = s_expect (dealer, "h1", 0);
     cb_value_destroy (&reply);
     long txnid = tb_txnid (s_store ("lines"));
@@ -210,13 +197,13 @@ test_log_lines (void)
             char objective [32];
             snprintf (objective, sizeof (objective), "Draft %d", n);
             snprintf (mid, sizeof (mid), "n%d", n);
-            s_send (dealer, "draft.new", mid, s_draft_body (objective));
+            tb_send (dealer, "draft.new", mid, s_draft_body (objective));
             resent += round > 0;
         }
         //  Replies come in the order of the requests: once the ping's is
         //  in, all that will ever come for this round are in.
         snprintf (mid, sizeof (mid), "sync%d", round);
-        s_send (dealer, "ping", mid, NULL);
+        tb_send (dealer, "ping", mid, NULL);
         //  (Within the C library's retry interval.)
         while ((reply = tb_recv (dealer, 1000))) {
             const char *got = cb_value_get_str (reply, "mid");
@@ -363,12 +350,12 @@ test_redo (void)
     //  queued before the broker runs, so that they reach it together.
     long txnid = tb_txnid (s_store ("redo"));
     zsock_t *dealer = s_dealer ();
-    s_send (dealer, "hello", "h1", s_hello_body ("lead", "leadership", NULL));
-    s_send (dealer, "draft.new", "a", s_draft_body ("Stored in the batch"));
-    s_send (dealer, "draft.new", "b", s_draft_body ("Fails after writing"));
-    s_send (dealer, "hello", "h2", s_hello_body ("lead", NULL, "board"));
-    s_send (dealer, "draft.list", "l1", NULL);
-    s_send (dealer, "ping", "p1", NULL);
+    tb_send (dealer, "hello", "h1", s_hello_body ("lead", "leadership", NULL));
+    tb_send (dealer, "draft.new", "a", s_draft_body ("Stored in the batch"));
+    tb_send (dealer, "draft.new", "b", s_draft_body ("Fails after writing"));
+    tb_send (dealer, "hello", "h2", s_hello_body ("lead", NULL, "board"));
+    tb_send (dealer, "draft.list", "l1", NULL);
+    tb_send (dealer, "ping", "p1", NULL);
     tb_start (s_store ("redo"), NULL, NULL);
 
     reply = s_expect (dealer, "h1", 0);
@@ -393,8 +380,8 @@ test_redo (void)
     cb_value_destroy (&reply);
 
     //  It serves on.
-    s_send (dealer, "draft.list", "l2", NULL);
-    s_send (dealer, "ping", "p2", NULL);
+    tb_send (dealer, "draft.list", "l2", NULL);
+    tb_send (dealer, "ping", "p2", NULL);
     reply = s_expect (dealer, "l2", 0);
     s_draft_ids (cb_value_get (reply, "body"), ids, sizeof (ids));
     CHECK_STR (ids, "d1,d2");
@@ -445,9 +432,9 @@ test_redo (void)
     s_plant ("redo", 3, true);
     tb_start (s_store ("redo"), NULL, NULL);
     dealer = s_dealer ();
-    s_send (dealer, "hello", "h3", s_hello_body ("lead", NULL, NULL));
-    s_send (dealer, "draft.new", "c", s_draft_body ("After the repair"));
-    s_send (dealer, "draft.list", "l3", NULL);
+    tb_send (dealer, "hello", "h3", s_hello_body ("lead", NULL, NULL));
+    tb_send (dealer, "draft.new", "c", s_draft_body ("After the repair"));
+    tb_send (dealer, "draft.list", "l3", NULL);
     reply = s_expect (dealer, "h3", 0);
     CHECK_STR (cb_value_get_str (cb_value_get (reply, "body"), "parent"), "board");
     cb_value_destroy (&reply);

@@ -226,21 +226,6 @@ s_call (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body, in
     }
 }
 
-//  0 for ok, the error code, or -1 for no reply; destroys the reply.
-static int64_t
-s_code (cb_value_t **reply_p)
-{
-    int64_t code = -1;
-    const char *type = *reply_p ? cb_value_get_str_or (*reply_p, "type", "") : "";
-    if (streq (type, "error"))
-        cb_value_get_int (*reply_p, "code", &code);
-    else
-    if (streq (type, "ok"))
-        code = 0;
-    cb_value_destroy (reply_p);
-    return code;
-}
-
 static int64_t
 s_hello (zsock_t *dealer, const char *node, const char *role)
 {
@@ -251,7 +236,7 @@ s_hello (zsock_t *dealer, const char *node, const char *role)
     char mid [96];
     snprintf (mid, sizeof (mid), "hello-%s", node);
     cb_value_t *reply = s_call (dealer, "hello", mid, body, 5000);
-    return s_code (&reply);
+    return tb_code (&reply);
 }
 
 //  The other node: a request answered within a second, three in a
@@ -274,7 +259,7 @@ s_other_node_served (zsock_t *calm)
     snprintf (mid, sizeof (mid), "calm-%d", s_served + s_unserved);
     int64_t start = zclock_mono ();
     cb_value_t *reply = s_call (calm, "ping", mid, NULL, s_deadline_ms ());
-    int64_t code = s_code (&reply);
+    int64_t code = tb_code (&reply);
     int64_t took = zclock_mono () - start;
     if (code == 0)
         s_served++;
@@ -531,7 +516,7 @@ test_flood (void)
     deadline = zclock_mono () + 20000;
     while (not_hello + bad + limited + other < FLOOD && zclock_mono () < deadline) {
         reply = s_recv (stranger, 200);
-        int64_t code = s_code (&reply);
+        int64_t code = tb_code (&reply);
         if (code == CB_E_NOT_HELLO)
             not_hello++;
         else
@@ -617,7 +602,7 @@ test_oversized (void)
     free (text);
     REQUIRE (reply);
     CHECK_STR (cb_value_get_str (reply, "mid"), "big-300");
-    CHECK_INT (s_code (&reply), CB_E_TOO_LARGE);
+    CHECK_INT (tb_code (&reply), CB_E_TOO_LARGE);
     CHECK_INT (s_last_txnid (), before);
 
     //  600 KiB: libzmq drops the connection; no answer, ever.
@@ -637,7 +622,7 @@ test_oversized (void)
     //  The DEALER reconnected on its own: a new connection, not the one
     //  that said hello.
     reply = s_call (big, "ping", "big-after", NULL, 5000);
-    CHECK_INT (s_code (&reply), CB_E_NOT_HELLO);
+    CHECK_INT (tb_code (&reply), CB_E_NOT_HELLO);
     CHECK (tb_alive ());
     CHECK_INT (s_last_txnid (), before);
     printf ("  300 KiB: TOO_LARGE; 600 KiB: no answer, connection dropped; nothing stored\n");
@@ -719,7 +704,7 @@ test_never_reads (void)
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_int (body, "from", 1);
     cb_value_t *reply = s_call (slowlog, "log.subscribe", "sub", body, 5000);
-    REQUIRE (s_code (&reply) == 0);
+    REQUIRE (tb_code (&reply) == 0);
     //  The largest content there is, or nearly: each delivery and log
     //  entry carries it (about 4.5 KB).
     reply = s_call (lead, "draft.new", "new-d1", s_draft_body ("Never read", 4000), 5000);
@@ -954,7 +939,7 @@ test_stop_while_peers_leave (void)
         for (int i = 0; i < LEAVERS; i++) {
             peers [i] = s_dealer (-1, -1);
             cb_value_t *reply = s_call (peers [i], "ping", "leaver", NULL, 5000);
-            if (s_code (&reply) == CB_E_NOT_HELLO)
+            if (tb_code (&reply) == CB_E_NOT_HELLO)
                 up++;           //  Its connection is up
         }
         CHECK_INT (up, LEAVERS);

@@ -103,26 +103,13 @@ s_dealer (int rcvhwm, int rcvbuf)
     return dealer;
 }
 
-//  Sends a request (body taken).
-static void
-s_send (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body)
-{
-    cb_value_t *value = tb_request (type, mid, body);
-    size_t size;
-    void *data = cb_codec_encode (value, &size);
-    cb_value_destroy (&value);
-    zframe_t *frame = zframe_new (data, size);
-    free (data);
-    REQUIRE (zframe_send (&frame, dealer, 0) == 0);
-}
-
 //  Sends a request and returns the reply with its mid (and its size),
 //  skipping anything else; NULL if none came within `timeout` ms.
 static cb_value_t *
 s_call_sized (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body,
               int timeout, size_t *size)
 {
-    s_send (dealer, type, mid, body);
+    tb_send (dealer, type, mid, body);
     int64_t deadline = zclock_mono () + timeout;
     zpoller_t *poller = zpoller_new (dealer, NULL);
     cb_value_t *reply = NULL;
@@ -150,21 +137,6 @@ s_call (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body, in
     return s_call_sized (dealer, type, mid, body, timeout, NULL);
 }
 
-//  0 for ok, the error code, or -1 for no reply; destroys the reply.
-static int64_t
-s_code (cb_value_t **reply_p)
-{
-    int64_t code = -1;
-    const char *type = *reply_p ? cb_value_get_str_or (*reply_p, "type", "") : "";
-    if (streq (type, "error"))
-        cb_value_get_int (*reply_p, "code", &code);
-    else
-    if (streq (type, "ok"))
-        code = 0;
-    cb_value_destroy (reply_p);
-    return code;
-}
-
 static int64_t
 s_hello (zsock_t *dealer, const char *node, const char *role)
 {
@@ -174,7 +146,7 @@ s_hello (zsock_t *dealer, const char *node, const char *role)
     char mid [96];
     snprintf (mid, sizeof (mid), "hello-%s-%lld", node, (long long) zclock_usecs ());
     cb_value_t *reply = s_call (dealer, "hello", mid, body, 5000);
-    return s_code (&reply);
+    return tb_code (&reply);
 }
 
 //  --------------------------------------------------------------------------
@@ -339,14 +311,14 @@ test_never_reads_replies (void)
         char mid [32];
         snprintf (mid, sizeof (mid), "rev-%d", rev);
         reply = s_call (writer, "draft.revise", mid, body, 5000);
-        REQUIRE (s_code (&reply) == 0);
+        REQUIRE (tb_code (&reply) == 0);
     }
     free (narrative);
     body = cb_value_new_map ();
     cb_value_set_str (body, "draft", "d1");
     size_t size = 0;
     reply = s_call_sized (writer, "draft.history", "history", body, 5000, &size);
-    REQUIRE (s_code (&reply) == 0);
+    REQUIRE (tb_code (&reply) == 0);
     printf ("  a draft.history reply: %zu bytes\n", size);
     //  A page of it (PROTOCOL.md 4.1: pages stop at 192 KiB): 600 of
     //  them are some 115 MB, far past the bound.
@@ -365,7 +337,7 @@ test_never_reads_replies (void)
         snprintf (mid, sizeof (mid), "hoard-%d", i);
         body = cb_value_new_map ();
         cb_value_set_str (body, "draft", "d1");
-        s_send (hoarder, "draft.history", mid, body);
+        tb_send (hoarder, "draft.history", mid, body);
     }
     //  The broker says when it closes the connection.
     bool closed = s_wait_log (mark, "not reading", 30000 * (int) s_scale);
@@ -392,7 +364,7 @@ test_never_reads_replies (void)
     }
     zpoller_destroy (&poller);
     reply = s_call (hoarder, "ping", "hoarder-ping", NULL, 5000);
-    int64_t code = s_code (&reply);
+    int64_t code = tb_code (&reply);
     printf ("  the hoarder read %d replies it had been sent; its ping then: %lld\n", drained,
             (long long) code);
     CHECK_INT (code, CB_E_NOT_HELLO);
@@ -400,7 +372,7 @@ test_never_reads_replies (void)
     body = cb_value_new_map ();
     cb_value_set_str (body, "draft", "d1");
     reply = s_call_sized (hoarder, "draft.history", "hoard-again", body, 5000, &size);
-    CHECK_INT (s_code (&reply), 0);
+    CHECK_INT (tb_code (&reply), 0);
     CHECK (size > 150000);
     zsock_destroy (&hoarder);
     zsock_destroy (&writer);
@@ -423,7 +395,7 @@ test_huge_multipart (void)
     zsock_t *stranger = s_dealer (-1, -1);
     //  Its connection is up (NOT_HELLO) before the parts go.
     cb_value_t *reply = s_call (stranger, "ping", "stranger", NULL, 5000);
-    REQUIRE (s_code (&reply) == CB_E_NOT_HELLO);
+    REQUIRE (tb_code (&reply) == CB_E_NOT_HELLO);
     long mark = s_log_mark ();
     s_served = s_unserved = 0;
     s_reset_peak ();
@@ -460,7 +432,7 @@ test_huge_multipart (void)
     reply = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
     zframe_destroy (&frame);
     zpoller_destroy (&poller);
-    CHECK_INT (s_code (&reply), CB_E_BAD_MESSAGE);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_MESSAGE);
     zsock_destroy (&small);
 }
 
@@ -518,7 +490,7 @@ test_silent_closed (long mark)
     CHECK (lines >= 1 && lines <= 3);
     //  The node that said hello on its connection still has its session.
     cb_value_t *reply = s_call (s_stayer, "ping", "stayer-ping", NULL, 5000);
-    CHECK_INT (s_code (&reply), 0);
+    CHECK_INT (tb_code (&reply), 0);
     zsock_destroy (&s_stayer);
 }
 

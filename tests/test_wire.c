@@ -128,20 +128,6 @@ s_msg (const char *type, const char *mid, cb_value_t *body)
     return msg;
 }
 
-static int64_t
-s_code (cb_value_t **reply_p)
-{
-    int64_t code = -1;
-    if (*reply_p && streq (cb_value_get_str (*reply_p, "type"), "error"))
-        cb_value_get_int (*reply_p, "code", &code);
-    else
-    if (*reply_p && streq (cb_value_get_str (*reply_p, "type"), "ok"))
-        code = 0;
-    cb_value_destroy (reply_p);
-    return code;
-}
-
-
 static cb_value_t *
 s_draft_body (const char *objective)
 {
@@ -180,12 +166,12 @@ test_bad_input (void)
     cb_value_set_str (hello, "node", "team-x");
     cb_value_set_str (hello, "role", "team");
     reply = s_raw_value (dealer, s_msg ("hello", "h1", hello));
-    CHECK_INT (s_code (&reply), 0);
+    CHECK_INT (tb_code (&reply), 0);
     hello = cb_value_new_map ();
     cb_value_set_str (hello, "node", "watcher");
     cb_value_set_str (hello, "role", "observer");
     reply = s_raw_value (watcher, s_msg ("hello", "h2", hello));
-    CHECK_INT (s_code (&reply), 0);
+    CHECK_INT (tb_code (&reply), 0);
 
     long before = s_last_txnid ();
     size_t drafts = s_draft_count (lead);
@@ -205,7 +191,7 @@ test_bad_input (void)
     for (size_t i = 0; i < sizeof (raw) / sizeof (raw [0]); i++) {
         reply = s_raw (dealer, raw [i].bytes, raw [i].size);
         CHECK (reply && cb_value_type (cb_value_get (reply, "mid")) == CB_NIL);
-        CHECK_INT (s_code (&reply), raw [i].code);
+        CHECK_INT (tb_code (&reply), raw [i].code);
     }
 
     //  Envelope errors
@@ -213,27 +199,27 @@ test_bad_input (void)
     cb_value_remove (msg, "cb");
     reply = s_raw_value (dealer, msg);
     CHECK_STR (cb_value_get_str (reply, "mid"), "e1");
-    CHECK_INT (s_code (&reply), CB_E_BAD_VERSION);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_VERSION);
     msg = s_msg ("ping", "e2", NULL);
     cb_value_set_int (msg, "cb", 2);
     reply = s_raw_value (dealer, msg);
-    CHECK_INT (s_code (&reply), CB_E_BAD_VERSION);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_VERSION);
     reply = s_raw_value (dealer, s_msg ("ping", NULL, NULL));
-    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_FIELD);
     reply = s_raw_value (dealer, s_msg (NULL, "e3", NULL));
-    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_FIELD);
     reply = s_raw_value (dealer, s_msg ("draft.burn", "e4", NULL));
-    CHECK_INT (s_code (&reply), CB_E_UNKNOWN_TYPE);
+    CHECK_INT (tb_code (&reply), CB_E_UNKNOWN_TYPE);
     msg = s_msg ("draft.list", "e5", NULL);
     cb_value_set_str (msg, "body", "not a map");
     reply = s_raw_value (dealer, msg);
-    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_FIELD);
     reply = s_raw_value (dealer, s_msg ("draft.new", "e6", cb_value_new_map ()));
-    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_FIELD);
     body = s_draft_body ("Unknown field");
     cb_value_set_str (body, "colour", "red");
     reply = s_raw_value (dealer, s_msg ("draft.new", "e7", body));
-    CHECK_INT (s_code (&reply), CB_E_BAD_FIELD);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_FIELD);
 
     //  Size and frames
     size_t big = 300 * 1024;
@@ -243,31 +229,31 @@ test_bad_input (void)
     body = s_draft_body (text);
     free (text);
     reply = s_raw_value (dealer, s_msg ("draft.new", "e8", body));
-    CHECK_INT (s_code (&reply), CB_E_TOO_LARGE);
+    CHECK_INT (tb_code (&reply), CB_E_TOO_LARGE);
     zmsg_t *frames = zmsg_new ();
     zmsg_addstr (frames, "");
     zmsg_addstr (frames, "x");
     reply = s_raw_frames (dealer, frames);
-    CHECK_INT (s_code (&reply), CB_E_BAD_MESSAGE);
+    CHECK_INT (tb_code (&reply), CB_E_BAD_MESSAGE);
 
     //  Identity and permission
     reply = s_raw_value (stranger, s_msg ("draft.new", "e9", s_draft_body ("Who am I")));
-    CHECK_INT (s_code (&reply), CB_E_NOT_HELLO);
+    CHECK_INT (tb_code (&reply), CB_E_NOT_HELLO);
     body = s_draft_body ("Not mine");
     cb_value_set_str (body, "draft", "d1");
     reply = s_raw_value (dealer, s_msg ("draft.revise", "e10", body));
-    CHECK_INT (s_code (&reply), CB_E_NOT_OWNER);
+    CHECK_INT (tb_code (&reply), CB_E_NOT_OWNER);
     reply = s_raw_value (watcher, s_msg ("draft.new", "e11", s_draft_body ("Observer")));
-    CHECK_INT (s_code (&reply), CB_E_FORBIDDEN);
+    CHECK_INT (tb_code (&reply), CB_E_FORBIDDEN);
     body = cb_value_new_map ();
     cb_value_set_str (body, "node", "watcher");
     cb_value_set_str (body, "role", "leadership");
     reply = s_raw_value (stranger, s_msg ("hello", "e12", body));
-    CHECK_INT (s_code (&reply), CB_E_ROLE_MISMATCH);
+    CHECK_INT (tb_code (&reply), CB_E_ROLE_MISMATCH);
 
     //  Still serving; nothing stored.
     reply = s_raw_value (dealer, s_msg ("ping", "p1", NULL));
-    CHECK_INT (s_code (&reply), 0);
+    CHECK_INT (tb_code (&reply), 0);
     CHECK_INT (s_draft_count (lead), drafts);
     CHECK_INT (s_last_txnid (), before);
 
@@ -478,10 +464,10 @@ test_storage_full (void)
         cb_value_set_str (hello, "node", node);
         cb_value_set_str (hello, "role", "team");
         cb_value_t *reply = s_raw_value_resent (dealer, s_msg ("hello", "h-full", hello));
-        hello_code = s_code (&reply);
+        hello_code = tb_code (&reply);
         if (hello_code) {
             reply = s_raw_value_resent (dealer, s_msg ("draft.list", "l-full", NULL));
-            after = s_code (&reply);
+            after = tb_code (&reply);
         }
         zsock_destroy (&dealer);
     }

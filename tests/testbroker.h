@@ -274,6 +274,36 @@ tb_request (const char *type, const char *mid, cb_value_t *body)
     return msg;
 }
 
+//  Sends a request (body taken, may be NULL) on a raw DEALER without
+//  waiting for its reply.
+static inline void
+tb_send (zsock_t *dealer, const char *type, const char *mid, cb_value_t *body)
+{
+    cb_value_t *msg = tb_request (type, mid, body);
+    size_t size;
+    void *data = cb_codec_encode (msg, &size);
+    cb_value_destroy (&msg);
+    zframe_t *frame = zframe_new (data, size);
+    free (data);
+    REQUIRE (zframe_send (&frame, dealer, 0) == 0);
+}
+
+//  A reply's outcome: 0 for ok, the error code, or -1 for no reply;
+//  destroys the reply.
+static inline int64_t
+tb_code (cb_value_t **reply_p)
+{
+    int64_t code = -1;
+    const char *type = *reply_p ? cb_value_get_str_or (*reply_p, "type", "") : "";
+    if (streq (type, "error"))
+        cb_value_get_int (*reply_p, "code", &code);
+    else
+    if (streq (type, "ok"))
+        code = 0;
+    cb_value_destroy (reply_p);
+    return code;
+}
+
 //  The next message on a raw DEALER, decoded; NULL if none within
 //  `timeout` ms.
 static inline cb_value_t *
