@@ -15,10 +15,15 @@
     The same reply gives the same bytes: everything is written in the
     reply's order, and nothing depends on addresses or the clock.
 
-    No edge says constraint=false, although asks would lay out better
-    across the alignment tree with it: Graphviz's dot (2.43 at least)
-    crashes on flat edges that have ports and labels, which that makes.
-    So asks take part in the ranking, and a helper may sit a rank above.
+    Only alignment decides the hierarchy: each draft's level is its depth
+    in the alignment tree (a row per level, `rank=same`), alignment edges
+    are the only ones that constrain the ranks, and asks and shared key
+    results say constraint=false. So the company's objectives are always
+    the top row, every alignment arrow points up as the legend says, and
+    adding an ask or sharing a key result never moves a draft to another
+    row. (Graphviz's dot 2.43 was once seen to crash on flat edges with
+    ports and labels, which this makes; test_render lays out hundreds of
+    random graphs of that shape, and every one must go through.)
 
     The SVG is made by Graphviz's own `dot -Tsvg`, fed through a pipe; its
     output goes to a temporary file first, so that a large graph can never
@@ -44,10 +49,16 @@ extern char **environ;
 #define S_ASK_COUNTERED "royalblue"
 #define S_ASK_ACCEPTED  "forestgreen"
 #define S_ASK_DECLINED  "firebrick"
+//  A link to a key result that is no longer there.
+#define S_GONE          "firebrick"
+//  A shared key result's box and its two lines.
+#define S_SHARED        "#7b1fa2"
+#define S_SHARED_LINE   "[dir=none, style=dotted, penwidth=2, color=\"" S_SHARED "\"]"
 
 //  Characters per line in the node tables before text wraps.
 #define S_WRAP          40
-//  Characters of a need shown on an ask's edge (the tooltip has it all).
+//  Characters of a need shown on an ask's edge, with "..." when there is
+//  more (the tooltip has it all).
 #define S_EDGE_TEXT     40
 
 //  --------------------------------------------------------------------------
@@ -94,21 +105,45 @@ s_tooltip (FILE *out, const char *text)
     s_quote (out, text, "\\\\\\\\");
 }
 
+//  Where a text longer than `max` characters is cut: after the last whole
+//  word that fits, if that keeps at least half of `max`, else after `max`
+//  characters. NULL if the text fits.
+static const unsigned char *
+s_cut (const char *text, size_t max)
+{
+    const unsigned char *space = NULL;
+    size_t count = 0, kept = 0;
+    for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+        if ((*p & 0xc0) == 0x80)
+            continue;
+        if (count == max)
+            return space && kept >= max / 2 ? space : p;
+        if (*p == ' ' || *p == '\n') {
+            space = p;
+            kept = count;
+        }
+        count++;
+    }
+    return NULL;
+}
+
 //  Text inside an HTML-like label: XML's five characters as entities, a
 //  newline as <BR/>, control characters (which XML forbids, even as
 //  entities) as spaces, and a backslash doubled (Graphviz reads "\N",
 //  "\G", "\E"... in label text as the object's name, even in HTML).
 //  Lines wrap at a space once `wrap` characters are reached (0: never).
-//  With `max`, at most that many characters are shown, then "...".
+//  With `max`, a longer text is cut where s_cut says and ends in an
+//  ellipsis, so that nobody takes a cut need for the whole of it.
 //  Characters are counted, not bytes, so UTF-8 is never cut.
 static void
 s_html (FILE *out, const char *text, size_t wrap, size_t max)
 {
     size_t column = 0, count = 0;
+    const unsigned char *cut = max ? s_cut (text, max) : NULL;
     for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
         bool lead = (*p & 0xc0) != 0x80;
-        if (lead && max && count == max) {
-            fprintf (out, "...");
+        if (p == cut) {
+            fprintf (out, "\xe2\x80\xa6");     //  U+2026, the ellipsis
             return;
         }
         if (lead)
@@ -155,6 +190,15 @@ s_kr_row (const cb_value_t *draft, const char *kr)
         if (streq (cli_str (cb_value_at (krs, i), "id"), kr))
             return (int) i;
     return -1;
+}
+
+//  True if the graph holds the draft and its head has no key result `kr`:
+//  a link to a key result that was removed (or reworded under a new id).
+static bool
+s_gone (const cb_value_t *graph, const char *draft, const char *kr)
+{
+    cb_value_t *d = s_draft (graph, draft);
+    return d && kr && *kr && s_kr_row (d, kr) < 0;
 }
 
 //  Nodes made up for what an edge names but the reply does not hold (a
@@ -215,10 +259,75 @@ s_declare_stub (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const char
 }
 
 //  --------------------------------------------------------------------------
+//  The hierarchy
+
+//  What the draft is aligned to (a draft id), or NULL.
+static const char *
+s_aligned_to (const cb_value_t *draft)
+{
+    cb_value_t *content = cb_value_get_map (draft, "content");
+    return cb_value_get_str (cb_value_get_map (content, "aligned_to"), "draft");
+}
+
+//  The draft's level: how many alignment steps lead from it to a draft
+//  aligned to nothing (level 0), or out of the graph (a draft aligned to
+//  one of another cycle is level 1: its target's box sits above it). A
+//  loop of alignments, which the broker does not make, counts as level 0.
+static size_t
+s_level (const cb_value_t *graph, const cb_value_t *draft)
+{
+    size_t bound = cb_value_size (cb_value_get_array (graph, "drafts"));
+    size_t level = 0;
+    for (const cb_value_t *d = draft; d && s_aligned_to (d); level++) {
+        if (level > bound)
+            return 0;
+        d = s_draft (graph, s_aligned_to (d));
+    }
+    return level;
+}
+
+//  One row per level, top down (rankdir=BT puts the targets of the
+//  arrows above): the drafts of a level side by side, in the reply's
+//  order.
+static void
+s_ranks (FILE *out, const cb_value_t *graph)
+{
+    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
+    size_t count = cb_value_size (drafts);
+    if (!count)
+        return;
+    size_t *levels = (size_t *) calloc (count, sizeof (size_t));
+    assert (levels);
+    size_t deepest = 0;
+    for (size_t i = 0; i < count; i++) {
+        levels [i] = s_level (graph, cb_value_at (drafts, i));
+        if (levels [i] > deepest)
+            deepest = levels [i];
+    }
+    //  An invisible post per row, each above the next, holds the rows in
+    //  order even where no alignment joins them (two separate trees).
+    for (size_t level = 0; level <= deepest; level++) {
+        fprintf (out, "    { rank=same; \"level:%zu\" [style=invis, shape=point];", level);
+        for (size_t i = 0; i < count; i++) {
+            if (levels [i] != level)
+                continue;
+            fprintf (out, " ");
+            s_quoted (out, cli_str (cb_value_at (drafts, i), "id"));
+            fprintf (out, ";");
+        }
+        fprintf (out, " }\n");
+        if (level > 0)
+            fprintf (out, "    \"level:%zu\" -> \"level:%zu\" [style=invis];\n",
+                     level, level - 1);
+    }
+    free (levels);
+}
+
+//  --------------------------------------------------------------------------
 //  Drafts
 
 static void
-s_draft_node (FILE *out, const cb_value_t *draft)
+s_draft_node (FILE *out, const cb_value_t *graph, const cb_value_t *draft)
 {
     char n [CLI_NUMBER_MAX];
     const char *state = cli_str (draft, "state");
@@ -270,6 +379,11 @@ s_draft_node (FILE *out, const cb_value_t *draft)
             s_html (out, cli_str (shared, "draft"), 0, 0);
             fprintf (out, "/");
             s_html (out, cli_str (shared, "kr"), 0, 0);
+            if (s_gone (graph, cli_str (shared, "draft"), cli_str (shared, "kr"))) {
+                fprintf (out, ", <FONT COLOR=\"" S_GONE "\">which ");
+                s_html (out, cli_str (shared, "draft"), 0, 0);
+                fprintf (out, " no longer has</FONT>");
+            }
             fprintf (out, ")</I>");
         }
         fprintf (out, "</TD></TR>\n");
@@ -292,10 +406,20 @@ s_alignment (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_valu
     s_quoted (out, cli_str (draft, "id"));
     fprintf (out, " -> ");
     s_end (out, graph, target, kr);
+    //  A key result its draft no longer has: the arrow ends at the draft,
+    //  dashed, and says what is missing.
+    bool gone = s_gone (graph, target, kr);
     char tip [256];
-    snprintf (tip, sizeof (tip), "%s aligns to %s%s%s", cli_str (draft, "id"), target,
-              kr ? "/" : "", kr ? kr : "");
-    fprintf (out, " [color=\"#444444\", penwidth=1.5, tooltip=");
+    snprintf (tip, sizeof (tip), "%s aligns to %s%s%s%s", cli_str (draft, "id"), target,
+              kr ? "/" : "", kr ? kr : "", gone ? ", which is no longer there" : "");
+    if (gone) {
+        fprintf (out, " [color=\"" S_GONE "\", fontcolor=\"" S_GONE "\", style=dashed, "
+                      "penwidth=1.5, label=<");
+        s_html (out, kr, 0, 0);
+        fprintf (out, " is gone>, tooltip=");
+    }
+    else
+        fprintf (out, " [color=\"#444444\", penwidth=1.5, tooltip=");
     s_tooltip (out, tip);
     fprintf (out, "];\n");
 }
@@ -327,13 +451,31 @@ s_shared (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t
                     continue;
             }
         }
+        //  A small box a row below both halves, with a dotted line up to
+        //  each: it places neither draft, and no line joins two drafts of
+        //  one row (dot draws those from box to box, not row to row).
         s_declare_stub (out, graph, stubs, other);
+        char node [256];
+        snprintf (node, sizeof (node), "shared:%s/%s", id, cli_str (kr, "id"));
         fprintf (out, "    ");
+        s_quoted (out, node);
+        fprintf (out, " [shape=box, style=\"rounded,dotted\", color=\"" S_SHARED "\", "
+                      "fontcolor=\"" S_SHARED "\", fontsize=9, label=\"shared\", tooltip=");
+        char tip [256];
+        snprintf (tip, sizeof (tip), "%s/%s and %s/%s: one shared key result", id,
+                  cli_str (kr, "id"), other, other_kr);
+        s_tooltip (out, tip);
+        fprintf (out, "];\n");
+        fprintf (out, "    ");
+        s_quoted (out, node);
+        fprintf (out, " -> ");
         s_quoted (out, id);
-        fprintf (out, ":\"k%zu\" -> ", i);
+        fprintf (out, ":\"k%zu\" " S_SHARED_LINE ";\n", i);
+        fprintf (out, "    ");
+        s_quoted (out, node);
+        fprintf (out, " -> ");
         s_end (out, graph, other, other_kr);
-        fprintf (out, " [dir=none, style=dotted, penwidth=2, color=\"#7b1fa2\", "
-                      "tooltip=\"shared key result\"];\n");
+        fprintf (out, " " S_SHARED_LINE ";\n");
     }
 }
 
@@ -366,7 +508,7 @@ s_helper_draft (const cb_value_t *graph, const cb_value_t *ask, const char *help
 }
 
 static void
-s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *ask)
+s_ask (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t *ask)
 {
     bool offer = streq (cli_str (ask, "kind"), "offer");
     const char *helper = offer ? cli_str (ask, "from") : cli_str (ask, "to");
@@ -396,17 +538,21 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
             fprintf (out, ">];\n");
         }
     }
+    //  The ask itself: a box of its own, hung a row below the key result
+    //  that needs help. Its line there is the only one that places it, and
+    //  it never moves a draft; the arrow on to the helper places nothing.
+    //  (An edge label between two drafts of one row is what crashes dot.)
+    const char *dashed = streq (state, "declined") ? ", style=dashed" : "";
+    char node [128];
+    snprintf (node, sizeof (node), "ask:%s", cli_str (ask, "id"));
     fprintf (out, "    ");
-    s_end (out, graph, draft, cli_str (ask, "kr"));
-    fprintf (out, " -> ");
-    s_quoted (out, target);
-    fprintf (out, " [color=\"%s\", fontcolor=\"%s\"%s, label=<<B>",
-             color, color, streq (state, "declined") ? ", style=dashed" : "");
+    s_quoted (out, node);
+    fprintf (out, " [shape=box, style=\"rounded%s\", color=\"%s\", fontcolor=\"%s\", "
+                  "fontsize=9, label=<<B>", *dashed ? ",dashed" : "", color, color);
     s_html (out, cli_str (ask, "id"), 0, 0);
     fprintf (out, "</B> %s %s<BR/>", offer ? "offer" : "ask", *state ? state : "(no state)");
     s_html (out, text, 0, S_EDGE_TEXT);
     fprintf (out, ">, tooltip=");
-
     //  The tooltip says it all: who, for what, the need, the answer.
     char *tip = NULL;
     size_t tip_size = 0;
@@ -425,6 +571,17 @@ s_ask_edge (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value
     s_tooltip (out, tip);
     free (tip);
     fprintf (out, "];\n");
+
+    fprintf (out, "    ");
+    s_quoted (out, node);
+    fprintf (out, " -> ");
+    s_end (out, graph, draft, cli_str (ask, "kr"));
+    fprintf (out, " [dir=none, color=\"%s\"%s];\n", color, dashed);
+    fprintf (out, "    ");
+    s_quoted (out, node);
+    fprintf (out, " -> ");
+    s_quoted (out, target);
+    fprintf (out, " [color=\"%s\"%s, constraint=false];\n", color, dashed);
 }
 
 //  --------------------------------------------------------------------------
@@ -455,7 +612,10 @@ cli_graph_dot (FILE *out, const cb_value_t *graph)
     }
     else
         fprintf (out, "No drafts");
-    fprintf (out, "</B><BR/>arrows up: aligned to; dotted: shared key result; asks: "
+    fprintf (out, "</B><BR/>a row per level of alignment; black arrows point up, from a draft "
+                  "to what it is aligned to; dotted: a shared key result<BR/>"
+                  "asks and offers: an arrow from the key result that needs help to the team "
+                  "that helps (the team asked, or the team offering), by state: "
                   "<FONT COLOR=\"" S_ASK_OPEN "\">open</FONT>, "
                   "<FONT COLOR=\"" S_ASK_COUNTERED "\">countered</FONT>, "
                   "<FONT COLOR=\"" S_ASK_ACCEPTED "\">accepted</FONT>, "
@@ -465,7 +625,9 @@ cli_graph_dot (FILE *out, const cb_value_t *graph)
 
     fprintf (out, "\n    //  Drafts\n");
     for (size_t i = 0; i < cb_value_size (drafts); i++)
-        s_draft_node (out, cb_value_at (drafts, i));
+        s_draft_node (out, graph, cb_value_at (drafts, i));
+    fprintf (out, "\n    //  The rows, by level of alignment\n");
+    s_ranks (out, graph);
     fprintf (out, "\n    //  Alignment and shared key results\n");
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
         s_alignment (out, graph, &stubs, cb_value_at (drafts, i));
@@ -473,7 +635,7 @@ cli_graph_dot (FILE *out, const cb_value_t *graph)
     }
     fprintf (out, "\n    //  Asks and offers\n");
     for (size_t i = 0; i < cb_value_size (asks); i++)
-        s_ask_edge (out, graph, &stubs, cb_value_at (asks, i));
+        s_ask (out, graph, &stubs, cb_value_at (asks, i));
     fprintf (out, "}\n");
     s_stubs_free (&stubs);
 }
