@@ -337,8 +337,9 @@ s_inbox (cli_t *cli, cli_args_t *a)
 
 //  --------------------------------------------------------------------------
 //  keygen NAME --role ROLE [--dir DIR]: a node's CURVE certificate pair.
-//  The secret file is created with mode 0600 from the start (umask), and
-//  nothing existing is overwritten.
+//  The secret file is created with mode 0600 from the start (umask), each
+//  file appears whole (written aside, then linked), and nothing existing is
+//  overwritten.
 
 //  0 if name and role may go into a certificate, else the usage error.
 static int
@@ -364,20 +365,38 @@ s_keygen_check (const char *name, const char *role)
     return 0;
 }
 
-//  Writes the pair; 0, or -1 with the reason on stderr.
+//  Writes one file of the pair under a temporary name in the same
+//  directory, then links it to its own name: a broker reading the
+//  directory at that moment sees the whole certificate or none
+//  (PROTOCOL.md 1.1), and link() never replaces an existing file.
+static int
+s_keygen_file (zcert_t *cert, const char *path, bool secret)
+{
+    char temp [PATH_MAX + 32];
+    snprintf (temp, sizeof (temp), "%s.%d.tmp", path, (int) getpid ());
+    int rc = secret ? zcert_save_secret (cert, temp) : zcert_save_public (cert, temp);
+    if (rc == 0 && secret)
+        rc = chmod (temp, 0600);
+    if (rc == 0)
+        rc = link (temp, path);
+    int error = errno;
+    unlink (temp);
+    errno = error;
+    if (rc)
+        fprintf (stderr, "catchball: cannot write %s: %s\n", path, strerror (errno));
+    return rc ? -1 : 0;
+}
+
+//  Writes the pair, the secret first; 0, or -1 with the reason on stderr.
 static int
 s_keygen_save (zcert_t *cert, const char *path, const char *secret)
 {
     mode_t old = umask (077);
-    int rc = zcert_save_secret (cert, secret);
+    int rc = s_keygen_file (cert, secret, true);
     umask (022);
-    rc = rc ? rc : zcert_save_public (cert, path);
+    rc = rc ? rc : s_keygen_file (cert, path, false);
     umask (old);
-    if (rc == 0)
-        rc = chmod (secret, 0600);
-    if (rc)
-        fprintf (stderr, "catchball: cannot write %s: %s\n", path, strerror (errno));
-    return rc ? -1 : 0;
+    return rc;
 }
 
 static int
