@@ -135,13 +135,12 @@ cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t sel
     int rc = 0;
     if (kr) {
         cb_value_t *head = cb_rev_load (req, target, (uint32_t) cb_int (draft, "head"));
-        cb_value_t *krs = head ? cb_value_get_array (cb_value_get (head, "content"), "key_results") : NULL;
-        bool found = false;
-        for (size_t i = 0; i < cb_value_size (krs); i++)
-            if (streq (kr, cb_value_get_str (cb_value_at (krs, i), "id")))
-                found = true;
+        bool found = cb_content_kr (cb_value_get (head, "content"), kr) != NULL;
         if (!found && !req->code)
-            rc = cb_req_fail (req, CB_E_NOT_FOUND, "draft d%u has no key result %s", target, kr);
+            //  Also how a draft whose link was broken (links.c) learns it
+            //  must re-align.
+            rc = cb_req_fail (req, CB_E_NOT_FOUND, "aligned_to: d%u has no key result %s (now): "
+                              "align to one it has, or to d%u as a whole", target, kr, target);
         if (!head)
             rc = -1;
         cb_value_destroy (&head);
@@ -345,14 +344,7 @@ s_renew_ids (cb_value_t *content, const cb_value_t *head, const cb_value_t *buil
     for (size_t i = 0; i < cb_value_size (krs); i++) {
         cb_value_t *kr = cb_value_at (krs, i);
         const char *id = cb_value_get_str (kr, "id");
-        bool in_head = false, in_built_on = false;
-        cb_value_t *list = cb_value_get_array (head, "key_results");
-        for (size_t j = 0; j < cb_value_size (list); j++)
-            in_head |= streq (id, cb_value_get_str (cb_value_at (list, j), "id"));
-        list = cb_value_get_array (built_on, "key_results");
-        for (size_t j = 0; j < cb_value_size (list); j++)
-            in_built_on |= streq (id, cb_value_get_str (cb_value_at (list, j), "id"));
-        if (!in_head && in_built_on) {
+        if (!cb_content_kr (head, id) && cb_content_kr (built_on, id)) {
             char fresh [24];
             snprintf (fresh, sizeof (fresh), "kr%lld", (long long) next_kr++);
             cb_value_set_str (kr, "id", fresh);

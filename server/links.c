@@ -27,6 +27,7 @@
 #include "diff.h"
 #include "handlers.h"
 #include "inbox.h"
+#include "validate.h"
 
 //  --------------------------------------------------------------------------
 //  Reading other drafts without failing the request: a link may name a
@@ -52,18 +53,6 @@ s_head_content (cb_req_t *req, uint32_t id, char *owner, size_t size)
     return content;
 }
 
-//  The key result of content with this id (lent), or NULL.
-static cb_value_t *
-s_find_kr (const cb_value_t *content, const char *id)
-{
-    cb_value_t *krs = cb_value_get_array (content, "key_results");
-    for (size_t i = 0; id && i < cb_value_size (krs); i++)
-        if (streq (id, cb_value_get_str (cb_value_at (krs, i), "id") ?
-                       cb_value_get_str (cb_value_at (krs, i), "id") : ""))
-            return cb_value_at (krs, i);
-    return NULL;
-}
-
 //  True if the link map {draft, kr} names draft d<draft> key result kr.
 static bool
 s_names (const cb_value_t *link, const char *draft, const char *kr)
@@ -82,7 +71,7 @@ s_reciprocal (cb_req_t *req, const cb_value_t *shared, const char *self, const c
 {
     cb_value_t *other = s_head_content (req, cb_id_parse (cb_value_get_str (shared, "draft"), 'd'),
                                         owner, size);
-    cb_value_t *theirs = s_find_kr (other, cb_value_get_str (shared, "kr"));
+    cb_value_t *theirs = cb_content_kr (other, cb_value_get_str (shared, "kr"));
     bool holds = theirs && s_names (cb_value_get_map (theirs, "shared_with"), self, kr);
     cb_value_destroy (&other);
     return holds;
@@ -100,7 +89,7 @@ cb_links_shared (cb_req_t *req, uint32_t self_id, cb_value_t *content, const cb_
     for (size_t i = 0; i < cb_value_size (krs) && !req->code; i++) {
         cb_value_t *kr = cb_value_at (krs, i);
         const char *id = cb_value_get_str (kr, "id");
-        cb_value_t *was = cb_value_get_map (s_find_kr (base, id), "shared_with");
+        cb_value_t *was = cb_value_get_map (cb_content_kr (base, id), "shared_with");
         cb_value_t *sent = cb_value_get_map (kr, "shared_with");
         if (sent && strict
         &&  !(was && s_names (sent, cb_value_get_str (was, "draft"), cb_value_get_str (was, "kr"))))
@@ -226,7 +215,7 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
     for (size_t i = 0; i < cb_value_size (krs); i++) {
         cb_value_t *was = cb_value_at (krs, i);
         const char *id = cb_value_get_str (was, "id");
-        cb_value_t *now = s_find_kr (content, id);
+        cb_value_t *now = cb_content_kr (content, id);
         const char *change = s_change (was, now);
         if (!change)
             continue;
@@ -288,7 +277,7 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
     //  Unlinked: a shared key result kept with another text or numbers is
     //  no longer the other side's: this copy drops the link.
     for (size_t i = 0; i < cb_value_size (breaks); i++) {
-        cb_value_t *now = s_find_kr (content, cb_value_get_str (cb_value_at (breaks, i), "kr"));
+        cb_value_t *now = cb_content_kr (content, cb_value_get_str (cb_value_at (breaks, i), "kr"));
         if (now)
             cb_value_remove (now, "shared_with");
     }

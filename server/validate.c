@@ -156,17 +156,16 @@ s_id_by_text (const cb_value_t *base, const cb_value_t *krs, const char *text, z
     return NULL;
 }
 
-//  True if the base content has a key result with this id.
-static bool
-s_in_base (const cb_value_t *base, const char *id)
+cb_value_t *
+cb_content_kr (const cb_value_t *content, const char *id)
 {
-    cb_value_t *list = cb_value_get_array (base, "key_results");
-    for (size_t i = 0; i < cb_value_size (list); i++) {
+    cb_value_t *list = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; id && i < cb_value_size (list); i++) {
         const char *other = cb_value_get_str (cb_value_at (list, i), "id");
         if (other && streq (other, id))
-            return true;
+            return cb_value_at (list, i);
     }
-    return false;
+    return NULL;
 }
 
 static cb_value_t *
@@ -192,7 +191,7 @@ s_key_result (cb_req_t *req, const cb_value_t *kr, size_t index, int64_t *next_k
         if (strncmp (id, "kr", 2) != 0 || (n = cb_id_parse (id + 1, 'r')) == 0)
             cb_req_fail (req, CB_E_BAD_FIELD, "%s: id must be like kr1, not '%s'", where, id);
         else
-        if (base ? !s_in_base (base, id) : (int64_t) n >= *next_kr)
+        if (base ? !cb_content_kr (base, id) : (int64_t) n >= *next_kr)
             //  One rule: an id names one key result for the draft's whole
             //  life. It is kept from the revision built on, never brought
             //  back once removed (a key result that comes back is new).

@@ -46,6 +46,9 @@ int cb_field_int (cb_req_t *req, const cb_value_t *body, const char *key, int64_
 //  An id field ("d12"): its number, or 0 with the request failed.
 uint32_t cb_field_id (cb_req_t *req, const cb_value_t *body, const char *key, char letter);
 
+//  The key result of draft content with this id (lent), or NULL.
+cb_value_t *cb_content_kr (const cb_value_t *content, const char *id);
+
 //  The reason of an optional `unlink: {reason: str 1..500}` (lent), or
 //  NULL: absent, or with the request failed if malformed.
 const char *cb_field_unlink (cb_req_t *req, const cb_value_t *body);

@@ -107,8 +107,30 @@ check "a key result that comes back gets a new id" \
 # team-a's own revision must re-align: its d2 is never rewritten for it.
 check "d2 still aligns to d1 kr1" "$(cb lead draft show d2 | jq -r '.revision.content.aligned_to.kr')" kr1
 expect_error NOT_FOUND team-a draft revise d2 "$TMP/d2.json" --message "as it was"
+msg=$(cb team-a draft revise d2 "$TMP/d2.json" --message "as it was" 2>/dev/null | jq -r .error.message || true)
+check "NOT_FOUND says how to re-align" "$msg" \
+    "aligned_to: d1 has no key result kr1 (now): align to one it has, or to d1 as a whole"
 jq '.aligned_to = {draft: "d1", kr: "kr4"}' "$TMP/d2.json" > "$TMP/d2-realigned.json"
 cb team-a draft revise d2 "$TMP/d2-realigned.json" --message "re-aligned" >/dev/null
 check "nothing waits for team-a any more" "$("$CATCHBALL" --node team-a todo | grep -c 're-align' || true)" 0
+
+# team-b unlinks the shared key result: team-a's copy is broken until
+# team-a's next revision, which drops the link by itself.
+head_to d3 "$TMP/d3.json"
+jq 'del(.key_results[] | select(.id=="kr4"))' "$TMP/d3.json" > "$TMP/d3-dropped.json"
+cb team-b draft revise d3 "$TMP/d3-dropped.json" --message "no joint KR" --unlink "we cannot staff it" >/dev/null
+out=$("$CATCHBALL" --node team-a inbox --peek)
+check_contains "team-a reads the broken shared key result" "$out" \
+    "team-b removed d3 kr4 in revision 3, which your d2 shares (your kr4):"
+check_contains "and what happens to its copy" "$out" "d2's next revision drops the link"
+check_contains "todo lists the shared key result" "$("$CATCHBALL" --node team-a todo)" \
+    "re-align d2: its kr4 is shared with d3 kr4, which no longer shares it back"
+check "d2's revision is not rewritten" \
+    "$(cb lead draft show d2 | jq -r '.revision.content.key_results[] | select(.id=="kr4") | .shared_with.draft')" d3
+head_to d2 "$TMP/d2-now.json"
+cb team-a draft revise d2 "$TMP/d2-now.json" --message "kr4 is ours alone now" >/dev/null
+check "d2's next revision drops the broken link" \
+    "$(cb lead draft show d2 | jq -r '.revision.content.key_results[] | select(.id=="kr4") | .shared_with')" null
+check "nothing waits for team-a at last" "$("$CATCHBALL" --node team-a todo | grep -c 're-align' || true)" 0
 
 finish
