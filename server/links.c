@@ -199,7 +199,8 @@ s_refuse (cb_req_t *req, const char *self, const cb_value_t *breaks)
         if (used >= sizeof (text))
             break;
     }
-    return cb_req_fail (req, CB_E_LINKED, "%s; keep it, or unlink with a reason", text);
+    return cb_req_fail (req, CB_E_LINKED, "%s; keep it, or send unlink {reason} "
+                        "(catchball: --unlink REASON)", text);
 }
 
 int

@@ -6,7 +6,11 @@
     a revision naming the ask, both sides are told); a counter taken, and
     one refused; an offer taken, raising a target; a shared key result
     written into both drafts; who may answer what (NOT_RECIPIENT), in which
-    state (ASK_STATE) and phase (WRONG_PHASE), and NOT_SHARED. Each test
+    state (ASK_STATE) and phase (WRONG_PHASE), and NOT_SHARED; links
+    between teams (issue 12): a revision, an adoption or a reflect that
+    breaks another draft's aligned_to or shared_with refused (LINKED), or
+    written with unlink and the dependents told (link.broken); a forged
+    shared_with refused; a removed key result's id never given again. Each test
     has a store of its own. With --direct every request is written
     straight into its transaction, and a refusal that wrote fails.
     =========================================================================
