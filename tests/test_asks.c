@@ -496,6 +496,17 @@ test_links_reflect (void)
     char *state = s_ask_state (event, offer);
     CHECK_STR (state, "open");
     free (state);
+    //  The same through ask.accept: team-b raising its own shared kr3.
+    char ask [16];
+    s_ask (event, ask);
+    CHECK_INT (s_code ("team-b", "ask.accept",
+                       s_with_reflect (s_body (ask, NULL),
+                                       s_body ("type=raise_target", "kr=kr3", "target=99", NULL)),
+                       NULL), CB_E_LINKED);
+    CHECK_INT (s_draft_int (db, "revs"), revs);
+    state = s_ask_state (event, ask);
+    CHECK_STR (state, "open");
+    free (state);
 }
 
 //  Adopting a counter-proposal that drops a key result another draft
