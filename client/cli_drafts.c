@@ -64,6 +64,17 @@ s_set_opt (cb_value_t *body, const char *field, const char *value)
         cb_value_set_str (body, field, value);
 }
 
+//  unlink: {reason} if --unlink REASON was given.
+static void
+s_set_unlink (cb_value_t *body, const char *reason)
+{
+    if (reason) {
+        cb_value_t *unlink = cb_value_new_map ();
+        cb_value_set_str (unlink, "reason", reason);
+        cb_value_set (body, "unlink", &unlink);
+    }
+}
+
 //  --------------------------------------------------------------------------
 //  hello, ping
 
@@ -104,6 +115,7 @@ s_draft_revise (cli_t *cli, cli_args_t *a)
     if (!body)
         return 2;
     s_set_opt (body, "message", a->o [CLI_O_MESSAGE]);
+    s_set_unlink (body, a->o [CLI_O_UNLINK]);
     if (a->o [CLI_O_ADDRESSES]) {
         cb_value_t *list = cli_split (a->o [CLI_O_ADDRESSES]);
         cb_value_set (body, "addresses", &list);
@@ -242,6 +254,7 @@ s_adopt (cli_t *cli, cli_args_t *a)
 {
     cb_value_t *body = cli_body ("proposal", a->argv [0]);
     s_set_opt (body, "message", a->o [CLI_O_MESSAGE]);
+    s_set_unlink (body, a->o [CLI_O_UNLINK]);
     return cli_send (cli, "proposal.adopt", &body, NULL,
                      "adopted: draft %s is now at revision %s", "draft", "rev");
 }
@@ -447,12 +460,16 @@ const cli_command_t cli_drafts_commands [] = {
       "Creates a draft owned by this node from FILE, a JSON draft (objective, narrative, "
       "key results) or - for stdin, as its revision 1.",
       1, false, { S_MESSAGE ("the message of revision 1") }, s_draft_new },
-    { "draft", "revise", "draft revise DRAFT FILE [--message M] [--addresses F1,F2]",
+    { "draft", "revise",
+      "draft revise DRAFT FILE [--message M] [--addresses F1,F2] [--unlink REASON]",
       "a new revision, naming the feedback it addresses",
       "Writes FILE as DRAFT's next revision on the mainline, naming the feedback it "
-      "addresses, so that the history shows which answer led to which change.",
+      "addresses, so that the history shows which answer led to which change. A revision "
+      "that removes or rewords a key result another draft aligns to, or changes one it "
+      "shares, is refused (LINKED) unless --unlink says why; their owners are then told.",
       2, false, { S_MESSAGE ("the revision's message"),
-                  { CLI_O_ADDRESSES, "the feedback ids this revision answers" } },
+                  { CLI_O_ADDRESSES, "the feedback ids this revision answers" },
+                  { CLI_O_UNLINK, "" } },
       s_draft_revise },
     { "draft", "show", "draft show DRAFT [--rev N]", "a draft at its head or at revision N",
       "Shows DRAFT at its head, or at revision N: its objective, narrative and key "
@@ -493,10 +510,12 @@ const cli_command_t cli_drafts_commands [] = {
       "Closes ROUND: no more answers are taken. A round also closes by itself once every "
       "recipient has answered, or at its deadline.",
       1, false, { { 0 } }, s_round_close },
-    { "adopt", NULL, "adopt PROPOSAL [--message M]",
+    { "adopt", NULL, "adopt PROPOSAL [--message M] [--unlink REASON]",
       "make a counter-proposal (p1) the new revision",
-      "Makes the counter-proposal PROPOSAL (p1) the draft's next mainline revision.",
-      1, false, { S_MESSAGE ("the new revision's message") }, s_adopt },
+      "Makes the counter-proposal PROPOSAL (p1) the draft's next mainline revision. Like a "
+      "revision, it is refused (LINKED) if it breaks another draft's link, unless "
+      "--unlink says why.",
+      1, false, { S_MESSAGE ("the new revision's message"), { CLI_O_UNLINK, "" } }, s_adopt },
     { "vote", NULL, "vote DRAFT --confidence 0-5 [--comment C]",
       "the confidence vote (fist of five)",
       "Records your confidence in DRAFT's head revision, from 0 to 5 (fist of five).",

@@ -579,6 +579,40 @@ s_ask_update (FILE *out, const cb_value_t *ask)
     }
 }
 
+//  link.broken: another draft's revision broke a link of one of ours,
+//  with its reason and the change; answered by re-aligning ours.
+static void
+s_link_broken (FILE *out, const cb_value_t *body)
+{
+    cb_value_t *dependent = cb_value_get_map (body, "dependent");
+    const char *mine = cli_str (dependent, "draft"), *change = cli_str (body, "change");
+    bool shared = streq (cli_str (dependent, "link"), "shared_with");
+    fprintf (out, "  %s%s%s %s%s%s %s %s in revision %lld, which your %s ", s_c (C_BOLD),
+             cli_str (body, "by"), s_c (C_OFF), s_c (C_RED), change, s_c (C_OFF),
+             cli_str (body, "draft"), cli_str (body, "kr"), (long long) cli_int (body, "rev"),
+             mine);
+    if (shared)
+        fprintf (out, "shares (your %s)", cli_str (dependent, "kr"));
+    else
+        fprintf (out, "aligns to");
+    fprintf (out, ":\n  %s\n", cli_str (body, "reason"));
+    cb_value_t *changes = cb_value_new_array ();
+    cb_value_t *diff = cb_value_dup (cb_value_get_map (body, "diff"));
+    if (diff)
+        cb_value_push (changes, &diff);
+    cli_render_changes (out, changes, "  ");
+    cb_value_destroy (&changes);
+    if (shared)
+        fprintf (out, "  the two copies no longer agree: %s's next revision drops the link\n", mine);
+    else
+    if (streq (change, "removed"))
+        fprintf (out, "  re-align %s to another key result, or to %s as a whole\n", mine,
+                 cli_str (body, "draft"));
+    else
+        fprintf (out, "  %s still aligns to it, as it now reads\n", mine);
+    s_answer (out, true, "draft revise %s FILE --message M", mine);
+}
+
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
 {
@@ -666,6 +700,9 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "ask.update"))
         s_ask_update (out, cb_value_get_map (body, "ask"));
     else
+    if (streq (kind, "link.broken"))
+        s_link_broken (out, body);
+    else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
 }
@@ -703,6 +740,10 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
             fprintf (out, "take or refuse offer %s%s%s from %s for %s %s: %s", s_c (C_BOLD), id,
                      s_c (C_OFF), cli_str (item, "from"), cli_str (item, "draft"),
                      cli_str (item, "kr"), cli_str (item, "text"));
+        else
+        if (streq (what, "link"))
+            fprintf (out, "re-align %s%s%s: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "text"));
         else
         if (streq (what, "vote"))
             fprintf (out, "cast your confidence vote on %s%s%s (%s's; its rounds are done)",

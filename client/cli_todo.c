@@ -5,7 +5,9 @@
     new request and tells the truth of the store at the moment it runs:
     draft.list (every page) and round.show for the rounds thrown to this
     node and not answered yet, and for the confidence votes; event.list
-    and event.show for the asks, counters and offers waiting on it. Each
+    and event.show for the asks, counters and offers waiting on it;
+    draft.show of its own drafts' heads and of the drafts they link to, for
+    the links another draft broke (PROTOCOL.md section 7.1). Each
     item has its deadline and the command that does it, the same words the
     inbox prints (cli_render.c).
 
@@ -183,6 +185,80 @@ s_events (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
+//  The head content of a draft (a new tree), or NULL with *status set.
+static cb_value_t *
+s_head (cli_t *cli, const char *draft, int *status)
+{
+    cb_value_t *body = cli_body ("draft", draft);
+    cb_value_t *reply = cli_request (cli, "draft.show", &body, status);
+    cb_value_t *content = reply ? cb_value_dup (cb_value_get (cb_value_get_map (reply, "revision"),
+                                                              "content"))
+                                : NULL;
+    cb_value_destroy (&reply);
+    return content;
+}
+
+//  The key result `id` of content (lent), or NULL.
+static cb_value_t *
+s_kr (const cb_value_t *content, const char *id)
+{
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++)
+        if (streq (cli_str (cb_value_at (krs, i), "id"), id))
+            return cb_value_at (krs, i);
+    return NULL;
+}
+
+//  Links of this node's drafts that another draft broke (PROTOCOL.md
+//  section 7.1): an aligned_to naming a key result the other head no
+//  longer has, a shared key result the other side no longer shares back.
+//  Each is answered by a revision of ours. 0 or the status.
+static int
+s_links (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("owner", me);
+    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        const char *id = cli_str (cb_value_at (drafts, i), "id");
+        cb_value_t *content = s_head (cli, id, &status);
+        char text [256] = "";
+        cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
+        if (aligned && *cli_str (aligned, "kr")) {
+            cb_value_t *theirs = s_head (cli, cli_str (aligned, "draft"), &status);
+            if (!s_kr (theirs, cli_str (aligned, "kr")))
+                snprintf (text, sizeof (text), "it aligns to %s %s, which %s no longer has",
+                          cli_str (aligned, "draft"), cli_str (aligned, "kr"),
+                          cli_str (aligned, "draft"));
+            cb_value_destroy (&theirs);
+        }
+        cb_value_t *krs = cb_value_get_array (content, "key_results");
+        for (size_t j = 0; j < cb_value_size (krs) && !*text && !status; j++) {
+            cb_value_t *kr = cb_value_at (krs, j);
+            cb_value_t *shared = cb_value_get_map (kr, "shared_with");
+            if (!shared)
+                continue;
+            cb_value_t *theirs = s_head (cli, cli_str (shared, "draft"), &status);
+            cb_value_t *back = cb_value_get_map (s_kr (theirs, cli_str (shared, "kr")), "shared_with");
+            if (!back || !streq (cli_str (back, "draft"), id)
+            ||  !streq (cli_str (back, "kr"), cli_str (kr, "id")))
+                snprintf (text, sizeof (text), "its %s is shared with %s %s, which no longer "
+                          "shares it back", cli_str (kr, "id"), cli_str (shared, "draft"),
+                          cli_str (shared, "kr"));
+            cb_value_destroy (&theirs);
+        }
+        if (*text && !status) {
+            cb_value_t *item = s_item (items, "link", id, 0);
+            cb_value_set_str (item, "text", text);
+            s_command (item, "draft revise %s FILE --message M", id);
+        }
+        cb_value_destroy (&content);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
 int
 cli_todo (cli_t *cli, cli_args_t *args)
 {
@@ -200,6 +276,8 @@ cli_todo (cli_t *cli, cli_args_t *args)
     status = s_drafts (cli, cli->node, leadership, items);
     if (!status)
         status = s_events (cli, cli->node, items);
+    if (!status)
+        status = s_links (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");

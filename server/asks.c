@@ -204,6 +204,13 @@ s_revision_prepare (cb_req_t *req, const char *draft_id, const cb_value_t *refle
         ? cb_validate_content (req, content, cb_value_get_str (draft, "cycle"),
                                cb_value_get (head, "content"), &next_kr)
         : NULL;
+    //  A reflect only adds a key result or raises a target: what it may
+    //  break is a shared key result's other copy. It never unlinks: the
+    //  helper revises its draft with unlink first.
+    cb_value_t *breaks = NULL;
+    if (valid && cb_links_check (req, id, cb_value_get (head, "content"), valid, NULL, &breaks))
+        cb_value_destroy (&valid);
+    cb_value_destroy (&breaks);
     if (valid) {
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_t *rev = cb_value_new_map ();

@@ -135,13 +135,12 @@ cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t sel
     int rc = 0;
     if (kr) {
         cb_value_t *head = cb_rev_load (req, target, (uint32_t) cb_int (draft, "head"));
-        cb_value_t *krs = head ? cb_value_get_array (cb_value_get (head, "content"), "key_results") : NULL;
-        bool found = false;
-        for (size_t i = 0; i < cb_value_size (krs); i++)
-            if (streq (kr, cb_value_get_str (cb_value_at (krs, i), "id")))
-                found = true;
+        bool found = cb_content_kr (cb_value_get (head, "content"), kr) != NULL;
         if (!found && !req->code)
-            rc = cb_req_fail (req, CB_E_NOT_FOUND, "draft d%u has no key result %s", target, kr);
+            //  Also how a draft whose link was broken (links.c) learns it
+            //  must re-align.
+            rc = cb_req_fail (req, CB_E_NOT_FOUND, "aligned_to: d%u has no key result %s (now): "
+                              "align to one it has, or to d%u as a whole", target, kr, target);
         if (!head)
             rc = -1;
         cb_value_destroy (&head);
@@ -175,7 +174,9 @@ cb_handle_draft_new (cb_req_t *req, const cb_value_t *body)
                                                NULL, &next_kr);
     if (!content)
         return -1;
-    if (cb_draft_check_alignment (req, content, 0)) {
+    //  A new draft shares nothing yet: only an agreed ask or offer does.
+    if (cb_links_shared (req, 0, content, NULL, true)
+    ||  cb_draft_check_alignment (req, content, 0)) {
         cb_value_destroy (&content);
         return -1;
     }
@@ -271,18 +272,21 @@ s_draft_for_change (cb_req_t *req, uint32_t id, const char *message, bool *amend
 }
 
 //  --------------------------------------------------------------------------
-//  draft.revise {draft, content, message, addresses} -> {draft, rev}
+//  draft.revise {draft, content, message?, addresses?, unlink?: {reason}}
+//      -> {draft, rev}
 
 int
 cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
 {
     static const char *const fields [] = {
-        "draft", "content", "message", "addresses", NULL
+        "draft", "content", "message", "addresses", "unlink", NULL
     };
     if (cb_check_fields (req, body, "draft.revise", fields))
         return -1;
     uint32_t id = cb_field_id (req, body, "draft", 'd');
-    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    const char *message = req->code ? NULL
+                        : cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    const char *unlink = req->code ? NULL : cb_field_unlink (req, body);
     if (req->code)
         return -1;
     bool amends_final;
@@ -291,13 +295,16 @@ cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
         return -1;
     int64_t next_kr = cb_int (draft, "next_kr");
     cb_value_t *head = cb_rev_load (req, id, (uint32_t) cb_int (draft, "head"));
+    cb_value_t *base = cb_value_get (head, "content");
     cb_value_t *content = head ? cb_validate_content (req, cb_value_get (body, "content"),
                                                       cb_value_get_str (draft, "cycle"),
-                                                      cb_value_get (head, "content"), &next_kr)
+                                                      base, &next_kr)
                                : NULL;
-    cb_value_destroy (&head);
     cb_value_t *rev = cb_value_new_map ();
-    if (content && !cb_draft_check_alignment (req, content, id)
+    cb_value_t *breaks = NULL;
+    if (content && !cb_links_shared (req, id, content, base, true)
+    &&  !cb_draft_check_alignment (req, content, id)
+    &&  !cb_links_check (req, id, base, content, unlink, &breaks)
     &&  !s_addresses (req, body, id, rev)) {
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_set_bool (rev, "mainline", true);
@@ -308,11 +315,15 @@ cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
             cb_value_set_str (rev, "round", round);
         if (amends_final)
             cb_value_set_bool (rev, "amends_final", true);
+        cb_links_record (rev, unlink, breaks);
         cb_value_set (rev, "content", &content);
         uint32_t number = cb_rev_append (req, id, draft, rev);
-        if (number)
+        if (number
+        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink, breaks))
             s_reply_rev (req, id, number);
     }
+    cb_value_destroy (&breaks);
+    cb_value_destroy (&head);
     cb_value_destroy (&content);
     cb_value_destroy (&rev);
     cb_value_destroy (&draft);
@@ -320,16 +331,41 @@ cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  proposal.adopt {proposal, message} -> {draft, rev}
+//  A proposal's key result whose id the mainline has removed since the
+//  revision it was built on would bring that id back: it gets a new id
+//  (ids are never reused). The ids the proposal gave its new key results
+//  stay. Returns the draft's next_kr, updated.
+
+static int64_t
+s_renew_ids (cb_value_t *content, const cb_value_t *head, const cb_value_t *built_on,
+             int64_t next_kr)
+{
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *kr = cb_value_at (krs, i);
+        const char *id = cb_value_get_str (kr, "id");
+        if (!cb_content_kr (head, id) && cb_content_kr (built_on, id)) {
+            char fresh [24];
+            snprintf (fresh, sizeof (fresh), "kr%lld", (long long) next_kr++);
+            cb_value_set_str (kr, "id", fresh);
+            cb_value_remove (kr, "shared_with");
+        }
+    }
+    return next_kr;
+}
+
+//  proposal.adopt {proposal, message?, unlink?: {reason}} -> {draft, rev}
 
 int
 cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "proposal", "message", NULL };
+    static const char *const fields [] = { "proposal", "message", "unlink", NULL };
     if (cb_check_fields (req, body, "proposal.adopt", fields))
         return -1;
     const char *pid = cb_field_str (req, body, "proposal", 1, 16, true);
-    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    const char *message = req->code ? NULL
+                        : cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    const char *unlink = req->code ? NULL : cb_field_unlink (req, body);
     if (req->code)
         return -1;
     if (pid [0] != 'p')
@@ -347,15 +383,28 @@ cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body)
     //  have changed since.
     if (proposal && cb_draft_check_alignment (req, cb_value_get (proposal, "content"), id))
         cb_value_destroy (&proposal);
-    if (proposal) {
-        //  The proposal's KR ids are ids of this draft: given when proposed.
+    cb_value_t *head = proposal ? cb_rev_load (req, id, (uint32_t) cb_int (draft, "head")) : NULL;
+    cb_value_t *built_on = head ? cb_rev_load (req, id, (uint32_t) cb_int (proposal, "parent"))
+                                : NULL;
+    cb_value_t *base = cb_value_get (head, "content");
+    cb_value_t *content = built_on ? cb_value_dup (cb_value_get (proposal, "content")) : NULL;
+    cb_value_t *breaks = NULL;
+    //  shared_with is the head's, never the proposal's: the links may have
+    //  changed since it was made.
+    if (content) {
+        cb_value_set_int (draft, "next_kr",
+                          s_renew_ids (content, base, cb_value_get (built_on, "content"),
+                                       cb_int (draft, "next_kr")));
+        if (cb_links_shared (req, id, content, base, false)
+        ||  cb_links_check (req, id, base, content, unlink, &breaks))
+            cb_value_destroy (&content);
+    }
+    if (content) {
         cb_value_t *rev = cb_value_new_map ();
         cb_value_set_bool (rev, "mainline", true);
         cb_value_set_int (rev, "parent", cb_int (draft, "head"));
-        char text [CB_MAX_MESSAGE + 64];
         const char *proposer = cb_value_get_str (response, "author");
-        snprintf (text, sizeof (text), "%s", message && *message ? message : "adopted counter-proposal");
-        cb_value_set_str (rev, "message", text);
+        cb_value_set_str (rev, "message", message && *message ? message : "adopted counter-proposal");
         cb_value_set_str (rev, "round", cb_value_get_str (response, "round"));
         cb_value_t *addresses = cb_value_new_array ();
         cb_value_t *p = cb_value_new_str (pid);
@@ -366,11 +415,13 @@ cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body)
         cb_value_set_int (rev, "adopted_from", cb_int (proposal, "rev"));
         if (amends_final)
             cb_value_set_bool (rev, "amends_final", true);
-        cb_value_t *content = cb_value_dup (cb_value_get (proposal, "content"));
+        cb_links_record (rev, unlink, breaks);
         cb_value_set (rev, "content", &content);
         uint32_t number = cb_rev_append (req, id, draft, rev);
         cb_value_destroy (&rev);
-        if (number) {
+        if (number
+        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink,
+                            breaks)) {
             s_reply_rev (req, id, number);
             cb_value_t *note = cb_value_new_map ();
             cb_value_set_str (note, "proposal", pid);
@@ -381,6 +432,9 @@ cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body)
                 cb_req_check_store (req);
         }
     }
+    cb_value_destroy (&breaks);
+    cb_value_destroy (&built_on);
+    cb_value_destroy (&head);
     cb_value_destroy (&proposal);
     cb_value_destroy (&draft);
     cb_value_destroy (&response);

@@ -108,6 +108,28 @@ int cb_draft_check_owner (cb_req_t *req, const cb_value_t *draft);
 //  Fail unless the content's aligned_to names an existing draft other than
 //  self_id and, if it names one, a key result of that draft's head. 0 or -1.
 int cb_draft_check_alignment (cb_req_t *req, const cb_value_t *content, uint32_t self_id);
+//  links.c: the links between drafts (aligned_to, shared_with) kept true.
+//  shared_with is the broker's: each key result of `content` gets the one
+//  of the key result with its id in `base` (the revision it builds on),
+//  kept only while the other side shares it back. With `strict`, a
+//  shared_with the client sent that `base` does not have is refused
+//  (BAD_FIELD); without, it is replaced. 0 or -1.
+int cb_links_shared (cb_req_t *req, uint32_t self_id, cb_value_t *content,
+                     const cb_value_t *base, bool strict);
+//  Checks a new mainline revision `content` of draft self_id against its
+//  head content: a key result removed or reworded that another draft's
+//  head aligns to, or removed or changed (text, baseline, target, unit)
+//  while shared, is refused with LINKED, naming them, unless `unlink` (the
+//  reason) is given. Then *breaks_p gets what breaks (for cb_links_record
+//  and cb_links_tell; the caller destroys it; NULL if nothing does), and
+//  a shared key result kept in `content` loses its shared_with. 0 or -1.
+int cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head,
+                    cb_value_t *content, const char *unlink, cb_value_t **breaks_p);
+//  Notes the unlink in the revision: unlink: {reason, links: [...]}.
+void cb_links_record (cb_value_t *rev, const char *reason, const cb_value_t *breaks);
+//  Tells each dependent draft's owner (link.broken). 0 or -1.
+int cb_links_tell (cb_req_t *req, const char *draft, uint32_t rev, const char *by,
+                   const char *reason, const cb_value_t *breaks);
 //  Write a new revision of a draft and update the draft record (head,
 //  count, objective) when it is on the mainline. `rev` is filled with the
 //  number, time and (unless it names one) the author, the sender; it must

@@ -486,7 +486,9 @@ cb_handle_round_counter (cb_req_t *req, const cb_value_t *body)
         //  KRs a proposal adds get ids now, so the ids stay stable if the
         //  owner adopts it.
         cb_value_set_int (draft, "next_kr", next_kr);
-        if (content && cb_draft_check_alignment (req, content, draft_id))
+        if (content && (cb_links_shared (req, draft_id, content, cb_value_get (thrown, "content"),
+                                         true)
+                        || cb_draft_check_alignment (req, content, draft_id)))
             cb_value_destroy (&content);
     }
     if (content) {

@@ -156,6 +156,18 @@ s_id_by_text (const cb_value_t *base, const cb_value_t *krs, const char *text, z
     return NULL;
 }
 
+cb_value_t *
+cb_content_kr (const cb_value_t *content, const char *id)
+{
+    cb_value_t *list = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; id && i < cb_value_size (list); i++) {
+        const char *other = cb_value_get_str (cb_value_at (list, i), "id");
+        if (other && streq (other, id))
+            return cb_value_at (list, i);
+    }
+    return NULL;
+}
+
 static cb_value_t *
 s_key_result (cb_req_t *req, const cb_value_t *kr, size_t index, int64_t *next_kr,
               zhashx_t *seen, const cb_value_t *base, const cb_value_t *krs)
@@ -179,10 +191,13 @@ s_key_result (cb_req_t *req, const cb_value_t *kr, size_t index, int64_t *next_k
         if (strncmp (id, "kr", 2) != 0 || (n = cb_id_parse (id + 1, 'r')) == 0)
             cb_req_fail (req, CB_E_BAD_FIELD, "%s: id must be like kr1, not '%s'", where, id);
         else
-        if ((int64_t) n >= *next_kr)
+        if (base ? !cb_content_kr (base, id) : (int64_t) n >= *next_kr)
+            //  One rule: an id names one key result for the draft's whole
+            //  life. It is kept from the revision built on, never brought
+            //  back once removed (a key result that comes back is new).
             cb_req_fail (req, CB_E_BAD_FIELD,
-                         "%s: '%s' is not a key result of this draft; leave id out for a new one",
-                         where, id);
+                         "%s: '%s' is not a key result of the revision this one builds on "
+                         "(ids are never reused); leave id out for a new one", where, id);
     }
     else
     if (!req->code) {
@@ -346,4 +361,20 @@ cb_validate_content (cb_req_t *req, const cb_value_t *content, const char *cycle
     if (req->code)
         cb_value_destroy (&out);
     return out;
+}
+
+const char *
+cb_field_unlink (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "reason", NULL };
+    cb_value_t *unlink = cb_value_get (body, "unlink");
+    if (!unlink || cb_value_type (unlink) == CB_NIL)
+        return NULL;
+    if (cb_value_type (unlink) != CB_MAP) {
+        cb_req_fail (req, CB_E_BAD_FIELD, "'unlink' must be a map {reason}");
+        return NULL;
+    }
+    if (cb_check_fields (req, unlink, "unlink", fields))
+        return NULL;
+    return cb_field_str (req, unlink, "reason", 1, CB_MAX_MESSAGE, true);
 }

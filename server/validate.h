@@ -46,11 +46,18 @@ int cb_field_int (cb_req_t *req, const cb_value_t *body, const char *key, int64_
 //  An id field ("d12"): its number, or 0 with the request failed.
 uint32_t cb_field_id (cb_req_t *req, const cb_value_t *body, const char *key, char letter);
 
+//  The key result of draft content with this id (lent), or NULL.
+cb_value_t *cb_content_kr (const cb_value_t *content, const char *id);
+
+//  The reason of an optional `unlink: {reason: str 1..500}` (lent), or
+//  NULL: absent, or with the request failed if malformed.
+const char *cb_field_unlink (cb_req_t *req, const cb_value_t *body);
+
 //  Validate draft content and return a normalised copy. `cycle` is the
 //  draft's cycle, or NULL for a new draft; `base` the content of the
 //  revision this one builds on, or NULL. Key result ids: one the client
-//  gives must be an id the draft has had (below *next_kr: ids are never
-//  reused); a KR without an id takes the id of the base's KR with the same
+//  gives must be the id of a key result of `base` (with no base, below
+//  *next_kr): an id removed once never comes back; a KR without an id takes the id of the base's KR with the same
 //  text, if no other KR claims it, else the next new id (*next_kr is
 //  updated). NULL, request failed, on any problem.
 cb_value_t *cb_validate_content (cb_req_t *req, const cb_value_t *content,

@@ -6,7 +6,11 @@
     a revision naming the ask, both sides are told); a counter taken, and
     one refused; an offer taken, raising a target; a shared key result
     written into both drafts; who may answer what (NOT_RECIPIENT), in which
-    state (ASK_STATE) and phase (WRONG_PHASE), and NOT_SHARED. Each test
+    state (ASK_STATE) and phase (WRONG_PHASE), and NOT_SHARED; links
+    between teams (issue 12): a revision, an adoption or a reflect that
+    breaks another draft's aligned_to or shared_with refused (LINKED), or
+    written with unlink and the dependents told (link.broken); a forged
+    shared_with refused; a removed key result's id never given again. Each test
     has a store of its own. With --direct every request is written
     straight into its transaction, and a refusal that wrote fails.
     =========================================================================
@@ -274,6 +278,332 @@ test_phases_and_sharing (void)
     cb_value_destroy (&r);
 }
 
+//  --------------------------------------------------------------------------
+//  Links between teams (issue 12, section 4)
+
+//  The head content of a draft (the caller destroys it).
+static cb_value_t *
+s_head (const char *draft)
+{
+    char field [32];
+    snprintf (field, sizeof (field), "draft=%s", draft);
+    cb_value_t *r = s_ok ("watcher", "draft.show", s_body (field, NULL));
+    cb_value_t *content = cb_value_dup (cb_value_get (cb_value_get_map (r, "revision"), "content"));
+    cb_value_destroy (&r);
+    return content;
+}
+
+//  A field of the draft's record (revs, head).
+static int64_t
+s_draft_int (const char *draft, const char *key)
+{
+    char field [32];
+    snprintf (field, sizeof (field), "draft=%s", draft);
+    cb_value_t *r = s_ok ("watcher", "draft.show", s_body (field, NULL));
+    int64_t n = s_int (cb_value_get_map (r, "draft"), key);
+    cb_value_destroy (&r);
+    return n;
+}
+
+//  The key result `id` of content (lent), or NULL.
+static cb_value_t *
+s_kr_of (const cb_value_t *content, const char *id)
+{
+    cb_value_t *krs = cb_value_get (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++)
+        if (streq (cb_value_get_str (cb_value_at (krs, i), "id"), id))
+            return cb_value_at (krs, i);
+    return NULL;
+}
+
+//  The content without key result `id` (content taken, a new one given).
+static cb_value_t *
+s_without (cb_value_t *content, const char *id)
+{
+    cb_value_t *out = cb_value_dup (content);
+    cb_value_t *krs = cb_value_new_array ();
+    cb_value_t *old = cb_value_get (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (old); i++)
+        if (!streq (cb_value_get_str (cb_value_at (old, i), "id"), id)) {
+            cb_value_t *kr = cb_value_dup (cb_value_at (old, i));
+            cb_value_push (krs, &kr);
+        }
+    cb_value_set (out, "key_results", &krs);
+    cb_value_destroy (&content);
+    return out;
+}
+
+//  A request by `node`: its error code (0 if accepted); the error's
+//  message into `message` (256 bytes) if given.
+static int
+s_code (const char *node, const char *type, cb_value_t *body, char *message)
+{
+    cb_value_t *reply = s_call (node, type, body);
+    int64_t code = 0;
+    if (streq (cb_value_get_str (reply, "type"), "error"))
+        cb_value_get_int (reply, "code", &code);
+    if (message)
+        snprintf (message, 256, "%s", code ? cb_value_get_str (reply, "message") : "");
+    cb_value_destroy (&reply);
+    return (int) code;
+}
+
+//  body with unlink {reason} if reason is given.
+static cb_value_t *
+s_unlink (cb_value_t *body, const char *reason)
+{
+    if (reason) {
+        cb_value_t *u = cb_value_new_map ();
+        cb_value_set_str (u, "reason", reason);
+        cb_value_set (body, "unlink", &u);
+    }
+    return body;
+}
+
+//  draft.revise of `draft` by `node` with content (taken) and, if given,
+//  unlink {reason}: its code, its message into `message` if given.
+static int
+s_revise (const char *node, const char *draft, cb_value_t *content, const char *unlink,
+          char *message)
+{
+    char field [32];
+    snprintf (field, sizeof (field), "draft=%s", draft);
+    cb_value_t *body = s_with_content (s_body (field, "message=amended", NULL), content);
+    return s_code (node, "draft.revise", s_unlink (body, unlink), message);
+}
+
+//  A draft of team-c aligned to `draft` `kr`; its id into `id`.
+static void
+s_aligned (const char *draft, const char *kr, char *id)
+{
+    cb_value_t *content = s_content ("Aligned", 1);
+    cb_value_t *aligned = cb_value_new_map ();
+    cb_value_set_str (aligned, "draft", draft);
+    cb_value_set_str (aligned, "kr", kr);
+    cb_value_set (content, "aligned_to", &aligned);
+    cb_value_t *r = s_ok ("team-c", "draft.new", s_with_content (s_body (NULL), content));
+    snprintf (id, 16, "%s", r ? cb_value_get_str (r, "draft") : "d0");
+    cb_value_destroy (&r);
+}
+
+//  The market with kr3 shared by da and db (a shared_kr ask accepted),
+//  and team-c's dc aligned to da's kr1.
+static void
+s_linked (char *event, char *da, char *db, char *dc)
+{
+    char ask [16];
+    s_market (event, da, db);
+    s_ask (event, ask);
+    s_ok_void ("team-b", "ask.accept",
+               s_with_reflect (s_body (ask, NULL), s_reflect_kr ("shared_kr", "Ship together")));
+    s_aligned (da, "kr1", dc);
+}
+
+//  A revision that removes or rewords a key result another draft aligns
+//  to, or changes a shared one, is refused with LINKED and stores
+//  nothing; with unlink it is written, and the owners of the dependent
+//  drafts are told (link.broken). Failed before: each was written.
+static void
+test_links_dropped (void)
+{
+    char event [16], da [16], db [16], dc [16], message [256], kinds [1024];
+    s_linked (event, da, db, dc);
+    cb_value_t *head = s_head (da);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (s_kr_of (head, "kr3"), "shared_with"), "draft"),
+               db);
+    int64_t revs = s_draft_int (da, "revs");
+    uint64_t told_b = s_inbox_last ("team-b"), told_c = s_inbox_last ("team-c");
+
+    //  Removing kr1, which dc aligns to.
+    CHECK_INT (s_revise ("team-a", da, s_without (cb_value_dup (head), "kr1"), NULL, message),
+               CB_E_LINKED);
+    CHECK (strstr (message, "kr1") && strstr (message, dc) && strstr (message, "team-c"));
+    //  Rewording it.
+    cb_value_t *c = cb_value_dup (head);
+    cb_value_set_str (s_kr_of (c, "kr1"), "text", "Something else");
+    CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), CB_E_LINKED);
+    //  Removing the shared kr3, or changing its target: its copies drift.
+    CHECK_INT (s_revise ("team-a", da, s_without (cb_value_dup (head), "kr3"), NULL, message),
+               CB_E_LINKED);
+    CHECK (strstr (message, "shared with") && strstr (message, db) && strstr (message, "team-b"));
+    c = cb_value_dup (head);
+    cb_value_set_int (s_kr_of (c, "kr3"), "target", 99);
+    CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), CB_E_LINKED);
+    //  The other side is held the same way.
+    c = s_head (db);
+    cb_value_set_int (s_kr_of (c, "kr3"), "target", 99);
+    CHECK_INT (s_revise ("team-b", db, c, NULL, NULL), CB_E_LINKED);
+    //  A malformed unlink is BAD_FIELD.
+    cb_value_t *body = s_with_content (s_body (NULL), s_without (cb_value_dup (head), "kr1"));
+    cb_value_set_str (body, "draft", da);
+    cb_value_set_str (body, "unlink", "because");
+    CHECK_INT (s_code ("team-a", "draft.revise", body, NULL), CB_E_BAD_FIELD);
+    //  Nothing was stored, nobody told.
+    CHECK_INT (s_draft_int (da, "revs"), revs);
+    CHECK_INT (s_inbox_last ("team-b"), told_b);
+    CHECK_INT (s_inbox_last ("team-c"), told_c);
+    //  kr1's target is not what dc aligns to: changing it is no break.
+    c = cb_value_dup (head);
+    cb_value_set_int (s_kr_of (c, "kr1"), "target", 11);
+    CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), 0);
+    CHECK_INT (s_inbox_last ("team-c"), told_c);
+
+    //  With unlink: written, and both dependents are told, with the diff.
+    c = s_without (s_without (s_head (da), "kr1"), "kr3");
+    CHECK_INT (s_revise ("team-a", da, c, "the export moved to 2027-Q2", NULL), 0);
+    CHECK_INT (s_draft_int (da, "revs"), revs + 2);
+    CHECK_STR (s_inbox_kinds ("team-c", kinds), "event.phase event.phase link.broken ");
+    CHECK_INT (s_inbox_last ("team-c"), told_c + 1);
+    CHECK (strstr (s_inbox_kinds ("team-b", kinds), "link.broken") != NULL);
+    CHECK_INT (s_inbox_last ("team-b"), told_b + 1);
+    char field [32];
+    snprintf (field, sizeof (field), "draft=%s", da);
+    cb_value_t *r = s_ok ("watcher", "draft.show", s_body (field, NULL));
+    cb_value_t *unlink = cb_value_get_map (cb_value_get_map (r, "revision"), "unlink");
+    CHECK_STR (cb_value_get_str (unlink, "reason"), "the export moved to 2027-Q2");
+    CHECK_INT (cb_value_size (cb_value_get (unlink, "links")), 2);
+    cb_value_destroy (&r);
+
+    //  Their revisions are theirs: db still names kr3 until team-b's next
+    //  revision, which drops the link; dc must re-align (NOT_FOUND).
+    cb_value_t *hb = s_head (db);
+    CHECK (cb_value_get (s_kr_of (hb, "kr3"), "shared_with") != NULL);
+    CHECK_INT (s_revise ("team-b", db, hb, NULL, NULL), 0);
+    hb = s_head (db);
+    CHECK (s_kr_of (hb, "kr3") != NULL);
+    CHECK (cb_value_get (s_kr_of (hb, "kr3"), "shared_with") == NULL);
+    cb_value_destroy (&hb);
+    CHECK_INT (s_revise ("team-c", dc, s_head (dc), NULL, NULL), CB_E_NOT_FOUND);
+    cb_value_destroy (&head);
+}
+
+//  A shared key result's target raised by a reflect would make its two
+//  copies differ: refused (LINKED), the ask still open. Failed before.
+static void
+test_links_reflect (void)
+{
+    char event [16], da [16], db [16], dc [16], offer [16];
+    s_linked (event, da, db, dc);
+    cb_value_t *reflect = s_body ("type=raise_target", "kr=kr3", "target=99", NULL);
+    cb_value_t *r = s_ok ("team-b", "offer.new",
+                          s_with_reflect (s_body (event, "to=team-a", "kr=kr1", "text=more", NULL),
+                                          reflect));
+    snprintf (offer, sizeof (offer), "ask=%s", r ? cb_value_get_str (r, "ask") : "a0");
+    cb_value_destroy (&r);
+    int64_t revs = s_draft_int (db, "revs");
+    CHECK_INT (s_code ("team-a", "ask.take", s_body (offer, NULL), NULL), CB_E_LINKED);
+    CHECK_INT (s_draft_int (db, "revs"), revs);
+    char *state = s_ask_state (event, offer);
+    CHECK_STR (state, "open");
+    free (state);
+    //  The same through ask.accept: team-b raising its own shared kr3.
+    char ask [16];
+    s_ask (event, ask);
+    CHECK_INT (s_code ("team-b", "ask.accept",
+                       s_with_reflect (s_body (ask, NULL),
+                                       s_body ("type=raise_target", "kr=kr3", "target=99", NULL)),
+                       NULL), CB_E_LINKED);
+    CHECK_INT (s_draft_int (db, "revs"), revs);
+    state = s_ask_state (event, ask);
+    CHECK_STR (state, "open");
+    free (state);
+}
+
+//  Adopting a counter-proposal that drops a key result another draft
+//  aligns to: LINKED, then adopted with unlink. Failed before.
+static void
+test_links_adopt (void)
+{
+    char da [16], dc [16], field [32], kinds [1024];
+    s_draft ("team-a", "Mine", 2, da, sizeof (da));
+    s_aligned (da, "kr2", dc);
+    snprintf (field, sizeof (field), "draft=%s", da);
+    cb_value_t *r = s_ok ("team-a", "round.throw", s_body (field, "to[]=team-b", NULL));
+    char round [32];
+    snprintf (round, sizeof (round), "round=%s", r ? cb_value_get_str (r, "round") : "r0");
+    cb_value_destroy (&r);
+    r = s_ok ("team-b", "round.counter",
+              s_with_content (s_body (round, NULL), s_without (s_head (da), "kr2")));
+    char proposal [32];
+    snprintf (proposal, sizeof (proposal), "proposal=%s", r ? cb_value_get_str (r, "id") : "p0");
+    cb_value_destroy (&r);
+    int64_t revs = s_draft_int (da, "revs");
+    char message [256];
+    CHECK_INT (s_code ("team-a", "proposal.adopt", s_body (proposal, NULL), message), CB_E_LINKED);
+    CHECK (strstr (message, dc) != NULL);
+    CHECK_INT (s_draft_int (da, "revs"), revs);
+    CHECK_INT (s_code ("team-a", "proposal.adopt",
+                       s_unlink (s_body (proposal, NULL), "kr2 is done elsewhere"), NULL), 0);
+    CHECK_INT (s_draft_int (da, "revs"), revs + 1);
+    CHECK_STR (s_inbox_kinds ("team-c", kinds), "link.broken ");
+}
+
+//  shared_with is the broker's: never forged, never changed by a client,
+//  carried as it was when left out. Failed before: d999 was taken.
+static void
+test_forged_shared_with (void)
+{
+    char event [16], da [16], db [16], dc [16];
+    s_linked (event, da, db, dc);
+    cb_value_t *content = s_content ("Forged", 1);
+    cb_value_t *link = s_body ("draft=d999", "kr=kr1", NULL);
+    cb_value_set (cb_value_at (cb_value_get (content, "key_results"), 0), "shared_with", &link);
+    CHECK_INT (s_code ("team-c", "draft.new", s_with_content (s_body (NULL), content), NULL),
+               CB_E_BAD_FIELD);
+    int64_t revs = s_draft_int (da, "revs");
+    //  Added to a key result that has none, or changed.
+    cb_value_t *head = s_head (da);
+    cb_value_t *c = cb_value_dup (head);
+    link = s_body (NULL);
+    cb_value_set_str (link, "draft", db);
+    cb_value_set_str (link, "kr", "kr1");
+    cb_value_set (s_kr_of (c, "kr1"), "shared_with", &link);
+    CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), CB_E_BAD_FIELD);
+    c = cb_value_dup (head);
+    cb_value_set_str (cb_value_get_map (s_kr_of (c, "kr3"), "shared_with"), "kr", "kr2");
+    CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), CB_E_BAD_FIELD);
+    CHECK_INT (s_draft_int (da, "revs"), revs);
+    //  Sent back as it was, or left out: kept.
+    CHECK_INT (s_revise ("team-a", da, cb_value_dup (head), NULL, NULL), 0);
+    c = cb_value_dup (head);
+    cb_value_remove (s_kr_of (c, "kr3"), "shared_with");
+    CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), 0);
+    cb_value_t *now = s_head (da);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (s_kr_of (now, "kr3"), "shared_with"), "kr"),
+               "kr3");
+    cb_value_destroy (&now);
+    cb_value_destroy (&head);
+}
+
+//  A proposal keeping a key result the owner removed after the revision
+//  it was built on: adopted, it comes back as a new key result with a new
+//  id, never with its old one (issue 12: kr3 came back). Failed before.
+static void
+test_adopt_renews_ids (void)
+{
+    char da [16], field [32];
+    s_draft ("team-a", "Mine", 2, da, sizeof (da));
+    snprintf (field, sizeof (field), "draft=%s", da);
+    cb_value_t *r = s_ok ("team-a", "round.throw", s_body (field, "to[]=team-b", NULL));
+    char round [32];
+    snprintf (round, sizeof (round), "round=%s", r ? cb_value_get_str (r, "round") : "r0");
+    cb_value_destroy (&r);
+    cb_value_t *c = s_head (da);
+    cb_value_set_str (c, "objective", "Theirs");
+    r = s_ok ("team-b", "round.counter", s_with_content (s_body (round, NULL), c));
+    char proposal [32];
+    snprintf (proposal, sizeof (proposal), "proposal=%s", r ? cb_value_get_str (r, "id") : "p0");
+    cb_value_destroy (&r);
+    CHECK_INT (s_revise ("team-a", da, s_without (s_head (da), "kr2"), NULL, NULL), 0);
+    s_ok_void ("team-a", "proposal.adopt", s_body (proposal, NULL));
+    cb_value_t *head = s_head (da);
+    CHECK (s_kr_of (head, "kr1") != NULL);
+    CHECK (s_kr_of (head, "kr2") == NULL);
+    CHECK_STR (cb_value_get_str (s_kr_of (head, "kr3"), "text"), "KR 2");
+    cb_value_destroy (&head);
+    CHECK_INT (s_draft_int (da, "next_kr"), 4);
+}
+
 typedef void (s_test_fn) (void);
 
 static void
@@ -296,5 +626,10 @@ main (int argc, char *argv [])
     s_run ("offer_raises_target", test_offer_raises_target);
     s_run ("shared_kr_in_both", test_shared_kr_in_both);
     s_run ("phases_and_sharing", test_phases_and_sharing);
+    s_run ("links_dropped", test_links_dropped);
+    s_run ("links_reflect", test_links_reflect);
+    s_run ("links_adopt", test_links_adopt);
+    s_run ("forged_shared_with", test_forged_shared_with);
+    s_run ("adopt_renews_ids", test_adopt_renews_ids);
     return TEST_DONE ();
 }

@@ -9,7 +9,8 @@
       1970 and never as raw JSON;
     - each that wants an answer ends with the exact commands that give it:
       a round thrown (feedback, counter, endorse), an ask (accept, counter,
-      decline), an offer and a counter (take, refuse);
+      decline), an offer and a counter (take, refuse), a broken link (the
+      revision that re-aligns);
     - one that wants none (an accept, a phase) offers no answer.
 
     It never sleeps.
@@ -352,6 +353,71 @@ s_test_asks (void)
     free (text);
 }
 
+//  link.broken (issue 12, section 4): whose revision broke which link,
+//  why, the key result's diff, and the revision that answers it.
+static void
+s_test_links (void)
+{
+    //  The key result one of our drafts aligns to was removed.
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", "d1");
+    cb_value_set_int (body, "rev", 4);
+    cb_value_set_str (body, "by", "lead");
+    cb_value_set_str (body, "reason", "churn moved to next quarter");
+    cb_value_set_str (body, "kr", "kr2");
+    cb_value_set_str (body, "change", "removed");
+    cb_value_t *diff = cb_value_new_map ();
+    cb_value_set_str (diff, "kr", "kr2");
+    cb_value_set_str (diff, "change", "removed");
+    s_set (diff, "value", s_kr ("kr2", "Churn below 3", 3, "%"));
+    s_set (body, "diff", diff);
+    cb_value_t *dependent = cb_value_new_map ();
+    cb_value_set_str (dependent, "draft", "d3");
+    cb_value_set_str (dependent, "link", "aligned_to");
+    s_set (body, "dependent", dependent);
+    char *text = s_render ("link.broken", body);
+    s_check_readable (text);
+    s_check_has (text, "lead removed d1 kr2 in revision 4, which your d3 aligns to:\n"
+                       "  churn moved to next quarter\n");
+    s_check_has (text, "- kr2  Churn below 3: 3 %");
+    s_check_has (text, "re-align d3 to another key result, or to d1 as a whole");
+    s_check_has (text, "answer: catchball draft revise d3 FILE --message M");
+    free (text);
+
+    //  A shared key result changed by the other side.
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", "d2");
+    cb_value_set_int (body, "rev", 5);
+    cb_value_set_str (body, "by", "team-b");
+    cb_value_set_str (body, "reason", "we ship half");
+    cb_value_set_str (body, "kr", "kr3");
+    cb_value_set_str (body, "change", "changed");
+    diff = cb_value_new_map ();
+    cb_value_set_str (diff, "kr", "kr3");
+    cb_value_set_str (diff, "change", "changed");
+    cb_value_t *fields = cb_value_new_array ();
+    cb_value_t *field = cb_value_new_map ();
+    cb_value_set_str (field, "field", "target");
+    cb_value_set_int (field, "from", 10);
+    cb_value_set_int (field, "to", 5);
+    cb_value_push (fields, &field);
+    s_set (diff, "fields", fields);
+    s_set (body, "diff", diff);
+    dependent = cb_value_new_map ();
+    cb_value_set_str (dependent, "draft", "d1");
+    cb_value_set_str (dependent, "link", "shared_with");
+    cb_value_set_str (dependent, "kr", "kr4");
+    s_set (body, "dependent", dependent);
+    text = s_render ("link.broken", body);
+    s_check_readable (text);
+    s_check_has (text, "team-b changed d2 kr3 in revision 5, which your d1 shares (your kr4):\n"
+                       "  we ship half\n");
+    s_check_has (text, "~ kr3 target: 10 -> 5");
+    s_check_has (text, "d1's next revision drops the link");
+    s_check_has (text, "answer: catchball draft revise d1 FILE --message M");
+    free (text);
+}
+
 int
 main (void)
 {
@@ -361,5 +427,6 @@ main (void)
     s_test_rounds ();
     s_test_event ();
     s_test_asks ();
+    s_test_links ();
     return TEST_DONE ();
 }
