@@ -201,6 +201,29 @@ s_gone (const cb_value_t *graph, const char *draft, const char *kr)
     return d && kr && *kr && s_kr_row (d, kr) < 0;
 }
 
+//  A shared key result, as the graph shows it: both halves name each
+//  other; the other draft is in the graph and does not name this one back
+//  (its key result is gone, or the other side unlinked it: PROTOCOL.md
+//  7.1), so the link is broken; or the other draft is not in the graph.
+typedef enum { S_SHARE_BOTH, S_SHARE_BROKEN, S_SHARE_UNSEEN } s_share_t;
+
+static s_share_t
+s_share (const cb_value_t *graph, const char *id, const cb_value_t *kr)
+{
+    cb_value_t *shared = cb_value_get_map (kr, "shared_with");
+    cb_value_t *other = s_draft (graph, cli_str (shared, "draft"));
+    if (!other)
+        return S_SHARE_UNSEEN;
+    int row = s_kr_row (other, cli_str (shared, "kr"));
+    if (row < 0)
+        return S_SHARE_BROKEN;
+    cb_value_t *other_kr = cb_value_at (cb_value_get_array (cb_value_get_map (other, "content"),
+                                                            "key_results"), (size_t) row);
+    cb_value_t *back = cb_value_get_map (other_kr, "shared_with");
+    return streq (cli_str (back, "draft"), id) && streq (cli_str (back, "kr"), cli_str (kr, "id"))
+           ? S_SHARE_BOTH : S_SHARE_BROKEN;
+}
+
 //  Nodes made up for what an edge names but the reply does not hold (a
 //  draft of another cycle, a team whose draft is not known): each is
 //  declared once, at its first use.
@@ -379,10 +402,10 @@ s_draft_node (FILE *out, const cb_value_t *graph, const cb_value_t *draft)
             s_html (out, cli_str (shared, "draft"), 0, 0);
             fprintf (out, "/");
             s_html (out, cli_str (shared, "kr"), 0, 0);
-            if (s_gone (graph, cli_str (shared, "draft"), cli_str (shared, "kr"))) {
+            if (s_share (graph, cli_str (draft, "id"), kr) == S_SHARE_BROKEN) {
                 fprintf (out, ", <FONT COLOR=\"" S_GONE "\">which ");
                 s_html (out, cli_str (shared, "draft"), 0, 0);
-                fprintf (out, " no longer has</FONT>");
+                fprintf (out, " no longer shares</FONT>");
             }
             fprintf (out, ")</I>");
         }
@@ -438,18 +461,17 @@ s_shared (FILE *out, const cb_value_t *graph, s_stubs_t *stubs, const cb_value_t
         const char *other_kr = cli_str (shared, "kr");
         if (!other)
             continue;
-        //  The other half, if it names this one back: draw from the lesser.
-        cb_value_t *od = s_draft (graph, other);
-        int orow = od ? s_kr_row (od, other_kr) : -1;
-        if (orow >= 0) {
-            cb_value_t *okr = cb_value_at (cb_value_get_array (cb_value_get_map (od, "content"),
-                                                               "key_results"), (size_t) orow);
-            cb_value_t *back = cb_value_get_map (okr, "shared_with");
-            if (streq (cli_str (back, "draft"), id) && streq (cli_str (back, "kr"), cli_str (kr, "id"))) {
-                int order = strcmp (id, other);
-                if (order > 0 || (order == 0 && strcmp (cli_str (kr, "id"), other_kr) > 0))
-                    continue;
-            }
+        //  Drawn once, from the lesser half, when the other names this one
+        //  back; not at all when the other is in the graph and does not
+        //  (the row says so: s_share); as it says when the other is not
+        //  in the graph.
+        s_share_t share = s_share (graph, id, kr);
+        if (share == S_SHARE_BROKEN)
+            continue;
+        if (share == S_SHARE_BOTH) {
+            int order = strcmp (id, other);
+            if (order > 0 || (order == 0 && strcmp (cli_str (kr, "id"), other_kr) > 0))
+                continue;
         }
         //  A small box a row below both halves, with a dotted line up to
         //  each: it places neither draft, and no line joins two drafts of
