@@ -73,6 +73,9 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_BY]           = { "by", "WHEN", "when you need it by" },
     [CLI_O_DIR]          = { "dir", "DIR", "where to write the certificates (default .)" },
     [CLI_O_UNLINK]       = { "unlink", "REASON", "break the links of other drafts, saying why" },
+    [CLI_O_HELPER_DRAFT] = { "helper-draft", "D", "outside an event, the helper's draft that "
+                                                  "reflects the help" },
+    [CLI_O_STATE]        = { "state", "S", "open, countered, accepted or declined" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -438,7 +441,7 @@ cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status)
     //  Paged reads are read to their end: the command shows everything.
     bool paged = streq (type, "draft.list") || streq (type, "draft.history")
               || streq (type, "event.list") || streq (type, "event.snapshot")
-              || streq (type, "cycle.graph");
+              || streq (type, "cycle.graph") || streq (type, "ask.list");
     cb_value_t *reply = paged ? cb_client_request_pages (cli->client, type, body_p, cli->timeout)
                               : cb_client_request (cli->client, type, body_p, cli->timeout);
     if (!reply) {

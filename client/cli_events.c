@@ -273,13 +273,27 @@ s_event_list (cli_t *cli, cli_args_t *a)
 //  --------------------------------------------------------------------------
 //  ask new, offer new; ask accept, counter, decline, refuse, take
 
+//  The body of ask new and offer new: in an event (EVENT, "e1"), or
+//  outside any event for a draft (DRAFT, "d2": for an ask, your own; for
+//  an offer, theirs), with --helper-draft if the helper has several in
+//  the cycle.
+static cb_value_t *
+s_ask_body (cli_args_t *a)
+{
+    const char *where = a->argv [0];
+    cb_value_t *body = cli_body (where [0] == 'd' ? "draft" : "event", where);
+    if (a->o [CLI_O_HELPER_DRAFT])
+        cb_value_set_str (body, "helper_draft", a->o [CLI_O_HELPER_DRAFT]);
+    return body;
+}
+
 static int
 s_ask_new (cli_t *cli, cli_args_t *a)
 {
     const char *to = a->o [CLI_O_TO], *kr = a->o [CLI_O_KR], *need = a->o [CLI_O_NEED];
     if (!to || !kr || !need)
         return cli_fail_usage ("%s", "ask new: --to, --kr and --need are required");
-    cb_value_t *body = cli_body ("event", a->argv [0]);
+    cb_value_t *body = s_ask_body (a);
     cb_value_set_str (body, "to", to);
     cb_value_set_str (body, "kr", kr);
     cb_value_set_str (body, "need", need);
@@ -297,12 +311,46 @@ s_offer_new (cli_t *cli, cli_args_t *a)
     cb_value_t *reflect = s_reflect_arg (a);
     if (!reflect)
         return 2;
-    cb_value_t *body = cli_body ("event", a->argv [0]);
+    cb_value_t *body = s_ask_body (a);
     cb_value_set_str (body, "to", to);
     cb_value_set_str (body, "kr", kr);
     cb_value_set_str (body, "text", text);
     cb_value_set (body, "reflect", &reflect);
     return cli_send (cli, "offer.new", &body, NULL, "offer %s made", "ask");
+}
+
+//  ask list: one line per ask or offer.
+static void
+s_render_asks (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *asks = cb_value_get_array (reply, "asks");
+    if (!cb_value_size (asks))
+        fprintf (out, "no asks\n");
+    for (size_t i = 0; i < cb_value_size (asks); i++) {
+        cb_value_t *k = cb_value_at (asks, i);
+        bool offer = streq (cli_str (k, "kind"), "offer");
+        char where [32];
+        snprintf (where, sizeof (where), "%s/%s", cli_str (k, "draft"), cli_str (k, "kr"));
+        fprintf (out, "%-5s %-5s %-10s %s -> %s  for %s  %s  %s\n", cli_str (k, "id"),
+                 offer ? "offer" : "ask", cli_str (k, "state"), cli_str (k, "from"),
+                 cli_str (k, "to"), where,
+                 *cli_str (k, "event") ? cli_str (k, "event") : "(no event)",
+                 cli_str (k, offer ? "text" : "need"));
+    }
+}
+
+static int
+s_ask_list (cli_t *cli, cli_args_t *a)
+{
+    cb_value_t *body = cb_value_new_map ();
+    const struct { cli_opt_t opt; const char *field; } filters [] = {
+        { CLI_O_CYCLE, "cycle" }, { CLI_O_EVENT, "event" }, { CLI_O_OWNER, "node" },
+        { CLI_O_STATE, "state" }
+    };
+    for (size_t i = 0; i < sizeof (filters) / sizeof (filters [0]); i++)
+        if (a->o [filters [i].opt])
+            cb_value_set_str (body, filters [i].field, a->o [filters [i].opt]);
+    return cli_send (cli, "ask.list", &body, s_render_asks, NULL);
 }
 
 //  ask accept and ask counter: the answer, with how the draft reflects it.
@@ -472,20 +520,34 @@ const cli_command_t cli_events_commands [] = {
     { "event", "report", "event report EVENT", "the event's report, as JSON",
       "Prints EVENT's report as JSON: 'catchball report' writes it as Markdown.",
       1, false, { { 0 } }, s_event_report },
-    { "ask", "new", "ask new EVENT --to NODE --kr KR --need TEXT [--by WHEN]",
+    { "ask", "new", "ask new EVENT|DRAFT --to NODE --kr KR --need TEXT [--by WHEN] "
+      "[--helper-draft D]",
       "ask a team for help against a key result",
-      "Asks team NODE in EVENT for help against your key result KR.",
+      "Asks team NODE for help against your key result KR: in EVENT (during its negotiate "
+      "phase), or at any time for your draft DRAFT, outside any event. Outside an event "
+      "the help goes into NODE's draft of the same cycle (--helper-draft if it has several).",
       1, false, { { CLI_O_TO, "the team you ask (required)" },
                   { CLI_O_KR, "your key result it helps (required)" },
-                  { CLI_O_NEED, "what you need (required)" }, { CLI_O_BY, "" } },
+                  { CLI_O_NEED, "what you need (required)" }, { CLI_O_BY, "" },
+                  { CLI_O_HELPER_DRAFT, "" } },
       s_ask_new },
-    { "offer", "new", "offer new EVENT --to NODE --kr KR --text T " S_REFLECT_USAGE,
+    { "offer", "new", "offer new EVENT|DRAFT --to NODE --kr KR --text T " S_REFLECT_USAGE,
       "offer help nobody asked for",
-      "Offers team NODE in EVENT help against its key result KR." S_REFLECT_ABOUT,
+      "Offers team NODE help against its key result KR: in EVENT, or at any time for its "
+      "draft DRAFT, outside any event (your draft of that cycle reflects it: "
+      "--helper-draft if you have several)." S_REFLECT_ABOUT,
       1, false, { { CLI_O_TO, "the team you offer help to (required)" },
                   { CLI_O_KR, "its key result your help is for (required)" },
-                  { CLI_O_TEXT, "what you offer (required)" }, S_REFLECT },
+                  { CLI_O_TEXT, "what you offer (required)" }, S_REFLECT,
+                  { CLI_O_HELPER_DRAFT, "" } },
       s_offer_new },
+    { "ask", "list", "ask list [--cycle C] [--event E] [--owner NODE] [--state S]",
+      "asks and offers, in events or not",
+      "Lists asks and offers in the order they were made, in events and outside them, "
+      "filtered by cycle, event, the node on either side, and state.",
+      0, false, { { CLI_O_CYCLE, "" }, { CLI_O_EVENT, "" },
+                  { CLI_O_OWNER, "only the asks from or to this node" }, { CLI_O_STATE, "" } },
+      s_ask_list },
     { "ask", "accept", "ask accept ASK " S_REFLECT_USAGE, "agree to help (helper)",
       "Accepts ASK: you will help." S_REFLECT_ABOUT,
       1, false, { S_REFLECT }, s_ask_accept },

@@ -502,9 +502,11 @@ s_ask_new (FILE *out, const cb_value_t *ask)
 {
     const char *id = cli_str (ask, "id");
     bool offer = streq (cli_str (ask, "kind"), "offer");
-    fprintf (out, "  %s%s%s %s (%s %s%s%s, event %s) with ", s_c (C_BOLD), cli_str (ask, "from"),
+    const char *event = cli_str (ask, "event");
+    fprintf (out, "  %s%s%s %s (%s %s%s%s, %s%s) with ", s_c (C_BOLD), cli_str (ask, "from"),
              s_c (C_OFF), offer ? "offers you help" : "asks you for help",
-             offer ? "offer" : "ask", s_c (C_BOLD), id, s_c (C_OFF), cli_str (ask, "event"));
+             offer ? "offer" : "ask", s_c (C_BOLD), id, s_c (C_OFF),
+             *event ? "event " : "outside any event", event);
     s_ask_kr (out, ask);
     fprintf (out, ":\n  %s", offer ? cli_str (ask, "text") : cli_str (ask, "need"));
     if (*cli_str (ask, "by"))

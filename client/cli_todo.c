@@ -5,7 +5,8 @@
     new request and tells the truth of the store at the moment it runs:
     draft.list (every page) and round.show for the rounds thrown to this
     node and not answered yet, and for the confidence votes; event.list
-    and event.show for the asks, counters and offers waiting on it;
+    and event.show for the asks, counters and offers waiting on it in
+    events, ask.list for those made outside events;
     draft.show of its own drafts' heads and of the drafts they link to, for
     the links another draft broke (PROTOCOL.md section 7.1). Each
     item has its deadline and the command that does it, the same words the
@@ -126,6 +127,43 @@ s_drafts (cli_t *cli, const char *me, bool leadership, cb_value_t *items)
     return status;
 }
 
+//  The item an ask makes for `me`, if it waits on me: an ask to answer, a
+//  counter or an offer to take or refuse. Answers are due by `closes`
+//  (0: no deadline, outside events).
+static void
+s_ask_item (cb_value_t *items, const cb_value_t *a, const char *me, int64_t closes)
+{
+    const char *id = cli_str (a, "id"), *state = cli_str (a, "state");
+    bool offer = streq (cli_str (a, "kind"), "offer");
+    bool to_me = streq (cli_str (a, "to"), me);
+    cb_value_t *item = NULL;
+    if (!offer && to_me && streq (state, "open")) {
+        item = s_item (items, "ask", id, closes);
+        s_command (item, "ask accept %s " CLI_ANSWER_REFLECT, id);
+        s_command (item, "ask counter %s --text T " CLI_ANSWER_REFLECT, id);
+        s_command (item, "ask decline %s --reason R", id);
+    }
+    else
+    if ((offer && to_me && streq (state, "open"))
+    ||  (!offer && streq (cli_str (a, "from"), me) && streq (state, "countered"))) {
+        item = s_item (items, offer ? "offer" : "counter", id, closes);
+        s_command (item, "ask take %s", id);
+        s_command (item, "ask refuse %s --reason R", id);
+    }
+    if (!item)
+        return;
+    if (cb_value_get_str (a, "event"))
+        cb_value_set_str (item, "event", cli_str (a, "event"));
+    else
+        cb_value_set_nil (item, "event");
+    cb_value_set_str (item, "draft", cli_str (a, "draft"));
+    cb_value_set_str (item, "kr", cli_str (a, "kr"));
+    cb_value_set_str (item, "from", offer || to_me ? cli_str (a, "from") : cli_str (a, "to"));
+    cb_value_set_str (item, "text", offer ? cli_str (a, "text")
+                                  : streq (state, "countered")
+                                  ? cli_str (a, "counter") : cli_str (a, "need"));
+}
+
 //  Asks to answer, counters and offers to take or refuse, in the events
 //  still open to answers (negotiate, commit). 0 or the status.
 static int
@@ -149,38 +187,26 @@ s_events (cli_t *cli, const char *me, cb_value_t *items)
         cb_value_t *body = cli_body ("event", cli_str (e, "id"));
         cb_value_t *shown = cli_request (cli, "event.show", &body, &status);
         cb_value_t *asks = cb_value_get_array (shown, "asks");
-        for (size_t j = 0; j < cb_value_size (asks); j++) {
-            cb_value_t *a = cb_value_at (asks, j);
-            const char *id = cli_str (a, "id"), *state = cli_str (a, "state");
-            bool offer = streq (cli_str (a, "kind"), "offer");
-            bool to_me = streq (cli_str (a, "to"), me);
-            cb_value_t *item = NULL;
-            if (!offer && to_me && streq (state, "open")) {
-                item = s_item (items, "ask", id, closes);
-                s_command (item, "ask accept %s " CLI_ANSWER_REFLECT, id);
-                s_command (item, "ask counter %s --text T " CLI_ANSWER_REFLECT, id);
-                s_command (item, "ask decline %s --reason R", id);
-            }
-            else
-            if ((offer && to_me && streq (state, "open"))
-            ||  (!offer && streq (cli_str (a, "from"), me) && streq (state, "countered"))) {
-                item = s_item (items, offer ? "offer" : "counter", id, closes);
-                s_command (item, "ask take %s", id);
-                s_command (item, "ask refuse %s --reason R", id);
-            }
-            if (item) {
-                cb_value_set_str (item, "event", cli_str (e, "id"));
-                cb_value_set_str (item, "draft", cli_str (a, "draft"));
-                cb_value_set_str (item, "kr", cli_str (a, "kr"));
-                cb_value_set_str (item, "from", offer || to_me ? cli_str (a, "from")
-                                                               : cli_str (a, "to"));
-                cb_value_set_str (item, "text", offer ? cli_str (a, "text")
-                                              : streq (state, "countered")
-                                              ? cli_str (a, "counter") : cli_str (a, "need"));
-            }
-        }
+        for (size_t j = 0; j < cb_value_size (asks); j++)
+            s_ask_item (items, cb_value_at (asks, j), me, closes);
         cb_value_destroy (&shown);
     }
+    cb_value_destroy (&reply);
+    return status;
+}
+
+//  The same, for the asks and offers made outside any event (PROTOCOL.md
+//  11): answered at any time, so without a deadline. 0 or the status.
+static int
+s_direct_asks (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("node", me);
+    cb_value_t *reply = cli_request (cli, "ask.list", &body, &status);
+    cb_value_t *asks = cb_value_get_array (reply, "asks");
+    for (size_t i = 0; i < cb_value_size (asks); i++)
+        if (!cb_value_get_str (cb_value_at (asks, i), "event"))
+            s_ask_item (items, cb_value_at (asks, i), me, 0);
     cb_value_destroy (&reply);
     return status;
 }
@@ -276,6 +302,8 @@ cli_todo (cli_t *cli, cli_args_t *args)
     status = s_drafts (cli, cli->node, leadership, items);
     if (!status)
         status = s_events (cli, cli->node, items);
+    if (!status)
+        status = s_direct_asks (cli, cli->node, items);
     if (!status)
         status = s_links (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);

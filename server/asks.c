@@ -18,6 +18,7 @@
 */
 #include "handlers.h"
 #include "inbox.h"
+#include "paging.h"
 #include "validate.h"
 
 cb_value_t *
@@ -331,28 +332,40 @@ s_agree (cb_req_t *req, cb_value_t *ask, const cb_value_t *reflect, const char *
 
 //  --------------------------------------------------------------------------
 //  Creating: ask.new and offer.new share everything but who helps whom.
+//  In an event, the two drafts are the ones the teams shared into it;
+//  outside one (PROTOCOL.md 11, "Outside an event"), the request names
+//  the draft helped, and the helper's draft is named or found.
 
-static int
-s_create (cb_req_t *req, const cb_value_t *body, bool offer)
+//  True if the body has the field (nil counts as absent).
+static bool
+s_given (const cb_value_t *body, const char *key)
 {
-    static const char *const ask_fields [] = { "event", "to", "kr", "need", "by", NULL };
-    static const char *const offer_fields [] = { "event", "to", "kr", "text", "reflect", NULL };
-    if (cb_check_fields (req, body, offer ? "offer.new" : "ask.new",
-                         offer ? offer_fields : ask_fields))
-        return -1;
+    return cb_value_type (cb_value_get (body, key)) != CB_NIL;
+}
+
+typedef struct {
+    cb_value_t *event;          //  The event, or NULL outside one
+    char helped [16];           //  The draft helped: the one `kr` belongs to
+    char helper [16];           //  The helper's draft, which a reflect changes
+    char cycle [CB_MAX_CYCLE + 1];  //  Their cycle
+} s_sides_t;
+
+//  In an event: participants, then phase, then shared drafts, in that
+//  order (PROTOCOL.md 8). 0, or -1 with the request failed.
+static int
+s_sides_event (cb_req_t *req, const cb_value_t *body, bool offer, const char *to,
+               s_sides_t *sides)
+{
     uint32_t event_id = cb_field_id (req, body, "event", 'e');
-    const char *to = req->code ? NULL : cb_field_str (req, body, "to", 1, CB_MAX_NODE, true);
-    const char *kr = req->code ? NULL : cb_field_str (req, body, "kr", 1, 16, true);
-    const char *text = req->code ? NULL
-        : cb_field_str (req, body, offer ? "text" : "need", 1, CB_MAX_MESSAGE, true);
-    const char *by = req->code || offer ? NULL : cb_field_str (req, body, "by", 0, 40, false);
-    if (req->code || (offer && s_check_reflect (req, cb_value_get (body, "reflect"))))
+    if (req->code)
         return -1;
+    if (s_given (body, "draft") || s_given (body, "helper_draft"))
+        return cb_req_fail (req, CB_E_BAD_FIELD, "in an event the drafts are the ones the "
+                            "teams shared: leave out 'draft' and 'helper_draft'");
     cb_value_t *event = cb_event_load (req, event_id);
     if (!event)
         return -1;
     const char *mine = NULL, *theirs = NULL;
-    char kr_text [CB_MAX_KR_TEXT * 4 + 1] = "";
     if (!cb_event_has (event, req->node))
         cb_req_fail (req, CB_E_NOT_PARTICIPANT, "%s is not a participant of e%u", req->node, event_id);
     else
@@ -366,22 +379,152 @@ s_create (cb_req_t *req, const cb_value_t *body, bool offer)
         cb_req_fail (req, CB_E_WRONG_PHASE, "asks and offers are made in the negotiate phase; e%u is %s",
                      event_id, cb_value_get_str (event, "phase"));
     else
-    if ((mine = s_shared (req, event, req->node)) && (theirs = s_shared (req, event, to))
-    &&  s_has_kr (req, offer ? theirs : mine, kr, kr_text, sizeof (kr_text)) && offer)
-        s_check_raise (req, cb_value_get (body, "reflect"), mine);
+    if ((mine = s_shared (req, event, req->node)) && (theirs = s_shared (req, event, to))) {
+        snprintf (sides->helped, sizeof (sides->helped), "%s", offer ? theirs : mine);
+        snprintf (sides->helper, sizeof (sides->helper), "%s", offer ? mine : theirs);
+        snprintf (sides->cycle, sizeof (sides->cycle), "%s", cb_value_get_str (event, "cycle"));
+    }
+    if (req->code) {
+        cb_value_destroy (&event);
+        return -1;
+    }
+    sides->event = event;
+    return 0;
+}
+
+//  Finding a node's only draft in a cycle.
+typedef struct {
+    const char *owner, *cycle;
+    uint32_t found;             //  The first match
+    size_t count;               //  Matches
+} s_only_t;
+
+static int
+s_only_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_only_t *only = (s_only_t *) arg;
+    if (klen == 4 && cb_raw_str_eq (val, vlen, "owner", only->owner)
+    &&  cb_raw_str_eq (val, vlen, "cycle", only->cycle) && only->count++ == 0)
+        only->found = cb_get_u32 ((const uint8_t *) key);
+    return 0;
+}
+
+//  The helper's draft outside an event: the one named in `helper_draft`
+//  (owned by the helper, in the cycle), else the helper's only draft of
+//  the cycle. 0, or -1 with the request failed.
+static int
+s_helper_direct (cb_req_t *req, const cb_value_t *body, const char *helper, s_sides_t *sides)
+{
+    if (s_given (body, "helper_draft")) {
+        uint32_t id = cb_field_id (req, body, "helper_draft", 'd');
+        cb_value_t *draft = id ? cb_draft_load (req, id) : NULL;
+        if (draft && !streq (cb_value_get_str (draft, "owner"), helper))
+            cb_req_fail (req, CB_E_NOT_OWNER, "d%u is %s's draft, not %s's", id,
+                         cb_value_get_str (draft, "owner"), helper);
+        else
+        if (draft && !streq (cb_value_get_str (draft, "cycle"), sides->cycle))
+            cb_req_fail (req, CB_E_BAD_FIELD, "d%u is a draft of %s, not of %s", id,
+                         cb_value_get_str (draft, "cycle"), sides->cycle);
+        else
+        if (draft)
+            cb_id_format (sides->helper, 'd', id);
+        cb_value_destroy (&draft);
+        return req->code ? -1 : 0;
+    }
+    s_only_t only = { helper, sides->cycle, 0, 0 };
+    if (cb_drafts_scan (req->txn, 1, s_only_one, &only) < 0)
+        return cb_req_check_store (req);
+    if (only.count == 0)
+        return cb_req_fail (req, CB_E_NOT_FOUND, "%s has no draft in %s to help with",
+                            helper, sides->cycle);
+    if (only.count > 1)
+        return cb_req_fail (req, CB_E_BAD_FIELD, "%s has %zu drafts in %s: name the one that "
+                            "helps with 'helper_draft'", helper, only.count, sides->cycle);
+    cb_id_format (sides->helper, 'd', only.found);
+    return 0;
+}
+
+//  Outside an event: `draft` is the draft helped (the sender's own for an
+//  ask, `to`'s for an offer); `to` a team or leadership node. 0, or -1
+//  with the request failed.
+static int
+s_sides_direct (cb_req_t *req, const cb_value_t *body, bool offer, const char *to,
+                s_sides_t *sides)
+{
+    if (!s_given (body, "draft"))
+        return cb_req_fail (req, CB_E_BAD_FIELD, "outside an event, 'draft' names the draft "
+                            "the help is for (or give 'event')");
+    uint32_t id = cb_field_id (req, body, "draft", 'd');
+    if (streq (to, req->node))
+        return cb_req_fail (req, CB_E_BAD_FIELD, "asks and offers go to another team");
+    cb_value_t *node = req->code ? NULL : cb_node_get (req->txn, to);
+    if (!req->code && !node && !cb_req_check_store (req))
+        cb_req_fail (req, CB_E_UNKNOWN_NODE, "no node '%s' has ever said hello: check the name",
+                     to);
+    else
+    if (node && !streq (cb_value_get_str (node, "role"), "team")
+    &&  !streq (cb_value_get_str (node, "role"), "leadership"))
+        cb_req_fail (req, CB_E_BAD_FIELD, "%s is a %s node: asks and offers are between "
+                     "teams and leadership", to, cb_value_get_str (node, "role"));
+    cb_value_destroy (&node);
+    cb_value_t *draft = req->code ? NULL : cb_draft_load (req, id);
+    const char *owner = offer ? to : req->node;
+    if (draft && !streq (cb_value_get_str (draft, "owner"), owner))
+        cb_req_fail (req, CB_E_NOT_OWNER, offer
+                     ? "d%u is %s's draft: an offer helps a draft of the node it goes to"
+                     : "d%u is %s's draft: an ask is for a key result of your own draft",
+                     id, cb_value_get_str (draft, "owner"));
+    else
+    if (draft) {
+        cb_id_format (sides->helped, 'd', id);
+        snprintf (sides->cycle, sizeof (sides->cycle), "%s", cb_value_get_str (draft, "cycle"));
+        s_helper_direct (req, body, offer ? req->node : to, sides);
+    }
+    cb_value_destroy (&draft);
+    return req->code ? -1 : 0;
+}
+
+static int
+s_create (cb_req_t *req, const cb_value_t *body, bool offer)
+{
+    static const char *const ask_fields [] = { "event", "to", "kr", "need", "by", "draft",
+                                               "helper_draft", NULL };
+    static const char *const offer_fields [] = { "event", "to", "kr", "text", "reflect", "draft",
+                                                 "helper_draft", NULL };
+    if (cb_check_fields (req, body, offer ? "offer.new" : "ask.new",
+                         offer ? offer_fields : ask_fields))
+        return -1;
+    const char *to = cb_field_str (req, body, "to", 1, CB_MAX_NODE, true);
+    const char *kr = req->code ? NULL : cb_field_str (req, body, "kr", 1, 16, true);
+    const char *text = req->code ? NULL
+        : cb_field_str (req, body, offer ? "text" : "need", 1, CB_MAX_MESSAGE, true);
+    const char *by = req->code || offer ? NULL : cb_field_str (req, body, "by", 0, 40, false);
+    if (req->code || (offer && s_check_reflect (req, cb_value_get (body, "reflect"))))
+        return -1;
+    s_sides_t sides = { NULL, "", "", "" };
+    if (s_given (body, "event") ? s_sides_event (req, body, offer, to, &sides)
+                 : s_sides_direct (req, body, offer, to, &sides))
+        return -1;
+    char kr_text [CB_MAX_KR_TEXT * 4 + 1] = "";
+    if (s_has_kr (req, sides.helped, kr, kr_text, sizeof (kr_text)) && offer)
+        s_check_raise (req, cb_value_get (body, "reflect"), sides.helper);
     uint32_t id = req->code ? 0 : cb_req_next_id (req, "ask");
     if (id) {
         char aid [16];
         cb_value_t *ask = cb_value_new_map ();
         cb_value_set_str (ask, "id", cb_id_format (aid, 'a', id));
-        cb_value_set_str (ask, "event", cb_value_get_str (event, "id"));
+        if (sides.event)
+            cb_value_set_str (ask, "event", cb_value_get_str (sides.event, "id"));
+        else
+            cb_value_set_nil (ask, "event");
+        cb_value_set_str (ask, "cycle", sides.cycle);
         cb_value_set_str (ask, "kind", offer ? "offer" : "ask");
         cb_value_set_str (ask, "from", req->node);
         cb_value_set_str (ask, "to", to);
         cb_value_set_str (ask, "kr", kr);
         cb_value_set_str (ask, "kr_text", kr_text);
-        cb_value_set_str (ask, "draft", offer ? theirs : mine);
-        cb_value_set_str (ask, "helper_draft", offer ? mine : theirs);
+        cb_value_set_str (ask, "draft", sides.helped);
+        cb_value_set_str (ask, "helper_draft", sides.helper);
         cb_value_set_str (ask, offer ? "text" : "need", text);
         cb_value_set_str (ask, "by", by ? by : "");
         cb_value_set_str (ask, "state", "open");
@@ -395,15 +538,17 @@ s_create (cb_req_t *req, const cb_value_t *body, bool offer)
         list = cb_value_new_array ();
         cb_value_set (ask, "history", &list);
         s_history_add (req, ask, offer ? "offer" : "ask", text);
-        cb_value_t *v = cb_value_new_str (aid);
-        cb_value_push (cb_value_get_array (event, "asks"), &v);
-        if (!s_ask_save (req, ask) && !cb_event_save (req, event)) {
+        if (sides.event) {
+            cb_value_t *v = cb_value_new_str (aid);
+            cb_value_push (cb_value_get_array (sides.event, "asks"), &v);
+        }
+        if (!s_ask_save (req, ask) && (!sides.event || !cb_event_save (req, sides.event))) {
             s_tell (req, to, "ask.new", ask);
             cb_value_set_str (req->reply, "ask", aid);
         }
         cb_value_destroy (&ask);
     }
-    cb_value_destroy (&event);
+    cb_value_destroy (&sides.event);
     return req->code ? -1 : 0;
 }
 
@@ -431,14 +576,17 @@ s_ask_for_answer (cb_req_t *req, const cb_value_t *body, const char *const *fiel
         return NULL;
     uint32_t id = cb_field_id (req, body, "ask", 'a');
     cb_value_t *ask = id ? cb_ask_load (req, id) : NULL;
-    cb_value_t *event = ask ? cb_event_load (req, cb_id_parse (cb_value_get_str (ask, "event"), 'e')) : NULL;
+    //  An ask made in an event is answered in its negotiate and commit
+    //  phases; one made outside any event, at any time.
+    const char *event_id = cb_value_get_str (ask, "event");
+    cb_value_t *event = event_id ? cb_event_load (req, cb_id_parse (event_id, 'e')) : NULL;
     if (event) {
         const char *phase = cb_value_get_str (event, "phase");
         if (!streq (phase, "negotiate") && !streq (phase, "commit"))
             cb_req_fail (req, CB_E_WRONG_PHASE, "asks are answered in the negotiate and commit phases; %s is %s",
                          cb_value_get_str (event, "id"), phase);
     }
-    if (req->code || !event) {
+    if (req->code || !ask || (event_id && !event)) {
         cb_value_destroy (&ask);
         cb_value_destroy (&event);
         return NULL;
@@ -584,4 +732,100 @@ cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body)
     cb_value_destroy (&ask);
     cb_value_destroy (&event);
     return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Reading: ask.list, and the scan that cycle.graph uses.
+
+int
+cb_asks_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, from);
+    return cb_txn_scan (txn, CB_T_ASKS, NULL, 0, key, 4, fn, arg);
+}
+
+bool
+cb_ask_in_cycle (cb_req_t *req, const void *ask, size_t size, const char *cycle)
+{
+    size_t len;
+    if (cb_codec_peek_str (ask, size, "cycle", &len))
+        return cb_raw_str_eq (ask, size, "cycle", cycle);
+    //  An ask made before asks carried their cycle: its draft's
+    const char *draft_id = cb_codec_peek_str (ask, size, "draft", &len);
+    char id [16];
+    snprintf (id, sizeof (id), "%.*s", (int) (len < 15 ? len : 15), draft_id ? draft_id : "");
+    cb_value_t *draft = draft_id ? cb_draft_get (req->txn, cb_id_parse (id, 'd')) : NULL;
+    bool in = draft && streq (cb_value_get_str (draft, "cycle"), cycle);
+    cb_value_destroy (&draft);
+    return in;
+}
+
+typedef struct {
+    cb_req_t *req;
+    cb_page_t *page;
+    const char *cycle, *node, *draft, *state, *event;   //  Filters, or NULL
+    cb_value_t *list;           //  The page's asks
+    uint32_t last;              //  The last ask looked at
+    bool more;                  //  Stopped before the end
+} s_list_t;
+
+static int
+s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_list_t *l = (s_list_t *) arg;
+    if (cb_page_look (l->page, klen, &l->more))
+        return 1;
+    if ((!l->node || cb_raw_str_eq (val, vlen, "from", l->node)
+                  || cb_raw_str_eq (val, vlen, "to", l->node))
+    &&  (!l->draft || cb_raw_str_eq (val, vlen, "draft", l->draft)
+                   || cb_raw_str_eq (val, vlen, "helper_draft", l->draft))
+    &&  (!l->state || cb_raw_str_eq (val, vlen, "state", l->state))
+    &&  (!l->event || cb_raw_str_eq (val, vlen, "event", l->event))
+    &&  (!l->cycle || cb_ask_in_cycle (l->req, val, vlen, l->cycle))) {
+        //  As stored: the reply is encoded before the transaction ends
+        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
+            return 1;
+    }
+    l->last = cb_get_u32 ((const uint8_t *) key);
+    return 0;
+}
+
+//  ask.list {cycle?, node?, draft?, state?, event?, limit?, after?}
+//      -> {asks, next}
+int
+cb_handle_ask_list (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "cycle", "node", "draft", "state", "event", "limit",
+                                           "after", NULL };
+    static const char *const states [] = { "open", "countered", "accepted", "declined", NULL };
+    if (cb_check_fields (req, body, "ask.list", fields))
+        return -1;
+    cb_page_t page;
+    s_list_t l = { req, &page, NULL, NULL, NULL, NULL, NULL, NULL, 0, false };
+    l.cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    l.node = req->code ? NULL : cb_field_str (req, body, "node", 1, CB_MAX_NODE, false);
+    l.draft = req->code ? NULL : cb_field_str (req, body, "draft", 1, 16, false);
+    l.state = req->code ? NULL : cb_field_str (req, body, "state", 1, 16, false);
+    l.event = req->code ? NULL : cb_field_str (req, body, "event", 1, 16, false);
+    const char *const *state = states;
+    while (l.state && *state && !streq (*state, l.state))
+        state++;
+    if (!req->code && l.state && !*state)
+        cb_req_fail (req, CB_E_BAD_FIELD, "'state' must be open, countered, accepted or "
+                     "declined, not '%s'", l.state);
+    if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
+        return -1;
+    if (page.after && !(l.last = cb_id_parse (page.after, 'a')))
+        return cb_page_fail (req, page.after);
+    l.list = cb_value_new_array ();
+    if (l.last < UINT32_MAX && cb_asks_scan (req->txn, l.last + 1, s_list_one, &l) < 0) {
+        cb_value_destroy (&l.list);
+        return cb_req_check_store (req);
+    }
+    char next [16];
+    cb_value_set (req->reply, "asks", &l.list);
+    cb_page_next (req, l.more ? cb_id_format (next, 'a', l.last) : NULL);
+    return 0;
 }

@@ -79,6 +79,7 @@ static const s_route_t s_routes [] = {
     { "ask.counter",      cb_handle_ask_counter,     NULL,               true,  R_AUTHORS },
     { "ask.take",         cb_handle_ask_take,        NULL,               true,  R_AUTHORS },
     { "ask.refuse",       cb_handle_ask_refuse,      NULL,               true,  R_AUTHORS },
+    { "ask.list",         cb_handle_ask_list,        NULL,               false, R_ANY },
     { NULL, NULL, NULL, false, 0 }
 };
 

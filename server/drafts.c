@@ -30,6 +30,14 @@ cb_draft_load (cb_req_t *req, uint32_t draft)
     return cb_obj_load (req, CB_T_DRAFTS, 'd', draft);
 }
 
+cb_value_t *
+cb_draft_get (cb_txn_t *txn, uint32_t draft)
+{
+    uint8_t key [4];
+    cb_key_u32 (key, draft);
+    return cb_rec_get (txn, CB_T_DRAFTS, key, 4);
+}
+
 int
 cb_drafts_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg)
 {

@@ -86,10 +86,20 @@ int cb_handle_ask_decline (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_counter (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_take (cb_req_t *req, const cb_value_t *body);
 int cb_handle_ask_refuse (cb_req_t *req, const cb_value_t *body);
+int cb_handle_ask_list (cb_req_t *req, const cb_value_t *body);
+//  Calls fn with each ask record as stored (the key is its number, 4
+//  bytes), from ask `from` on, in order, until fn returns non-zero. 0, or
+//  -1 on store error.
+int cb_asks_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg);
+//  True if the stored ask is of the cycle: its `cycle`, or (an ask made
+//  before asks carried it) its draft's.
+bool cb_ask_in_cycle (cb_req_t *req, const void *ask, size_t size, const char *cycle);
 
 //  Shared by drafts.c and rounds.c
 //  Load a draft by number; NULL with NOT_FOUND.
 cb_value_t *cb_draft_load (cb_req_t *req, uint32_t draft);
+//  A draft by number, or NULL if there is none (nothing failed).
+cb_value_t *cb_draft_get (cb_txn_t *txn, uint32_t draft);
 int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
 //  Calls fn with each draft record as stored (the key is its number, 4
 //  bytes), from draft `from` on, in order, until fn returns non-zero. For

@@ -414,8 +414,10 @@ cb_handle_event_report (cb_req_t *req, const cb_value_t *body)
 //  cycle.graph {cycle, event?, limit?, after?} -> {cycle, drafts, asks, next}
 //  One page of the cycle's graph: its items are the drafts of the cycle in
 //  id order (with their head content), then the asks of its events (or of
-//  the one event) in event order, each event's in the order made. Cursors:
-//  "d.N" after draft dN, "a.E.K" after the first K asks of event eE.
+//  the one event) in event order, each event's in the order made, then
+//  (without `event`) the asks made outside any event for drafts of the
+//  cycle, in id order. Cursors: "d.N" after draft dN, "a.E.K" after the
+//  first K asks of event eE, "f.N" after ask aN of those outside events.
 
 typedef struct {
     cb_req_t *req;              //  The request
@@ -453,15 +455,45 @@ s_graph_draft (const void *key, size_t klen, const void *val, size_t vlen, void 
     return 0;
 }
 
-//  Reads a graph cursor: "d.N" (after draft dN) or "a.E.K" (after the
-//  first K asks of event eE). 0, or -1 if it is neither.
+//  The asks made outside any event for drafts of the cycle, from the one
+//  after g->last, as stored.
+typedef struct {
+    s_graph_t *g;
+    cb_value_t *asks;           //  The page's asks
+} s_free_t;
+
+static int
+s_graph_free_ask (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_free_t *f = (s_free_t *) arg;
+    size_t len;
+    if (cb_page_look (f->g->page, klen, &f->g->more))
+        return 1;
+    if (!cb_codec_peek_str (val, vlen, "event", &len)
+    &&  cb_ask_in_cycle (f->g->req, val, vlen, f->g->cycle)) {
+        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+        if (cb_page_take (f->g->page, f->asks, &raw, vlen, &f->g->more))
+            return 1;
+    }
+    f->g->last = cb_get_u32 ((const uint8_t *) key);
+    return 0;
+}
+
+//  Reads a graph cursor: "d.N" (after draft dN), "a.E.K" (after the
+//  first K asks of event eE) or "f.N" (after ask aN outside events). 0,
+//  or -1 if it is none of those.
 static int
 s_graph_after (const char *after, uint64_t *draft, uint64_t *event, uint64_t *ask,
-               bool *in_asks)
+               bool *in_asks, bool *in_free)
 {
     const char *end = NULL;
     if (strncmp (after, "d.", 2) == 0)
         end = cb_page_number (after + 2, UINT32_MAX, draft);
+    else
+    if (strncmp (after, "f.", 2) == 0) {
+        end = cb_page_number (after + 2, UINT32_MAX, ask);
+        *in_free = true;
+    }
     else
     if (strncmp (after, "a.", 2) == 0) {
         end = cb_page_number (after + 2, UINT32_MAX, event);
@@ -485,9 +517,12 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
     uint64_t after_draft = 0, after_event = 0, after_ask = 0;
-    bool in_asks = false;
+    bool in_asks = false, in_free = false;
     if (page.after
-    &&  s_graph_after (page.after, &after_draft, &after_event, &after_ask, &in_asks))
+    &&  s_graph_after (page.after, &after_draft, &after_event, &after_ask, &in_asks, &in_free))
+        return cb_page_fail (req, page.after);
+    bool one_event = cb_value_get (body, "event") != NULL;
+    if (in_free && one_event)
         return cb_page_fail (req, page.after);
     cb_value_t *events;
     if (cb_value_get (body, "event")) {
@@ -501,14 +536,14 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
         events = s_events (req, cycle);
     //  The drafts, from the one after the cursor.
     s_graph_t g = { req, &page, cycle, cb_value_new_array (), (uint32_t) after_draft, false };
-    if (!in_asks && !req->code && g.last < UINT32_MAX
+    if (!in_asks && !in_free && !req->code && g.last < UINT32_MAX
     &&  cb_drafts_scan (req->txn, g.last + 1, s_graph_draft, &g) < 0)
         cb_req_check_store (req);
     //  Then the asks, from the one after the cursor.
     cb_value_t *asks = cb_value_new_array ();
     uint32_t event_id = 0;
     size_t index = 0;
-    for (size_t i = 0; !g.more && i < cb_value_size (events) && !req->code; i++) {
+    for (size_t i = 0; !in_free && !g.more && i < cb_value_size (events) && !req->code; i++) {
         cb_value_t *event = cb_value_at (events, i);
         event_id = cb_id_parse (cb_value_get_str (event, "id"), 'e');
         if (in_asks && event_id < after_event)
@@ -532,12 +567,23 @@ cb_handle_cycle_graph (cb_req_t *req, const cb_value_t *body)
         }
     }
     cb_value_destroy (&events);
+    //  Then, for the whole cycle, the asks made outside any event.
+    bool free_asks = !one_event && !g.more && !req->code;
+    if (free_asks) {
+        g.last = in_free ? (uint32_t) after_ask : 0;
+        s_free_t f = { &g, asks };
+        if (g.last < UINT32_MAX && cb_asks_scan (req->txn, g.last + 1, s_graph_free_ask, &f) < 0)
+            cb_req_check_store (req);
+    }
     if (req->code) {
         cb_value_destroy (&g.list);
         cb_value_destroy (&asks);
         return -1;
     }
     char next [64];
+    if (free_asks)
+        snprintf (next, sizeof (next), "f.%u", g.last);
+    else
     if (event_id)
         snprintf (next, sizeof (next), "a.%u.%zu", event_id, index);
     else

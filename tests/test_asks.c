@@ -606,6 +606,166 @@ test_adopt_renews_ids (void)
 
 typedef void (s_test_fn) (void);
 
+//  The asks ask.list gives for `filter` ("node=team-b"...), and its next.
+static cb_value_t *
+s_list (const char *filter, const char *more, char *next, size_t size)
+{
+    cb_value_t *r = s_ok ("watcher", "ask.list", s_body (filter, more, NULL));
+    cb_value_t *asks = cb_value_dup (cb_value_get (r, "asks"));
+    snprintf (next, size, "%s", cb_value_get_str (r, "next") ? cb_value_get_str (r, "next") : "");
+    cb_value_destroy (&r);
+    return asks;
+}
+
+//  Asks and offers outside any event (issue 13, item 2): made, answered
+//  and reflected at any time, with the same flow; the drafts named or
+//  found; every refusal storing nothing (--direct checks the writes).
+static void
+test_direct_asks (void)
+{
+    char da [16], db [16], db2 [16], dc [16], kinds [1024], next [64], field [32], helper [32];
+    s_draft ("team-a", "Needs help", 2, da, 16);
+    s_draft ("team-b", "Can help", 2, db, 16);
+    char draft_a [32];
+    snprintf (draft_a, sizeof (draft_a), "draft=%s", da);
+    cb_value_t *r = s_ok ("team-a", "ask.new", s_body (draft_a, "to=team-b", "kr=kr1",
+                                                       "need=two engineers", NULL));
+    char ask [16];
+    snprintf (ask, sizeof (ask), "ask=%s", r ? cb_value_get_str (r, "ask") : "a0");
+    cb_value_destroy (&r);
+    CHECK_STR (s_inbox_kinds ("team-b", kinds), "ask.new ");
+    //  The record: no event, the cycle, the draft helped and the helper's
+    //  only draft of the cycle.
+    cb_value_t *asks = s_list ("node=team-b", NULL, next, sizeof (next));
+    REQUIRE (cb_value_size (asks) == 1);
+    cb_value_t *a = cb_value_at (asks, 0);
+    CHECK (cb_value_type (cb_value_get (a, "event")) == CB_NIL);
+    CHECK_STR (cb_value_get_str (a, "cycle"), "2027-Q1");
+    CHECK_STR (cb_value_get_str (a, "draft"), da);
+    CHECK_STR (cb_value_get_str (a, "helper_draft"), db);
+    CHECK_STR (next, "");
+    cb_value_destroy (&asks);
+    //  Answered with no phase to wait for, and reflected in team-b's draft.
+    size_t before = s_kr_count (db);
+    r = s_ok ("team-b", "ask.accept",
+              s_with_reflect (s_body (ask, NULL), s_reflect_kr ("new_kr", "Staff signup")));
+    CHECK_STR (cb_value_get_str (r, "state"), "accepted");
+    cb_value_destroy (&r);
+    CHECK_INT (s_kr_count (db), before + 1);
+    CHECK_STR (s_inbox_kinds ("team-a", kinds), "ask.update ");
+
+    //  Refused, storing nothing.
+    CHECK_INT (s_err ("team-a", "ask.new", s_body ("to=team-b", "kr=kr1", "need=x", NULL)),
+               CB_E_BAD_FIELD);
+    snprintf (field, sizeof (field), "draft=%s", db);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (field, "to=team-b", "kr=kr1", "need=x", NULL)),
+               CB_E_NOT_OWNER);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=team-a", "kr=kr1", "need=x", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=nobody", "kr=kr1", "need=x", NULL)),
+               CB_E_UNKNOWN_NODE);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=watcher", "kr=kr1", "need=x", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=team-c", "kr=kr1", "need=x", NULL)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=team-b", "kr=kr9", "need=x", NULL)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "event=e1", "to=team-b", "kr=kr1",
+                                                   "need=x", NULL)),
+               CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body ("draft=d99", "to=team-b", "kr=kr1", "need=x",
+                                                   NULL)),
+               CB_E_NOT_FOUND);
+
+    //  A helper with two drafts in the cycle: name the one that helps.
+    s_draft ("team-b", "Second", 1, db2, 16);
+    char message [256];
+    s_err_message ("team-a", "ask.new", s_body (draft_a, "to=team-b", "kr=kr2", "need=x", NULL),
+                   message, sizeof (message));
+    CHECK (strstr (message, "team-b has 2 drafts in 2027-Q1"));
+    snprintf (helper, sizeof (helper), "helper_draft=%s", da);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=team-b", "kr=kr2", "need=x",
+                                                   helper, NULL)),
+               CB_E_NOT_OWNER);
+    cb_value_t *other = s_content ("Next quarter", 1);
+    cb_value_set_str (other, "cycle", "2027-Q2");
+    r = s_ok ("team-b", "draft.new", s_with_content (s_body ("message=m", NULL), other));
+    snprintf (helper, sizeof (helper), "helper_draft=%s", r ? cb_value_get_str (r, "draft") : "");
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("team-a", "ask.new", s_body (draft_a, "to=team-b", "kr=kr2", "need=x",
+                                                   helper, NULL)),
+               CB_E_BAD_FIELD);
+    snprintf (helper, sizeof (helper), "helper_draft=%s", db2);
+    r = s_ok ("team-a", "ask.new", s_body (draft_a, "to=team-b", "kr=kr2", "need=x", helper, NULL));
+    cb_value_destroy (&r);
+
+    //  An offer outside an event: team-c helps team-a's kr2, reflected in
+    //  team-c's own draft; team-a takes it.
+    s_draft ("team-c", "Offers", 1, dc, 16);
+    cb_value_t *raise = cb_value_new_map ();
+    cb_value_set_str (raise, "type", "raise_target");
+    cb_value_set_str (raise, "kr", "kr1");
+    cb_value_set_int (raise, "target", 99);
+    CHECK_INT (s_err ("team-c", "offer.new",
+                      s_with_reflect (s_body (field, "to=team-a", "kr=kr1", "text=t", NULL),
+                                      cb_value_dup (raise))),
+               CB_E_NOT_OWNER);
+    r = s_ok ("team-c", "offer.new",
+              s_with_reflect (s_body (draft_a, "to=team-a", "kr=kr2", "text=our data", NULL),
+                              raise));
+    char offer [16];
+    snprintf (offer, sizeof (offer), "ask=%s", r ? cb_value_get_str (r, "ask") : "a0");
+    cb_value_destroy (&r);
+    r = s_ok ("team-a", "ask.take", s_body (offer, NULL));
+    CHECK_STR (cb_value_get_str (r, "state"), "accepted");
+    CHECK_STR (cb_value_get_str (cb_value_at (cb_value_get (r, "revisions"), 0), "draft"), dc);
+    cb_value_destroy (&r);
+
+    //  ask.list: filters, pages; cycle.graph: the asks outside events too.
+    asks = s_list ("node=team-c", NULL, next, sizeof (next));
+    CHECK_INT (cb_value_size (asks), 1);
+    cb_value_destroy (&asks);
+    asks = s_list ("state=open", NULL, next, sizeof (next));
+    CHECK_INT (cb_value_size (asks), 1);
+    cb_value_destroy (&asks);
+    asks = s_list ("cycle=2027-Q2", NULL, next, sizeof (next));
+    CHECK_INT (cb_value_size (asks), 0);
+    cb_value_destroy (&asks);
+    CHECK_INT (s_err ("watcher", "ask.list", s_body ("state=lost", NULL)), CB_E_BAD_FIELD);
+    asks = s_list ("cycle=2027-Q1", "limit=2", next, sizeof (next));
+    CHECK_INT (cb_value_size (asks), 2);
+    CHECK_STR (next, "a2");
+    cb_value_destroy (&asks);
+    char after [80];
+    snprintf (after, sizeof (after), "after=%s", next);
+    asks = s_list ("cycle=2027-Q1", after, next, sizeof (next));
+    CHECK_INT (cb_value_size (asks), 1);
+    CHECK_STR (cb_value_get_str (cb_value_at (asks, 0), "id"), "a3");
+    CHECK_STR (next, "");
+    cb_value_destroy (&asks);
+    r = s_ok ("watcher", "cycle.graph", s_body ("cycle=2027-Q1", NULL));
+    CHECK_INT (cb_value_size (cb_value_get (r, "asks")), 3);
+    CHECK_INT (cb_value_size (cb_value_get (r, "drafts")), 4);
+    cb_value_destroy (&r);
+    //  Page by page: drafts, then the asks outside events ("f.N" cursors)
+    int pages = 0;
+    size_t seen = 0;
+    snprintf (after, sizeof (after), "cycle=2027-Q1");
+    char cursor [64] = "";
+    do {
+        char with [80];
+        snprintf (with, sizeof (with), "after=%s", cursor);
+        r = s_ok ("watcher", "cycle.graph", *cursor ? s_body (after, "limit=2", with, NULL)
+                                                     : s_body (after, "limit=2", NULL));
+        seen += cb_value_size (cb_value_get (r, "asks")) + cb_value_size (cb_value_get (r, "drafts"));
+        const char *n = cb_value_get_str (r, "next");
+        snprintf (cursor, sizeof (cursor), "%s", n ? n : "");
+        cb_value_destroy (&r);
+    } while (*cursor && ++pages < 20);
+    CHECK_INT (seen, 7);
+    CHECK_INT (pages, 3);
+}
+
 static void
 s_run (const char *name, s_test_fn *test)
 {
@@ -631,5 +791,6 @@ main (int argc, char *argv [])
     s_run ("links_adopt", test_links_adopt);
     s_run ("forged_shared_with", test_forged_shared_with);
     s_run ("adopt_renews_ids", test_adopt_renews_ids);
+    s_run ("direct_asks", test_direct_asks);
     return TEST_DONE ();
 }

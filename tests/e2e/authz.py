@@ -40,7 +40,8 @@ WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal
           "ask.refuse"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
-         "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph"]
+         "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
+         "ask.list"]
 
 
 class AClient(Client):
@@ -375,7 +376,8 @@ class Authz:
         reads = {"draft.show": {"draft": dA}, "draft.list": {}, "draft.history": {"draft": dA},
                  "draft.diff": {"draft": dA, "from": 1, "to": 2}, "round.show": {"round": r1},
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
-                 "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE}}
+                 "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
+                 "ask.list": {"cycle": CYCLE}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],

@@ -102,4 +102,17 @@ check_contains "the refuse" "$out" "or: catchball ask refuse a2 --reason R"
 cb team-b ask refuse a2 --reason "We have our own" >/dev/null
 check "refused: nothing left" "$(todo team-b)" "nothing waits for team-b"
 
+# Asks outside any event (issue 13): waiting on team-b with no deadline,
+# named without an event.
+cb team-a ask new d2 --to team-b --kr kr2 --need "Data for the dashboard" >/dev/null
+j=$(todo team-b --json)
+check "team-b owes an answer to a3, made outside any event, with no deadline" \
+    "$(jq -c '.todo | map([.what, .id, .event, .from, .text, .deadline])' <<<"$j")" \
+    '[["ask","a3",null,"team-a","Data for the dashboard",null]]'
+out=$(todo team-b)
+check_contains "as text, without an event" "$out" "answer ask a3 from team-a for d2 kr2: Data for the dashboard"
+check_contains "no deadline" "$out" "no deadline"
+cb team-b ask decline a3 --reason "Not this quarter" >/dev/null
+check "declined: nothing left" "$(todo team-b)" "nothing waits for team-b"
+
 finish
