@@ -72,6 +72,7 @@ static const s_option_t s_options [CLI_O_COUNT] = {
                                                   "drafts: JSON or @FILE" },
     [CLI_O_BY]           = { "by", "WHEN", "when you need it by" },
     [CLI_O_DIR]          = { "dir", "DIR", "where to write the certificates (default .)" },
+    [CLI_O_FAIL_ON]      = { "fail-on", "LEVEL", "exit 4 on a finding at or above LEVEL" },
 };
 
 //  getopt's values: the command options come after the global ones.

@@ -1,0 +1,180 @@
+/*  =========================================================================
+    cli_lint - catchball lint: the coach's findings on a draft
+
+    catchball lint FILE|DRAFT [--rev N] [--fail-on LEVEL]
+
+    FILE is a draft file as `draft new` takes it ("-" for stdin), read
+    offline; DRAFT (d1) is a stored revision, read with draft.show through
+    libcatchball (the head, or --rev N). The rules are the coach's
+    (coach/cb_coach.c), run here, client-side, on the content: one finding
+    per line, or one JSON object with --json. The exit status is 4 when a
+    finding is at or above --fail-on (default error), so that a script or
+    a CI job can stop on it; 0 otherwise; 1, 2 and 3 as for every command.
+    =========================================================================
+*/
+#include <unistd.h>
+
+#include "cli_cmd.h"
+#include "cb_coach.h"
+
+//  The exit status when a finding is at or above --fail-on.
+#define S_FOUND 4
+
+//  A draft id ("d12") that is not also a file's name.
+static bool
+s_is_draft_id (const char *arg)
+{
+    if (arg [0] != 'd' || !arg [1] || access (arg, F_OK) == 0)
+        return false;
+    for (const char *c = arg + 1; *c; c++)
+        if (*c < '0' || *c > '9')
+            return false;
+    return true;
+}
+
+//  The content's objective and key results as the coach reads them;
+//  strings lent by content, *krs_p the caller's.
+static void
+s_okr (const cb_value_t *content, cb_coach_okr_t *okr, cb_coach_kr_t **krs_p)
+{
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    size_t count = krs ? cb_value_size (krs) : 0;
+    *krs_p = calloc (count ? count : 1, sizeof (cb_coach_kr_t));
+    if (!*krs_p)
+        abort ();
+    for (size_t k = 0; k < count; k++) {
+        const cb_value_t *item = cb_value_at (krs, k);
+        cb_coach_kr_t *kr = &(*krs_p) [k];
+        kr->id = cb_value_get_str (item, "id");
+        kr->text = cb_value_get_str_or (item, "text", "");
+        const cb_value_t *baseline = cb_value_get (item, "baseline");
+        const cb_value_t *target = cb_value_get (item, "target");
+        kr->has_baseline = baseline && cb_value_is_number (baseline);
+        kr->baseline = kr->has_baseline ? cb_value_float (baseline) : 0;
+        kr->has_target = target && cb_value_is_number (target);
+        kr->target = kr->has_target ? cb_value_float (target) : 0;
+        kr->unit = cb_value_get_str (item, "unit");
+        cb_value_t *leads = cb_value_get_array (item, "leads");
+        kr->leads = leads ? cb_value_size (leads) : 0;
+    }
+    *okr = (cb_coach_okr_t) { cb_value_get_str (content, "objective"), *krs_p, count };
+}
+
+//  The findings as one JSON object: {source, rev?, findings: [...]}.
+static void
+s_print_json (const cb_coach_findings_t *findings, const char *source, int64_t rev)
+{
+    json_t *list = json_array ();
+    for (size_t i = 0; i < cb_coach_findings_size (findings); i++) {
+        const cb_coach_finding_t *f = cb_coach_findings_get (findings, i);
+        json_t *item = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "code", f->code, "level",
+                                  cb_coach_level_name (f->level), "about", f->about,
+                                  "evidence", f->evidence, "why", f->why);
+        json_object_set_new (item, "suggestion",
+                             f->suggestion ? json_string (f->suggestion) : json_null ());
+        json_array_append_new (list, item);
+    }
+    json_t *out = json_pack ("{s:s, s:o}", "source", source, "findings", list);
+    if (rev >= 0)
+        json_object_set_new (out, "rev", json_integer (rev));
+    char *text = json_dumps (out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf ("%s\n", text);
+    free (text);
+    json_decref (out);
+}
+
+//  One line per finding: "kr1: error TASK_VERB: evidence. why Try: ...".
+static void
+s_print_lines (const cb_coach_findings_t *findings)
+{
+    size_t count = cb_coach_findings_size (findings);
+    if (count == 0)
+        printf ("no findings\n");
+    for (size_t i = 0; i < count; i++) {
+        const cb_coach_finding_t *f = cb_coach_findings_get (findings, i);
+        printf ("%s: %s %s: %s. %s", f->about, cb_coach_level_name (f->level), f->code,
+                f->evidence, f->why);
+        if (f->suggestion)
+            printf (" Try: \"%s\"", f->suggestion);
+        printf ("\n");
+    }
+}
+
+//  The content of a stored revision (the caller's), or NULL with *status.
+static cb_value_t *
+s_fetch (cli_t *cli, const char *draft, const char *rev_text, int *status)
+{
+    int64_t rev = 0;
+    if (rev_text && cli_int_arg (rev_text, &rev)) {
+        *status = cli_fail_usage ("--rev takes a number, not '%s'", rev_text);
+        return NULL;
+    }
+    //  As for any command that talks to the broker (cli.c's s_run): lint
+    //  is local for a file, so it checks who we are here.
+    if (cli->node_given && !cli->role_given)
+        cli->role = NULL;
+    if (cli->key && !cli->node_given) {
+        cli->node = NULL;
+        if (!cli->role_given)
+            cli->role = NULL;
+    }
+    if (!cli->key && (!cli->node || !*cli->node)) {
+        *status = cli_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
+        return NULL;
+    }
+    cb_value_t *body = cli_body ("draft", draft);
+    if (rev_text)
+        cb_value_set_int (body, "rev", rev);
+    cb_value_t *reply = cli_request (cli, "draft.show", &body, status);
+    if (!reply)
+        return NULL;
+    cb_value_t *content = cb_value_dup (cb_value_get (cb_value_get (reply, "revision"),
+                                                      "content"));
+    cb_value_destroy (&reply);
+    return content;
+}
+
+int
+cli_lint (cli_t *cli, cli_args_t *a)
+{
+    const char *source = a->argv [0];
+    const char *fail_text = a->o [CLI_O_FAIL_ON] ? a->o [CLI_O_FAIL_ON] : "error";
+    int fail_on = streq (fail_text, "never") ? CB_COACH_ERROR + 1
+                                             : cb_coach_level_parse (fail_text);
+    if (fail_on < 0)
+        return cli_fail_usage ("--fail-on takes info, warning, error or never, not '%s'",
+                               fail_text);
+    bool draft = s_is_draft_id (source);
+    if (a->o [CLI_O_REV] && !draft)
+        return cli_fail_usage ("--rev is for a stored draft (d1), not the file '%s'", source);
+    char error [512] = "";
+    cb_coach_t *coach = cb_coach_new (NULL, error, sizeof (error));
+    if (!coach) {
+        fprintf (stderr, "catchball: %s\n", error);
+        return 2;
+    }
+    int status = 0;
+    cb_value_t *content = draft ? s_fetch (cli, source, a->o [CLI_O_REV], &status)
+                                : cli_json_load (source);
+    if (!content) {
+        cb_coach_destroy (&coach);
+        return status ? status : 2;
+    }
+    cb_coach_okr_t okr;
+    cb_coach_kr_t *krs;
+    s_okr (content, &okr, &krs);
+    cb_coach_findings_t *findings = cb_coach_check (coach, &okr);
+    int64_t rev = -1;
+    if (draft && a->o [CLI_O_REV])
+        cli_int_arg (a->o [CLI_O_REV], &rev);
+    if (cli->json)
+        s_print_json (findings, source, rev);
+    else
+        s_print_lines (findings);
+    status = cb_coach_findings_max_level (findings) >= fail_on ? S_FOUND : 0;
+    cb_coach_findings_destroy (&findings);
+    free (krs);
+    cb_value_destroy (&content);
+    cb_coach_destroy (&coach);
+    return status;
+}
