@@ -572,7 +572,8 @@ s_has_measure (const cb_coach_t *self, const s_text_t *text, size_t from)
     for (size_t i = from; i < text->size; i++) {
         const s_token_t *token = &text->tokens [i];
         if (token->kind == T_NUMBER || streq (token->text, "%")
-        ||  s_is (self, L_MEASURE_WORDS, text, i) || s_is (self, L_NUMBER_WORDS, text, i))
+        ||  s_match (self, L_MEASURE_WORDS, text, i, true).entry
+        ||  s_is (self, L_NUMBER_WORDS, text, i))
             return true;
         if (streq (token->text, "from"))
             for (size_t j = i + 2; j <= i + 3 && j + 1 < text->size; j++)
@@ -867,9 +868,11 @@ s_read (const cb_coach_t *self, const s_text_t *text, const cb_coach_kr_t *kr)
     if (guard.entry && guard.form != 'd')
         return s_reading (S_NONE, NULL, NULL);
 
-    //  A verb of change: an outcome with a measure, a direction without.
+    //  A verb of change: an outcome with a measure, a direction without;
+    //  unless an activity's longer phrase starts there ("Reach out to").
     verb = s_match (self, L_RESULT_VERBS, text, lead, true);
-    if (verb.entry && verb.form != 'd' && verb.form != 's'
+    s_match_t task = s_match (self, L_TASK_VERBS, text, lead, true);
+    if (verb.entry && verb.form != 'd' && verb.form != 's' && task.length <= verb.length
     &&  !s_has_later_result_verb (self, text, lead + verb.length)) {
         size_t after = lead + verb.length;
         char *words = s_lead_words (text, verb.length);
