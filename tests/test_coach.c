@@ -5,7 +5,7 @@
     (the seeds' own examples among them), the structure's rules, the
     suggestions, and an organisation's words file extending the lists.
     Then the measure: every key result of tests/coach/labelled.tsv,
-    holdout.tsv and blind.tsv classified, precision and recall per class
+    holdout.tsv, blind.tsv and fresh.tsv classified, precision and recall per class
     printed, and floors asserted, so that a change of the rules or the
     words that makes the coach worse fails here.
 
@@ -299,31 +299,32 @@ main (int argc, char *argv [])
     test_structure ();
     test_words_files (tmp);
 
-    //  The floors: task-like key results at 0.9 or better both ways (the
-    //  issue's aim), the other classes where they stand today, a little
-    //  below. Held-out figures are floored lower: 30 key results, one miss
-    //  moves a figure by 0.1 or more.
-    char path [1024];
-    s_measure_t tuned = { { { 0 } }, 0 }, held = { { { 0 } }, 0 };
-    snprintf (path, sizeof (path), "%s/labelled.tsv", data);
-    s_measure (path, &tuned, verbose);
-    CHECK (tuned.rows >= 120);
-    const double tuned_floors [3][2] = { { 0.90, 0.90 }, { 0.95, 0.95 }, { 0.85, 0.85 } };
-    s_report ("labelled.tsv", &tuned, tuned_floors);
-    snprintf (path, sizeof (path), "%s/holdout.tsv", data);
-    s_measure (path, &held, verbose);
-    CHECK (held.rows >= 30);
-    const double held_floors [3][2] = { { 0.80, 0.80 }, { 0.90, 0.90 }, { 0.70, 0.70 } };
-    s_report ("holdout.tsv", &held, held_floors);
-    //  Written after the rules; read once as they stood (tests/coach/README.md
-    //  has that first reading), then the rules' general gaps it showed were
-    //  closed. Its floors keep what was gained.
-    s_measure_t blind = { { { 0 } }, 0 };
-    snprintf (path, sizeof (path), "%s/blind.tsv", data);
-    s_measure (path, &blind, verbose);
-    CHECK (blind.rows >= 60);
-    const double blind_floors [3][2] = { { 0.90, 0.90 }, { 0.90, 0.90 }, { 0.90, 0.90 } };
-    s_report ("blind.tsv", &blind, blind_floors);
+    //  The sets and their floors ({precision, recall} for outcome, task,
+    //  unmeasurable). Task-like key results at 0.9 or better both ways
+    //  everywhere (the aim); the rest a little below where they
+    //  stand, so that only a change for the worse fails. labelled.tsv was
+    //  tuned on; holdout.tsv (written with it) never was; blind.tsv was
+    //  written after the rules, read once, then its general gaps closed;
+    //  fresh.tsv was written after that and never tuned on. One miss in 30
+    //  moves a figure by 0.03 to 0.2: the small sets' floors are lower.
+    static const struct {
+        const char *file;       //  In $CB_COACH_DATA
+        int rows;               //  At least
+        double floors [3][2];   //  By class
+    } sets [] = {
+        { "labelled.tsv", 120, { { 0.95, 0.95 }, { 0.95, 0.95 }, { 0.90, 0.90 } } },
+        { "holdout.tsv", 30, { { 0.80, 0.80 }, { 0.90, 0.90 }, { 0.70, 0.70 } } },
+        { "blind.tsv", 60, { { 0.90, 0.90 }, { 0.90, 0.90 }, { 0.90, 0.90 } } },
+        { "fresh.tsv", 50, { { 0.85, 0.85 }, { 0.90, 0.90 }, { 0.85, 0.85 } } },
+    };
+    for (size_t i = 0; i < sizeof (sets) / sizeof (sets [0]); i++) {
+        char path [1024];
+        s_measure_t measure = { { { 0 } }, 0 };
+        snprintf (path, sizeof (path), "%s/%s", data, sets [i].file);
+        s_measure (path, &measure, verbose);
+        CHECK (measure.rows >= sets [i].rows);
+        s_report (sets [i].file, &measure, sets [i].floors);
+    }
 
     cb_coach_destroy (&coach);
     cb_coach_destroy (&coach);
