@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli_cmd.h"
-#include "cb_coach.h"
+#include "cb_coach_value.h"
 
 //  The exit status when a finding is at or above --fail-on.
 #define S_FOUND 4
@@ -32,55 +32,19 @@ s_is_draft_id (const char *arg)
     return true;
 }
 
-//  The content's objective and key results as the coach reads them;
-//  strings lent by content, *krs_p the caller's.
-static void
-s_okr (const cb_value_t *content, cb_coach_okr_t *okr, cb_coach_kr_t **krs_p)
-{
-    cb_value_t *krs = cb_value_get_array (content, "key_results");
-    size_t count = krs ? cb_value_size (krs) : 0;
-    *krs_p = calloc (count ? count : 1, sizeof (cb_coach_kr_t));
-    if (!*krs_p)
-        abort ();
-    for (size_t k = 0; k < count; k++) {
-        const cb_value_t *item = cb_value_at (krs, k);
-        cb_coach_kr_t *kr = &(*krs_p) [k];
-        kr->id = cb_value_get_str (item, "id");
-        kr->text = cb_value_get_str_or (item, "text", "");
-        const cb_value_t *baseline = cb_value_get (item, "baseline");
-        const cb_value_t *target = cb_value_get (item, "target");
-        kr->has_baseline = baseline && cb_value_is_number (baseline);
-        kr->baseline = kr->has_baseline ? cb_value_float (baseline) : 0;
-        kr->has_target = target && cb_value_is_number (target);
-        kr->target = kr->has_target ? cb_value_float (target) : 0;
-        kr->unit = cb_value_get_str (item, "unit");
-        cb_value_t *leads = cb_value_get_array (item, "leads");
-        kr->leads = leads ? cb_value_size (leads) : 0;
-    }
-    *okr = (cb_coach_okr_t) { cb_value_get_str (content, "objective"), *krs_p, count };
-}
-
-//  The findings as one JSON object: {source, rev?, findings: [...]}.
+//  The findings as one JSON object: {source, rev?, findings: [...]}, the
+//  findings in the shape the broker's replies will carry them.
 static void
 s_print_json (const cb_coach_findings_t *findings, const char *source, int64_t rev)
 {
-    json_t *list = json_array ();
-    for (size_t i = 0; i < cb_coach_findings_size (findings); i++) {
-        const cb_coach_finding_t *f = cb_coach_findings_get (findings, i);
-        json_t *item = json_pack ("{s:s, s:s, s:s, s:s, s:s}", "code", f->code, "level",
-                                  cb_coach_level_name (f->level), "about", f->about,
-                                  "evidence", f->evidence, "why", f->why);
-        json_object_set_new (item, "suggestion",
-                             f->suggestion ? json_string (f->suggestion) : json_null ());
-        json_array_append_new (list, item);
-    }
-    json_t *out = json_pack ("{s:s, s:o}", "source", source, "findings", list);
+    cb_value_t *out = cb_value_new_map ();
+    cb_value_set_str (out, "source", source);
     if (rev >= 0)
-        json_object_set_new (out, "rev", json_integer (rev));
-    char *text = json_dumps (out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    printf ("%s\n", text);
-    free (text);
-    json_decref (out);
+        cb_value_set_int (out, "rev", rev);
+    cb_value_t *list = cb_coach_findings_value (findings);
+    cb_value_set (out, "findings", &list);
+    cli_json_print (stdout, out, true);
+    cb_value_destroy (&out);
 }
 
 //  One line per finding: "kr1: error TASK_VERB: evidence. why Try: ...".
@@ -160,10 +124,7 @@ cli_lint (cli_t *cli, cli_args_t *a)
         cb_coach_destroy (&coach);
         return status ? status : 2;
     }
-    cb_coach_okr_t okr;
-    cb_coach_kr_t *krs;
-    s_okr (content, &okr, &krs);
-    cb_coach_findings_t *findings = cb_coach_check (coach, &okr);
+    cb_coach_findings_t *findings = cb_coach_check_content (coach, content);
     int64_t rev = -1;
     if (draft && a->o [CLI_O_REV])
         cli_int_arg (a->o [CLI_O_REV], &rev);
@@ -173,7 +134,6 @@ cli_lint (cli_t *cli, cli_args_t *a)
         s_print_lines (findings);
     status = cb_coach_findings_max_level (findings) >= fail_on ? S_FOUND : 0;
     cb_coach_findings_destroy (&findings);
-    free (krs);
     cb_value_destroy (&content);
     cb_coach_destroy (&coach);
     return status;

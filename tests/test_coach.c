@@ -17,7 +17,7 @@
 #include <math.h>
 #include <sys/stat.h>
 
-#include "cb_coach.h"
+#include "cb_coach_value.h"
 #include "testutil.h"
 
 #ifndef streq
@@ -202,6 +202,50 @@ test_words_files (const char *tmp)
     remove (extra);
 }
 
+//  A Content value in, findings as values out: the ids a stored draft
+//  gives, fields of the wrong type taken as absent.
+static void
+test_content (void)
+{
+    cb_value_t *content = cb_value_new_map ();
+    cb_value_set_str (content, "objective", "Make onboarding great");
+    cb_value_t *krs = cb_value_new_array ();
+    cb_value_t *kr = cb_value_new_map ();
+    cb_value_set_str (kr, "id", "kr7");
+    cb_value_set_str (kr, "text", "Prepare the Q3 marketing plan");
+    cb_value_set_int (kr, "target", 1);
+    cb_value_set_int (kr, "baseline", 0);
+    cb_value_set_str (kr, "unit", "plan");
+    cb_value_t *leads = cb_value_new_array ();
+    cb_value_t *lead = cb_value_new_str ("ana");
+    cb_value_push (leads, &lead);
+    cb_value_set (kr, "leads", &leads);
+    cb_value_push (krs, &kr);
+    kr = cb_value_new_map ();
+    cb_value_set_str (kr, "text", "Churn falls from 8% to 5%");
+    cb_value_set_str (kr, "target", "5");       //  Not a number: no target
+    cb_value_push (krs, &kr);
+    cb_value_set (content, "key_results", &krs);
+
+    cb_coach_findings_t *findings = cb_coach_check_content (coach, content);
+    cb_value_destroy (&content);                //  The findings own their strings
+    cb_value_t *list = cb_coach_findings_value (findings);
+    REQUIRE (cb_value_size (list) == 3);
+    const cb_value_t *first = cb_value_at (list, 0);
+    CHECK_STR (cb_value_get_str (first, "about"), "kr7");
+    CHECK_STR (cb_value_get_str (first, "code"), "TASK_VERB");
+    CHECK_STR (cb_value_get_str (first, "level"), "error");
+    CHECK_STR (cb_value_get_str (first, "suggestion"),
+               "The Q3 marketing plan is approved by <whom>");
+    CHECK (strstr (cb_value_get_str (first, "why"), "Seed 000"));
+    CHECK_STR (cb_value_get_str (cb_value_at (list, 1), "about"), "kr2");
+    CHECK_STR (cb_value_get_str (cb_value_at (list, 1), "code"), "NO_TARGET");
+    CHECK (cb_value_type (cb_value_get (cb_value_at (list, 1), "suggestion")) == CB_NIL);
+    CHECK_STR (cb_value_get_str (cb_value_at (list, 2), "code"), "NO_LEAD");
+    cb_value_destroy (&list);
+    cb_coach_findings_destroy (&findings);
+}
+
 //  --------------------------------------------------------------------------
 //  The measure
 
@@ -298,6 +342,7 @@ main (int argc, char *argv [])
     test_rules ();
     test_structure ();
     test_words_files (tmp);
+    test_content ();
 
     //  The sets and their floors ({precision, recall} for outcome, task,
     //  unmeasurable). Task-like key results at 0.9 or better both ways
