@@ -838,146 +838,191 @@ s_read_task (const cb_coach_t *self, const s_text_t *text, s_match_t verb)
     return s_reading (rule, evidence, suggestion);
 }
 
-static s_reading_t
-s_read (const cb_coach_t *self, const s_text_t *text, const cb_coach_kr_t *kr)
+//  What every step of the reading needs.
+typedef struct {
+    const cb_coach_t *self;     //  The words
+    const s_text_t *text;       //  The key result's tokens
+    const cb_coach_kr_t *kr;    //  Its fields
+    bool measure;               //  A measure in the text
+    bool measured;              //  A measure in the text, or a target
+} s_ctx_t;
+
+//  The text from token index on ("" past the end), the caller's.
+static char *
+s_rest_at (const s_text_t *text, size_t index)
 {
-    if (text->size == 0)
-        return s_reading (R_NO_MEASURE, s_format ("has no words"), NULL);
-    size_t lead = text->lead;
-    bool measure = s_has_measure (self, text, 0);
-    bool measured = measure || kr->has_target;
-    char *rest = NULL;
+    return s_rest (text, index < text->size ? text->tokens [index].start : strlen (text->source));
+}
 
-    //  "Continue doing X", and "Maintain X" without a level to hold.
-    s_match_t verb = s_match (self, L_CONTINUE, text, lead, true);
-    s_match_t guard = s_match (self, L_GUARDRAIL_VERBS, text, lead, true);
+//  "Continue doing X"; "Maintain X" without a level to hold. A level held
+//  ("Keep uptime at 99.95 %") is an outcome.
+static bool
+s_read_as_usual (const s_ctx_t *c, s_reading_t *out)
+{
+    size_t lead = c->text->lead;
+    s_match_t verb = s_match (c->self, L_CONTINUE, c->text, lead, true);
+    s_match_t guard = s_match (c->self, L_GUARDRAIL_VERBS, c->text, lead, true);
     bool continues = verb.entry && (verb.form == 'b' || verb.form == 'g');
-    if (continues || (guard.entry && guard.form != 'd' && !measured)) {
+    bool guards = guard.entry && guard.form != 'd';
+    if (!continues && guards && c->measured)
+        *out = s_reading (S_NONE, NULL, NULL);
+    else
+    if (continues || guards) {
         size_t length = continues ? verb.length : guard.length;
-        size_t after = lead + length;
-        rest = s_rest (text, after < text->size ? text->tokens [after].start
-                                                : strlen (text->source));
-        char *suggestion = *rest ? s_fill ("<what {rest} should change> goes from <A> to <B>",
-                                           rest) : NULL;
-        free (rest);
-        char *words = s_lead_words (text, length);
-        char *evidence = s_format ("starts with '%s'", words);
-        free (words);
-        return s_reading (R_CONTINUE_DOING, evidence, suggestion);
-    }
-    if (guard.entry && guard.form != 'd')
-        return s_reading (S_NONE, NULL, NULL);
-
-    //  A verb of change: an outcome with a measure, a direction without;
-    //  unless an activity's longer phrase starts there ("Reach out to").
-    verb = s_match (self, L_RESULT_VERBS, text, lead, true);
-    s_match_t task = s_match (self, L_TASK_VERBS, text, lead, true);
-    if (verb.entry && verb.form != 'd' && verb.form != 's' && task.length <= verb.length
-    &&  !s_has_later_result_verb (self, text, lead + verb.length)) {
-        size_t after = lead + verb.length;
-        char *words = s_lead_words (text, verb.length);
-        s_reading_t reading;
-        if (measured) {
-            const char *said = verb.entry->extra ? verb.entry->extra : "changes";
-            reading = s_reading (R_VERB_LED, s_format ("starts with '%s'", words),
-                                 s_noun_first (text, after, said, kr));
-        }
-        else {
-            rest = after < text->size ? s_rest (text, text->tokens [after].start) : NULL;
-            reading = s_reading (R_VAGUE, s_format ("'%s' with no number", words),
-                                 rest ? s_fill ("{rest} goes from <A> to <B>", rest) : NULL);
-            free (rest);
-        }
-        free (words);
-        return reading;
-    }
-
-    //  An activity verb, or its -ing form before what it acts on.
-    verb = s_match (self, L_TASK_VERBS, text, lead, true);
-    if (verb.entry && (verb.form == 'b' || verb.form == 'g')) {
-        size_t after = lead + verb.length;
-        bool object = after < text->size
-            && (s_is (self, L_DETERMINERS, text, after) || s_is_number (self, text, after)
-                || text->tokens [after].kind == T_SYMBOL);
-        //  "Support tickets per account", "Share of orders ... reaches 60 %":
-        //  the verb's spelling starts a metric's name.
-        bool of = after < text->size && streq (text->tokens [after].text, "of");
-        bool metric = after < text->size && measured
-            && (s_match (self, L_METRIC_NOUNS, text, after, true).entry
-                || s_has_later_result_verb (self, text, after));
-        bool light = s_is (self, L_LIGHT_VERBS, text, lead);
-        if (of && s_is (self, L_TASK_NOUNS, text, lead)) {
-            rest = s_rest (text, text->tokens [after].end);
-            char *words = s_lead_words (text, 1);
-            s_reading_t reading = s_reading (R_TASK_NOUN,
-                s_format ("starts with the activity '%s of'", words),
-                *rest ? s_fill ("<metric changed by {rest}> goes from <A> to <B>", rest) : NULL);
-            free (words);
-            free (rest);
-            return reading;
-        }
-        if (light && !measure && s_has_any (self, L_VAGUE, text, after))
-            return s_reading (R_VAGUE, s_format ("a direction with no number"),
-                              s_dup ("<the metric that shows it> goes from <A> to <B>"));
-        if (!of && !metric && (verb.form == 'b' || object || verb.length > 1))
-            return s_read_task (self, text, verb);
-    }
-
-    //  An activity turned into a noun: "Implementation of the new ERP".
-    if (lead + 1 < text->size && s_is (self, L_TASK_NOUNS, text, lead)
-    &&  (streq (text->tokens [lead + 1].text, "of") || streq (text->tokens [lead + 1].text, "for"))) {
-        rest = s_rest (text, text->tokens [lead + 1].end);
-        char *words = s_lead_words (text, 2);
-        s_reading_t reading = s_reading (R_TASK_NOUN,
-            s_format ("starts with the activity '%s'", words),
-            *rest ? s_fill ("<metric changed by {rest}> goes from <A> to <B>", rest) : NULL);
+        char *rest = s_rest_at (c->text, lead + length);
+        char *words = s_lead_words (c->text, length);
+        *out = s_reading (R_CONTINUE_DOING, s_format ("starts with '%s'", words),
+            *rest ? s_fill ("<what {rest} should change> goes from <A> to <B>", rest) : NULL);
         free (words);
         free (rest);
-        return reading;
     }
+    return continues || guards;
+}
 
-    //  A noun phrase. Delivered by a date, with nothing measured: a milestone.
-    size_t participle = s_find_participle (self, text);
-    if (participle && !measure) {
+//  A verb of change at the lead: an outcome with a measure (said better
+//  noun first), a direction without; unless an activity's longer phrase
+//  starts there ("Reach out to"), or the verb's spelling starts a subject
+//  that a later verb of change is said of ("Win rate ... increases").
+static bool
+s_read_change (const s_ctx_t *c, s_reading_t *out)
+{
+    size_t lead = c->text->lead;
+    s_match_t verb = s_match (c->self, L_RESULT_VERBS, c->text, lead, true);
+    s_match_t task = s_match (c->self, L_TASK_VERBS, c->text, lead, true);
+    if (!verb.entry || verb.form == 'd' || verb.form == 's' || task.length > verb.length
+    ||  s_has_later_result_verb (c->self, c->text, lead + verb.length))
+        return false;
+    size_t after = lead + verb.length;
+    char *words = s_lead_words (c->text, verb.length);
+    if (c->measured)
+        *out = s_reading (R_VERB_LED, s_format ("starts with '%s'", words),
+            s_noun_first (c->text, after, verb.entry->extra ? verb.entry->extra : "changes",
+                          c->kr));
+    else {
+        char *rest = s_rest_at (c->text, after);
+        *out = s_reading (R_VAGUE, s_format ("'%s' with no number", words),
+                          *rest ? s_fill ("{rest} goes from <A> to <B>", rest) : NULL);
+        free (rest);
+    }
+    free (words);
+    return true;
+}
+
+//  An activity verb at the lead, or its -ing form before what it acts on.
+//  Not when the verb's spelling starts a metric's name ("Support tickets
+//  per account", "Share of orders ... reaches 60 %"), nor an activity
+//  turned noun ("Review of", read next); a light verb with a direction
+//  ("Make onboarding more delightful") is vague, not a task.
+static bool
+s_read_activity (const s_ctx_t *c, s_reading_t *out)
+{
+    const s_text_t *text = c->text;
+    size_t lead = text->lead;
+    s_match_t verb = s_match (c->self, L_TASK_VERBS, text, lead, true);
+    if (!verb.entry || (verb.form != 'b' && verb.form != 'g'))
+        return false;
+    size_t after = lead + verb.length;
+    bool object = after < text->size
+        && (s_is (c->self, L_DETERMINERS, text, after) || s_is_number (c->self, text, after)
+            || text->tokens [after].kind == T_SYMBOL);
+    bool of = after < text->size && streq (text->tokens [after].text, "of");
+    bool metric = after < text->size && c->measured
+        && (s_match (c->self, L_METRIC_NOUNS, text, after, true).entry
+            || s_has_later_result_verb (c->self, text, after));
+    if (s_is (c->self, L_LIGHT_VERBS, text, lead) && !c->measure
+    &&  s_has_any (c->self, L_VAGUE, text, after)) {
+        *out = s_reading (R_VAGUE, s_format ("a direction with no number"),
+                          s_dup ("<the metric that shows it> goes from <A> to <B>"));
+        return true;
+    }
+    if (of || metric || (verb.form == 'g' && !object && verb.length == 1))
+        return false;
+    *out = s_read_task (c->self, text, verb);
+    return true;
+}
+
+//  An activity turned into a noun: "Implementation of the new ERP".
+static bool
+s_read_task_noun (const s_ctx_t *c, s_reading_t *out)
+{
+    const s_text_t *text = c->text;
+    size_t lead = text->lead;
+    if (lead + 1 >= text->size || !s_is (c->self, L_TASK_NOUNS, text, lead)
+    ||  (!streq (text->tokens [lead + 1].text, "of")
+         && !streq (text->tokens [lead + 1].text, "for")))
+        return false;
+    char *rest = s_rest_at (text, lead + 2);
+    char *words = s_lead_words (text, 2);
+    *out = s_reading (R_TASK_NOUN, s_format ("starts with the activity '%s'", words),
+        *rest ? s_fill ("<metric changed by {rest}> goes from <A> to <B>", rest) : NULL);
+    free (words);
+    free (rest);
+    return true;
+}
+
+//  A noun phrase: a delivery with nothing measured is a milestone, a
+//  count of activities is output, a measure or a result state an outcome,
+//  words of direction vague; a word the lists do not know before what it
+//  acts on ("Facilitate a sprint") is a verb; anything else names nothing
+//  to measure.
+static s_reading_t
+s_read_noun_phrase (const s_ctx_t *c)
+{
+    const s_text_t *text = c->text;
+    size_t lead = text->lead;
+    size_t participle = s_find_participle (c->self, text);
+    if (participle && !c->measure) {
         char *subject = s_strdup (text->source + text->tokens [lead].start,
                                   text->tokens [participle].start - text->tokens [lead].start);
         size_t length = strlen (subject);
         while (length && isspace ((unsigned char) subject [length - 1]))
             subject [--length] = 0;
-        char *evidence = s_format ("'%s' is a delivery, not a change",
-                                   text->tokens [participle].text);
-        char *suggestion = *subject
-            ? s_format ("<users> use %s: <metric> goes from <A> to <B>", subject) : NULL;
+        s_reading_t reading = s_reading (R_MILESTONE_KR,
+            s_format ("'%s' is a delivery, not a change", text->tokens [participle].text),
+            *subject ? s_format ("<users> use %s: <metric> goes from <A> to <B>", subject)
+                     : NULL);
         free (subject);
-        return s_reading (R_MILESTONE_KR, evidence, suggestion);
-    }
-    if (s_has_output_count (self, text, lead))
-        return s_reading (R_OUTPUT_COUNT, s_format ("counts an activity"),
-                          s_dup ("<what the activity should change> goes from <A> to <B>"));
-    if (measured || s_has_result_state (self, text, lead))
-        return s_reading (S_NONE, NULL, NULL);
-    if (s_has_any (self, L_VAGUE, text, lead)) {
-        rest = s_rest (text, text->tokens [lead].start);
-        s_reading_t reading = s_reading (R_VAGUE, s_format ("a direction with no number"),
-            s_fill ("<the metric that shows '{rest}'> goes from <A> to <B>", rest));
-        free (rest);
         return reading;
     }
-    //  A word the lists do not know, before what it acts on: a verb.
+    if (s_has_output_count (c->self, text, lead))
+        return s_reading (R_OUTPUT_COUNT, s_format ("counts an activity"),
+                          s_dup ("<what the activity should change> goes from <A> to <B>"));
+    if (c->measured || s_has_result_state (c->self, text, lead))
+        return s_reading (S_NONE, NULL, NULL);
+    char *rest = s_rest_at (text, lead);
+    s_reading_t reading;
+    if (s_has_any (c->self, L_VAGUE, text, lead))
+        reading = s_reading (R_VAGUE, s_format ("a direction with no number"),
+            s_fill ("<the metric that shows '{rest}'> goes from <A> to <B>", rest));
+    else
     if (lead + 1 < text->size && text->tokens [lead].kind == T_WORD
-    &&  !s_is (self, L_DETERMINERS, text, lead)
-    &&  !s_match (self, L_METRIC_NOUNS, text, lead, true).entry
-    &&  (s_is (self, L_DETERMINERS, text, lead + 1) || s_is_number (self, text, lead + 1))) {
-        s_match_t unknown = { NULL, 1, 'b' };
+    &&  !s_is (c->self, L_DETERMINERS, text, lead)
+    &&  !s_match (c->self, L_METRIC_NOUNS, text, lead, true).entry
+    &&  (s_is (c->self, L_DETERMINERS, text, lead + 1) || s_is_number (c->self, text, lead + 1))) {
         s_entry_t generic = { { NULL }, 1, NULL };
-        unknown.entry = &generic;
-        return s_read_task (self, text, unknown);
+        s_match_t unknown = { &generic, 1, 'b' };
+        reading = s_read_task (c->self, text, unknown);
     }
-    rest = s_rest (text, text->tokens [lead].start);
-    s_reading_t reading = s_reading (R_NO_MEASURE, s_format ("no number, target or result state"),
-        s_fill ("{rest}: <metric> goes from <A> to <B>", rest));
+    else
+        reading = s_reading (R_NO_MEASURE, s_format ("no number, target or result state"),
+                             s_fill ("{rest}: <metric> goes from <A> to <B>", rest));
     free (rest);
     return reading;
+}
+
+//  The reading of a key result: the first step that decides, in order.
+static s_reading_t
+s_read (const cb_coach_t *self, const s_text_t *text, const cb_coach_kr_t *kr)
+{
+    if (text->size == 0)
+        return s_reading (R_NO_MEASURE, s_format ("has no words"), NULL);
+    s_ctx_t c = { self, text, kr, s_has_measure (self, text, 0), false };
+    c.measured = c.measure || kr->has_target;
+    s_reading_t reading;
+    if (s_read_as_usual (&c, &reading) || s_read_change (&c, &reading)
+    ||  s_read_activity (&c, &reading) || s_read_task_noun (&c, &reading))
+        return reading;
+    return s_read_noun_phrase (&c);
 }
 
 //  The reading of one key result's text (and target).
