@@ -19,9 +19,9 @@
     3. Otherwise the text is a noun phrase. A participle of an activity
        verb ("v2 released by June") is a milestone; a count of activities
        ("12 interviews held") is output; a measure (a number, "%", "zero",
-       "from weekly to daily") or a target makes an outcome; so does a
-       state someone else decides ("... are approved by the MIS lead",
-       seed 000's worked example). Left: words of direction ("better",
+       "from weekly to daily", a subject taken whole: "Every team...") or
+       a target makes an outcome; so does a state someone else decides
+       ("... are approved by the MIS lead", seed 000's worked example). Left: words of direction ("better",
        "improve") are VAGUE, a word followed by "the"/"a"/a number is a
        verb the lists do not know (TASK_VERB), and anything else has no
        measure (NO_MEASURE).
@@ -122,14 +122,15 @@ typedef enum {
     L_TASK_VERBS, L_PARTICIPLES, L_TASK_NOUNS, L_RESULT_VERBS, L_GUARDRAIL_VERBS,
     L_CONTINUE, L_VAGUE, L_RESULT_STATES, L_ACTIVITY_NOUNS, L_METRIC_NOUNS, L_FILLERS,
     L_MONTHS, L_DATE_WORDS, L_MEASURE_WORDS, L_NUMBER_WORDS, L_LIGHT_VERBS,
-    L_DETERMINERS, L_COUNT
+    L_DETERMINERS, L_QUANTIFIERS, L_COUNT
 } s_list_id_t;
 
 //  Each list's section name in coach.words, in s_list_id_t's order.
 static const char *s_list_names [L_COUNT] = {
     "task_verbs", "participles", "task_nouns", "result_verbs", "guardrail_verbs",
     "continue", "vague", "result_states", "activity_nouns", "metric_nouns", "fillers",
-    "months", "date_words", "measure_words", "number_words", "light_verbs", "determiners"
+    "months", "date_words", "measure_words", "number_words", "light_verbs", "determiners",
+    "quantifiers"
 };
 
 #define S_PHRASE_MAX 4          //  Words in one entry, at most
@@ -935,7 +936,10 @@ s_read_activity (const s_ctx_t *c, s_reading_t *out)
                           s_dup ("<the metric that shows it> goes from <A> to <B>"));
         return true;
     }
-    if (of || metric || (verb.form == 'g' && !object && verb.length == 1))
+    //  A light verb says nothing of an activity: with a measure, what it
+    //  measures decides ("Get 100 new paying customers").
+    if (of || metric || (verb.form == 'g' && !object && verb.length == 1)
+    ||  (s_is (c->self, L_LIGHT_VERBS, text, lead) && c->measure))
         return false;
     *out = s_read_task (c->self, text, verb);
     return true;
@@ -987,7 +991,10 @@ s_read_noun_phrase (const s_ctx_t *c)
     if (s_has_output_count (c->self, text, lead))
         return s_reading (R_OUTPUT_COUNT, s_format ("counts an activity"),
                           s_dup ("<what the activity should change> goes from <A> to <B>"));
-    if (c->measured || s_has_result_state (c->self, text, lead))
+    //  A subject taken whole is a measure: "All employees complete...",
+    //  "Every new hire has..." (100 % of them).
+    if (c->measured || s_has_result_state (c->self, text, lead)
+    ||  s_is (c->self, L_QUANTIFIERS, text, lead))
         return s_reading (S_NONE, NULL, NULL);
     char *rest = s_rest_at (text, lead);
     s_reading_t reading;

@@ -98,6 +98,14 @@ test_rules (void)
     CHECK_STR (s_codes ("Improve customer satisfaction", NAN), "VAGUE");
     CHECK_STR (s_codes ("Better collaboration between teams", NAN), "VAGUE");
     CHECK_STR (s_codes ("Activation rate of new accounts", NAN), "NO_MEASURE");
+    //  A light verb with a measure; a subject taken whole; a verb of
+    //  direction; a phrasal activity longer than a verb of change.
+    CHECK_STR (s_codes ("Get 100 new paying customers", NAN), "");
+    CHECK_STR (s_codes ("Make 50 cold calls per week", NAN), "OUTPUT_COUNT");
+    CHECK_STR (s_codes ("All employees complete the security training", NAN), "");
+    CHECK_STR (s_codes ("Simplify our product portfolio", NAN), "VAGUE");
+    CHECK_STR (s_codes ("Reach out to 200 dormant accounts", NAN), "TASK_VERB");
+    CHECK_STR (s_codes ("Carbon emissions from business travel halved", NAN), "");
     //  A year is not a measure; "the 2028 budget" approved is a result state.
     CHECK_STR (s_codes ("Finance signs off the 2028 budget", NAN), "");
     CHECK_STR (s_codes ("Develop the 2028 budget", NAN), "TASK_VERB");
