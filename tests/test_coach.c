@@ -5,7 +5,7 @@
     (the seeds' own examples among them), the structure's rules, the
     suggestions, and an organisation's words file extending the lists.
     Then the measure: every key result of tests/coach/labelled.tsv,
-    holdout.tsv, blind.tsv and fresh.tsv classified, precision and recall per class
+    holdout.tsv, blind.tsv, fresh.tsv and fresh2.tsv classified, precision and recall per class
     printed, and floors asserted, so that a change of the rules or the
     words that makes the coach worse fails here.
 
@@ -358,7 +358,8 @@ main (int argc, char *argv [])
     //  stand, so that only a change for the worse fails. labelled.tsv was
     //  tuned on; holdout.tsv (written with it) never was; blind.tsv was
     //  written after the rules, read once, then its general gaps closed;
-    //  fresh.tsv was written after that and never tuned on. One miss in 30
+    //  so was fresh.tsv, written after that; fresh2.tsv was written after
+    //  the last rule change and never tuned on. One miss in 30
     //  moves a figure by 0.03 to 0.2: the small sets' floors are lower.
     static const struct {
         const char *file;       //  In $CB_COACH_DATA
@@ -368,7 +369,8 @@ main (int argc, char *argv [])
         { "labelled.tsv", 120, { { 0.95, 0.95 }, { 0.95, 0.95 }, { 0.90, 0.90 } } },
         { "holdout.tsv", 30, { { 0.80, 0.80 }, { 0.90, 0.90 }, { 0.70, 0.70 } } },
         { "blind.tsv", 60, { { 0.90, 0.90 }, { 0.90, 0.90 }, { 0.90, 0.90 } } },
-        { "fresh.tsv", 50, { { 0.85, 0.85 }, { 0.90, 0.90 }, { 0.85, 0.85 } } },
+        { "fresh.tsv", 50, { { 0.90, 0.90 }, { 0.90, 0.90 }, { 0.90, 0.90 } } },
+        { "fresh2.tsv", 50, { { 0.85, 0.85 }, { 0.90, 0.90 }, { 0.90, 0.90 } } },
     };
     for (size_t i = 0; i < sizeof (sets) / sizeof (sets [0]); i++) {
         char path [1024];
