@@ -528,6 +528,17 @@ s_is (const cb_coach_t *self, s_list_id_t list, const s_text_t *text, size_t ind
     return s_match (self, list, text, index, false).entry != NULL;
 }
 
+//  True if word is one of words (NULL-terminated): the few grammar words
+//  the rules name themselves, not for an organisation to change.
+static bool
+s_one_of (const char *word, const char *const *words)
+{
+    for (; *words; words++)
+        if (streq (word, *words))
+            return true;
+    return false;
+}
+
 //  --------------------------------------------------------------------------
 //  What a text says
 
@@ -609,15 +620,11 @@ s_has_output_count (const cb_coach_t *self, const s_text_t *text, size_t from)
 {
     //  After a preposition a number is a condition, not a count: "finish
     //  signup in one session", "resolved within 2 calls".
-    static const char *conditions [] = { "in", "within", "per", "after", "under", "over",
-                                         "than", "at", "of", "by", "on", "from", "to", NULL };
+    static const char *const conditions [] = { "in", "within", "per", "after", "under",
+        "over", "than", "at", "of", "by", "on", "from", "to", NULL };
     for (size_t i = from; i < text->size; i++) {
-        if (!s_is_number (self, text, i))
-            continue;
-        bool condition = false;
-        for (int c = 0; i > 0 && conditions [c]; c++)
-            condition = condition || streq (text->tokens [i - 1].text, conditions [c]);
-        if (condition)
+        if (!s_is_number (self, text, i)
+        ||  (i > 0 && s_one_of (text->tokens [i - 1].text, conditions)))
             continue;
         for (size_t j = i + 1; j < text->size && j <= i + 3; j++) {
             s_match_t activity = s_match (self, L_ACTIVITY_NOUNS, text, j, true);
@@ -667,22 +674,19 @@ s_has_result_state (const cb_coach_t *self, const s_text_t *text, size_t from)
 static size_t
 s_find_participle (const cb_coach_t *self, const s_text_t *text)
 {
-    static const char *before [] = { "is", "are", "was", "were", "be", "been", "being",
-                                     "has", "have", "had", NULL };
-    static const char *after [] = { "by", "before", "until", "in", "on", "to", "for", "at",
-                                    "across", "within", "and", "with", "as", NULL };
+    static const char *const before [] = { "is", "are", "was", "were", "be", "been",
+        "being", "has", "have", "had", NULL };
+    static const char *const after [] = { "by", "before", "until", "in", "on", "to", "for",
+        "at", "across", "within", "and", "with", "as", NULL };
     for (size_t i = text->lead + 1; i < text->size; i++) {
         s_match_t verb = s_match (self, L_TASK_VERBS, text, i, true);
         s_match_t irregular = s_match (self, L_PARTICIPLES, text, i, false);
         size_t length = verb.entry && verb.form == 'd' ? verb.length : irregular.length;
         if (!length)
             continue;
-        bool said = i + length >= text->size || text->tokens [i + length].kind == T_SYMBOL;
-        for (int w = 0; !said && before [w]; w++)
-            said = streq (text->tokens [i - 1].text, before [w]);
-        for (int w = 0; !said && after [w]; w++)
-            said = streq (text->tokens [i + length].text, after [w]);
-        if (said)
+        if (i + length >= text->size || text->tokens [i + length].kind == T_SYMBOL
+        ||  s_one_of (text->tokens [i - 1].text, before)
+        ||  s_one_of (text->tokens [i + length].text, after))
             return i;
     }
     return 0;
@@ -760,23 +764,23 @@ s_format (const char *format, ...)
 static char *
 s_noun_first (const s_text_t *text, size_t after, const char *verb, const cb_coach_kr_t *kr)
 {
-    static const char *splits [] = { "from", "to", "by", "below", "above", "under", "over",
-                                     "at", "within", NULL };
-    for (size_t i = after; i < text->size; i++)
-        for (int s = 0; splits [s]; s++)
-            if (i > after && streq (text->tokens [i].text, splits [s])) {
-                char *subject = s_rest (text, text->tokens [after].start);
-                subject [text->tokens [i].start - text->tokens [after].start] = 0;
-                char *tail = s_rest (text, text->tokens [i].start);
-                size_t length = strlen (subject);
-                while (length && isspace ((unsigned char) subject [length - 1]))
-                    subject [--length] = 0;
-                char *out = s_format ("%s %s %s", subject, verb, tail);
-                free (subject);
-                free (tail);
-                out [0] = (char) toupper ((unsigned char) out [0]);
-                return out;
-            }
+    static const char *const splits [] = { "from", "to", "by", "below", "above", "under",
+        "over", "at", "within", NULL };
+    for (size_t i = after + 1; i < text->size; i++) {
+        if (!s_one_of (text->tokens [i].text, splits))
+            continue;
+        char *subject = s_rest (text, text->tokens [after].start);
+        subject [text->tokens [i].start - text->tokens [after].start] = 0;
+        char *tail = s_rest (text, text->tokens [i].start);
+        size_t length = strlen (subject);
+        while (length && isspace ((unsigned char) subject [length - 1]))
+            subject [--length] = 0;
+        char *out = s_format ("%s %s %s", subject, verb, tail);
+        free (subject);
+        free (tail);
+        out [0] = (char) toupper ((unsigned char) out [0]);
+        return out;
+    }
     if (!kr->has_target || after >= text->size)
         return NULL;
     char *subject = s_rest (text, text->tokens [after].start);
