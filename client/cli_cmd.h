@@ -81,6 +81,13 @@ int cli_todo (cli_t *cli, cli_args_t *args);
 //  cli_lint.c: catchball lint, the coach's findings, in cli_drafts.c's table.
 int cli_lint (cli_t *cli, cli_args_t *args);
 
+//  Settles who we are before talking to the broker (the node and role
+//  from the options, the environment or the key): 0, or the exit status
+//  of bad usage with the reason said. cli.c calls it for every command
+//  that is not local; a local command that may reach the broker (lint
+//  on a stored draft) calls it itself.
+int cli_identify (cli_t *cli);
+
 //  A usage error: "catchball: " and the message (fmt with one %s) on
 //  stderr, and where to find help. Returns 2, the exit status of bad usage.
 int cli_fail_usage (const char *fmt, const char *arg);

@@ -73,19 +73,11 @@ s_fetch (cli_t *cli, const char *draft, const char *rev_text, int *status)
         *status = cli_fail_usage ("--rev takes a number, not '%s'", rev_text);
         return NULL;
     }
-    //  As for any command that talks to the broker (cli.c's s_run): lint
-    //  is local for a file, so it checks who we are here.
-    if (cli->node_given && !cli->role_given)
-        cli->role = NULL;
-    if (cli->key && !cli->node_given) {
-        cli->node = NULL;
-        if (!cli->role_given)
-            cli->role = NULL;
-    }
-    if (!cli->key && (!cli->node || !*cli->node)) {
-        *status = cli_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
+    //  lint is local for a file: for a stored draft it settles who we are
+    //  here, as cli.c does before any other command that talks to the broker.
+    *status = cli_identify (cli);
+    if (*status)
         return NULL;
-    }
     cb_value_t *body = cli_body ("draft", draft);
     if (rev_text)
         cb_value_set_int (body, "rev", rev);
