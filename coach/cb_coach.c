@@ -46,7 +46,7 @@
 #define streq(a, b) (strcmp ((a), (b)) == 0)
 #define MIN_SIZE(a, b) ((a) < (b) ? (a) : (b))
 
-//  Where make install puts coach.words; CMake sets it from the prefix.
+//  Where cmake --install puts coach.words; CMake sets it from the prefix.
 #ifndef CB_COACH_DATADIR
 #   define CB_COACH_DATADIR "/usr/local/share/catchball"
 #endif
@@ -190,7 +190,7 @@ s_list_add (s_list_t *list, char *line)
     char *arrow = strstr (line, " => ");
     if (arrow) {
         *arrow = 0;
-        entry.extra = s_strdup (arrow + 4, strlen (arrow + 4));
+        entry.extra = s_dup (arrow + 4);
     }
     char *save = NULL;
     for (char *word = strtok_r (line, " \t", &save); word; word = strtok_r (NULL, " \t", &save)) {
@@ -202,7 +202,7 @@ s_list_add (s_list_t *list, char *line)
         }
         for (char *c = word; *c; c++)
             *c = (char) tolower ((unsigned char) *c);
-        entry.words [entry.count++] = s_strdup (word, strlen (word));
+        entry.words [entry.count++] = s_dup (word);
     }
     if (entry.count == 0) {
         free (entry.extra);
@@ -232,6 +232,12 @@ s_load (cb_coach_t *self, const char *path, char *error, size_t size)
     s_list_t *list = NULL;
     while (rc == 0 && fgets (line, sizeof (line), file)) {
         number++;
+        if (!strchr (line, '\n') && !feof (file)) {
+            s_error (error, size, "%s:%d: a line longer than %zu bytes", path, number,
+                     sizeof (line) - 2);
+            rc = -1;
+            break;
+        }
         char *comment = strchr (line, '#');
         if (comment)
             *comment = 0;
@@ -277,10 +283,10 @@ s_load (cb_coach_t *self, const char *path, char *error, size_t size)
 cb_coach_t *
 cb_coach_new (const char *path, char *error, size_t size)
 {
-    char *found = path ? s_strdup (path, strlen (path)) : cb_coach_words_path ();
+    char *found = path ? s_dup (path) : cb_coach_words_path ();
     if (!found) {
         s_error (error, size, "no coach.words found: set CATCHBALL_COACH_WORDS, or install "
-                 "catchball (make install puts it in %s)", CB_COACH_DATADIR);
+                 "catchball (cmake --install puts it in %s)", CB_COACH_DATADIR);
         return NULL;
     }
     cb_coach_t *self = calloc (1, sizeof (cb_coach_t));
@@ -321,7 +327,7 @@ cb_coach_words_path (void)
 {
     const char *env = getenv ("CATCHBALL_COACH_WORDS");
     if (env && *env)
-        return s_strdup (env, strlen (env));
+        return s_dup (env);
     //  The build tree: cmake copies coach.words next to the programs.
     char self [PATH_MAX];
     ssize_t length = readlink ("/proc/self/exe", self, sizeof (self) - 1);
@@ -331,12 +337,12 @@ cb_coach_words_path (void)
         if (slash && (size_t) (slash - self) + sizeof ("/coach.words") < sizeof (self)) {
             strcpy (slash, "/coach.words");
             if (access (self, R_OK) == 0)
-                return s_strdup (self, strlen (self));
+                return s_dup (self);
         }
     }
     const char *installed = CB_COACH_DATADIR "/coach.words";
     if (access (installed, R_OK) == 0)
-        return s_strdup (installed, strlen (installed));
+        return s_dup (installed);
     return NULL;
 }
 
@@ -1087,7 +1093,7 @@ s_add (cb_coach_findings_t *self, int rule, int kr, const char *about, char *evi
             abort ();
     }
     s_finding_t *item = &self->items [self->size++];
-    item->about = s_strdup (about, strlen (about));
+    item->about = s_dup (about);
     item->evidence = evidence;
     item->suggestion = suggestion;
     item->public = (cb_coach_finding_t) {

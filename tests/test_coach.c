@@ -204,6 +204,12 @@ test_words_files (const char *tmp)
     error [0] = 0;
     CHECK (cb_coach_new (extra, error, sizeof (error)) == NULL);
     CHECK (strstr (error, ":3: unknown section [verbs_we_like]"));
+    file = fopen (extra, "w");
+    REQUIRE (file);
+    fprintf (file, "[task_verbs]\n%0600d\n", 0);
+    fclose (file);
+    CHECK (cb_coach_new (extra, error, sizeof (error)) == NULL);
+    CHECK (strstr (error, ":2: a line longer than 510 bytes"));
     snprintf (both, sizeof (both), "%s/none.words", tmp);
     CHECK (cb_coach_new (both, error, sizeof (error)) == NULL);
     CHECK (strstr (error, "cannot read"));
