@@ -21,10 +21,10 @@
        ("12 interviews held") is output; a measure (a number, "%", "zero",
        "from weekly to daily", a subject taken whole: "Every team...") or
        a target makes an outcome; so does a state someone else decides
-       ("... are approved by the MIS lead", seed 000's worked example). Left: words of direction ("better",
-       "improve") are VAGUE, a word followed by "the"/"a"/a number is a
-       verb the lists do not know (TASK_VERB), and anything else has no
-       measure (NO_MEASURE).
+       ("... are approved by the MIS lead", seed 000's worked example).
+       Left: words of direction ("better", "improve") are VAGUE, a word
+       followed by "the"/"a"/a number is a verb the lists do not know
+       (TASK_VERB), and anything else has no measure (NO_MEASURE).
 
     The rules are the table s_rules; their words are the lists of
     coach.words, loaded at run time. Nothing here allocates per token
@@ -44,7 +44,6 @@
 #include "cb_coach.h"
 
 #define streq(a, b) (strcmp ((a), (b)) == 0)
-#define MIN_SIZE(a, b) ((a) < (b) ? (a) : (b))
 
 //  Where cmake --install puts coach.words; CMake sets it from the prefix.
 #ifndef CB_COACH_DATADIR
@@ -365,10 +364,36 @@ typedef struct {
     size_t lead;                //  The first token after fillers
 } s_text_t;
 
+//  Bytes of UTF-8 that start a word: ASCII letters, and every non-ASCII
+//  character but punctuation and symbols (s_symbol_size).
 static bool
 s_is_letter (unsigned char c)
 {
     return isalpha (c) || c >= 0x80;
+}
+
+//  The size of a punctuation mark or symbol at p, in bytes, or 0: U+0080
+//  to U+00BF (no-break space, the pound, guillemets...) and U+2000 to
+//  U+2FFF (dashes, curly quotes, bullets, the euro, arrows, "≥"), so that
+//  "• Meet with..." starts with its verb.
+static size_t
+s_symbol_size (const char *p)
+{
+    unsigned char c = p [0], next = p [1];
+    if (c == 0xC2 && next >= 0x80 && next <= 0xBF)
+        return 2;
+    if (c == 0xE2 && next >= 0x80 && next <= 0xBF && (unsigned char) p [2] >= 0x80)
+        return 3;
+    return 0;
+}
+
+//  True at a curly apostrophe (U+2019) followed by a letter or digit:
+//  "we’ll" is "we'll".
+static bool
+s_is_curly_apostrophe (const char *p)
+{
+    return (unsigned char) p [0] == 0xE2 && (unsigned char) p [1] == 0x80
+        && (unsigned char) p [2] == 0x99 && isalnum ((unsigned char) p [3]);
 }
 
 //  Splits source into tokens; the caller frees text->tokens.
@@ -385,21 +410,35 @@ s_tokenize (s_text_t *text, const char *source)
     size_t i = 0;
     while (i < length) {
         unsigned char c = source [i];
-        if (isspace (c)) {
-            i++;
+        size_t symbol = s_symbol_size (source + i);
+        if (isspace (c) || (symbol == 2 && (unsigned char) source [i + 1] == 0xA0)) {
+            i += symbol ? symbol : 1;
             continue;
         }
         s_token_t *token = &text->tokens [text->size++];
         token->start = i;
+        if (symbol) {
+            token->kind = T_SYMBOL;
+            i += symbol;
+        }
+        else
         if (s_is_letter (c)) {
             token->kind = T_WORD;
             //  Inner apostrophes and hyphens stay: "we'll", "set-up".
-            while (i < length && (isalnum ((unsigned char) source [i])
-                                  || s_is_letter (source [i])
-                                  || ((source [i] == '\'' || source [i] == '-')
-                                      && i + 1 < length
-                                      && isalnum ((unsigned char) source [i + 1]))))
-                i++;
+            while (i < length) {
+                if (s_is_curly_apostrophe (source + i))
+                    i += 3;
+                else
+                if ((source [i] == '\'' || source [i] == '-')
+                &&  isalnum ((unsigned char) source [i + 1]))
+                    i++;
+                else
+                if ((isalnum ((unsigned char) source [i]) || s_is_letter (source [i]))
+                &&  !s_symbol_size (source + i))
+                    i++;
+                else
+                    break;
+            }
         }
         else
         if (isdigit (c)) {
@@ -424,9 +463,16 @@ s_tokenize (s_text_t *text, const char *source)
             i++;
         }
         token->end = i;
-        size_t size = MIN_SIZE (token->end - token->start, S_WORD_MAX - 1);
-        for (size_t k = 0; k < size; k++)
-            token->text [k] = (char) tolower ((unsigned char) source [token->start + k]);
+        //  Lower case, the curly apostrophe straight: what the lists hold.
+        size_t out = 0;
+        for (size_t k = token->start; k < token->end && out < S_WORD_MAX - 1; k++) {
+            if (token->kind == T_WORD && s_is_curly_apostrophe (source + k)) {
+                token->text [out++] = '\'';
+                k += 2;
+            }
+            else
+                token->text [out++] = (char) tolower ((unsigned char) source [k]);
+        }
     }
 }
 

@@ -106,6 +106,11 @@ test_rules (void)
     CHECK_STR (s_codes ("Simplify our product portfolio", NAN), "VAGUE");
     CHECK_STR (s_codes ("Reach out to 200 dormant accounts", NAN), "TASK_VERB");
     CHECK_STR (s_codes ("Carbon emissions from business travel halved", NAN), "");
+    //  Pasted text: bullets, curly apostrophes, dashes, no-break spaces, "≥".
+    CHECK_STR (s_codes ("\u2022 Meet with Vendor-A", NAN), "TASK_VERB");
+    CHECK_STR (s_codes ("\u2013 We\u2019ll prepare the plan", NAN), "TASK_VERB");
+    CHECK_STR (s_codes ("NPS\u00a0\u2265\u00a040", NAN), "");
+    CHECK_STR (s_codes ("Am\u00e9liorer la satisfaction", NAN), "NO_MEASURE");
     //  A year is not a measure; "the 2028 budget" approved is a result state.
     CHECK_STR (s_codes ("Finance signs off the 2028 budget", NAN), "");
     CHECK_STR (s_codes ("Develop the 2028 budget", NAN), "TASK_VERB");
