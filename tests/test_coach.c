@@ -265,6 +265,36 @@ test_content (void)
     cb_coach_findings_destroy (&findings);
 }
 
+//  Random bytes, and random runs of the bytes the tokenizer treats apart
+//  (UTF-8 lead bytes, apostrophes, hyphens, digits, separators): every
+//  text gets a class and findings whose strings are whole. A fixed seed,
+//  so a failure is the same on every run; under AddressSanitizer
+//  (make test-asan) a read past a text fails here.
+static void
+test_random_texts (void)
+{
+    static const char alphabet [] = "aZ9 .,-'%$\xc2\xa0\xe2\x80\x99\x93\xc3\xa9\tfrom to by";
+    unsigned int seed = 13;
+    char text [301];
+    for (int round = 0; round < 3000; round++) {
+        size_t length = (size_t) (rand_r (&seed) % 300);
+        for (size_t i = 0; i < length; i++)
+            text [i] = round % 2 ? (char) (rand_r (&seed) % 255 + 1)
+                                 : alphabet [rand_r (&seed) % (sizeof (alphabet) - 1)];
+        text [length] = 0;
+        cb_coach_kr_t kr = { .text = text, .has_target = round % 3 == 0, .target = 1 };
+        cb_coach_okr_t okr = { text, &kr, 1 };
+        CHECK (cb_coach_classify (coach, &kr) <= CB_COACH_UNMEASURABLE);
+        cb_coach_findings_t *findings = cb_coach_check (coach, &okr);
+        for (size_t i = 0; i < cb_coach_findings_size (findings); i++) {
+            const cb_coach_finding_t *f = cb_coach_findings_get (findings, i);
+            CHECK (f->code && f->about && f->evidence && f->why);
+            CHECK (!f->suggestion || strlen (f->suggestion) < 2 * sizeof (text) + 200);
+        }
+        cb_coach_findings_destroy (&findings);
+    }
+}
+
 //  --------------------------------------------------------------------------
 //  The measure
 
@@ -362,6 +392,7 @@ main (int argc, char *argv [])
     test_structure ();
     test_words_files (tmp);
     test_content ();
+    test_random_texts ();
 
     //  The sets and their floors ({precision, recall} for outcome, task,
     //  unmeasurable). Task-like key results at 0.9 or better both ways
