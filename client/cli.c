@@ -76,6 +76,7 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_HELPER_DRAFT] = { "helper-draft", "D", "outside an event, the helper's draft that "
                                                   "reflects the help" },
     [CLI_O_STATE]        = { "state", "S", "open, countered, accepted or declined" },
+    [CLI_O_FAIL_ON]      = { "fail-on", "LEVEL", "exit 4 on a finding at or above LEVEL" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -621,6 +622,16 @@ s_run (cli_t *cli, int argc, char **argv)
         return s_fail_command (command, "usage: catchball %s", command->usage);
     if (command->local)
         return command->run (cli, &a);
+    rc = cli_identify (cli);
+    if (rc)
+        return rc;
+    cli_render_init (!cli->json && isatty (1) && !getenv ("NO_COLOR"));
+    return command->run (cli, &a);
+}
+
+int
+cli_identify (cli_t *cli)
+{
     //  $CATCHBALL_ROLE goes with $CATCHBALL_NODE: another node named with
     //  --node does not take it.
     if (cli->node_given && !cli->role_given)
@@ -635,8 +646,7 @@ s_run (cli_t *cli, int argc, char **argv)
         return cli_fail_usage ("%s", "who are you? give --node NAME or set CATCHBALL_NODE");
     if (cli->timeout <= 0)
         return cli_fail_usage ("%s", "--timeout takes milliseconds");
-    cli_render_init (!cli->json && isatty (1) && !getenv ("NO_COLOR"));
-    return command->run (cli, &a);
+    return 0;
 }
 
 int

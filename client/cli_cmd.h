@@ -23,7 +23,7 @@ typedef enum {
     CLI_O_COMMENT, CLI_O_MORE, CLI_O_FOLLOW, CLI_O_PEEK, CLI_O_PARTICIPANTS, CLI_O_PLAN,
     CLI_O_MINUTES, CLI_O_KR, CLI_O_NEED, CLI_O_REASON, CLI_O_FORMAT, CLI_O_EVENT, CLI_O_DUMP,
     CLI_O_NEW_KR, CLI_O_RAISE_TARGET, CLI_O_SHARED_KR, CLI_O_BY, CLI_O_DIR, CLI_O_UNLINK,
-    CLI_O_HELPER_DRAFT, CLI_O_STATE,
+    CLI_O_HELPER_DRAFT, CLI_O_STATE, CLI_O_FAIL_ON,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -77,6 +77,16 @@ extern const cli_command_t cli_events_commands [];
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);
+
+//  cli_lint.c: catchball lint, the coach's findings, in cli_drafts.c's table.
+int cli_lint (cli_t *cli, cli_args_t *args);
+
+//  Settles who we are before talking to the broker (the node and role
+//  from the options, the environment or the key): 0, or the exit status
+//  of bad usage with the reason said. cli.c calls it for every command
+//  that is not local; a local command that may reach the broker (lint
+//  on a stored draft) calls it itself.
+int cli_identify (cli_t *cli);
 
 //  A usage error: "catchball: " and the message (fmt with one %s) on
 //  stderr, and where to find help. Returns 2, the exit status of bad usage.

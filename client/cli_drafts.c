@@ -550,6 +550,17 @@ const cli_command_t cli_drafts_commands [] = {
       "counters and offers to take or refuse, confidence votes to cast on drafts whose "
       "rounds are done (its own, or as leadership one thrown to it) and drafts to finalise.",
       0, false, { { 0 } }, cli_todo },
+    { "lint", NULL, "lint FILE|DRAFT [--rev N] [--fail-on LEVEL]",
+      "the coach: outcomes, not tasks, in a draft file or a stored draft",
+      "Runs the coach on a draft file (as draft new takes it; offline) or on DRAFT's "
+      "head or revision N (read from the broker): one finding per line, each with its "
+      "code, level, the key result it is about, why it matters and an outcome phrasing "
+      "to start from. Exits 4 when a finding is at or above --fail-on. The word lists "
+      "come from $CATCHBALL_COACH_WORDS, else coach.words next to the program, else the "
+      "install prefix.",
+      1, true, { { CLI_O_REV, "the revision of DRAFT to read (default: the head)" },
+                 { CLI_O_FAIL_ON, "info, warning, error (the default) or never" } },
+      cli_lint },
     { "keygen", NULL, "keygen NAME --role ROLE [--dir DIR]",
       "write NAME.cert and NAME.cert_secret (CURVE)",
       "Writes a CURVE certificate pair for node NAME with role ROLE (leadership, team, "
