@@ -76,6 +76,7 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_HELPER_DRAFT] = { "helper-draft", "D", "outside an event, the helper's draft that "
                                                   "reflects the help" },
     [CLI_O_STATE]        = { "state", "S", "open, countered, accepted or declined" },
+    [CLI_O_CANNOT_ALIGN] = { "cannot-align", "TEXT", "why your draft cannot align" },
     [CLI_O_FAIL_ON]      = { "fail-on", "LEVEL", "exit 4 on a finding at or above LEVEL" },
 };
 

@@ -353,6 +353,21 @@ s_ask_list (cli_t *cli, cli_args_t *a)
     return cli_send (cli, "ask.list", &body, s_render_asks, NULL);
 }
 
+//  raise DRAFT --cannot-align TEXT [--kr KR]: "we cannot align", to the
+//  owner of the draft DRAFT aligns to, at once.
+static int
+s_raise (cli_t *cli, cli_args_t *a)
+{
+    const char *text = a->o [CLI_O_CANNOT_ALIGN];
+    if (!text)
+        return cli_fail_usage ("%s", "raise: --cannot-align TEXT is required");
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_set_str (body, "text", text);
+    if (a->o [CLI_O_KR])
+        cb_value_set_str (body, "kr", a->o [CLI_O_KR]);
+    return cli_send (cli, "draft.raise", &body, NULL, "raised %s to %s (%s)", "id", "to", "draft");
+}
+
 //  ask accept and ask counter: the answer, with how the draft reflects it.
 static int
 s_ask_answer (cli_t *cli, cli_args_t *a, const char *type, const char *text)
@@ -541,6 +556,15 @@ const cli_command_t cli_events_commands [] = {
                   { CLI_O_TEXT, "what you offer (required)" }, S_REFLECT,
                   { CLI_O_HELPER_DRAFT, "" } },
       s_offer_new },
+    { "raise", NULL, "raise DRAFT --cannot-align TEXT [--kr KR]",
+      "tell the draft you align to that you cannot align",
+      "Tells the owner of the draft your DRAFT aligns to that you cannot align with it, "
+      "at once, without waiting for a round: feedback of kind cannot-align on their key "
+      "result KR (by default the one DRAFT aligns to), kept in both drafts' histories and "
+      "answered like any feedback, by a revision that addresses it.",
+      1, false, { { CLI_O_CANNOT_ALIGN, "why you cannot align (required)" },
+                  { CLI_O_KR, "their key result it is about (default: the one you align to)" } },
+      s_raise },
     { "ask", "list", "ask list [--cycle C] [--event E] [--owner NODE] [--state S]",
       "asks and offers, in events or not",
       "Lists asks and offers in the order they were made, in events and outside them, "

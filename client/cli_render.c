@@ -446,6 +446,17 @@ cli_render_history (FILE *out, const cb_value_t *reply)
         if (streq (state, "final") && mainline && cli_int (rev, "rev") == cli_int (draft, "final_rev"))
             fprintf (out, "  %sfinal%s\n", s_c (C_GREEN), s_c (C_OFF));
     }
+    //  What was raised to this draft, or from it (draft.raise)
+    cb_value_t *raised = cb_value_get_array (reply, "raised");
+    for (size_t i = 0; i < cb_value_size (raised); i++) {
+        cb_value_t *r = cb_value_at (raised, i);
+        bool to_us = streq (cli_str (r, "draft"), cli_str (draft, "id"));
+        fprintf (out, "\n%sraised%s %s  %s from %s to %s (revision %lld)\n", s_c (C_BOLD),
+                 s_c (C_OFF), s_time (cli_int (r, "time"), t, sizeof (t)),
+                 to_us ? "to us" : "by us", cli_str (r, "from_draft"), cli_str (r, "draft"),
+                 (long long) cli_int (r, "rev"));
+        s_response (out, r, "  ");
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -615,6 +626,19 @@ s_link_broken (FILE *out, const cb_value_t *body)
     s_answer (out, true, "draft revise %s FILE --message M", mine);
 }
 
+//  draft.raised: a team says it cannot align its draft with yours.
+static void
+s_raised (FILE *out, const cb_value_t *body)
+{
+    cb_value_t *r = cb_value_get_map (body, "response");
+    fprintf (out, "  %s%s%s cannot align %s with your %s%s%s (%s%s%s):\n  %s\n",
+             s_c (C_BOLD), cli_str (r, "author"), s_c (C_OFF), cli_str (body, "from_draft"),
+             cli_str (body, "draft"), *cli_str (r, "on") ? " " : "", cli_str (r, "on"),
+             s_c (C_RED), cli_str (r, "id"), s_c (C_OFF), cli_str (r, "text"));
+    s_answer (out, true, "draft revise %s FILE --addresses %s --message M",
+              cli_str (body, "draft"), cli_str (r, "id"));
+}
+
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
 {
@@ -705,6 +729,9 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "link.broken"))
         s_link_broken (out, body);
     else
+    if (streq (kind, "draft.raised"))
+        s_raised (out, body);
+    else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
 }
@@ -746,6 +773,11 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
         if (streq (what, "link"))
             fprintf (out, "re-align %s%s%s: %s", s_c (C_BOLD), id, s_c (C_OFF),
                      cli_str (item, "text"));
+        else
+        if (streq (what, "raised"))
+            fprintf (out, "answer %s%s%s: %s cannot align %s with your %s: %s", s_c (C_BOLD), id,
+                     s_c (C_OFF), cli_str (item, "from"), cli_str (item, "from_draft"),
+                     cli_str (item, "draft"), cli_str (item, "text"));
         else
         if (streq (what, "vote"))
             fprintf (out, "cast your confidence vote on %s%s%s (%s's; its rounds are done)",

@@ -6,7 +6,9 @@
     draft.list (every page) and round.show for the rounds thrown to this
     node and not answered yet, and for the confidence votes; event.list
     and event.show for the asks, counters and offers waiting on it in
-    events, ask.list for those made outside events;
+    events, ask.list for those made outside events; draft.history of its
+    drafts that were raised to (draft.raise) for the raises no revision
+    addresses yet;
     draft.show of its own drafts' heads and of the drafts they link to, for
     the links another draft broke (PROTOCOL.md section 7.1). Each
     item has its deadline and the command that does it, the same words the
@@ -285,6 +287,58 @@ s_links (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
+//  True if a revision of the history addresses response `id`.
+static bool
+s_addressed (const cb_value_t *history, const char *id)
+{
+    cb_value_t *revisions = cb_value_get_array (history, "revisions");
+    for (size_t i = 0; i < cb_value_size (revisions); i++) {
+        cb_value_t *addresses = cb_value_get_array (cb_value_at (revisions, i), "addresses");
+        for (size_t j = 0; j < cb_value_size (addresses); j++)
+            if (streq (cb_value_str (cb_value_at (addresses, j)), id))
+                return true;
+    }
+    return false;
+}
+
+//  "We cannot align" raised to this node's drafts (draft.raise) that no
+//  revision addresses yet: answered like feedback. 0 or the status.
+static int
+s_raised (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("owner", me);
+    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        if (!cb_value_size (cb_value_get_array (d, "raised")))
+            continue;
+        const char *id = cli_str (d, "id");
+        cb_value_t *hb = cli_body ("draft", id);
+        cb_value_t *history = cli_request (cli, "draft.history", &hb, &status);
+        cb_value_t *raised = cb_value_get_array (history, "raised");
+        for (size_t j = 0; j < cb_value_size (raised); j++) {
+            cb_value_t *r = cb_value_at (raised, j);
+            if (!streq (cli_str (r, "draft"), id) || s_addressed (history, cli_str (r, "id")))
+                continue;
+            cb_value_t *item = s_item (items, "raised", cli_str (r, "id"), 0);
+            cb_value_set_str (item, "draft", id);
+            cb_value_set_str (item, "from", cli_str (r, "author"));
+            cb_value_set_str (item, "from_draft", cli_str (r, "from_draft"));
+            cb_value_set_str (item, "kr", cli_str (r, "on"));
+            cb_value_set_str (item, "text", cli_str (r, "text"));
+            char command [96];
+            snprintf (command, sizeof (command), "draft revise %s FILE --addresses %%s "
+                      "--message M", id);
+            s_command (item, command, cli_str (r, "id"));
+        }
+        cb_value_destroy (&history);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
 int
 cli_todo (cli_t *cli, cli_args_t *args)
 {
@@ -306,6 +360,8 @@ cli_todo (cli_t *cli, cli_args_t *args)
         status = s_direct_asks (cli, cli->node, items);
     if (!status)
         status = s_links (cli, cli->node, items);
+    if (!status)
+        status = s_raised (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");

@@ -80,6 +80,7 @@ static const s_route_t s_routes [] = {
     { "ask.take",         cb_handle_ask_take,        NULL,               true,  R_AUTHORS },
     { "ask.refuse",       cb_handle_ask_refuse,      NULL,               true,  R_AUTHORS },
     { "ask.list",         cb_handle_ask_list,        NULL,               false, R_ANY },
+    { "draft.raise",      cb_handle_draft_raise,     NULL,               true,  R_AUTHORS },
     { NULL, NULL, NULL, false, 0 }
 };
 

@@ -46,6 +46,12 @@ int64_t cb_rounds_next_deadline (cb_txn_t *txn);
 cb_value_t *cb_round_get (cb_txn_t *txn, const char *id);
 //  Load a response by id ("f3", "p1", "e2"); NULL with NOT_FOUND.
 cb_value_t *cb_response_load (cb_req_t *req, const char *id);
+//  Stores a response made outside a round (draft.raise), its id ("f7",
+//  from the letter's counter) set in it. 0, or -1 with the request failed.
+int cb_response_put (cb_req_t *req, char letter, cb_value_t *response);
+
+//  raise.c
+int cb_handle_draft_raise (cb_req_t *req, const cb_value_t *body);
 
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);

@@ -170,10 +170,13 @@ cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until)
     return h.revisions;
 }
 
-//  draft.history {draft, limit?, after?} -> {draft, revisions, rounds, next}
+//  draft.history {draft, limit?, after?}
+//      -> {draft, revisions, rounds, raised, next}
 //  One page of the history: its items are the revisions in order, then
-//  the rounds in order. The cursor says where the page ended: "rev.N"
-//  after revision N, "round.K" after the draft's first K rounds.
+//  the rounds in order, then what was raised to or from the draft
+//  (draft.raise) in order. The cursor says where the page ended: "rev.N"
+//  after revision N, "round.K" after the draft's first K rounds,
+//  "raised.K" after its first K raises.
 
 typedef struct {
     cb_page_t *page;            //  The page being filled
@@ -257,8 +260,8 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
     //  Where the last page ended.
-    uint64_t after_rev = 0, after_round = 0;
-    bool in_rounds = false;
+    uint64_t after_rev = 0, after_round = 0, after_raised = 0;
+    bool in_rounds = false, in_raised = false;
     if (page.after) {
         const char *end = NULL;
         if (strncmp (page.after, "rev.", 4) == 0)
@@ -267,6 +270,11 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         if (strncmp (page.after, "round.", 6) == 0) {
             end = cb_page_number (page.after + 6, UINT32_MAX, &after_round);
             in_rounds = true;
+        }
+        else
+        if (strncmp (page.after, "raised.", 7) == 0) {
+            end = cb_page_number (page.after + 7, UINT32_MAX, &after_raised);
+            in_rounds = in_raised = true;
         }
         if (!end || *end)
             return cb_page_fail (req, page.after);
@@ -286,7 +294,7 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     //  Then the rounds of this draft, each with its responses in full.
     cb_value_t *rounds = cb_value_new_array ();
     cb_value_t *ids = cb_value_get_array (draft, "rounds");
-    size_t index = (size_t) after_round;
+    size_t index = in_raised ? cb_value_size (ids) : (size_t) after_round;
     bool more = hp.more;
     for (; rc >= 0 && !more && index < cb_value_size (ids) && !req->code; index++) {
         cb_value_t *round = cb_round_get (req->txn, cb_value_str (cb_value_at (ids, index)));
@@ -312,9 +320,31 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         }
         cb_value_destroy (&round);
     }
+    //  Then the raises, in full.
+    bool rounds_done = !more;
+    cb_value_t *raised = cb_value_new_array ();
+    cb_value_t *rids = cb_value_get_array (draft, "raised");
+    size_t rindex = (size_t) after_raised;
+    for (; rc >= 0 && !more && rindex < cb_value_size (rids) && !req->code; rindex++) {
+        cb_value_t *response = cb_response_load (req, cb_value_str (cb_value_at (rids, rindex)));
+        if (!response)
+            break;
+        const void *data = cb_codec_encode_scratch (response, &size);
+        cb_value_destroy (&response);
+        if (!cb_page_room (&page, size)) {
+            more = true;
+            rindex--;           //  This one starts the next page
+        }
+        else {
+            cb_value_t *raw = cb_value_new_raw (data, size);
+            cb_value_push (raised, &raw);
+            cb_page_add (&page, size);
+        }
+    }
     if (rc < 0 || cb_req_check_store (req) || req->code) {
         cb_value_destroy (&hp.list);
         cb_value_destroy (&rounds);
+        cb_value_destroy (&raised);
         cb_value_destroy (&draft);
         return -1;
     }
@@ -322,10 +352,14 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     if (hp.more)
         snprintf (next, sizeof (next), "rev.%u", hp.last);
     else
+    if (!rounds_done)
         snprintf (next, sizeof (next), "round.%zu", index);
+    else
+        snprintf (next, sizeof (next), "raised.%zu", rindex);
     cb_value_set (req->reply, "draft", &draft);
     cb_value_set (req->reply, "revisions", &hp.list);
     cb_value_set (req->reply, "rounds", &rounds);
+    cb_value_set (req->reply, "raised", &raised);
     cb_page_next (req, more ? next : NULL);
     return 0;
 }

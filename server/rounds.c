@@ -74,6 +74,23 @@ cb_response_load (cb_req_t *req, const char *id)
     return record;
 }
 
+int
+cb_response_put (cb_req_t *req, char letter, cb_value_t *response)
+{
+    char counter [2] = { letter, 0 };
+    uint32_t n = cb_req_next_id (req, counter);
+    if (!n)
+        return -1;
+    char id [16];
+    cb_value_set_str (response, "id", cb_id_format (id, letter, n));
+    uint8_t key [5];
+    key [0] = (uint8_t) letter;
+    cb_put_u32 (key + 1, n);
+    if (cb_rec_put (req->txn, CB_T_RESPONSES, key, 5, response))
+        return cb_req_check_store (req);
+    return 0;
+}
+
 static int
 s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
 {

@@ -766,6 +766,87 @@ test_direct_asks (void)
     CHECK_INT (pages, 3);
 }
 
+//  "We cannot align", raised at once (issue 13, item 2): feedback with no
+//  round on the draft aligned to, in both histories, told to its owner,
+//  answered by a revision that addresses it; every refusal storing
+//  nothing.
+static void
+test_raise_cannot_align (void)
+{
+    char dl [16], dmine [16], da [16], kinds [1024], field [32], lead_field [32];
+    s_draft ("lead", "Company", 2, dl, 16);
+    snprintf (lead_field, sizeof (lead_field), "draft=%s", dl);
+    cb_value_t *content = s_content ("Team part", 1);
+    cb_value_t *aligned = cb_value_new_map ();
+    cb_value_set_str (aligned, "draft", dl);
+    cb_value_set_str (aligned, "kr", "kr2");
+    cb_value_set (content, "aligned_to", &aligned);
+    cb_value_t *r = s_ok ("team-a", "draft.new", s_with_content (s_body ("message=m", NULL),
+                                                                content));
+    snprintf (da, sizeof (da), "%s", r ? cb_value_get_str (r, "draft") : "d0");
+    cb_value_destroy (&r);
+    s_draft ("team-a", "Not aligned", 1, dmine, 16);
+    snprintf (field, sizeof (field), "draft=%s", da);
+
+    r = s_ok ("team-a", "draft.raise", s_body (field, "text=Not while the old service runs",
+                                               NULL));
+    CHECK_STR (cb_value_get_str (r, "id"), "f1");
+    CHECK_STR (cb_value_get_str (r, "to"), "lead");
+    CHECK_STR (cb_value_get_str (r, "draft"), dl);
+    cb_value_destroy (&r);
+    CHECK_STR (s_inbox_kinds ("lead", kinds), "draft.raised ");
+    //  In both histories, about the key result aligned to.
+    const char *drafts [] = { dl, da };
+    for (int i = 0; i < 2; i++) {
+        char which [32];
+        snprintf (which, sizeof (which), "draft=%s", drafts [i]);
+        r = s_ok ("watcher", "draft.history", s_body (which, NULL));
+        cb_value_t *raised = cb_value_get (r, "raised");
+        REQUIRE (cb_value_size (raised) == 1);
+        cb_value_t *f = cb_value_at (raised, 0);
+        CHECK_STR (cb_value_get_str (f, "kind"), "cannot-align");
+        CHECK_STR (cb_value_get_str (f, "on"), "kr2");
+        CHECK_STR (cb_value_get_str (f, "from_draft"), da);
+        CHECK_STR (cb_value_get_str (f, "draft"), dl);
+        CHECK (cb_value_type (cb_value_get (f, "round")) == CB_NIL);
+        cb_value_destroy (&r);
+    }
+    //  The last page of a paged history holds it, after the rounds.
+    r = s_ok ("watcher", "draft.history", s_body (lead_field, "limit=1", NULL));
+    CHECK_INT (cb_value_size (cb_value_get (r, "raised")), 0);
+    CHECK_STR (cb_value_get_str (r, "next"), "raised.0");
+    cb_value_destroy (&r);
+    r = s_ok ("watcher", "draft.history", s_body (lead_field, "limit=1", "after=raised.0", NULL));
+    CHECK_INT (cb_value_size (cb_value_get (r, "raised")), 1);
+    CHECK (cb_value_type (cb_value_get (r, "next")) == CB_NIL);
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("watcher", "draft.history", s_body (lead_field, "after=raised.x", NULL)),
+               CB_E_BAD_FIELD);
+
+    //  Answered like feedback: a revision that addresses it.
+    r = s_ok ("lead", "draft.revise", s_with_content (s_body (lead_field, "message=moved",
+                                                              "addresses[]=f1", NULL),
+                                                      s_content ("Company", 2)));
+    cb_value_destroy (&r);
+
+    //  Refused, storing nothing.
+    CHECK_INT (s_err ("team-a", "draft.raise", s_body (field, "text=x", "kr=kr9", NULL)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("team-b", "draft.raise", s_body (field, "text=x", NULL)), CB_E_NOT_OWNER);
+    char mine [32];
+    snprintf (mine, sizeof (mine), "draft=%s", dmine);
+    CHECK_INT (s_err ("team-a", "draft.raise", s_body (mine, "text=x", NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "draft.raise", s_body (field, NULL)), CB_E_BAD_FIELD);
+    CHECK_INT (s_err ("team-a", "draft.raise", s_body ("draft=d99", "text=x", NULL)),
+               CB_E_NOT_FOUND);
+    CHECK_INT (s_err ("watcher", "draft.raise", s_body (field, "text=x", NULL)), CB_E_FORBIDDEN);
+    CHECK_STR (s_inbox_kinds ("lead", kinds), "draft.raised ");
+    //  With kr: another key result of the draft aligned to.
+    r = s_ok ("team-a", "draft.raise", s_body (field, "text=And this one", "kr=kr1", NULL));
+    CHECK_STR (cb_value_get_str (r, "id"), "f2");
+    cb_value_destroy (&r);
+}
+
 static void
 s_run (const char *name, s_test_fn *test)
 {
@@ -792,5 +873,6 @@ main (int argc, char *argv [])
     s_run ("forged_shared_with", test_forged_shared_with);
     s_run ("adopt_renews_ids", test_adopt_renews_ids);
     s_run ("direct_asks", test_direct_asks);
+    s_run ("raise_cannot_align", test_raise_cannot_align);
     return TEST_DONE ();
 }

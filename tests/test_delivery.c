@@ -418,6 +418,46 @@ s_test_links (void)
     free (text);
 }
 
+//  draft.raised (issue 13): who cannot align which draft with ours, why,
+//  and the revision that answers it; an ask outside any event says so.
+static void
+s_test_raised (void)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", "d1");
+    cb_value_set_str (body, "from_draft", "d2");
+    cb_value_t *response = cb_value_new_map ();
+    cb_value_set_str (response, "id", "f7");
+    cb_value_set_str (response, "type", "feedback");
+    cb_value_set_str (response, "kind", "cannot-align");
+    cb_value_set_str (response, "on", "kr2");
+    cb_value_set_str (response, "text", "Not while the old service runs");
+    cb_value_set_str (response, "author", "team-a");
+    s_set (body, "response", response);
+    char *text = s_render ("draft.raised", body);
+    s_check_readable (text);
+    s_check_has (text, "team-a cannot align d2 with your d1 kr2 (f7):\n"
+                       "  Not while the old service runs\n");
+    s_check_has (text, "answer: catchball draft revise d1 FILE --addresses f7 --message M");
+    free (text);
+
+    cb_value_t *ask = cb_value_new_map ();
+    cb_value_set_str (ask, "id", "a4");
+    cb_value_set_str (ask, "kind", "ask");
+    cb_value_set_nil (ask, "event");
+    cb_value_set_str (ask, "from", "team-a");
+    cb_value_set_str (ask, "to", "team-b");
+    cb_value_set_str (ask, "draft", "d2");
+    cb_value_set_str (ask, "kr", "kr1");
+    cb_value_set_str (ask, "need", "Data");
+    body = cb_value_new_map ();
+    s_set (body, "ask", ask);
+    text = s_render ("ask.new", body);
+    s_check_readable (text);
+    s_check_has (text, "team-a asks you for help (ask a4, outside any event) with d2 kr1");
+    free (text);
+}
+
 int
 main (void)
 {
@@ -428,5 +468,6 @@ main (void)
     s_test_event ();
     s_test_asks ();
     s_test_links ();
+    s_test_raised ();
     return TEST_DONE ();
 }

@@ -37,7 +37,7 @@ WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
-          "ask.refuse"]
+          "ask.refuse", "draft.raise"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
@@ -417,6 +417,7 @@ class Authz:
             "ask.counter": dict(answers["ask.counter"], ask=a1),
             "ask.take": {"ask": a3},
             "ask.refuse": {"ask": a3, "reason": "no"},
+            "draft.raise": {"draft": dA, "text": "we cannot align"},
         }
         assert sorted(sweep) == sorted(WRITES)
         for type_ in WRITES:
@@ -431,6 +432,9 @@ class Authz:
                              "a %s node running an event" % roles[who])
         self.refused(OBS, "draft.new", {"zzz": 1}, 201, "FORBIDDEN",
                      "order: the role is checked before the body")
+        for who in (LEAD, TB):
+            self.refused(who, "draft.raise", sweep["draft.raise"], 202, "NOT_OWNER",
+                         "a %s node raising from another's draft" % roles[who])
 
         # ---------------------------------------------------- spoofed body fields
         self.refused(TA, "draft.new", {"content": content("Spoof"), "author": LEAD},

@@ -115,4 +115,15 @@ check_contains "no deadline" "$out" "no deadline"
 cb team-b ask decline a3 --reason "Not this quarter" >/dev/null
 check "declined: nothing left" "$(todo team-b)" "nothing waits for team-b"
 
+# "We cannot align", raised at once (issue 13): the owner of the draft
+# aligned to owes an answer until a revision addresses it.
+raised=$(cb team-a --json raise d2 --cannot-align "Not while the old service runs" | jq -r .id)
+out=$(todo lead)
+check_contains "lead owes an answer to the raise" "$out" \
+    "answer $raised: team-a cannot align d2 with your d1: Not while the old service runs"
+check_contains "answered by a revision that addresses it" "$out" \
+    "do: catchball draft revise d1 FILE --addresses $raised --message M"
+cb lead draft revise d1 "$EXAMPLES/leadership.json" --addresses "$raised" --message "moved" >/dev/null
+check "addressed: nothing left" "$(todo lead)" "nothing waits for lead"
+
 finish
