@@ -77,6 +77,8 @@ typedef struct {
     size_t alloc;               //  Room for
     s_row_t current;            //  The row being read
     size_t newlines;            //  Newlines inside the current row's cells
+    char eol;                   //  What ends a line: '\n', or '\r' in a file
+                                //  without any '\n' (old Mac line ends)
     int line;                   //  The line being fed to the parser
     int problems;               //  How many were printed
 } s_csv_t;
@@ -106,6 +108,30 @@ s_problem (s_csv_t *csv, int line, int col, const char *fmt, ...)
         fprintf (stderr, "%s: %s\n", csv->path, text);
 }
 
+//  True if text is valid UTF-8 (shortest forms, no surrogates).
+static bool
+s_utf8_valid (const char *text)
+{
+    const unsigned char *p = (const unsigned char *) text;
+    while (*p) {
+        size_t n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
+                 : (*p & 0xF8) == 0xF0 ? 3 : 9;
+        if (n == 9 || (n == 1 && *p < 0xC2) || (n == 3 && *p > 0xF4))
+            return false;
+        uint32_t c = n ? *p & (0x3F >> n) : *p;
+        for (size_t i = 1; i <= n; i++) {
+            if ((p [i] & 0xC0) != 0x80)
+                return false;
+            c = (c << 6) | (p [i] & 0x3F);
+        }
+        if ((n == 2 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)))
+        ||  (n == 3 && (c < 0x10000 || c > 0x10FFFF)))
+            return false;
+        p += n + 1;
+    }
+    return true;
+}
+
 static void
 s_cell_end (void *data, size_t size, void *arg)
 {
@@ -114,14 +140,22 @@ s_cell_end (void *data, size_t size, void *arg)
     assert (cell);
     //  A line break inside a quoted cell is kept as one '\n', whichever
     //  system wrote it.
-    size_t n = 0;
+    size_t n = 0, newlines = 0;
     const char *in = (const char *) data;
     for (size_t i = 0; i < size; i++) {
-        csv->newlines += in [i] == '\n';
+        newlines += in [i] == csv->eol;
         if (in [i] != '\r' || i + 1 >= size || in [i + 1] != '\n')
-            cell [n++] = in [i];
+            cell [n++] = in [i] == '\r' ? '\n' : in [i];
     }
     cell [n] = 0;
+    csv->newlines += newlines;
+    //  The broker takes UTF-8 without NUL only: say where, rather than
+    //  sending what it cannot read.
+    const char *bad = memchr (data, 0, size) ? "a NUL byte" : s_utf8_valid (cell) ? NULL
+                    : "text that is not UTF-8 (save the sheet as \"CSV UTF-8\")";
+    if (bad)
+        s_problem (csv, csv->line - (int) newlines, (int) csv->current.count + 1,
+                   "%s", bad);
     csv->current.cells = realloc (csv->current.cells,
                                   (csv->current.count + 1) * sizeof (char *));
     assert (csv->current.cells);
@@ -230,8 +264,9 @@ s_csv_read (s_csv_t *csv, const char *delimiter, char *used, int *status)
     //  Fed a line at a time, so that a row's line is known when it ends.
     size_t at = start;
     csv->line = 0;
+    csv->eol = memchr (text + start, '\n', size - start) ? '\n' : '\r';
     while (at < size && rc == 0) {
-        const char *eol = memchr (text + at, '\n', size - at);
+        const char *eol = memchr (text + at, csv->eol, size - at);
         size_t len = eol ? (size_t) (eol - (text + at)) + 1 : size - at;
         csv->line++;
         if (csv_parse (&parser, text + at, len, s_cell_end, s_row_end, csv) != len)
@@ -368,6 +403,10 @@ s_number (s_import_t *imp, const char *cell)
         if (comma && !strchr (comma + 1, ','))
             *comma = '.';
     }
+    //  Plain decimal numbers only: strtod would read 0x10, inf and nan too.
+    for (const char *p = text; *p; p++)
+        if (!isdigit ((unsigned char) *p) && !strchr ("+-.eE ", *p))
+            return NULL;
     char *end;
     errno = 0;
     double d = strtod (text, &end);

@@ -106,6 +106,17 @@ expect_import "$DATA/bad-rows.csv" \
     "bad-rows.csv:3:2: the key result's text is empty" \
     "bad-rows.csv:4:5: aligned_to: 'nowhere' is neither a key of this file nor a draft id like d1" \
     "catchball: $DATA/bad-rows.csv: 3 problems; nothing was imported"
+# Excel's plain "CSV" is not UTF-8; a NUL byte; numbers strtod would take.
+printf 'objective,kr,target\ncaf\xe9 growth,Text,1\n' > "$TMP/latin1.csv"
+expect_import "$TMP/latin1.csv" 'latin1.csv:2:1: text that is not UTF-8 (save the sheet as "CSV UTF-8")'
+printf 'objective,kr,target\nA,B\000C,1\n' > "$TMP/nul.csv"
+expect_import "$TMP/nul.csv" "nul.csv:2:2: a NUL byte"
+printf 'objective,kr,target,baseline\nA,B,0x10,inf\n' > "$TMP/numbers.csv"
+expect_import "$TMP/numbers.csv" "numbers.csv:2:3: target must be a number, not '0x10'" \
+    "numbers.csv:2:4: baseline must be a number, not 'inf'"
+# Old Mac line ends ('\r' only) still give each row its line.
+printf 'objective,kr,target\rA,B,1\rC,D,x\r' > "$TMP/cr.csv"
+expect_import "$TMP/cr.csv" "cr.csv:3:3: target must be a number, not 'x'"
 printf 'objective,kr,target\n' > "$TMP/header-only.csv"
 expect_import "$TMP/header-only.csv" "header-only.csv:1: no key results"
 printf 'kr,target\nx,1\n' > "$TMP/no-objective.csv"
