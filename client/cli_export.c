@@ -36,6 +36,29 @@ s_link (const cb_value_t *link, char *buf, size_t size)
     return buf;
 }
 
+//  A key result's cells as export writes them, in both formats.
+typedef struct {
+    char baseline [CLI_NUMBER_MAX];     //  "" if none
+    char target [CLI_NUMBER_MAX];
+    char leads [400];                   //  "ana, bo"
+    char shared [64];                   //  "d3/kr2", or ""
+} s_kr_cells_t;
+
+static void
+s_kr_cells (const cb_value_t *kr, s_kr_cells_t *cells)
+{
+    cells->baseline [0] = cells->leads [0] = 0;
+    if (cb_value_get (kr, "baseline"))
+        cli_number (cb_value_get (kr, "baseline"), cells->baseline, sizeof (cells->baseline));
+    cli_number (cb_value_get (kr, "target"), cells->target, sizeof (cells->target));
+    cb_value_t *list = cb_value_get_array (kr, "leads");
+    for (size_t l = 0; l < cb_value_size (list); l++)
+        snprintf (cells->leads + strlen (cells->leads), sizeof (cells->leads)
+                  - strlen (cells->leads), "%s%s", l ? ", " : "",
+                  cb_value_str (cb_value_at (list, l)));
+    s_link (cb_value_get_map (kr, "shared_with"), cells->shared, sizeof (cells->shared));
+}
+
 static void
 s_export_csv (FILE *out, const cb_value_t *drafts)
 {
@@ -50,15 +73,8 @@ s_export_csv (FILE *out, const cb_value_t *drafts)
         snprintf (rev, sizeof (rev), "%lld", (long long) cli_int (draft, "head"));
         for (size_t k = 0; k < cb_value_size (krs); k++) {
             cb_value_t *kr = cb_value_at (krs, k);
-            char baseline [CLI_NUMBER_MAX] = "", target [CLI_NUMBER_MAX], shared [64];
-            if (cb_value_get (kr, "baseline"))
-                cli_number (cb_value_get (kr, "baseline"), baseline, sizeof (baseline));
-            cli_number (cb_value_get (kr, "target"), target, sizeof (target));
-            char leads [400] = "";
-            cb_value_t *list = cb_value_get_array (kr, "leads");
-            for (size_t l = 0; l < cb_value_size (list); l++)
-                snprintf (leads + strlen (leads), sizeof (leads) - strlen (leads), "%s%s",
-                          l ? ", " : "", cb_value_str (cb_value_at (list, l)));
+            s_kr_cells_t cells;
+            s_kr_cells (kr, &cells);
             //  In the order of cli_import.c's columns
             s_cell (out, cli_str (draft, "id"), false);
             s_cell (out, cli_str (content, "objective"), false);
@@ -66,12 +82,11 @@ s_export_csv (FILE *out, const cb_value_t *drafts)
             s_cell (out, aligned, false);
             s_cell (out, cli_str (kr, "id"), false);
             s_cell (out, cli_str (kr, "text"), false);
-            s_cell (out, baseline, false);
-            s_cell (out, target, false);
+            s_cell (out, cells.baseline, false);
+            s_cell (out, cells.target, false);
             s_cell (out, cli_str (kr, "unit"), false);
-            s_cell (out, leads, false);
-            s_cell (out, s_link (cb_value_get_map (kr, "shared_with"), shared, sizeof (shared)),
-                    false);
+            s_cell (out, cells.leads, false);
+            s_cell (out, cells.shared, false);
             s_cell (out, cli_str (draft, "owner"), false);
             s_cell (out, cli_str (draft, "state"), false);
             s_cell (out, rev, true);
@@ -145,22 +160,15 @@ s_export_md (FILE *out, const char *cycle, const cb_value_t *drafts, const cb_va
         cb_value_t *krs = cb_value_get_array (content, "key_results");
         for (size_t k = 0; k < cb_value_size (krs); k++) {
             cb_value_t *kr = cb_value_at (krs, k);
-            char baseline [CLI_NUMBER_MAX] = "", target [CLI_NUMBER_MAX], shared [64];
-            if (cb_value_get (kr, "baseline"))
-                cli_number (cb_value_get (kr, "baseline"), baseline, sizeof (baseline));
-            cli_number (cb_value_get (kr, "target"), target, sizeof (target));
+            s_kr_cells_t cells;
+            s_kr_cells (kr, &cells);
             fprintf (out, "| %s | ", cli_str (kr, "id"));
             s_md_cell (out, cli_str (kr, "text"));
-            fprintf (out, " | %s | %s | ", baseline, target);
+            fprintf (out, " | %s | %s | ", cells.baseline, cells.target);
             s_md_cell (out, cli_str (kr, "unit"));
             fprintf (out, " | ");
-            cb_value_t *leads = cb_value_get_array (kr, "leads");
-            for (size_t l = 0; l < cb_value_size (leads); l++) {
-                fprintf (out, "%s", l ? ", " : "");
-                s_md_cell (out, cb_value_str (cb_value_at (leads, l)));
-            }
-            fprintf (out, " | %s |\n",
-                     s_link (cb_value_get_map (kr, "shared_with"), shared, sizeof (shared)));
+            s_md_cell (out, cells.leads);
+            fprintf (out, " | %s |\n", cells.shared);
         }
         s_md_asks (out, asks, cli_str (draft, "id"));
     }
