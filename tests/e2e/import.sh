@@ -217,7 +217,15 @@ check "json: asks" "$(jq -r '.asks[0] | "\(.id) \(.state)"' <<<"$json")" "a1 acc
 
 # The CSV into a new, empty store: the same drafts (shared_with aside,
 # which only an agreed ask sets, and import says so).
-for d in d1 d2 d3 d4 d5 d6; do content $d > "$TMP/before-$d.json"; done
+# shown DRAFT: draft show as people read it, from the content on (the
+# lines above it say who wrote the revision when).
+shown () {
+    "$CATCHBALL" --node lead draft show "$1" | sed '1,/^$/d'
+}
+for d in d1 d2 d3 d4 d5 d6; do
+    content $d > "$TMP/before-$d.json"
+    shown $d > "$TMP/before-$d.txt"
+done
 kill9_broker
 STORE=$TMP/store2
 start_broker
@@ -230,6 +238,9 @@ for d in d1 d2 d3 d4 d5 d6; do
     check "re-imported $d: the same content" \
         "$(content $d | jq -S 'del(.key_results[].shared_with)')" \
         "$(jq -S 'del(.key_results[].shared_with)' "$TMP/before-$d.json")"
+done
+for d in d1 d2 d3 d4; do
+    check "re-imported $d: draft show the same" "$(shown $d)" "$(cat "$TMP/before-$d.txt")"
 done
 check "re-imported d1 gives its next key result kr5" \
     "$(cb lead draft show d1 | jq -r .draft.next_kr)" 5
