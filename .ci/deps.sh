@@ -5,7 +5,7 @@
 #     sh .ci/deps.sh bench    the extra packages only `make bench` needs: the
 #                             peer it is compared with (bench/peer_redis.c),
 #                             never needed to build or test catchball
-PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libxxhash-dev libjansson-dev libncurses-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev"
+PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libxxhash-dev libjansson-dev libncurses-dev libcsv-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev"
 BENCH_PKGS="redis-server libhiredis-dev"
 case "$1" in
     "") ;;

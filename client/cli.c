@@ -78,6 +78,12 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_STATE]        = { "state", "S", "open, countered, accepted or declined" },
     [CLI_O_CANNOT_ALIGN] = { "cannot-align", "TEXT", "why your draft cannot align" },
     [CLI_O_FAIL_ON]      = { "fail-on", "LEVEL", "exit 4 on a finding at or above LEVEL" },
+    [CLI_O_DRY_RUN]      = { "dry-run", NULL, "check everything, the broker too, and say what "
+                                            "would be done: nothing is stored" },
+    [CLI_O_DELIMITER]    = { "delimiter", "D", "the CSV delimiter: ',', ';' or tab (default: "
+                                              "found from the header row)" },
+    [CLI_O_CONTENT]      = { "content", NULL, "only the revision's content, as JSON that draft "
+                                              "revise takes" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -115,9 +121,13 @@ static const char *s_global_help =
 //  --------------------------------------------------------------------------
 //  The table, and finding a command in it
 
-static const cli_command_t *s_tables [] = { cli_drafts_commands, cli_events_commands };
+static const cli_command_t *s_tables [] = {
+    cli_drafts_commands, cli_events_commands, cli_import_commands
+};
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
-static const char *s_table_titles [S_TABLES] = { "Commands", "Alignment marketplace events" };
+static const char *s_table_titles [S_TABLES] = {
+    "Commands", "Alignment marketplace events", "Import and export"
+};
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.
 static const cli_command_t *

@@ -24,6 +24,7 @@ typedef enum {
     CLI_O_MINUTES, CLI_O_KR, CLI_O_NEED, CLI_O_REASON, CLI_O_FORMAT, CLI_O_EVENT, CLI_O_DUMP,
     CLI_O_NEW_KR, CLI_O_RAISE_TARGET, CLI_O_SHARED_KR, CLI_O_BY, CLI_O_DIR, CLI_O_UNLINK,
     CLI_O_HELPER_DRAFT, CLI_O_STATE, CLI_O_FAIL_ON, CLI_O_CANNOT_ALIGN,
+    CLI_O_DRY_RUN, CLI_O_DELIMITER, CLI_O_CONTENT,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -74,6 +75,17 @@ typedef struct {
 //  with no name.
 extern const cli_command_t cli_drafts_commands [];
 extern const cli_command_t cli_events_commands [];
+//  cli_import.c: import and export.
+extern const cli_command_t cli_import_commands [];
+
+//  cli_import.c: the name of import's column `index` (from 0), in the
+//  order export writes them; NULL past the last.
+const char *cli_import_column (int index);
+//  cli_export.c: catchball export, in cli_import.c's table.
+int cli_export (cli_t *cli, cli_args_t *args);
+//  cli_export.c: a draft's history (the draft.history reply, every page)
+//  as a Markdown transcript.
+void cli_history_markdown (FILE *out, const cb_value_t *reply);
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);

@@ -134,7 +134,18 @@ s_draft_show (cli_t *cli, cli_args_t *a)
     cb_value_t *body = cli_body ("draft", a->argv [0]);
     if (text)
         cb_value_set_int (body, "rev", rev);
-    return cli_send (cli, "draft.show", &body, cli_render_draft, NULL);
+    if (!a->o [CLI_O_CONTENT])
+        return cli_send (cli, "draft.show", &body, cli_render_draft, NULL);
+    //  --content: exactly the Content that draft revise takes back, ids,
+    //  cycle and shared_with included (the broker accepts each as it is).
+    int status = 0;
+    cb_value_t *reply = cli_request (cli, "draft.show", &body, &status);
+    if (reply) {
+        cli_json_print (stdout, cb_value_get (cb_value_get_map (reply, "revision"), "content"),
+                        false);
+        cb_value_destroy (&reply);
+    }
+    return status;
 }
 
 static int
@@ -280,7 +291,12 @@ s_finalize (cli_t *cli, cli_args_t *a)
 static int
 s_history (cli_t *cli, cli_args_t *a)
 {
-    return cli_send_one (cli, "draft.history", "draft", a->argv [0], cli_render_history, NULL);
+    const char *format = a->o [CLI_O_FORMAT];
+    if (format && !streq (format, "text") && !streq (format, "md"))
+        return cli_fail_usage ("--format is text or md, not '%s'", format);
+    return cli_send_one (cli, "draft.history", "draft", a->argv [0],
+                         format && streq (format, "md") ? cli_history_markdown
+                                                        : cli_render_history, NULL);
 }
 
 static int
@@ -471,10 +487,14 @@ const cli_command_t cli_drafts_commands [] = {
                   { CLI_O_ADDRESSES, "the feedback ids this revision answers" },
                   { CLI_O_UNLINK, "" } },
       s_draft_revise },
-    { "draft", "show", "draft show DRAFT [--rev N]", "a draft at its head or at revision N",
+    { "draft", "show", "draft show DRAFT [--rev N] [--content]",
+      "a draft at its head or at revision N",
       "Shows DRAFT at its head, or at revision N: its objective, narrative and key "
-      "results, its state and who wrote the revision when.",
-      1, false, { { CLI_O_REV, "the revision to show (default: the head)" } }, s_draft_show },
+      "results, its state and who wrote the revision when. With --content, only the "
+      "revision's content as JSON, the file draft revise takes: "
+      "draft show d1 --content > d1.json, edit, draft revise d1 d1.json.",
+      1, false, { { CLI_O_REV, "the revision to show (default: the head)" },
+                  { CLI_O_CONTENT, "" } }, s_draft_show },
     { "draft", "list", "draft list [--owner NODE] [--cycle C]", "drafts, filtered",
       "Lists drafts, each with its cycle, owner, state, head revision and objective.",
       0, false, { { CLI_O_OWNER, "" }, { CLI_O_CYCLE, "only the drafts of this cycle" } },
@@ -529,10 +549,12 @@ const cli_command_t cli_drafts_commands [] = {
     { "finalise", NULL, "finalise DRAFT", NULL,
       "Marks DRAFT final at its head revision: the OKR is agreed.",
       1, false, { { 0 } }, s_finalize },
-    { "history", NULL, "history DRAFT", "how the draft evolved, round by round",
+    { "history", NULL, "history DRAFT [--format text|md]",
+      "how the draft evolved, round by round",
       "Shows each revision of DRAFT with its author, time, message, the round it answers, "
-      "the feedback it addresses and what changed; every round with every answer; the votes.",
-      1, false, { { 0 } }, s_history },
+      "the feedback it addresses and what changed; every round with every answer; the votes. "
+      "--format md writes it as a Markdown transcript, with local times, for a wiki.",
+      1, false, { { CLI_O_FORMAT, "text (the default) or md" } }, s_history },
     { "diff", NULL, "diff DRAFT REV REV", "what changed between two revisions",
       "Shows what changed in DRAFT from one revision to another, field by field and key "
       "result by key result.",

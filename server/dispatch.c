@@ -49,6 +49,7 @@ static const s_route_t s_routes [] = {
     { "log.unsubscribe",  NULL,                      s_log_unsubscribe,  false, R_ANY },
     { "draft.new",        cb_handle_draft_new,       NULL,               true,  R_AUTHORS },
     { "draft.revise",     cb_handle_draft_revise,    NULL,               true,  R_AUTHORS },
+    { "draft.import",     cb_handle_draft_import,    NULL,               true,  R_AUTHORS },
     { "draft.show",       cb_handle_draft_show,      NULL,               false, R_ANY },
     { "draft.list",       cb_handle_draft_list,      NULL,               false, R_ANY },
     { "draft.history",    cb_handle_draft_history,   NULL,               false, R_ANY },

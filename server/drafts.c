@@ -9,7 +9,9 @@
     revisions too, off the mainline, built on the revision thrown.
 
     draft.list replies a page at a time (paging.c); a draft's past,
-    draft.history and draft.diff, is in history.c.
+    draft.history and draft.diff, is in history.c; draft.import, many new
+    drafts at once, in imports.c (through cb_draft_check_new and
+    cb_draft_create).
 
     Draft record: {id, owner, cycle, state: drafting|in_round|final, head,
     revs, next_kr, round (open round id or nil), last_round, rounds: [ids],
@@ -166,32 +168,31 @@ s_reply_rev (cb_req_t *req, uint32_t draft, uint32_t rev)
 }
 
 //  --------------------------------------------------------------------------
-//  draft.new {content} -> {draft, rev}
+//  Creating a draft: draft.new here, draft.import (imports.c) many at once
 
-int
-cb_handle_draft_new (cb_req_t *req, const cb_value_t *body)
+cb_value_t *
+cb_draft_check_new (cb_req_t *req, const cb_value_t *content, const char *cycle,
+                    int64_t *next_kr)
 {
-    static const char *const fields [] = { "content", "message", NULL };
-    if (cb_check_fields (req, body, "draft.new", fields))
-        return -1;
-    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
-    if (req->code)
-        return -1;
-    int64_t next_kr = 1;
-    cb_value_t *content = cb_validate_content (req, cb_value_get (body, "content"), NULL,
-                                               NULL, &next_kr);
-    if (!content)
-        return -1;
+    cb_value_t *checked = cb_validate_content (req, content, cycle, NULL, next_kr);
+    if (!checked)
+        return NULL;
     //  A new draft shares nothing yet: only an agreed ask or offer does.
-    if (cb_links_shared (req, 0, content, NULL, true)
-    ||  cb_draft_check_alignment (req, content, 0)) {
-        cb_value_destroy (&content);
-        return -1;
-    }
+    if (cb_links_shared (req, 0, checked, NULL, true)
+    ||  cb_draft_check_alignment (req, checked, 0))
+        cb_value_destroy (&checked);
+    return checked;
+}
+
+uint32_t
+cb_draft_create (cb_req_t *req, cb_value_t **content_p, const char *message, int64_t next_kr)
+{
+    cb_value_t *content = *content_p;
+    *content_p = NULL;
     uint32_t id = cb_req_next_id (req, "draft");
     if (!id) {
         cb_value_destroy (&content);
-        return -1;
+        return 0;
     }
     char idbuf [16];
     cb_value_t *draft = cb_value_new_map ();
@@ -219,9 +220,29 @@ cb_handle_draft_new (cb_req_t *req, const cb_value_t *body)
     uint32_t number = cb_rev_append (req, id, draft, rev);
     cb_value_destroy (&rev);
     cb_value_destroy (&draft);
-    if (!number)
+    return number ? id : 0;
+}
+
+//  draft.new {content} -> {draft, rev}
+
+int
+cb_handle_draft_new (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "content", "message", NULL };
+    if (cb_check_fields (req, body, "draft.new", fields))
         return -1;
-    s_reply_rev (req, id, number);
+    const char *message = cb_field_str (req, body, "message", 0, CB_MAX_MESSAGE, false);
+    if (req->code)
+        return -1;
+    int64_t next_kr = 1;
+    cb_value_t *content = cb_draft_check_new (req, cb_value_get (body, "content"), NULL,
+                                              &next_kr);
+    if (!content)
+        return -1;
+    uint32_t id = cb_draft_create (req, &content, message, next_kr);
+    if (!id)
+        return -1;
+    s_reply_rev (req, id, 1);
     return 0;
 }
 

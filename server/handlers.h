@@ -24,6 +24,22 @@ int cb_handle_draft_list (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body);
 int cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body);
+//  draft.new's checks, shared with draft.import: `content` validated for a
+//  new draft of `cycle` (NULL: the content names it) whose key result ids
+//  given must be below *next_kr (1: none may be given), sharing nothing,
+//  its aligned_to checked. The normalised content, the caller's; NULL
+//  with the request failed.
+cb_value_t *cb_draft_check_new (cb_req_t *req, const cb_value_t *content, const char *cycle,
+                                int64_t *next_kr);
+//  Writes a new draft owned by the sender, in the request's transaction,
+//  with `content` (from cb_draft_check_new; taken) as its revision 1 and
+//  next_kr as its next key result id. The draft's number, or 0 with the
+//  request failed.
+uint32_t cb_draft_create (cb_req_t *req, cb_value_t **content_p, const char *message,
+                          int64_t next_kr);
+
+//  imports.c
+int cb_handle_draft_import (cb_req_t *req, const cb_value_t *body);
 
 //  history.c
 int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
