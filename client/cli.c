@@ -497,8 +497,12 @@ s_vprint (cli_t *cli, cb_value_t **reply_p, cli_render_fn *render, const char *f
     else
     if (render)
         render (stdout, *reply_p);
-    else
+    else {
         s_confirm (*reply_p, format, args);
+        //  What the coach found in the content just sent (draft new,
+        //  revise, counter): said every time, never in the way.
+        cli_render_coach (stdout, cb_value_get_array (*reply_p, "coach"), "");
+    }
     cb_value_destroy (reply_p);
 }
 

@@ -34,6 +34,9 @@ void cli_render_delivery (FILE *out, const cb_value_t *delivery);
 //  What a node owes (catchball todo's {node, todo: [item]}): each item with
 //  its deadline and the commands that do it.
 void cli_render_todo (FILE *out, const cb_value_t *todo);
+//  The coach's findings (PROTOCOL.md's Finding list; nil or empty: nothing),
+//  one line each: "coach: kr1: error TASK_VERB: evidence. Try: ...".
+void cli_render_coach (FILE *out, const cb_value_t *findings, const char *indent);
 
 //  The commands that answer a round or an ask (after "catchball "; %s is
 //  the round or ask), as the inbox and todo print them.

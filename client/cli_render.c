@@ -460,6 +460,25 @@ cli_render_history (FILE *out, const cb_value_t *reply)
 }
 
 //  --------------------------------------------------------------------------
+//  The coach's findings, as the broker attaches them
+
+void
+cli_render_coach (FILE *out, const cb_value_t *findings, const char *indent)
+{
+    for (size_t i = 0; i < cb_value_size (findings); i++) {
+        cb_value_t *f = cb_value_at (findings, i);
+        const char *level = cli_str (f, "level");
+        const char *color = streq (level, "error") ? C_RED : streq (level, "warning") ? C_YEL
+                                                                                      : C_DIM;
+        fprintf (out, "%scoach: %s: %s%s %s%s: %s.", indent, cli_str (f, "about"), s_c (color),
+                 level, cli_str (f, "code"), s_c (C_OFF), cli_str (f, "evidence"));
+        if (*cli_str (f, "suggestion"))
+            fprintf (out, " Try: \"%s\"", cli_str (f, "suggestion"));
+        fprintf (out, "\n");
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Inbox deliveries: each kind as a sentence, in local time; each that
 //  wants an answer ends with the commands that give it, ready to type
 //  (the words in capitals are the person's to fill in).
@@ -657,6 +676,7 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
         if (cli_int (body, "deadline"))
             fprintf (out, "  answer by %s\n", s_time (cli_int (body, "deadline"), t, sizeof (t)));
         s_content (out, cb_value_get_map (body, "content"), "  ");
+        cli_render_coach (out, cb_value_get_array (body, "coach"), "  ");
         s_answer (out, true, CLI_ANSWER_FEEDBACK, round);
         s_answer (out, false, CLI_ANSWER_COUNTER, round);
         s_answer (out, false, CLI_ANSWER_ENDORSE, round);

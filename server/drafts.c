@@ -19,6 +19,7 @@
     comment, time}]}
     =========================================================================
 */
+#include "coaching.h"
 #include "handlers.h"
 #include "inbox.h"
 #include "validate.h"
@@ -237,12 +238,18 @@ cb_handle_draft_new (cb_req_t *req, const cb_value_t *body)
     int64_t next_kr = 1;
     cb_value_t *content = cb_draft_check_new (req, cb_value_get (body, "content"), NULL,
                                               &next_kr);
-    if (!content)
+    cb_value_t *coach = content ? cb_coaching_check (req, content) : NULL;
+    if (!coach) {
+        cb_value_destroy (&content);
         return -1;
+    }
     uint32_t id = cb_draft_create (req, &content, message, next_kr);
-    if (!id)
+    if (!id) {
+        cb_value_destroy (&coach);
         return -1;
+    }
     s_reply_rev (req, id, 1);
+    cb_value_set (req->reply, "coach", &coach);
     return 0;
 }
 
@@ -330,10 +337,11 @@ cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
                                                       base, &next_kr)
                                : NULL;
     cb_value_t *rev = cb_value_new_map ();
-    cb_value_t *breaks = NULL;
+    cb_value_t *breaks = NULL, *coach = NULL;
     if (content && !cb_links_shared (req, id, content, base, true)
     &&  !cb_draft_check_alignment (req, content, id)
     &&  !cb_links_check (req, id, base, content, unlink, &breaks)
+    &&  (coach = cb_coaching_check (req, content))
     &&  !s_addresses (req, body, id, rev)) {
         cb_value_set_int (draft, "next_kr", next_kr);
         cb_value_set_bool (rev, "mainline", true);
@@ -348,9 +356,12 @@ cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
         cb_value_set (rev, "content", &content);
         uint32_t number = cb_rev_append (req, id, draft, rev);
         if (number
-        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink, breaks))
+        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink, breaks)) {
             s_reply_rev (req, id, number);
+            cb_value_set (req->reply, "coach", &coach);
+        }
     }
+    cb_value_destroy (&coach);
     cb_value_destroy (&breaks);
     cb_value_destroy (&head);
     cb_value_destroy (&content);

@@ -8,6 +8,8 @@
 #include <getopt.h>
 
 #include "broker.h"
+#include "cb_coach.h"
+#include "coaching.h"
 #include "logtime.h"
 #include "store.h"
 
@@ -54,6 +56,11 @@ s_usage (FILE *out)
 "                      connections open at once; more are closed at once\n"
 "                      (default: the descriptor limit, raised to the hard\n"
 "                      limit, less 64)\n"
+"      --coach MODE    the coach on draft.new, draft.revise, round.counter and\n"
+"                      round.thrown: warn (default: findings come with the\n"
+"                      reply), strict (findings at error level are refused,\n"
+"                      COACH_REFUSED) or off; its word lists are found as\n"
+"                      'catchball lint' finds them ($CATCHBALL_COACH_WORDS)\n"
 "  -v, --verbose       also log every refused request\n"
 "  -h, --help          show this help and exit\n"
 "\n"
@@ -72,6 +79,9 @@ s_usage (FILE *out)
 "Logs one line per significant event to standard output. Stops cleanly on\n"
 "SIGINT or SIGTERM. Every change is synced to disk before it is answered.\n");
 }
+
+//  --coach: warn, strict or off.
+static const char *s_coach_mode = "warn";
 
 //  --------------------------------------------------------------------------
 //  The options into `config` (its defaults set): -1 to go on, else the
@@ -95,6 +105,7 @@ s_options (int argc, char *argv [], cb_broker_config_t *config)
         { "hello-timeout", required_argument, NULL, 1002 },
         { "max-connections", required_argument, NULL, 1003 },
         { "new-store", no_argument, NULL, 'N' },
+        { "coach", required_argument, NULL, 1004 },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -156,6 +167,13 @@ s_options (int argc, char *argv [], cb_broker_config_t *config)
                     config->max_connections = (int) n;
                 break;
             }
+            case 1004:
+                if (!streq (optarg, "warn") && !streq (optarg, "strict") && !streq (optarg, "off")) {
+                    fprintf (stderr, "catchballd: --coach takes warn, strict or off\n");
+                    return 2;
+                }
+                s_coach_mode = optarg;
+                break;
             case 'N': config->new_store = true; break;
             case 'v': config->verbose = true; break;
             case 'h': s_usage (stdout); return 0;
@@ -163,6 +181,35 @@ s_options (int argc, char *argv [], cb_broker_config_t *config)
         }
     }
     return -1;
+}
+
+//  The coach, as --coach says: its word lists read once, for every
+//  request. Without them the broker runs without the coach (and says so),
+//  unless strict was asked for. 0, or -1 to stop.
+static int
+s_coach_start (cb_coach_t **coach_p)
+{
+    if (streq (s_coach_mode, "off")) {
+        zsys_info ("coach: off (--coach off): replies carry coach: nil");
+        return 0;
+    }
+    bool strict = streq (s_coach_mode, "strict");
+    char error [512];
+    char *path = cb_coach_words_path ();
+    *coach_p = cb_coach_new (NULL, error, sizeof (error));
+    if (!*coach_p && strict) {
+        zsys_error ("coach: %s: --coach strict needs its word lists", error);
+        free (path);
+        return -1;
+    }
+    if (!*coach_p)
+        zsys_warning ("coach: %s: running without the coach (replies carry coach: nil)", error);
+    else
+        zsys_info ("coach: word lists from %s%s", path ? path : "?",
+                   strict ? "; strict: findings at error level are refused" : "");
+    free (path);
+    cb_coaching_set (*coach_p, strict);
+    return 0;
 }
 
 int
@@ -208,11 +255,14 @@ main (int argc, char *argv [])
     //  czmq stamps its lines "26-12-04 18:26:42": ours say ISO 8601
     FILE *log = cb_logtime_stream (stdout);
     zsys_set_logstream (log ? log : stdout);
-    cb_broker_t *broker = cb_broker_new (&config);
-    if (!broker)
+    cb_coach_t *coach = NULL;
+    if (s_coach_start (&coach))
         return 1;
-    int rc = cb_broker_run (broker);
+    cb_broker_t *broker = cb_broker_new (&config);
+    int rc = broker ? cb_broker_run (broker) : 1;
     cb_broker_destroy (&broker);
+    cb_coaching_set (NULL, false);
+    cb_coach_destroy (&coach);
     zsys_set_logstream (stdout);
     if (log)
         fclose (log);

@@ -19,6 +19,7 @@
     proposal_rev, message | confidence, text}
     =========================================================================
 */
+#include "coaching.h"
 #include "handlers.h"
 #include "inbox.h"
 #include "timers.h"
@@ -227,6 +228,11 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
             cb_value_set (note, "deadline", &copy);
             copy = cb_value_dup (cb_value_get (rev, "content"));
             cb_value_set (note, "content", &copy);
+            //  What the coach finds, once for every recipient: they see it
+            //  while they answer. Never a refusal here: the revision was
+            //  written before, and strict mode checked it then.
+            cb_value_t *coach = cb_coaching_findings (cb_value_get (rev, "content"));
+            cb_value_set (note, "coach", &coach);
             if (cb_inbox_push_all (req, recipients, "round.thrown", &note)
             &&  !cb_req_check_store (req))
                 cb_req_fail (req, CB_E_INTERNAL, "inbox: a delivery of %s exists already", rid);
@@ -494,7 +500,7 @@ cb_handle_round_counter (cb_req_t *req, const cb_value_t *body)
     cb_value_t *draft = cb_draft_load (req, draft_id);
     cb_value_t *thrown = draft ? cb_rev_load (req, draft_id, (uint32_t) cb_int (round, "rev"))
                                : NULL;
-    cb_value_t *content = NULL;
+    cb_value_t *content = NULL, *coach = NULL;
     if (thrown) {
         int64_t next_kr = cb_int (draft, "next_kr");
         content = cb_validate_content (req, cb_value_get (body, "content"),
@@ -505,7 +511,8 @@ cb_handle_round_counter (cb_req_t *req, const cb_value_t *body)
         cb_value_set_int (draft, "next_kr", next_kr);
         if (content && (cb_links_shared (req, draft_id, content, cb_value_get (thrown, "content"),
                                          true)
-                        || cb_draft_check_alignment (req, content, draft_id)))
+                        || cb_draft_check_alignment (req, content, draft_id)
+                        || !(coach = cb_coaching_check (req, content))))
             cb_value_destroy (&content);
     }
     if (content) {
@@ -531,10 +538,12 @@ cb_handle_round_counter (cb_req_t *req, const cb_value_t *body)
             if (!req->code && !s_respond (req, round_id, round, final, 'p', pn, response)) {
                 cb_value_set_str (req->reply, "draft", cb_value_get_str (round, "draft"));
                 cb_value_set_int (req->reply, "rev", number);
+                cb_value_set (req->reply, "coach", &coach);
             }
             cb_value_destroy (&response);
         }
     }
+    cb_value_destroy (&coach);
     cb_value_destroy (&content);
     cb_value_destroy (&thrown);
     cb_value_destroy (&draft);

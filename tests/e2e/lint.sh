@@ -6,7 +6,9 @@
 # $CATCHBALL_COACH_WORDS, extended by an organisation's own file, and a
 # clear error when there are none. Against the broker: a stored draft's
 # head and an older revision through draft.show, an unknown draft refused,
-# no node refused before anything is sent.
+# no node refused before anything is sent. The broker's own coach: its
+# findings with the replies and round.thrown, --coach strict refusing
+# (storing nothing), --coach off, and strict without word lists.
 #
 # Usage: lint.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
 . "$(dirname "$0")/lib.sh"
@@ -120,5 +122,49 @@ check_contains "an unknown draft: the broker's error" "$ERR" "catchball: NOT_FOU
 lint lint d1
 check "no node: status 2" "$RC" 2
 check_contains "no node: why" "$ERR" "who are you? give --node NAME or set CATCHBALL_NODE"
+
+# The broker runs the same rules (--coach warn, the default): findings come
+# with the replies of draft.new, draft.revise and round.counter and with
+# round.thrown, as warnings, never refusals.
+check_contains "the broker found the word lists" "$(cat "$LOG")" "coach: word lists from "
+out=$(cb lead --json draft new "$TMP/tasks.json")
+check "draft.new: stored despite the findings" "$(jq -r .rev <<<"$out")" 1
+check "draft.new: the findings, as lint gives them" \
+    "$(jq -r '[.coach[] | .about + " " + .code] | join(",")' <<<"$out")" \
+    "$("$CATCHBALL" --json lint "$TMP/tasks.json" --fail-on never | jq -r '[.findings[] | .about + " " + .code] | join(",")')"
+out=$("$CATCHBALL" --node lead draft new "$TMP/tasks.json")
+check_contains "draft new, as text: the finding under the confirmation" "$out" \
+    "coach: kr1: error TASK_VERB: starts with the activity 'Meet with'."
+cb team-a --role team hello >/dev/null
+cb lead throw d2 --to team-a >/dev/null
+out=$("$CATCHBALL" --node team-a inbox --peek)
+check_contains "round.thrown: the recipient sees the findings while it answers" "$out" \
+    "  coach: objective: error CONTINUE_DOING: starts with 'Continue'."
+out=$(cb team-a --json counter r1 "$EXAMPLES/leadership.json" --message "outcomes instead")
+check "round.counter: the findings on the proposal" "$(jq -c '[.coach[].code]' <<<"$out")" '["NO_LEAD"]'
+
+# --coach strict: an error-level finding is refused (COACH_REFUSED) and
+# nothing is stored; warnings still pass. --coach off: no findings.
+kill "$BROKER_PID"; wait "$BROKER_PID" || true
+start_broker --coach strict
+before=$(cb lead --json draft list | jq '.drafts | length')
+RC=0
+ERR=$("$CATCHBALL" --node lead draft new "$TMP/tasks.json" 2>&1 >/dev/null) || RC=$?
+check "strict: refused" "$RC" 1
+check_contains "strict: the code and the findings" "$ERR" \
+    "COACH_REFUSED (312): the coach refuses it (catchballd --coach strict): TASK_VERB kr1, TASK_VERB kr2, CONTINUE_DOING objective"
+check "strict: nothing stored" "$(cb lead --json draft list | jq '.drafts | length')" "$before"
+out=$(cb lead --json draft new "$EXAMPLES/leadership.json")
+check "strict: an OKR of outcomes is taken" "$(jq -r .rev <<<"$out")" 1
+kill "$BROKER_PID"; wait "$BROKER_PID" || true
+start_broker --coach off
+check "off: coach is nil" "$(cb lead --json draft new "$TMP/tasks.json" | jq -c .coach)" "null"
+kill "$BROKER_PID"; wait "$BROKER_PID" || true
+RC=0
+CATCHBALL_COACH_WORDS="$TMP/missing.words" "$CATCHBALLD" --endpoint "$CATCHBALL_ENDPOINT" \
+    --store "$STORE" --coach strict >"$TMP/strict.log" 2>&1 || RC=$?
+check "strict without word lists: the broker refuses to start" "$RC" 1
+check_contains "strict without word lists: why" "$(cat "$TMP/strict.log")" "--coach strict needs its word lists"
+BROKER_PID=
 
 finish

@@ -309,7 +309,13 @@ def scenario(ctx, endpoint, t, probe_reply):
     r = obs.request("draft.new", {"content": content1})
     t.error(r, 201, "FORBIDDEN", "observer creating a draft")
     r = lead.call("draft.new", {"content": content1})
+    # The coach's findings come with the reply (PROTOCOL.md 6.1): kr2 has
+    # no unit and no leads.
+    coach = r.pop("coach", None) if isinstance(r, dict) else None
     eq(r, {"draft": "d1", "rev": 1}, "draft.new reply")
+    eq(sorted((f.get("code"), f.get("about"), f.get("level")) for f in coach or []),
+       [("NO_LEAD", "kr2", "info"), ("NO_UNIT", "kr2", "info")],
+       "draft.new reply: the coach's findings, as warnings")
     d = r["draft"]
     shown = lead.call("draft.show", {"draft": d})
     dr, rv = shown.get("draft", {}), shown.get("revision", {})
@@ -445,6 +451,8 @@ def scenario(ctx, endpoint, t, probe_reply):
     }
     r = lead.call("draft.revise", {"draft": d, "content": content3,
                                    "message": "data team named", "addresses": [fid]})
+    C(isinstance(r, dict) and isinstance(r.pop("coach", None), list),
+          "revise: the coach's findings come with the reply")
     eq(r, {"draft": d, "rev": 3}, "revise -> rev 3")
     rv = lead.call("draft.show", {"draft": d, "rev": 3}).get("revision", {})
     eq((rv.get("parent"), rv.get("mainline"), rv.get("addresses"), rv.get("round")),
