@@ -638,8 +638,9 @@ s_call (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms
     return s_reply_body (self, &reply);
 }
 
-int
-cb_client_hello (cb_client_t *self, int timeout_ms)
+//  A hello's body: who we are.
+static cb_value_t *
+s_hello_body (cb_client_t *self)
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "node", self->node);
@@ -647,6 +648,13 @@ cb_client_hello (cb_client_t *self, int timeout_ms)
         cb_value_set_str (body, "role", self->role);
     if (self->parent)
         cb_value_set_str (body, "parent", self->parent);
+    return body;
+}
+
+int
+cb_client_hello (cb_client_t *self, int timeout_ms)
+{
+    cb_value_t *body = s_hello_body (self);
     cb_value_t *ok = s_call (self, "hello", &body, timeout_ms);
     if (!ok)
         return -1;
@@ -969,12 +977,7 @@ s_flights_due (cb_client_t *self, bool ping)
         f = next;
     }
     if (need_hello && self->link != CB_LINK_REFUSED && !s_flying (self, S_FOR_HELLO)) {
-        cb_value_t *body = cb_value_new_map ();
-        cb_value_set_str (body, "node", self->node);
-        if (self->role)
-            cb_value_set_str (body, "role", self->role);
-        if (self->parent)
-            cb_value_set_str (body, "parent", self->parent);
+        cb_value_t *body = s_hello_body (self);
         s_flight_new (self, S_FOR_HELLO, "hello", &body, S_HOUSEKEEPING, 0);
         s_flights_due (self, false);    //  Sends it
     }

@@ -35,21 +35,6 @@ enum {
 //  Small helpers
 
 static const char *
-s_str (const cb_value_t *map, const char *key)
-{
-    const char *s = cb_value_get_str (map, key);
-    return s ? s : "";
-}
-
-static int64_t
-s_int (const cb_value_t *map, const char *key)
-{
-    int64_t n = 0;
-    cb_value_get_int (map, key, &n);
-    return n;
-}
-
-static const char *
 s_item (const cb_value_t *array, size_t index)
 {
     const char *s = cb_value_str (cb_value_at (array, index));
@@ -200,7 +185,7 @@ static int
 s_timeline (cli_console_view_t *self, int y, int x, int width)
 {
     static const char *phases [] = { "planned", "share", "negotiate", "commit", "closed" };
-    const char *phase = s_str (s_event (self), "phase");
+    const char *phase = cli_str (s_event (self), "phase");
     int current = -1;
     for (int i = 0; i < 5; i++)
         if (streq (phase, phases [i]))
@@ -230,8 +215,8 @@ s_draw_header (cli_console_view_t *self)
     char line [CLI_LINE_MAX], indicator [CLI_LINE_MAX];
     cli_console_view_indicator (self, indicator, sizeof (indicator));
     //  Row 0: the event, then the indicator at the right end.
-    snprintf (line, sizeof (line), " %s (%s)  cycle %s  facilitator %s", s_str (event, "name"),
-              self->event, s_str (event, "cycle"), s_str (event, "facilitator"));
+    snprintf (line, sizeof (line), " %s (%s)  cycle %s  facilitator %s", cli_str (event, "name"),
+              self->event, cli_str (event, "cycle"), cli_str (event, "facilitator"));
     cli_put (0, 0, COLS, line, A_REVERSE | A_BOLD, true);
     char shown [CLI_LINE_MAX + 4];
     snprintf (shown, sizeof (shown), " %s ", indicator);
@@ -391,15 +376,15 @@ s_section_asks (cli_console_view_t *self, cli_lines_t *lines, int width)
         if (!s_prefixed (cb_value_key_at (s_objects (self), i), "ask/"))
             continue;
         cb_value_t *ask = cb_value_val_at (s_objects (self), i);
-        const char *state = s_str (ask, "state");
+        const char *state = cli_str (ask, "state");
         char kr [64], prefix [CLI_LINE_MAX];
-        snprintf (kr, sizeof (kr), "%s/%s", s_str (ask, "draft"), s_str (ask, "kr"));
+        snprintf (kr, sizeof (kr), "%s/%s", cli_str (ask, "draft"), cli_str (ask, "kr"));
         const char *text = cb_value_get_str (ask, "need");
         if (!text)
-            text = s_str (ask, "text");
+            text = cli_str (ask, "text");
         snprintf (prefix, sizeof (prefix), "%-4s %*s -> %-*s %-7s %-5s %-9s ",
-                  s_str (ask, "id"), name_width, s_str (ask, "from"), name_width,
-                  s_str (ask, "to"), kr, s_str (ask, "kind"), state);
+                  cli_str (ask, "id"), name_width, cli_str (ask, "from"), name_width,
+                  cli_str (ask, "to"), kr, cli_str (ask, "kind"), state);
         attr_t attr = s_ask_color (self, state);
         //  The need whole: beside the columns if there is room for a fair
         //  part of it, else on lines of its own under them.
@@ -410,7 +395,7 @@ s_section_asks (cli_console_view_t *self, cli_lines_t *lines, int width)
             cli_lines_wrap (lines, attr, "     ", text, width);
         }
         if (cb_value_get_str (ask, "counter"))
-            cli_lines_wrap (lines, attr, "     counter: ", s_str (ask, "counter"), width);
+            cli_lines_wrap (lines, attr, "     counter: ", cli_str (ask, "counter"), width);
         count++;
     }
     if (count == 0)
@@ -423,8 +408,8 @@ s_kr_text (const cb_value_t *draft, const char *kr)
 {
     cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
     for (size_t i = 0; i < cb_value_size (krs); i++)
-        if (streq (s_str (cb_value_at (krs, i), "id"), kr))
-            return s_str (cb_value_at (krs, i), "text");
+        if (streq (cli_str (cb_value_at (krs, i), "id"), kr))
+            return cli_str (cb_value_at (krs, i), "text");
     return NULL;
 }
 
@@ -440,7 +425,7 @@ s_is_target (cli_console_view_t *self, const char *id)
 {
     for (size_t i = 0; i < cb_value_size (s_objects (self)); i++)
         if (s_prefixed (cb_value_key_at (s_objects (self), i), "draft/")
-        &&  streq (s_str (s_aligned_to (cb_value_val_at (s_objects (self), i)), "draft"), id))
+        &&  streq (cli_str (s_aligned_to (cb_value_val_at (s_objects (self), i)), "draft"), id))
             return true;
     return false;
 }
@@ -456,9 +441,9 @@ s_tree_draft (cli_console_view_t *self, cli_lines_t *lines, int depth, const cha
     char conf [16], prefix [CLI_LINE_MAX];
     if (draft) {
         snprintf (prefix, sizeof (prefix), "%*s%s%s %.64s%s [%s]: ", depth * 2, "", arrow, id,
-                  s_str (draft, "owner"), outside ? " (outside the event)" : "",
+                  cli_str (draft, "owner"), outside ? " (outside the event)" : "",
                   s_confidence (self, id, conf, sizeof (conf)));
-        cli_lines_wrap (lines, depth ? A_NORMAL : A_BOLD, prefix, s_str (draft, "objective"),
+        cli_lines_wrap (lines, depth ? A_NORMAL : A_BOLD, prefix, cli_str (draft, "objective"),
                         width);
     }
     else
@@ -481,18 +466,18 @@ s_tree_children (cli_console_view_t *self, cli_lines_t *lines, const char *targe
     krs [kr_count++] = "";      //  Aligned to the whole draft
     cb_value_t *own = cb_value_get_array (cb_value_get_map (parent, "content"), "key_results");
     for (size_t i = 0; i < cb_value_size (own) && kr_count < 63; i++)
-        krs [kr_count++] = s_str (cb_value_at (own, i), "id");
+        krs [kr_count++] = cli_str (cb_value_at (own, i), "id");
     for (size_t i = 0; i < cb_value_size (s_objects (self)) && kr_count < 64; i++) {
         if (!s_prefixed (cb_value_key_at (s_objects (self), i), "draft/"))
             continue;
         cb_value_t *aligned = s_aligned_to (cb_value_val_at (s_objects (self), i));
-        if (!streq (s_str (aligned, "draft"), target))
+        if (!streq (cli_str (aligned, "draft"), target))
             continue;
         bool known = false;
         for (size_t k = 0; k < kr_count && !known; k++)
-            known = streq (krs [k], s_str (aligned, "kr"));
+            known = streq (krs [k], cli_str (aligned, "kr"));
         if (!known)
-            krs [kr_count++] = s_str (aligned, "kr");
+            krs [kr_count++] = cli_str (aligned, "kr");
     }
     for (size_t k = 0; k < kr_count; k++) {
         bool header = false;
@@ -501,8 +486,8 @@ s_tree_children (cli_console_view_t *self, cli_lines_t *lines, const char *targe
                 continue;
             cb_value_t *draft = cb_value_val_at (s_objects (self), i);
             cb_value_t *aligned = s_aligned_to (draft);
-            if (!streq (s_str (aligned, "draft"), target)
-            ||  !streq (s_str (aligned, "kr"), krs [k]))
+            if (!streq (cli_str (aligned, "draft"), target)
+            ||  !streq (cli_str (aligned, "kr"), krs [k]))
                 continue;
             if (*krs [k] && !header) {
                 const char *text = s_kr_text (parent, krs [k]);
@@ -515,8 +500,8 @@ s_tree_children (cli_console_view_t *self, cli_lines_t *lines, const char *targe
             }
             int deeper = depth + (*krs [k] ? 2 : 1);
             shown [i] = true;
-            s_tree_draft (self, lines, deeper, "<- ", s_str (draft, "id"), width);
-            s_tree_children (self, lines, s_str (draft, "id"), deeper, shown, width);
+            s_tree_draft (self, lines, deeper, "<- ", cli_str (draft, "id"), width);
+            s_tree_children (self, lines, cli_str (draft, "id"), deeper, shown, width);
         }
     }
 }
@@ -536,8 +521,8 @@ s_section_tree (cli_console_view_t *self, cli_lines_t *lines, int width)
             if (shown [i] || !s_prefixed (cb_value_key_at (s_objects (self), i), "draft/"))
                 continue;
             cb_value_t *draft = cb_value_val_at (s_objects (self), i);
-            const char *id = s_str (draft, "id");
-            const char *up = s_str (s_aligned_to (draft), "draft");
+            const char *id = cli_str (draft, "id");
+            const char *up = cli_str (s_aligned_to (draft), "draft");
             if (pass == 0 && s_is_target (self, id)
             &&  !cli_console_state_object (self->state, "draft", up)) {
                 shown [i] = true;
@@ -755,14 +740,14 @@ s_draw_detail (cli_console_view_t *self, int top)
         cli_lines_add (lines, A_NORMAL, "shared draft %s (not held)", id);
     else {
         cli_lines_add (lines, A_NORMAL, "shared draft %s, revision %lld, %s%s%s", id,
-                       (long long) s_int (draft, "head"), s_str (draft, "state"),
-                       *s_str (draft, "round") ? " " : "", s_str (draft, "round"));
+                       (long long) cli_int (draft, "head"), cli_str (draft, "state"),
+                       *cli_str (draft, "round") ? " " : "", cli_str (draft, "round"));
         cb_value_t *content = cb_value_get_map (draft, "content");
-        cli_lines_wrap (lines, A_BOLD, "Objective: ", s_str (content, "objective"), width);
+        cli_lines_wrap (lines, A_BOLD, "Objective: ", cli_str (content, "objective"), width);
         cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
         if (aligned)
-            cli_lines_add (lines, A_NORMAL, "Aligned to: %s%s%s", s_str (aligned, "draft"),
-                           cb_value_get_str (aligned, "kr") ? "/" : "", s_str (aligned, "kr"));
+            cli_lines_add (lines, A_NORMAL, "Aligned to: %s%s%s", cli_str (aligned, "draft"),
+                           cb_value_get_str (aligned, "kr") ? "/" : "", cli_str (aligned, "kr"));
         cb_value_t *krs = cb_value_get_array (content, "key_results");
         for (size_t i = 0; i < cb_value_size (krs); i++) {
             cb_value_t *kr = cb_value_at (krs, i);
@@ -777,10 +762,10 @@ s_draw_detail (cli_console_view_t *self, int top)
                       cb_value_is_number (goal) ? cli_number (goal, number, sizeof (number))
                                                 : "?");
             char prefix [16];
-            snprintf (prefix, sizeof (prefix), "  %-4s ", s_str (kr, "id"));
+            snprintf (prefix, sizeof (prefix), "  %-4s ", cli_str (kr, "id"));
             char text [CLI_LINE_MAX];
-            snprintf (text, sizeof (text), "%s: %s%s%s%s", s_str (kr, "text"), base, target,
-                      *s_str (kr, "unit") ? " " : "", s_str (kr, "unit"));
+            snprintf (text, sizeof (text), "%s: %s%s%s%s", cli_str (kr, "text"), base, target,
+                      *cli_str (kr, "unit") ? " " : "", cli_str (kr, "unit"));
             cli_lines_wrap (lines, A_NORMAL, prefix, text, width);
         }
         //  Its confidence votes, the head's first.
@@ -790,8 +775,8 @@ s_draw_detail (cli_console_view_t *self, int top)
             cb_value_t *vote = cb_value_at (votes, i);
             size_t len = strlen (line);
             snprintf (line + len, sizeof (line) - len, "%s%s %lld/5 on rev %lld",
-                      len ? ", " : "", s_str (vote, "node"),
-                      (long long) s_int (vote, "confidence"), (long long) s_int (vote, "rev"));
+                      len ? ", " : "", cli_str (vote, "node"),
+                      (long long) cli_int (vote, "confidence"), (long long) cli_int (vote, "rev"));
         }
         cli_lines_wrap (lines, A_NORMAL, "Confidence: ", *line ? line : "no vote yet", width);
     }
@@ -810,23 +795,23 @@ s_draw_detail (cli_console_view_t *self, int top)
             if (!s_prefixed (cb_value_key_at (s_objects (self), i), "ask/"))
                 continue;
             cb_value_t *ask = cb_value_val_at (s_objects (self), i);
-            if (!streq (s_str (ask, k ? "to" : "from"), node))
+            if (!streq (cli_str (ask, k ? "to" : "from"), node))
                 continue;
-            const char *state = s_str (ask, "state");
+            const char *state = cli_str (ask, "state");
             char prefix [160];
-            snprintf (prefix, sizeof (prefix), "  %s %s %s %s %s/%s %s: ", s_str (ask, "id"),
-                      s_str (ask, "kind"), k ? "from" : "to", s_str (ask, k ? "from" : "to"),
-                      s_str (ask, "draft"), s_str (ask, "kr"), state);
+            snprintf (prefix, sizeof (prefix), "  %s %s %s %s %s/%s %s: ", cli_str (ask, "id"),
+                      cli_str (ask, "kind"), k ? "from" : "to", cli_str (ask, k ? "from" : "to"),
+                      cli_str (ask, "draft"), cli_str (ask, "kr"), state);
             const char *text = cb_value_get_str (ask, "need");
             if (!text)
-                text = s_str (ask, "text");
+                text = cli_str (ask, "text");
             cli_lines_wrap (lines, s_ask_color (self, state), prefix, text, width);
             if (cb_value_get_str (ask, "counter"))
                 cli_lines_wrap (lines, s_ask_color (self, state), "      counter: ",
-                                s_str (ask, "counter"), width);
+                                cli_str (ask, "counter"), width);
             if (cb_value_get_str (ask, "reason"))
                 cli_lines_wrap (lines, s_ask_color (self, state), "      reason: ",
-                                s_str (ask, "reason"), width);
+                                cli_str (ask, "reason"), width);
             asks++;
         }
         if (asks == 0)
