@@ -42,6 +42,7 @@
 #define S_PING_MS       2000
 #define S_PING_TIMEOUT  3000    //  A ping is given up after this (the link says the rest)
 #define S_HOUSEKEEPING  5000    //  Timeout of the client's own requests
+#define S_REOPEN_MS     3000    //  A refused key tries a new socket this often
 
 //  Why a request in flight was sent
 typedef enum {
@@ -72,6 +73,10 @@ struct _cb_client_t {
     zpoller_t *poller;          //  Dealer and monitor
     char endpoint [256];        //  Where the broker is
     char key [48];              //  Our public key (Z85), or "" without CURVE
+    zcert_t *cert;              //  Our certificate, or NULL without CURVE
+    char server_key [48];       //  The broker's public key (Z85), with CURVE
+    bool refused_auth;          //  Refused by the broker's ZAP handler (our key)
+    int64_t reopen_at;          //  Then try a new socket (monotonic ms)
     cb_link_t link;             //  The link's state
     int64_t link_since;         //  Since when (wall clock ms)
     char link_why [256];        //  Why it was refused
@@ -111,22 +116,30 @@ s_set_error (cb_client_t *self, int code, const char *message)
               message && *message ? message : cb_strerror (code));
 }
 
-//  With cert and broker_key: CURVE, set up before connecting.
-static cb_client_t *
-s_new (const char *endpoint, const char *node, const char *role, const char *parent,
-       zcert_t *cert, const char *broker_key)
+//  Closes the socket and its monitor.
+static void
+s_socket_close (cb_client_t *self)
 {
-    assert (endpoint && node);
-    cb_client_t *self = (cb_client_t *) zmalloc (sizeof (cb_client_t));
+    zpoller_destroy (&self->poller);
+    if (self->dealer)
+        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+    zsock_destroy (&self->monitor);
+    zsock_destroy (&self->dealer);
+}
+
+//  Opens the DEALER socket (CURVE if we have a certificate) with its
+//  monitor, and connects. 0, or -1 if the endpoint is invalid.
+static int
+s_socket_open (cb_client_t *self)
+{
     self->dealer = zsock_new (ZMQ_DEALER);
-    if (cert) {
-        zcert_apply (cert, self->dealer);
-        zsock_set_curve_serverkey (self->dealer, broker_key);
-        snprintf (self->key, sizeof (self->key), "%s", zcert_public_txt (cert));
+    assert (self->dealer);
+    if (self->cert) {
+        zcert_apply (self->cert, self->dealer);
+        zsock_set_curve_serverkey (self->dealer, self->server_key);
     }
-    snprintf (self->endpoint, sizeof (self->endpoint), "%s", endpoint);
     //  The monitor before connecting, so that no event is missed.
-    //  A name of its own: a destroyed client's may still be bound a while.
+    //  A name of its own: a destroyed socket's may still be bound a while.
     static uint64_t s_monitors = 0;
     char address [64];
     snprintf (address, sizeof (address), "inproc://cb-client-monitor-%llu",
@@ -141,26 +154,41 @@ s_new (const char *endpoint, const char *node, const char *role, const char *par
     self->monitor = zsock_new_pair (address);
     assert (self->monitor);
     self->poller = zpoller_new (self->dealer, self->monitor, NULL);
-    self->link = CB_LINK_CONNECTING;
-    self->link_since = zclock_time ();
-    self->flights = zlist_new ();
-    self->done = zlist_new ();
     //  Let a last request or ack reach the broker when we are destroyed.
     zsock_set_linger (self->dealer, 1000);
     zsock_set_heartbeat_ivl (self->dealer, 2000);
     zsock_set_heartbeat_timeout (self->dealer, 6000);
     zsock_set_reconnect_ivl (self->dealer, 100);
     zsock_set_reconnect_ivl_max (self->dealer, 2000);
-    if (zsock_connect (self->dealer, "%s", endpoint)) {
-        zpoller_destroy (&self->poller);
-        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
-        zsock_destroy (&self->monitor);
-        zsock_destroy (&self->dealer);
-        zlist_destroy (&self->flights);
-        zlist_destroy (&self->done);
+    if (zsock_connect (self->dealer, "%s", self->endpoint)) {
+        s_socket_close (self);
+        return -1;
+    }
+    return 0;
+}
+
+//  With cert and broker_key: CURVE, set up before connecting.
+static cb_client_t *
+s_new (const char *endpoint, const char *node, const char *role, const char *parent,
+       zcert_t *cert, const char *broker_key)
+{
+    assert (endpoint && node);
+    cb_client_t *self = (cb_client_t *) zmalloc (sizeof (cb_client_t));
+    if (cert) {
+        self->cert = zcert_dup (cert);
+        snprintf (self->server_key, sizeof (self->server_key), "%s", broker_key);
+        snprintf (self->key, sizeof (self->key), "%s", zcert_public_txt (cert));
+    }
+    snprintf (self->endpoint, sizeof (self->endpoint), "%s", endpoint);
+    if (s_socket_open (self)) {
+        zcert_destroy (&self->cert);
         free (self);
         return NULL;
     }
+    self->link = CB_LINK_CONNECTING;
+    self->link_since = zclock_time ();
+    self->flights = zlist_new ();
+    self->done = zlist_new ();
     self->node = strdup (node);
     self->role = role ? strdup (role) : NULL;
     self->parent = parent ? strdup (parent) : NULL;
@@ -257,10 +285,8 @@ cb_client_destroy (cb_client_t **self_p)
     cb_client_t *self = *self_p;
     if (!self)
         return;
-    zpoller_destroy (&self->poller);
-    zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
-    zsock_destroy (&self->monitor);
-    zsock_destroy (&self->dealer);
+    s_socket_close (self);
+    zcert_destroy (&self->cert);
     s_flight_t *flight;
     while ((flight = (s_flight_t *) zlist_pop (self->flights))) {
         free (flight->data);
@@ -320,6 +346,7 @@ s_link_event (cb_client_t *self, uint16_t event, uint32_t value)
             break;
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
             self->handshake_failures = 0;
+            self->refused_auth = false;
             self->link_why [0] = 0;
             //  A new connection is a new session for the broker (its
             //  routing id is new): say hello again before anything else.
@@ -339,6 +366,9 @@ s_link_event (cb_client_t *self, uint16_t event, uint32_t value)
             break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
             //  The broker's ZAP handler said no (value: its status code).
+            //  libzmq gives up on this connection: see s_reopen.
+            self->refused_auth = true;
+            self->reopen_at = zclock_mono () + S_REOPEN_MS;
             s_refused (self, "the broker refused our key (%.8s..., status %u): it is not in "
                        "the broker's certificate directory, or was revoked",
                        self->key, (unsigned) value);
@@ -1031,9 +1061,28 @@ cb_client_send (cb_client_t *self, const char *type, cb_value_t **body_p, int ti
     return ticket;
 }
 
+//  libzmq gives up on a connection whose key the broker's ZAP handler
+//  refused, and a certificate added to the broker's directory later lets
+//  in only a new socket. A client that keeps running (it pumps) tries a
+//  new socket now and then; the link stays refused until a handshake
+//  succeeds.
+static void
+s_reopen (cb_client_t *self)
+{
+    if (self->link != CB_LINK_REFUSED || !self->refused_auth
+    ||  zclock_mono () < self->reopen_at)
+        return;
+    s_socket_close (self);
+    int rc = s_socket_open (self);
+    assert (rc == 0);           //  The endpoint was valid the first time
+    self->reopen_at = zclock_mono () + S_REOPEN_MS;
+    self->hello = false;        //  A new connection is a new session
+}
+
 void
 cb_client_pump (cb_client_t *self, int timeout_ms)
 {
+    s_reopen (self);
     s_pump (self, timeout_ms, true);
 }
 

@@ -7,12 +7,18 @@
     a request sent while the broker is gone is answered once it is back
     (the client says hello again by itself), one that outlives its timeout
     ends with TIMEOUT, and a subscription follows the log across the
-    restart. The CURVE refusals are in tests/e2e/curve.py, through the
-    command line. Waiting is pumping with a deadline, never sleeping.
+    restart. Then over CURVE: a key the broker does not know is REFUSED
+    at once, and a client that keeps pumping gets in once its certificate
+    is added to the broker's directory (libzmq gives up on the refused
+    connection: the client opens a new one). The command line's refusals
+    are in tests/e2e/curve.py. Waiting is pumping with a deadline, never
+    sleeping.
     =========================================================================
 */
 #include "testutil.h"
 #include "testbroker.h"
+
+#include <sys/stat.h>
 
 #include "catchball/catchball.h"
 
@@ -35,6 +41,57 @@ s_pump_until_done (cb_client_t *client, uint64_t *ticket_p)
     while (!(reply = cb_client_done (client, ticket_p)) && zclock_mono () < deadline)
         cb_client_pump (client, 50);
     return reply;
+}
+
+//  A key pair for node, written as NAME.cert and NAME.cert_secret (0600)
+//  in dir; the path of the public one in path.
+static void
+s_keygen (const char *dir, const char *name, const char *role, char *path, size_t size)
+{
+    zcert_t *cert = zcert_new ();
+    zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "role", "%s", role);
+    snprintf (path, size, "%s/%s.cert", dir, name);
+    REQUIRE (zcert_save (cert, path) == 0);
+    char secret [600];
+    snprintf (secret, sizeof (secret), "%s_secret", path);
+    REQUIRE (chmod (secret, 0600) == 0);
+    zcert_destroy (&cert);
+}
+
+//  Copies a public certificate into the broker's directory the way its
+//  readers expect: a temporary name, then a rename.
+static void
+s_install (const char *public_path, const char *certs, const char *name)
+{
+    zcert_t *cert = zcert_load (public_path);
+    REQUIRE (cert);
+    char temp [600], final [600];
+    snprintf (temp, sizeof (temp), "%s/%s.tmp", certs, name);
+    snprintf (final, sizeof (final), "%s/%s.cert", certs, name);
+    REQUIRE (zcert_save_public (cert, temp) == 0);
+    REQUIRE (rename (temp, final) == 0);
+    zcert_destroy (&cert);
+}
+
+//  Starts catchballd over CURVE on store, without waiting (tb_launch's
+//  probe has no key): the caller waits for a known key's link to go up.
+static void
+s_start_curve (const char *store, const char *key, const char *certs)
+{
+    fflush (stdout);
+    fflush (stderr);
+    tb_pid = fork ();
+    REQUIRE (tb_pid >= 0);
+    if (tb_pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        FILE *out = freopen (tb_log, "a", stdout);
+        (void) out;
+        dup2 (1, 2);
+        execl (tb_catchballd, tb_catchballd, "--endpoint", tb_endpoint, "--store", store,
+               "--key", key, "--certs", certs, (char *) NULL);
+        _exit (127);
+    }
 }
 
 static int64_t
@@ -176,6 +233,61 @@ main (void)
     cb_client_destroy (&watcher);
     cb_client_destroy (&fac);
     CHECK (fac == NULL);
+    CHECK_INT (tb_stop (), 0);
+
+    //  Over CURVE: the broker knows lead's key, not team-z's.
+    char keys [300], certs [300], broker_pub [600], lead_pub [600], z_pub [600];
+    snprintf (keys, sizeof (keys), "%s/keys", tb_dir);
+    snprintf (certs, sizeof (certs), "%s/certs", tb_dir);
+    REQUIRE (mkdir (keys, 0700) == 0 && mkdir (certs, 0700) == 0);
+    s_keygen (keys, "catchballd", "broker", broker_pub, sizeof (broker_pub));
+    s_keygen (keys, "lead", "leadership", lead_pub, sizeof (lead_pub));
+    s_keygen (keys, "team-z", "team", z_pub, sizeof (z_pub));
+    s_install (lead_pub, certs, "lead");
+    char broker_secret [700], store2 [300], why [256];
+    snprintf (broker_secret, sizeof (broker_secret), "%s_secret", broker_pub);
+    snprintf (store2, sizeof (store2), "%s/store-curve", tb_dir);
+    s_start_curve (store2, broker_secret, certs);
+    cb_client_t *known = cb_client_new_curve (tb_endpoint, NULL, NULL, NULL, lead_pub,
+                                              broker_pub, why, sizeof (why));
+    REQUIRE (known);
+    //  Ready: a known key gets through the handshake (libzmq retries the
+    //  connection until the broker listens).
+    REQUIRE (s_pump_until_link (known, CB_LINK_UP));
+    reply = cb_client_request (known, "ping", NULL, 5000);
+    CHECK (reply);
+    cb_value_destroy (&reply);
+
+    //  An unknown key: refused at the handshake, and a request fails at
+    //  once with REFUSED, saying so.
+    cb_client_t *stranger = cb_client_new_curve (tb_endpoint, NULL, NULL, NULL, z_pub,
+                                                 broker_pub, why, sizeof (why));
+    REQUIRE (stranger);
+    CHECK (s_pump_until_link (stranger, CB_LINK_REFUSED));
+    CHECK (strstr (cb_client_link_why (stranger), "the broker refused our key"));
+    ticket = cb_client_send (stranger, "ping", NULL, 60000);
+    reply = cb_client_done (stranger, &done_ticket);
+    if (!reply)
+        reply = s_pump_until_done (stranger, &done_ticket);
+    CHECK_INT (done_ticket, ticket);
+    CHECK_INT (s_code (reply), CB_E_REFUSED);
+    CHECK_STR (cb_value_get_str (reply, "name"), "REFUSED");
+    cb_value_destroy (&reply);
+    CHECK (cb_client_request (stranger, "ping", NULL, 60000) == NULL);
+    CHECK_INT (cb_client_error (stranger), CB_E_REFUSED);
+
+    //  Its certificate is added: the client, still pumping, gets in on a
+    //  new connection, and its requests are served.
+    s_install (z_pub, certs, "team-z");
+    CHECK (s_pump_until_link (stranger, CB_LINK_UP));
+    CHECK_STR (cb_client_link_why (stranger), "");
+    ticket = cb_client_send (stranger, "ping", NULL, 5000);
+    reply = s_pump_until_done (stranger, &done_ticket);
+    CHECK_INT (done_ticket, ticket);
+    CHECK_STR (cb_value_get_str (reply, "type"), "ok");
+    cb_value_destroy (&reply);
+    cb_client_destroy (&stranger);
+    cb_client_destroy (&known);
     CHECK_INT (tb_stop (), 0);
     return TEST_DONE ();
 }

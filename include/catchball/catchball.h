@@ -129,7 +129,10 @@ void cb_client_set_retry (cb_client_t *self, int retry_ms);
 //  (zclock_time). While it is CB_LINK_REFUSED every request fails at once
 //  with CB_E_REFUSED, whose message says why (our key unknown to the
 //  broker, the broker's key not the one we were given, or no key for a
-//  CURVE broker); a successful handshake ends it.
+//  CURVE broker); a successful handshake ends it. libzmq gives up on a
+//  connection whose key was refused: cb_client_pump tries a new one every
+//  3 s, so that a key added to the broker's certificates lets in a client
+//  that keeps running.
 cb_link_t cb_client_link (cb_client_t *self, int64_t *since_p);
 //  Why the link is refused ("" if it is not). Lent.
 const char *cb_client_link_why (cb_client_t *self);
