@@ -340,8 +340,10 @@ s_link_event (cb_client_t *self, uint16_t event, uint32_t value)
 {
     switch (event) {
         case ZMQ_EVENT_CONNECTED:
-            //  TCP is up; the link is once the handshake is through.
-            if (self->link != CB_LINK_REFUSED)
+            //  TCP is up; the link is once the handshake is through. A
+            //  link that was up stays down until then: a stopped broker's
+            //  kernel still accepts connections.
+            if (self->link != CB_LINK_REFUSED && !self->was_up)
                 s_link_set (self, CB_LINK_CONNECTING);
             break;
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:

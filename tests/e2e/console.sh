@@ -14,7 +14,8 @@
 # an action pressed meanwhile shows as waiting (the screen does not
 # freeze) and is carried out once the broker is back; the indicator says
 # LIVE again, the console follows the log again by itself, and its dump
-# holds exactly the objects of a fresh event.snapshot.
+# holds exactly the objects of a fresh event.snapshot. A broker frozen with
+# SIGSTOP is shown lost as well, once its heartbeats stop.
 #
 # Waiting is polling, with a bound: the screen, the dump file, the tmux
 # session. Needs tmux and jq.
@@ -285,6 +286,15 @@ check_screen "indicator: live again" "$SESSION" "facilitator fac +LIVE *$" 300
 check_screen "the extend pressed while lost is done" "$SESSION" "extended negotiate by 5 minutes"
 after=$(cb fac event show e1 | jq .event.ends)
 check "extended once while it was lost" "$((after - before))" 300000
+
+# A frozen broker (SIGSTOP: its kernel still holds the connection) is
+# lost too, once the heartbeats stop, and live again when it goes on.
+kill -STOP "$BROKER_PID"
+check_screen "indicator: lost when the broker is frozen" "$SESSION" \
+    "LOST since [0-9][0-9]:[0-9][0-9]:[0-9][0-9], reconnecting *$" 200
+check_screen "the news is old" "$SESSION" "news ([6-9]|[1-9][0-9]) s ago *$"
+kill -CONT "$BROKER_PID"
+check_screen "indicator: live after the freeze" "$SESSION" "facilitator fac +LIVE *$" 200
 out=$(cb team-b ask accept a1 --new-kr '{"text":"Billing API for the setup wizard","target":1}')
 check "a1 accepted" "$(jq -r .state <<<"$out")" accepted
 check_screen "a1 accepted after the restart" "$SESSION" \
