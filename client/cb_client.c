@@ -7,23 +7,22 @@
     frame, requests matched to replies by message id, resends with the
     same id, hello again on NOT_HELLO, deliveries de-duplicated by sequence.
 
-    Two ways to ask. cb_client_request waits for its reply (the command
-    line). cb_client_send does not: the request joins a list of requests in
-    flight, and cb_client_pump, which the caller runs in its own loop (the
-    console's, between keys and redraws), sends what is due, resends with
-    the same id, says hello again when the broker asks for it, times out
-    what waited too long and moves each finished request, with its reply or
-    its error, to a list that cb_client_done empties. The client's own
-    housekeeping (hello, ping, log.subscribe after a gap, log.ack) goes the
-    same way, so that nothing but cb_client_request ever waits for the
-    broker.
+    Two ways to ask. cb_client_request, here, waits for its reply (the
+    command line). cb_client_send does not: the request joins the requests
+    in flight (cb_client_flight.c), which cb_client_pump, run in the
+    caller's own loop (the console's, between keys and redraws), sends,
+    resends, times out and finishes. The client's own housekeeping (hello,
+    ping, log.subscribe after a gap, log.ack) goes the same way, so that
+    nothing but cb_client_request ever waits for the broker.
 
     The link: a ZeroMQ socket monitor (zmq_socket_monitor on an inproc
     PAIR: no thread, read whenever the client polls) tells the client when
     its connection is up, down, or refused at the handshake. What libzmq
     4.3.4 reports, seen here: an unknown client key gives
     HANDSHAKE_FAILED_AUTH (ZAP status 400) and libzmq gives up on the
-    connection; a wrong broker key gives HANDSHAKE_FAILED_NO_DETAIL again
+    connection (cb_client_pump opens a new one every 3 s, so that a
+    certificate added to the broker's directory lets a running client in);
+    a wrong broker key gives HANDSHAKE_FAILED_NO_DETAIL again
     and again as libzmq retries; no key against a CURVE broker gives
     HANDSHAKE_FAILED_NO_DETAIL then HANDSHAKE_FAILED_PROTOCOL (mechanism
     mismatch). A request then fails at once with REFUSED instead of
@@ -35,80 +34,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "catchball/catchball.h"
+#include "cb_client_int.h"
 
 #define S_DEFAULT_RETRY 1000
-#define S_MAX_RETRY     8000
-#define S_PING_MS       2000
-#define S_PING_TIMEOUT  3000    //  A ping is given up after this (the link says the rest)
-#define S_HOUSEKEEPING  5000    //  Timeout of the client's own requests
 #define S_REOPEN_MS     3000    //  A refused key tries a new socket this often
 
-//  Why a request in flight was sent
-typedef enum {
-    S_FOR_CALLER,               //  cb_client_send: its reply goes to the done list
-    S_FOR_HELLO,                //  Our hello, before anything else
-    S_FOR_PING,                 //  Keeps the session known to be alive
-    S_FOR_SUBSCRIBE,            //  Follow the log again (a gap, a new session)
-    S_FOR_ACK                   //  log.ack
-} s_purpose_t;
-
-//  A request in flight (cb_client_send and the client's own)
-typedef struct {
-    uint64_t ticket;            //  The caller's handle (0 for our own)
-    s_purpose_t purpose;        //  Why it was sent
-    char mid [64];              //  Its message id: a resend uses the same
-    char type [64];             //  Its message type
-    void *data;                 //  The encoded request
-    size_t size;                //  Its size
-    int64_t value;              //  log.subscribe's from, log.ack's upto
-    int64_t deadline;           //  Given up then (monotonic ms)
-    int64_t resend;             //  Sent (again) then; 0: at the first chance
-    int interval;               //  The next wait before a resend
-} s_flight_t;
-
-struct _cb_client_t {
-    zsock_t *dealer;            //  Our connection to the broker
-    zsock_t *monitor;           //  The dealer's events (inproc PAIR)
-    zpoller_t *poller;          //  Dealer and monitor
-    char endpoint [256];        //  Where the broker is
-    char key [48];              //  Our public key (Z85), or "" without CURVE
-    zcert_t *cert;              //  Our certificate, or NULL without CURVE
-    char server_key [48];       //  The broker's public key (Z85), with CURVE
-    bool refused_auth;          //  Refused by the broker's ZAP handler (our key)
-    int64_t reopen_at;          //  Then try a new socket (monotonic ms)
-    cb_link_t link;             //  The link's state
-    int64_t link_since;         //  Since when (wall clock ms)
-    char link_why [256];        //  Why it was refused
-    int handshake_failures;     //  NO_DETAIL failures since the last success
-    bool was_up;                //  The link has been up before
-    int64_t heard;              //  The last message from the broker (wall ms)
-    zlist_t *flights;           //  Requests in flight (s_flight_t)
-    zlist_t *done;              //  Finished requests' replies, for cb_client_done
-    uint64_t ticket_next;       //  The last ticket handed out
-    char *node;                 //  Node name
-    char *role;                 //  Its role
-    char *parent;               //  Its parent, or NULL
-    bool hello;                 //  The broker knows this connection
-    char mid_prefix [24];       //  Random per client: message ids stay unique
-    uint64_t mid_next;          //  Counter for message ids
-    zlist_t *inbox;             //  Deliveries received, not yet handed out
-    zlist_t *log;               //  Log entries received, not yet handed out
-    bool subscribed;            //  Following the event log
-    uint64_t log_next;          //  The next log sequence to hand out
-    uint64_t log_acked;         //  The last log sequence acknowledged to the broker
-    uint64_t delivered;         //  Highest sequence handed out
-    uint64_t inbox_last;        //  From hello
-    uint64_t inbox_acked;       //  From hello and acks
-    int retry;                  //  Resend after this many ms (then twice that...)
-    int64_t next_ping;          //  When cb_client_recv pings next (monotonic ms)
-    int error;                  //  Last error code
-    char error_name [32];       //  Its name
-    char error_message [512];   //  Its message
-};
-
-static void
-s_set_error (cb_client_t *self, int code, const char *message)
+void
+cb_client_set_error (cb_client_t *self, int code, const char *message)
 {
     self->error = code;
     snprintf (self->error_name, sizeof (self->error_name), "%s", cb_err_name (code));
@@ -287,16 +219,8 @@ cb_client_destroy (cb_client_t **self_p)
         return;
     s_socket_close (self);
     zcert_destroy (&self->cert);
-    s_flight_t *flight;
-    while ((flight = (s_flight_t *) zlist_pop (self->flights))) {
-        free (flight->data);
-        free (flight);
-    }
-    zlist_destroy (&self->flights);
+    cb_flight_destroy_all (self);
     cb_value_t *item;
-    while ((item = (cb_value_t *) zlist_pop (self->done)))
-        cb_value_destroy (&item);
-    zlist_destroy (&self->done);
     while ((item = (cb_value_t *) zlist_pop (self->inbox)))
         cb_value_destroy (&item);
     zlist_destroy (&self->inbox);
@@ -356,8 +280,8 @@ s_link_event (cb_client_t *self, uint16_t event, uint32_t value)
                 self->hello = false;
             self->was_up = true;
             s_link_set (self, CB_LINK_UP);
-            for (s_flight_t *f = (s_flight_t *) zlist_first (self->flights); f;
-                 f = (s_flight_t *) zlist_next (self->flights)) {
+            for (cb_flight_t *f = (cb_flight_t *) zlist_first (self->flights); f;
+                 f = (cb_flight_t *) zlist_next (self->flights)) {
                 f->resend = 0;
                 f->interval = self->retry;
             }
@@ -403,8 +327,8 @@ s_link_event (cb_client_t *self, uint16_t event, uint32_t value)
 }
 
 //  Handles the monitor events that have arrived, without waiting.
-static void
-s_link_events (cb_client_t *self)
+void
+cb_client_link_events (cb_client_t *self)
 {
     while (zsock_events (self->monitor) & ZMQ_POLLIN) {
         zmsg_t *msg = zmsg_recv (self->monitor);
@@ -425,7 +349,7 @@ s_link_events (cb_client_t *self)
 cb_link_t
 cb_client_link (cb_client_t *self, int64_t *since_p)
 {
-    s_link_events (self);
+    cb_client_link_events (self);
     if (since_p)
         *since_p = self->link_since;
     return self->link;
@@ -517,20 +441,18 @@ s_dequeue (zlist_t *queue, uint64_t *seq_p)
     return best;
 }
 
-static bool s_flight_reply (cb_client_t *self, cb_value_t **msg_p);
-
 //  Receive one message and sort it: a delivery or a log entry goes to its
 //  queue (once per sequence), a reply to a request in flight to that
 //  request; any other reply is returned. NULL if nothing usable came.
-static cb_value_t *
-s_recv_one (cb_client_t *self)
+cb_value_t *
+cb_client_recv_one (cb_client_t *self)
 {
     zframe_t *frame = zframe_recv (self->dealer);
     if (!frame)
         return NULL;
     self->heard = zclock_time ();
     //  Any traffic shows the broker alive: no ping needed for a while.
-    self->next_ping = zclock_mono () + S_PING_MS;
+    self->next_ping = zclock_mono () + CB_CLIENT_PING_MS;
     cb_value_t *msg = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
     zframe_destroy (&frame);
     const char *type = cb_value_get_str (msg, "type");
@@ -540,7 +462,7 @@ s_recv_one (cb_client_t *self)
     if (type && streq (type, "log"))
         s_queue (self->log, self->log_next, &msg);
     else
-    if (msg && s_flight_reply (self, &msg))
+    if (msg && cb_flight_reply (self, &msg))
         msg = NULL;
     return msg;
 }
@@ -551,9 +473,9 @@ static void
 s_set_no_reply (cb_client_t *self)
 {
     if (self->link == CB_LINK_REFUSED)
-        s_set_error (self, CB_E_REFUSED, self->link_why);
+        cb_client_set_error (self, CB_E_REFUSED, self->link_why);
     else
-        s_set_error (self, CB_E_TIMEOUT, NULL);
+        cb_client_set_error (self, CB_E_TIMEOUT, NULL);
 }
 
 //  Send a request and wait for the reply with its message id; resend with
@@ -578,7 +500,7 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
     int interval = self->retry;
     cb_value_t *reply = NULL;
     while (!reply) {
-        s_link_events (self);
+        cb_client_link_events (self);
         if (self->link == CB_LINK_REFUSED)
             break;
         int64_t now = zclock_mono ();
@@ -591,7 +513,7 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
                 zframe_destroy (&frame);
             //  Back off: a slow broker is not helped by more of the same.
             resend = now + interval;
-            interval = interval * 2 > S_MAX_RETRY ? S_MAX_RETRY : interval * 2;
+            interval = interval * 2 > CB_CLIENT_MAX_RETRY ? CB_CLIENT_MAX_RETRY : interval * 2;
         }
         int64_t wait = (resend < deadline ? resend : deadline) - now;
         void *which = zpoller_wait (self->poller, (int) (wait > 0 ? wait : 0));
@@ -602,7 +524,7 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
         }
         if (which != self->dealer)
             continue;                   //  A link event: read at the loop's top
-        cb_value_t *in = s_recv_one (self);
+        cb_value_t *in = cb_client_recv_one (self);
         int64_t code = 0, after = 0;
         if (!in || !streq (cb_value_get_str_or (in, "mid", ""), mid))
             cb_value_destroy (&in);     //  A late reply to an earlier request
@@ -611,7 +533,9 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
         &&  cb_value_get_int (in, "code", &code) && code == CB_E_RATE_LIMITED) {
             //  Nothing was stored: send the same again once the broker says.
             cb_value_get_int (in, "retry_after", &after);
-            resend = zclock_mono () + (after > 0 && after < S_MAX_RETRY ? after : S_MAX_RETRY);
+            if (after <= 0 || after >= CB_CLIENT_MAX_RETRY)
+                after = CB_CLIENT_MAX_RETRY;
+            resend = zclock_mono () + after;
             interval = self->retry;
             cb_value_destroy (&in);
         }
@@ -624,8 +548,8 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
     return reply;
 }
 
-static void
-s_next_mid (cb_client_t *self, char *mid, size_t size)
+void
+cb_client_next_mid (cb_client_t *self, char *mid, size_t size)
 {
     snprintf (mid, size, "%s-%llu", self->mid_prefix, (unsigned long long) ++self->mid_next);
 }
@@ -640,16 +564,16 @@ s_reply_body (cb_client_t *self, cb_value_t **reply_p)
     if (type && streq (type, "ok")) {
         body = cb_value_get (reply, "body");
         body = body && cb_value_type (body) == CB_MAP ? cb_value_dup (body) : cb_value_new_map ();
-        s_set_error (self, CB_OK, NULL);
+        cb_client_set_error (self, CB_OK, NULL);
     }
     else
     if (type && streq (type, "error")) {
         int64_t code = CB_E_PROTOCOL;
         cb_value_get_int (reply, "code", &code);
-        s_set_error (self, (int) code, cb_value_get_str (reply, "message"));
+        cb_client_set_error (self, (int) code, cb_value_get_str (reply, "message"));
     }
     else
-        s_set_error (self, CB_E_PROTOCOL, "reply of unknown type");
+        cb_client_set_error (self, CB_E_PROTOCOL, "reply of unknown type");
     cb_value_destroy (reply_p);
     return body;
 }
@@ -662,7 +586,7 @@ static cb_value_t *
 s_call (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms)
 {
     char mid [64];
-    s_next_mid (self, mid, sizeof (mid));
+    cb_client_next_mid (self, mid, sizeof (mid));
     cb_value_t *reply = s_exchange (self, type, mid, *body_p, timeout_ms);
     cb_value_destroy (body_p);
     if (!reply)
@@ -671,8 +595,8 @@ s_call (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms
 }
 
 //  A hello's body: who we are.
-static cb_value_t *
-s_hello_body (cb_client_t *self)
+cb_value_t *
+cb_client_hello_body (cb_client_t *self)
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "node", self->node);
@@ -686,7 +610,7 @@ s_hello_body (cb_client_t *self)
 int
 cb_client_hello (cb_client_t *self, int timeout_ms)
 {
-    cb_value_t *body = s_hello_body (self);
+    cb_value_t *body = cb_client_hello_body (self);
     cb_value_t *ok = s_call (self, "hello", &body, timeout_ms);
     if (!ok)
         return -1;
@@ -712,21 +636,21 @@ cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p, int
         *body_p = NULL;
     int64_t deadline = zclock_mono () + timeout_ms;
     char mid [64];
-    s_next_mid (self, mid, sizeof (mid));
+    cb_client_next_mid (self, mid, sizeof (mid));
     cb_value_t *result = NULL;
     //  At most a few hellos: the broker restarted, or this connection was
     //  replaced, while we were talking.
     for (int attempt = 0; attempt < 4; attempt++) {
         int left = (int) (deadline - zclock_mono ());
         if (left <= 0) {
-            s_set_error (self, CB_E_TIMEOUT, NULL);
+            cb_client_set_error (self, CB_E_TIMEOUT, NULL);
             break;
         }
         if (!self->hello && cb_client_hello (self, left))
             break;
         left = (int) (deadline - zclock_mono ());
         if (left <= 0) {
-            s_set_error (self, CB_E_TIMEOUT, NULL);
+            cb_client_set_error (self, CB_E_TIMEOUT, NULL);
             break;
         }
         cb_value_t *reply = s_exchange (self, type, mid, body, left);
@@ -801,267 +725,6 @@ cb_client_request_pages (cb_client_t *self, const char *type, cb_value_t **body_
     return whole;
 }
 
-//  --------------------------------------------------------------------------
-//  Requests in flight: cb_client_send, and the client's own housekeeping
-
-//  A request in flight, encoded now; sent by the next s_flights_due.
-//  Returns its ticket (0 for the client's own).
-static uint64_t
-s_flight_new (cb_client_t *self, s_purpose_t purpose, const char *type, cb_value_t **body_p,
-              int timeout_ms, int64_t value)
-{
-    s_flight_t *flight = (s_flight_t *) zmalloc (sizeof (s_flight_t));
-    flight->ticket = purpose == S_FOR_CALLER ? ++self->ticket_next : 0;
-    flight->purpose = purpose;
-    flight->value = value;
-    s_next_mid (self, flight->mid, sizeof (flight->mid));
-    snprintf (flight->type, sizeof (flight->type), "%s", type);
-    cb_value_t *msg = cb_value_new_map ();
-    cb_value_set_int (msg, "cb", 1);
-    cb_value_set_str (msg, "type", type);
-    cb_value_set_str (msg, "mid", flight->mid);
-    cb_value_t *body = body_p && *body_p ? *body_p : cb_value_new_map ();
-    if (body_p)
-        *body_p = NULL;
-    cb_value_set (msg, "body", &body);
-    flight->data = cb_codec_encode (msg, &flight->size);
-    cb_value_destroy (&msg);
-    flight->deadline = zclock_mono () + timeout_ms;
-    flight->interval = self->retry;
-    zlist_append (self->flights, flight);
-    return flight->ticket;
-}
-
-static bool
-s_flying (cb_client_t *self, s_purpose_t purpose)
-{
-    for (s_flight_t *f = (s_flight_t *) zlist_first (self->flights); f;
-         f = (s_flight_t *) zlist_next (self->flights))
-        if (f->purpose == purpose)
-            return true;
-    return false;
-}
-
-//  A reply made here, for a request the broker could not answer.
-static cb_value_t *
-s_error_reply (const char *mid, int code, const char *message)
-{
-    cb_value_t *reply = cb_value_new_map ();
-    cb_value_set_str (reply, "type", "error");
-    cb_value_set_str (reply, "mid", mid);
-    cb_value_set_int (reply, "code", code);
-    cb_value_set_str (reply, "name", cb_err_name (code));
-    cb_value_set_str (reply, "message", message && *message ? message : cb_strerror (code));
-    return reply;
-}
-
-static void s_fail_callers (cb_client_t *self, const cb_value_t *error);
-
-//  A request in flight is finished with this reply (taken): the caller's
-//  goes to the done list; the client's own takes effect here.
-static void
-s_flight_finish (cb_client_t *self, s_flight_t *flight, cb_value_t **reply_p)
-{
-    zlist_remove (self->flights, flight);
-    cb_value_t *reply = *reply_p;
-    *reply_p = NULL;
-    bool ok = streq (cb_value_get_str_or (reply, "type", ""), "ok");
-    cb_value_t *body = cb_value_get_map (reply, "body");
-    switch (flight->purpose) {
-        case S_FOR_CALLER:
-            cb_value_set_int (reply, "ticket", (int64_t) flight->ticket);
-            zlist_append (self->done, reply);
-            reply = NULL;
-            break;
-        case S_FOR_HELLO:
-            if (ok) {
-                int64_t last = 0, acked = 0;
-                cb_value_get_int (cb_value_get_map (body, "inbox"), "last", &last);
-                cb_value_get_int (cb_value_get_map (body, "inbox"), "acked", &acked);
-                self->inbox_last = (uint64_t) last;
-                self->inbox_acked = (uint64_t) acked;
-                self->hello = true;
-                //  A subscription lives with its session: renew it.
-                if (self->subscribed && !s_flying (self, S_FOR_SUBSCRIBE)) {
-                    cb_value_t *sub = cb_value_new_map ();
-                    cb_value_set_int (sub, "from", (int64_t) self->log_next);
-                    s_flight_new (self, S_FOR_SUBSCRIBE, "log.subscribe", &sub,
-                                  S_HOUSEKEEPING, (int64_t) self->log_next);
-                }
-            }
-            else
-            if (cb_value_get (reply, "code")) {
-                int64_t code = 0;
-                cb_value_get_int (reply, "code", &code);
-                //  Refused by the broker (not a time-out, which is tried
-                //  again): nothing waiting for the hello can be sent.
-                if (code != CB_E_TIMEOUT && code != CB_E_REFUSED)
-                    s_fail_callers (self, reply);
-            }
-            break;
-        case S_FOR_SUBSCRIBE:
-            if (ok)
-                self->log_acked = (uint64_t) flight->value - 1;
-            break;
-        case S_FOR_ACK:
-            if (ok && (uint64_t) flight->value > self->log_acked)
-                self->log_acked = (uint64_t) flight->value;
-            break;
-        case S_FOR_PING:
-            break;
-    }
-    cb_value_destroy (&reply);
-    free (flight->data);
-    free (flight);
-}
-
-//  Every caller's request in flight ends with a copy of this error.
-static void
-s_fail_callers (cb_client_t *self, const cb_value_t *error)
-{
-    s_flight_t *f = (s_flight_t *) zlist_first (self->flights);
-    while (f) {
-        s_flight_t *next = (s_flight_t *) zlist_next (self->flights);
-        if (f->purpose == S_FOR_CALLER) {
-            int64_t code = CB_E_PROTOCOL;
-            cb_value_get_int (error, "code", &code);
-            cb_value_t *copy = s_error_reply (f->mid, (int) code,
-                                              cb_value_get_str (error, "message"));
-            s_flight_finish (self, f, &copy);
-            f = (s_flight_t *) zlist_first (self->flights);     //  The list changed
-            continue;
-        }
-        f = next;
-    }
-}
-
-//  A reply to a request in flight: handled, and true; false if it is not
-//  one of theirs. Takes the reply if true.
-static bool
-s_flight_reply (cb_client_t *self, cb_value_t **msg_p)
-{
-    const char *mid = cb_value_get_str_or (*msg_p, "mid", "");
-    s_flight_t *flight = (s_flight_t *) zlist_first (self->flights);
-    while (flight && !streq (flight->mid, mid))
-        flight = (s_flight_t *) zlist_next (self->flights);
-    if (!flight)
-        return false;
-    int64_t code = 0, after = 0;
-    if (streq (cb_value_get_str_or (*msg_p, "type", ""), "error"))
-        cb_value_get_int (*msg_p, "code", &code);
-    if (code == CB_E_NOT_HELLO && flight->purpose != S_FOR_HELLO) {
-        //  A new broker, or a replaced session: hello, then the same again.
-        self->hello = false;
-        flight->resend = 0;
-        flight->interval = self->retry;
-        cb_value_destroy (msg_p);
-    }
-    else
-    if (code == CB_E_RATE_LIMITED) {
-        cb_value_get_int (*msg_p, "retry_after", &after);
-        flight->resend = zclock_mono () + (after > 0 && after < S_MAX_RETRY ? after : S_MAX_RETRY);
-        flight->interval = self->retry;
-        cb_value_destroy (msg_p);
-    }
-    else
-        s_flight_finish (self, flight, msg_p);
-    return true;
-}
-
-//  Does what is due for the requests in flight: fails them all at once if
-//  the handshake was refused, times out those past their deadline, says
-//  hello when one needs it, and sends (again) those whose time has come
-//  while the link is up (a request sent into a dead link would only wait
-//  in the socket and be sent twice).
-static void
-s_flights_due (cb_client_t *self, bool ping)
-{
-    int64_t now = zclock_mono ();
-    if (ping && !self->next_ping)
-        self->next_ping = now + S_PING_MS;
-    if (ping && now >= self->next_ping && self->link == CB_LINK_UP
-    &&  !s_flying (self, S_FOR_PING)) {
-        self->next_ping = now + S_PING_MS;
-        s_flight_new (self, S_FOR_PING, "ping", NULL, S_PING_TIMEOUT, 0);
-    }
-    bool need_hello = !self->hello && self->subscribed;
-    s_flight_t *f = (s_flight_t *) zlist_first (self->flights);
-    while (f) {
-        s_flight_t *next = (s_flight_t *) zlist_next (self->flights);
-        if (self->link == CB_LINK_REFUSED || now >= f->deadline) {
-            cb_value_t *error = self->link == CB_LINK_REFUSED
-                              ? s_error_reply (f->mid, CB_E_REFUSED, self->link_why)
-                              : s_error_reply (f->mid, CB_E_TIMEOUT, NULL);
-            s_flight_finish (self, f, &error);
-            f = (s_flight_t *) zlist_first (self->flights);     //  The list changed
-            continue;
-        }
-        if (f->purpose != S_FOR_HELLO && !self->hello)
-            need_hello = true;
-        else
-        if (now >= f->resend && self->link == CB_LINK_UP) {
-            zframe_t *frame = zframe_new (f->data, f->size);
-            if (zframe_send (&frame, self->dealer, ZFRAME_DONTWAIT))
-                zframe_destroy (&frame);
-            f->resend = now + f->interval;
-            f->interval = f->interval * 2 > S_MAX_RETRY ? S_MAX_RETRY : f->interval * 2;
-        }
-        f = next;
-    }
-    if (need_hello && self->link != CB_LINK_REFUSED && !s_flying (self, S_FOR_HELLO)) {
-        cb_value_t *body = s_hello_body (self);
-        s_flight_new (self, S_FOR_HELLO, "hello", &body, S_HOUSEKEEPING, 0);
-        s_flights_due (self, false);    //  Sends it
-    }
-}
-
-//  When something is next due for the requests in flight (monotonic ms).
-static int64_t
-s_flights_next (cb_client_t *self, bool ping)
-{
-    int64_t next = ping && self->next_ping ? self->next_ping : INT64_MAX;
-    for (s_flight_t *f = (s_flight_t *) zlist_first (self->flights); f;
-         f = (s_flight_t *) zlist_next (self->flights)) {
-        if (f->deadline < next)
-            next = f->deadline;
-        if (f->resend < next)
-            next = f->resend;
-    }
-    return next;
-}
-
-//  Waits up to timeout_ms for news (a message, a link event), handles all
-//  that has arrived, and does what is due. Returns early when something
-//  arrived or fell due.
-static void
-s_pump (cb_client_t *self, int timeout_ms, bool ping)
-{
-    s_link_events (self);
-    s_flights_due (self, ping);
-    int64_t now = zclock_mono ();
-    int64_t wait = s_flights_next (self, ping) - now;
-    if (wait > timeout_ms)
-        wait = timeout_ms;
-    if (!(zsock_events (self->dealer) & ZMQ_POLLIN)
-    &&  !(zsock_events (self->monitor) & ZMQ_POLLIN))
-        zpoller_wait (self->poller, (int) (wait > 0 ? wait : 0));
-    s_link_events (self);
-    //  A bound on one pump, so that a flood cannot starve the caller's loop.
-    for (int n = 0; n < 1000 && (zsock_events (self->dealer) & ZMQ_POLLIN); n++) {
-        cb_value_t *other = s_recv_one (self);
-        cb_value_destroy (&other);      //  A late reply to a synchronous request
-    }
-    s_flights_due (self, ping);
-}
-
-uint64_t
-cb_client_send (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms)
-{
-    uint64_t ticket = s_flight_new (self, S_FOR_CALLER, type, body_p, timeout_ms, 0);
-    s_link_events (self);
-    s_flights_due (self, false);
-    return ticket;
-}
 
 //  libzmq gives up on a connection whose key the broker's ZAP handler
 //  refused, and a certificate added to the broker's directory later lets
@@ -1085,30 +748,7 @@ void
 cb_client_pump (cb_client_t *self, int timeout_ms)
 {
     s_reopen (self);
-    s_pump (self, timeout_ms, true);
-}
-
-cb_value_t *
-cb_client_done (cb_client_t *self, uint64_t *ticket_p)
-{
-    cb_value_t *reply = (cb_value_t *) zlist_pop (self->done);
-    if (reply && ticket_p) {
-        int64_t ticket = 0;
-        cb_value_get_int (reply, "ticket", &ticket);
-        *ticket_p = (uint64_t) ticket;
-    }
-    return reply;
-}
-
-size_t
-cb_client_in_flight (cb_client_t *self)
-{
-    size_t count = 0;
-    for (s_flight_t *f = (s_flight_t *) zlist_first (self->flights); f;
-         f = (s_flight_t *) zlist_next (self->flights))
-        if (f->purpose == S_FOR_CALLER)
-            count++;
-    return count;
+    cb_flight_pump (self, timeout_ms, true);
 }
 
 //  Waits up to timeout_ms (0: only what has arrived) until `queue` is not
@@ -1122,7 +762,7 @@ s_wait (cb_client_t *self, zlist_t *queue, int timeout_ms)
     int64_t deadline = zclock_mono () + timeout_ms;
     while (zlist_size (queue) == 0) {
         int64_t left = deadline - zclock_mono ();
-        s_pump (self, timeout_ms > 0 && left > 0 ? (int) left : 0, timeout_ms > 0);
+        cb_flight_pump (self, timeout_ms > 0 && left > 0 ? (int) left : 0, timeout_ms > 0);
         if (timeout_ms <= 0 || zclock_mono () >= deadline || zsys_interrupted)
             break;
     }
@@ -1184,12 +824,12 @@ cb_client_recv_log (cb_client_t *self, int timeout_ms)
         //  A gap (entries are sent in order on one connection, so only a
         //  reconnection makes one): ask again from where we are.
         zlist_append (self->log, entry);
-        if (!s_flying (self, S_FOR_SUBSCRIBE)) {
+        if (!cb_flight_flying (self, CB_FOR_SUBSCRIBE)) {
             cb_value_t *body = cb_value_new_map ();
             cb_value_set_int (body, "from", (int64_t) self->log_next);
-            s_flight_new (self, S_FOR_SUBSCRIBE, "log.subscribe", &body, S_HOUSEKEEPING,
+            cb_flight_new (self, CB_FOR_SUBSCRIBE, "log.subscribe", &body, CB_CLIENT_HOUSEKEEPING,
                           (int64_t) self->log_next);
-            s_flights_due (self, false);
+            cb_flight_due (self, false);
         }
         return NULL;
     }
@@ -1198,11 +838,12 @@ cb_client_recv_log (cb_client_t *self, int timeout_ms)
         //  Acknowledged without waiting: a lost ack only means the
         //  broker keeps a few entries longer.
         if ((seq - self->log_acked >= S_LOG_ACK_EVERY || zlist_size (self->log) == 0)
-        &&  !s_flying (self, S_FOR_ACK)) {
+        &&  !cb_flight_flying (self, CB_FOR_ACK)) {
             cb_value_t *body = cb_value_new_map ();
             cb_value_set_int (body, "upto", (int64_t) seq);
-            s_flight_new (self, S_FOR_ACK, "log.ack", &body, S_HOUSEKEEPING, (int64_t) seq);
-            s_flights_due (self, false);
+            cb_flight_new (self, CB_FOR_ACK, "log.ack", &body, CB_CLIENT_HOUSEKEEPING,
+                           (int64_t) seq);
+            cb_flight_due (self, false);
         }
     }
     return entry;
