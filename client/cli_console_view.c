@@ -716,78 +716,63 @@ s_draw_main (cli_console_view_t *self, int top)
     }
 }
 
-//  One team in full: its shared draft's objective, KRs and votes, what it
-//  owes, its deals stuck, its asks.
+//  A team's shared draft: its objective, alignment, key results and votes.
 static void
-s_draw_detail (cli_console_view_t *self, int top)
+s_detail_draft (cli_console_view_t *self, cli_lines_t *lines, const char *id, int width)
 {
-    cli_lines_t *lines = &self->sections [S_DETAIL];
-    const char *node = cli_console_state_selected (self->state);
-    int width = COLS;
-    if (!node) {
-        cli_lines_add (lines, A_BOLD, "no participants");
-        cli_draw_section (lines, top, 0, width, LINES - top - 2);
+    cb_value_t *draft = cli_console_state_object (self->state, "draft", id);
+    if (!id) {
+        cli_lines_add (lines, s_color (self, CLI_RED, A_NORMAL), "has not shared a draft");
         return;
     }
-    cb_value_t *event = s_event (self);
-    const char *id = cb_value_get_str (cb_value_get_map (event, "shared"), node);
-    cb_value_t *draft = cli_console_state_object (self->state, "draft", id);
-    cli_lines_add (lines, A_BOLD | A_UNDERLINE, "%s", node);
-    if (!id)
-        cli_lines_add (lines, s_color (self, CLI_RED, A_NORMAL), "has not shared a draft");
-    else
-    if (!draft)
+    if (!draft) {
         cli_lines_add (lines, A_NORMAL, "shared draft %s (not held)", id);
-    else {
-        cli_lines_add (lines, A_NORMAL, "shared draft %s, revision %lld, %s%s%s", id,
-                       (long long) cli_int (draft, "head"), cli_str (draft, "state"),
-                       *cli_str (draft, "round") ? " " : "", cli_str (draft, "round"));
-        cb_value_t *content = cb_value_get_map (draft, "content");
-        cli_lines_wrap (lines, A_BOLD, "Objective: ", cli_str (content, "objective"), width);
-        cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
-        if (aligned)
-            cli_lines_add (lines, A_NORMAL, "Aligned to: %s%s%s", cli_str (aligned, "draft"),
-                           cb_value_get_str (aligned, "kr") ? "/" : "", cli_str (aligned, "kr"));
-        cb_value_t *krs = cb_value_get_array (content, "key_results");
-        for (size_t i = 0; i < cb_value_size (krs); i++) {
-            cb_value_t *kr = cb_value_at (krs, i);
-            char base [48] = "", target [48], number [CLI_NUMBER_MAX];
-            if (cb_value_is_number (cb_value_get (kr, "baseline"))) {
-                cli_number (cb_value_get (kr, "baseline"), base, sizeof (base) - 4);
-                strcat (base, " -> ");
-            }
-            cb_value_t *goal = cb_value_get (kr, "target");
-            //  A target that is not a number shows as such, not as 0.
-            snprintf (target, sizeof (target), "%s",
-                      cb_value_is_number (goal) ? cli_number (goal, number, sizeof (number))
-                                                : "?");
-            char prefix [16];
-            snprintf (prefix, sizeof (prefix), "  %-4s ", cli_str (kr, "id"));
-            char text [CLI_LINE_MAX];
-            snprintf (text, sizeof (text), "%s: %s%s%s%s", cli_str (kr, "text"), base, target,
-                      *cli_str (kr, "unit") ? " " : "", cli_str (kr, "unit"));
-            cli_lines_wrap (lines, A_NORMAL, prefix, text, width);
-        }
-        //  Its confidence votes, the head's first.
-        cb_value_t *votes = cb_value_get_array (draft, "votes");
-        char line [CLI_LINE_MAX] = "";
-        for (size_t i = cb_value_size (votes); i-- > 0;) {
-            cb_value_t *vote = cb_value_at (votes, i);
-            size_t len = strlen (line);
-            snprintf (line + len, sizeof (line) - len, "%s%s %lld/5 on rev %lld",
-                      len ? ", " : "", cli_str (vote, "node"),
-                      (long long) cli_int (vote, "confidence"), (long long) cli_int (vote, "rev"));
-        }
-        cli_lines_wrap (lines, A_NORMAL, "Confidence: ", *line ? line : "no vote yet", width);
+        return;
     }
-    //  What it owes
-    cli_console_owed_t owed [32];
-    size_t count = cli_console_state_owed (self->state, owed, 32);
-    for (size_t i = 0; i < count && i < 32; i++)
-        if (streq (owed [i].node, node))
-            cli_lines_wrap (lines, s_color (self, CLI_YELLOW, A_NORMAL), "owes ", owed [i].what,
-                            width);
-    //  Its asks, sent then received
+    cli_lines_add (lines, A_NORMAL, "shared draft %s, revision %lld, %s%s%s", id,
+                   (long long) cli_int (draft, "head"), cli_str (draft, "state"),
+                   *cli_str (draft, "round") ? " " : "", cli_str (draft, "round"));
+    cb_value_t *content = cb_value_get_map (draft, "content");
+    cli_lines_wrap (lines, A_BOLD, "Objective: ", cli_str (content, "objective"), width);
+    cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
+    if (aligned)
+        cli_lines_add (lines, A_NORMAL, "Aligned to: %s%s%s", cli_str (aligned, "draft"),
+                       cb_value_get_str (aligned, "kr") ? "/" : "", cli_str (aligned, "kr"));
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *kr = cb_value_at (krs, i);
+        char base [48] = "", target [48], number [CLI_NUMBER_MAX];
+        if (cb_value_is_number (cb_value_get (kr, "baseline"))) {
+            cli_number (cb_value_get (kr, "baseline"), base, sizeof (base) - 4);
+            strcat (base, " -> ");
+        }
+        cb_value_t *goal = cb_value_get (kr, "target");
+        //  A target that is not a number shows as such, not as 0.
+        snprintf (target, sizeof (target), "%s",
+                  cb_value_is_number (goal) ? cli_number (goal, number, sizeof (number)) : "?");
+        char prefix [16], text [CLI_LINE_MAX];
+        snprintf (prefix, sizeof (prefix), "  %-4s ", cli_str (kr, "id"));
+        snprintf (text, sizeof (text), "%s: %s%s%s%s", cli_str (kr, "text"), base, target,
+                  *cli_str (kr, "unit") ? " " : "", cli_str (kr, "unit"));
+        cli_lines_wrap (lines, A_NORMAL, prefix, text, width);
+    }
+    //  Its confidence votes, the latest first.
+    cb_value_t *votes = cb_value_get_array (draft, "votes");
+    char line [CLI_LINE_MAX] = "";
+    for (size_t i = cb_value_size (votes); i-- > 0;) {
+        cb_value_t *vote = cb_value_at (votes, i);
+        size_t len = strlen (line);
+        snprintf (line + len, sizeof (line) - len, "%s%s %lld/5 on rev %lld",
+                  len ? ", " : "", cli_str (vote, "node"),
+                  (long long) cli_int (vote, "confidence"), (long long) cli_int (vote, "rev"));
+    }
+    cli_lines_wrap (lines, A_NORMAL, "Confidence: ", *line ? line : "no vote yet", width);
+}
+
+//  A team's asks, sent then received, each with its counter and reason.
+static void
+s_detail_asks (cli_console_view_t *self, cli_lines_t *lines, const char *node, int width)
+{
     for (int k = 0; k < 2; k++) {
         cli_lines_add (lines, A_BOLD, k ? "Received:" : "Sent:");
         size_t asks = 0;
@@ -798,26 +783,46 @@ s_draw_detail (cli_console_view_t *self, int top)
             if (!streq (cli_str (ask, k ? "to" : "from"), node))
                 continue;
             const char *state = cli_str (ask, "state");
+            attr_t attr = s_ask_color (self, state);
             char prefix [160];
             snprintf (prefix, sizeof (prefix), "  %s %s %s %s %s/%s %s: ", cli_str (ask, "id"),
                       cli_str (ask, "kind"), k ? "from" : "to", cli_str (ask, k ? "from" : "to"),
                       cli_str (ask, "draft"), cli_str (ask, "kr"), state);
             const char *text = cb_value_get_str (ask, "need");
-            if (!text)
-                text = cli_str (ask, "text");
-            cli_lines_wrap (lines, s_ask_color (self, state), prefix, text, width);
+            cli_lines_wrap (lines, attr, prefix, text ? text : cli_str (ask, "text"), width);
             if (cb_value_get_str (ask, "counter"))
-                cli_lines_wrap (lines, s_ask_color (self, state), "      counter: ",
-                                cli_str (ask, "counter"), width);
+                cli_lines_wrap (lines, attr, "      counter: ", cli_str (ask, "counter"), width);
             if (cb_value_get_str (ask, "reason"))
-                cli_lines_wrap (lines, s_ask_color (self, state), "      reason: ",
-                                cli_str (ask, "reason"), width);
+                cli_lines_wrap (lines, attr, "      reason: ", cli_str (ask, "reason"), width);
             asks++;
         }
         if (asks == 0)
             cli_lines_add (lines, A_DIM, "  (none)");
     }
-    cli_draw_section (lines, top, 0, width, LINES - top - 2);
+}
+
+//  One team in full: its shared draft, what it owes, its asks.
+static void
+s_draw_detail (cli_console_view_t *self, int top)
+{
+    cli_lines_t *lines = &self->sections [S_DETAIL];
+    const char *node = cli_console_state_selected (self->state);
+    if (!node)
+        cli_lines_add (lines, A_BOLD, "no participants");
+    else {
+        cli_lines_add (lines, A_BOLD | A_UNDERLINE, "%s", node);
+        s_detail_draft (self, lines,
+                        cb_value_get_str (cb_value_get_map (s_event (self), "shared"), node),
+                        COLS);
+        cli_console_owed_t owed [32];
+        size_t count = cli_console_state_owed (self->state, owed, 32);
+        for (size_t i = 0; i < count && i < 32; i++)
+            if (streq (owed [i].node, node))
+                cli_lines_wrap (lines, s_color (self, CLI_YELLOW, A_NORMAL), "owes ",
+                                owed [i].what, COLS);
+        s_detail_asks (self, lines, node, COLS);
+    }
+    cli_draw_section (lines, top, 0, COLS, LINES - top - 2);
 }
 
 void
