@@ -315,6 +315,10 @@ check_screen "legend at 200x60" "$SESSION" "^STUCK +an answer the broker would r
 check_screen "the need whole at 200 columns" "$SESSION" "Billing API for plan limits in the wizard +│"
 check "60 lines" "$(screen "$SESSION" | wc -l)" 60
 check_contains "help on the last line at 200x60" "$(screen "$SESSION" | tail -1)" "a advance  e +5m"
+kill9_broker
+check_screen "indicator at 200x60: lost" "$SESSION" "LOST since [0-9:]+, reconnecting *$"
+start_broker
+check_screen "indicator at 200x60: live again" "$SESSION" "facilitator fac +LIVE *$" 300
 
 # At 80x24 the sections are stacked; what must be seen is there.
 tmx resize-window -t "$SESSION" -x 80 -y 24
@@ -328,6 +332,12 @@ check_screen "the stuck deal at 80x24" "$SESSION" "^a3 +.ask accept. by lead"
 check "24 lines" "$(screen "$SESSION" | wc -l)" 24
 check_contains "header on the first line" "$(screen "$SESSION" | head -1)" " Q1 alignment market (e1)"
 check_contains "help on the last line" "$(screen "$SESSION" | tail -1)" "a advance  e +5m"
+kill9_broker
+check_screen "indicator at 80x24: lost" "$SESSION" "LOST since [0-9:]+, reconnecting *$"
+check_contains "the header still on the first line" "$(screen "$SESSION" | head -1)" \
+    " Q1 alignment market (e1)"
+start_broker
+check_screen "indicator at 80x24: live again" "$SESSION" "LIVE *$" 300
 # '?' shows the legend at any size.
 tmx send-keys -t "$SESSION" '?'
 check_screen "legend at 80x24 with ?" "$SESSION" "^o/c/a/d +asks open/countered/accepted/declined"
