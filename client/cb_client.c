@@ -6,6 +6,27 @@
     another language does the same: a DEALER socket, one MessagePack map a
     frame, requests matched to replies by message id, resends with the
     same id, hello again on NOT_HELLO, deliveries de-duplicated by sequence.
+
+    Two ways to ask. cb_client_request, here, waits for its reply (the
+    command line). cb_client_send does not: the request joins the requests
+    in flight (cb_client_flight.c), which cb_client_pump, run in the
+    caller's own loop (the console's, between keys and redraws), sends,
+    resends, times out and finishes. The client's own housekeeping (hello,
+    ping, log.subscribe after a gap, log.ack) goes the same way, so that
+    nothing but cb_client_request ever waits for the broker.
+
+    The link: a ZeroMQ socket monitor (zmq_socket_monitor on an inproc
+    PAIR: no thread, read whenever the client polls) tells the client when
+    its connection is up, down, or refused at the handshake. What libzmq
+    4.3.4 reports, seen here: an unknown client key gives
+    HANDSHAKE_FAILED_AUTH (ZAP status 400) and libzmq gives up on the
+    connection (cb_client_pump opens a new one every 3 s, so that a
+    certificate added to the broker's directory lets a running client in);
+    a wrong broker key gives HANDSHAKE_FAILED_NO_DETAIL again
+    and again as libzmq retries; no key against a CURVE broker gives
+    HANDSHAKE_FAILED_NO_DETAIL then HANDSHAKE_FAILED_PROTOCOL (mechanism
+    mismatch). A request then fails at once with REFUSED instead of
+    waiting for a reply that cannot come.
     =========================================================================
 */
 #include <czmq.h>
@@ -13,42 +34,69 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "catchball/catchball.h"
+#include "cb_client_int.h"
 
 #define S_DEFAULT_RETRY 1000
-#define S_MAX_RETRY     8000
-#define S_PING_MS       2000
+#define S_REOPEN_MS     3000    //  A refused key tries a new socket this often
 
-struct _cb_client_t {
-    zsock_t *dealer;            //  Our connection to the broker
-    char *node;                 //  Node name
-    char *role;                 //  Its role
-    char *parent;               //  Its parent, or NULL
-    bool hello;                 //  The broker knows this connection
-    char mid_prefix [24];       //  Random per client: message ids stay unique
-    uint64_t mid_next;          //  Counter for message ids
-    zlist_t *inbox;             //  Deliveries received, not yet handed out
-    zlist_t *log;               //  Log entries received, not yet handed out
-    bool subscribed;            //  Following the event log
-    uint64_t log_next;          //  The next log sequence to hand out
-    uint64_t log_acked;         //  The last log sequence acknowledged to the broker
-    uint64_t delivered;         //  Highest sequence handed out
-    uint64_t inbox_last;        //  From hello
-    uint64_t inbox_acked;       //  From hello and acks
-    int retry;                  //  Resend after this many ms (then twice that...)
-    int64_t next_ping;          //  When cb_client_recv pings next (monotonic ms)
-    int error;                  //  Last error code
-    char error_name [32];       //  Its name
-    char error_message [512];   //  Its message
-};
-
-static void
-s_set_error (cb_client_t *self, int code, const char *message)
+void
+cb_client_set_error (cb_client_t *self, int code, const char *message)
 {
     self->error = code;
     snprintf (self->error_name, sizeof (self->error_name), "%s", cb_err_name (code));
     snprintf (self->error_message, sizeof (self->error_message), "%s",
               message && *message ? message : cb_strerror (code));
+}
+
+//  Closes the socket and its monitor.
+static void
+s_socket_close (cb_client_t *self)
+{
+    zpoller_destroy (&self->poller);
+    if (self->dealer)
+        zmq_socket_monitor (zsock_resolve (self->dealer), NULL, 0);
+    zsock_destroy (&self->monitor);
+    zsock_destroy (&self->dealer);
+}
+
+//  Opens the DEALER socket (CURVE if we have a certificate) with its
+//  monitor, and connects. 0, or -1 if the endpoint is invalid.
+static int
+s_socket_open (cb_client_t *self)
+{
+    self->dealer = zsock_new (ZMQ_DEALER);
+    assert (self->dealer);
+    if (self->cert) {
+        zcert_apply (self->cert, self->dealer);
+        zsock_set_curve_serverkey (self->dealer, self->server_key);
+    }
+    //  The monitor before connecting, so that no event is missed.
+    //  A name of its own: a destroyed socket's may still be bound a while.
+    static uint64_t s_monitors = 0;
+    char address [64];
+    snprintf (address, sizeof (address), "inproc://cb-client-monitor-%llu",
+              (unsigned long long) __atomic_add_fetch (&s_monitors, 1, __ATOMIC_RELAXED));
+    int rc = zmq_socket_monitor (zsock_resolve (self->dealer), address,
+                                 ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED
+                               | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    assert (rc == 0);
+    self->monitor = zsock_new_pair (address);
+    assert (self->monitor);
+    self->poller = zpoller_new (self->dealer, self->monitor, NULL);
+    //  Let a last request or ack reach the broker when we are destroyed.
+    zsock_set_linger (self->dealer, 1000);
+    zsock_set_heartbeat_ivl (self->dealer, 2000);
+    zsock_set_heartbeat_timeout (self->dealer, 6000);
+    zsock_set_reconnect_ivl (self->dealer, 100);
+    zsock_set_reconnect_ivl_max (self->dealer, 2000);
+    if (zsock_connect (self->dealer, "%s", self->endpoint)) {
+        s_socket_close (self);
+        return -1;
+    }
+    return 0;
 }
 
 //  With cert and broker_key: CURVE, set up before connecting.
@@ -58,22 +106,21 @@ s_new (const char *endpoint, const char *node, const char *role, const char *par
 {
     assert (endpoint && node);
     cb_client_t *self = (cb_client_t *) zmalloc (sizeof (cb_client_t));
-    self->dealer = zsock_new (ZMQ_DEALER);
     if (cert) {
-        zcert_apply (cert, self->dealer);
-        zsock_set_curve_serverkey (self->dealer, broker_key);
+        self->cert = zcert_dup (cert);
+        snprintf (self->server_key, sizeof (self->server_key), "%s", broker_key);
+        snprintf (self->key, sizeof (self->key), "%s", zcert_public_txt (cert));
     }
-    //  Let a last request or ack reach the broker when we are destroyed.
-    zsock_set_linger (self->dealer, 1000);
-    zsock_set_heartbeat_ivl (self->dealer, 2000);
-    zsock_set_heartbeat_timeout (self->dealer, 6000);
-    zsock_set_reconnect_ivl (self->dealer, 100);
-    zsock_set_reconnect_ivl_max (self->dealer, 2000);
-    if (zsock_connect (self->dealer, "%s", endpoint)) {
-        zsock_destroy (&self->dealer);
+    snprintf (self->endpoint, sizeof (self->endpoint), "%s", endpoint);
+    if (s_socket_open (self)) {
+        zcert_destroy (&self->cert);
         free (self);
         return NULL;
     }
+    self->link = CB_LINK_CONNECTING;
+    self->link_since = zclock_time ();
+    self->flights = zlist_new ();
+    self->done = zlist_new ();
     self->node = strdup (node);
     self->role = role ? strdup (role) : NULL;
     self->parent = parent ? strdup (parent) : NULL;
@@ -170,7 +217,9 @@ cb_client_destroy (cb_client_t **self_p)
     cb_client_t *self = *self_p;
     if (!self)
         return;
-    zsock_destroy (&self->dealer);
+    s_socket_close (self);
+    zcert_destroy (&self->cert);
+    cb_flight_destroy_all (self);
     cb_value_t *item;
     while ((item = (cb_value_t *) zlist_pop (self->inbox)))
         cb_value_destroy (&item);
@@ -183,6 +232,151 @@ cb_client_destroy (cb_client_t **self_p)
     free (self->parent);
     free (self);
     *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  The link, from the socket monitor's events
+
+static void
+s_link_set (cb_client_t *self, cb_link_t link)
+{
+    if (self->link != link) {
+        self->link = link;
+        self->link_since = zclock_time ();
+    }
+}
+
+//  A refusal: the link is refused until a handshake succeeds, and every
+//  request in flight fails at once (the next pump finishes them).
+static void
+s_refused (cb_client_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->link_why, sizeof (self->link_why), format, args);
+    va_end (args);
+    s_link_set (self, CB_LINK_REFUSED);
+}
+
+//  Handles one monitor event.
+static void
+s_link_event (cb_client_t *self, uint16_t event, uint32_t value)
+{
+    switch (event) {
+        case ZMQ_EVENT_CONNECTED:
+            //  TCP is up; the link is once the handshake is through. A
+            //  link that was up stays down until then: a stopped broker's
+            //  kernel still accepts connections.
+            if (self->link != CB_LINK_REFUSED && !self->was_up)
+                s_link_set (self, CB_LINK_CONNECTING);
+            break;
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            self->handshake_failures = 0;
+            self->refused_auth = false;
+            self->link_why [0] = 0;
+            //  A new connection is a new session for the broker (its
+            //  routing id is new): say hello again before anything else.
+            if (self->was_up)
+                self->hello = false;
+            self->was_up = true;
+            s_link_set (self, CB_LINK_UP);
+            for (cb_flight_t *f = (cb_flight_t *) zlist_first (self->flights); f;
+                 f = (cb_flight_t *) zlist_next (self->flights)) {
+                f->resend = 0;
+                f->interval = self->retry;
+            }
+            break;
+        case ZMQ_EVENT_DISCONNECTED:
+            if (self->link != CB_LINK_REFUSED)
+                s_link_set (self, self->was_up ? CB_LINK_DOWN : CB_LINK_CONNECTING);
+            break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            //  The broker's ZAP handler said no (value: its status code).
+            //  libzmq gives up on this connection: see s_reopen.
+            self->refused_auth = true;
+            self->reopen_at = zclock_mono () + S_REOPEN_MS;
+            s_refused (self, "the broker refused our key (%.8s..., status %u): it is not in "
+                       "the broker's certificate directory, or was revoked",
+                       self->key, (unsigned) value);
+            break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            if (*self->key)
+                s_refused (self, "the broker at %s does not speak CURVE (handshake failed: "
+                           "protocol error 0x%x)", self->endpoint, (unsigned) value);
+            else
+                s_refused (self, "the broker at %s wants a CURVE key: give --key and "
+                           "--broker-key (handshake failed: protocol error 0x%x)",
+                           self->endpoint, (unsigned) value);
+            break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            //  The broker hung up during the handshake. Once may be a
+            //  broker stopping; twice in a row, with no success between,
+            //  is a refusal (libzmq retries every reconnect interval).
+            if (++self->handshake_failures < 2)
+                break;
+            if (*self->key)
+                s_refused (self, "the broker's key does not match: the broker at %s hung up "
+                           "on our handshake (check --broker-key)", self->endpoint);
+            else
+                s_refused (self, "the broker at %s hung up on our handshake: it wants a "
+                           "CURVE key (--key and --broker-key)", self->endpoint);
+            break;
+        default:
+            break;
+    }
+}
+
+//  Handles the monitor events that have arrived, without waiting.
+void
+cb_client_link_events (cb_client_t *self)
+{
+    while (zsock_events (self->monitor) & ZMQ_POLLIN) {
+        zmsg_t *msg = zmsg_recv (self->monitor);
+        if (!msg)
+            break;
+        zframe_t *frame = zmsg_first (msg);
+        if (frame && zframe_size (frame) >= 6) {
+            uint16_t event;
+            uint32_t value;
+            memcpy (&event, zframe_data (frame), 2);
+            memcpy (&value, zframe_data (frame) + 2, 4);
+            s_link_event (self, event, value);
+        }
+        zmsg_destroy (&msg);
+    }
+}
+
+cb_link_t
+cb_client_link (cb_client_t *self, int64_t *since_p)
+{
+    cb_client_link_events (self);
+    if (since_p)
+        *since_p = self->link_since;
+    return self->link;
+}
+
+const char *
+cb_client_link_why (cb_client_t *self)
+{
+    return self->link_why;
+}
+
+int64_t
+cb_client_heard (cb_client_t *self)
+{
+    return self->heard;
+}
+
+const char *
+cb_link_name (cb_link_t link)
+{
+    switch (link) {
+        case CB_LINK_CONNECTING: return "connecting";
+        case CB_LINK_UP:         return "up";
+        case CB_LINK_DOWN:       return "down";
+        case CB_LINK_REFUSED:    return "refused";
+    }
+    return "?";
 }
 
 int cb_client_error (cb_client_t *self) { return self->error; }
@@ -248,14 +442,17 @@ s_dequeue (zlist_t *queue, uint64_t *seq_p)
 }
 
 //  Receive one message and sort it: a delivery or a log entry goes to its
-//  queue (once per sequence); a reply is returned. NULL if nothing usable
-//  came.
-static cb_value_t *
-s_recv_one (cb_client_t *self)
+//  queue (once per sequence), a reply to a request in flight to that
+//  request; any other reply is returned. NULL if nothing usable came.
+cb_value_t *
+cb_client_recv_one (cb_client_t *self)
 {
     zframe_t *frame = zframe_recv (self->dealer);
     if (!frame)
         return NULL;
+    self->heard = zclock_time ();
+    //  Any traffic shows the broker alive: no ping needed for a while.
+    self->next_ping = zclock_mono () + CB_CLIENT_PING_MS;
     cb_value_t *msg = cb_codec_decode (zframe_data (frame), zframe_size (frame), NULL, 0);
     zframe_destroy (&frame);
     const char *type = cb_value_get_str (msg, "type");
@@ -264,11 +461,26 @@ s_recv_one (cb_client_t *self)
     else
     if (type && streq (type, "log"))
         s_queue (self->log, self->log_next, &msg);
+    else
+    if (msg && cb_flight_reply (self, &msg))
+        msg = NULL;
     return msg;
 }
 
+//  The error for a request that cannot be answered: REFUSED while the
+//  link is refused, TIMEOUT otherwise.
+static void
+s_set_no_reply (cb_client_t *self)
+{
+    if (self->link == CB_LINK_REFUSED)
+        cb_client_set_error (self, CB_E_REFUSED, self->link_why);
+    else
+        cb_client_set_error (self, CB_E_TIMEOUT, NULL);
+}
+
 //  Send a request and wait for the reply with its message id; resend with
-//  the same id every retry ms. Returns the whole reply, or NULL on timeout.
+//  the same id every retry ms. Returns the whole reply, or NULL with the
+//  error set: TIMEOUT, or REFUSED at once when the handshake is refused.
 static cb_value_t *
 s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value_t *body,
             int timeout_ms)
@@ -287,8 +499,10 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
     int64_t resend = 0;
     int interval = self->retry;
     cb_value_t *reply = NULL;
-    zpoller_t *poller = zpoller_new (self->dealer, NULL);
     while (!reply) {
+        cb_client_link_events (self);
+        if (self->link == CB_LINK_REFUSED)
+            break;
         int64_t now = zclock_mono ();
         if (now >= deadline)
             break;
@@ -299,15 +513,18 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
                 zframe_destroy (&frame);
             //  Back off: a slow broker is not helped by more of the same.
             resend = now + interval;
-            interval = interval * 2 > S_MAX_RETRY ? S_MAX_RETRY : interval * 2;
+            interval = interval * 2 > CB_CLIENT_MAX_RETRY ? CB_CLIENT_MAX_RETRY : interval * 2;
         }
         int64_t wait = (resend < deadline ? resend : deadline) - now;
-        if (!zpoller_wait (poller, (int) (wait > 0 ? wait : 0))) {
-            if (zpoller_terminated (poller))
+        void *which = zpoller_wait (self->poller, (int) (wait > 0 ? wait : 0));
+        if (!which) {
+            if (zpoller_terminated (self->poller))
                 break;
             continue;
         }
-        cb_value_t *in = s_recv_one (self);
+        if (which != self->dealer)
+            continue;                   //  A link event: read at the loop's top
+        cb_value_t *in = cb_client_recv_one (self);
         int64_t code = 0, after = 0;
         if (!in || !streq (cb_value_get_str_or (in, "mid", ""), mid))
             cb_value_destroy (&in);     //  A late reply to an earlier request
@@ -316,20 +533,23 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
         &&  cb_value_get_int (in, "code", &code) && code == CB_E_RATE_LIMITED) {
             //  Nothing was stored: send the same again once the broker says.
             cb_value_get_int (in, "retry_after", &after);
-            resend = zclock_mono () + (after > 0 && after < S_MAX_RETRY ? after : S_MAX_RETRY);
+            if (after <= 0 || after >= CB_CLIENT_MAX_RETRY)
+                after = CB_CLIENT_MAX_RETRY;
+            resend = zclock_mono () + after;
             interval = self->retry;
             cb_value_destroy (&in);
         }
         else
             reply = in;
     }
-    zpoller_destroy (&poller);
     free (data);
+    if (!reply)
+        s_set_no_reply (self);
     return reply;
 }
 
-static void
-s_next_mid (cb_client_t *self, char *mid, size_t size)
+void
+cb_client_next_mid (cb_client_t *self, char *mid, size_t size)
 {
     snprintf (mid, size, "%s-%llu", self->mid_prefix, (unsigned long long) ++self->mid_next);
 }
@@ -344,16 +564,16 @@ s_reply_body (cb_client_t *self, cb_value_t **reply_p)
     if (type && streq (type, "ok")) {
         body = cb_value_get (reply, "body");
         body = body && cb_value_type (body) == CB_MAP ? cb_value_dup (body) : cb_value_new_map ();
-        s_set_error (self, CB_OK, NULL);
+        cb_client_set_error (self, CB_OK, NULL);
     }
     else
     if (type && streq (type, "error")) {
         int64_t code = CB_E_PROTOCOL;
         cb_value_get_int (reply, "code", &code);
-        s_set_error (self, (int) code, cb_value_get_str (reply, "message"));
+        cb_client_set_error (self, (int) code, cb_value_get_str (reply, "message"));
     }
     else
-        s_set_error (self, CB_E_PROTOCOL, "reply of unknown type");
+        cb_client_set_error (self, CB_E_PROTOCOL, "reply of unknown type");
     cb_value_destroy (reply_p);
     return body;
 }
@@ -366,18 +586,17 @@ static cb_value_t *
 s_call (cb_client_t *self, const char *type, cb_value_t **body_p, int timeout_ms)
 {
     char mid [64];
-    s_next_mid (self, mid, sizeof (mid));
+    cb_client_next_mid (self, mid, sizeof (mid));
     cb_value_t *reply = s_exchange (self, type, mid, *body_p, timeout_ms);
     cb_value_destroy (body_p);
-    if (!reply) {
-        s_set_error (self, CB_E_TIMEOUT, NULL);
-        return NULL;
-    }
+    if (!reply)
+        return NULL;            //  The error is set
     return s_reply_body (self, &reply);
 }
 
-int
-cb_client_hello (cb_client_t *self, int timeout_ms)
+//  A hello's body: who we are.
+cb_value_t *
+cb_client_hello_body (cb_client_t *self)
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "node", self->node);
@@ -385,6 +604,13 @@ cb_client_hello (cb_client_t *self, int timeout_ms)
         cb_value_set_str (body, "role", self->role);
     if (self->parent)
         cb_value_set_str (body, "parent", self->parent);
+    return body;
+}
+
+int
+cb_client_hello (cb_client_t *self, int timeout_ms)
+{
+    cb_value_t *body = cb_client_hello_body (self);
     cb_value_t *ok = s_call (self, "hello", &body, timeout_ms);
     if (!ok)
         return -1;
@@ -410,24 +636,26 @@ cb_client_request (cb_client_t *self, const char *type, cb_value_t **body_p, int
         *body_p = NULL;
     int64_t deadline = zclock_mono () + timeout_ms;
     char mid [64];
-    s_next_mid (self, mid, sizeof (mid));
+    cb_client_next_mid (self, mid, sizeof (mid));
     cb_value_t *result = NULL;
     //  At most a few hellos: the broker restarted, or this connection was
     //  replaced, while we were talking.
     for (int attempt = 0; attempt < 4; attempt++) {
         int left = (int) (deadline - zclock_mono ());
         if (left <= 0) {
-            s_set_error (self, CB_E_TIMEOUT, NULL);
+            cb_client_set_error (self, CB_E_TIMEOUT, NULL);
             break;
         }
         if (!self->hello && cb_client_hello (self, left))
             break;
         left = (int) (deadline - zclock_mono ());
-        cb_value_t *reply = left > 0 ? s_exchange (self, type, mid, body, left) : NULL;
-        if (!reply) {
-            s_set_error (self, CB_E_TIMEOUT, NULL);
+        if (left <= 0) {
+            cb_client_set_error (self, CB_E_TIMEOUT, NULL);
             break;
         }
+        cb_value_t *reply = s_exchange (self, type, mid, body, left);
+        if (!reply)
+            break;              //  The error is set
         result = s_reply_body (self, &reply);
         if (result || self->error != CB_E_NOT_HELLO)
             break;
@@ -497,44 +725,47 @@ cb_client_request_pages (cb_client_t *self, const char *type, cb_value_t **body_
     return whole;
 }
 
+
+//  libzmq gives up on a connection whose key the broker's ZAP handler
+//  refused, and a certificate added to the broker's directory later lets
+//  in only a new socket. A client that keeps running (it pumps) tries a
+//  new socket now and then; the link stays refused until a handshake
+//  succeeds.
+static void
+s_reopen (cb_client_t *self)
+{
+    if (self->link != CB_LINK_REFUSED || !self->refused_auth
+    ||  zclock_mono () < self->reopen_at)
+        return;
+    s_socket_close (self);
+    int rc = s_socket_open (self);
+    assert (rc == 0);           //  The endpoint was valid the first time
+    self->reopen_at = zclock_mono () + S_REOPEN_MS;
+    self->hello = false;        //  A new connection is a new session
+}
+
+void
+cb_client_pump (cb_client_t *self, int timeout_ms)
+{
+    s_reopen (self);
+    cb_flight_pump (self, timeout_ms, true);
+}
+
 //  Waits up to timeout_ms (0: only what has arrived) until `queue` is not
-//  empty, sorting what arrives and pinging now and then, so that a
-//  restarted broker is noticed (its NOT_HELLO makes the next request say
-//  hello again, after which it sends what is waiting).
+//  empty, sorting what arrives. While it waits it pings now and then,
+//  without waiting for the answer, so that a restarted broker is noticed
+//  (its NOT_HELLO makes the client say hello again, after which it sends
+//  what is waiting); a call that must not wait does not ping.
 static void
 s_wait (cb_client_t *self, zlist_t *queue, int timeout_ms)
 {
     int64_t deadline = zclock_mono () + timeout_ms;
-    if (!self->next_ping)
-        self->next_ping = zclock_mono () + S_PING_MS;
-    zpoller_t *poller = zpoller_new (self->dealer, NULL);
     while (zlist_size (queue) == 0) {
-        int64_t now = zclock_mono ();
-        if (now >= deadline && timeout_ms > 0)
-            break;
-        //  The ping time is kept across calls, so that short timeouts in
-        //  a loop still ping; a ping never outlasts the caller's timeout
-        //  (and a call that must not wait does not ping).
-        if (timeout_ms > 0 && now >= self->next_ping) {
-            self->next_ping = now + S_PING_MS;
-            int64_t left = deadline - now;
-            cb_value_t *pong = cb_client_request (self, "ping", NULL,
-                                                  (int) (left < 2000 ? left : 2000));
-            cb_value_destroy (&pong);
-            continue;
-        }
-        int64_t wait = (self->next_ping < deadline ? self->next_ping : deadline) - now;
-        if (timeout_ms <= 0)
-            wait = 0;
-        if (zpoller_wait (poller, (int) (wait > 0 ? wait : 0))) {
-            cb_value_t *other = s_recv_one (self);
-            cb_value_destroy (&other);
-        }
-        else
-        if (zpoller_terminated (poller) || timeout_ms <= 0)
+        int64_t left = deadline - zclock_mono ();
+        cb_flight_pump (self, timeout_ms > 0 && left > 0 ? (int) left : 0, timeout_ms > 0);
+        if (timeout_ms <= 0 || zclock_mono () >= deadline || zsys_interrupted)
             break;
     }
-    zpoller_destroy (&poller);
 }
 
 cb_value_t *
@@ -593,18 +824,26 @@ cb_client_recv_log (cb_client_t *self, int timeout_ms)
         //  A gap (entries are sent in order on one connection, so only a
         //  reconnection makes one): ask again from where we are.
         zlist_append (self->log, entry);
-        s_subscribe (self, self->log_next, 2000);
+        if (!cb_flight_flying (self, CB_FOR_SUBSCRIBE)) {
+            cb_value_t *body = cb_value_new_map ();
+            cb_value_set_int (body, "from", (int64_t) self->log_next);
+            cb_flight_new (self, CB_FOR_SUBSCRIBE, "log.subscribe", &body, CB_CLIENT_HOUSEKEEPING,
+                          (int64_t) self->log_next);
+            cb_flight_due (self, false);
+        }
         return NULL;
     }
     if (entry) {
         self->log_next = seq + 1;
-        if (seq - self->log_acked >= S_LOG_ACK_EVERY || zlist_size (self->log) == 0) {
+        //  Acknowledged without waiting: a lost ack only means the
+        //  broker keeps a few entries longer.
+        if ((seq - self->log_acked >= S_LOG_ACK_EVERY || zlist_size (self->log) == 0)
+        &&  !cb_flight_flying (self, CB_FOR_ACK)) {
             cb_value_t *body = cb_value_new_map ();
             cb_value_set_int (body, "upto", (int64_t) seq);
-            cb_value_t *reply = cb_client_request (self, "log.ack", &body, 2000);
-            if (reply)
-                self->log_acked = seq;
-            cb_value_destroy (&reply);
+            cb_flight_new (self, CB_FOR_ACK, "log.ack", &body, CB_CLIENT_HOUSEKEEPING,
+                           (int64_t) seq);
+            cb_flight_due (self, false);
         }
     }
     return entry;

@@ -14,6 +14,7 @@
     =========================================================================
 */
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <unistd.h>
 
@@ -35,6 +36,9 @@ struct _cli_console_state_t {
     size_t feed_size;           //  Entries in the ring
     size_t feed_next;           //  Where the next one goes
     size_t selected;            //  The selected participant
+    cb_value_t *context;        //  Drafts aligned to that are not the event's, by key
+    cb_value_t *asked;          //  Their ids, once asked for (draft.show)
+    char missing [64];          //  The last id missing_target returned
 };
 
 //  --------------------------------------------------------------------------
@@ -58,6 +62,8 @@ cli_console_state_new (const char *event)
     assert (self->event);
     snprintf (self->event_key, sizeof (self->event_key), "event/%s", event);
     self->objects = cb_value_new_map ();
+    self->context = cb_value_new_map ();
+    self->asked = cb_value_new_map ();
     return self;
 }
 
@@ -69,6 +75,8 @@ cli_console_state_destroy (cli_console_state_t **self_p)
     if (!self)
         return;
     cb_value_destroy (&self->objects);
+    cb_value_destroy (&self->context);
+    cb_value_destroy (&self->asked);
     free (self->event);
     free (self);
     *self_p = NULL;
@@ -173,7 +181,16 @@ cli_console_state_apply (cli_console_state_t *self, const cb_value_t *entry)
         for (size_t i = 0; i < cb_value_size (objects); i++) {
             const char *key = cb_value_key_at (objects, i);
             cb_value_t *value = cb_value_val_at (objects, i);
-            if (s_prefixed (key, "round/") != (pass == 1) || !s_take (self, key, value))
+            if (s_prefixed (key, "round/") != (pass == 1))
+                continue;
+            if (cb_value_get (self->context, key) && cb_value_type (value) == CB_MAP) {
+                //  A context draft: kept up to date, though not the event's.
+                cb_value_t *copy = cb_value_dup (value);
+                cb_value_set (self->context, key, &copy);
+                changed = true;
+                continue;
+            }
+            if (!s_take (self, key, value))
                 continue;
             char words [96];
             s_describe (words, sizeof (words), key, value);
@@ -336,4 +353,230 @@ cli_console_state_select (cli_console_state_t *self, int delta)
     else
         self->selected = (size_t) ((int64_t) self->selected + delta);
     cli_console_state_selected (self);      //  Clamps
+}
+
+
+//  --------------------------------------------------------------------------
+//  What the facilitator needs to see from the back of the room
+
+const char *
+cli_console_next_phase (const char *phase)
+{
+    static const char *phases [] = { "planned", "share", "negotiate", "commit", "closed" };
+    for (size_t i = 0; i + 1 < sizeof (phases) / sizeof (phases [0]); i++)
+        if (phase && streq (phase, phases [i]))
+            return phases [i + 1];
+    return NULL;
+}
+
+void
+cli_console_state_note (cli_console_state_t *self, int64_t time, const char *node,
+                        const char *kind, const char *summary)
+{
+    cb_value_t *entry = cb_value_new_map ();
+    cb_value_set_int (entry, "seq", self->seq);
+    cb_value_set_int (entry, "time", time);
+    cb_value_set_str (entry, "node", node);
+    cb_value_set_str (entry, "kind", kind);
+    s_feed_add (self, entry, summary);
+    cb_value_destroy (&entry);
+}
+
+cb_value_t *
+cli_console_state_draft (cli_console_state_t *self, const char *id)
+{
+    cb_value_t *draft = cli_console_state_object (self, "draft", id);
+    if (!draft && id && *id) {
+        char key [128];
+        snprintf (key, sizeof (key), "draft/%s", id);
+        draft = cb_value_get_map (self->context, key);
+    }
+    return draft;
+}
+
+const char *
+cli_console_state_missing_target (cli_console_state_t *self)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        cb_value_t *drafts = pass ? self->context : self->objects;
+        for (size_t i = 0; i < cb_value_size (drafts); i++) {
+            if (!s_prefixed (cb_value_key_at (drafts, i), "draft/"))
+                continue;
+            cb_value_t *aligned = cb_value_get_map (
+                cb_value_get_map (cb_value_val_at (drafts, i), "content"), "aligned_to");
+            const char *target = cli_str (aligned, "draft");
+            if (!*target || cli_console_state_draft (self, target)
+            ||  cb_value_get (self->asked, target))
+                continue;
+            cb_value_set_bool (self->asked, target, true);
+            snprintf (self->missing, sizeof (self->missing), "%s", target);
+            return self->missing;
+        }
+    }
+    return NULL;
+}
+
+void
+cli_console_state_add_context (cli_console_state_t *self, const cb_value_t *show)
+{
+    cb_value_t *draft = cb_value_get_map (show, "draft");
+    const char *id = cli_str (draft, "id");
+    if (!*id || cli_console_state_object (self, "draft", id))
+        return;
+    cb_value_t *copy = cb_value_dup (draft);
+    cb_value_t *content = cb_value_get_map (cb_value_get_map (show, "revision"), "content");
+    cb_value_t *content_copy = content ? cb_value_dup (content) : cb_value_new_map ();
+    cb_value_set (copy, "content", &content_copy);
+    char key [128];
+    snprintf (key, sizeof (key), "draft/%s", id);
+    cb_value_set (self->context, key, &copy);
+}
+
+int
+cli_console_state_confidence (cli_console_state_t *self, const char *id, const char **node_p)
+{
+    cb_value_t *draft = cli_console_state_draft (self, id);
+    cb_value_t *votes = cb_value_get_array (draft, "votes");
+    int64_t head = cli_int (draft, "head");
+    int confidence = -1;
+    for (size_t i = 0; i < cb_value_size (votes); i++) {
+        cb_value_t *vote = cb_value_at (votes, i);
+        if (cli_int (vote, "rev") != head)
+            continue;
+        confidence = (int) cli_int (vote, "confidence");    //  The latest wins
+        if (node_p)
+            *node_p = cli_str (vote, "node");
+    }
+    return confidence;
+}
+
+//  Adds one owed item if there is room; counts it anyway.
+static void
+s_owe (cli_console_owed_t *owed, size_t max, size_t *count, const char *node,
+       const char *format, ...)
+{
+    if (*count < max) {
+        cli_console_owed_t *item = &owed [*count];
+        snprintf (item->node, sizeof (item->node), "%s", node);
+        va_list args;
+        va_start (args, format);
+        vsnprintf (item->what, sizeof (item->what), format, args);
+        va_end (args);
+    }
+    (*count)++;
+}
+
+//  What one node owes.
+static void
+s_owed_by (cli_console_state_t *self, const char *node, cli_console_owed_t *owed, size_t max,
+           size_t *count)
+{
+    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
+        const char *key = cb_value_key_at (self->objects, i);
+        cb_value_t *value = cb_value_val_at (self->objects, i);
+        if (s_prefixed (key, "round/")
+        &&  streq (cli_str (value, "state"), "open")
+        &&  cli_has (cb_value_get_array (value, "recipients"), node)
+        && !cli_has (cb_value_get_array (value, "answered"), node))
+            s_owe (owed, max, count, node, "an answer to round %s on %s (%s): %s",
+                   cli_str (value, "id"), cli_str (value, "draft"), cli_str (value, "owner"),
+                   cli_str (value, "question"));
+        if (!s_prefixed (key, "ask/"))
+            continue;
+        const char *state = cli_str (value, "state");
+        bool offer = streq (cli_str (value, "kind"), "offer");
+        const char *text = cb_value_get_str (value, "need");
+        if (!text)
+            text = cli_str (value, "text");
+        if (streq (state, "open") && streq (cli_str (value, "to"), node))
+            s_owe (owed, max, count, node, offer ? "take or refuse offer %s from %s: %s"
+                                                 : "accept, counter or decline %s from %s: %s",
+                   cli_str (value, "id"), cli_str (value, "from"), text);
+        if (streq (state, "countered") && streq (cli_str (value, "from"), node))
+            s_owe (owed, max, count, node, "take or refuse %s's counter on %s: %s",
+                   cli_str (value, "to"), cli_str (value, "id"), cli_str (value, "counter"));
+    }
+    //  In the commit phase, a confidence vote on the shared draft's head.
+    cb_value_t *event = cli_console_state_event (self);
+    const char *shared = cb_value_get_str (cb_value_get_map (event, "shared"), node);
+    if (streq (cli_str (event, "phase"), "commit") && shared
+    &&  cli_console_state_object (self, "draft", shared)
+    &&  cli_console_state_confidence (self, shared, NULL) < 0)
+        s_owe (owed, max, count, node, "a confidence vote on %s (revision %lld)", shared,
+               (long long) cli_int (cli_console_state_object (self, "draft", shared), "head"));
+}
+
+size_t
+cli_console_state_owed (cli_console_state_t *self, cli_console_owed_t *owed, size_t max)
+{
+    size_t count = 0;
+    cb_value_t *participants = cb_value_get_array (cli_console_state_event (self),
+                                                   "participants");
+    for (size_t i = 0; i < cb_value_size (participants); i++) {
+        const char *node = cb_value_str (cb_value_at (participants, i));
+        if (node)
+            s_owed_by (self, node, owed, max, &count);
+    }
+    return count;
+}
+
+size_t
+cli_console_state_stuck (cli_console_state_t *self, cli_console_stuck_t *stuck, size_t max)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
+        if (!s_prefixed (cb_value_key_at (self->objects, i), "ask/"))
+            continue;
+        cb_value_t *ask = cb_value_val_at (self->objects, i);
+        const char *state = cli_str (ask, "state");
+        bool offer = streq (cli_str (ask, "kind"), "offer");
+        const char *answer, *by;
+        if (streq (state, "open")) {
+            answer = offer ? "ask take" : "ask accept";
+            by = cli_str (ask, "to");
+        }
+        else
+        if (streq (state, "countered")) {
+            answer = "ask take";
+            by = cli_str (ask, "from");
+        }
+        else
+            continue;
+        //  The drafts the answer would change: the helper's; for a shared
+        //  key result (known once countered, or offered) the helped one's too.
+        const char *drafts [2] = { cli_str (ask, "helper_draft"), NULL };
+        if (streq (cli_str (cb_value_get_map (ask, "reflect"), "type"), "shared_kr"))
+            drafts [1] = cli_str (ask, "draft");
+        for (int d = 0; d < 2 && drafts [d]; d++) {
+            cb_value_t *draft = cli_console_state_object (self, "draft", drafts [d]);
+            const char *round_id = cb_value_get_str (draft, "round");
+            if (!round_id)
+                continue;
+            if (count < max) {
+                cli_console_stuck_t *item = &stuck [count];
+                memset (item, 0, sizeof (*item));
+                snprintf (item->ask, sizeof (item->ask), "%s", cli_str (ask, "id"));
+                snprintf (item->answer, sizeof (item->answer), "%s", answer);
+                snprintf (item->by, sizeof (item->by), "%s", by);
+                snprintf (item->draft, sizeof (item->draft), "%s", drafts [d]);
+                snprintf (item->round, sizeof (item->round), "%s", round_id);
+                cb_value_t *round = cli_console_state_object (self, "round", round_id);
+                snprintf (item->owner, sizeof (item->owner), "%s",
+                          round ? cli_str (round, "owner") : cli_str (draft, "owner"));
+                cb_value_t *recipients = cb_value_get_array (round, "recipients");
+                cb_value_t *answered = cb_value_get_array (round, "answered");
+                for (size_t r = 0; r < cb_value_size (recipients); r++) {
+                    const char *name = cb_value_str (cb_value_at (recipients, r));
+                    if (!name || cli_has (answered, name))
+                        continue;
+                    size_t len = strlen (item->waiting);
+                    snprintf (item->waiting + len, sizeof (item->waiting) - len, "%s%s",
+                              len ? ", " : "", name);
+                }
+            }
+            count++;
+            break;              //  One reason is enough
+        }
+    }
+    return count;
 }

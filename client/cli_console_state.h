@@ -86,4 +86,63 @@ size_t cli_console_state_selected_index (cli_console_state_t *self);
 //  Moves the selection by delta participants, within the list.
 void cli_console_state_select (cli_console_state_t *self, int delta);
 
+//  --------------------------------------------------------------------------
+//  What the facilitator needs to see from the back of the room
+
+//  The phase after `phase` ("planned" -> "share" -> ... -> "closed"), or
+//  NULL after "closed" or for an unknown phase.
+const char *cli_console_next_phase (const char *phase);
+
+//  Notes something that is not in the log in the feed (a nudge sent from
+//  this console: event.nudge changes no object, so the log has no entry).
+void cli_console_state_note (cli_console_state_t *self, int64_t time, const char *node,
+                             const char *kind, const char *summary);
+
+//  Drafts aligned to that the state does not hold (a draft of a node that
+//  is not a participant, say: the snapshot has only participants' drafts).
+//  Returns the id of one not yet asked for, and notes it as asked (the
+//  console then reads it with draft.show); NULL if none.
+const char *cli_console_state_missing_target (cli_console_state_t *self);
+//  Keeps a draft.show reply {draft, revision} as context: the draft with
+//  its revision's content, shown in the alignment tree but not one of the
+//  event's objects (not dumped); log entries naming it update it.
+void cli_console_state_add_context (cli_console_state_t *self, const cb_value_t *show);
+//  A draft of the event, or a context draft; NULL if neither. Lent.
+cb_value_t *cli_console_state_draft (cli_console_state_t *self, const char *id);
+
+//  The latest confidence vote on a draft's head revision, 0..5, or -1 if
+//  none; with `node_p`, who cast it (lent).
+int cli_console_state_confidence (cli_console_state_t *self, const char *draft,
+                                  const char **node_p);
+
+//  Something a participant owes: an answer to a round, to an ask, to a
+//  counter or an offer, or (in the commit phase) a vote.
+typedef struct {
+    char node [64];             //  Who owes it
+    char what [320];            //  On what, as a short sentence
+} cli_console_owed_t;
+
+//  What the participants owe now, up to max items, in participant order.
+//  Returns how many there are (may be more than max).
+size_t cli_console_state_owed (cli_console_state_t *self, cli_console_owed_t *owed,
+                               size_t max);
+
+//  A deal that cannot go on: the answer an ask waits for would be refused
+//  with ROUND_OPEN, because the draft it changes has a catchball round
+//  open. Only the round's owner (closing it) or its recipients who have
+//  not answered (answering it) can unblock it.
+typedef struct {
+    char ask [16];              //  The ask
+    char answer [32];           //  The answer it waits for, that would be refused
+    char by [64];               //  Who would give that answer
+    char draft [16];            //  The draft with the open round
+    char round [16];            //  The round
+    char owner [64];            //  The round's owner, who can close it
+    char waiting [256];         //  Its recipients who have not answered, ", "-separated
+} cli_console_stuck_t;
+
+//  The stuck deals, up to max; returns how many there are.
+size_t cli_console_state_stuck (cli_console_state_t *self, cli_console_stuck_t *stuck,
+                                size_t max);
+
 #endif

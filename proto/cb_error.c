@@ -47,6 +47,7 @@ static const s_error_t s_errors [] = {
     { CB_E_STORE_DAMAGED,    "STORE_DAMAGED",    "a record in the broker's store is damaged; nothing was stored" },
     { CB_E_TIMEOUT,          "TIMEOUT",          "no answer from the broker in time" },
     { CB_E_PROTOCOL,         "PROTOCOL",         "the broker's answer did not follow the protocol" },
+    { CB_E_REFUSED,          "REFUSED",          "the broker refused our handshake: check the CURVE keys" },
 };
 
 static const s_error_t *

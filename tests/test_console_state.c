@@ -13,7 +13,12 @@
     - the feed: newest first, what changed in a few words, at most 50;
     - what the screen reads: rounds a team has not answered, asks by state,
       the selection kept within the participants;
-    - dump: {seq, objects} as JSON, read back the same.
+    - dump: {seq, objects} as JSON, read back the same;
+    - the wall: what participants owe and on what, stuck deals (an answer
+      refused with ROUND_OPEN) with who can unblock them, confidence on a
+      draft's head, drafts aligned to that the event does not hold (asked
+      for once, kept as context, followed by the log), nudges noted in the
+      feed, the phase after each phase.
 
     It never sleeps.
     =========================================================================
@@ -260,6 +265,165 @@ s_test_dump (void)
     cli_console_state_destroy (&state);
 }
 
+//  An ask of the event: kind, from, to, state, the helper's draft.
+static cb_value_t *
+s_ask (const char *id, const char *kind, const char *from, const char *to, const char *state,
+       const char *helper_draft)
+{
+    cb_value_t *ask = s_map ("id", id, "kind", kind, "event", "e1");
+    cb_value_set_str (ask, "from", from);
+    cb_value_set_str (ask, "to", to);
+    cb_value_set_str (ask, "state", state);
+    cb_value_set_str (ask, "helper_draft", helper_draft);
+    cb_value_set_str (ask, "need", "two engineers");
+    return ask;
+}
+
+static void
+s_test_wall (void)
+{
+    //  e1 in negotiate: lead, team-a, team-b. team-a's d2 is aligned to d9,
+    //  a draft of a node outside the event. team-b's d3 has round r5 open
+    //  to lead (answered) and team-a (not). a1: team-a asks team-b, whose
+    //  d3 an accept would change; a2: lead's ask to team-a, countered.
+    cb_value_t *objects = cb_value_new_map ();
+    cb_value_t *event = s_map ("id", "e1", "cycle", "2027-Q1", "phase", "negotiate");
+    s_list (event, "participants", "team-a", "team-b");
+    cb_value_t *shared = s_map ("team-a", "d2", "team-b", "d3", NULL, NULL);
+    cb_value_set (event, "shared", &shared);
+    cb_value_set (objects, "event/e1", &event);
+    cb_value_t *d2 = s_map ("id", "d2", "owner", "team-a", "cycle", "2027-Q1");
+    cb_value_t *content = cb_value_new_map ();
+    cb_value_t *aligned = s_map ("draft", "d9", "kr", "kr1", NULL, NULL);
+    cb_value_set (content, "aligned_to", &aligned);
+    cb_value_set (d2, "content", &content);
+    cb_value_set_int (d2, "head", 2);
+    cb_value_set (objects, "draft/d2", &d2);
+    cb_value_t *d3 = s_map ("id", "d3", "owner", "team-b", "cycle", "2027-Q1");
+    cb_value_set_str (d3, "round", "r5");
+    cb_value_set_int (d3, "head", 4);
+    cb_value_set (objects, "draft/d3", &d3);
+    cb_value_t *r5 = s_map ("id", "r5", "draft", "d3", "state", "open");
+    cb_value_set_str (r5, "owner", "team-b");
+    cb_value_set_str (r5, "question", "Does this hold?");
+    s_list (r5, "recipients", "lead", "team-a");
+    s_list (r5, "answered", "lead", NULL);
+    cb_value_set (objects, "round/r5", &r5);
+    cb_value_t *a1 = s_ask ("a1", "ask", "team-a", "team-b", "open", "d3");
+    cb_value_set (objects, "ask/a1", &a1);
+    cb_value_t *a2 = s_ask ("a2", "ask", "team-b", "team-a", "countered", "d2");
+    cb_value_set_str (a2, "counter", "one engineer");
+    cb_value_set (objects, "ask/a2", &a2);
+    cb_value_t *snapshot = cb_value_new_map ();
+    cb_value_set_int (snapshot, "seq", 20);
+    cb_value_set (snapshot, "objects", &objects);
+    cli_console_state_t *state = cli_console_state_new ("e1");
+    REQUIRE (cli_console_state_load (state, snapshot) == 0);
+    cb_value_destroy (&snapshot);
+
+    //  Stuck: a1's accept would change d3, whose round r5 is open; team-b
+    //  (its owner) can close it, team-a can answer it. a2's take changes
+    //  d2, which has no round: not stuck.
+    cli_console_stuck_t stuck [4];
+    CHECK_INT (cli_console_state_stuck (state, stuck, 4), 1);
+    CHECK_STR (stuck [0].ask, "a1");
+    CHECK_STR (stuck [0].answer, "ask accept");
+    CHECK_STR (stuck [0].by, "team-b");
+    CHECK_STR (stuck [0].draft, "d3");
+    CHECK_STR (stuck [0].round, "r5");
+    CHECK_STR (stuck [0].owner, "team-b");
+    CHECK_STR (stuck [0].waiting, "team-a");
+    //  A countered shared key result changes the helped draft too.
+    cb_value_t *a3 = s_ask ("a3", "ask", "team-b", "team-a", "countered", "d2");
+    cb_value_set_str (a3, "draft", "d3");
+    cb_value_t *reflect = s_map ("type", "shared_kr", NULL, NULL, NULL, NULL);
+    cb_value_set (a3, "reflect", &reflect);
+    s_apply (state, s_entry (21, "team-a", "ask/a3", a3, NULL));
+    CHECK_INT (cli_console_state_stuck (state, stuck, 4), 2);
+    CHECK_STR (stuck [1].ask, "a3");
+    CHECK_STR (stuck [1].answer, "ask take");
+    CHECK_STR (stuck [1].by, "team-b");
+    CHECK_STR (stuck [1].draft, "d3");
+    CHECK_INT (cli_console_state_stuck (state, stuck, 1), 2);     //  Counted past max
+
+    //  Owed, in participant order: team-a's round answer, team-b's answer
+    //  to a1 and its two counters to take or refuse.
+    cli_console_owed_t owed [8];
+    CHECK_INT (cli_console_state_owed (state, owed, 8), 4);
+    CHECK_STR (owed [0].node, "team-a");
+    CHECK_STR (owed [0].what, "an answer to round r5 on d3 (team-b): Does this hold?");
+    CHECK_STR (owed [1].node, "team-b");
+    CHECK_STR (owed [1].what, "accept, counter or decline a1 from team-a: two engineers");
+    CHECK_STR (owed [2].what, "take or refuse team-a's counter on a2: one engineer");
+
+    //  Confidence: the latest vote on the head revision; none on d2.
+    CHECK_INT (cli_console_state_confidence (state, "d2", NULL), -1);
+    cb_value_t *d3v = cb_value_dup (cli_console_state_object (state, "draft", "d3"));
+    cb_value_t *votes = cb_value_new_array ();
+    int64_t revs [3] = { 3, 4, 4 }, conf [3] = { 1, 3, 4 };
+    for (int i = 0; i < 3; i++) {
+        cb_value_t *vote = s_map ("node", i == 2 ? "lead" : "team-b", NULL, NULL, NULL, NULL);
+        cb_value_set_int (vote, "rev", revs [i]);
+        cb_value_set_int (vote, "confidence", conf [i]);
+        cb_value_push (votes, &vote);
+    }
+    cb_value_set (d3v, "votes", &votes);
+    s_apply (state, s_entry (22, "lead", "draft/d3", d3v, NULL));
+    const char *voter = NULL;
+    CHECK_INT (cli_console_state_confidence (state, "d3", &voter), 4);
+    CHECK_STR (voter, "lead");
+
+    //  In the commit phase, a participant whose shared draft's head has
+    //  no vote owes one.
+    cb_value_t *commit = cb_value_dup (cli_console_state_event (state));
+    cb_value_set_str (commit, "phase", "commit");
+    s_apply (state, s_entry (23, "fac", "event/e1", commit, NULL));
+    CHECK_INT (cli_console_state_owed (state, owed, 8), 5);
+    CHECK_STR (owed [1].what, "a confidence vote on d2 (revision 2)");
+
+    //  d9, which d2 is aligned to, is not held: asked for once.
+    CHECK (!cli_console_state_draft (state, "d9"));
+    CHECK_STR (cli_console_state_missing_target (state), "d9");
+    CHECK (cli_console_state_missing_target (state) == NULL);
+    cb_value_t *show = cb_value_new_map ();
+    cb_value_t *d9 = s_map ("id", "d9", "owner", "lead", "cycle", "2027-Q1");
+    cb_value_set_str (d9, "objective", "Grow");
+    cb_value_set (show, "draft", &d9);
+    cb_value_t *revision = cb_value_new_map ();
+    cb_value_t *rc = cb_value_new_map ();
+    cb_value_t *krs = cb_value_new_array ();
+    cb_value_t *kr = s_map ("id", "kr1", "text", "Activation to 40%", NULL, NULL);
+    cb_value_push (krs, &kr);
+    cb_value_set (rc, "key_results", &krs);
+    cb_value_set (revision, "content", &rc);
+    cb_value_set (show, "revision", &revision);
+    cli_console_state_add_context (state, show);
+    cb_value_destroy (&show);
+    cb_value_t *held = cli_console_state_draft (state, "d9");
+    CHECK_STR (cli_str (held, "owner"), "lead");
+    CHECK_STR (cli_str (cb_value_at (cb_value_get_array (cb_value_get_map (held, "content"),
+                                                         "key_results"), 0), "text"),
+               "Activation to 40%");
+    CHECK (!cli_console_state_object (state, "draft", "d9"));   //  Not the event's
+    CHECK (!cb_value_get (cli_console_state_objects (state), "draft/d9"));
+    //  The log keeps it up to date.
+    cb_value_t *d9b = s_map ("id", "d9", "owner", "lead", "objective", "Grow more");
+    CHECK (s_apply (state, s_entry (24, "lead", "draft/d9", d9b, NULL)));
+    CHECK_STR (cli_str (cli_console_state_draft (state, "d9"), "objective"), "Grow more");
+    CHECK (!cb_value_get (cli_console_state_objects (state), "draft/d9"));
+
+    //  A nudge, which the log does not carry, noted in the feed.
+    cli_console_state_note (state, 1795564900000LL, "fac", "event.nudge", "team-b: hurry");
+    CHECK_STR (cli_console_state_feed (state, 0)->kind, "event.nudge");
+    CHECK_STR (cli_console_state_feed (state, 0)->summary, "team-b: hurry");
+
+    CHECK_STR (cli_console_next_phase ("planned"), "share");
+    CHECK_STR (cli_console_next_phase ("commit"), "closed");
+    CHECK (cli_console_next_phase ("closed") == NULL);
+    CHECK (cli_console_next_phase (NULL) == NULL);
+    cli_console_state_destroy (&state);
+}
+
 int
 main (void)
 {
@@ -267,5 +431,6 @@ main (void)
     s_test_apply ();
     s_test_feed_and_selection ();
     s_test_dump ();
+    s_test_wall ();
     return TEST_DONE ();
 }

@@ -39,6 +39,15 @@ extern "C" {
 
 typedef struct _cb_client_t cb_client_t;
 
+//  The state of a client's link to its broker, as its socket's handshake
+//  events tell it.
+typedef enum {
+    CB_LINK_CONNECTING,         //  Not up yet (no handshake has succeeded)
+    CB_LINK_UP,                 //  The handshake succeeded; the link is up
+    CB_LINK_DOWN,               //  It was up and is lost; ZeroMQ reconnects
+    CB_LINK_REFUSED             //  The broker refused the handshake (CURVE keys)
+} cb_link_t;
+
 //  Create a client for node `node` with `role` (leadership, team,
 //  facilitator, observer; NULL for a node the broker knows already) and an
 //  optional parent node. Connects at once;
@@ -115,6 +124,43 @@ uint64_t cb_client_inbox_acked (cb_client_t *self);
 //  How long to wait for a reply before sending the request again (ms,
 //  default 1000).
 void cb_client_set_retry (cb_client_t *self, int retry_ms);
+
+//  The link's state now, and (if since_p) since when, in wall-clock ms
+//  (zclock_time). While it is CB_LINK_REFUSED every request fails at once
+//  with CB_E_REFUSED, whose message says why (our key unknown to the
+//  broker, the broker's key not the one we were given, or no key for a
+//  CURVE broker); a successful handshake ends it. libzmq gives up on a
+//  connection whose key was refused: cb_client_pump tries a new one every
+//  3 s, so that a key added to the broker's certificates lets in a client
+//  that keeps running.
+cb_link_t cb_client_link (cb_client_t *self, int64_t *since_p);
+//  Why the link is refused ("" if it is not). Lent.
+const char *cb_client_link_why (cb_client_t *self);
+//  "connecting", "up", "down" or "refused".
+const char *cb_link_name (cb_link_t link);
+//  When the broker last sent us anything (wall-clock ms), 0 if never.
+int64_t cb_client_heard (cb_client_t *self);
+
+//  Requests without waiting, for a caller with a loop of its own (the
+//  console's). cb_client_send queues a request of `type` with `body`
+//  (taken; NULL for none) and returns its ticket (never 0). The client says
+//  hello first if it must, resends with the same message id, says hello
+//  again on NOT_HELLO and gives up after timeout_ms, or at once when the
+//  link is refused.
+uint64_t cb_client_send (cb_client_t *self, const char *type, cb_value_t **body_p,
+                         int timeout_ms);
+//  Waits up to timeout_ms for news from the broker or the link, handles
+//  what arrived (replies, deliveries, log entries) and what is due
+//  (resends, time-outs, a ping now and then). Never waits longer; returns
+//  early when something arrived.
+void cb_client_pump (cb_client_t *self, int timeout_ms);
+//  A finished request: its whole reply, {type: "ok", body} or {type:
+//  "error", code, name, message} (a time-out or refusal made by the client
+//  looks the same), with `ticket` set; the caller destroys it. NULL if none
+//  has finished. *ticket_p, if given, is set to its ticket.
+cb_value_t *cb_client_done (cb_client_t *self, uint64_t *ticket_p);
+//  How many of the caller's requests are in flight.
+size_t cb_client_in_flight (cb_client_t *self);
 
 #ifdef __cplusplus
 }

@@ -53,7 +53,8 @@ typedef enum {
     CB_E_STORE_DAMAGED = 503,   //  a record the request needs is damaged on disk
     //  6xx: raised by the client library, never sent by the broker
     CB_E_TIMEOUT = 600,         //  no answer from the broker in time
-    CB_E_PROTOCOL = 601         //  the broker's answer did not follow the protocol
+    CB_E_PROTOCOL = 601,        //  the broker's answer did not follow the protocol
+    CB_E_REFUSED = 602          //  the broker refused our handshake (CURVE keys)
 } cb_err_t;
 
 //  The stable NAME of an error code, for example "NOT_FOUND"; "UNKNOWN" if none.
