@@ -157,10 +157,8 @@ s_scan_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
     return 0;
 }
 
-//  "removed", "reworded" (another text), "changed" (its numbers or unit),
-//  or NULL if the key result is the same in both.
-static const char *
-s_change (const cb_value_t *was, const cb_value_t *now)
+const char *
+cb_links_change (const cb_value_t *was, const cb_value_t *now)
 {
     if (!now)
         return "removed";
@@ -217,7 +215,7 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
         cb_value_t *was = cb_value_at (krs, i);
         const char *id = cb_value_get_str (was, "id");
         cb_value_t *now = cb_content_kr (content, id);
-        const char *change = s_change (was, now);
+        const char *change = cb_links_change (was, now);
         if (!change)
             continue;
         cb_value_t *entry = cb_value_new_map ();
@@ -226,23 +224,10 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
         cb_value_t *deps = cb_value_new_array ();
         cb_value_set (entry, "dependents", &deps);
         //  The diff of that key result alone, as draft.diff gives it.
-        cb_value_t *a = cb_value_new_map (), *b = cb_value_new_map ();
-        cb_value_t *la = cb_value_new_array (), *lb = cb_value_new_array ();
-        cb_value_t *ka = cb_value_dup (was);
-        cb_value_push (la, &ka);
-        if (now) {
-            cb_value_t *kb = cb_value_dup (now);
-            cb_value_push (lb, &kb);
-        }
-        cb_value_set (a, "key_results", &la);
-        cb_value_set (b, "key_results", &lb);
-        cb_value_t *diff = cb_diff_content (a, b);
-        cb_value_t *one = cb_value_size (diff) ? cb_value_dup (cb_value_at (diff, 0))
-                                               : cb_value_new_nil ();
+        cb_value_t *one = cb_diff_kr (was, now);
+        if (!one)
+            one = cb_value_new_nil ();
         cb_value_set (entry, "diff", &one);
-        cb_value_destroy (&diff);
-        cb_value_destroy (&a);
-        cb_value_destroy (&b);
         cb_value_t *shared = cb_value_get_map (was, "shared_with");
         char owner [CB_MAX_NODE + 1] = "";
         if (shared && s_reciprocal (req, shared, self, id, owner, sizeof (owner)))
