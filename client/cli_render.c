@@ -613,6 +613,55 @@ s_link_broken (FILE *out, const cb_value_t *body)
     s_answer (out, true, "draft revise %s FILE --message M", mine);
 }
 
+//  "   see: catchball ..." for news that needs no answer, only a look.
+static void
+s_see (FILE *out, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (out, "  %s   see: %scatchball ", s_c (C_DIM), s_c (C_OFF));
+    vfprintf (out, format, args);
+    fprintf (out, "\n");
+    va_end (args);
+}
+
+//  draft.aligned: another team now aligns a draft to one of ours. News,
+//  not a request (nothing in todo): the command reads their draft.
+static void
+s_draft_aligned (FILE *out, const cb_value_t *body)
+{
+    cb_value_t *to = cb_value_get_map (body, "aligned_to");
+    cb_value_t *was = cb_value_get_map (body, "was");
+    const char *draft = cli_str (body, "draft"), *kr = cli_str (to, "kr");
+    fprintf (out, "  %s%s%s aligned %s revision %lld to your %s%s%s%s", s_c (C_BOLD),
+             cli_str (body, "by"), s_c (C_OFF), draft, (long long) cli_int (body, "rev"),
+             cli_str (to, "draft"), *kr ? " " : "", kr, *kr ? "" : " as a whole");
+    if (was)
+        fprintf (out, " (was %s%s%s)", cli_str (was, "draft"), *cli_str (was, "kr") ? " " : "",
+                 cli_str (was, "kr"));
+    fprintf (out, ":\n  %s\n", cli_str (body, "objective"));
+    s_see (out, "draft show %s", draft);
+}
+
+//  parent.changed: a key result one of our drafts aligns to was changed
+//  (not broken: the link holds), with the diff; ours may want to follow.
+static void
+s_parent_changed (FILE *out, const cb_value_t *body)
+{
+    const char *mine = cli_str (cb_value_get_map (body, "dependent"), "draft");
+    fprintf (out, "  %s%s%s changed %s %s in revision %lld, which your %s aligns to:\n",
+             s_c (C_BOLD), cli_str (body, "by"), s_c (C_OFF), cli_str (body, "draft"),
+             cli_str (body, "kr"), (long long) cli_int (body, "rev"), mine);
+    cb_value_t *changes = cb_value_new_array ();
+    cb_value_t *diff = cb_value_dup (cb_value_get_map (body, "diff"));
+    if (diff)
+        cb_value_push (changes, &diff);
+    cli_render_changes (out, changes, "  ");
+    cb_value_destroy (&changes);
+    fprintf (out, "  %s still aligns to it; revise %s if it should follow\n", mine, mine);
+    s_answer (out, true, "draft revise %s FILE --message M", mine);
+}
+
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
 {
@@ -702,6 +751,12 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     else
     if (streq (kind, "link.broken"))
         s_link_broken (out, body);
+    else
+    if (streq (kind, "draft.aligned"))
+        s_draft_aligned (out, body);
+    else
+    if (streq (kind, "parent.changed"))
+        s_parent_changed (out, body);
     else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
