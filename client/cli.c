@@ -73,6 +73,8 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_BY]           = { "by", "WHEN", "when you need it by" },
     [CLI_O_DIR]          = { "dir", "DIR", "where to write the certificates (default .)" },
     [CLI_O_UNLINK]       = { "unlink", "REASON", "break the links of other drafts, saying why" },
+    [CLI_O_FROM]         = { "from", "SEQ", "an entry of the event log" },
+    [CLI_O_LIMIT]        = { "count", "N", "how many" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -110,9 +112,13 @@ static const char *s_global_help =
 //  --------------------------------------------------------------------------
 //  The table, and finding a command in it
 
-static const cli_command_t *s_tables [] = { cli_drafts_commands, cli_events_commands };
+static const cli_command_t *s_tables [] = {
+    cli_drafts_commands, cli_events_commands, cli_watch_commands
+};
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
-static const char *s_table_titles [S_TABLES] = { "Commands", "Alignment marketplace events" };
+static const char *s_table_titles [S_TABLES] = {
+    "Commands", "Alignment marketplace events", "Following changes"
+};
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.
 static const cli_command_t *
@@ -614,7 +620,7 @@ s_run (cli_t *cli, int argc, char **argv)
         s_command_help (stdout, command);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (a.argc != command->args)
+    if (command->args >= 0 ? a.argc != command->args : a.argc > -command->args)
         return s_fail_command (command, "usage: catchball %s", command->usage);
     if (command->local)
         return command->run (cli, &a);

@@ -23,6 +23,7 @@ typedef enum {
     CLI_O_COMMENT, CLI_O_MORE, CLI_O_FOLLOW, CLI_O_PEEK, CLI_O_PARTICIPANTS, CLI_O_PLAN,
     CLI_O_MINUTES, CLI_O_KR, CLI_O_NEED, CLI_O_REASON, CLI_O_FORMAT, CLI_O_EVENT, CLI_O_DUMP,
     CLI_O_NEW_KR, CLI_O_RAISE_TARGET, CLI_O_SHARED_KR, CLI_O_BY, CLI_O_DIR, CLI_O_UNLINK,
+    CLI_O_FROM, CLI_O_LIMIT,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -64,6 +65,7 @@ typedef struct {
     const char *brief;          //  One line, for the lists of commands
     const char *about;          //  One paragraph, for the command's --help
     int args;                   //  How many positional arguments it takes
+                                //  (-N: from 0 to N)
     bool local;                 //  Never talks to the broker: no --node needed
     cli_takes_t takes [CLI_TAKES_MAX];  //  Its options; the rest of the array zero
     int (*run) (cli_t *cli, cli_args_t *args);
@@ -73,6 +75,8 @@ typedef struct {
 //  with no name.
 extern const cli_command_t cli_drafts_commands [];
 extern const cli_command_t cli_events_commands [];
+//  cli_watch.c's: watch.
+extern const cli_command_t cli_watch_commands [];
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);

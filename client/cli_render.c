@@ -763,6 +763,53 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
 }
 
 //  --------------------------------------------------------------------------
+//  A log entry (catchball watch): who changed what, one line, each object
+//  it names in a few words
+
+static void
+s_log_object (FILE *out, const char *key, const cb_value_t *object)
+{
+    const char *id = cli_str (object, "id");
+    if (strncmp (key, "draft/", 6) == 0)
+        fprintf (out, "%s%s%s revision %lld \"%s\" (%s%s%s)", s_c (C_BOLD), id, s_c (C_OFF),
+                 (long long) cli_int (object, "head"), cli_str (object, "objective"),
+                 s_state_color (cli_str (object, "state")), cli_str (object, "state"),
+                 s_c (C_OFF));
+    else
+    if (strncmp (key, "round/", 6) == 0)
+        fprintf (out, "round %s%s%s on %s: %s%s%s", s_c (C_BOLD), id, s_c (C_OFF),
+                 cli_str (object, "draft"), cli_str (object, "state"),
+                 *cli_str (object, "closed_by") ? ", closed by " : "",
+                 cli_str (object, "closed_by"));
+    else
+    if (strncmp (key, "event/", 6) == 0)
+        fprintf (out, "event %s%s%s \"%s\": %s", s_c (C_BOLD), id, s_c (C_OFF),
+                 cli_str (object, "name"), cli_str (object, "phase"));
+    else
+    if (strncmp (key, "ask/", 4) == 0)
+        fprintf (out, "%s %s%s%s from %s to %s: %s", cli_str (object, "kind"), s_c (C_BOLD), id,
+                 s_c (C_OFF), cli_str (object, "from"), cli_str (object, "to"),
+                 cli_str (object, "state"));
+    else
+        fprintf (out, "%s", key);
+}
+
+void
+cli_render_log_entry (FILE *out, const cb_value_t *entry)
+{
+    char t [32];
+    fprintf (out, "%s#%lld %s%s  %s%s%s %s:", s_c (C_DIM), (long long) cli_int (entry, "seq"),
+             s_time (cli_int (entry, "time"), t, sizeof (t)), s_c (C_OFF), s_c (C_BOLD),
+             cli_str (entry, "node"), s_c (C_OFF), cli_str (entry, "kind"));
+    cb_value_t *objects = cb_value_get_map (entry, "objects");
+    for (size_t i = 0; i < cb_value_size (objects); i++) {
+        fprintf (out, "%s", i ? "; " : " ");
+        s_log_object (out, cb_value_key_at (objects, i), cb_value_val_at (objects, i));
+    }
+    fprintf (out, "\n");
+}
+
+//  --------------------------------------------------------------------------
 //  todo: what this node owes, each with its deadline and its commands
 
 void
