@@ -579,6 +579,19 @@ s_ask_update (FILE *out, const cb_value_t *ask)
     }
 }
 
+//  A delivery's one key result change (`diff`, may be NULL), as draft.diff
+//  shows it.
+static void
+s_one_change (FILE *out, const cb_value_t *diff)
+{
+    cb_value_t *changes = cb_value_new_array ();
+    cb_value_t *copy = diff ? cb_value_dup (diff) : NULL;
+    if (copy)
+        cb_value_push (changes, &copy);
+    cli_render_changes (out, changes, "  ");
+    cb_value_destroy (&changes);
+}
+
 //  link.broken: another draft's revision broke a link of one of ours,
 //  with its reason and the change; answered by re-aligning ours.
 static void
@@ -596,12 +609,7 @@ s_link_broken (FILE *out, const cb_value_t *body)
     else
         fprintf (out, "aligns to");
     fprintf (out, ":\n  %s\n", cli_str (body, "reason"));
-    cb_value_t *changes = cb_value_new_array ();
-    cb_value_t *diff = cb_value_dup (cb_value_get_map (body, "diff"));
-    if (diff)
-        cb_value_push (changes, &diff);
-    cli_render_changes (out, changes, "  ");
-    cb_value_destroy (&changes);
+    s_one_change (out, cb_value_get_map (body, "diff"));
     if (shared)
         fprintf (out, "  the two copies no longer agree: %s's next revision drops the link\n", mine);
     else
@@ -652,12 +660,7 @@ s_parent_changed (FILE *out, const cb_value_t *body)
     fprintf (out, "  %s%s%s changed %s %s in revision %lld, which your %s aligns to:\n",
              s_c (C_BOLD), cli_str (body, "by"), s_c (C_OFF), cli_str (body, "draft"),
              cli_str (body, "kr"), (long long) cli_int (body, "rev"), mine);
-    cb_value_t *changes = cb_value_new_array ();
-    cb_value_t *diff = cb_value_dup (cb_value_get_map (body, "diff"));
-    if (diff)
-        cb_value_push (changes, &diff);
-    cli_render_changes (out, changes, "  ");
-    cb_value_destroy (&changes);
+    s_one_change (out, cb_value_get_map (body, "diff"));
     fprintf (out, "  %s still aligns to it; revise %s if it should follow\n", mine, mine);
     s_answer (out, true, "draft revise %s FILE --message M", mine);
 }

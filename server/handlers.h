@@ -129,6 +129,13 @@ int cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head,
 //  (another text), "changed" (its baseline, target or unit), or NULL if
 //  none of those differ.
 const char *cb_links_change (const cb_value_t *was, const cb_value_t *now);
+//  Calls fn for each draft other than `self` ("d1") whose head aligns to
+//  a key result of it: the draft's id, its owner and that key result
+//  (all lent for the call). Reads every draft's head. 0 or -1 (a store
+//  error, the request failed).
+typedef void (cb_links_aligned_fn) (const char *draft, const char *owner, const char *kr,
+                                    void *arg);
+int cb_links_aligned (cb_req_t *req, const char *self, cb_links_aligned_fn *fn, void *arg);
 //  Notes the unlink in the revision: unlink: {reason, links: [...]}.
 void cb_links_record (cb_value_t *rev, const char *reason, const cb_value_t *breaks);
 //  Tells each dependent draft's owner (link.broken). 0 or -1.

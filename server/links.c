@@ -21,7 +21,8 @@
     A client may send it back as it was; it may never add or change one.
 
     Finding who aligns to a key result reads every draft's head: it is
-    done only when a revision removes or rewords a key result.
+    done only when a revision removes or rewords a key result (and, for
+    notify.c, changes one).
     =========================================================================
 */
 #include "diff.h"
@@ -109,27 +110,15 @@ cb_links_shared (cb_req_t *req, uint32_t self_id, cb_value_t *content, const cb_
 }
 
 //  --------------------------------------------------------------------------
-//  Who aligns to the key results a revision removes or rewords: every
-//  draft but this one whose head's aligned_to names one of them.
+//  Who aligns to a draft's key results: every other draft whose head's
+//  aligned_to names one of them (notify.c asks too).
 
 typedef struct {
     cb_req_t *req;              //  The request
-    const char *self;           //  The draft changed ("d1")
-    cb_value_t *breaks;         //  The breaks found so far (see cb_links_check)
+    const char *self;           //  The draft aligned to ("d1")
+    cb_links_aligned_fn *fn;    //  Called for each draft aligned to it
+    void *arg;                  //  ... with this
 } s_scan_t;
-
-static void
-s_dependent (cb_value_t *entry, const char *draft, const char *owner, const char *link,
-             const char *kr)
-{
-    cb_value_t *dep = cb_value_new_map ();
-    cb_value_set_str (dep, "draft", draft);
-    cb_value_set_str (dep, "owner", owner);
-    cb_value_set_str (dep, "link", link);
-    if (kr)
-        cb_value_set_str (dep, "kr", kr);
-    cb_value_push (cb_value_get_array (entry, "dependents"), &dep);
-}
 
 static int
 s_scan_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
@@ -146,15 +135,48 @@ s_scan_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
     cb_key_rev (rkey, id, (uint32_t) cb_int (draft, "head"));
     cb_value_t *rev = draft ? cb_rec_get (scan->req->txn, CB_T_REVISIONS, rkey, 8) : NULL;
     cb_value_t *aligned = cb_value_get_map (cb_value_get (rev, "content"), "aligned_to");
-    for (size_t i = 0; aligned && i < cb_value_size (scan->breaks); i++) {
-        cb_value_t *entry = cb_value_at (scan->breaks, i);
-        if (!streq (cb_value_get_str (entry, "change"), "changed")
-        &&  s_names (aligned, scan->self, cb_value_get_str (entry, "kr")))
-            s_dependent (entry, name, cb_value_get_str (draft, "owner"), "aligned_to", NULL);
-    }
+    const char *kr = cb_value_get_str (aligned, "kr");
+    if (kr && streq (cb_value_get_str (aligned, "draft"), scan->self))
+        scan->fn (name, cb_value_get_str (draft, "owner"), kr, scan->arg);
     cb_value_destroy (&rev);
     cb_value_destroy (&draft);
-    return 0;
+    return scan->req->code ? 1 : 0;
+}
+
+int
+cb_links_aligned (cb_req_t *req, const char *self, cb_links_aligned_fn *fn, void *arg)
+{
+    s_scan_t scan = { req, self, fn, arg };
+    if (cb_drafts_scan (req->txn, 1, s_scan_one, &scan) < 0)
+        cb_req_check_store (req);
+    return req->code ? -1 : 0;
+}
+
+static void
+s_dependent (cb_value_t *entry, const char *draft, const char *owner, const char *link,
+             const char *kr)
+{
+    cb_value_t *dep = cb_value_new_map ();
+    cb_value_set_str (dep, "draft", draft);
+    cb_value_set_str (dep, "owner", owner);
+    cb_value_set_str (dep, "link", link);
+    if (kr)
+        cb_value_set_str (dep, "kr", kr);
+    cb_value_push (cb_value_get_array (entry, "dependents"), &dep);
+}
+
+//  A draft aligned to `kr`: a dependent of each break of kr that is a
+//  removal or a rewording.
+static void
+s_aligned_break (const char *draft, const char *owner, const char *kr, void *arg)
+{
+    cb_value_t *breaks = (cb_value_t *) arg;
+    for (size_t i = 0; i < cb_value_size (breaks); i++) {
+        cb_value_t *entry = cb_value_at (breaks, i);
+        if (!streq (cb_value_get_str (entry, "change"), "changed")
+        &&  streq (cb_value_get_str (entry, "kr"), kr))
+            s_dependent (entry, draft, owner, "aligned_to", NULL);
+    }
 }
 
 const char *
@@ -237,11 +259,8 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
             scan = true;
         cb_value_push (breaks, &entry);
     }
-    if (scan) {
-        s_scan_t s = { req, self, breaks };
-        if (cb_drafts_scan (req->txn, 1, s_scan_one, &s) < 0)
-            cb_req_check_store (req);
-    }
+    if (scan)
+        cb_links_aligned (req, self, s_aligned_break, breaks);
     //  Only what another draft depends on counts.
     cb_value_t *found = cb_value_new_array ();
     for (size_t i = 0; i < cb_value_size (breaks); i++)

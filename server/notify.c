@@ -16,8 +16,8 @@
 
     A removed key result, and a reworded one sent with unlink, are links.c's:
     their dependents get link.broken instead. Nobody is told of their own
-    change. Finding who aligns to a key result reads every draft's head, as
-    links.c does: only when a revision changes a key result.
+    change. Finding who aligns to a key result reads every draft's head
+    (cb_links_aligned): only when a revision changes a key result.
     =========================================================================
 */
 #include "diff.h"
@@ -68,7 +68,7 @@ typedef struct {
     uint32_t rev;               //  Its new revision
     const cb_value_t *changes;  //  {kr: Change} of the key results changed
     const cb_value_t *breaks;   //  What links.c told already (link.broken), or NULL
-} s_scan_t;
+} s_changed_t;
 
 //  True if links.c told draft `dependent` of key result `kr` already.
 static bool
@@ -85,43 +85,28 @@ s_told (const cb_value_t *breaks, const char *kr, const char *dependent)
     return false;
 }
 
-static int
-s_scan_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+//  A draft aligned to `kr`: told if kr changed (cb_links_aligned's fn).
+static void
+s_tell_dependent (const char *draft, const char *owner, const char *kr, void *arg)
 {
-    s_scan_t *scan = (s_scan_t *) arg;
-    (void) klen;
-    uint32_t id = cb_get_u32 ((const uint8_t *) key);
-    char name [16];
-    cb_id_format (name, 'd', id);
-    if (streq (name, scan->self))
-        return 0;
-    cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
-    uint8_t rkey [8];
-    cb_key_rev (rkey, id, (uint32_t) cb_int (draft, "head"));
-    cb_value_t *rev = draft ? cb_rec_get (scan->req->txn, CB_T_REVISIONS, rkey, 8) : NULL;
-    cb_value_t *aligned = cb_value_get_map (cb_value_get (rev, "content"), "aligned_to");
-    const char *kr = cb_value_get_str (aligned, "kr");
-    const char *to = cb_value_get_str (draft, "owner");
-    cb_value_t *change = kr ? cb_value_get (scan->changes, kr) : NULL;
-    if (change && streq (cb_value_get_str (aligned, "draft"), scan->self)
-    &&  to && !streq (to, scan->req->node) && !s_told (scan->breaks, kr, name)) {
-        cb_value_t *note = cb_value_new_map ();
-        cb_value_set_str (note, "draft", scan->self);
-        cb_value_set_int (note, "rev", scan->rev);
-        cb_value_set_str (note, "by", scan->req->node);
-        cb_value_set_str (note, "kr", kr);
-        cb_value_t *diff = cb_value_dup (change);
-        cb_value_set (note, "diff", &diff);
-        cb_value_t *dep = cb_value_new_map ();
-        cb_value_set_str (dep, "draft", name);
-        cb_value_set_str (dep, "link", "aligned_to");
-        cb_value_set (note, "dependent", &dep);
-        if (!cb_inbox_push (scan->req, to, "parent.changed", &note))
-            cb_req_check_store (scan->req);
-    }
-    cb_value_destroy (&rev);
-    cb_value_destroy (&draft);
-    return scan->req->code ? 1 : 0;
+    s_changed_t *self = (s_changed_t *) arg;
+    cb_value_t *change = cb_value_get (self->changes, kr);
+    if (!change || streq (owner, self->req->node) || s_told (self->breaks, kr, draft)
+    ||  self->req->code)
+        return;
+    cb_value_t *note = cb_value_new_map ();
+    cb_value_set_str (note, "draft", self->self);
+    cb_value_set_int (note, "rev", self->rev);
+    cb_value_set_str (note, "by", self->req->node);
+    cb_value_set_str (note, "kr", kr);
+    cb_value_t *diff = cb_value_dup (change);
+    cb_value_set (note, "diff", &diff);
+    cb_value_t *dep = cb_value_new_map ();
+    cb_value_set_str (dep, "draft", draft);
+    cb_value_set_str (dep, "link", "aligned_to");
+    cb_value_set (note, "dependent", &dep);
+    if (!cb_inbox_push (self->req, owner, "parent.changed", &note))
+        cb_req_check_store (self->req);
 }
 
 static int
@@ -142,9 +127,8 @@ s_tell_changed (cb_req_t *req, const char *self, const cb_value_t *was, const cb
             cb_value_set (changes, id, &diff);
     }
     if (cb_value_size (changes)) {
-        s_scan_t scan = { req, self, rev, changes, breaks };
-        if (cb_drafts_scan (req->txn, 1, s_scan_one, &scan) < 0)
-            cb_req_check_store (req);
+        s_changed_t changed = { req, self, rev, changes, breaks };
+        cb_links_aligned (req, self, s_tell_dependent, &changed);
     }
     cb_value_destroy (&changes);
     return req->code ? -1 : 0;
