@@ -552,6 +552,21 @@ s_change (cb_client_t *lead, int n)
     cb_value_destroy (&reply);
 }
 
+//  Event e1, of the facilitator fac, with the lead taking part.
+static void
+s_log_event (cb_client_t *fac)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "name", "Log test");
+    cb_value_set_str (body, "cycle", "2027-Q1");
+    cb_value_t *who = cb_value_new_array ();
+    cb_value_t *name = cb_value_new_str ("lead");
+    cb_value_push (who, &name);
+    cb_value_set (body, "participants", &who);
+    cb_value_t *reply = s_call (fac, "event.new", body);
+    cb_value_destroy (&reply);
+}
+
 static void
 test_log (void)
 {
@@ -560,15 +575,7 @@ test_log (void)
     cb_client_t *lead = cb_client_new (tb_endpoint, "lead", "leadership", NULL);
     cb_value_t *reply = s_call (lead, "draft.new", s_draft_body ("Logged"));
     cb_value_destroy (&reply);
-    cb_value_t *body = cb_value_new_map ();
-    cb_value_set_str (body, "name", "Log test");
-    cb_value_set_str (body, "cycle", "2027-Q1");
-    cb_value_t *who = cb_value_new_array ();
-    cb_value_t *name = cb_value_new_str ("lead");
-    cb_value_push (who, &name);
-    cb_value_set (body, "participants", &who);
-    reply = s_call (fac, "event.new", body);
-    cb_value_destroy (&reply);
+    s_log_event (fac);
 
     //  A follows from the very start.
     cb_client_t *a = cb_client_new (tb_endpoint, "watcher-a", "observer", NULL);
@@ -581,7 +588,7 @@ test_log (void)
 
     //  B joins mid-way: the snapshot, then the log after it.
     cb_client_t *b = cb_client_new (tb_endpoint, "watcher-b", "observer", NULL);
-    body = cb_value_new_map ();
+    cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "event", "e1");
     cb_value_t *snap = s_call (b, "event.snapshot", body);
     int64_t seq = 0;
@@ -749,16 +756,8 @@ test_log_filtered (void)
     cb_client_t *team = cb_client_new (tb_endpoint, "team-b", "team", NULL);
     cb_value_t *reply = s_call (lead, "draft.new", s_draft_body ("Logged"));
     cb_value_destroy (&reply);
-    cb_value_t *body = cb_value_new_map ();
-    cb_value_set_str (body, "name", "Log test");
-    cb_value_set_str (body, "cycle", "2027-Q1");
-    cb_value_t *who = cb_value_new_array ();
-    cb_value_t *name = cb_value_new_str ("lead");
-    cb_value_push (who, &name);
-    cb_value_set (body, "participants", &who);
-    reply = s_call (fac, "event.new", body);
-    cb_value_destroy (&reply);
-    body = s_draft_body ("Q2 start");
+    s_log_event (fac);
+    cb_value_t *body = s_draft_body ("Q2 start");
     cb_value_set_str (cb_value_get_map (body, "content"), "cycle", "2027-Q2");
     reply = s_call (team, "draft.new", body);
     CHECK_STR (cb_value_get_str (reply, "draft"), "d2");
