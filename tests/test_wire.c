@@ -846,6 +846,18 @@ test_log_filtered (void)
                "Logged change 8");
     CHECK_STR (cb_value_get_str (cb_value_get (b.state, "draft/d2"), "objective"), "Q2 change 8");
 
+    //  The window counts the entries sent, not the numbers skipped: with
+    //  one entry in flight (not read yet, so not acknowledged), more than
+    //  a window's worth of entries D does not follow go by; the next one
+    //  it follows still comes.
+    s_change_both (lead, team, 9);                  //  20, 21: D's in flight
+    for (int n = 10; n < 10 + 1100; n++)
+        s_change (lead, n);                         //  22..1121: skipped
+    s_change_both (lead, team, 1110);               //  1122, 1123
+    for (int i = 0; i < 20 && s_last_seq (&d) < 1123; i++)
+        s_follow_filtered (&d, 1000);
+    CHECK_STR (s_seqs (&d, seqs, sizeof (seqs)), "5 7 9 11 13 15 17 19 21 1123");
+
     s_follower_t *all [] = { &a, &b, &c, &d };
     for (int i = 0; i < 4; i++) {
         cb_value_destroy (&all [i]->state);
