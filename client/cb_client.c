@@ -227,6 +227,7 @@ cb_client_destroy (cb_client_t **self_p)
     while ((item = (cb_value_t *) zlist_pop (self->log)))
         cb_value_destroy (&item);
     zlist_destroy (&self->log);
+    cb_value_destroy (&self->log_filter);
     free (self->node);
     free (self->role);
     free (self->parent);
@@ -784,34 +785,50 @@ cb_client_recv (cb_client_t *self, int timeout_ms)
 
 #define S_LOG_ACK_EVERY 256
 
+//  log.subscribe from `from` (0: what comes next), with the filter if any.
 static int
 s_subscribe (cb_client_t *self, uint64_t from, int timeout_ms)
 {
     cb_value_t *body = cb_value_new_map ();
-    cb_value_set_int (body, "from", (int64_t) from);
+    if (from)
+        cb_value_set_int (body, "from", (int64_t) from);
+    if (self->log_filter) {
+        cb_value_t *filter = cb_value_dup (self->log_filter);
+        cb_value_set (body, "filter", &filter);
+    }
     cb_value_t *ok = s_call (self, "log.subscribe", &body, timeout_ms);
     if (!ok)
         return -1;
+    int64_t given = (int64_t) from;
+    cb_value_get_int (ok, "from", &given);
     cb_value_destroy (&ok);
-    self->log_acked = from - 1;
+    self->log_next = (uint64_t) given;
+    self->log_acked = (uint64_t) given - 1;
+    return 0;
+}
+
+int
+cb_client_subscribe_filter (cb_client_t *self, uint64_t from, const cb_value_t *filter,
+                            int timeout_ms)
+{
+    if (!self->hello && cb_client_hello (self, timeout_ms))
+        return -1;
+    cb_value_t *item;
+    while ((item = (cb_value_t *) zlist_pop (self->log)))
+        cb_value_destroy (&item);
+    cb_value_destroy (&self->log_filter);
+    self->log_filter = filter ? cb_value_dup (filter) : NULL;
+    self->log_next = from ? from : 1;
+    if (s_subscribe (self, from, timeout_ms))
+        return -1;
+    self->subscribed = true;
     return 0;
 }
 
 int
 cb_client_subscribe (cb_client_t *self, uint64_t from, int timeout_ms)
 {
-    if (from == 0)
-        from = 1;
-    if (!self->hello && cb_client_hello (self, timeout_ms))
-        return -1;
-    cb_value_t *item;
-    while ((item = (cb_value_t *) zlist_pop (self->log)))
-        cb_value_destroy (&item);
-    self->log_next = from;
-    if (s_subscribe (self, from, timeout_ms))
-        return -1;
-    self->subscribed = true;
-    return 0;
+    return cb_client_subscribe_filter (self, from ? from : 1, NULL, timeout_ms);
 }
 
 cb_value_t *
@@ -820,7 +837,14 @@ cb_client_recv_log (cb_client_t *self, int timeout_ms)
     s_wait (self, self->log, timeout_ms);
     uint64_t seq;
     cb_value_t *entry = s_dequeue (self->log, &seq);
-    if (entry && seq != self->log_next) {
+    //  One sent before a new subscription's start: already handed out.
+    while (entry && seq < self->log_next) {
+        cb_value_destroy (&entry);
+        entry = s_dequeue (self->log, &seq);
+    }
+    //  A filtered stream skips the entries that do not concern it: only
+    //  the whole log can show a gap.
+    if (entry && seq != self->log_next && !self->log_filter) {
         //  A gap (entries are sent in order on one connection, so only a
         //  reconnection makes one): ask again from where we are.
         zlist_append (self->log, entry);

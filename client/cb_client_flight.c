@@ -97,6 +97,10 @@ s_flight_finish (cb_client_t *self, cb_flight_t *flight, cb_value_t **reply_p)
                 if (self->subscribed && !cb_flight_flying (self, CB_FOR_SUBSCRIBE)) {
                     cb_value_t *sub = cb_value_new_map ();
                     cb_value_set_int (sub, "from", (int64_t) self->log_next);
+                    if (self->log_filter) {
+                        cb_value_t *filter = cb_value_dup (self->log_filter);
+                        cb_value_set (sub, "filter", &filter);
+                    }
                     cb_flight_new (self, CB_FOR_SUBSCRIBE, "log.subscribe", &sub,
                                   CB_CLIENT_HOUSEKEEPING, (int64_t) self->log_next);
                 }

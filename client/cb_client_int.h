@@ -73,6 +73,7 @@ struct _cb_client_t {
     bool subscribed;            //  Following the event log
     uint64_t log_next;          //  The next log sequence to hand out
     uint64_t log_acked;         //  The last log sequence acknowledged to the broker
+    cb_value_t *log_filter;     //  The subscription's filter, or NULL: the whole log
     uint64_t delivered;         //  Highest sequence handed out
     uint64_t inbox_last;        //  From hello
     uint64_t inbox_acked;       //  From hello and acks

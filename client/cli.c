@@ -84,6 +84,8 @@ static const s_option_t s_options [CLI_O_COUNT] = {
                                               "found from the header row)" },
     [CLI_O_CONTENT]      = { "content", NULL, "only the revision's content, as JSON that draft "
                                               "revise takes" },
+    [CLI_O_FROM]         = { "from", "SEQ", "an entry of the event log" },
+    [CLI_O_LIMIT]        = { "count", "N", "how many" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -122,11 +124,11 @@ static const char *s_global_help =
 //  The table, and finding a command in it
 
 static const cli_command_t *s_tables [] = {
-    cli_drafts_commands, cli_events_commands, cli_import_commands
+    cli_drafts_commands, cli_events_commands, cli_import_commands, cli_watch_commands
 };
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
 static const char *s_table_titles [S_TABLES] = {
-    "Commands", "Alignment marketplace events", "Import and export"
+    "Commands", "Alignment marketplace events", "Import and export", "Following changes"
 };
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.
@@ -633,7 +635,7 @@ s_run (cli_t *cli, int argc, char **argv)
         s_command_help (stdout, command);
     if (rc)
         return rc == 1 ? 0 : 2;
-    if (a.argc != command->args)
+    if (command->args >= 0 ? a.argc != command->args : a.argc > -command->args)
         return s_fail_command (command, "usage: catchball %s", command->usage);
     if (command->local)
         return command->run (cli, &a);

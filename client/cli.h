@@ -31,6 +31,9 @@ void cli_render_history (FILE *out, const cb_value_t *reply);
 void cli_render_diff (FILE *out, const cb_value_t *reply);
 void cli_render_round (FILE *out, const cb_value_t *reply);
 void cli_render_delivery (FILE *out, const cb_value_t *delivery);
+//  One event log entry ({seq, time, node, kind, objects}) as one line: who
+//  changed what, each object in a few words, the time in local time.
+void cli_render_log_entry (FILE *out, const cb_value_t *entry);
 //  What a node owes (catchball todo's {node, todo: [item]}): each item with
 //  its deadline and the commands that do it.
 void cli_render_todo (FILE *out, const cb_value_t *todo);

@@ -25,6 +25,7 @@ typedef enum {
     CLI_O_NEW_KR, CLI_O_RAISE_TARGET, CLI_O_SHARED_KR, CLI_O_BY, CLI_O_DIR, CLI_O_UNLINK,
     CLI_O_HELPER_DRAFT, CLI_O_STATE, CLI_O_FAIL_ON, CLI_O_CANNOT_ALIGN,
     CLI_O_DRY_RUN, CLI_O_DELIMITER, CLI_O_CONTENT,
+    CLI_O_FROM, CLI_O_LIMIT,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -66,6 +67,7 @@ typedef struct {
     const char *brief;          //  One line, for the lists of commands
     const char *about;          //  One paragraph, for the command's --help
     int args;                   //  How many positional arguments it takes
+                                //  (-N: from 0 to N)
     bool local;                 //  Never talks to the broker: no --node needed
     cli_takes_t takes [CLI_TAKES_MAX];  //  Its options; the rest of the array zero
     int (*run) (cli_t *cli, cli_args_t *args);
@@ -86,6 +88,8 @@ int cli_export (cli_t *cli, cli_args_t *args);
 //  cli_export.c: a draft's history (the draft.history reply, every page)
 //  as a Markdown transcript.
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
+//  cli_watch.c's: watch.
+extern const cli_command_t cli_watch_commands [];
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);

@@ -611,6 +611,19 @@ s_ask_update (FILE *out, const cb_value_t *ask)
     }
 }
 
+//  A delivery's one key result change (`diff`, may be NULL), as draft.diff
+//  shows it.
+static void
+s_one_change (FILE *out, const cb_value_t *diff)
+{
+    cb_value_t *changes = cb_value_new_array ();
+    cb_value_t *copy = diff ? cb_value_dup (diff) : NULL;
+    if (copy)
+        cb_value_push (changes, &copy);
+    cli_render_changes (out, changes, "  ");
+    cb_value_destroy (&changes);
+}
+
 //  link.broken: another draft's revision broke a link of one of ours,
 //  with its reason and the change; answered by re-aligning ours.
 static void
@@ -628,12 +641,7 @@ s_link_broken (FILE *out, const cb_value_t *body)
     else
         fprintf (out, "aligns to");
     fprintf (out, ":\n  %s\n", cli_str (body, "reason"));
-    cb_value_t *changes = cb_value_new_array ();
-    cb_value_t *diff = cb_value_dup (cb_value_get_map (body, "diff"));
-    if (diff)
-        cb_value_push (changes, &diff);
-    cli_render_changes (out, changes, "  ");
-    cb_value_destroy (&changes);
+    s_one_change (out, cb_value_get_map (body, "diff"));
     if (shared)
         fprintf (out, "  the two copies no longer agree: %s's next revision drops the link\n", mine);
     else
@@ -656,6 +664,50 @@ s_raised (FILE *out, const cb_value_t *body)
              s_c (C_RED), cli_str (r, "id"), s_c (C_OFF), cli_str (r, "text"));
     s_answer (out, true, "draft revise %s FILE --addresses %s --message M",
               cli_str (body, "draft"), cli_str (r, "id"));
+}
+
+//  "   see: catchball ..." for news that needs no answer, only a look.
+static void
+s_see (FILE *out, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (out, "  %s   see: %scatchball ", s_c (C_DIM), s_c (C_OFF));
+    vfprintf (out, format, args);
+    fprintf (out, "\n");
+    va_end (args);
+}
+
+//  draft.aligned: another team now aligns a draft to one of ours. News,
+//  not a request (nothing in todo): the command reads their draft.
+static void
+s_draft_aligned (FILE *out, const cb_value_t *body)
+{
+    cb_value_t *to = cb_value_get_map (body, "aligned_to");
+    cb_value_t *was = cb_value_get_map (body, "was");
+    const char *draft = cli_str (body, "draft"), *kr = cli_str (to, "kr");
+    fprintf (out, "  %s%s%s aligned %s revision %lld to your %s%s%s%s", s_c (C_BOLD),
+             cli_str (body, "by"), s_c (C_OFF), draft, (long long) cli_int (body, "rev"),
+             cli_str (to, "draft"), *kr ? " " : "", kr, *kr ? "" : " as a whole");
+    if (was)
+        fprintf (out, " (was %s%s%s)", cli_str (was, "draft"), *cli_str (was, "kr") ? " " : "",
+                 cli_str (was, "kr"));
+    fprintf (out, ":\n  %s\n", cli_str (body, "objective"));
+    s_see (out, "draft show %s", draft);
+}
+
+//  parent.changed: a key result one of our drafts aligns to was changed
+//  (not broken: the link holds), with the diff; ours may want to follow.
+static void
+s_parent_changed (FILE *out, const cb_value_t *body)
+{
+    const char *mine = cli_str (cb_value_get_map (body, "dependent"), "draft");
+    fprintf (out, "  %s%s%s changed %s %s in revision %lld, which your %s aligns to:\n",
+             s_c (C_BOLD), cli_str (body, "by"), s_c (C_OFF), cli_str (body, "draft"),
+             cli_str (body, "kr"), (long long) cli_int (body, "rev"), mine);
+    s_one_change (out, cb_value_get_map (body, "diff"));
+    fprintf (out, "  %s still aligns to it; revise %s if it should follow\n", mine, mine);
+    s_answer (out, true, "draft revise %s FILE --message M", mine);
 }
 
 void
@@ -752,8 +804,61 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "draft.raised"))
         s_raised (out, body);
     else
+    if (streq (kind, "draft.aligned"))
+        s_draft_aligned (out, body);
+    else
+    if (streq (kind, "parent.changed"))
+        s_parent_changed (out, body);
+    else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
+}
+
+//  --------------------------------------------------------------------------
+//  A log entry (catchball watch): who changed what, one line, each object
+//  it names in a few words
+
+static void
+s_log_object (FILE *out, const char *key, const cb_value_t *object)
+{
+    const char *id = cli_str (object, "id");
+    if (strncmp (key, "draft/", 6) == 0)
+        fprintf (out, "%s%s%s revision %lld \"%s\" (%s%s%s)", s_c (C_BOLD), id, s_c (C_OFF),
+                 (long long) cli_int (object, "head"), cli_str (object, "objective"),
+                 s_state_color (cli_str (object, "state")), cli_str (object, "state"),
+                 s_c (C_OFF));
+    else
+    if (strncmp (key, "round/", 6) == 0)
+        fprintf (out, "round %s%s%s on %s: %s%s%s", s_c (C_BOLD), id, s_c (C_OFF),
+                 cli_str (object, "draft"), cli_str (object, "state"),
+                 *cli_str (object, "closed_by") ? ", closed by " : "",
+                 cli_str (object, "closed_by"));
+    else
+    if (strncmp (key, "event/", 6) == 0)
+        fprintf (out, "event %s%s%s \"%s\": %s", s_c (C_BOLD), id, s_c (C_OFF),
+                 cli_str (object, "name"), cli_str (object, "phase"));
+    else
+    if (strncmp (key, "ask/", 4) == 0)
+        fprintf (out, "%s %s%s%s from %s to %s: %s", cli_str (object, "kind"), s_c (C_BOLD), id,
+                 s_c (C_OFF), cli_str (object, "from"), cli_str (object, "to"),
+                 cli_str (object, "state"));
+    else
+        fprintf (out, "%s", key);
+}
+
+void
+cli_render_log_entry (FILE *out, const cb_value_t *entry)
+{
+    char t [32];
+    fprintf (out, "%s#%lld %s%s  %s%s%s %s:", s_c (C_DIM), (long long) cli_int (entry, "seq"),
+             s_time (cli_int (entry, "time"), t, sizeof (t)), s_c (C_OFF), s_c (C_BOLD),
+             cli_str (entry, "node"), s_c (C_OFF), cli_str (entry, "kind"));
+    cb_value_t *objects = cb_value_get_map (entry, "objects");
+    for (size_t i = 0; i < cb_value_size (objects); i++) {
+        fprintf (out, "%s", i ? "; " : " ");
+        s_log_object (out, cb_value_key_at (objects, i), cb_value_val_at (objects, i));
+    }
+    fprintf (out, "\n");
 }
 
 //  --------------------------------------------------------------------------

@@ -242,7 +242,15 @@ s_revision_prepare (cb_req_t *req, const char *draft_id, const cb_value_t *refle
 static uint32_t
 s_revision_write (cb_req_t *req, s_revision_t *self)
 {
-    uint32_t number = cb_rev_append (req, self->id, self->draft, self->rev);
+    //  A raised target is news to the drafts aligned to it (notify.c).
+    cb_value_t *head = cb_rev_load (req, self->id, (uint32_t) cb_int (self->draft, "head"));
+    uint32_t number = head ? cb_rev_append (req, self->id, self->draft, self->rev) : 0;
+    if (number
+    &&  cb_notify_revision (req, self->id, cb_value_get_str (self->draft, "owner"),
+                            cb_value_get (head, "content"), cb_value_get (self->rev, "content"),
+                            number, NULL))
+        number = 0;
+    cb_value_destroy (&head);
     s_revision_drop (self);
     return number;
 }

@@ -20,6 +20,7 @@
 #include "inbox.h"
 #include "keys.h"
 #include "log.h"
+#include "logfilter.h"
 #include "store.h"
 #include "zap.h"
 
@@ -44,6 +45,11 @@ typedef struct {
     bool subscribed;            //  Follows the event log
     uint64_t log_sent;          //  Last log entry sent
     uint64_t log_acked;         //  Last log entry it acknowledged
+    cb_logfilter_t *filter;     //  Its subscription's filter, or NULL: every entry
+    uint64_t *flight;           //  Filtered: the entries sent and not acknowledged,
+                                //  a ring of CB_BROKER_LOG_WINDOW (NULL until used)
+    size_t flight_head;         //  ... the oldest one's place
+    size_t flight_count;        //  ... how many
 } cb_broker_session_t;
 
 //  The broker: one object, its fields shared by the files above.

@@ -27,6 +27,8 @@ s_session_destroy (cb_broker_session_t **self_p)
     free (self->role);
     free (self->route);
     free (self->key);
+    free (self->flight);
+    cb_logfilter_destroy (&self->filter);
     zframe_destroy (&self->routing_id);
     free (self);
     *self_p = NULL;
@@ -157,12 +159,55 @@ s_push_one (uint64_t seq, const void *data, size_t size, void *arg)
     return 0;
 }
 
+//  A filtered subscription: entries that do not concern it move the
+//  cursor without being sent, so its window counts the entries sent, not
+//  the sequence numbers passed (a stream that skips 5,000 entries between
+//  two it sends must not wait for an ack the client has no reason to send).
+#define S_FILTER_SCAN 4096      //  Entries read for a filtered subscriber per push
+
+static int
+s_push_filtered (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    s_push_t *p = (s_push_t *) arg;
+    cb_broker_session_t *session = p->session;
+    if (cb_logfilter_match (session->filter, data, size)) {
+        if (s_push_one (seq, data, size, arg))
+            return 1;
+        if (!session->flight)
+            session->flight = (uint64_t *) zmalloc (CB_BROKER_LOG_WINDOW * sizeof (uint64_t));
+        session->flight [(session->flight_head + session->flight_count++)
+                         % CB_BROKER_LOG_WINDOW] = seq;
+    }
+    else
+    if (session->flight_count == 0)
+        //  Nothing is waiting for an ack: the skipped entry counts as read.
+        session->log_acked = seq;
+    session->log_sent = seq;
+    return session->flight_count < CB_BROKER_LOG_WINDOW ? 0 : 1;
+}
+
 //  Log entries a subscriber may be sent now.
 bool
 cb_broker_log_pending (cb_broker_t *self, cb_broker_session_t *session)
 {
+    if (session->filter)
+        return session->subscribed && session->log_sent < self->log_last
+            && session->flight_count < CB_BROKER_LOG_WINDOW;
     return session->subscribed && session->log_sent < self->log_last
         && session->log_sent - session->log_acked < CB_BROKER_LOG_WINDOW;
+}
+
+//  A filtered subscriber's ack: the entries sent up to `upto` are read.
+static void
+s_filtered_ack (cb_broker_session_t *session, uint64_t upto)
+{
+    while (session->flight_count && session->flight [session->flight_head] <= upto) {
+        session->flight_head = (session->flight_head + 1) % CB_BROKER_LOG_WINDOW;
+        session->flight_count--;
+    }
+    //  All it was sent is read: the entries skipped since count as read.
+    if (session->flight_count == 0)
+        session->log_acked = session->log_sent;
 }
 
 //  A read transaction for pushing; after MDB_PANIC (a failed commit with
@@ -209,9 +254,13 @@ cb_broker_push_all (cb_broker_t *self)
             if (!txn)
                 break;
             s_push_t p = { self, session, &session->log_sent, 0 };
-            cb_log_read (txn, session->log_sent + 1,
-                         (size_t) (CB_BROKER_LOG_WINDOW - (session->log_sent - session->log_acked)),
-                         s_push_one, &p);
+            if (session->filter)
+                cb_log_read (txn, session->log_sent + 1, S_FILTER_SCAN, s_push_filtered, &p);
+            else
+                cb_log_read (txn, session->log_sent + 1,
+                             (size_t) (CB_BROKER_LOG_WINDOW
+                                       - (session->log_sent - session->log_acked)),
+                             s_push_one, &p);
             if (p.status == -2 && !zlist_exists (gone, session))
                 zlist_append (gone, session);
         }
@@ -250,7 +299,15 @@ cb_broker_apply_sessions (cb_broker_t *self, cb_broker_item_t *items, size_t cou
             if (item->result.log_op == CB_LOG_SUBSCRIBE) {
                 session->subscribed = true;
                 session->log_sent = session->log_acked = item->result.log_seq - 1;
+                //  The new subscription's filter (or none) replaces the old.
+                cb_logfilter_destroy (&session->filter);
+                session->filter = (cb_logfilter_t *) item->result.log_filter;
+                item->result.log_filter = NULL;
+                session->flight_head = session->flight_count = 0;
             }
+            else
+            if (item->result.log_op == CB_LOG_ACK && session->filter)
+                s_filtered_ack (session, item->result.log_seq);
             else
             if (item->result.log_op == CB_LOG_ACK) {
                 uint64_t upto = item->result.log_seq;
@@ -259,8 +316,10 @@ cb_broker_apply_sessions (cb_broker_t *self, cb_broker_item_t *items, size_t cou
                 if (upto > session->log_acked)
                     session->log_acked = upto;
             }
-            else
+            else {
                 session->subscribed = false;
+                cb_logfilter_destroy (&session->filter);
+            }
         }
         else
         if (item->result.acked) {

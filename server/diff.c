@@ -93,3 +93,28 @@ cb_diff_content (const cb_value_t *a, const cb_value_t *b)
     }
     return list;
 }
+
+cb_value_t *
+cb_diff_kr (const cb_value_t *was, const cb_value_t *now)
+{
+    //  The diff of two contents holding that key result alone: the same
+    //  rules as draft.diff, so a delivery shows what draft.diff would.
+    cb_value_t *a = cb_value_new_map (), *b = cb_value_new_map ();
+    cb_value_t *la = cb_value_new_array (), *lb = cb_value_new_array ();
+    if (was) {
+        cb_value_t *copy = cb_value_dup (was);
+        cb_value_push (la, &copy);
+    }
+    if (now) {
+        cb_value_t *copy = cb_value_dup (now);
+        cb_value_push (lb, &copy);
+    }
+    cb_value_set (a, "key_results", &la);
+    cb_value_set (b, "key_results", &lb);
+    cb_value_t *diff = cb_diff_content (a, b);
+    cb_value_t *one = cb_value_size (diff) ? cb_value_dup (cb_value_at (diff, 0)) : NULL;
+    cb_value_destroy (&diff);
+    cb_value_destroy (&a);
+    cb_value_destroy (&b);
+    return one;
+}

@@ -21,4 +21,9 @@
 //  A new array of the changes from content `a` to content `b`.
 cb_value_t *cb_diff_content (const cb_value_t *a, const cb_value_t *b);
 
+//  The one change from key result `was` to `now` (either may be NULL: an
+//  added or removed key result), as cb_diff_content gives it; a new value,
+//  or NULL if they are the same.
+cb_value_t *cb_diff_kr (const cb_value_t *was, const cb_value_t *now);
+
 #endif

@@ -12,6 +12,7 @@
 #include "handlers.h"
 #include "inbox.h"
 #include "log.h"
+#include "logfilter.h"
 #include "validate.h"
 
 #define R_LEADERSHIP    1
@@ -146,6 +147,8 @@ cb_result_clean (cb_result_t *result)
     free (result->reply);
     free (result->hello_node);
     free (result->hello_role);
+    cb_logfilter_t *filter = (cb_logfilter_t *) result->log_filter;
+    cb_logfilter_destroy (&filter);
     memset (result, 0, sizeof (*result));
 }
 
@@ -302,20 +305,37 @@ s_ack (cb_req_t *req, const char *type, const cb_value_t *body, const cb_auth_t 
     return 0;
 }
 
-//  log.subscribe {from} -> {from, last}; log.ack {upto} -> {acked};
-//  log.unsubscribe {} -> {}. The broker applies them to the session after
-//  the commit (they store nothing).
+//  log.subscribe {from?, filter?} -> {from, last}; log.ack {upto} ->
+//  {acked}; log.unsubscribe {} -> {}. The broker applies them to the
+//  session after the commit (they store nothing).
+
+//  A kind a log entry can have: a request type that changes something, or
+//  one of the broker's timers.
+static bool
+s_log_kind (const char *kind)
+{
+    if (streq (kind, "deadline") || streq (kind, "timebox"))
+        return true;
+    for (const s_route_t *r = s_routes; r->type; r++)
+        if (r->writes && streq (r->type, kind))
+            return true;
+    return false;
+}
 
 static int
 s_log_subscribe (cb_req_t *req, const char *type, const cb_value_t *body,
                  const cb_auth_t *auth, cb_result_t *result)
 {
     (void) auth;
-    static const char *const fields [] = { "from", NULL };
+    static const char *const fields [] = { "from", "filter", NULL };
     uint64_t last = cb_log_last (req->txn);
-    int64_t from = 0;
+    //  Without `from`: what comes next.
+    int64_t from = (int64_t) last + 1;
     if (cb_check_fields (req, body, type, fields)
-    ||  cb_field_int (req, body, "from", 1, (int64_t) last + 1, true, &from) < 0)
+    ||  cb_field_int (req, body, "from", 1, (int64_t) last + 1, false, &from) < 0)
+        return -1;
+    cb_value_t *filter = cb_value_get (body, "filter");
+    if (filter && !(result->log_filter = cb_logfilter_new (req, filter, s_log_kind)))
         return -1;
     result->log_op = CB_LOG_SUBSCRIBE;
     result->log_seq = (uint64_t) from;

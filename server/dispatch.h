@@ -44,6 +44,8 @@ typedef struct {
     bool redo;                  //  Direct only: it failed after writing; the batch
                                 //  must be abandoned and applied again nested
     uint64_t log_seq;           //  Its sequence (from, or upto)
+    void *log_filter;           //  log.subscribe: its filter (a cb_logfilter_t,
+                                //  for the session to take), or NULL: all
     char log [200];             //  A log line for a committed change, or ""
 } cb_result_t;
 

@@ -219,6 +219,10 @@ cb_draft_create (cb_req_t *req, cb_value_t **content_p, const char *message, int
     cb_value_set_str (rev, "message", message && *message ? message : "first draft");
     cb_value_set (rev, "content", &content);
     uint32_t number = cb_rev_append (req, id, draft, rev);
+    if (number
+    &&  cb_notify_revision (req, id, req->node, NULL, cb_value_get (rev, "content"), number,
+                            NULL))
+        number = 0;
     cb_value_destroy (&rev);
     cb_value_destroy (&draft);
     return number ? id : 0;
@@ -356,7 +360,9 @@ cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body)
         cb_value_set (rev, "content", &content);
         uint32_t number = cb_rev_append (req, id, draft, rev);
         if (number
-        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink, breaks)) {
+        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink, breaks)
+        &&  !cb_notify_revision (req, id, cb_value_get_str (draft, "owner"), base,
+                                 cb_value_get (rev, "content"), number, breaks)) {
             s_reply_rev (req, id, number);
             cb_value_set (req->reply, "coach", &coach);
         }
@@ -458,10 +464,13 @@ cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body)
         cb_links_record (rev, unlink, breaks);
         cb_value_set (rev, "content", &content);
         uint32_t number = cb_rev_append (req, id, draft, rev);
-        cb_value_destroy (&rev);
         if (number
-        &&  !cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink,
-                            breaks)) {
+        &&  (cb_links_tell (req, cb_value_get_str (draft, "id"), number, req->node, unlink, breaks)
+        ||   cb_notify_revision (req, id, cb_value_get_str (draft, "owner"), base,
+                                 cb_value_get (rev, "content"), number, breaks)))
+            number = 0;
+        cb_value_destroy (&rev);
+        if (number) {
             s_reply_rev (req, id, number);
             cb_value_t *note = cb_value_new_map ();
             cb_value_set_str (note, "proposal", pid);

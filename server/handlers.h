@@ -157,11 +157,31 @@ int cb_links_shared (cb_req_t *req, uint32_t self_id, cb_value_t *content,
 //  a shared key result kept in `content` loses its shared_with. 0 or -1.
 int cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head,
                     cb_value_t *content, const char *unlink, cb_value_t **breaks_p);
+//  How key result `was` became `now`: "removed" (now is NULL), "reworded"
+//  (another text), "changed" (its baseline, target or unit), or NULL if
+//  none of those differ.
+const char *cb_links_change (const cb_value_t *was, const cb_value_t *now);
+//  Calls fn for each draft other than `self` ("d1") whose head aligns to
+//  a key result of it: the draft's id, its owner and that key result
+//  (all lent for the call). Reads every draft's head. 0 or -1 (a store
+//  error, the request failed).
+typedef void (cb_links_aligned_fn) (const char *draft, const char *owner, const char *kr,
+                                    void *arg);
+int cb_links_aligned (cb_req_t *req, const char *self, cb_links_aligned_fn *fn, void *arg);
 //  Notes the unlink in the revision: unlink: {reason, links: [...]}.
 void cb_links_record (cb_value_t *rev, const char *reason, const cb_value_t *breaks);
 //  Tells each dependent draft's owner (link.broken). 0 or -1.
 int cb_links_tell (cb_req_t *req, const char *draft, uint32_t rev, const char *by,
                    const char *reason, const cb_value_t *breaks);
+//  notify.c: alignment that notifies. After mainline revision `rev` of
+//  draft draft_id (owned by `owner`) was written with content `now` over
+//  head content `was` (NULL for a new draft): draft.aligned to the owner
+//  of the draft a new aligned_to names, parent.changed to the owners of
+//  the drafts aligned to a key result it rewords or changes, except those
+//  links.c told already (`breaks`, or NULL). 0 or -1.
+int cb_notify_revision (cb_req_t *req, uint32_t draft_id, const char *owner,
+                        const cb_value_t *was, const cb_value_t *now, uint32_t rev,
+                        const cb_value_t *breaks);
 //  Write a new revision of a draft and update the draft record (head,
 //  count, objective) when it is on the mainline. `rev` is filled with the
 //  number, time and (unless it names one) the author, the sender; it must

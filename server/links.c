@@ -21,7 +21,8 @@
     A client may send it back as it was; it may never add or change one.
 
     Finding who aligns to a key result reads every draft's head: it is
-    done only when a revision removes or rewords a key result.
+    done only when a revision removes or rewords a key result (and, for
+    notify.c, changes one).
     =========================================================================
 */
 #include "diff.h"
@@ -109,27 +110,15 @@ cb_links_shared (cb_req_t *req, uint32_t self_id, cb_value_t *content, const cb_
 }
 
 //  --------------------------------------------------------------------------
-//  Who aligns to the key results a revision removes or rewords: every
-//  draft but this one whose head's aligned_to names one of them.
+//  Who aligns to a draft's key results: every other draft whose head's
+//  aligned_to names one of them (notify.c asks too).
 
 typedef struct {
     cb_req_t *req;              //  The request
-    const char *self;           //  The draft changed ("d1")
-    cb_value_t *breaks;         //  The breaks found so far (see cb_links_check)
+    const char *self;           //  The draft aligned to ("d1")
+    cb_links_aligned_fn *fn;    //  Called for each draft aligned to it
+    void *arg;                  //  ... with this
 } s_scan_t;
-
-static void
-s_dependent (cb_value_t *entry, const char *draft, const char *owner, const char *link,
-             const char *kr)
-{
-    cb_value_t *dep = cb_value_new_map ();
-    cb_value_set_str (dep, "draft", draft);
-    cb_value_set_str (dep, "owner", owner);
-    cb_value_set_str (dep, "link", link);
-    if (kr)
-        cb_value_set_str (dep, "kr", kr);
-    cb_value_push (cb_value_get_array (entry, "dependents"), &dep);
-}
 
 static int
 s_scan_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
@@ -146,21 +135,52 @@ s_scan_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
     cb_key_rev (rkey, id, (uint32_t) cb_int (draft, "head"));
     cb_value_t *rev = draft ? cb_rec_get (scan->req->txn, CB_T_REVISIONS, rkey, 8) : NULL;
     cb_value_t *aligned = cb_value_get_map (cb_value_get (rev, "content"), "aligned_to");
-    for (size_t i = 0; aligned && i < cb_value_size (scan->breaks); i++) {
-        cb_value_t *entry = cb_value_at (scan->breaks, i);
-        if (!streq (cb_value_get_str (entry, "change"), "changed")
-        &&  s_names (aligned, scan->self, cb_value_get_str (entry, "kr")))
-            s_dependent (entry, name, cb_value_get_str (draft, "owner"), "aligned_to", NULL);
-    }
+    const char *kr = cb_value_get_str (aligned, "kr");
+    if (kr && streq (cb_value_get_str (aligned, "draft"), scan->self))
+        scan->fn (name, cb_value_get_str (draft, "owner"), kr, scan->arg);
     cb_value_destroy (&rev);
     cb_value_destroy (&draft);
-    return 0;
+    return scan->req->code ? 1 : 0;
 }
 
-//  "removed", "reworded" (another text), "changed" (its numbers or unit),
-//  or NULL if the key result is the same in both.
-static const char *
-s_change (const cb_value_t *was, const cb_value_t *now)
+int
+cb_links_aligned (cb_req_t *req, const char *self, cb_links_aligned_fn *fn, void *arg)
+{
+    s_scan_t scan = { req, self, fn, arg };
+    if (cb_drafts_scan (req->txn, 1, s_scan_one, &scan) < 0)
+        cb_req_check_store (req);
+    return req->code ? -1 : 0;
+}
+
+static void
+s_dependent (cb_value_t *entry, const char *draft, const char *owner, const char *link,
+             const char *kr)
+{
+    cb_value_t *dep = cb_value_new_map ();
+    cb_value_set_str (dep, "draft", draft);
+    cb_value_set_str (dep, "owner", owner);
+    cb_value_set_str (dep, "link", link);
+    if (kr)
+        cb_value_set_str (dep, "kr", kr);
+    cb_value_push (cb_value_get_array (entry, "dependents"), &dep);
+}
+
+//  A draft aligned to `kr`: a dependent of each break of kr that is a
+//  removal or a rewording.
+static void
+s_aligned_break (const char *draft, const char *owner, const char *kr, void *arg)
+{
+    cb_value_t *breaks = (cb_value_t *) arg;
+    for (size_t i = 0; i < cb_value_size (breaks); i++) {
+        cb_value_t *entry = cb_value_at (breaks, i);
+        if (!streq (cb_value_get_str (entry, "change"), "changed")
+        &&  streq (cb_value_get_str (entry, "kr"), kr))
+            s_dependent (entry, draft, owner, "aligned_to", NULL);
+    }
+}
+
+const char *
+cb_links_change (const cb_value_t *was, const cb_value_t *now)
 {
     if (!now)
         return "removed";
@@ -217,7 +237,7 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
         cb_value_t *was = cb_value_at (krs, i);
         const char *id = cb_value_get_str (was, "id");
         cb_value_t *now = cb_content_kr (content, id);
-        const char *change = s_change (was, now);
+        const char *change = cb_links_change (was, now);
         if (!change)
             continue;
         cb_value_t *entry = cb_value_new_map ();
@@ -226,23 +246,10 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
         cb_value_t *deps = cb_value_new_array ();
         cb_value_set (entry, "dependents", &deps);
         //  The diff of that key result alone, as draft.diff gives it.
-        cb_value_t *a = cb_value_new_map (), *b = cb_value_new_map ();
-        cb_value_t *la = cb_value_new_array (), *lb = cb_value_new_array ();
-        cb_value_t *ka = cb_value_dup (was);
-        cb_value_push (la, &ka);
-        if (now) {
-            cb_value_t *kb = cb_value_dup (now);
-            cb_value_push (lb, &kb);
-        }
-        cb_value_set (a, "key_results", &la);
-        cb_value_set (b, "key_results", &lb);
-        cb_value_t *diff = cb_diff_content (a, b);
-        cb_value_t *one = cb_value_size (diff) ? cb_value_dup (cb_value_at (diff, 0))
-                                               : cb_value_new_nil ();
+        cb_value_t *one = cb_diff_kr (was, now);
+        if (!one)
+            one = cb_value_new_nil ();
         cb_value_set (entry, "diff", &one);
-        cb_value_destroy (&diff);
-        cb_value_destroy (&a);
-        cb_value_destroy (&b);
         cb_value_t *shared = cb_value_get_map (was, "shared_with");
         char owner [CB_MAX_NODE + 1] = "";
         if (shared && s_reciprocal (req, shared, self, id, owner, sizeof (owner)))
@@ -252,11 +259,8 @@ cb_links_check (cb_req_t *req, uint32_t self_id, const cb_value_t *head, cb_valu
             scan = true;
         cb_value_push (breaks, &entry);
     }
-    if (scan) {
-        s_scan_t s = { req, self, breaks };
-        if (cb_drafts_scan (req->txn, 1, s_scan_one, &s) < 0)
-            cb_req_check_store (req);
-    }
+    if (scan)
+        cb_links_aligned (req, self, s_aligned_break, breaks);
     //  Only what another draft depends on counts.
     cb_value_t *found = cb_value_new_array ();
     for (size_t i = 0; i < cb_value_size (breaks); i++)

@@ -442,17 +442,19 @@ test_links_dropped (void)
     CHECK_INT (s_draft_int (da, "revs"), revs);
     CHECK_INT (s_inbox_last ("team-b"), told_b);
     CHECK_INT (s_inbox_last ("team-c"), told_c);
-    //  kr1's target is not what dc aligns to: changing it is no break.
+    //  kr1's target is not what dc aligns to: changing it is no break,
+    //  only news for team-c (parent.changed, issue 13).
     c = cb_value_dup (head);
     cb_value_set_int (s_kr_of (c, "kr1"), "target", 11);
     CHECK_INT (s_revise ("team-a", da, c, NULL, NULL), 0);
-    CHECK_INT (s_inbox_last ("team-c"), told_c);
+    CHECK_INT (s_inbox_last ("team-c"), ++told_c);
 
     //  With unlink: written, and both dependents are told, with the diff.
     c = s_without (s_without (s_head (da), "kr1"), "kr3");
     CHECK_INT (s_revise ("team-a", da, c, "the export moved to 2027-Q2", NULL), 0);
     CHECK_INT (s_draft_int (da, "revs"), revs + 2);
-    CHECK_STR (s_inbox_kinds ("team-c", kinds), "event.phase event.phase link.broken ");
+    CHECK_STR (s_inbox_kinds ("team-c", kinds),
+               "event.phase event.phase parent.changed link.broken ");
     CHECK_INT (s_inbox_last ("team-c"), told_c + 1);
     CHECK (strstr (s_inbox_kinds ("team-b", kinds), "link.broken") != NULL);
     CHECK_INT (s_inbox_last ("team-b"), told_b + 1);
@@ -794,7 +796,7 @@ test_raise_cannot_align (void)
     CHECK_STR (cb_value_get_str (r, "to"), "lead");
     CHECK_STR (cb_value_get_str (r, "draft"), dl);
     cb_value_destroy (&r);
-    CHECK_STR (s_inbox_kinds ("lead", kinds), "draft.raised ");
+    CHECK_STR (s_inbox_kinds ("lead", kinds), "draft.aligned draft.raised ");
     //  In both histories, about the key result aligned to.
     const char *drafts [] = { dl, da };
     for (int i = 0; i < 2; i++) {
@@ -840,7 +842,7 @@ test_raise_cannot_align (void)
     CHECK_INT (s_err ("team-a", "draft.raise", s_body ("draft=d99", "text=x", NULL)),
                CB_E_NOT_FOUND);
     CHECK_INT (s_err ("watcher", "draft.raise", s_body (field, "text=x", NULL)), CB_E_FORBIDDEN);
-    CHECK_STR (s_inbox_kinds ("lead", kinds), "draft.raised ");
+    CHECK_STR (s_inbox_kinds ("lead", kinds), "draft.aligned draft.raised ");
     //  With kr: another key result of the draft aligned to.
     r = s_ok ("team-a", "draft.raise", s_body (field, "text=And this one", "kr=kr1", NULL));
     CHECK_STR (cb_value_get_str (r, "id"), "f2");

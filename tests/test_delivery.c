@@ -458,6 +458,77 @@ s_test_raised (void)
     free (text);
 }
 
+//  draft.aligned and parent.changed (issue 13, item 3): who aligned what
+//  to which of ours; which key result ours aligns to changed, the diff,
+//  and the revision that follows it.
+static void
+s_test_alignment (void)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", "d4");
+    cb_value_set_int (body, "rev", 2);
+    cb_value_set_str (body, "by", "team-b");
+    cb_value_set_str (body, "cycle", "2027-Q1");
+    cb_value_set_str (body, "objective", "Onboarding in a day");
+    cb_value_t *to = cb_value_new_map ();
+    cb_value_set_str (to, "draft", "d1");
+    cb_value_set_str (to, "kr", "kr2");
+    s_set (body, "aligned_to", to);
+    cb_value_t *was = cb_value_new_map ();
+    cb_value_set_str (was, "draft", "d1");
+    cb_value_set_str (was, "kr", "kr1");
+    s_set (body, "was", was);
+    char *text = s_render ("draft.aligned", body);
+    s_check_readable (text);
+    s_check_has (text, "team-b aligned d4 revision 2 to your d1 kr2 (was d1 kr1):\n"
+                       "  Onboarding in a day\n");
+    s_check_has (text, "see: catchball draft show d4");
+    free (text);
+
+    //  To a draft as a whole, for the first time.
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", "d5");
+    cb_value_set_int (body, "rev", 1);
+    cb_value_set_str (body, "by", "team-c");
+    cb_value_set_str (body, "objective", "Grow");
+    to = cb_value_new_map ();
+    cb_value_set_str (to, "draft", "d1");
+    s_set (body, "aligned_to", to);
+    s_set (body, "was", cb_value_new_nil ());
+    text = s_render ("draft.aligned", body);
+    s_check_readable (text);
+    s_check_has (text, "team-c aligned d5 revision 1 to your d1 as a whole:\n  Grow\n");
+    free (text);
+
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", "d1");
+    cb_value_set_int (body, "rev", 6);
+    cb_value_set_str (body, "by", "lead");
+    cb_value_set_str (body, "kr", "kr2");
+    cb_value_t *diff = cb_value_new_map ();
+    cb_value_set_str (diff, "kr", "kr2");
+    cb_value_set_str (diff, "change", "changed");
+    cb_value_t *fields = cb_value_new_array ();
+    cb_value_t *field = cb_value_new_map ();
+    cb_value_set_str (field, "field", "target");
+    cb_value_set_int (field, "from", 20);
+    cb_value_set_int (field, "to", 25);
+    cb_value_push (fields, &field);
+    s_set (diff, "fields", fields);
+    s_set (body, "diff", diff);
+    cb_value_t *dependent = cb_value_new_map ();
+    cb_value_set_str (dependent, "draft", "d3");
+    cb_value_set_str (dependent, "link", "aligned_to");
+    s_set (body, "dependent", dependent);
+    text = s_render ("parent.changed", body);
+    s_check_readable (text);
+    s_check_has (text, "lead changed d1 kr2 in revision 6, which your d3 aligns to:\n");
+    s_check_has (text, "~ kr2 target: 20 -> 25");
+    s_check_has (text, "d3 still aligns to it; revise d3 if it should follow");
+    s_check_has (text, "answer: catchball draft revise d3 FILE --message M");
+    free (text);
+}
+
 int
 main (void)
 {
@@ -469,5 +540,6 @@ main (void)
     s_test_asks ();
     s_test_links ();
     s_test_raised ();
+    s_test_alignment ();
     return TEST_DONE ();
 }

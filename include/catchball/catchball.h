@@ -109,6 +109,13 @@ int cb_client_ack (cb_client_t *self, uint64_t seq, int timeout_ms);
 //  or a broker restart, from the entry after the last one handed out.
 //  0 or -1.
 int cb_client_subscribe (cb_client_t *self, uint64_t from, int timeout_ms);
+//  The same with a filter {drafts?, nodes?, cycle?, kinds?} (copied; NULL:
+//  the whole log): only the entries that concern it come, with their
+//  global sequences, so they skip numbers. `from` 0 follows from the next
+//  entry on. Renewed with the same filter after a reconnection. 0 or -1
+//  (a filter naming nothing that exists is refused: cb_client_error).
+int cb_client_subscribe_filter (cb_client_t *self, uint64_t from, const cb_value_t *filter,
+                                int timeout_ms);
 //  The next log entry, waiting up to timeout_ms (0: only what has
 //  arrived): {seq, time, node, kind, objects}, the caller's to destroy; or
 //  NULL. Entries come in sequence order, each once; the client

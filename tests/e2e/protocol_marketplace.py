@@ -249,6 +249,12 @@ class Scenario:
         d2 = self.change(ta, "draft.new", {"content": c_a}, dk)["draft"]
         d3 = self.change(tb, "draft.new", {"content": c_b}, dk)["draft"]
         d4 = self.change(tc, "draft.new", {"content": c_c}, dk)["draft"]
+        # Alignment notifies (section 7): the lead owns d1, which all three align to.
+        for d, by, kr in ((d2, "team-a", "kr1"), (d3, "team-b", None), (d4, "team-c", "kr1")):
+            b = self.deliv(lead, "draft.aligned", lambda b, d=d: b.get("draft") == d, "(%s)" % d)
+            eq((b.get("by"), b.get("rev"), b.get("aligned_to"), b.get("was")),
+               (by, 1, dict({"draft": d1}, **({"kr": kr} if kr else {})), None),
+               "draft.aligned for %s: who, which revision, to what" % d)
         d5 = self.change(out, "draft.new", {"content": c_x}, dk)["draft"]
         d6 = self.change(ta, "draft.new", {"content": c_old}, dk)["draft"]
         d7 = self.change(ta, "draft.new", {"content": c_alt, "message": "an alternative"},
