@@ -146,12 +146,8 @@ s_outcome (s_console_t *self, s_action_t *action, const cb_value_t *reply)
                   cb_value_get_str_or (body, "phase", "?"), left);
     else
     if (streq (type, "event.nudge")) {
+        //  The feed shows it when the log brings the event's new nudge.
         s_status (self, false, "nudged %s: %s", action->node, action->text);
-        //  The log has no entry for a nudge (it changes no object): note it.
-        char summary [256];
-        snprintf (summary, sizeof (summary), "%.60s: %.180s", action->node, action->text);
-        cli_console_state_note (self->state, zclock_time (), cb_client_node (self->client),
-                                "event.nudge", summary);
     }
     else
     if (streq (type, "draft.show"))

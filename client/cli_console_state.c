@@ -117,11 +117,19 @@ s_relevant (cli_console_state_t *self, const char *key, const cb_value_t *value)
     return false;
 }
 
-//  A few words on an object that changed, for the feed.
+//  A few words on an object that changed, for the feed. A nudge changes
+//  the event by adding to its `nudges`: the feed says whom and what.
 static void
-s_describe (char *buf, size_t size, const char *key, const cb_value_t *value)
+s_describe (char *buf, size_t size, const char *key, const cb_value_t *value,
+            const char *kind)
 {
     const char *id = strchr (key, '/') + 1;
+    cb_value_t *nudges = cb_value_get_array (value, "nudges");
+    if (s_prefixed (key, "event/") && streq (kind, "event.nudge") && cb_value_size (nudges)) {
+        cb_value_t *last = cb_value_at (nudges, cb_value_size (nudges) - 1);
+        snprintf (buf, size, "%s: %s", cli_str (last, "node"), cli_str (last, "text"));
+    }
+    else
     if (s_prefixed (key, "event/"))
         snprintf (buf, size, "%s %s", id, cli_str (value, "phase"));
     else
@@ -192,10 +200,12 @@ cli_console_state_apply (cli_console_state_t *self, const cb_value_t *entry)
             }
             if (!s_take (self, key, value))
                 continue;
-            char words [96];
-            s_describe (words, sizeof (words), key, value);
+            char words [256];
+            s_describe (words, sizeof (words), key, value, cli_str (entry, "kind"));
             size_t len = strlen (summary);
-            snprintf (summary + len, sizeof (summary) - len, "%s%s", len ? ", " : "", words);
+            if (len + 2 < sizeof (summary))
+                snprintf (summary + len, sizeof (summary) - len, "%s%.*s", len ? ", " : "",
+                          (int) (sizeof (summary) - len - 3), words);
             changed = true;
         }
     if (changed)
@@ -367,19 +377,6 @@ cli_console_next_phase (const char *phase)
         if (phase && streq (phase, phases [i]))
             return phases [i + 1];
     return NULL;
-}
-
-void
-cli_console_state_note (cli_console_state_t *self, int64_t time, const char *node,
-                        const char *kind, const char *summary)
-{
-    cb_value_t *entry = cb_value_new_map ();
-    cb_value_set_int (entry, "seq", self->seq);
-    cb_value_set_int (entry, "time", time);
-    cb_value_set_str (entry, "node", node);
-    cb_value_set_str (entry, "kind", kind);
-    s_feed_add (self, entry, summary);
-    cb_value_destroy (&entry);
 }
 
 cb_value_t *

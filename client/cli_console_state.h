@@ -93,10 +93,6 @@ void cli_console_state_select (cli_console_state_t *self, int delta);
 //  NULL after "closed" or for an unknown phase.
 const char *cli_console_next_phase (const char *phase);
 
-//  Notes something that is not in the log in the feed (a nudge sent from
-//  this console: event.nudge changes no object, so the log has no entry).
-void cli_console_state_note (cli_console_state_t *self, int64_t time, const char *node,
-                             const char *kind, const char *summary);
 
 //  Drafts aligned to that the state does not hold (a draft of a node that
 //  is not a participant, say: the snapshot has only participants' drafts).

@@ -287,6 +287,8 @@ cb_handle_event_extend (cb_req_t *req, const cb_value_t *body)
 //  --------------------------------------------------------------------------
 //  event.nudge {event, node, text?} -> {event, node}
 
+#define S_NUDGES_MAX    1000    //  Nudges an event keeps (a few dozen in practice)
+
 int
 cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body)
 {
@@ -303,11 +305,33 @@ cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body)
             cb_req_fail (req, CB_E_NOT_PARTICIPANT, "%s is not a participant of %s", node,
                          cb_value_get_str (event, "id"));
         else {
+            //  Kept in the event, so that the log carries it to every
+            //  console (and the report has it): {node, by, text, time}.
+            cb_value_t *nudges = cb_value_get_array (event, "nudges");
+            if (!nudges) {
+                cb_value_t *empty = cb_value_new_array ();
+                cb_value_set (event, "nudges", &empty);
+                nudges = cb_value_get_array (event, "nudges");
+            }
+            if (cb_value_size (nudges) >= S_NUDGES_MAX) {
+                cb_value_destroy (&event);
+                return cb_req_fail (req, CB_E_BAD_FIELD, "an event keeps %d nudges at most",
+                                    S_NUDGES_MAX);
+            }
+            cb_value_t *nudge = cb_value_new_map ();
+            cb_value_set_str (nudge, "node", node);
+            cb_value_set_str (nudge, "by", req->node);
+            cb_value_set_str (nudge, "text", text ? text : "");
+            cb_value_set_int (nudge, "time", req->now);
+            cb_value_push (nudges, &nudge);
             cb_value_t *note = cb_value_new_map ();
             cb_value_set_str (note, "event", cb_value_get_str (event, "id"));
             cb_value_set_str (note, "name", cb_value_get_str (event, "name"));
             cb_value_set_str (note, "by", req->node);
             cb_value_set_str (note, "text", text ? text : "");
+            if (cb_event_save (req, event))
+                cb_value_destroy (&note);
+            else
             if (!cb_inbox_push (req, node, "event.nudge", &note))
                 cb_req_check_store (req);
             else {

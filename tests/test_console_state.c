@@ -412,8 +412,17 @@ s_test_wall (void)
     CHECK_STR (cli_str (cli_console_state_draft (state, "d9"), "objective"), "Grow more");
     CHECK (!cb_value_get (cli_console_state_objects (state), "draft/d9"));
 
-    //  A nudge, which the log does not carry, noted in the feed.
-    cli_console_state_note (state, 1795564900000LL, "fac", "event.nudge", "team-b: hurry");
+    //  A nudge, which the log carries as the event's new one: the feed
+    //  says whom and what, whoever sent it (the console or the CLI).
+    cb_value_t *nudged = s_map ("cycle", "2027-Q1", "phase", "negotiate", NULL, NULL);
+    s_list (nudged, "participants", "team-a", "team-b");
+    cb_value_t *nudges = cb_value_new_array ();
+    cb_value_t *nudge = s_map ("node", "team-b", "text", "hurry", NULL, NULL);
+    cb_value_push (nudges, &nudge);
+    cb_value_set (nudged, "nudges", &nudges);
+    cb_value_t *entry = s_entry (25, "fac", "event/e1", nudged, NULL);
+    cb_value_set_str (entry, "kind", "event.nudge");
+    CHECK (s_apply (state, entry));
     CHECK_STR (cli_console_state_feed (state, 0)->kind, "event.nudge");
     CHECK_STR (cli_console_state_feed (state, 0)->summary, "team-b: hurry");
 

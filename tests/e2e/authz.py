@@ -623,7 +623,7 @@ class Authz:
         self.allowed(FAC, "event.extend", {"event": e1, "minutes": 5},
                      "the event's facilitator extends the phase")
         self.allowed(FAC, "event.nudge", {"event": e1, "node": TB, "text": "answer a1"},
-                     "the event's facilitator nudges a participant", logged=0)
+                     "the event's facilitator nudges a participant (kept in the event: logged)")
         self.allowed(TC, "draft.finalize", {"draft": dC}, "a team finalises its own draft")
         self.allowed(LEAD, "draft.finalize", {"draft": dL},
                      "leadership finalises its own draft")

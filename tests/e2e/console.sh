@@ -260,6 +260,10 @@ check_screen "status after the nudge" "$SESSION" "nudged team-a: Please answer r
 check "team-a got the nudge's text" \
     "$(cb team-a inbox | jq -r 'select(.kind=="event.nudge") | .body.text')" "Please answer r1"
 check_screen "the nudge in the latest changes" "$SESSION" "fac event.nudge: team-a: Please answer r1"
+# A nudge from the command line, not this console: the log brings it.
+cb fac event nudge e1 team-b --text "Share your draft" >/dev/null
+check_screen "a nudge sent elsewhere in the latest changes" "$SESSION" \
+    "fac event.nudge: team-b: Share your draft"
 tmx send-keys -t "$SESSION" Enter
 check_screen "detail: objective" "$SESSION" "^Objective: Guide every new account"
 check_screen "detail: the declined ask" "$SESSION" "a2 ask from lead d1/kr2 declined: Cut days"

@@ -750,13 +750,17 @@ class Scenario:
 
         # nudge
         s0 = self.seq()
-        r = fac.call("event.nudge", {"event": e1, "node": "team-b",
-                                     "text": "Please answer lead's round"})
+        r = self.change(fac, "event.nudge", {"event": e1, "node": "team-b",
+                                             "text": "Please answer lead's round"},
+                        ["event/" + e1])
         eq(r, {"event": e1, "node": "team-b"}, "event.nudge reply")
         b = self.deliv(tb, "event.nudge", lambda x: x.get("event") == e1, "(from fac)")
         eq(b, {"event": e1, "name": name, "by": "fac", "text": "Please answer lead's round"},
            "event.nudge delivery body")
-        eq(self.seq(), s0, "event.nudge changes no draft/round/event/ask: no log entry")
+        eq(self.seq(), s0 + 1, "event.nudge is kept in the event: one log entry")
+        ev = obs.call("event.show", {"event": e1}).get("event", {})
+        eq([(n.get("node"), n.get("by"), n.get("text")) for n in ev.get("nudges", [])],
+           [("team-b", "fac", "Please answer lead's round")], "the event keeps its nudges")
         self.refused(fac2, "event.nudge", {"event": e1, "node": "team-b"}, 202, "NOT_OWNER",
                      "another facilitator nudging")
         self.refused(tb, "event.nudge", {"event": e1, "node": "team-a"}, 201, "FORBIDDEN",
