@@ -12,7 +12,53 @@
 */
 #include <csv.h>
 
+#include "cb_coach.h"
+#include "cb_coach_value.h"
 #include "cli_cmd.h"
+
+//  --------------------------------------------------------------------------
+//  The coach's findings on each draft (the same as catchball lint and the
+//  broker give), as a value list per draft id; NULL without word lists.
+
+static cb_value_t *
+s_findings (const cb_value_t *drafts)
+{
+    char error [512];
+    cb_coach_t *coach = cb_coach_new (NULL, error, sizeof (error));
+    if (!coach) {
+        fprintf (stderr, "catchball: export without the coach's findings: %s\n", error);
+        return NULL;
+    }
+    cb_value_t *all = cb_value_new_map ();
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        cb_value_t *draft = cb_value_at (drafts, i);
+        cb_coach_findings_t *f = cb_coach_check_content (coach, cb_value_get_map (draft, "content"));
+        cb_value_t *list = cb_coach_findings_value (f);
+        cb_coach_findings_destroy (&f);
+        cb_value_set (all, cli_str (draft, "id"), &list);
+    }
+    cb_coach_destroy (&coach);
+    return all;
+}
+
+//  The codes of the findings about `about` ("kr2", or "" for the
+//  objective's and the draft's), comma-separated, into buf.
+static const char *
+s_codes (const cb_value_t *findings, const char *about, char *buf, size_t size)
+{
+    buf [0] = 0;
+    for (size_t i = 0; i < cb_value_size (findings); i++) {
+        cb_value_t *f = cb_value_at (findings, i);
+        const char *on = cli_str (f, "about");
+        bool whole = streq (on, "objective") || streq (on, "draft");
+        if (*about ? !streq (on, about) : !whole)
+            continue;
+        size_t len = strlen (buf);
+        snprintf (buf + len, size - len, "%s%s%s%s", len ? ", " : "", whole ? on : "",
+                  whole ? " " : "", cli_str (f, "code"));
+    }
+    return buf;
+}
 
 //  --------------------------------------------------------------------------
 //  CSV
@@ -60,7 +106,7 @@ s_kr_cells (const cb_value_t *kr, s_kr_cells_t *cells)
 }
 
 static void
-s_export_csv (FILE *out, const cb_value_t *drafts)
+s_export_csv (FILE *out, const cb_value_t *drafts, const cb_value_t *coach)
 {
     for (int c = 0; cli_import_column (c); c++)
         s_cell (out, cli_import_column (c), !cli_import_column (c + 1));
@@ -89,7 +135,16 @@ s_export_csv (FILE *out, const cb_value_t *drafts)
             s_cell (out, cells.shared, false);
             s_cell (out, cli_str (draft, "owner"), false);
             s_cell (out, cli_str (draft, "state"), false);
-            s_cell (out, rev, true);
+            s_cell (out, rev, false);
+            //  The key result's findings; the objective's on its first row
+            cb_value_t *findings = cb_value_get_array (coach, cli_str (draft, "id"));
+            char codes [400], whole [200] = "";
+            s_codes (findings, cli_str (kr, "id"), codes, sizeof (codes));
+            if (k == 0 && *s_codes (findings, "", whole, sizeof (whole))) {
+                size_t len = strlen (codes);
+                snprintf (codes + len, sizeof (codes) - len, "%s%s", len ? ", " : "", whole);
+            }
+            s_cell (out, codes, true);
         }
     }
 }
@@ -133,8 +188,29 @@ s_md_asks (FILE *out, const cb_value_t *asks, const char *draft)
     }
 }
 
+//  The coach's findings on a draft, as a list.
 static void
-s_export_md (FILE *out, const char *cycle, const cb_value_t *drafts, const cb_value_t *asks)
+s_md_coach (FILE *out, const cb_value_t *findings)
+{
+    if (cb_value_size (findings))
+        fprintf (out, "\nThe coach:\n\n");
+    for (size_t i = 0; i < cb_value_size (findings); i++) {
+        cb_value_t *f = cb_value_at (findings, i);
+        fprintf (out, "- %s: %s `%s`: ", cli_str (f, "about"), cli_str (f, "level"),
+                 cli_str (f, "code"));
+        s_md_cell (out, cli_str (f, "evidence"));
+        if (*cli_str (f, "suggestion")) {
+            fprintf (out, ". Try: \"");
+            s_md_cell (out, cli_str (f, "suggestion"));
+            fprintf (out, "\"");
+        }
+        fprintf (out, "\n");
+    }
+}
+
+static void
+s_export_md (FILE *out, const char *cycle, const cb_value_t *drafts, const cb_value_t *asks,
+             const cb_value_t *coach)
 {
     fprintf (out, "# OKRs of cycle %s\n", cycle);
     for (size_t i = 0; i < cb_value_size (drafts); i++) {
@@ -170,6 +246,7 @@ s_export_md (FILE *out, const char *cycle, const cb_value_t *drafts, const cb_va
             s_md_cell (out, cells.leads);
             fprintf (out, " | %s |\n", cells.shared);
         }
+        s_md_coach (out, cb_value_get_array (coach, cli_str (draft, "id")));
         s_md_asks (out, asks, cli_str (draft, "id"));
     }
 }
@@ -199,15 +276,24 @@ cli_export (cli_t *cli, cli_args_t *a)
         cb_value_destroy (&graph);
         return 1;
     }
+    cb_value_t *coach = s_findings (drafts);
     if (streq (format, "csv"))
-        s_export_csv (stdout, drafts);
+        s_export_csv (stdout, drafts, coach);
     else
     if (streq (format, "md"))
-        s_export_md (stdout, cycle, drafts, asks);
+        s_export_md (stdout, cycle, drafts, asks, coach);
     else {
         cb_value_t *doc = cb_value_new_map ();
         cb_value_set_str (doc, "cycle", cycle);
         cb_value_t *copy = cb_value_dup (drafts);
+        //  Each draft with its findings (nil without the coach's words)
+        for (size_t i = 0; i < cb_value_size (copy); i++) {
+            cb_value_t *d = cb_value_at (copy, i);
+            cb_value_t *findings = cb_value_dup (cb_value_get (coach, cli_str (d, "id")));
+            if (!findings)
+                findings = cb_value_new_nil ();
+            cb_value_set (d, "coach", &findings);
+        }
         cb_value_set (doc, "drafts", &copy);
         copy = cb_value_dup (asks ? asks : NULL);
         if (!copy)
@@ -216,6 +302,7 @@ cli_export (cli_t *cli, cli_args_t *a)
         cli_json_print (stdout, doc, false);
         cb_value_destroy (&doc);
     }
+    cb_value_destroy (&coach);
     cb_value_destroy (&graph);
     return fflush (stdout) ? 1 : 0;
 }

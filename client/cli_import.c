@@ -28,11 +28,11 @@
 
 typedef enum {
     S_KEY, S_OBJECTIVE, S_NARRATIVE, S_ALIGNED_TO, S_KR_ID, S_KR, S_BASELINE, S_TARGET,
-    S_UNIT, S_LEADS, S_SHARED_WITH, S_OWNER, S_STATE, S_REV, S_COLUMNS
+    S_UNIT, S_LEADS, S_SHARED_WITH, S_OWNER, S_STATE, S_REV, S_COACH, S_COLUMNS
 } s_col_t;
 
 //  A column of the file: its name in the header row, whether a file must
-//  have it, and whether import reads it (the last four are export's, for
+//  have it, and whether import reads it (the last five are export's, for
 //  people: read and ignored).
 static const struct {
     const char *name;
@@ -53,6 +53,7 @@ static const struct {
     [S_OWNER]       = { "owner", false, true },
     [S_STATE]       = { "state", false, true },
     [S_REV]         = { "rev", false, true },
+    [S_COACH]       = { "coach", false, true },
 };
 
 const char *

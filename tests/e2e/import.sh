@@ -195,13 +195,15 @@ expect_status 2 export --cycle 2027-Q1 --format xls
 
 "$CATCHBALL" --node lead export --cycle 2027-Q1 --format csv > "$TMP/q1.csv"
 check "CSV header" "$(head -1 "$TMP/q1.csv" | tr -d '\r')" \
-    '"key","objective","narrative","aligned_to","kr_id","kr","baseline","target","unit","leads","shared_with","owner","state","rev"'
+    '"key","objective","narrative","aligned_to","kr_id","kr","baseline","target","unit","leads","shared_with","owner","state","rev","coach"'
 check_contains "CSV: the final draft's head with its ids" "$(cat "$TMP/q1.csv")" \
     '"d1","Make onboarding so good that new customers succeed in their first week"'
 check_contains "CSV: kr4 of d1, final" "$(cat "$TMP/q1.csv")" \
     '"kr4","Teams onboarded by a buddy","","80","%","","","lead","final","2"'
 check_contains "CSV: a shared key result" "$(cat "$TMP/q1.csv")" '"d6/kr2","team-a","drafting","2"'
 check "CSV: a row per key result" "$(grep -c '^"d' "$TMP/q1.csv")" 14
+check_contains "CSV: the coach's findings on each key result" "$(cat "$TMP/q1.csv")" \
+    '"kr4","Teams onboarded by a buddy","","80","%","","","lead","final","2","MILESTONE_KR, NO_BASELINE, NO_LEAD"'
 
 md=$("$CATCHBALL" --node lead export --cycle 2027-Q1 --format md)
 check_contains "md: title" "$md" "# OKRs of cycle 2027-Q1"
@@ -214,6 +216,10 @@ json=$("$CATCHBALL" --node lead export --cycle 2027-Q1 --format json)
 check "json: drafts" "$(jq -c '[.drafts[].id]' <<<"$json")" '["d1","d2","d3","d4","d5","d6"]'
 check "json: final_rev" "$(jq -r '.drafts[0].final_rev' <<<"$json")" 2
 check "json: asks" "$(jq -r '.asks[0] | "\(.id) \(.state)"' <<<"$json")" "a1 accepted"
+check "json: the coach's findings on d1, as lint gives them" \
+    "$(jq -c '[.drafts[0].coach[] | .about + " " + .code]' <<<"$json")" \
+    "$("$CATCHBALL" --node lead --json lint d1 --fail-on never | jq -c '[.findings[] | .about + " " + .code]')"
+check_contains "md: the coach's findings" "$md" "- kr4: warning \`NO_BASELINE\`: "
 
 # The CSV into a new, empty store: the same drafts (shared_with aside,
 # which only an agreed ask sets, and import says so).
