@@ -126,4 +126,17 @@ check_contains "answered by a revision that addresses it" "$out" \
 cb lead draft revise d1 "$EXAMPLES/leadership.json" --addresses "$raised" --message "moved" >/dev/null
 check "addressed: nothing left" "$(todo lead)" "nothing waits for lead"
 
+# Bad input, said clearly, storing nothing.
+seq=$(cb lead event snapshot e1 | jq .seq)
+rc=0; err=$("$CATCHBALL" --node lead raise d1 --cannot-align "x" 2>&1) || rc=$?
+check "raise from a draft aligned to nothing: refused" "$rc" 1
+check_contains "raise: why" "$err" "BAD_FIELD (103): d1 is aligned to nothing"
+rc=0; err=$("$CATCHBALL" --node team-a raise d3 --cannot-align "x" 2>&1) || rc=$?
+check_contains "raise from another's draft: NOT_OWNER" "$err" "NOT_OWNER (202): d3 is team-b's"
+rc=0; err=$("$CATCHBALL" --node team-a ask new d9 --to team-b --kr kr1 --need x 2>&1) || rc=$?
+check_contains "an ask for a draft that does not exist" "$err" "NOT_FOUND (300): no draft d9"
+rc=0; err=$("$CATCHBALL" --node team-a ask new d2 --to nobody --kr kr1 --need x 2>&1) || rc=$?
+check_contains "an ask to a node that never said hello" "$err" "UNKNOWN_NODE (306)"
+check "nothing stored by the refusals" "$(cb lead event snapshot e1 | jq .seq)" "$seq"
+
 finish
