@@ -769,35 +769,23 @@ cb_ask_in_cycle (cb_req_t *req, const void *ask, size_t size, const char *cycle)
     return in;
 }
 
+//  ask.list's filters, each NULL for any.
 typedef struct {
     cb_req_t *req;
-    cb_page_t *page;
-    const char *cycle, *node, *draft, *state, *event;   //  Filters, or NULL
-    cb_value_t *list;           //  The page's asks
-    uint32_t last;              //  The last ask looked at
-    bool more;                  //  Stopped before the end
-} s_list_t;
+    const char *cycle, *node, *draft, *state, *event;
+} s_filter_t;
 
-static int
-s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+static bool
+s_matches (const void *val, size_t vlen, void *arg)
 {
-    s_list_t *l = (s_list_t *) arg;
-    if (cb_page_look (l->page, klen, &l->more))
-        return 1;
-    if ((!l->node || cb_raw_str_eq (val, vlen, "from", l->node)
-                  || cb_raw_str_eq (val, vlen, "to", l->node))
-    &&  (!l->draft || cb_raw_str_eq (val, vlen, "draft", l->draft)
-                   || cb_raw_str_eq (val, vlen, "helper_draft", l->draft))
-    &&  (!l->state || cb_raw_str_eq (val, vlen, "state", l->state))
-    &&  (!l->event || cb_raw_str_eq (val, vlen, "event", l->event))
-    &&  (!l->cycle || cb_ask_in_cycle (l->req, val, vlen, l->cycle))) {
-        //  As stored: the reply is encoded before the transaction ends
-        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
-        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
-            return 1;
-    }
-    l->last = cb_get_u32 ((const uint8_t *) key);
-    return 0;
+    s_filter_t *f = (s_filter_t *) arg;
+    return (!f->node || cb_raw_str_eq (val, vlen, "from", f->node)
+                     || cb_raw_str_eq (val, vlen, "to", f->node))
+        && (!f->draft || cb_raw_str_eq (val, vlen, "draft", f->draft)
+                      || cb_raw_str_eq (val, vlen, "helper_draft", f->draft))
+        && (!f->state || cb_raw_str_eq (val, vlen, "state", f->state))
+        && (!f->event || cb_raw_str_eq (val, vlen, "event", f->event))
+        && (!f->cycle || cb_ask_in_cycle (f->req, val, vlen, f->cycle));
 }
 
 //  ask.list {cycle?, node?, draft?, state?, event?, limit?, after?}
@@ -811,29 +799,19 @@ cb_handle_ask_list (cb_req_t *req, const cb_value_t *body)
     if (cb_check_fields (req, body, "ask.list", fields))
         return -1;
     cb_page_t page;
-    s_list_t l = { req, &page, NULL, NULL, NULL, NULL, NULL, NULL, 0, false };
-    l.cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
-    l.node = req->code ? NULL : cb_field_str (req, body, "node", 1, CB_MAX_NODE, false);
-    l.draft = req->code ? NULL : cb_field_str (req, body, "draft", 1, 16, false);
-    l.state = req->code ? NULL : cb_field_str (req, body, "state", 1, 16, false);
-    l.event = req->code ? NULL : cb_field_str (req, body, "event", 1, 16, false);
+    s_filter_t f = { req, NULL, NULL, NULL, NULL, NULL };
+    f.cycle = cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    f.node = req->code ? NULL : cb_field_str (req, body, "node", 1, CB_MAX_NODE, false);
+    f.draft = req->code ? NULL : cb_field_str (req, body, "draft", 1, 16, false);
+    f.state = req->code ? NULL : cb_field_str (req, body, "state", 1, 16, false);
+    f.event = req->code ? NULL : cb_field_str (req, body, "event", 1, 16, false);
     const char *const *state = states;
-    while (l.state && *state && !streq (*state, l.state))
+    while (f.state && *state && !streq (*state, f.state))
         state++;
-    if (!req->code && l.state && !*state)
+    if (!req->code && f.state && !*state)
         cb_req_fail (req, CB_E_BAD_FIELD, "'state' must be open, countered, accepted or "
-                     "declined, not '%s'", l.state);
+                     "declined, not '%s'", f.state);
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
-    if (page.after && !(l.last = cb_id_parse (page.after, 'a')))
-        return cb_page_fail (req, page.after);
-    l.list = cb_value_new_array ();
-    if (l.last < UINT32_MAX && cb_asks_scan (req->txn, l.last + 1, s_list_one, &l) < 0) {
-        cb_value_destroy (&l.list);
-        return cb_req_check_store (req);
-    }
-    char next [16];
-    cb_value_set (req->reply, "asks", &l.list);
-    cb_page_next (req, l.more ? cb_id_format (next, 'a', l.last) : NULL);
-    return 0;
+    return cb_page_list_match (req, &page, CB_T_ASKS, 'a', "asks", s_matches, &f);
 }

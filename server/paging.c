@@ -108,8 +108,8 @@ cb_page_number (const char *s, uint64_t max, uint64_t *n)
 //  A list of records in number order, filtered on their stored bytes.
 typedef struct {
     cb_page_t *page;            //  The page being filled
-    const char *owner;          //  Filter, or NULL
-    const char *cycle;          //  Filter, or NULL
+    cb_page_match_fn *match;    //  The filter
+    void *arg;                  //  Its argument
     cb_value_t *list;           //  Where matches go
     uint32_t last;              //  The last record dealt with
     bool more;                  //  Stopped before the end
@@ -121,8 +121,7 @@ s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
     s_list_t *l = (s_list_t *) arg;
     if (cb_page_look (l->page, klen, &l->more))
         return 1;
-    if ((!l->owner || cb_raw_str_eq (val, vlen, "owner", l->owner))
-    &&  (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle))) {
+    if (l->match (val, vlen, l->arg)) {
         //  The stored bytes themselves: the reply is encoded before the
         //  request's transaction ends (dispatch.c), so they stay valid.
         cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
@@ -134,13 +133,13 @@ s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *ar
 }
 
 int
-cb_page_list (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
-              const char *key, const char *owner, const char *cycle)
+cb_page_list_match (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
+                    const char *key, cb_page_match_fn *match, void *arg)
 {
     uint32_t after = 0;
     if (page->after && !(after = cb_id_parse (page->after, letter)))
         return cb_page_fail (req, page->after);
-    s_list_t l = { page, owner, cycle, cb_value_new_array (), after, false };
+    s_list_t l = { page, match, arg, cb_value_new_array (), after, false };
     uint8_t from [4];
     cb_key_u32 (from, after + 1);
     if (after < UINT32_MAX
@@ -152,4 +151,25 @@ cb_page_list (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
     cb_value_set (req->reply, key, &l.list);
     cb_page_next (req, l.more ? cb_id_format (next, letter, l.last) : NULL);
     return 0;
+}
+
+//  The owner and cycle filters of cb_page_list.
+typedef struct {
+    const char *owner, *cycle;  //  Filters, or NULL
+} s_owner_cycle_t;
+
+static bool
+s_owner_cycle (const void *val, size_t vlen, void *arg)
+{
+    s_owner_cycle_t *f = (s_owner_cycle_t *) arg;
+    return (!f->owner || cb_raw_str_eq (val, vlen, "owner", f->owner))
+        && (!f->cycle || cb_raw_str_eq (val, vlen, "cycle", f->cycle));
+}
+
+int
+cb_page_list (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
+              const char *key, const char *owner, const char *cycle)
+{
+    s_owner_cycle_t filters = { owner, cycle };
+    return cb_page_list_match (req, page, table, letter, key, s_owner_cycle, &filters);
 }

@@ -56,6 +56,11 @@ int cb_page_take (cb_page_t *page, cb_value_t *list, cb_value_t **item_p, size_t
 //  page->after is one such id). 0, or -1 with the request failed.
 int cb_page_list (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
                   const char *key, const char *owner, const char *cycle);
+//  True if a stored record (its encoded bytes) goes into the list.
+typedef bool (cb_page_match_fn) (const void *record, size_t size, void *arg);
+//  The same with any filter: the records `match` takes.
+int cb_page_list_match (cb_req_t *req, cb_page_t *page, cb_table_t table, char letter,
+                        const char *key, cb_page_match_fn *match, void *arg);
 //  True if the encoded record's string field `key` is `value`, read from
 //  the bytes without decoding the record.
 bool cb_raw_str_eq (const void *record, size_t size, const char *key, const char *value);
