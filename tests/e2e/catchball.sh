@@ -100,6 +100,14 @@ check "still sealed after SIGKILL" "$(cb team-b draft show d1 | jq -c '[.draft.v
 out=$(cb team-b vote d1 --confidence 5)
 check "team-b's vote: counted" "$(jq -r .counted <<<"$out")" true
 expect_error VOTE_CLOSED team-b vote d1 --confidence 5
+text=$("$CATCHBALL" --node lead inbox --peek)
+check_contains "inbox: the reveal, in a sentence" "$text" \
+    "vote v1 on d1 revision 4 revealed (everyone voted): minimum 4, median 4.5, spread 1; passed"
+check_contains "inbox: every vote" "$text" "team-a: 4/5 - fist of five: 4"
+check_contains "inbox: the command that answers it" "$text" "the owner may finalise: catchball finalize d1"
+text=$("$CATCHBALL" --node team-b inbox --peek)
+check_contains "inbox: the vote asked" "$text" "lead asks your confidence in d1 revision 4 (vote v1)"
+check_contains "inbox: the command to vote" "$text" "answer: catchball vote d1 --confidence 0-5"
 out=$(cb lead finalize d1)
 check "final at revision 4" "$(jq -r .rev <<<"$out")" 4
 expect_error DRAFT_FINAL lead draft revise d1 "$EXAMPLES/leadership-r2.json"

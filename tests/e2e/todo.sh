@@ -132,4 +132,16 @@ check_contains "no deadline" "$out" "no deadline"
 cb team-b ask decline a3 --reason "Not this quarter" >/dev/null
 check "declined: nothing left" "$(todo team-b)" "nothing waits for team-b"
 
+# The override (issue 14): d2 has no vote that passed; its owner finalises
+# it anyway, with a reason the history keeps.
+expect_error NO_CONFIDENCE team-a finalize d2
+rc=0
+"$CATCHBALL" --node team-a finalize d2 --override >/dev/null 2>&1 || rc=$?
+check "--override without --reason: a usage error" "$rc" 2
+cb team-a finalize d2 --override --reason "the board asked for it today" >/dev/null
+check "--json: the override kept" "$(cb team-a history d2 | jq -c '.draft.override | [.reason, .node, .passed]')" \
+    '["the board asked for it today","team-a",false]'
+check_contains "history shows the override" "$("$CATCHBALL" --node team-a history d2)" \
+    "by override (team-a): the board asked for it today"
+
 finish
