@@ -135,6 +135,35 @@ s_voters (cb_req_t *req, const cb_value_t *body)
     return voters;
 }
 
+//  A new open vote `vid` of the draft's head revision.
+static cb_value_t *
+s_vote_new (cb_req_t *req, const char *vid, const cb_value_t *draft, const cb_value_t *voters,
+            int64_t threshold, int64_t deadline)
+{
+    cb_value_t *vote = cb_value_new_map ();
+    cb_value_set_str (vote, "id", vid);
+    cb_value_set_str (vote, "draft", cb_value_get_str (draft, "id"));
+    cb_value_set_int (vote, "rev", cb_int (draft, "head"));
+    cb_value_set_str (vote, "owner", req->node);
+    cb_value_t *copy = cb_value_dup (voters);
+    cb_value_set (vote, "voters", &copy);
+    cb_value_set_int (vote, "threshold", threshold);
+    if (deadline)
+        cb_value_set_int (vote, "deadline", deadline);
+    else
+        cb_value_set_nil (vote, "deadline");
+    cb_value_set_str (vote, "state", "open");
+    cb_value_set_int (vote, "opened", req->now);
+    cb_value_set_nil (vote, "revealed");
+    cb_value_set_nil (vote, "closed_by");
+    copy = cb_value_new_array ();
+    cb_value_set (vote, "voted", &copy);
+    copy = cb_value_new_array ();
+    cb_value_set (vote, "ballots", &copy);
+    cb_value_set_nil (vote, "result");
+    return vote;
+}
+
 //  --------------------------------------------------------------------------
 //  vote.open {draft, voters: [str], deadline?: int (s), threshold?: 0..5}
 //      -> {vote, draft, rev, voters, threshold, deadline}
@@ -185,27 +214,8 @@ cb_handle_vote_open (cb_req_t *req, const cb_value_t *body)
         char vid [16];
         cb_id_format (vid, 'v', id);
         int64_t deadline = seconds ? req->now + seconds * 1000 : 0;
-        cb_value_t *vote = cb_value_new_map ();
-        cb_value_set_str (vote, "id", vid);
-        cb_value_set_str (vote, "draft", cb_value_get_str (draft, "id"));
-        cb_value_set_int (vote, "rev", cb_int (draft, "head"));
-        cb_value_set_str (vote, "owner", req->node);
-        cb_value_t *copy = cb_value_dup (voters);
-        cb_value_set (vote, "voters", &copy);
-        cb_value_set_int (vote, "threshold", threshold);
-        if (deadline)
-            cb_value_set_int (vote, "deadline", deadline);
-        else
-            cb_value_set_nil (vote, "deadline");
-        cb_value_set_str (vote, "state", "open");
-        cb_value_set_int (vote, "opened", req->now);
-        cb_value_set_nil (vote, "revealed");
-        cb_value_set_nil (vote, "closed_by");
-        copy = cb_value_new_array ();
-        cb_value_set (vote, "voted", &copy);
-        copy = cb_value_new_array ();
-        cb_value_set (vote, "ballots", &copy);
-        cb_value_set_nil (vote, "result");
+        cb_value_t *vote = s_vote_new (req, vid, draft, voters, threshold, deadline);
+        cb_value_t *copy;
         cb_value_set_str (draft, "vote", vid);
         cb_value_set_int (draft, "updated", req->now);
         if (!s_vote_save (req, id, vote) && !cb_draft_save (req, draft_id, draft)
@@ -247,32 +257,22 @@ s_compare (const void *a, const void *b)
     return (int) (*(const int64_t *) a - *(const int64_t *) b);
 }
 
-static int
-s_reveal (cb_req_t *req, uint32_t id, cb_value_t *vote, const char *why)
+//  The vote's result: every ballot (without its time), who did not vote,
+//  the minimum, median and spread, and whether it passed.
+static cb_value_t *
+s_result (const cb_value_t *vote)
 {
-    uint32_t draft_id = cb_id_parse (cb_value_get_str (vote, "draft"), 'd');
-    cb_value_t *draft = cb_draft_load (req, draft_id);
-    if (!draft)
-        return -1;
     cb_value_t *ballots = cb_value_get_array (vote, "ballots");
     size_t count = cb_value_size (ballots);
     int64_t sorted [CB_MAX_VOTERS];
     cb_value_t *result = cb_value_new_map ();
     cb_value_t *list = cb_value_new_array ();
-    cb_value_t *kept = cb_value_get_array (draft, "votes");
     for (size_t i = 0; i < count && i < CB_MAX_VOTERS; i++) {
         cb_value_t *ballot = cb_value_at (ballots, i);
         sorted [i] = cb_int (ballot, "confidence");
         cb_value_t *shown = cb_value_dup (ballot);
         cb_value_remove (shown, "time");
         cb_value_push (list, &shown);
-        //  The draft's record of it, as votes were kept before issue 14
-        cb_value_t *entry = cb_value_dup (ballot);
-        cb_value_set_int (entry, "rev", cb_int (vote, "rev"));
-        cb_value_set_str (entry, "vote", cb_value_get_str (vote, "id"));
-        if (kept)
-            cb_value_push (kept, &entry);
-        cb_value_destroy (&entry);
     }
     cb_value_set (result, "votes", &list);
     cb_value_t *missing = cb_value_new_array ();
@@ -303,6 +303,26 @@ s_reveal (cb_req_t *req, uint32_t id, cb_value_t *vote, const char *why)
         cb_value_set_nil (result, "spread");
     }
     cb_value_set_bool (result, "passed", passed);
+    return result;
+}
+
+static int
+s_reveal (cb_req_t *req, uint32_t id, cb_value_t *vote, const char *why)
+{
+    uint32_t draft_id = cb_id_parse (cb_value_get_str (vote, "draft"), 'd');
+    cb_value_t *draft = cb_draft_load (req, draft_id);
+    if (!draft)
+        return -1;
+    //  The draft keeps the revealed votes, as it kept votes before issue 14.
+    cb_value_t *ballots = cb_value_get_array (vote, "ballots");
+    cb_value_t *kept = cb_value_get_array (draft, "votes");
+    for (size_t i = 0; kept && i < cb_value_size (ballots); i++) {
+        cb_value_t *entry = cb_value_dup (cb_value_at (ballots, i));
+        cb_value_set_int (entry, "rev", cb_int (vote, "rev"));
+        cb_value_set_str (entry, "vote", cb_value_get_str (vote, "id"));
+        cb_value_push (kept, &entry);
+    }
+    cb_value_t *result = s_result (vote);
     cb_value_set (vote, "result", &result);
     cb_value_set_str (vote, "state", "revealed");
     cb_value_set_int (vote, "revealed", req->now);
@@ -312,15 +332,18 @@ s_reveal (cb_req_t *req, uint32_t id, cb_value_t *vote, const char *why)
         cb_timer_clear (req, CB_T_VOTE_DEADLINES, deadline, id);
     cb_value_set_int (draft, "updated", req->now);
     if (!req->code && !s_vote_save (req, id, vote) && !cb_draft_save (req, draft_id, draft)) {
-        //  The owner first, then each voter.
-        for (ssize_t i = -1; i < (ssize_t) cb_value_size (voters) && !req->code; i++) {
-            const char *node = i < 0 ? cb_value_get_str (vote, "owner")
-                                     : cb_value_str (cb_value_at (voters, (size_t) i));
-            cb_value_t *note = s_public (vote);
-            cb_value_set_str (note, "objective", cb_value_get_str (draft, "objective"));
-            if (!cb_inbox_push (req, node, "vote.revealed", &note))
-                cb_req_check_store (req);
-        }
+        //  The owner first, then each voter: one note, stored once.
+        cb_value_t *nodes = cb_value_new_array ();
+        s_push_str (nodes, cb_value_get_str (vote, "owner"));
+        cb_value_t *voters = cb_value_get_array (vote, "voters");
+        for (size_t i = 0; i < cb_value_size (voters); i++)
+            s_push_str (nodes, cb_value_str (cb_value_at (voters, i)));
+        cb_value_t *note = s_public (vote);
+        cb_value_set_str (note, "objective", cb_value_get_str (draft, "objective"));
+        if (cb_inbox_push_all (req, nodes, "vote.revealed", &note) && !cb_req_check_store (req))
+            cb_req_fail (req, CB_E_INTERNAL, "inbox: a delivery of %s exists already",
+                         cb_value_get_str (vote, "id"));
+        cb_value_destroy (&nodes);
     }
     cb_value_destroy (&draft);
     return req->code ? -1 : 0;
@@ -412,6 +435,34 @@ cb_handle_vote_show (cb_req_t *req, const cb_value_t *body)
 //  not left owing a vote on a final draft. Sets the draft's final_vote and
 //  override. 0, or -1 with the request failed (NO_CONFIDENCE).
 
+//  Why the draft may not be finalised on this vote without an override:
+//  fails the request with NO_CONFIDENCE, or returns 0.
+static int
+s_refuse_final (cb_req_t *req, const cb_value_t *draft, uint32_t id, const cb_value_t *vote,
+                bool on_head, bool open, bool passed)
+{
+    const cb_value_t *result = cb_value_get_map (vote, "result");
+    int64_t head = cb_int (draft, "head");
+    if (!vote || !on_head)
+        return cb_req_fail (req, CB_E_NO_CONFIDENCE, "d%u has no confidence vote on revision "
+                            "%lld: open one (vote open), or finalise with an override and a "
+                            "reason", cb_id_parse (cb_value_get_str (draft, "id"), 'd'),
+                            (long long) head);
+    if (open)
+        return cb_req_fail (req, CB_E_NO_CONFIDENCE, "v%u is not revealed yet (%zu of %zu voted)",
+                            id, cb_value_size (cb_value_get_array (vote, "voted")),
+                            cb_value_size (cb_value_get_array (vote, "voters")));
+    if (!passed && cb_int (result, "min") < 2 && cb_value_size (cb_value_get (result, "votes")))
+        return cb_req_fail (req, CB_E_NO_CONFIDENCE, "v%u has a vote of %lld: a 0 or a 1 "
+                            "blocks the finalise (override with a reason if you must)", id,
+                            (long long) cb_int (result, "min"));
+    if (!passed)
+        return cb_req_fail (req, CB_E_NO_CONFIDENCE, "v%u's median is below its threshold of "
+                            "%lld (override with a reason if you must)", id,
+                            (long long) cb_int (vote, "threshold"));
+    return 0;
+}
+
 int
 cb_vote_check_final (cb_req_t *req, cb_value_t *draft, const char *override)
 {
@@ -425,30 +476,9 @@ cb_vote_check_final (cb_req_t *req, cb_value_t *draft, const char *override)
     cb_value_t *result = cb_value_get_map (vote, "result");
     bool passed = false;
     cb_value_get_bool (result, "passed", &passed);
-    if (!override) {
-        if (!vote || !on_head)
-            cb_req_fail (req, CB_E_NO_CONFIDENCE, "d%u has no confidence vote on revision %lld: "
-                         "open one (vote open), or finalise with an override and a reason",
-                         cb_id_parse (cb_value_get_str (draft, "id"), 'd'), (long long) head);
-        else
-        if (open)
-            cb_req_fail (req, CB_E_NO_CONFIDENCE, "v%u is not revealed yet (%zu of %zu voted)",
-                         id, cb_value_size (cb_value_get_array (vote, "voted")),
-                         cb_value_size (cb_value_get_array (vote, "voters")));
-        else
-        if (!passed && cb_int (result, "min") < 2 && cb_value_size (cb_value_get (result, "votes")))
-            cb_req_fail (req, CB_E_NO_CONFIDENCE, "v%u has a vote of %lld: a 0 or a 1 blocks "
-                         "the finalise (override with a reason if you must)", id,
-                         (long long) cb_int (result, "min"));
-        else
-        if (!passed)
-            cb_req_fail (req, CB_E_NO_CONFIDENCE, "v%u's median is below its threshold of %lld "
-                         "(override with a reason if you must)", id,
-                         (long long) cb_int (vote, "threshold"));
-    }
-    if (!req->code && open)
-        s_reveal (req, id, vote, "finalize");
-    if (!req->code && vote) {
+    if (!override)
+        s_refuse_final (req, draft, id, vote, on_head, open, passed);
+    if (!req->code && open && !s_reveal (req, id, vote, "finalize")) {
         //  The reveal rewrote the draft's votes: take them in.
         cb_value_t *fresh = cb_draft_load (req, cb_id_parse (cb_value_get_str (draft, "id"), 'd'));
         if (fresh) {

@@ -97,6 +97,16 @@ s_last_delivery (const char *node, const char *kind)
     return found;
 }
 
+//  True if node's inbox holds a delivery of `kind`.
+static bool
+s_has_delivery (const char *node, const char *kind)
+{
+    cb_value_t *found = s_last_delivery (node, kind);
+    bool has = found != NULL;
+    cb_value_destroy (&found);
+    return has;
+}
+
 //  The log's last sequence.
 static uint64_t
 s_log_last (void)
@@ -371,7 +381,7 @@ test_deadline (void)
     cb_store_destroy (&s_store);
     s_open ();
     CHECK_INT (s_expire (s_now + 899999), 0);
-    CHECK (s_last_delivery ("lead", "vote.revealed") == NULL);
+    CHECK (!s_has_delivery ("lead", "vote.revealed"));
     uint64_t log_before = s_log_last ();
     CHECK_INT (s_expire (s_now + 900000), 1);
     CHECK_INT (s_log_last (), log_before + 1);
@@ -383,8 +393,8 @@ test_deadline (void)
     CHECK_STR (cb_value_str (cb_value_at (cb_value_get (result, "missing"), 0)), "team-a");
     CHECK_INT (s_int (result, "median"), 4);
     cb_value_destroy (&note);
-    CHECK (s_last_delivery ("team-a", "vote.revealed") != NULL);
-    CHECK (s_last_delivery ("lead", "vote.revealed") != NULL);
+    CHECK (s_has_delivery ("team-a", "vote.revealed"));
+    CHECK (s_has_delivery ("lead", "vote.revealed"));
     cb_value_t *log = s_log ();
     cb_value_t *entry = cb_value_at (log, cb_value_size (log) - 1);
     CHECK_STR (cb_value_get_str (entry, "kind"), "deadline");
