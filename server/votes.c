@@ -92,8 +92,9 @@ s_vote_of (cb_req_t *req, const cb_value_t *draft, uint32_t *id)
 
 //  --------------------------------------------------------------------------
 //  The voters named in vote.open: 1 to CB_MAX_VOTERS distinct leadership
-//  or team nodes that have said hello, never the owner (the owner's own
-//  confidence is what the vote checks: it does not count itself in).
+//  or team nodes that have said hello, never the owner: the vote asks the
+//  others' confidence in the owner's draft (the owner's own 0 used to be
+//  enough to finalise it).
 
 static cb_value_t *
 s_voters (cb_req_t *req, const cb_value_t *body)
