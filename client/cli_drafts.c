@@ -291,7 +291,7 @@ s_vote_open (cli_t *cli, cli_args_t *a)
                 "voted; it needs a median of %lld and no 0 or 1\n",
                 cb_value_get_str (reply, "vote"), cb_value_get_str (reply, "draft"),
                 (long long) cb_value_int (cb_value_get (reply, "rev")), voters,
-                deadline ? " by " : "", deadline ? deadline : "",
+                deadline ? " within " : "", deadline ? deadline : "",
                 (long long) cb_value_int (cb_value_get (reply, "threshold")));
         cb_value_destroy (&reply);
     }

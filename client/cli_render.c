@@ -675,13 +675,18 @@ s_vote_revealed (FILE *out, const cb_value_t *vote)
         fprintf (out, "\n");
     if (streq (by, "finalize"))
         return;
-    if (passed)
-        fprintf (out, "  the owner may finalise: catchball finalize %s\n", draft);
-    else
-        fprintf (out, "  the threshold is a median of %lld with no 0 or 1: revise and vote "
-                 "again (catchball vote open %s --voters ...), or catchball finalize %s "
-                 "--override --reason TEXT\n", (long long) cli_int (vote, "threshold"), draft,
-                 draft);
+    const char *owner = cli_str (vote, "owner");
+    if (passed) {
+        fprintf (out, "  %s may finalise %s now:\n", owner, draft);
+        s_answer (out, true, "finalize %s", draft);
+    }
+    else {
+        fprintf (out, "  it needed a median of %lld and no 0 or 1: %s may revise and vote again, "
+                 "or finalise anyway, saying why:\n", (long long) cli_int (vote, "threshold"),
+                 owner);
+        s_answer (out, true, "vote open %s --voters NODE,...", draft);
+        s_answer (out, false, "finalize %s --override --reason TEXT", draft);
+    }
 }
 
 void

@@ -104,7 +104,8 @@ text=$("$CATCHBALL" --node lead inbox --peek)
 check_contains "inbox: the reveal, in a sentence" "$text" \
     "vote v1 on d1 revision 4 revealed (everyone voted): minimum 4, median 4.5, spread 1; passed"
 check_contains "inbox: every vote" "$text" "team-a: 4/5 - fist of five: 4"
-check_contains "inbox: the command that answers it" "$text" "the owner may finalise: catchball finalize d1"
+check_contains "inbox: who may finalise" "$text" "lead may finalise d1 now:"
+check_contains "inbox: the command that answers it" "$text" "answer: catchball finalize d1"
 text=$("$CATCHBALL" --node team-b inbox --peek)
 check_contains "inbox: the vote asked" "$text" "lead asks your confidence in d1 revision 4 (vote v1)"
 check_contains "inbox: the command to vote" "$text" "answer: catchball vote d1 --confidence 0-5"

@@ -67,6 +67,10 @@ cb boss vote d1 --confidence 4 >/dev/null
 check "boss voted: nothing left" "$(todo boss)" "nothing waits for boss"
 cb team-a vote d1 --confidence 1 --comment "not this quarter" >/dev/null
 # Revealed with a 1: the owner may vote again or override.
+text=$("$CATCHBALL" --node lead inbox --peek)
+check_contains "inbox: the reveal" "$text" "vote v1 on d1 revision 1 revealed (everyone voted): minimum 1, median 2.5, spread 3; not passed"
+check_contains "inbox: a new vote" "$text" "answer: catchball vote open d1 --voters NODE,..."
+check_contains "inbox: or the override" "$text" "or: catchball finalize d1 --override --reason TEXT"
 out=$(todo lead)
 check_contains "lead: the vote did not pass" "$out" "finalise d1 or vote again: vote v1 on its head revision did not pass"
 check_contains "lead: a new vote" "$out" "do: catchball vote open d1 --voters NODE,..."
