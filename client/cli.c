@@ -86,6 +86,10 @@ static const s_option_t s_options [CLI_O_COUNT] = {
                                               "revise takes" },
     [CLI_O_FROM]         = { "from", "SEQ", "an entry of the event log" },
     [CLI_O_LIMIT]        = { "count", "N", "how many" },
+    [CLI_O_VOTERS]       = { "voters", "NODE,...", "the nodes that vote" },
+    [CLI_O_THRESHOLD]    = { "threshold", "0-5", "the median the vote needs (default 3)" },
+    [CLI_O_OVERRIDE]     = { "override", NULL, "finalise without a vote that passed "
+                                                "(needs --reason)" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -598,7 +602,10 @@ static const cli_command_t *
 s_lookup (int argc, char **argv, int *status)
 {
     const char *name = argv [0];
-    if (!s_is_group (name)) {
+    //  A group that is a command of one word too (vote DRAFT, vote open
+    //  DRAFT): the next word is a subcommand only if it names one.
+    if (!s_is_group (name)
+    ||  (s_find (name, NULL) && !(argc > 1 && s_find (name, argv [1])))) {
         const cli_command_t *command = s_find (name, NULL);
         if (!command)
             *status = s_unknown (NULL, name);

@@ -493,13 +493,16 @@ s_owed_by (cli_console_state_t *self, const char *node, cli_console_owed_t *owed
             s_owe (owed, max, count, node, "take or refuse %s's counter on %s: %s",
                    cli_str (value, "to"), cli_str (value, "id"), cli_str (value, "counter"));
     }
-    //  In the commit phase, a confidence vote on the shared draft's head.
+    //  In the commit phase, a revealed confidence vote on the shared
+    //  draft's head: its owner opens a sealed one (vote open), its voters
+    //  cast theirs; the console sees the votes once they are revealed.
     cb_value_t *event = cli_console_state_event (self);
     const char *shared = cb_value_get_str (cb_value_get_map (event, "shared"), node);
     if (streq (cli_str (event, "phase"), "commit") && shared
     &&  cli_console_state_object (self, "draft", shared)
     &&  cli_console_state_confidence (self, shared, NULL) < 0)
-        s_owe (owed, max, count, node, "a confidence vote on %s (revision %lld)", shared,
+        s_owe (owed, max, count, node, "a revealed confidence vote on %s (revision %lld): "
+               "vote open, then the voters vote", shared,
                (long long) cli_int (cli_console_state_object (self, "draft", shared), "head"));
 }
 

@@ -1,7 +1,8 @@
 /*  =========================================================================
     cli_drafts - the commands of drafts and rounds: hello and ping, draft
     new, revise, show and list, throw, the answers to a round (feedback,
-    counter, endorse), round show and close, adopt, vote, finalize,
+    counter, endorse), round show and close, adopt, vote open, vote,
+    finalize,
     history and diff; the inbox; keygen
 
     Each command is a function that builds the request's body from its
@@ -270,6 +271,45 @@ s_adopt (cli_t *cli, cli_args_t *a)
                      "adopted: draft %s is now at revision %s", "draft", "rev");
 }
 
+//  vote open DRAFT --voters A,B [--deadline D] [--threshold N]
+static int
+s_vote_open (cli_t *cli, cli_args_t *a)
+{
+    const char *voters = a->o [CLI_O_VOTERS], *deadline = a->o [CLI_O_DEADLINE];
+    const char *threshold = a->o [CLI_O_THRESHOLD];
+    if (!voters)
+        return cli_fail_usage ("%s: --voters NODE,... is required", "vote open");
+    int64_t seconds = deadline ? s_duration (deadline) : 0, n = 0;
+    if (seconds < 0)
+        return cli_fail_usage ("--deadline takes a duration like 90s, 30m, 2h or 3d, not '%s'",
+                               deadline);
+    if (threshold && cli_int_arg (threshold, &n))
+        return cli_fail_usage ("--threshold takes a number from 0 to 5, not '%s'", threshold);
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_t *list = cli_split (voters);
+    cb_value_set (body, "voters", &list);
+    if (deadline)
+        cb_value_set_int (body, "deadline", seconds);
+    if (threshold)
+        cb_value_set_int (body, "threshold", n);
+    int status = 0;
+    cb_value_t *reply = cli_request (cli, "vote.open", &body, &status);
+    if (reply && cli->json)
+        cli_print (cli, &reply, NULL, NULL);
+    else
+    if (reply) {
+        printf ("vote %s opened on %s revision %lld: %s vote%s%s; sealed until all have "
+                "voted; it needs a median of %lld and no 0 or 1\n",
+                cb_value_get_str (reply, "vote"), cb_value_get_str (reply, "draft"),
+                (long long) cb_value_int (cb_value_get (reply, "rev")), voters,
+                deadline ? " within " : "", deadline ? deadline : "",
+                (long long) cb_value_int (cb_value_get (reply, "threshold")));
+        cb_value_destroy (&reply);
+    }
+    return status;
+}
+
+//  vote DRAFT --confidence N: a voter's sealed vote
 static int
 s_vote (cli_t *cli, cli_args_t *a)
 {
@@ -277,15 +317,26 @@ s_vote (cli_t *cli, cli_args_t *a)
     if (!body)
         return cli_fail_usage ("%s: --confidence 0-5 is required", "vote");
     s_set_opt (body, "comment", a->o [CLI_O_COMMENT]);
-    return cli_send (cli, "draft.vote", &body, NULL, "vote recorded on %s revision %s",
-                     "draft", "rev");
+    return cli_send (cli, "draft.vote", &body, NULL,
+                     "vote counted in %s on %s: sealed until every voter has voted "
+                     "or the deadline", "vote", "draft");
 }
 
 static int
 s_finalize (cli_t *cli, cli_args_t *a)
 {
-    return cli_send_one (cli, "draft.finalize", "draft", a->argv [0], NULL,
-                         "%s is final at revision %s", "draft", "rev");
+    const char *reason = a->o [CLI_O_REASON];
+    if (a->o [CLI_O_OVERRIDE] && (!reason || !*reason))
+        return cli_fail_usage ("%s: --override needs --reason TEXT", "finalize");
+    if (reason && !a->o [CLI_O_OVERRIDE])
+        return cli_fail_usage ("%s: --reason goes with --override", "finalize");
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    if (reason) {
+        cb_value_t *override = cli_body ("reason", reason);
+        cb_value_set (body, "override", &override);
+    }
+    return cli_send (cli, "draft.finalize", &body, NULL, "%s is final at revision %s",
+                     "draft", "rev");
 }
 
 static int
@@ -536,19 +587,39 @@ const cli_command_t cli_drafts_commands [] = {
       "revision, it is refused (LINKED) if it breaks another draft's link, unless "
       "--unlink says why.",
       1, false, { S_MESSAGE ("the new revision's message"), { CLI_O_UNLINK, "" } }, s_adopt },
+    { "vote", "open",
+      "vote open DRAFT --voters NODE,... [--deadline DURATION] [--threshold 0-5]",
+      "open a sealed confidence vote on your draft",
+      "Opens a sealed confidence vote (fist of five) on DRAFT's head revision among the "
+      "voters named (not you). Each vote stays sealed until every voter has voted, or the "
+      "deadline passes; then every vote is shown at once, with the minimum, the median "
+      "and the spread. The draft may then be finalised if the median reaches the "
+      "threshold and nobody voted 0 or 1.",
+      1, false, { { CLI_O_VOTERS, "the voters, comma-separated (required)" },
+                  { CLI_O_DEADLINE, "when the vote is revealed even if some have not voted" },
+                  { CLI_O_THRESHOLD, "" } },
+      s_vote_open },
     { "vote", NULL, "vote DRAFT --confidence 0-5 [--comment C]",
-      "the confidence vote (fist of five)",
-      "Records your confidence in DRAFT's head revision, from 0 to 5 (fist of five).",
+      "your sealed vote, as a voter (fist of five)",
+      "Casts your confidence in DRAFT, from 0 to 5 (fist of five), in the vote its owner "
+      "opened with you as a voter (vote open). Nobody sees it before the reveal; a vote is "
+      "cast once.",
       1, false, { { CLI_O_CONFIDENCE, "your confidence, fist of five (required)" },
                   { CLI_O_COMMENT, "" } },
       s_vote },
-    { "finalize", NULL, "finalize DRAFT", "the OKR is agreed",
-      "Marks DRAFT final at its head revision: the OKR is agreed.",
-      1, false, { { 0 } }, s_finalize },
+    { "finalize", NULL, "finalize DRAFT [--override --reason TEXT]", "the OKR is agreed",
+      "Marks DRAFT final at its head revision: the OKR is agreed. It needs a revealed "
+      "vote on that revision that passed, unless you --override it with a --reason, "
+      "which the history keeps.",
+      1, false, { { CLI_O_OVERRIDE, "" }, { CLI_O_REASON, "why you finalise without a vote that passed" } },
+      s_finalize },
     //  The British spelling, kept out of the lists.
-    { "finalise", NULL, "finalise DRAFT", NULL,
-      "Marks DRAFT final at its head revision: the OKR is agreed.",
-      1, false, { { 0 } }, s_finalize },
+    { "finalise", NULL, "finalise DRAFT [--override --reason TEXT]", NULL,
+      "Marks DRAFT final at its head revision: the OKR is agreed. It needs a revealed "
+      "vote on that revision that passed, unless you --override it with a --reason, "
+      "which the history keeps.",
+      1, false, { { CLI_O_OVERRIDE, "" }, { CLI_O_REASON, "why you finalise without a vote that passed" } },
+      s_finalize },
     { "history", NULL, "history DRAFT [--format text|md]",
       "how the draft evolved, round by round",
       "Shows each revision of DRAFT with its author, time, message, the round it answers, "

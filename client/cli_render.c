@@ -443,8 +443,14 @@ cli_render_history (FILE *out, const cb_value_t *reply)
                          s_c (C_OFF), cli_str (v, "node"), (long long) cli_int (v, "confidence"),
                          *cli_str (v, "comment") ? " - " : "", cli_str (v, "comment"));
         }
-        if (streq (state, "final") && mainline && cli_int (rev, "rev") == cli_int (draft, "final_rev"))
-            fprintf (out, "  %sfinal%s\n", s_c (C_GREEN), s_c (C_OFF));
+        if (streq (state, "final") && mainline && cli_int (rev, "rev") == cli_int (draft, "final_rev")) {
+            fprintf (out, "  %sfinal%s", s_c (C_GREEN), s_c (C_OFF));
+            cb_value_t *override = cb_value_get_map (draft, "override");
+            if (override)
+                fprintf (out, " %sby override%s (%s): %s", s_c (C_YEL), s_c (C_OFF),
+                         cli_str (override, "node"), cli_str (override, "reason"));
+            fprintf (out, "\n");
+        }
     }
     //  What was raised to this draft, or from it (draft.raise)
     cb_value_t *raised = cb_value_get_array (reply, "raised");
@@ -710,6 +716,74 @@ s_parent_changed (FILE *out, const cb_value_t *body)
     s_answer (out, true, "draft revise %s FILE --message M", mine);
 }
 
+//  vote.opened: a sealed vote to cast, by its deadline if it has one.
+static void
+s_vote_opened (FILE *out, const cb_value_t *vote)
+{
+    char t [32];
+    const char *draft = cli_str (vote, "draft");
+    fprintf (out, "  %s%s%s asks your confidence in %s revision %lld (vote %s%s%s): %s\n",
+             s_c (C_BOLD), cli_str (vote, "owner"), s_c (C_OFF), draft,
+             (long long) cli_int (vote, "rev"), s_c (C_BOLD), cli_str (vote, "id"), s_c (C_OFF),
+             cli_str (vote, "objective"));
+    fprintf (out, "  sealed: nobody sees a vote until all %zu voters have voted",
+             cb_value_size (cb_value_get_array (vote, "voters")));
+    if (cli_int (vote, "deadline"))
+        fprintf (out, " or %s passes", s_time (cli_int (vote, "deadline"), t, sizeof (t)));
+    fprintf (out, "\n");
+    s_answer (out, true, "vote %s --confidence 0-5 [--comment C]", draft);
+}
+
+//  vote.revealed: every vote at once, the minimum, median and spread, and
+//  what the owner may do now.
+static void
+s_vote_revealed (FILE *out, const cb_value_t *vote)
+{
+    char n [CLI_NUMBER_MAX];
+    const char *draft = cli_str (vote, "draft"), *by = cli_str (vote, "closed_by");
+    cb_value_t *result = cb_value_get_map (vote, "result");
+    cb_value_t *votes = cb_value_get_array (result, "votes");
+    bool passed = false;
+    cb_value_get_bool (result, "passed", &passed);
+    fprintf (out, "  vote %s%s%s on %s revision %lld revealed (%s): ", s_c (C_BOLD),
+             cli_str (vote, "id"), s_c (C_OFF), draft, (long long) cli_int (vote, "rev"),
+             streq (by, "voted") ? "everyone voted" : streq (by, "deadline")
+             ? "its deadline passed" : "the owner finalised");
+    if (cb_value_size (votes))
+        fprintf (out, "minimum %lld, median %s, spread %lld; %s%s%s\n",
+                 (long long) cli_int (result, "min"),
+                 cli_number (cb_value_get (result, "median"), n, sizeof (n)),
+                 (long long) cli_int (result, "spread"), s_c (passed ? C_GREEN : C_RED),
+                 passed ? "passed" : "not passed", s_c (C_OFF));
+    else
+        fprintf (out, "nobody voted; %snot passed%s\n", s_c (C_RED), s_c (C_OFF));
+    for (size_t i = 0; i < cb_value_size (votes); i++) {
+        cb_value_t *v = cb_value_at (votes, i);
+        fprintf (out, "    %s: %lld/5%s%s\n", cli_str (v, "node"),
+                 (long long) cli_int (v, "confidence"), *cli_str (v, "comment") ? " - " : "",
+                 cli_str (v, "comment"));
+    }
+    cb_value_t *missing = cb_value_get_array (result, "missing");
+    for (size_t i = 0; i < cb_value_size (missing); i++)
+        fprintf (out, "%s%s", i ? ", " : "    no vote from ", cb_value_str (cb_value_at (missing, i)));
+    if (cb_value_size (missing))
+        fprintf (out, "\n");
+    if (streq (by, "finalize"))
+        return;
+    const char *owner = cli_str (vote, "owner");
+    if (passed) {
+        fprintf (out, "  %s may finalise %s now:\n", owner, draft);
+        s_answer (out, true, "finalize %s", draft);
+    }
+    else {
+        fprintf (out, "  it needed a median of %lld and no 0 or 1: %s may revise and vote again, "
+                 "or finalise anyway, saying why:\n", (long long) cli_int (vote, "threshold"),
+                 owner);
+        s_answer (out, true, "vote open %s --voters NODE,...", draft);
+        s_answer (out, false, "finalize %s --override --reason TEXT", draft);
+    }
+}
+
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
 {
@@ -756,9 +830,20 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
                  cli_str (body, "by"), cli_str (body, "proposal"), cli_str (body, "draft"),
                  (long long) cli_int (body, "rev"));
     else
-    if (streq (kind, "draft.final"))
+    if (streq (kind, "draft.final")) {
         fprintf (out, "  %s is final at revision %lld: %s\n", cli_str (body, "draft"),
                  (long long) cli_int (body, "rev"), cli_str (body, "objective"));
+        cb_value_t *override = cb_value_get_map (body, "override");
+        if (override)
+            fprintf (out, "  %sfinalised by override%s, without a vote that passed: %s\n",
+                     s_c (C_YEL), s_c (C_OFF), cli_str (override, "reason"));
+    }
+    else
+    if (streq (kind, "vote.opened"))
+        s_vote_opened (out, body);
+    else
+    if (streq (kind, "vote.revealed"))
+        s_vote_revealed (out, body);
     else
     if (streq (kind, "event.phase")) {
         const char *event = cli_str (body, "event"), *phase = cli_str (body, "phase");
@@ -864,6 +949,15 @@ cli_render_log_entry (FILE *out, const cb_value_t *entry)
 //  --------------------------------------------------------------------------
 //  todo: what this node owes, each with its deadline and its commands
 
+//  A boolean field, false if absent.
+static bool
+s_flag (const cb_value_t *map, const char *key)
+{
+    bool flag = false;
+    cb_value_get_bool (map, key, &flag);
+    return flag;
+}
+
 void
 cli_render_todo (FILE *out, const cb_value_t *todo)
 {
@@ -905,11 +999,20 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
                      cli_str (item, "draft"), cli_str (item, "text"));
         else
         if (streq (what, "vote"))
-            fprintf (out, "cast your confidence vote on %s%s%s (%s's; its rounds are done)",
-                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "from"));
+            fprintf (out, "cast your sealed confidence vote on %s%s%s (%s's, vote %s)",
+                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "from"),
+                     cli_str (item, "vote"));
         else
-            fprintf (out, "finalise %s%s%s: its head revision has a vote", s_c (C_BOLD), id,
-                     s_c (C_OFF));
+        if (streq (what, "open-vote"))
+            fprintf (out, "open a sealed confidence vote on %s%s%s: its rounds are done",
+                     s_c (C_BOLD), id, s_c (C_OFF));
+        else
+        if (streq (what, "finalize") && s_flag (item, "passed"))
+            fprintf (out, "finalise %s%s%s: vote %s on its head revision passed", s_c (C_BOLD),
+                     id, s_c (C_OFF), cli_str (item, "vote"));
+        else
+            fprintf (out, "finalise %s%s%s or vote again: vote %s on its head revision did "
+                     "not pass", s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "vote"));
         if (*cli_str (item, "event"))
             fprintf (out, " (event %s)", cli_str (item, "event"));
         if (cli_int (item, "deadline"))

@@ -14,10 +14,12 @@
     item has its deadline and the command that does it, the same words the
     inbox prints (cli_render.c).
 
-    "Votes to cast" is the confidence vote of PROTOCOL.md (draft.vote): on
-    a draft whose rounds are done (one was thrown, none is open, it is not
-    final), by its owner, or by a leadership node it was thrown to. Once a
-    vote is on the head revision, the owner owes the finalise instead.
+    "Votes to cast" are the sealed confidence votes of PROTOCOL.md
+    (vote.open, draft.vote) this node is a voter of and has not cast, with
+    their deadline (vote.show of each draft's vote). The owner of a draft
+    whose rounds are done owes a vote to open; once the vote on the head
+    revision is revealed, the finalise (or, if it did not pass, a new vote
+    or the override with a reason).
     =========================================================================
 */
 #include "cli_cmd.h"
@@ -51,21 +53,6 @@ s_command (cb_value_t *item, const char *format, const char *id)
     cb_value_push (cb_value_get_array (item, "commands"), &s);
 }
 
-//  The head revision has a vote, by anyone (for the owner's finalise) or
-//  by node (for node's own vote).
-static bool
-s_voted (const cb_value_t *draft, const char *node)
-{
-    cb_value_t *votes = cb_value_get_array (draft, "votes");
-    for (size_t i = 0; i < cb_value_size (votes); i++) {
-        cb_value_t *v = cb_value_at (votes, i);
-        if (cli_int (v, "rev") == cli_int (draft, "head")
-        && (!node || streq (cli_str (v, "node"), node)))
-            return true;
-    }
-    return false;
-}
-
 //  The round, from round.show; NULL (with the error printed) if it fails.
 static cb_value_t *
 s_round (cli_t *cli, const char *id, int *status)
@@ -74,9 +61,63 @@ s_round (cli_t *cli, const char *id, int *status)
     return cli_request (cli, "round.show", &body, status);
 }
 
+//  The vote, from vote.show; NULL (with the error printed) if it fails.
+static cb_value_t *
+s_vote (cli_t *cli, const char *id, int *status)
+{
+    cb_value_t *body = cli_body ("vote", id);
+    return cli_request (cli, "vote.show", &body, status);
+}
+
+//  What the draft's confidence vote asks of me: my sealed vote while it
+//  is open; for the owner, once its rounds are done, a vote to open, and
+//  once a vote on the head revision is revealed, the finalise (or, if it
+//  did not pass, a new vote or the override). 0 or the status.
+static int
+s_votes (cli_t *cli, const cb_value_t *d, const char *me, bool mine, cb_value_t *items)
+{
+    const char *id = cli_str (d, "id"), *owner = cli_str (d, "owner");
+    if (streq (cli_str (d, "state"), "final"))
+        return 0;
+    int status = 0;
+    cb_value_t *shown = *cli_str (d, "vote") ? s_vote (cli, cli_str (d, "vote"), &status) : NULL;
+    cb_value_t *vote = cb_value_get_map (shown, "vote");
+    bool open = vote && streq (cli_str (vote, "state"), "open");
+    if (open && cli_has (cb_value_get_array (vote, "voters"), me)
+    && !cli_has (cb_value_get_array (vote, "voted"), me)) {
+        cb_value_t *item = s_item (items, "vote", id, cli_int (vote, "deadline"));
+        cb_value_set_str (item, "from", owner);
+        cb_value_set_str (item, "vote", cli_str (vote, "id"));
+        s_command (item, "vote %s --confidence 0-5", id);
+    }
+    bool drafting = streq (cli_str (d, "state"), "drafting");
+    if (mine && drafting && vote && !open && cli_int (vote, "rev") == cli_int (d, "head")) {
+        bool passed = false;
+        cb_value_get_bool (cb_value_get_map (vote, "result"), "passed", &passed);
+        cb_value_t *item = s_item (items, "finalize", id, 0);
+        cb_value_set_str (item, "from", owner);
+        cb_value_set_str (item, "vote", cli_str (vote, "id"));
+        cb_value_set_bool (item, "passed", passed);
+        if (passed)
+            s_command (item, "finalize %s", id);
+        else {
+            s_command (item, "vote open %s --voters NODE,...", id);
+            s_command (item, "finalize %s --override --reason TEXT", id);
+        }
+    }
+    else
+    if (mine && drafting && !open && (*cli_str (d, "last_round") || vote)) {
+        cb_value_t *item = s_item (items, "open-vote", id, 0);
+        cb_value_set_str (item, "from", owner);
+        s_command (item, "vote open %s --voters NODE,...", id);
+    }
+    cb_value_destroy (&shown);
+    return status;
+}
+
 //  Rounds to answer, votes to cast, drafts to finalise. 0 or the status.
 static int
-s_drafts (cli_t *cli, const char *me, bool leadership, cb_value_t *items)
+s_drafts (cli_t *cli, const char *me, cb_value_t *items)
 {
     int status = 0;
     cb_value_t *reply = cli_request (cli, "draft.list", NULL, &status);
@@ -87,7 +128,8 @@ s_drafts (cli_t *cli, const char *me, bool leadership, cb_value_t *items)
         cb_value_t *d = cb_value_at (drafts, i);
         const char *id = cli_str (d, "id"), *owner = cli_str (d, "owner");
         bool mine = streq (owner, me);
-        if (*cli_str (d, "round") && !mine) {
+        status = s_votes (cli, d, me, mine, items);
+        if (!status && *cli_str (d, "round") && !mine) {
             cb_value_t *shown = s_round (cli, cli_str (d, "round"), &status);
             cb_value_t *round = cb_value_get_map (shown, "round");
             if (cli_has (cb_value_get_array (round, "recipients"), me)
@@ -101,28 +143,6 @@ s_drafts (cli_t *cli, const char *me, bool leadership, cb_value_t *items)
                 s_command (item, CLI_ANSWER_ENDORSE, r);
             }
             cb_value_destroy (&shown);
-            continue;
-        }
-        //  Rounds done: one was thrown, none is open, not final.
-        if (!streq (cli_str (d, "state"), "drafting") || !*cli_str (d, "last_round"))
-            continue;
-        bool may_vote = mine;
-        if (!mine && leadership && !s_voted (d, me)) {
-            cb_value_t *shown = s_round (cli, cli_str (d, "last_round"), &status);
-            may_vote = cli_has (cb_value_get_array (cb_value_get_map (shown, "round"),
-                                                    "recipients"), me);
-            cb_value_destroy (&shown);
-        }
-        if (may_vote && !s_voted (d, me)) {
-            cb_value_t *item = s_item (items, "vote", id, 0);
-            cb_value_set_str (item, "from", owner);
-            s_command (item, "vote %s --confidence 0-5", id);
-        }
-        else
-        if (mine && s_voted (d, NULL)) {
-            cb_value_t *item = s_item (items, "finalize", id, 0);
-            cb_value_set_str (item, "from", owner);
-            s_command (item, "finalize %s", id);
         }
     }
     cb_value_destroy (&reply);
@@ -348,12 +368,11 @@ cli_todo (cli_t *cli, cli_args_t *args)
     cb_value_t *hello = cli_request (cli, "hello", &body, &status);
     if (!hello)
         return status;
-    bool leadership = streq (cli_str (hello, "role"), "leadership");
     cb_value_destroy (&hello);
     cb_value_t *todo = cb_value_new_map ();
     cb_value_set_str (todo, "node", cli->node);
     cb_value_t *items = cb_value_new_array ();
-    status = s_drafts (cli, cli->node, leadership, items);
+    status = s_drafts (cli, cli->node, items);
     if (!status)
         status = s_events (cli, cli->node, items);
     if (!status)

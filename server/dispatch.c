@@ -57,6 +57,8 @@ static const s_route_t s_routes [] = {
     { "draft.diff",       cb_handle_draft_diff,      NULL,               false, R_ANY },
     { "draft.vote",       cb_handle_draft_vote,      NULL,               true,  R_AUTHORS },
     { "draft.finalize",   cb_handle_draft_finalize,  NULL,               true,  R_AUTHORS },
+    { "vote.open",        cb_handle_vote_open,       NULL,               true,  R_AUTHORS },
+    { "vote.show",        cb_handle_vote_show,       NULL,               false, R_ANY },
     { "proposal.adopt",   cb_handle_proposal_adopt,  NULL,               true,  R_AUTHORS },
     { "round.throw",      cb_handle_round_throw,     NULL,               true,  R_AUTHORS },
     { "round.feedback",   cb_handle_round_feedback,  NULL,               true,  R_AUTHORS },
@@ -656,11 +658,14 @@ cb_dispatch_touched_seq (zhashx_t *touched, const char *node)
 int64_t
 cb_dispatch_next_deadline (cb_txn_t *txn)
 {
-    int64_t rounds = cb_rounds_next_deadline (txn);
-    int64_t events = cb_events_next_timebox (txn);
-    if (!rounds || (events && events < rounds))
-        return events;
-    return rounds;
+    int64_t next = 0;
+    int64_t due [] = {
+        cb_rounds_next_deadline (txn), cb_votes_next_deadline (txn), cb_events_next_timebox (txn)
+    };
+    for (size_t i = 0; i < sizeof (due) / sizeof (due [0]); i++)
+        if (due [i] && (!next || due [i] < next))
+            next = due [i];
+    return next;
 }
 
 int
@@ -673,14 +678,15 @@ cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *
     cb_req_t req;
     cb_req_init (&req, child, "catchballd", "system", now);
     int closed = cb_rounds_expire (&req);
-    int64_t closed_seq = closed < 0 ? -1 : cb_log_append (&req, "deadline");
+    int revealed = closed < 0 ? -1 : cb_votes_expire (&req);
+    int64_t closed_seq = revealed < 0 ? -1 : cb_log_append (&req, "deadline");
     int advanced = closed_seq < 0 ? -1 : cb_events_expire (&req);
     int64_t advanced_seq = advanced < 0 ? -1 : cb_log_append (&req, "timebox");
     int rc = advanced_seq >= 0 && cb_txn_commit (&child) == CB_STORE_OK ? 0 : -1;
     if (rc == 0) {
         for (void *seq = zhashx_first (req.touched); seq; seq = zhashx_next (req.touched))
             zhashx_update (touched, (const char *) zhashx_cursor (req.touched), seq);
-        expiry->count = closed + advanced;
+        expiry->count = closed + revealed + advanced;
         expiry->log_last = (uint64_t) (advanced_seq ? advanced_seq : closed_seq);
         expiry->next_deadline = cb_dispatch_next_deadline (txn);
     }

@@ -84,12 +84,13 @@ uint64_t cb_dispatch_touched_seq (zhashx_t *touched, const char *node);
 
 //  What the clock did in one batch (cb_dispatch_expire).
 typedef struct {
-    int count;                  //  Rounds closed and event phases ended
+    int count;                  //  Rounds closed, votes revealed, event phases ended
     uint64_t log_last;          //  The last log entry it appended, or 0
     int64_t next_deadline;      //  After it: the earliest deadline left, or 0
 } cb_expiry_t;
 
-//  Closes the rounds whose deadline is at or before `now` and advances the
+//  Closes the rounds whose deadline is at or before `now`, reveals the
+//  confidence votes whose deadline has passed, and advances the
 //  events whose time box has run out by then, as "catchballd", in a child
 //  transaction of the batch transaction `txn`; nodes whose inbox grew are
 //  added to `touched` as cb_dispatch does. Returns 0 and fills `expiry`,
@@ -97,7 +98,7 @@ typedef struct {
 //  and unless `txn` saw a store failure (then the batch fails) the error
 //  is logged, for the caller to try again a little later.
 int cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *expiry);
-//  The earliest round deadline or event time box (ms), 0 if none.
+//  The earliest round or vote deadline or event time box (ms), 0 if none.
 int64_t cb_dispatch_next_deadline (cb_txn_t *txn);
 
 //  An encoded error reply, for when no transaction could be had.

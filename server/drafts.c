@@ -1,6 +1,6 @@
 /*  =========================================================================
     drafts - drafts and their revisions: create, revise, show, list,
-    confidence vote, finalise, adopt a counter-proposal
+    finalise, adopt a counter-proposal (the confidence vote is votes.c's)
 
     A draft record holds what changes (state, head, open round, votes); the
     content lives only in revisions, which are immutable once written: a
@@ -15,8 +15,9 @@
 
     Draft record: {id, owner, cycle, state: drafting|in_round|final, head,
     revs, next_kr, round (open round id or nil), last_round, rounds: [ids],
-    objective, created, updated, final_rev, votes: [{node, rev, confidence,
-    comment, time}]}
+    objective, created, updated, final_rev, vote (the latest vote's id, or
+    nil), votes: [{node, rev, confidence, comment, time, vote}] (revealed
+    votes only), final_vote, override: {reason, node, time, passed}}
     =========================================================================
 */
 #include "coaching.h"
@@ -208,6 +209,7 @@ cb_draft_create (cb_req_t *req, cb_value_t **content_p, const char *message, int
     cb_value_set_nil (draft, "last_round");
     cb_value_set_int (draft, "created", req->now);
     cb_value_set_nil (draft, "final_rev");
+    cb_value_set_nil (draft, "vote");
     cb_value_t *votes = cb_value_new_array ();
     cb_value_set (draft, "votes", &votes);
     cb_value_t *rounds = cb_value_new_array ();
@@ -537,72 +539,21 @@ cb_handle_draft_list (cb_req_t *req, const cb_value_t *body)
     return cb_page_list (req, &page, CB_T_DRAFTS, 'd', "drafts", owner, cycle);
 }
 
-//  draft.vote {draft, confidence, comment?} -> {draft, rev, votes}
-//  The confidence vote (fist of five, 0 to 5) on the head revision: by the
-//  owner or by any leadership node. A node's later vote on the same
-//  revision is added, not replaced: the history keeps both.
-
-int
-cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body)
-{
-    static const char *const fields [] = { "draft", "confidence", "comment", NULL };
-    if (cb_check_fields (req, body, "draft.vote", fields))
-        return -1;
-    uint32_t id = cb_field_id (req, body, "draft", 'd');
-    int64_t confidence = 0;
-    if (req->code || cb_field_int (req, body, "confidence", 0, 5, true, &confidence) < 0)
-        return -1;
-    const char *comment = cb_field_str (req, body, "comment", 0, CB_MAX_MESSAGE, false);
-    if (req->code)
-        return -1;
-    cb_value_t *draft = cb_draft_load (req, id);
-    if (!draft)
-        return -1;
-    if (!streq (req->role, "leadership") && cb_draft_check_owner (req, draft))
-        ;   //  Failed: neither leadership nor the owner.
-    else
-    if (cb_value_get_str (draft, "round"))
-        cb_req_fail (req, CB_E_ROUND_OPEN, "round %s is open: vote when it has closed",
-                     cb_value_get_str (draft, "round"));
-    else
-    if (streq (cb_value_get_str (draft, "state"), "final"))
-        cb_req_fail (req, CB_E_DRAFT_FINAL, "d%u is final already", id);
-    else
-    if (cb_value_size (cb_value_get_array (draft, "votes")) >= CB_MAX_VOTES)
-        cb_req_fail (req, CB_E_BAD_FIELD, "d%u has %d votes already, the most a draft keeps",
-                     id, CB_MAX_VOTES);
-    if (!req->code) {
-        cb_value_t *vote = cb_value_new_map ();
-        cb_value_set_str (vote, "node", req->node);
-        cb_value_set_int (vote, "rev", cb_int (draft, "head"));
-        cb_value_set_int (vote, "confidence", confidence);
-        if (comment)
-            cb_value_set_str (vote, "comment", comment);
-        cb_value_set_int (vote, "time", req->now);
-        cb_value_push (cb_value_get_array (draft, "votes"), &vote);
-        cb_value_set_int (draft, "updated", req->now);
-        if (!cb_draft_save (req, id, draft)) {
-            s_reply_rev (req, id, (uint32_t) cb_int (draft, "head"));
-            cb_value_t *votes = cb_value_dup (cb_value_get (draft, "votes"));
-            cb_value_set (req->reply, "votes", &votes);
-        }
-    }
-    cb_value_destroy (&draft);
-    return req->code ? -1 : 0;
-}
-
 //  --------------------------------------------------------------------------
-//  draft.finalize {draft} -> {draft, rev}
-//  Needs no open round and at least one vote on the head revision. Every
-//  node a round of this draft was ever thrown to is told.
+//  draft.finalize {draft, override?: {reason}} -> {draft, rev}
+//  Needs no open round and a revealed confidence vote on the head revision
+//  that passed (votes.c), or the owner's override with a reason, which the
+//  draft keeps for its history. Every node a round of this draft was ever
+//  thrown to is told.
 
 int
 cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "draft", NULL };
+    static const char *const fields [] = { "draft", "override", NULL };
     if (cb_check_fields (req, body, "draft.finalize", fields))
         return -1;
     uint32_t id = cb_field_id (req, body, "draft", 'd');
+    const char *override = req->code ? NULL : cb_field_reason (req, body, "override");
     if (req->code)
         return -1;
     cb_value_t *draft = cb_draft_load (req, id);
@@ -611,11 +562,6 @@ cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
         return -1;
     }
     int64_t head = cb_int (draft, "head");
-    cb_value_t *votes = cb_value_get_array (draft, "votes");
-    bool voted = false;
-    for (size_t i = 0; i < cb_value_size (votes); i++)
-        if (cb_int (cb_value_at (votes, i), "rev") == head)
-            voted = true;
     if (cb_value_get_str (draft, "round"))
         cb_req_fail (req, CB_E_ROUND_OPEN, "round %s is open: close it first",
                      cb_value_get_str (draft, "round"));
@@ -623,9 +569,7 @@ cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
     if (streq (cb_value_get_str (draft, "state"), "final"))
         cb_req_fail (req, CB_E_DRAFT_FINAL, "d%u is final already", id);
     else
-    if (!voted)
-        cb_req_fail (req, CB_E_NO_VOTE, "no confidence vote on revision %lld yet",
-                     (long long) head);
+        cb_vote_check_final (req, draft, override);
     if (!req->code) {
         cb_value_set_str (draft, "state", "final");
         cb_value_set_int (draft, "final_rev", head);
@@ -646,6 +590,11 @@ cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
                         cb_value_set_int (note, "rev", head);
                         cb_value_set_str (note, "objective",
                                           cb_value_get_str (draft, "objective"));
+                        cb_value_t *o = cb_value_get_map (draft, "override");
+                        if (o) {
+                            o = cb_value_dup (o);
+                            cb_value_set (note, "override", &o);
+                        }
                         if (!cb_inbox_push (req, node, "draft.final", &note))
                             cb_req_check_store (req);
                     }

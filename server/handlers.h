@@ -21,7 +21,6 @@ int cb_handle_draft_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_revise (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_show (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_list (cb_req_t *req, const cb_value_t *body);
-int cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body);
 int cb_handle_proposal_adopt (cb_req_t *req, const cb_value_t *body);
 //  draft.new's checks, shared with draft.import: `content` validated for a
@@ -40,6 +39,21 @@ uint32_t cb_draft_create (cb_req_t *req, cb_value_t **content_p, const char *mes
 
 //  imports.c
 int cb_handle_draft_import (cb_req_t *req, const cb_value_t *body);
+
+//  votes.c: the sealed confidence vote
+int cb_handle_vote_open (cb_req_t *req, const cb_value_t *body);
+int cb_handle_vote_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_vote (cb_req_t *req, const cb_value_t *body);
+//  What draft.finalize asks of the draft's vote: a revealed one on the head
+//  that passed, or an override (its reason, or NULL); an open vote is
+//  revealed. Sets the draft's final_vote and override. 0, or -1 with the
+//  request failed (NO_CONFIDENCE).
+int cb_vote_check_final (cb_req_t *req, cb_value_t *draft, const char *override);
+//  Reveal every open vote whose deadline is at or before req->now.
+//  Returns how many, or -1.
+int cb_votes_expire (cb_req_t *req);
+//  The earliest deadline of an open vote (ms), or 0 if none.
+int64_t cb_votes_next_deadline (cb_txn_t *txn);
 
 //  history.c
 int cb_handle_draft_history (cb_req_t *req, const cb_value_t *body);
@@ -127,6 +141,7 @@ int cb_draft_save (cb_req_t *req, uint32_t draft, const cb_value_t *record);
 //  bytes), from draft `from` on, in order, until fn returns non-zero. For
 //  readers that filter on the stored bytes. 0, or -1 on store error.
 int cb_drafts_scan (cb_txn_t *txn, uint32_t from, cb_scan_fn *fn, void *arg);
+
 //  history.c: stores the history entry of revision `number` of a draft
 //  (the revision `rev`, whose parent it reads). 0 or -1.
 int cb_history_put (cb_req_t *req, uint32_t draft_id, uint32_t number, const cb_value_t *rev);

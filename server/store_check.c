@@ -118,16 +118,19 @@ s_record (s_check_t *self, cb_table_t table, const MDB_val *k, const MDB_val *v)
                 s_problem (self, table, k, "an inbox state of %zu bytes", size);
             return;
         case CB_T_DEADLINES:
+        case CB_T_VOTE_DEADLINES:
         case CB_T_TIMEBOXES: {
             if (k->mv_size != 12 || size != 0) {
                 s_problem (self, table, k, "a key of %zu bytes and a value of %zu", k->mv_size,
                            size);
                 return;
             }
-            cb_table_t target = table == CB_T_DEADLINES ? CB_T_ROUNDS : CB_T_EVENTS;
+            cb_table_t target = table == CB_T_DEADLINES ? CB_T_ROUNDS
+                              : table == CB_T_VOTE_DEADLINES ? CB_T_VOTES : CB_T_EVENTS;
             if (!s_resolves (self, target, key + 8, 4))
                 s_problem (self, table, k, "refers to %c%u, which is not in table %s",
-                           table == CB_T_DEADLINES ? 'r' : 'e', cb_get_u32 (key + 8),
+                           table == CB_T_DEADLINES ? 'r'
+                           : table == CB_T_VOTE_DEADLINES ? 'v' : 'e', cb_get_u32 (key + 8),
                            cb_store_table_name (target));
             return;
         }
@@ -184,6 +187,9 @@ s_record (s_check_t *self, cb_table_t table, const MDB_val *k, const MDB_val *v)
         s_ref_id (self, table, k, record, "round", 'r', CB_T_ROUNDS);
         s_ref_id (self, table, k, record, "draft", 'd', CB_T_DRAFTS);
     }
+    else
+    if (table == CB_T_VOTES)
+        s_ref_id (self, table, k, record, "draft", 'd', CB_T_DRAFTS);
     else
     if (table == CB_T_ASKS)
         s_ref_id (self, table, k, record, "event", 'e', CB_T_EVENTS);

@@ -1,8 +1,9 @@
 /*  =========================================================================
     timers - tables of things due at a time
 
-    See timers.h. Rounds (deadlines) and events (time boxes) keep their
-    timers here; the broker's clock reaches them through dispatch.c.
+    See timers.h. Rounds and votes (deadlines) and events (time boxes)
+    keep their timers here, a table each; the broker's clock reaches them
+    through dispatch.c.
     =========================================================================
 */
 #include "timers.h"

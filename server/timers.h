@@ -1,6 +1,6 @@
 /*  =========================================================================
-    timers - tables of things due at a time: round deadlines, event time
-    boxes
+    timers - tables of things due at a time: round and vote deadlines,
+    event time boxes
 
     A timer table is keyed by the time (ms, 8 big-endian bytes) then the
     number of what is due (4 bytes), with empty values: LMDB keeps it in

@@ -378,3 +378,20 @@ cb_field_unlink (cb_req_t *req, const cb_value_t *body)
         return NULL;
     return cb_field_str (req, unlink, "reason", 1, CB_MAX_MESSAGE, true);
 }
+
+//  override: {reason} (draft.finalize), as unlink above.
+const char *
+cb_field_reason (cb_req_t *req, const cb_value_t *body, const char *key)
+{
+    static const char *const fields [] = { "reason", NULL };
+    cb_value_t *map = cb_value_get (body, key);
+    if (!map || cb_value_type (map) == CB_NIL)
+        return NULL;
+    if (cb_value_type (map) != CB_MAP) {
+        cb_req_fail (req, CB_E_BAD_FIELD, "'%s' must be a map {reason}", key);
+        return NULL;
+    }
+    if (cb_check_fields (req, map, key, fields))
+        return NULL;
+    return cb_field_str (req, map, "reason", 1, CB_MAX_MESSAGE, true);
+}

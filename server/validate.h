@@ -27,6 +27,8 @@
 #define CB_MAX_RECIPIENTS   100
 #define CB_MAX_RESPONSES    20                  //  per recipient and round
 #define CB_MAX_VOTES        100                 //  per draft
+#define CB_MAX_VOTERS       20                  //  per confidence vote
+#define CB_VOTE_THRESHOLD   3                   //  the median a vote needs, by default
 #define CB_MAX_DEADLINE     (30 * 24 * 3600)    //  seconds
 #define CB_MAX_NUMBER       1e15                //  |baseline|, |target|
 
@@ -52,6 +54,8 @@ cb_value_t *cb_content_kr (const cb_value_t *content, const char *id);
 //  The reason of an optional `unlink: {reason: str 1..500}` (lent), or
 //  NULL: absent, or with the request failed if malformed.
 const char *cb_field_unlink (cb_req_t *req, const cb_value_t *body);
+//  The same for another key holding {reason} (draft.finalize's override).
+const char *cb_field_reason (cb_req_t *req, const cb_value_t *body, const char *key);
 
 //  Validate draft content and return a normalised copy. `cycle` is the
 //  draft's cycle, or NULL for a new draft; `base` the content of the

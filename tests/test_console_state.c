@@ -379,7 +379,8 @@ s_test_wall (void)
     cb_value_set_str (commit, "phase", "commit");
     s_apply (state, s_entry (23, "fac", "event/e1", commit, NULL));
     CHECK_INT (cli_console_state_owed (state, owed, 8), 5);
-    CHECK_STR (owed [1].what, "a confidence vote on d2 (revision 2)");
+    CHECK_STR (owed [1].what, "a revealed confidence vote on d2 (revision 2): vote open, then "
+                              "the voters vote");
 
     //  d9, which d2 is aligned to, is not held: asked for once.
     CHECK (!cli_console_state_draft (state, "d9"));

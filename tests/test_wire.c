@@ -17,7 +17,8 @@
       to the application exactly once, in order, and that acknowledged
       deliveries never come back;
     - lets a round's deadline pass: the broker's timer closes it and the
-      recipient is told;
+      recipient is told; and a confidence vote's, across a SIGKILL while
+      it is open: the timer reveals it after the restart;
     - follows the event log from the start and from a snapshot taken
       mid-way, across a SIGKILL of the broker: both followers end with
       exactly the state of a fresh snapshot;
@@ -416,6 +417,79 @@ test_deadline (void)
     CHECK_STR (cb_value_get_str (cb_value_get (reply, "round"), "closed_by"), "deadline");
     cb_value_destroy (&reply);
     cb_client_destroy (&team);
+    cb_client_destroy (&lead);
+}
+
+//  A confidence vote with a deadline (issue 14) is revealed by the broker's
+//  own timer, though the broker was killed (SIGKILL) while the vote was
+//  open: the timer is in the store. The voter who had not voted is told of
+//  the vote, then of its reveal, without asking.
+static void
+test_vote_deadline (void)
+{
+    cb_client_t *lead = cb_client_new (tb_endpoint, "lead", NULL, NULL);
+    cb_client_t *a = cb_client_new (tb_endpoint, "voter-a", "team", NULL);
+    cb_client_t *b = cb_client_new (tb_endpoint, "voter-b", "team", NULL);
+    REQUIRE (cb_client_hello (a, 5000) == 0);
+    REQUIRE (cb_client_hello (b, 5000) == 0);
+    uint64_t seen = cb_client_inbox_last (b);
+    cb_value_t *body = s_draft_body ("Voted");
+    cb_value_t *reply = cb_client_request (lead, "draft.new", &body, 5000);
+    REQUIRE (reply);
+    char draft [16];
+    snprintf (draft, sizeof (draft), "%s", cb_value_get_str (reply, "draft"));
+    cb_value_destroy (&reply);
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft);
+    cb_value_t *voters = cb_value_new_array ();
+    cb_value_t *who = cb_value_new_str ("voter-a");
+    cb_value_push (voters, &who);
+    who = cb_value_new_str ("voter-b");
+    cb_value_push (voters, &who);
+    cb_value_set (body, "voters", &voters);
+    cb_value_set_int (body, "deadline", 3);
+    reply = cb_client_request (lead, "vote.open", &body, 5000);
+    REQUIRE (reply);
+    char vote [16];
+    snprintf (vote, sizeof (vote), "%s", cb_value_get_str (reply, "vote"));
+    cb_value_destroy (&reply);
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft);
+    cb_value_set_int (body, "confidence", 4);
+    reply = cb_client_request (a, "draft.vote", &body, 5000);
+    REQUIRE (reply);
+    bool counted = false;
+    CHECK (cb_value_get_bool (reply, "counted", &counted) && counted);
+    cb_value_destroy (&reply);
+
+    tb_kill9 ();
+    s_start ();
+    const char *kinds [] = { "vote.opened", "vote.revealed" };
+    for (int i = 0; i < 2; i++) {
+        cb_value_t *d = cb_client_recv (b, 15000);
+        REQUIRE (d);
+        CHECK_INT (s_seq (d), (int64_t) seen + 1 + i);
+        CHECK_STR (cb_value_get_str (d, "kind"), kinds [i]);
+        cb_value_t *note = cb_value_get (d, "body");
+        CHECK_STR (cb_value_get_str (note, "id"), vote);
+        if (i == 1) {
+            CHECK_STR (cb_value_get_str (note, "closed_by"), "deadline");
+            cb_value_t *result = cb_value_get (note, "result");
+            int64_t median = 0;
+            CHECK (cb_value_get_int (result, "median", &median) && median == 4);
+            cb_value_t *missing = cb_value_get (result, "missing");
+            CHECK_INT (cb_value_size (missing), 1);
+            CHECK_STR (cb_value_str (cb_value_at (missing, 0)), "voter-b");
+        }
+        cb_value_destroy (&d);
+    }
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "vote", vote);
+    reply = cb_client_request (b, "vote.show", &body, 5000);
+    CHECK_STR (cb_value_get_str (cb_value_get (reply, "vote"), "state"), "revealed");
+    cb_value_destroy (&reply);
+    cb_client_destroy (&b);
+    cb_client_destroy (&a);
     cb_client_destroy (&lead);
 }
 
@@ -878,6 +952,7 @@ main (void)
     test_bad_input ();
     test_resume ();
     test_deadline ();
+    test_vote_deadline ();
     CHECK_INT (tb_stop (), 0);
     test_storage_full ();
     test_log ();

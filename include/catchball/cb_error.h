@@ -30,13 +30,14 @@ typedef enum {
     CB_E_NOT_PARTICIPANT = 205, //  the node is not a participant of the event
     CB_E_KEY_UNKNOWN = 206,     //  the connection's CURVE key is not (or no longer) allowed
     CB_E_KEY_MISMATCH = 207,    //  the connection's key belongs to another node
+    CB_E_NOT_VOTER = 210,       //  the node is not a voter of the draft's confidence vote
     //  3xx: the state of things does not allow it
     CB_E_NOT_FOUND = 300,       //  no such draft, revision, round, response or node
     CB_E_ROUND_OPEN = 301,      //  the draft has a round open
     CB_E_ROUND_CLOSED = 302,    //  the round is closed
     CB_E_ALREADY_ANSWERED = 303,//  this recipient has already given its answer
     CB_E_DRAFT_FINAL = 304,     //  the draft is final: not allowed, or a reason is needed
-    CB_E_NO_VOTE = 305,         //  finalising needs a confidence vote on the head revision
+    CB_E_NO_VOTE = 305,         //  retired: finalize answers NO_CONFIDENCE since issue 14
     CB_E_UNKNOWN_NODE = 306,    //  a named node has never said hello
     CB_E_NOT_PROPOSAL = 307,    //  the response is not a counter-proposal
     CB_E_WRONG_PHASE = 308,     //  the event's phase does not allow it
@@ -44,6 +45,10 @@ typedef enum {
     CB_E_NOT_SHARED = 310,      //  the node has not shared a draft into the event
     CB_E_LINKED = 311,          //  another draft aligns to or shares a key result changed
     CB_E_COACH_REFUSED = 312,   //  under --coach strict, the coach finds an error in it
+    CB_E_VOTE_OPEN = 320,       //  the draft's confidence vote is still open
+    CB_E_VOTE_CLOSED = 321,     //  the confidence vote is revealed: no more votes
+    CB_E_ALREADY_VOTED = 322,   //  this voter has voted already
+    CB_E_NO_CONFIDENCE = 323,   //  finalising needs a revealed vote on the head that passed
     //  4xx: slow down
     CB_E_RATE_LIMITED = 400,    //  the node sent more than its rate; retry after a while
     //  5xx: the broker could not do it; nothing was stored

@@ -33,7 +33,8 @@ CYCLE = "2027-Q1"
 LEAD, TA, TB, TC = "lead", "team-a", "team-b", "team-c"
 FAC, FAC2, OBS, PROBE = "fac", "fac-2", "watcher", "probe"
 
-WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal.adopt",
+WRITES = ["draft.new", "draft.revise", "vote.open", "draft.vote", "draft.finalize",
+          "proposal.adopt",
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
@@ -41,7 +42,7 @@ WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
-         "ask.list"]
+         "ask.list", "vote.show"]
 
 
 class AClient(Client):
@@ -186,17 +187,26 @@ class Authz:
                           "leadership throws its draft")["round"]
         p2 = self.allowed(TA, "round.counter", {"round": rL, "content": content(
             "Win the mid-market with partners")}, "a team counter-proposes")["id"]
-        self.allowed(TA, "draft.vote", {"draft": dA, "confidence": 4},
-                     "a team votes on its own draft")
-        self.allowed(LEAD, "draft.vote", {"draft": dL, "confidence": 5},
-                     "leadership votes on its own draft")
+        # The sealed votes (issue 14): each owner opens one, its voters vote.
+        vA = self.allowed(TA, "vote.open", {"draft": dA, "voters": [TB, LEAD]},
+                          "a team opens a vote on its own draft")["vote"]
+        self.allowed(LEAD, "vote.open", {"draft": dL, "voters": [TA]},
+                     "leadership opens a vote on its own draft")
+        self.allowed(TB, "vote.open", {"draft": dB, "voters": [TC]},
+                     "a team opens a vote on its own draft")
+        self.allowed(TC, "vote.open", {"draft": dC, "voters": [TA, LEAD]},
+                     "a team opens a vote on its own draft")
+        self.allowed(TB, "draft.vote", {"draft": dA, "confidence": 4},
+                     "a team voter votes on another team's draft")
         self.allowed(LEAD, "draft.vote", {"draft": dA, "confidence": 3},
-                     "leadership votes on a team's draft")
-        self.allowed(TB, "draft.vote", {"draft": dB, "confidence": 4},
-                     "a team votes on its own draft")
-        self.allowed(TC, "draft.vote", {"draft": dC, "confidence": 4},
-                     "a team votes on its own draft")
-        ids.update(dL=dL, dA=dA, dB=dB, dC=dC, r1=r1, rL=rL, p1=p1, p2=p2)
+                     "a leadership voter votes on a team's draft")
+        self.allowed(TA, "draft.vote", {"draft": dL, "confidence": 5},
+                     "a team voter votes on leadership's draft")
+        self.allowed(TC, "draft.vote", {"draft": dB, "confidence": 4},
+                     "a team voter votes on another team's draft")
+        self.allowed(TA, "draft.vote", {"draft": dC, "confidence": 4},
+                     "a team voter votes, one of two")
+        ids.update(dL=dL, dA=dA, dB=dB, dC=dC, r1=r1, rL=rL, p1=p1, p2=p2, vA=vA)
         rev = cl[OBS].call("draft.show", {"draft": dA, "rev": 2})["revision"]
         t.eq((rev.get("author"), rev.get("mainline"), rev.get("proposal")), (TB, False, p1),
              "a counter-proposal is a revision of the owner's draft authored by the recipient")
@@ -231,12 +241,26 @@ class Authz:
                              "adopting %s%s: %s" % (prop, " (its proposer)" if who == TB
                                                    or (who == TA and prop == p2) else "",
                                                    what))
-        self.refused(TB, "draft.vote", {"draft": dA, "confidence": 5}, 202, "NOT_OWNER",
-                     "voting: a team on another team's draft")
-        self.refused(TA, "draft.vote", {"draft": dL, "confidence": 5}, 202, "NOT_OWNER",
-                     "voting: a team on leadership's draft")
-        self.refused(TC, "draft.vote", {"draft": dB, "confidence": 0}, 202, "NOT_OWNER",
-                     "voting: a team on another team's draft")
+        self.refused(TB, "vote.open", {"draft": dA, "voters": [TC]}, 202, "NOT_OWNER",
+                     "opening a vote: a team on another team's draft")
+        self.refused(LEAD, "vote.open", {"draft": dA, "voters": [TC]}, 202, "NOT_OWNER",
+                     "opening a vote: leadership on a team's draft")
+        self.refused(TA, "vote.open", {"draft": dL, "voters": [TC]}, 202, "NOT_OWNER",
+                     "opening a vote: a team on leadership's draft")
+        # Not a voter: each would be counted without the relation check (dC's
+        # vote is open, waiting for LEAD).
+        self.refused(TB, "draft.vote", {"draft": dC, "confidence": 5}, 210, "NOT_VOTER",
+                     "voting: a team that is not a voter")
+        self.refused(TC, "draft.vote", {"draft": dC, "confidence": 0}, 210, "NOT_VOTER",
+                     "voting: the owner on its own draft")
+        self.refused(LEAD, "draft.vote", {"draft": dB, "confidence": 5}, 210, "NOT_VOTER",
+                     "voting: leadership, not a voter, on a team's draft")
+        self.refused(TA, "draft.vote", {"draft": dC, "confidence": 4}, 322, "ALREADY_VOTED",
+                     "voting twice")
+        self.refused(TB, "draft.vote", {"draft": dA, "confidence": 1}, 321, "VOTE_CLOSED",
+                     "voting in a revealed vote")
+        self.allowed(LEAD, "draft.vote", {"draft": dC, "confidence": 4},
+                     "a leadership voter votes, the last of two")
 
         # ---------------------------------------------------- the event: share
         self.refused(TC, "event.share", {"event": e1, "draft": dC}, 205, "NOT_PARTICIPANT",
@@ -377,7 +401,7 @@ class Authz:
                  "draft.diff": {"draft": dA, "from": 1, "to": 2}, "round.show": {"round": r1},
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
                  "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
-                 "ask.list": {"cycle": CYCLE}}
+                 "ask.list": {"cycle": CYCLE}, "vote.show": {"vote": vA}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],
@@ -397,6 +421,7 @@ class Authz:
         sweep = {
             "draft.new": {"content": content("Observed")},
             "draft.revise": {"draft": dA, "content": content("Changed", cycle=None)},
+            "vote.open": {"draft": dC, "voters": [TA]},
             "draft.vote": {"draft": dB, "confidence": 5},
             "draft.finalize": {"draft": dC},
             "proposal.adopt": {"proposal": p1},
@@ -453,7 +478,7 @@ class Authz:
         self.refused(TB, "draft.revise", {"draft": dA, "content": content("S", cycle=None),
                                           "node": TA},
                      103, "BAD_FIELD", "spoofed 'node' (the owner's) in the body")
-        self.refused(LEAD, "draft.vote", {"draft": dL, "confidence": 1, "node": TA},
+        self.refused(TA, "draft.vote", {"draft": dL, "confidence": 1, "node": LEAD},
                      103, "BAD_FIELD", "spoofed 'node' in a vote")
         self.refused(LEAD, "draft.finalize", {"draft": dL, "author": LEAD},
                      103, "BAD_FIELD", "spoofed 'author' in a finalise")
@@ -655,7 +680,7 @@ class Authz:
         t.eq((asks[a1].get("from"), asks[a1].get("to"), asks[a2].get("from")), (TA, TB, TB),
              "an ask's from is the sender")
         draft = cl[OBS].call("draft.show", {"draft": dA})["draft"]
-        t.eq([v.get("node") for v in draft.get("votes", [])], [TA, LEAD],
+        t.eq([v.get("node") for v in draft.get("votes", [])], [TB, LEAD],
              "a vote's node is the sender")
         rnd = cl[OBS].call("round.show", {"round": r1})
         t.eq((rnd["round"].get("owner"), [x.get("author") for x in rnd.get("responses", [])]),

@@ -4,8 +4,9 @@
 # offline until the end; feedback and a cannot-align come back; the round
 # closes; leadership revises addressing two feedback ids and throws round 2,
 # where a counter-proposal comes back; leadership adopts it, checks it with
-# the teams in round 3 (which closes by itself), votes and finalises. The
-# broker is killed with SIGKILL three times along the way and restarted;
+# the teams in round 3 (which closes by itself), opens a sealed vote among
+# the teams (a SIGKILL while it is open loses no vote) and finalises. The
+# broker is killed with SIGKILL four times along the way and restarted;
 # history, diff and inboxes are intact, and the late team receives
 # everything exactly once. A hot backup taken while the broker serves,
 # served by a second broker, holds the same history.
@@ -83,9 +84,31 @@ check "round r3" "$(jq -r .round <<<"$out")" r3
 cb team-a endorse r3 --confidence 4 >/dev/null
 out=$(cb team-b endorse r3 --confidence 5)
 check "the last answer closes round 3" "$(jq -r .round_closed <<<"$out")" true
-expect_error NO_VOTE lead finalize d1
+expect_error NO_CONFIDENCE lead finalize d1
 expect_error NOT_OWNER team-a finalize d1
-cb lead vote d1 --confidence 4 --comment "fist of five: 4" >/dev/null
+# The sealed vote (issue 14), with a SIGKILL while it is open.
+expect_error NOT_VOTER lead vote d1 --confidence 0
+out=$(cb lead vote open d1 --voters team-a,team-b --deadline 15m)
+check "vote v1 opened" "$(jq -r .vote <<<"$out")" v1
+out=$(cb team-a vote d1 --confidence 4 --comment "fist of five: 4")
+check "team-a's vote: counted, nothing else" "$(jq -c 'del(.draft, .rev)' <<<"$out")" '{"vote":"v1","counted":true}'
+expect_error ALREADY_VOTED team-a vote d1 --confidence 5
+expect_error NO_CONFIDENCE lead finalize d1
+kill9_broker
+start_broker
+check "still sealed after SIGKILL" "$(cb team-b draft show d1 | jq -c '[.draft.votes, (.draft.vote)]')" '[[],"v1"]'
+out=$(cb team-b vote d1 --confidence 5)
+check "team-b's vote: counted" "$(jq -r .counted <<<"$out")" true
+expect_error VOTE_CLOSED team-b vote d1 --confidence 5
+text=$("$CATCHBALL" --node lead inbox --peek)
+check_contains "inbox: the reveal, in a sentence" "$text" \
+    "vote v1 on d1 revision 4 revealed (everyone voted): minimum 4, median 4.5, spread 1; passed"
+check_contains "inbox: every vote" "$text" "team-a: 4/5 - fist of five: 4"
+check_contains "inbox: who may finalise" "$text" "lead may finalise d1 now:"
+check_contains "inbox: the command that answers it" "$text" "answer: catchball finalize d1"
+text=$("$CATCHBALL" --node team-b inbox --peek)
+check_contains "inbox: the vote asked" "$text" "lead asks your confidence in d1 revision 4 (vote v1)"
+check_contains "inbox: the command to vote" "$text" "answer: catchball vote d1 --confidence 0-5"
 out=$(cb lead finalize d1)
 check "final at revision 4" "$(jq -r .rev <<<"$out")" 4
 expect_error DRAFT_FINAL lead draft revise d1 "$EXAMPLES/leadership-r2.json"
@@ -128,7 +151,8 @@ check "round 1 responses" "$(jq -r '.rounds[0].responses | map("\(.id):\(.author
     "f1:team-a:concern f2:team-a:suggestion f3:team-b:cannot-align"
 check "round 2 responses" "$(jq -r '.rounds[1].responses | map("\(.id):\(.author):\(.type)") | join(" ")' <<<"$h")" \
     "e1:team-a:endorse p1:team-b:counter"
-check "vote kept" "$(jq -r '.draft.votes[0] | "\(.node) \(.rev) \(.confidence)"' <<<"$h")" "lead 4 4"
+check "votes kept, revealed" "$(jq -r '.draft.votes | map("\(.node) \(.rev) \(.confidence)") | join(",")' <<<"$h")" "team-a 4 4,team-b 4 5"
+check "the vote finalised" "$(jq -r .draft.final_vote <<<"$h")" v1
 d=$(cb lead diff d1 1 4)
 check "diff: kr3 removed, kr4 added" "$(jq -r '.changes | map(select(.kr) | "\(.kr):\(.change)") | join(" ")' <<<"$d")" "kr1:changed kr2:changed kr4:added kr3:removed"
 
@@ -153,6 +177,9 @@ check "still empty after restart" "$(cb team-c inbox)" ""
 out=$(cb team-b inbox)
 check "team-b was told of the adoption" "$(jq -r 'select(.kind=="proposal.adopted") | .body.rev' <<<"$out")" 4
 check "team-b deliveries are complete" "$(jq -r .kind <<<"$out" | tr '\n' ' ')" \
-    "round.thrown round.closed round.thrown round.closed proposal.adopted round.thrown round.closed draft.final "
+    "round.thrown round.closed round.thrown round.closed proposal.adopted round.thrown round.closed vote.opened vote.revealed draft.final "
+check "team-b saw every vote at once" \
+    "$(jq -c 'select(.kind=="vote.revealed") | .body.result | [(.votes | map([.node, .confidence])), .min, .median, .spread, .passed]' <<<"$out")" \
+    '[[["team-a",4],["team-b",5]],4,4.5,1,true]'
 
 finish

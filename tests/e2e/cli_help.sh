@@ -53,6 +53,20 @@ check_contains "'draft show --help' usage" "$OUT" "Usage: catchball draft show D
 check_contains "'draft show --help' explains --rev" "$OUT" \
     "  --rev N                 the revision to show (default: the head)"
 
+# vote is a command and a group (issue 14): "vote open" is its subcommand,
+# "vote DRAFT" the vote itself.
+run vote open --help
+check "'vote open --help' status" "$RC" 0
+check_contains "'vote open --help' usage" "$OUT" \
+    "Usage: catchball vote open DRAFT --voters NODE,... [--deadline DURATION] [--threshold 0-5]"
+check_contains "'vote open --help' explains --voters" "$OUT" "the voters, comma-separated (required)"
+check_contains "'vote open --help' explains --threshold" "$OUT" "the median the vote needs (default 3)"
+run vote --help
+check "'vote --help' status" "$RC" 0
+check_contains "'vote --help' usage" "$OUT" "Usage: catchball vote DRAFT --confidence 0-5 [--comment C]"
+run finalize --help
+check_contains "'finalize --help' explains --override" "$OUT" "finalise without a vote that passed"
+
 # Every command's --help explains each option its usage line names.
 run --help
 check "'--help' status" "$RC" 0

@@ -241,6 +241,7 @@ check_screen "a3 stuck" "$SESSION" "^a3 +.ask accept. by lead would be refused"
 check_screen "who can unblock a3" "$SESSION" "lead can close r1; team-a, team-b can"
 
 # A confidence vote on team-a's head shows in its row.
+cb team-a vote open d2 --voters lead >/dev/null
 cb lead vote d2 --confidence 4 >/dev/null
 check_screen "team-a's confidence" "$SESSION" "team-a +d2 +4/5 "
 

@@ -162,7 +162,8 @@ check "and no change in the history" \
 cb lead draft revise d1 "$TMP/d1-r2.json" --message "buddies, not days" >/dev/null
 cb lead throw d1 --to team-a --question "Can you commit?" >/dev/null
 cb team-a feedback r1 --kind concern --on kr1 "60 % needs the data team" >/dev/null
-cb lead vote d1 --confidence 4 --comment "fist of five: 4" >/dev/null
+cb lead vote open d1 --voters team-a >/dev/null
+cb team-a vote d1 --confidence 4 --comment "fist of five: 4" >/dev/null
 cb lead finalize d1 >/dev/null
 jq -n '{cycle: "2027-Q1", objective: "Team A: activation, together",
         narrative: "Line one, with a comma;\nline two, \"quoted\".",
@@ -279,7 +280,7 @@ check_contains "transcript: what changed" "$md" "- kr2  Median days to first val
 check_contains "transcript: the round" "$md" "### Round r1: revision 2 thrown to team-a"
 check_contains "transcript: the question" "$md" 'asking: "Can you commit?".'
 check_contains "transcript: the feedback" "$md" "**team-a** (f1): concern on kr1: 60 % needs the data team"
-check_contains "transcript: the vote" "$md" "**lead** on revision 2: confidence 4 (fist of five: 4)"
+check_contains "transcript: the vote" "$md" "**team-a** on revision 2: confidence 4 (fist of five: 4)"
 when=$(grep -o '^## Revision 1: [^,]*' <<<"$md" | sed 's/^## Revision 1: //')
 if [[ "$when" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$ ]]; then
     ok

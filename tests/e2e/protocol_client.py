@@ -519,20 +519,45 @@ def scenario(ctx, endpoint, t, probe_reply):
     # an error is not kept: the same mid runs again
     emid = lead.new_mid()
     r = lead.request("draft.finalize", {"draft": d}, mid=emid)
-    t.error(r, 305, "NO_VOTE", "finalising without a vote")
+    t.error(r, 323, "NO_CONFIDENCE", "finalising without a vote")
     r = lead.request("draft.finalize", {"draft": d}, mid=emid)
-    t.error(r, 305, "NO_VOTE", "the same mid after an error runs again")
+    t.error(r, 323, "NO_CONFIDENCE", "the same mid after an error runs again")
 
-    # ---- vote and finalise
+    # ---- the sealed vote (issue 14) and finalise
     r = team1.request("draft.vote", {"draft": d, "confidence": 4})
-    C(r.get("type") == "error" and r.get("code") in (201, 202),
-      "a team voting on the leadership's draft is refused", r)
-    r = lead.request("draft.vote", {"draft": d, "confidence": 6})
+    t.error(r, 210, "NOT_VOTER", "a vote on a draft with no vote open")
+    r = lead.request("vote.open", {"draft": d, "voters": ["lead", "team-1"]})
+    t.error(r, 103, "BAD_FIELD", "the owner is not a voter")
+    r = lead.call("vote.open", {"draft": d, "voters": ["team-1", "team-2"], "deadline": 900})
+    eq((r.get("vote"), r.get("draft"), r.get("rev"), r.get("voters"), r.get("threshold")),
+       ("v1", d, 5, ["team-1", "team-2"], 3), "vote.open reply")
+    r = lead.request("draft.vote", {"draft": d, "confidence": 0})
+    t.error(r, 210, "NOT_VOTER", "the owner's own vote is refused")
+    r = team1.request("draft.vote", {"draft": d, "confidence": 6})
     t.error(r, 103, "BAD_FIELD", "vote confidence 6")
-    r = lead.call("draft.vote", {"draft": d, "confidence": 4, "comment": "go"})
-    eq((r.get("draft"), r.get("rev"), [(v.get("node"), v.get("rev"), v.get("confidence"))
-                                       for v in r.get("votes", [])]),
-       (d, 5, [("lead", 5, 4)]), "vote reply")
+    r = team1.call("draft.vote", {"draft": d, "confidence": 4, "comment": "go"})
+    eq(r, {"draft": d, "rev": 5, "vote": "v1", "counted": True},
+       "vote reply: counted, and no one's vote")
+    r = team1.request("draft.vote", {"draft": d, "confidence": 5})
+    t.error(r, 322, "ALREADY_VOTED", "a second vote")
+    v = team2.call("vote.show", {"vote": "v1"})["vote"]
+    eq((v.get("state"), v.get("voted"), "ballots" in v, v.get("result")),
+       ("open", ["team-1"], False, None), "vote.show while open: who voted, not how")
+    r = lead.request("draft.finalize", {"draft": d})
+    t.error(r, 323, "NO_CONFIDENCE", "finalising before the reveal")
+    r = team2.call("draft.vote", {"draft": d, "confidence": 3})
+    eq(r, {"draft": d, "rev": 5, "vote": "v1", "counted": True}, "the last vote: counted")
+    for c in (lead, team1, team2):
+        dl = c.wait_delivery("vote.revealed")
+        if C(dl is not None, "%s receives vote.revealed" % c.node):
+            res = dl["body"].get("result") or {}
+            eq(([(x.get("node"), x.get("confidence")) for x in res.get("votes", [])],
+                res.get("min"), res.get("median"), res.get("spread"), res.get("passed"),
+                dl["body"].get("closed_by")),
+               ([("team-1", 4), ("team-2", 3)], 3, 3.5, 1, True, "voted"),
+               "%s: every vote at once, minimum, median, spread" % c.node)
+    r = team2.request("draft.vote", {"draft": d, "confidence": 3})
+    t.error(r, 321, "VOTE_CLOSED", "a vote on a revealed vote")
     r = lead.call("draft.finalize", {"draft": d})
     eq(r, {"draft": d, "rev": 5}, "finalize reply")
     dr = lead.call("draft.show", {"draft": d})["draft"]
@@ -587,9 +612,9 @@ def scenario(ctx, endpoint, t, probe_reply):
     eq([c.get("field") or c.get("kr") for c in changes], ["narrative", "kr2"], "diff order")
 
     # ---- acks stop redelivery
-    # owner: seqs 1-4 (r1), 5-6? inbox: round.response x3, round.closed(r1), round.closed(r2)
+    # owner: round.response x3, round.closed(r1), round.closed(r2), vote.revealed
     last = lead.last_seq
-    eq(last, 5, "owner has 5 deliveries")
+    eq(last, 6, "owner has 6 deliveries")
     eq(lead.ack(3), {"acked": 3}, "owner acks up to 3")
     eq(lead.ack(1), {"acked": 3}, "acknowledging less changes nothing")
     eq(lead.ack(99), {"acked": last}, "ack clamped to last")
@@ -605,16 +630,17 @@ def scenario(ctx, endpoint, t, probe_reply):
     old_lead.close()
 
     # team-1: round.thrown r1 (1, acked), round.closed r1 (2), round.thrown r2 (3),
-    # round.closed r2 (4), draft.final (5): ack up to 3, reconnect, expect 4 and 5
-    eq(team1.last_seq, 5, "team-1 has 5 deliveries")
+    # round.closed r2 (4), vote.opened (5), vote.revealed (6), draft.final (7): ack up
+    # to 3, reconnect, expect 4 to 7
+    eq(team1.last_seq, 7, "team-1 has 7 deliveries")
     eq(team1.ack(3), {"acked": 3}, "team-1 acks up to 3")
     team1.reconnect()
     h = team1.hello()
-    eq(h.get("inbox"), {"last": 5, "acked": 3}, "team-1 re-hello inbox")
+    eq(h.get("inbox"), {"last": 7, "acked": 3}, "team-1 re-hello inbox")
     dl = team1.wait_delivery("draft.final")
     C(dl is not None, "unacked draft.final redelivered to team-1")
     team1.drain(QUIET_PERIOD)
-    eq(team1.raw_seqs, [4, 5], "team-1 gets exactly the unacked seqs 4, 5")
+    eq(team1.raw_seqs, [4, 5, 6, 7], "team-1 gets exactly the unacked seqs 4 to 7")
     # team-2 acked nothing: everything comes again, in order
     n2 = team2.last_seq
     team2.reconnect()
@@ -623,7 +649,8 @@ def scenario(ctx, endpoint, t, probe_reply):
     team2.drain(QUIET_PERIOD)
     eq(team2.raw_seqs, list(range(1, n2 + 1)), "team-2 gets all unacked deliveries again")
     eq([x.get("kind") for x in team2.deliveries],
-       ["round.thrown", "round.closed", "proposal.adopted", "draft.final"],
+       ["round.thrown", "round.closed", "proposal.adopted", "vote.opened", "vote.revealed",
+        "draft.final"],
        "team-2 delivery kinds")
     # duplicate suppression: same connection, re-hello replays from acked
     team2.hello()

@@ -23,7 +23,7 @@ DELIVERY_TIMEOUT = 5.0    # seconds to wait for an expected delivery or log entr
 QUIET_PERIOD = 0.7        # seconds of polling for a log entry that must NOT come
 CYCLE = "2027-Q1"
 MIN = 60000               # one minute in ms
-KEY_RE = re.compile(r"^(draft/d|round/r|event/e|ask/a)[0-9]+$")
+KEY_RE = re.compile(r"^(draft/d|round/r|event/e|ask/a|vote/v)[0-9]+$")
 
 
 # --------------------------------------------------------------------------- client
@@ -776,7 +776,16 @@ class Scenario:
         self.refused(tc, "offer.new", {"event": e1, "to": "team-a", "kr": "kr1", "text": "x",
                                        "reflect": refl7}, 308, "WRONG_PHASE",
                      "offer.new during commit")
-        self.change(ta, "draft.vote", {"draft": d2, "confidence": 4}, ["draft/" + d2])
+        # The sealed vote (issue 14): its reveal writes the draft and the vote.
+        self.change(ta, "vote.open", {"draft": d2, "voters": ["team-b"]},
+                    lambda b: ["draft/" + d2, "vote/" + b["vote"]])
+        self.change(tb, "draft.vote", {"draft": d2, "confidence": 4},
+                    lambda b: ["draft/" + d2, "vote/" + b["vote"]])
+        self.deliv(tb, "vote.opened", lambda b: b.get("draft") == d2, "(a voter)")
+        for c in (ta, tb):
+            rv = self.deliv(c, "vote.revealed", lambda b: b.get("draft") == d2)
+            self.eq((rv.get("result") or {}).get("votes"), [{"node": "team-b", "confidence": 4}],
+                    "%s: the vote revealed" % c.node)
         self.change(ta, "draft.finalize", {"draft": d2}, ["draft/" + d2])
         refl10 = {"type": "new_kr", "kr": KR("Onboarding checklist completion", 30, 75, "%")}
         r, before, A = accept_like(ta, "ask.accept", {"ask": a10, "reflect": refl10}, a10, tb,
@@ -905,7 +914,7 @@ class Scenario:
             if not ok:
                 badform.append(e)
         eq(badform[:3], [], "entries are {cb, type log, seq, time, node, kind, objects} keyed "
-                            "draft/round/event/ask with matching ids, drafts with content")
+                            "draft/round/event/ask/vote with matching ids, drafts with content")
         state1 = {}
         apply_entries(state1, sub1.log_raw)
         apply_entries(state2, sub2.log_raw, S)

@@ -2,9 +2,10 @@
 # End to end, with the real catchballd and catchball binaries: catchball
 # todo, what a node owes right now (issue 12). A round thrown to two teams
 # is on each one's list, with its deadline and the commands that answer
-# it, until that team answers; the owner then owes a confidence vote, a
-# leadership node consulted owes one too, and after a vote the owner owes
-# the finalise. In an event, an ask is on the helper's list, a counter on
+# it, until that team answers; the owner then owes a vote to open, each
+# voter its sealed vote by the vote's deadline, and once the vote is
+# revealed the owner owes the finalise, or, if it did not pass, a new vote
+# or the override. In an event, an ask is on the helper's list, a counter on
 # the asking team's, an offer on the helped team's, each until answered.
 #
 # Usage: todo.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
@@ -49,16 +50,36 @@ check_contains "team-b still owes r1" "$(todo team-b)" "answer round r1"
 cb team-b endorse r1 --confidence 4 >/dev/null
 cb boss endorse r1 --confidence 3 >/dev/null
 
-# Rounds done: the owner and the leadership consulted owe a vote; a team
-# consulted does not (it may not vote on another's draft).
-check "lead owes a vote on d1" "$(todo lead --json | jq -c '.todo | map([.what, .id, .deadline])')" '[["vote","d1",null]]'
-check_contains "with the command" "$(todo lead)" "do: catchball vote d1 --confidence 0-5"
-check "boss owes a vote on d1" "$(todo boss --json | jq -c '.todo | map([.what, .id])')" '[["vote","d1"]]'
-check "team-a owes no vote" "$(todo team-a)" "nothing waits for team-a"
+# Rounds done: the owner owes a vote to open; nobody owes a vote yet.
+check "lead owes a vote to open on d1" "$(todo lead --json | jq -c '.todo | map([.what, .id, .deadline])')" '[["open-vote","d1",null]]'
+check_contains "with the command" "$(todo lead)" "do: catchball vote open d1 --voters NODE,..."
+check "boss owes no vote yet" "$(todo boss)" "nothing waits for boss"
+# The sealed vote (issue 14): each voter owes its vote, by the deadline.
+deadline=$(cb lead vote open d1 --voters boss,team-a --deadline 1h | jq -r .deadline)
+local_deadline=$(date -d "@$((deadline / 1000))" +%Y-%m-%dT%H:%M%:z)
+check "boss owes a vote on d1, by its deadline" "$(todo boss --json | jq -c '.todo | map([.what, .id, .vote, .deadline])')" "[[\"vote\",\"d1\",\"v1\",$deadline]]"
+out=$(todo team-a)
+check_contains "team-a owes its vote" "$out" "cast your sealed confidence vote on d1 (lead's, vote v1)"
+check_contains "by the deadline, in local time" "$out" "by $local_deadline"
+check_contains "with the command" "$out" "do: catchball vote d1 --confidence 0-5"
+check "lead owes nothing while the vote is open" "$(todo lead)" "nothing waits for lead"
 cb boss vote d1 --confidence 4 >/dev/null
 check "boss voted: nothing left" "$(todo boss)" "nothing waits for boss"
-cb lead vote d1 --confidence 4 >/dev/null
+cb team-a vote d1 --confidence 1 --comment "not this quarter" >/dev/null
+# Revealed with a 1: the owner may vote again or override.
+text=$("$CATCHBALL" --node lead inbox --peek)
+check_contains "inbox: the reveal" "$text" "vote v1 on d1 revision 1 revealed (everyone voted): minimum 1, median 2.5, spread 3; not passed"
+check_contains "inbox: a new vote" "$text" "answer: catchball vote open d1 --voters NODE,..."
+check_contains "inbox: or the override" "$text" "or: catchball finalize d1 --override --reason TEXT"
+out=$(todo lead)
+check_contains "lead: the vote did not pass" "$out" "finalise d1 or vote again: vote v1 on its head revision did not pass"
+check_contains "lead: a new vote" "$out" "do: catchball vote open d1 --voters NODE,..."
+check_contains "lead: or the override" "$out" "or: catchball finalize d1 --override --reason TEXT"
+cb lead vote open d1 --voters boss,team-a >/dev/null
+cb boss vote d1 --confidence 4 >/dev/null
+cb team-a vote d1 --confidence 3 >/dev/null
 check_contains "lead owes the finalise" "$(todo lead)" "do: catchball finalize d1"
+check "--json: passed" "$(todo lead --json | jq -c '.todo | map([.what, .id, .vote, .passed])')" '[["finalize","d1","v2",true]]'
 cb lead finalize d1 >/dev/null
 check "final: nothing left" "$(todo lead)" "nothing waits for lead"
 
@@ -138,5 +159,17 @@ check_contains "an ask for a draft that does not exist" "$err" "NOT_FOUND (300):
 rc=0; err=$("$CATCHBALL" --node team-a ask new d2 --to nobody --kr kr1 --need x 2>&1) || rc=$?
 check_contains "an ask to a node that never said hello" "$err" "UNKNOWN_NODE (306)"
 check "nothing stored by the refusals" "$(cb lead event snapshot e1 | jq .seq)" "$seq"
+
+# The override (issue 14): d2 has no vote that passed; its owner finalises
+# it anyway, with a reason the history keeps.
+expect_error NO_CONFIDENCE team-a finalize d2
+rc=0
+"$CATCHBALL" --node team-a finalize d2 --override >/dev/null 2>&1 || rc=$?
+check "--override without --reason: a usage error" "$rc" 2
+cb team-a finalize d2 --override --reason "the board asked for it today" >/dev/null
+check "--json: the override kept" "$(cb team-a history d2 | jq -c '.draft.override | [.reason, .node, .passed]')" \
+    '["the board asked for it today","team-a",false]'
+check_contains "history shows the override" "$("$CATCHBALL" --node team-a history d2)" \
+    "by override (team-a): the board asked for it today"
 
 finish

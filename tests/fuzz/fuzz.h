@@ -95,6 +95,8 @@ static const fz_type_t fz_types [] = {
     { "log.subscribe",  FZ_ANY },           //  35  section 12
     { "log.ack",        FZ_ANY },           //  36
     { "log.unsubscribe", FZ_ANY },          //  37
+    { "vote.open",      FZ_AUTHORS },       //  38  section 6 (issue 14)
+    { "vote.show",      FZ_ANY },           //  39
 };
 #define FZ_TYPES (sizeof (fz_types) / sizeof (fz_types [0]))
 

@@ -134,7 +134,8 @@ s_seed_store (void)
     s_seed ("team-b",  "hello", "{\"node\":\"team-b\",\"role\":\"team\",\"parent\":\"lead\"}");
     s_seed ("fac",     "hello", "{\"node\":\"fac\",\"role\":\"facilitator\"}");
     s_seed ("watcher", "hello", "{\"node\":\"watcher\",\"role\":\"observer\"}");
-    //  d1: round r1 answered by a counter-proposal and feedback, closed; a vote.
+    //  d1: round r1 answered by a counter-proposal and feedback, closed; a
+    //  vote open, team-a's cast.
     s_seed ("lead", "draft.new", "{\"content\":" CONTENT ("Grow activation") "}");
     s_seed ("lead", "round.throw",
             "{\"draft\":\"d1\",\"to\":[\"team-a\",\"team-b\"],\"question\":\"Can you commit?\"}");
@@ -142,7 +143,8 @@ s_seed_store (void)
             "{\"round\":\"r1\",\"message\":\"ours\",\"content\":" CONTENT ("Grow activation together") "}");
     s_seed ("team-b", "round.feedback",
             "{\"round\":\"r1\",\"kind\":\"concern\",\"text\":\"60 needs data\",\"on\":\"kr1\"}");
-    s_seed ("lead", "draft.vote", "{\"draft\":\"d1\",\"confidence\":4,\"comment\":\"good\"}");
+    s_seed ("lead", "vote.open", "{\"draft\":\"d1\",\"voters\":[\"team-a\",\"team-b\"]}");
+    s_seed ("team-a", "draft.vote", "{\"draft\":\"d1\",\"confidence\":4,\"comment\":\"good\"}");
     //  d2: round r2 open, with a deadline, team-a's answer not final yet.
     s_seed ("lead", "draft.new", "{\"content\":" CONTENT ("Cut churn") "}");
     s_seed ("lead", "round.throw",

@@ -197,8 +197,8 @@ s_requests (void)
     s_request ("watcher", "draft.list", "draft-list", "{\"owner\":\"lead\",\"cycle\":\"2027-Q1\"}");
     s_request ("fac", "draft.history", "draft-history", "{\"draft\":\"d1\"}");
     s_request ("watcher", "draft.diff", "draft-diff", "{\"draft\":\"d1\",\"from\":1,\"to\":2}");
-    s_request ("lead", "draft.vote", "draft-vote", "{\"draft\":\"d3\",\"confidence\":5,\"comment\":\"go\"}");
-    s_request ("lead", "draft.finalize", "draft-finalize", "{\"draft\":\"d1\"}");
+    s_request ("team-b", "draft.vote", "draft-vote", "{\"draft\":\"d1\",\"confidence\":5,\"comment\":\"go\"}");
+    s_request ("lead", "draft.finalize", "draft-finalize", "{\"draft\":\"d1\",\"override\":{\"reason\":\"now\"}}");
     s_request ("lead", "proposal.adopt", "proposal-adopt", "{\"proposal\":\"p1\",\"message\":\"taking it\"}");
     //  Rounds
     s_request ("lead", "round.throw", "round-throw",
@@ -270,6 +270,9 @@ s_requests (void)
     s_request ("team-a", "draft.history", "draft-history-page", "{\"draft\":\"d5\",\"limit\":3}");
     s_request ("watcher", "event.list", "event-list-page", "{\"limit\":1,\"cycle\":\"2027-Q1\"}");
     s_request ("watcher", "event.snapshot", "event-snapshot-page", "{\"event\":\"e1\",\"limit\":50}");
+    //  The sealed confidence vote (issue 14)
+    s_request ("lead", "vote.open", "vote-open", "{\"draft\":\"d2\",\"voters\":[\"team-a\"],\"deadline\":900,\"threshold\":4}");
+    s_request ("watcher", "vote.show", "vote-show", "{\"vote\":\"v1\"}");
 }
 
 //  Scalars of every encoding, and the known-bad frames.
