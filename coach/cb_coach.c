@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,13 @@ typedef struct {
     s_entry_t *entries;         //  In the file's order
     size_t size;                //  How many
     size_t capacity;            //  Allocated
+    //  The entries by their first word's first byte, each bucket in the
+    //  file's order: bucket c is order [start [c]] to order [start [c + 1]].
+    //  A word matches an entry only if they share that byte (an exact
+    //  match, or an inflection, which keeps all but the base's last
+    //  letter: s_inflects), so s_match looks at one bucket, not the list.
+    uint32_t *order;
+    uint32_t start [257];
 } s_list_t;
 
 struct _cb_coach_t {
@@ -279,6 +287,32 @@ s_load (cb_coach_t *self, const char *path, char *error, size_t size)
 //  --------------------------------------------------------------------------
 //  Constructor and destructor
 
+//  The list's buckets by first byte (a counting sort: stable, so each
+//  bucket keeps the file's order, and the longest-then-first rule of
+//  s_match gives what a scan of the whole list gives). An entry whose first
+//  word is empty matches no token and goes in no bucket.
+static void
+s_index (s_list_t *list)
+{
+    uint32_t count [257] = { 0 };
+    for (size_t e = 0; e < list->size; e++) {
+        const char *first = list->entries [e].count ? list->entries [e].words [0] : "";
+        if (*first)
+            count [(unsigned char) *first + 1]++;
+    }
+    for (int c = 1; c < 257; c++)
+        count [c] += count [c - 1];
+    memcpy (list->start, count, sizeof (count));
+    list->order = malloc ((list->size ? list->size : 1) * sizeof (uint32_t));
+    if (!list->order)
+        abort ();
+    for (size_t e = 0; e < list->size; e++) {
+        const char *first = list->entries [e].count ? list->entries [e].words [0] : "";
+        if (*first)
+            list->order [count [(unsigned char) *first]++] = (uint32_t) e;
+    }
+}
+
 cb_coach_t *
 cb_coach_new (const char *path, char *error, size_t size)
 {
@@ -299,6 +333,8 @@ cb_coach_new (const char *path, char *error, size_t size)
     free (found);
     if (rc)
         cb_coach_destroy (&self);
+    for (int l = 0; self && l < L_COUNT; l++)
+        s_index (&self->lists [l]);
     return self;
 }
 
@@ -316,6 +352,7 @@ cb_coach_destroy (cb_coach_t **self_p)
             free (entry->extra);
         }
         free (self->lists [l].entries);
+        free (self->lists [l].order);
     }
     free (self);
     *self_p = NULL;
@@ -562,11 +599,15 @@ s_match (const cb_coach_t *self, s_list_id_t list, const s_text_t *text, size_t 
 {
     s_match_t best = { NULL, 0, 0 };
     const s_list_t *l = &self->lists [list];
-    for (size_t e = 0; e < l->size; e++) {
+    if (index >= text->size)
+        return best;
+    unsigned char first = (unsigned char) text->tokens [index].text [0];
+    for (uint32_t i = l->start [first]; i < l->start [first + 1]; i++) {
+        const s_entry_t *entry = &l->entries [l->order [i]];
         char form = 0;
-        size_t length = s_match_entry (&l->entries [e], text, index, inflect, &form);
+        size_t length = s_match_entry (entry, text, index, inflect, &form);
         if (length > best.length) {
-            best.entry = &l->entries [e];
+            best.entry = entry;
             best.length = length;
             best.form = form;
         }
