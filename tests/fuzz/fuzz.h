@@ -97,6 +97,9 @@ static const fz_type_t fz_types [] = {
     { "log.unsubscribe", FZ_ANY },          //  37
     { "vote.open",      FZ_AUTHORS },       //  38  section 6 (issue 14)
     { "vote.show",      FZ_ANY },           //  39
+    { "draft.import",   FZ_AUTHORS },       //  40  section 6 (issue 13)
+    { "draft.raise",    FZ_AUTHORS },       //  41
+    { "ask.list",       FZ_ANY },           //  42  section 11
 };
 #define FZ_TYPES (sizeof (fz_types) / sizeof (fz_types [0]))
 

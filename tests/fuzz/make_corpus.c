@@ -273,6 +273,21 @@ s_requests (void)
     //  The sealed confidence vote (issue 14)
     s_request ("lead", "vote.open", "vote-open", "{\"draft\":\"d2\",\"voters\":[\"team-a\"],\"deadline\":900,\"threshold\":4}");
     s_request ("watcher", "vote.show", "vote-show", "{\"vote\":\"v1\"}");
+    //  Issue 13: asks outside events, ask.list, raise, import, a filtered
+    //  log subscription (their seeds last, so the ids above stay).
+    s_request ("team-a", "ask.new", "ask-new-direct",
+               "{\"draft\":\"d3\",\"to\":\"team-b\",\"kr\":\"kr1\",\"need\":\"Data\"}");
+    s_request ("team-b", "offer.new", "offer-new-direct",
+               "{\"draft\":\"d3\",\"to\":\"team-a\",\"kr\":\"kr1\",\"text\":\"Ours\","
+               "\"helper_draft\":\"d4\",\"reflect\":{\"type\":\"raise_target\",\"kr\":\"kr1\",\"target\":9}}");
+    s_request ("watcher", "ask.list", "ask-list",
+               "{\"cycle\":\"2027-Q1\",\"node\":\"team-a\",\"state\":\"open\",\"limit\":2}");
+    s_request ("team-a", "draft.raise", "draft-raise",
+               "{\"draft\":\"d3\",\"text\":\"We cannot align\",\"kr\":\"kr1\"}");
+    s_request ("lead", "draft.import", "draft-import",
+               "{\"cycle\":\"2027-Q1\",\"dry_run\":true,\"drafts\":[" CONTENT ("Imported") "]}");
+    s_request ("watcher", "log.subscribe", "log-subscribe-filter",
+               "{\"filter\":{\"drafts\":[\"d1\"],\"kinds\":[\"draft.revise\"]}}");
 }
 
 //  Scalars of every encoding, and the known-bad frames.
