@@ -90,6 +90,9 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_THRESHOLD]    = { "threshold", "0-5", "the median the vote needs (default 3)" },
     [CLI_O_OVERRIDE]     = { "override", NULL, "finalise without a vote that passed "
                                                 "(needs --reason)" },
+    [CLI_O_SCORE]        = { "score", "KR=N,...", "the key results' scores, 0 to 1" },
+    [CLI_O_LEARNED]      = { "learned", "TEXT", "what was learned" },
+    [CLI_O_TO_CYCLE]     = { "to-cycle", "C", "the cycle it goes to" },
 };
 
 //  getopt's values: the command options come after the global ones.

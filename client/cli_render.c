@@ -373,6 +373,27 @@ cli_render_round (FILE *out, const cb_value_t *reply)
 //  history: each mainline revision in order, what changed and why; the
 //  rounds thrown of it with their answers; counter-proposals indented.
 
+//  The end of a draft's cycle: its retrospective, and where it was carried.
+static void
+s_history_end (FILE *out, const cb_value_t *draft)
+{
+    char t [32], n [CLI_NUMBER_MAX];
+    cb_value_t *retro = cb_value_get_map (draft, "retro");
+    if (retro) {
+        fprintf (out, "\n%sretrospective%s %s  %s, on revision %lld:", s_c (C_BOLD), s_c (C_OFF),
+                 s_time (cli_int (retro, "time"), t, sizeof (t)), cli_str (retro, "node"),
+                 (long long) cli_int (retro, "rev"));
+        cb_value_t *scores = cb_value_get_map (retro, "scores");
+        for (size_t i = 0; i < cb_value_size (scores); i++)
+            fprintf (out, "%s %s %s", i ? "," : "", cb_value_key_at (scores, i),
+                     cli_number (cb_value_val_at (scores, i), n, sizeof (n)));
+        fprintf (out, "\n  learned: %s\n", cli_str (retro, "learned"));
+    }
+    cb_value_t *carried = cb_value_get_array (draft, "carried_to");
+    for (size_t i = 0; i < cb_value_size (carried); i++)
+        fprintf (out, "carried over to %s\n", cb_value_str (cb_value_at (carried, i)));
+}
+
 void
 cli_render_history (FILE *out, const cb_value_t *reply)
 {
@@ -386,6 +407,10 @@ cli_render_history (FILE *out, const cb_value_t *reply)
     if (streq (state, "final"))
         fprintf (out, " at revision %lld", (long long) cli_int (draft, "final_rev"));
     fprintf (out, "\n%s\n", cli_str (draft, "objective"));
+    cb_value_t *origin = cb_value_get_map (draft, "origin");
+    if (origin)
+        fprintf (out, "carried over from %s revision %lld\n", cli_str (origin, "draft"),
+                 (long long) cli_int (origin, "rev"));
     char t [32];
     for (size_t i = 0; i < cb_value_size (revisions); i++) {
         cb_value_t *rev = cb_value_at (revisions, i);
@@ -452,6 +477,7 @@ cli_render_history (FILE *out, const cb_value_t *reply)
             fprintf (out, "\n");
         }
     }
+    s_history_end (out, draft);
     //  What was raised to this draft, or from it (draft.raise)
     cb_value_t *raised = cb_value_get_array (reply, "raised");
     for (size_t i = 0; i < cb_value_size (raised); i++) {

@@ -40,6 +40,8 @@ static const s_error_t s_errors [] = {
     { CB_E_ASK_STATE,        "ASK_STATE",        "the ask's state does not allow that" },
     { CB_E_NOT_SHARED,       "NOT_SHARED",       "share a draft into the event first" },
     { CB_E_LINKED,           "LINKED",           "another draft aligns to or shares that key result: keep it, or unlink with a reason" },
+    { CB_E_NOT_FINAL,        "NOT_FINAL",        "the draft is not final: finalise it first" },
+    { CB_E_ALREADY_DONE,     "ALREADY_DONE",     "this is done once only, and it is done already" },
     { CB_E_COACH_REFUSED,    "COACH_REFUSED",    "the coach finds an error in it (the broker runs --coach strict): see catchball lint" },
     { CB_E_VOTE_OPEN,        "VOTE_OPEN",        "the draft's confidence vote is still open" },
     { CB_E_VOTE_CLOSED,      "VOTE_CLOSED",      "the confidence vote is revealed: it takes no more votes" },

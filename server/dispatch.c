@@ -85,6 +85,8 @@ static const s_route_t s_routes [] = {
     { "ask.refuse",       cb_handle_ask_refuse,      NULL,               true,  R_AUTHORS },
     { "ask.list",         cb_handle_ask_list,        NULL,               false, R_ANY },
     { "draft.raise",      cb_handle_draft_raise,     NULL,               true,  R_AUTHORS },
+    { "draft.retro",      cb_handle_draft_retro,     NULL,               true,  R_AUTHORS },
+    { "draft.carry",      cb_handle_draft_carry,     NULL,               true,  R_AUTHORS },
     { NULL, NULL, NULL, false, 0 }
 };
 

@@ -83,6 +83,10 @@ int cb_response_put (cb_req_t *req, char letter, cb_value_t *response);
 //  raise.c
 int cb_handle_draft_raise (cb_req_t *req, const cb_value_t *body);
 
+//  retro.c: the end of a cycle
+int cb_handle_draft_retro (cb_req_t *req, const cb_value_t *body);
+int cb_handle_draft_carry (cb_req_t *req, const cb_value_t *body);
+
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);

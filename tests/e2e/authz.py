@@ -38,7 +38,7 @@ WRITES = ["draft.new", "draft.revise", "vote.open", "draft.vote", "draft.finaliz
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
-          "ask.refuse", "draft.raise"]
+          "ask.refuse", "draft.raise", "draft.retro", "draft.carry"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
@@ -443,6 +443,8 @@ class Authz:
             "ask.take": {"ask": a3},
             "ask.refuse": {"ask": a3, "reason": "no"},
             "draft.raise": {"draft": dA, "text": "we cannot align"},
+            "draft.retro": {"draft": dA, "scores": {"kr1": 1}, "learned": "x"},
+            "draft.carry": {"draft": dA, "cycle": "2099-Q1"},
         }
         assert sorted(sweep) == sorted(WRITES)
         for type_ in WRITES:
@@ -458,8 +460,9 @@ class Authz:
         self.refused(OBS, "draft.new", {"zzz": 1}, 201, "FORBIDDEN",
                      "order: the role is checked before the body")
         for who in (LEAD, TB):
-            self.refused(who, "draft.raise", sweep["draft.raise"], 202, "NOT_OWNER",
-                         "a %s node raising from another's draft" % roles[who])
+            for type_ in ("draft.raise", "draft.retro", "draft.carry"):
+                self.refused(who, type_, sweep[type_], 202, "NOT_OWNER",
+                             "a %s node on another's draft (%s)" % (roles[who], type_))
 
         # ---------------------------------------------------- spoofed body fields
         self.refused(TA, "draft.new", {"content": content("Spoof"), "author": LEAD},

@@ -172,4 +172,20 @@ check "--json: the override kept" "$(cb team-a history d2 | jq -c '.draft.overri
 check_contains "history shows the override" "$("$CATCHBALL" --node team-a history d2)" \
     "by override (team-a): the board asked for it today"
 
+# The end of the cycle (issue 14): the final OKR's retrospective, once,
+# and its carry-over into the next cycle, named both ways.
+scores=$(cb team-a draft show d2 | jq -r '[.revision.content.key_results[].id | . + "=0.5"] | join(",")')
+expect_error BAD_FIELD team-a retro d2 --score kr1=0.5 --learned "too few scores"
+"$CATCHBALL" --node team-a retro d2 --score "$scores" --learned "Data first, then the flow" >/dev/null
+expect_error ALREADY_DONE team-a retro d2 --score "$scores" --learned "again"
+check_contains "history: the retrospective" "$("$CATCHBALL" --node team-a history d2)" \
+    "learned: Data first, then the flow"
+next=$(cb team-a carry d2 --to-cycle 2027-Q2 | jq -r .draft)
+check "carry: a draft of the next cycle" "$(cb team-a draft show "$next" | jq -r .draft.cycle)" "2027-Q2"
+check_contains "its history: where it came from" "$("$CATCHBALL" --node team-a history "$next")" \
+    "carried over from d2 revision"
+check_contains "the old one's: where it went" "$("$CATCHBALL" --node team-a history d2)" \
+    "carried over to $next"
+expect_error NOT_OWNER team-b carry d2 --to-cycle 2027-Q3
+
 finish

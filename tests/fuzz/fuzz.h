@@ -100,6 +100,8 @@ static const fz_type_t fz_types [] = {
     { "draft.import",   FZ_AUTHORS },       //  40  section 6 (issue 13)
     { "draft.raise",    FZ_AUTHORS },       //  41
     { "ask.list",       FZ_ANY },           //  42  section 11
+    { "draft.retro",    FZ_AUTHORS },       //  43  section 6 (issue 14)
+    { "draft.carry",    FZ_AUTHORS },       //  44
 };
 #define FZ_TYPES (sizeof (fz_types) / sizeof (fz_types [0]))
 
