@@ -364,11 +364,6 @@ cli_todo (cli_t *cli, cli_args_t *args)
 {
     (void) args;
     int status = 0;
-    cb_value_t *body = cli_body ("node", cli->node);
-    cb_value_t *hello = cli_request (cli, "hello", &body, &status);
-    if (!hello)
-        return status;
-    cb_value_destroy (&hello);
     cb_value_t *todo = cb_value_new_map ();
     cb_value_set_str (todo, "node", cli->node);
     cb_value_t *items = cb_value_new_array ();
