@@ -238,8 +238,12 @@ main (int argc, char *argv [])
     }
     if (optind + 1 == argc && streq (argv [optind], "check")) {
         zsys_init ();
-        zsys_set_logstream (stdout);
+        FILE *log = cb_logtime_stream (stdout);
+        zsys_set_logstream (log ? log : stdout);
         int rc = cb_store_check (config.store, true);
+        zsys_set_logstream (stdout);
+        if (log)
+            fclose (log);
         return rc == 0 ? 0 : rc == 1 ? 1 : 2;
     }
     if (optind < argc) {

@@ -309,9 +309,16 @@ s_check (const char *dir, bool full)
     snprintf (path, sizeof (path), "%s/data.mdb", dir);
     struct stat st;
     if (stat (path, &st) != 0 || st.st_size == 0) {
-        zsys_error ("check: %s has no store (data.mdb %s)", dir,
+        //  Where a store was (its lock file is there), the data file gone
+        //  or emptied is damage; where none ever was, there is nothing to
+        //  check.
+        char lock [PATH_MAX];
+        snprintf (lock, sizeof (lock), "%s/lock.mdb", dir);
+        bool was = access (lock, F_OK) == 0;
+        zsys_error ("check: %s %s (data.mdb %s)", dir,
+                    was ? "is DAMAGED: its store's data file is gone" : "holds no store",
                     access (path, F_OK) == 0 ? "is empty" : "is missing");
-        return 1;
+        return was ? 1 : 2;
     }
     if (st.st_size < 2 * sysconf (_SC_PAGESIZE)) {
         zsys_error ("check: %s is %lld bytes, shorter than LMDB's two meta pages (truncated)",

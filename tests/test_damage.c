@@ -571,6 +571,12 @@ main (void)
     snprintf (base, sizeof (base), "%s", s_path ("base"));
     s_build (base);
     CHECK_INT (s_check (base), 0);
+    //  A directory where no store ever was: nothing to check (2), not
+    //  damage (1), which a store whose data file is gone is (below).
+    const char *never = s_path ("never");
+    REQUIRE (mkdir (never, 0700) == 0);
+    CHECK_INT (s_check (never), 2);
+    CHECK_INT (s_check (s_path ("nowhere")), 2);
     test_damage_kinds (base);
     test_damage_live (base);
     test_missing_and_restore (base);
