@@ -93,9 +93,6 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_SCORE]        = { "score", "KR=N,...", "the key results' scores, 0 to 1" },
     [CLI_O_LEARNED]      = { "learned", "TEXT", "what was learned" },
     [CLI_O_TO_CYCLE]     = { "to-cycle", "C", "the cycle it goes to" },
-    [CLI_O_START]        = { "start", "DATE", "the first day, like 2027-01-01" },
-    [CLI_O_END]          = { "end", "DATE", "the end, like 2027-04-01" },
-    [CLI_O_CADENCE]      = { "cadence", "DAYS", "days between check-ins" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -134,13 +131,11 @@ static const char *s_global_help =
 //  The table, and finding a command in it
 
 static const cli_command_t *s_tables [] = {
-    cli_drafts_commands, cli_events_commands, cli_cycles_commands, cli_import_commands,
-    cli_watch_commands
+    cli_drafts_commands, cli_events_commands, cli_import_commands, cli_watch_commands
 };
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
 static const char *s_table_titles [S_TABLES] = {
-    "Commands", "Alignment marketplace events", "The cycle: dates, retrospectives, carry-over",
-    "Import and export", "Following changes"
+    "Commands", "Alignment marketplace events", "Import and export", "Following changes"
 };
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.

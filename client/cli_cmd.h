@@ -27,7 +27,7 @@ typedef enum {
     CLI_O_DRY_RUN, CLI_O_DELIMITER, CLI_O_CONTENT,
     CLI_O_FROM, CLI_O_LIMIT,
     CLI_O_VOTERS, CLI_O_THRESHOLD, CLI_O_OVERRIDE,
-    CLI_O_SCORE, CLI_O_LEARNED, CLI_O_TO_CYCLE, CLI_O_START, CLI_O_END, CLI_O_CADENCE,
+    CLI_O_SCORE, CLI_O_LEARNED, CLI_O_TO_CYCLE,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -92,8 +92,6 @@ int cli_export (cli_t *cli, cli_args_t *args);
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
 //  cli_watch.c's: watch.
 extern const cli_command_t cli_watch_commands [];
-//  cli_cycles.c's: cycle new, close, show, list; retro; carry.
-extern const cli_command_t cli_cycles_commands [];
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);

@@ -339,6 +339,54 @@ s_finalize (cli_t *cli, cli_args_t *a)
                      "draft", "rev");
 }
 
+//  retro DRAFT --score kr1=0.7,kr2=0.4 --learned TEXT: the final OKR's
+//  retrospective (PROTOCOL.md, draft.retro).
+static int
+s_retro (cli_t *cli, cli_args_t *a)
+{
+    const char *spec = a->o [CLI_O_SCORE], *learned = a->o [CLI_O_LEARNED];
+    if (!spec || !learned)
+        return cli_fail_usage ("%s: --score KR=0..1,... and --learned TEXT are required", "retro");
+    cb_value_t *scores = cb_value_new_map ();
+    char *copy = strdup (spec), *save = NULL;
+    int status = 0;
+    for (char *item = strtok_r (copy, ",", &save); item && !status;
+         item = strtok_r (NULL, ",", &save)) {
+        char *eq = strchr (item, '='), *end = NULL;
+        double score = eq ? strtod (eq + 1, &end) : 0;
+        if (!eq || eq == item || end == eq + 1 || *end)
+            status = cli_fail_usage ("--score takes KR=NUMBER pairs like kr1=0.7,kr2=0.4, "
+                                     "not '%s'", item);
+        else {
+            *eq = 0;
+            cb_value_t *number = cb_value_new_float (score);
+            cb_value_set (scores, item, &number);
+        }
+    }
+    free (copy);
+    if (status) {
+        cb_value_destroy (&scores);
+        return status;
+    }
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_set (body, "scores", &scores);
+    cb_value_set_str (body, "learned", learned);
+    return cli_send (cli, "draft.retro", &body, NULL, "%s: retrospective kept (revision %s)",
+                     "draft", "rev");
+}
+
+//  carry DRAFT --to-cycle C: the next cycle's draft, from this one.
+static int
+s_carry (cli_t *cli, cli_args_t *a)
+{
+    if (!a->o [CLI_O_TO_CYCLE])
+        return cli_fail_usage ("%s: --to-cycle C is required", "carry");
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_set_str (body, "cycle", a->o [CLI_O_TO_CYCLE]);
+    return cli_send (cli, "draft.carry", &body, NULL, "draft %s created (revision %s), "
+                     "carried over", "draft", "rev");
+}
+
 static int
 s_history (cli_t *cli, cli_args_t *a)
 {
@@ -620,6 +668,19 @@ const cli_command_t cli_drafts_commands [] = {
       "which the history keeps.",
       1, false, { { CLI_O_OVERRIDE, "" }, { CLI_O_REASON, "why you finalise without a vote that passed" } },
       s_finalize },
+    { "retro", NULL, "retro DRAFT --score KR=0..1,... --learned TEXT",
+      "score a final OKR at the end of its cycle",
+      "Scores each key result of DRAFT's final revision, from 0 to 1 (the share of it "
+      "achieved), and says what was learned: the retrospective, once per draft.",
+      1, false, { { CLI_O_SCORE, "every key result's score: kr1=0.7,kr2=1 (required)" },
+                  { CLI_O_LEARNED, "what the team learned (required)" } },
+      s_retro },
+    { "carry", NULL, "carry DRAFT --to-cycle C",
+      "start the next cycle's draft from this one",
+      "Creates a draft of cycle C from DRAFT's head: its objective, narrative and key "
+      "results (with new ids; no alignment or shared key result, which the next cycle's "
+      "drafts decide anew), naming DRAFT as its origin in both histories.",
+      1, false, { { CLI_O_TO_CYCLE, "the next cycle (required)" } }, s_carry },
     { "history", NULL, "history DRAFT [--format text|md]",
       "how the draft evolved, round by round",
       "Shows each revision of DRAFT with its author, time, message, the round it answers, "

@@ -915,18 +915,6 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "draft.raised"))
         s_raised (out, body);
     else
-    if (streq (kind, "cycle.closed")) {
-        cb_value_t *drafts = cb_value_get_array (body, "drafts");
-        fprintf (out, "  cycle %s%s%s is closed: score your final OKR%s", s_c (C_BOLD),
-                 cli_str (body, "cycle"), s_c (C_OFF), cb_value_size (drafts) > 1 ? "s" : "");
-        for (size_t i = 0; i < cb_value_size (drafts); i++)
-            fprintf (out, "%s%s", i ? ", " : " ", cb_value_str (cb_value_at (drafts, i)));
-        fprintf (out, "\n");
-        for (size_t i = 0; i < cb_value_size (drafts); i++)
-            s_answer (out, i == 0, "retro %s --score KR=0..1,... --learned TEXT",
-                      cb_value_str (cb_value_at (drafts, i)));
-    }
-    else
     if (streq (kind, "draft.aligned"))
         s_draft_aligned (out, body);
     else
@@ -1030,10 +1018,6 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
         if (streq (what, "link"))
             fprintf (out, "re-align %s%s%s: %s", s_c (C_BOLD), id, s_c (C_OFF),
                      cli_str (item, "text"));
-        else
-        if (streq (what, "retro"))
-            fprintf (out, "score %s%s%s, final OKR of closed cycle %s: its retrospective",
-                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "cycle"));
         else
         if (streq (what, "raised"))
             fprintf (out, "answer %s%s%s: %s cannot align %s with your %s: %s", s_c (C_BOLD), id,

@@ -359,36 +359,6 @@ s_raised (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
-//  The retrospectives owed: this node's final drafts of closed cycles
-//  that have none. 0 or the status.
-static int
-s_retros (cli_t *cli, const char *me, cb_value_t *items)
-{
-    int status = 0;
-    cb_value_t *reply = cli_request (cli, "cycle.list", NULL, &status);
-    cb_value_t *cycles = cb_value_get_array (reply, "cycles");
-    for (size_t i = 0; i < cb_value_size (cycles) && !status; i++) {
-        cb_value_t *c = cb_value_at (cycles, i);
-        if (!streq (cli_str (c, "state"), "closed"))
-            continue;
-        cb_value_t *body = cli_body ("owner", me);
-        cb_value_set_str (body, "cycle", cli_str (c, "name"));
-        cb_value_t *list = cli_request (cli, "draft.list", &body, &status);
-        cb_value_t *drafts = cb_value_get_array (list, "drafts");
-        for (size_t j = 0; j < cb_value_size (drafts); j++) {
-            cb_value_t *d = cb_value_at (drafts, j);
-            if (!streq (cli_str (d, "state"), "final") || cb_value_get_map (d, "retro"))
-                continue;
-            cb_value_t *item = s_item (items, "retro", cli_str (d, "id"), 0);
-            cb_value_set_str (item, "cycle", cli_str (c, "name"));
-            s_command (item, "retro %s --score KR=0..1,... --learned TEXT", cli_str (d, "id"));
-        }
-        cb_value_destroy (&list);
-    }
-    cb_value_destroy (&reply);
-    return status;
-}
-
 int
 cli_todo (cli_t *cli, cli_args_t *args)
 {
@@ -406,8 +376,6 @@ cli_todo (cli_t *cli, cli_args_t *args)
         status = s_links (cli, cli->node, items);
     if (!status)
         status = s_raised (cli, cli->node, items);
-    if (!status)
-        status = s_retros (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");

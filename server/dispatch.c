@@ -87,10 +87,6 @@ static const s_route_t s_routes [] = {
     { "draft.raise",      cb_handle_draft_raise,     NULL,               true,  R_AUTHORS },
     { "draft.retro",      cb_handle_draft_retro,     NULL,               true,  R_AUTHORS },
     { "draft.carry",      cb_handle_draft_carry,     NULL,               true,  R_AUTHORS },
-    { "cycle.new",        cb_handle_cycle_new,       NULL,               true,  R_LEADERSHIP },
-    { "cycle.close",      cb_handle_cycle_close,     NULL,               true,  R_LEADERSHIP },
-    { "cycle.show",       cb_handle_cycle_show,      NULL,               false, R_ANY },
-    { "cycle.list",       cb_handle_cycle_list,      NULL,               false, R_ANY },
     { NULL, NULL, NULL, false, 0 }
 };
 

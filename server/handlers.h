@@ -83,14 +83,6 @@ int cb_response_put (cb_req_t *req, char letter, cb_value_t *response);
 //  raise.c
 int cb_handle_draft_raise (cb_req_t *req, const cb_value_t *body);
 
-//  cycles.c: cycles as objects
-int cb_handle_cycle_new (cb_req_t *req, const cb_value_t *body);
-int cb_handle_cycle_close (cb_req_t *req, const cb_value_t *body);
-int cb_handle_cycle_show (cb_req_t *req, const cb_value_t *body);
-int cb_handle_cycle_list (cb_req_t *req, const cb_value_t *body);
-//  "planning", "running" or "closed": a cycle's state at `now`.
-const char *cb_cycle_state (const cb_value_t *cycle, int64_t now);
-
 //  retro.c: the end of a cycle
 int cb_handle_draft_retro (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_carry (cb_req_t *req, const cb_value_t *body);

@@ -62,7 +62,6 @@ typedef enum {
     CB_T_PAYLOADS,      //  u64 id -> u32 references, then a delivery body shared by inboxes
     CB_T_VOTES,         //  u32 vote -> sealed confidence vote record
     CB_T_VOTE_DEADLINES,//  u64 deadline ms, u32 vote -> empty
-    CB_T_CYCLES,        //  cycle name -> cycle record
     CB_T_COUNT
 } cb_table_t;
 

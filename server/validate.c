@@ -101,14 +101,6 @@ cb_field_id (cb_req_t *req, const cb_value_t *body, const char *key, char letter
 //  --------------------------------------------------------------------------
 //  Draft content
 
-static bool s_cycle_valid (const char *s);
-
-bool
-cb_cycle_name_valid (const char *s)
-{
-    return *s && s_cycle_valid (s);
-}
-
 static bool
 s_cycle_valid (const char *s)
 {

@@ -45,8 +45,6 @@ const char *cb_field_str (cb_req_t *req, const cb_value_t *body, const char *key
 //  and absent, -1 (request failed) otherwise.
 int cb_field_int (cb_req_t *req, const cb_value_t *body, const char *key, int64_t min,
                   int64_t max, bool required, int64_t *out);
-//  True if a cycle's name is valid: letters, digits, '-', '_', '.'.
-bool cb_cycle_name_valid (const char *name);
 //  An id field ("d12"): its number, or 0 with the request failed.
 uint32_t cb_field_id (cb_req_t *req, const cb_value_t *body, const char *key, char letter);
 

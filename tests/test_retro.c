@@ -129,66 +129,6 @@ test_carry (void)
     cb_value_destroy (&r);
 }
 
-//  Cycles as objects (issue 14, section 1): defined and closed by
-//  leadership, their state from the clock (the harness's is about
-//  2027-01-15), closing asks for the missing retrospectives.
-static void
-test_cycles (void)
-{
-    //  2027-01-01 and 2027-04-01, and a later quarter
-    const char *q1 [] = { "name=2027-Q1", "start=1798761600000", "end=1806537600000" };
-    CHECK_INT (s_err ("team-a", "cycle.new", s_body (q1 [0], q1 [1], q1 [2], NULL)),
-               CB_E_FORBIDDEN);
-    CHECK_INT (s_err ("lead", "cycle.new", s_body ("name=Q 1", q1 [1], q1 [2], NULL)),
-               CB_E_BAD_FIELD);
-    CHECK_INT (s_err ("lead", "cycle.new", s_body (q1 [0], "start=1806537600000",
-                                                   "end=1798761600000", NULL)),
-               CB_E_BAD_FIELD);
-    CHECK_INT (s_err ("lead", "cycle.new", s_body (q1 [0], "start=5", q1 [2], NULL)),
-               CB_E_BAD_FIELD);
-    CHECK_INT (s_err ("lead", "cycle.new", s_body (q1 [0], q1 [1], q1 [2], "cadence_days=0",
-                                                   NULL)),
-               CB_E_BAD_FIELD);
-    cb_value_t *r = s_ok ("lead", "cycle.new", s_body (q1 [0], q1 [1], q1 [2], NULL));
-    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "cycle"), "state"), "running");
-    CHECK_INT (s_int (cb_value_get_map (r, "cycle"), "cadence_days"), 7);
-    cb_value_destroy (&r);
-    CHECK_INT (s_err ("lead", "cycle.new", s_body (q1 [0], q1 [1], q1 [2], NULL)),
-               CB_E_BAD_FIELD);
-    r = s_ok ("lead", "cycle.new", s_body ("name=2027-Q2", "start=1806537600000",
-                                           "end=1814400000000", "cadence_days=14", NULL));
-    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "cycle"), "state"), "planning");
-    cb_value_destroy (&r);
-    r = s_ok ("watcher", "cycle.list", s_body (NULL));
-    CHECK_INT (cb_value_size (cb_value_get (r, "cycles")), 2);
-    cb_value_destroy (&r);
-    CHECK_INT (s_err ("watcher", "cycle.show", s_body ("cycle=2099-Q9", NULL)), CB_E_NOT_FOUND);
-
-    //  Two final drafts of team-a in 2027-Q1, one with its retrospective.
-    s_final_draft ();
-    s_finalize ();
-    s_ok_void ("team-a", "draft.new",
-               s_with_content (s_body ("message=m", NULL), s_content ("Second", 1)));
-    cb_value_t *body = s_body ("draft=d3", NULL);
-    cb_value_t *override = s_body ("reason=test", NULL);
-    cb_value_set (body, "override", &override);
-    s_ok_void ("team-a", "draft.finalize", body);
-    s_ok_void ("team-a", "draft.retro", s_retro ("learned", "kr1=1", "kr2=1", NULL));
-    char kinds [1024];
-    s_inbox_kinds ("team-a", kinds);
-    CHECK_INT (s_err ("team-a", "cycle.close", s_body ("cycle=2027-Q1", NULL)), CB_E_FORBIDDEN);
-    r = s_ok ("lead", "cycle.close", s_body ("cycle=2027-Q1", NULL));
-    CHECK_STR (cb_value_get_str (cb_value_get_map (r, "cycle"), "state"), "closed");
-    cb_value_t *missing = cb_value_get_array (r, "missing");
-    CHECK_INT (cb_value_size (missing), 1);
-    CHECK_STR (cb_value_str (cb_value_at (missing, 0)), "d3");
-    cb_value_destroy (&r);
-    char after [1024];
-    CHECK (strstr (s_inbox_kinds ("team-a", after), "cycle.closed"));
-    CHECK (!strstr (kinds, "cycle.closed"));
-    CHECK_INT (s_err ("lead", "cycle.close", s_body ("cycle=2027-Q1", NULL)), CB_E_ALREADY_DONE);
-}
-
 typedef void (s_test_fn) (void);
 
 static void
@@ -208,6 +148,5 @@ main (int argc, char *argv [])
     td_init (argc, argv);
     s_run ("retro", test_retro);
     s_run ("carry", test_carry);
-    s_run ("cycles", test_cycles);
     return TEST_DONE ();
 }

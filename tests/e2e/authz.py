@@ -38,12 +38,11 @@ WRITES = ["draft.new", "draft.revise", "vote.open", "draft.vote", "draft.finaliz
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
-          "ask.refuse", "draft.raise", "draft.retro", "draft.carry", "cycle.new",
-          "cycle.close"]
+          "ask.refuse", "draft.raise", "draft.retro", "draft.carry"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
-         "ask.list", "vote.show", "cycle.list"]
+         "ask.list", "vote.show"]
 
 
 class AClient(Client):
@@ -402,8 +401,7 @@ class Authz:
                  "draft.diff": {"draft": dA, "from": 1, "to": 2}, "round.show": {"round": r1},
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
                  "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
-                 "ask.list": {"cycle": CYCLE}, "vote.show": {"vote": vA},
-                 "cycle.list": {}}
+                 "ask.list": {"cycle": CYCLE}, "vote.show": {"vote": vA}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],
@@ -447,8 +445,6 @@ class Authz:
             "draft.raise": {"draft": dA, "text": "we cannot align"},
             "draft.retro": {"draft": dA, "scores": {"kr1": 1}, "learned": "x"},
             "draft.carry": {"draft": dA, "cycle": "2099-Q1"},
-            "cycle.new": {"name": "2099-Q1", "start": 4070908800000, "end": 4078684800000},
-            "cycle.close": {"cycle": "2099-Q1"},
         }
         assert sorted(sweep) == sorted(WRITES)
         for type_ in WRITES:
@@ -463,9 +459,6 @@ class Authz:
                              "a %s node running an event" % roles[who])
         self.refused(OBS, "draft.new", {"zzz": 1}, 201, "FORBIDDEN",
                      "order: the role is checked before the body")
-        for type_ in ("cycle.new", "cycle.close"):
-            self.refused(TA, type_, sweep[type_], 201, "FORBIDDEN",
-                         "a team node running cycles (%s)" % type_)
         for who in (LEAD, TB):
             for type_ in ("draft.raise", "draft.retro", "draft.carry"):
                 self.refused(who, type_, sweep[type_], 202, "NOT_OWNER",

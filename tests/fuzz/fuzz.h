@@ -102,10 +102,6 @@ static const fz_type_t fz_types [] = {
     { "ask.list",       FZ_ANY },           //  42  section 11
     { "draft.retro",    FZ_AUTHORS },       //  43  section 6 (issue 14)
     { "draft.carry",    FZ_AUTHORS },       //  44
-    { "cycle.new",      FZ_LEAD },          //  45  section 6 (issue 14)
-    { "cycle.close",    FZ_LEAD },          //  46
-    { "cycle.show",     FZ_ANY },           //  47
-    { "cycle.list",     FZ_ANY },           //  48
 };
 #define FZ_TYPES (sizeof (fz_types) / sizeof (fz_types [0]))
 
