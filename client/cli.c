@@ -86,6 +86,9 @@ static const s_option_t s_options [CLI_O_COUNT] = {
                                               "revise takes" },
     [CLI_O_FROM]         = { "from", "SEQ", "an entry of the event log" },
     [CLI_O_LIMIT]        = { "count", "N", "how many" },
+    [CLI_O_VALUE]        = { "value", "N", "a key result's current value" },
+    [CLI_O_NOTE]         = { "note", "TEXT", "a note saying why" },
+    [CLI_O_DRAFT]        = { "draft", "D", "a draft" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -124,11 +127,13 @@ static const char *s_global_help =
 //  The table, and finding a command in it
 
 static const cli_command_t *s_tables [] = {
-    cli_drafts_commands, cli_events_commands, cli_import_commands, cli_watch_commands
+    cli_drafts_commands, cli_events_commands, cli_import_commands, cli_watch_commands,
+    cli_checkin_commands
 };
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
 static const char *s_table_titles [S_TABLES] = {
-    "Commands", "Alignment marketplace events", "Import and export", "Following changes"
+    "Commands", "Alignment marketplace events", "Import and export", "Following changes",
+    "After finalize: check-ins and progress"
 };
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.
@@ -455,7 +460,8 @@ cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status)
     //  Paged reads are read to their end: the command shows everything.
     bool paged = streq (type, "draft.list") || streq (type, "draft.history")
               || streq (type, "event.list") || streq (type, "event.snapshot")
-              || streq (type, "cycle.graph") || streq (type, "ask.list");
+              || streq (type, "cycle.graph") || streq (type, "ask.list")
+              || streq (type, "checkin.list");
     cb_value_t *reply = paged ? cb_client_request_pages (cli->client, type, body_p, cli->timeout)
                               : cb_client_request (cli->client, type, body_p, cli->timeout);
     if (!reply) {

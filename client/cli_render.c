@@ -373,6 +373,18 @@ cli_render_round (FILE *out, const cb_value_t *reply)
 //  history: each mainline revision in order, what changed and why; the
 //  rounds thrown of it with their answers; counter-proposals indented.
 
+//  A check-in in a line: "d1 kr1 at 4, confidence 2/5 (c2): note".
+static void
+s_checkin_line (FILE *out, const cb_value_t *c, const char *indent)
+{
+    char v [CLI_NUMBER_MAX];
+    fprintf (out, "%s%s%s %s%s at %s, confidence %lld/5 (%s)%s%s\n", indent, s_c (C_BOLD),
+             cli_str (c, "draft"), cli_str (c, "kr"), s_c (C_OFF),
+             cli_number (cb_value_get (c, "value"), v, sizeof (v)),
+             (long long) cli_int (c, "confidence"), cli_str (c, "id"),
+             *cli_str (c, "note") ? ": " : "", cli_str (c, "note"));
+}
+
 void
 cli_render_history (FILE *out, const cb_value_t *reply)
 {
@@ -456,6 +468,14 @@ cli_render_history (FILE *out, const cb_value_t *reply)
                  to_us ? "to us" : "by us", cli_str (r, "from_draft"), cli_str (r, "draft"),
                  (long long) cli_int (r, "rev"));
         s_response (out, r, "  ");
+    }
+    //  Its check-ins, after finalize (checkin.new)
+    cb_value_t *checkins = cb_value_get_array (reply, "checkins");
+    for (size_t i = 0; i < cb_value_size (checkins); i++) {
+        cb_value_t *c = cb_value_at (checkins, i);
+        fprintf (out, "\n%scheck-in%s %s  by %s\n", s_c (C_BOLD), s_c (C_OFF),
+                 s_time (cli_int (c, "time"), t, sizeof (t)), cli_str (c, "author"));
+        s_checkin_line (out, c, "  ");
     }
 }
 
@@ -678,6 +698,21 @@ s_see (FILE *out, const char *format, ...)
     va_end (args);
 }
 
+//  checkin.new: a lead checked in on our key result, or the other team on
+//  one we share. News: the command shows where it stands.
+static void
+s_checkin_new (FILE *out, const cb_value_t *body)
+{
+    fprintf (out, "  %s%s%s checked in", s_c (C_BOLD), cli_str (body, "author"), s_c (C_OFF));
+    if (*cli_str (body, "shared_draft"))
+        fprintf (out, " on the key result your %s %s shares", cli_str (body, "shared_draft"),
+                 cli_str (body, "shared_kr"));
+    fprintf (out, ":\n");
+    s_checkin_line (out, body, "  ");
+    s_see (out, "progress --draft %s", *cli_str (body, "shared_draft")
+                                       ? cli_str (body, "shared_draft") : cli_str (body, "draft"));
+}
+
 //  draft.aligned: another team now aligns a draft to one of ours. News,
 //  not a request (nothing in todo): the command reads their draft.
 static void
@@ -810,6 +845,9 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "parent.changed"))
         s_parent_changed (out, body);
     else
+    if (streq (kind, "checkin.new"))
+        s_checkin_new (out, body);
+    else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
 }
@@ -842,6 +880,14 @@ s_log_object (FILE *out, const char *key, const cb_value_t *object)
         fprintf (out, "%s %s%s%s from %s to %s: %s", cli_str (object, "kind"), s_c (C_BOLD), id,
                  s_c (C_OFF), cli_str (object, "from"), cli_str (object, "to"),
                  cli_str (object, "state"));
+    else
+    if (strncmp (key, "checkin/", 8) == 0) {
+        char v [CLI_NUMBER_MAX];
+        fprintf (out, "check-in %s%s%s on %s %s: %s, confidence %lld/5", s_c (C_BOLD), id,
+                 s_c (C_OFF), cli_str (object, "draft"), cli_str (object, "kr"),
+                 cli_number (cb_value_get (object, "value"), v, sizeof (v)),
+                 (long long) cli_int (object, "confidence"));
+    }
     else
         fprintf (out, "%s", key);
 }

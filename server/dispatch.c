@@ -83,6 +83,8 @@ static const s_route_t s_routes [] = {
     { "ask.refuse",       cb_handle_ask_refuse,      NULL,               true,  R_AUTHORS },
     { "ask.list",         cb_handle_ask_list,        NULL,               false, R_ANY },
     { "draft.raise",      cb_handle_draft_raise,     NULL,               true,  R_AUTHORS },
+    { "checkin.new",      cb_handle_checkin_new,     NULL,               true,  R_AUTHORS },
+    { "checkin.list",     cb_handle_checkin_list,    NULL,               false, R_ANY },
     { NULL, NULL, NULL, false, 0 }
 };
 

@@ -69,6 +69,13 @@ int cb_response_put (cb_req_t *req, char letter, cb_value_t *response);
 //  raise.c
 int cb_handle_draft_raise (cb_req_t *req, const cb_value_t *body);
 
+//  checkins.c
+int cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_checkin_list (cb_req_t *req, const cb_value_t *body);
+//  A check-in by id ("c3"), for draft.history: NULL if none (the request
+//  does not fail).
+cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);
+
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);

@@ -171,12 +171,13 @@ cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until)
 }
 
 //  draft.history {draft, limit?, after?}
-//      -> {draft, revisions, rounds, raised, next}
+//      -> {draft, revisions, rounds, raised, checkins, next}
 //  One page of the history: its items are the revisions in order, then
 //  the rounds in order, then what was raised to or from the draft
-//  (draft.raise) in order. The cursor says where the page ended: "rev.N"
-//  after revision N, "round.K" after the draft's first K rounds,
-//  "raised.K" after its first K raises.
+//  (draft.raise) in order, then its check-ins (checkin.new) in order.
+//  The cursor says where the page ended: "rev.N" after revision N,
+//  "round.K" after the draft's first K rounds, "raised.K" after its first
+//  K raises, "checkins.K" after its first K check-ins.
 
 typedef struct {
     cb_page_t *page;            //  The page being filled
@@ -260,8 +261,8 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
     //  Where the last page ended.
-    uint64_t after_rev = 0, after_round = 0, after_raised = 0;
-    bool in_rounds = false, in_raised = false;
+    uint64_t after_rev = 0, after_round = 0, after_raised = 0, after_checkins = 0;
+    bool in_rounds = false, in_raised = false, in_checkins = false;
     if (page.after) {
         const char *end = NULL;
         if (strncmp (page.after, "rev.", 4) == 0)
@@ -275,6 +276,11 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         if (strncmp (page.after, "raised.", 7) == 0) {
             end = cb_page_number (page.after + 7, UINT32_MAX, &after_raised);
             in_rounds = in_raised = true;
+        }
+        else
+        if (strncmp (page.after, "checkins.", 9) == 0) {
+            end = cb_page_number (page.after + 9, UINT32_MAX, &after_checkins);
+            in_rounds = in_raised = in_checkins = true;
         }
         if (!end || *end)
             return cb_page_fail (req, page.after);
@@ -324,7 +330,7 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     bool rounds_done = !more;
     cb_value_t *raised = cb_value_new_array ();
     cb_value_t *rids = cb_value_get_array (draft, "raised");
-    size_t rindex = (size_t) after_raised;
+    size_t rindex = in_checkins ? cb_value_size (rids) : (size_t) after_raised;
     for (; rc >= 0 && !more && rindex < cb_value_size (rids) && !req->code; rindex++) {
         cb_value_t *response = cb_response_load (req, cb_value_str (cb_value_at (rids, rindex)));
         if (!response)
@@ -341,10 +347,32 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
             cb_page_add (&page, size);
         }
     }
+    //  Then the check-ins, in full.
+    bool raised_done = !more;
+    cb_value_t *checkins = cb_value_new_array ();
+    cb_value_t *cids = cb_value_get_array (draft, "checkins");
+    size_t cindex = (size_t) after_checkins;
+    for (; rc >= 0 && !more && cindex < cb_value_size (cids) && !req->code; cindex++) {
+        cb_value_t *checkin = cb_checkin_get (req->txn, cb_value_str (cb_value_at (cids, cindex)));
+        if (!checkin)
+            break;
+        const void *data = cb_codec_encode_scratch (checkin, &size);
+        cb_value_destroy (&checkin);
+        if (!cb_page_room (&page, size)) {
+            more = true;
+            cindex--;           //  This one starts the next page
+        }
+        else {
+            cb_value_t *raw = cb_value_new_raw (data, size);
+            cb_value_push (checkins, &raw);
+            cb_page_add (&page, size);
+        }
+    }
     if (rc < 0 || cb_req_check_store (req) || req->code) {
         cb_value_destroy (&hp.list);
         cb_value_destroy (&rounds);
         cb_value_destroy (&raised);
+        cb_value_destroy (&checkins);
         cb_value_destroy (&draft);
         return -1;
     }
@@ -355,11 +383,15 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     if (!rounds_done)
         snprintf (next, sizeof (next), "round.%zu", index);
     else
+    if (!raised_done)
         snprintf (next, sizeof (next), "raised.%zu", rindex);
+    else
+        snprintf (next, sizeof (next), "checkins.%zu", cindex);
     cb_value_set (req->reply, "draft", &draft);
     cb_value_set (req->reply, "revisions", &hp.list);
     cb_value_set (req->reply, "rounds", &rounds);
     cb_value_set (req->reply, "raised", &raised);
+    cb_value_set (req->reply, "checkins", &checkins);
     cb_page_next (req, more ? next : NULL);
     return 0;
 }

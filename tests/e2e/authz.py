@@ -37,11 +37,11 @@ WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
-          "ask.refuse", "draft.raise"]
+          "ask.refuse", "draft.raise", "checkin.new"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
-         "ask.list"]
+         "ask.list", "checkin.list"]
 
 
 class AClient(Client):
@@ -377,7 +377,7 @@ class Authz:
                  "draft.diff": {"draft": dA, "from": 1, "to": 2}, "round.show": {"round": r1},
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
                  "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
-                 "ask.list": {"cycle": CYCLE}}
+                 "ask.list": {"cycle": CYCLE}, "checkin.list": {"cycle": CYCLE}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],
@@ -418,6 +418,7 @@ class Authz:
             "ask.take": {"ask": a3},
             "ask.refuse": {"ask": a3, "reason": "no"},
             "draft.raise": {"draft": dA, "text": "we cannot align"},
+            "checkin.new": {"draft": dC, "kr": "kr1", "value": 45, "confidence": 3},
         }
         assert sorted(sweep) == sorted(WRITES)
         for type_ in WRITES:
@@ -627,6 +628,19 @@ class Authz:
         self.allowed(TC, "draft.finalize", {"draft": dC}, "a team finalises its own draft")
         self.allowed(LEAD, "draft.finalize", {"draft": dL},
                      "leadership finalises its own draft")
+        # Check-ins (issue 14): the final draft's owner, or a lead of the key
+        # result; a node that is neither gets NOT_OWNER, before the state.
+        checkin = {"draft": dC, "kr": "kr1", "value": 45.5, "confidence": 3}
+        self.allowed(TC, "checkin.new", checkin, "a team checks in on its own final draft")
+        for who in (LEAD, TA):
+            self.refused(who, "checkin.new", checkin, 202, "NOT_OWNER",
+                         "a %s node, not owner nor lead, checking in" % roles[who])
+        self.refused(TB, "checkin.new", dict(checkin, draft=dA), 202, "NOT_OWNER",
+                     "order: checking in on another's draft not final gets NOT_OWNER")
+        self.refused(TA, "checkin.new", dict(checkin, draft=dA), 320, "NOT_FINAL",
+                     "the owner checking in on a draft not final")
+        self.refused(TC, "checkin.new", dict(checkin, author=TA), 103, "BAD_FIELD",
+                     "spoofed 'author' in a check-in")
         self.allowed(FAC, "event.advance", {"event": e1}, "the facilitator advances to commit")
         self.allowed(FAC, "event.advance", {"event": e1}, "the facilitator closes the event")
         self.refused(TC, "ask.decline", {"ask": a1, "reason": "no"}, 308, "WRONG_PHASE",

@@ -61,8 +61,9 @@ commands=$(grep -oE '^  [a-z]+( [a-z]+)?' <<<"$OUT" | sed 's/^  //' \
           if [ -n "$second" ] && [ -n "${SUBS[$first]:-}" ]; then echo "$first $second"
           else echo "$first"; fi
       done | sort -u)
-# (39 with todo, issue 12; 45 with ask list, lint, raise, import, export and watch, issue 13)
-check "'--help' lists the commands" "$(wc -l <<<"$commands")" 45
+# (39 with todo, issue 12; 45 with ask list, lint, raise, import, export and watch, issue 13;
+# 47 with checkin and progress, issue 14)
+check "'--help' lists the commands" "$(wc -l <<<"$commands")" 47
 while read -r command; do
     # shellcheck disable=SC2086
     run $command --help

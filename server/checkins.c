@@ -1,0 +1,249 @@
+/*  =========================================================================
+    checkins - what happened after finalize: a key result's current value
+    and the team's confidence, recorded week by week (issue 14, item 2;
+    seeds 002 to 004: "inspect progress weekly or they drift")
+
+    checkin.new {draft, kr, value, confidence, note?} -> {id, draft, kr, to}
+    checkin.list {draft? | cycle?, limit?, after?} -> {checkins, next}
+
+    A check-in is an object of its own (cN), kept append-only in the
+    checkins table: it is never changed or removed, so the progress of a
+    key result over the cycle is the list of its check-ins in id order.
+    Its draft lists it under `checkins` (draft.history shows them, paged
+    as `raised` is). It may be made by the draft's owner or by a lead of
+    the key result: a node whose name is in the key result's `leads` on
+    the draft's head. A key result shared with another draft (shared_with)
+    is one promise carried by two teams: the check-in is listed on both
+    drafts and the other draft's owner is told (checkin.new). PROTOCOL.md,
+    section 6.2.
+    =========================================================================
+*/
+#include <math.h>
+
+#include "handlers.h"
+#include "inbox.h"
+#include "validate.h"
+
+//  The longest note of a check-in.
+#define S_MAX_NOTE  CB_MAX_FEEDBACK
+
+//  True if node is one of the key result's leads.
+static bool
+s_is_lead (const cb_value_t *kr, const char *node)
+{
+    cb_value_t *leads = cb_value_get_array (kr, "leads");
+    for (size_t i = 0; i < cb_value_size (leads); i++)
+        if (streq (cb_value_str (cb_value_at (leads, i)), node))
+            return true;
+    return false;
+}
+
+//  Appends the check-in's id to the draft's `checkins` and saves it.
+static int
+s_list_checkin (cb_req_t *req, uint32_t id, cb_value_t *draft, const char *checkin)
+{
+    cb_value_t *list = cb_value_get_array (draft, "checkins");
+    if (!list) {
+        cb_value_t *empty = cb_value_new_array ();
+        cb_value_set (draft, "checkins", &empty);
+        list = cb_value_get_array (draft, "checkins");
+    }
+    cb_value_t *v = cb_value_new_str (checkin);
+    cb_value_push (list, &v);
+    return cb_draft_save (req, id, draft);
+}
+
+//  Reads and checks the body's fields into the out parameters; the
+//  request failed if any is wrong.
+static void
+s_fields (cb_req_t *req, const cb_value_t *body, uint32_t *draft_id, const char **kr,
+          const cb_value_t **value, int64_t *confidence, const char **note)
+{
+    *draft_id = cb_field_id (req, body, "draft", 'd');
+    if (!req->code)
+        *kr = cb_field_str (req, body, "kr", 1, 16, true);
+    if (!req->code) {
+        *value = cb_value_get (body, "value");
+        if (!*value || cb_value_type (*value) == CB_NIL)
+            cb_req_fail (req, CB_E_BAD_FIELD, "checkin.new: 'value' is required");
+        else
+        if (!cb_value_is_number (*value))
+            cb_req_fail (req, CB_E_BAD_FIELD, "checkin.new: 'value' must be a number");
+        else
+        if (!isfinite (cb_value_float (*value))
+        ||  fabs (cb_value_float (*value)) > CB_MAX_NUMBER)
+            cb_req_fail (req, CB_E_BAD_FIELD, "checkin.new: 'value' is out of range");
+    }
+    if (!req->code)
+        cb_field_int (req, body, "confidence", 0, 5, true, confidence);
+    if (!req->code)
+        *note = cb_field_str (req, body, "note", 1, S_MAX_NOTE, false);
+}
+
+int
+cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = {
+        "draft", "kr", "value", "confidence", "note", NULL
+    };
+    if (cb_check_fields (req, body, "checkin.new", fields))
+        return -1;
+    uint32_t draft_id = 0;
+    const char *kr_id = NULL, *note = NULL;
+    const cb_value_t *value = NULL;
+    int64_t confidence = 0;
+    s_fields (req, body, &draft_id, &kr_id, &value, &confidence, &note);
+    cb_value_t *draft = req->code ? NULL : cb_draft_load (req, draft_id);
+    cb_value_t *head = draft ? cb_rev_load (req, draft_id, (uint32_t) cb_int (draft, "head"))
+                             : NULL;
+    cb_value_t *kr = head ? cb_content_kr (cb_value_get (head, "content"), kr_id) : NULL;
+    if (head && !kr)
+        cb_req_fail (req, CB_E_NOT_FOUND, "d%u has no key result %s", draft_id, kr_id);
+    const char *owner = cb_value_get_str (draft, "owner");
+    //  The relation first, then the state (PROTOCOL.md section 13).
+    if (kr && !streq (owner, req->node) && !s_is_lead (kr, req->node))
+        cb_req_fail (req, CB_E_NOT_OWNER, "d%u is %s's and %s is not a lead of %s: a check-in "
+                     "is by the draft's owner or a lead of the key result", draft_id, owner,
+                     req->node, kr_id);
+    else
+    if (kr && !streq (cb_value_get_str (draft, "state"), "final"))
+        cb_req_fail (req, CB_E_NOT_FINAL, "d%u is not final (it is %s): check-ins follow "
+                     "finalize", draft_id, cb_value_get_str (draft, "state"));
+    //  The other draft carrying a shared key result, if it still shares it.
+    const cb_value_t *shared = kr ? cb_value_get_map (kr, "shared_with") : NULL;
+    uint32_t other_id = shared ? cb_id_parse (cb_value_get_str (shared, "draft"), 'd') : 0;
+    cb_value_t *other = other_id && !req->code ? cb_draft_get (req->txn, other_id) : NULL;
+    uint32_t n = req->code ? 0 : cb_req_next_id (req, "checkin");
+    if (n) {
+        char id [16], draft_name [16];
+        cb_id_format (id, 'c', n);
+        cb_id_format (draft_name, 'd', draft_id);
+        cb_value_t *record = cb_value_new_map ();
+        cb_value_set_str (record, "id", id);
+        cb_value_set_str (record, "draft", draft_name);
+        cb_value_set_str (record, "kr", kr_id);
+        cb_value_set_str (record, "cycle", cb_value_get_str (draft, "cycle"));
+        cb_value_set_int (record, "rev", cb_int (draft, "head"));
+        cb_value_t *copy = cb_value_dup (value);
+        cb_value_set (record, "value", &copy);
+        cb_value_set_int (record, "confidence", confidence);
+        if (note)
+            cb_value_set_str (record, "note", note);
+        if (other) {
+            cb_value_set_str (record, "shared_draft", cb_value_get_str (shared, "draft"));
+            cb_value_set_str (record, "shared_kr", cb_value_get_str (shared, "kr"));
+        }
+        cb_value_set_str (record, "author", req->node);
+        cb_value_set_int (record, "time", req->now);
+        uint8_t key [4];
+        cb_key_u32 (key, n);
+        if (cb_rec_put (req->txn, CB_T_CHECKINS, key, 4, record))
+            cb_req_check_store (req);
+        else {
+            cb_req_changed (req, "checkin", id, record);
+            if (!s_list_checkin (req, draft_id, draft, id)
+            &&  (!other || !s_list_checkin (req, other_id, other, id))) {
+                //  Whoever carries the promise and did not make the check-in.
+                const char *to [2] = { owner, cb_value_get_str (other, "owner") };
+                for (int i = 0; i < 2 && !req->code; i++) {
+                    if (!to [i] || streq (to [i], req->node) || (i && streq (to [1], to [0])))
+                        continue;
+                    cb_value_t *delivery = cb_value_dup (record);
+                    if (!cb_inbox_push (req, to [i], "checkin.new", &delivery))
+                        cb_req_check_store (req);
+                }
+            }
+        }
+        if (!req->code) {
+            cb_value_set_str (req->reply, "id", id);
+            cb_value_set_str (req->reply, "draft", draft_name);
+            cb_value_set_str (req->reply, "kr", kr_id);
+        }
+        cb_value_destroy (&record);
+    }
+    cb_value_destroy (&other);
+    cb_value_destroy (&head);
+    cb_value_destroy (&draft);
+    return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  checkin.list {draft? | cycle?, limit?, after?} -> {checkins, next}
+//  Check-ins in id order, filtered on their stored bytes: those of a draft
+//  (made on it, or on the key result another draft shares with it), or of
+//  a cycle. The cursor is the last check-in looked at ("c12").
+
+typedef struct {
+    cb_page_t *page;            //  The page being filled
+    const char *draft;          //  Filter, or NULL
+    const char *cycle;          //  Filter, or NULL
+    cb_value_t *list;           //  Where matches go
+    uint32_t last;              //  The last check-in looked at
+    bool more;                  //  Stopped before the end
+} s_list_t;
+
+static int
+s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_list_t *l = (s_list_t *) arg;
+    if (cb_page_look (l->page, klen, &l->more))
+        return 1;
+    if ((!l->draft || cb_raw_str_eq (val, vlen, "draft", l->draft)
+                   || cb_raw_str_eq (val, vlen, "shared_draft", l->draft))
+    &&  (!l->cycle || cb_raw_str_eq (val, vlen, "cycle", l->cycle))) {
+        //  As stored: the reply is encoded before the transaction ends.
+        cb_value_t *raw = cb_value_new_raw_ref (val, vlen);
+        if (cb_page_take (l->page, l->list, &raw, vlen, &l->more))
+            return 1;
+    }
+    l->last = cb_get_u32 ((const uint8_t *) key);
+    return 0;
+}
+
+int
+cb_handle_checkin_list (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "draft", "cycle", "limit", "after", NULL };
+    if (cb_check_fields (req, body, "checkin.list", fields))
+        return -1;
+    const char *draft = cb_field_str (req, body, "draft", 2, 11, false);
+    const char *cycle = req->code ? NULL
+                      : cb_field_str (req, body, "cycle", 1, CB_MAX_CYCLE, false);
+    if (!req->code && draft && !cb_id_parse (draft, 'd'))
+        cb_req_fail (req, CB_E_BAD_FIELD, "checkin.list: 'draft' must be a draft id (d1)");
+    cb_page_t page;
+    if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
+        return -1;
+    uint32_t after = 0;
+    if (page.after && !(after = cb_id_parse (page.after, 'c')))
+        return cb_page_fail (req, page.after);
+    if (draft) {
+        cb_value_t *record = cb_draft_load (req, cb_id_parse (draft, 'd'));
+        if (!record)
+            return -1;
+        cb_value_destroy (&record);
+    }
+    s_list_t l = { &page, draft, cycle, cb_value_new_array (), after, false };
+    uint8_t from [4];
+    cb_key_u32 (from, after + 1);
+    if (after < UINT32_MAX
+    &&  cb_txn_scan (req->txn, CB_T_CHECKINS, NULL, 0, from, 4, s_list_one, &l) < 0) {
+        cb_value_destroy (&l.list);
+        return cb_req_check_store (req);
+    }
+    char next [16];
+    cb_value_set (req->reply, "checkins", &l.list);
+    cb_page_next (req, l.more ? cb_id_format (next, 'c', l.last) : NULL);
+    return 0;
+}
+
+//  A check-in by id ("c3"), for draft.history: NULL if none (the request
+//  does not fail).
+cb_value_t *
+cb_checkin_get (cb_txn_t *txn, const char *id)
+{
+    uint32_t n = cb_id_parse (id, 'c');
+    uint8_t key [4];
+    cb_key_u32 (key, n);
+    return n ? cb_rec_get (txn, CB_T_CHECKINS, key, 4) : NULL;
+}

@@ -1,0 +1,96 @@
+#!/bin/bash
+# End to end, with the real catchballd and catchball binaries: check-ins
+# and progress (issue 14, item 2). team-a's draft d2 (kr1 led by team-b)
+# is refused a check-in until it is final; then the owner and the lead
+# check in, the owner reads the lead's in its inbox, and `progress` shows
+# baseline, current value, target, the share covered (kr2's target is
+# below its baseline), the confidence trend and the last check-in, numbers
+# exactly. Bad input and the wrong sender are refused and store nothing;
+# the broker is killed with SIGKILL and every acknowledged check-in is
+# still there.
+#
+# Usage: checkin.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
+. "$(dirname "$0")/lib.sh"
+
+start_broker
+
+cb lead --role leadership hello >/dev/null
+cb watcher --role observer hello >/dev/null
+for team in team-a team-b team-c; do
+    cb $team --role team --parent lead hello >/dev/null
+done
+
+# finalize NODE DRAFT: voted on and finalised by its owner (the one place
+# to change if finalising asks for more).
+finalize () {
+    cb "$1" vote "$2" --confidence 4 >/dev/null
+    cb "$1" finalize "$2" >/dev/null
+}
+# listed: how many check-ins the broker holds.
+listed () {
+    cb watcher progress | jq '[.progress[].checkins] | add // 0'
+}
+
+cb lead draft new "$EXAMPLES/leadership.json" >/dev/null
+jq '.objective = "Team A makes activation easy" | .aligned_to = {draft: "d1", kr: "kr1"}
+    | .key_results[0].leads = ["team-b"]' "$EXAMPLES/leadership.json" > "$TMP/team-a.json"
+cb team-a draft new "$TMP/team-a.json" >/dev/null
+
+# Not final yet: refused with its own code, nothing stored.
+expect_error NOT_FINAL team-a checkin d2 kr1 --value 45 --confidence 3
+out=$("$CATCHBALL" --node team-a checkin d2 kr1 --value 45 --confidence 3 2>&1) || true
+check_contains "NOT_FINAL says why" "$out" "d2 is not final"
+finalize team-a d2
+check "nothing stored before finalize" "$(listed)" 0
+
+# The owner checks in; the lead of kr1 checks in, with a note.
+out=$("$CATCHBALL" --node team-a checkin d2 kr1 --value 45 --confidence 3)
+check "owner's check-in" "$out" "checked in c1 on d2 kr1"
+check "lead's check-in" "$(cb team-b checkin d2 kr1 --value 47.5 --confidence 2 \
+    --note "two big accounts slipped" | jq -r .id)" c2
+cb team-a checkin d2 kr2 --value 8.5 --confidence 4 >/dev/null
+cb team-a checkin d2 kr3 --value 0.1 --confidence 5 >/dev/null
+
+# Bad input and the wrong sender: refused, nothing stored.
+rc=0; "$CATCHBALL" --node team-a checkin d2 kr1 --value lots --confidence 3 2>"$TMP/err" || rc=$?
+check "a value that is not a number: usage" "$rc" 2
+check_contains "a value that is not a number: why" "$(cat "$TMP/err")" "--value takes a number"
+expect_error BAD_FIELD team-a checkin d2 kr1 --value 50 --confidence 7
+expect_error NOT_FOUND team-a checkin d2 kr9 --value 50 --confidence 3
+expect_error NOT_OWNER team-c checkin d2 kr1 --value 50 --confidence 3
+expect_error NOT_OWNER team-b checkin d2 kr2 --value 50 --confidence 3
+expect_error NOT_OWNER lead checkin d2 kr1 --value 50 --confidence 3
+expect_error FORBIDDEN watcher checkin d2 kr1 --value 50 --confidence 3
+check "refusals stored nothing" "$(listed)" 4
+
+# The owner reads the lead's check-in in its inbox.
+out=$("$CATCHBALL" --node team-a inbox)
+check_contains "inbox: who checked in" "$out" "team-b checked in"
+check_contains "inbox: the check-in" "$out" "d2 kr1 at 47.5, confidence 2/5 (c2): two big accounts slipped"
+
+# progress: exact numbers, the share covered, the trend.
+out=$("$CATCHBALL" --node watcher progress --draft d2)
+check_contains "progress kr1 numbers" "$out" "baseline 40, current 47.5, target 60 %"
+check_contains "progress kr1 share" "$out" "covered 37.5% of the way"
+check_contains "progress kr1 trend" "$out" "confidence 3 -> 2"
+check_contains "progress kr1 last" "$out" "last check-in c2 by team-b"
+check_contains "progress kr2, target below baseline" "$out" "baseline 14, current 8.5, target 3 days"
+check_contains "progress kr2 share" "$out" "covered 50% of the way"
+check_contains "progress kr3 exact" "$out" "baseline 2.4, current 0.1, target 1 tickets"
+json=$(cb watcher progress --draft d2)
+check "progress --json kr2 share" "$(jq -r '.progress[] | select(.kr=="kr2") | .share' <<<"$json")" 0.5
+check "progress --json kr1 trend" "$(jq -c '.progress[] | select(.kr=="kr1") | .confidence' <<<"$json")" "[3,2]"
+check "progress --json kr3 current" "$(jq -r '.progress[] | select(.kr=="kr3") | .current' <<<"$json")" 0.1
+check "progress --cycle: d2's three key results" \
+    "$(cb watcher progress --cycle 2027-Q1 | jq '.progress | length')" 3
+check "progress --cycle of another cycle: nothing" \
+    "$(cb watcher progress --cycle 2027-Q2 | jq '.progress | length')" 0
+
+# The history shows them; SIGKILL loses nothing acknowledged.
+kill9_broker
+start_broker
+check "after SIGKILL: every check-in" "$(listed)" 4
+out=$("$CATCHBALL" --node watcher history d2)
+check_contains "history: the lead's check-in" "$out" "d2 kr1 at 47.5, confidence 2/5 (c2)"
+check "history --json: four check-ins" "$(cb watcher history d2 | jq '.checkins | length')" 4
+finish
