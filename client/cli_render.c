@@ -698,6 +698,25 @@ s_see (FILE *out, const char *format, ...)
     va_end (args);
 }
 
+//  checkin.dropped: confidence fell on a key result one of our drafts
+//  aligns to. Our promise leans on it: see where it stands, and say so
+//  if we can no longer align.
+static void
+s_checkin_dropped (FILE *out, const cb_value_t *body)
+{
+    const cb_value_t *c = cb_value_get_map (body, "checkin");
+    const char *mine = cli_str (cb_value_get_map (body, "dependent"), "draft");
+    fprintf (out, "  %s%s%s's confidence in %s %s fell ", s_c (C_BOLD), cli_str (c, "author"),
+             s_c (C_OFF), cli_str (c, "draft"), cli_str (c, "kr"));
+    if (cb_value_is_number (cb_value_get (body, "previous")))
+        fprintf (out, "%lld -> ", (long long) cli_int (body, "previous"));
+    fprintf (out, "%s%lld/5%s, and your %s aligns to it:\n", s_c (C_RED),
+             (long long) cli_int (c, "confidence"), s_c (C_OFF), mine);
+    s_checkin_line (out, c, "  ");
+    s_answer (out, true, "progress --draft %s", cli_str (c, "draft"));
+    s_answer (out, false, "raise %s --cannot-align TEXT --kr %s", mine, cli_str (c, "kr"));
+}
+
 //  checkin.new: a lead checked in on our key result, or the other team on
 //  one we share. News: the command shows where it stands.
 static void
@@ -848,6 +867,9 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "checkin.new"))
         s_checkin_new (out, body);
     else
+    if (streq (kind, "checkin.dropped"))
+        s_checkin_dropped (out, body);
+    else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
 }
@@ -949,6 +971,10 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
             fprintf (out, "answer %s%s%s: %s cannot align %s with your %s: %s", s_c (C_BOLD), id,
                      s_c (C_OFF), cli_str (item, "from"), cli_str (item, "from_draft"),
                      cli_str (item, "draft"), cli_str (item, "text"));
+        else
+        if (streq (what, "dropped"))
+            fprintf (out, "check %s%s%s's alignment: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "text"));
         else
         if (streq (what, "vote"))
             fprintf (out, "cast your confidence vote on %s%s%s (%s's; its rounds are done)",

@@ -10,7 +10,9 @@
     drafts that were raised to (draft.raise) for the raises no revision
     addresses yet;
     draft.show of its own drafts' heads and of the drafts they link to, for
-    the links another draft broke (PROTOCOL.md section 7.1). Each
+    the links another draft broke (PROTOCOL.md section 7.1); checkin.list
+    of the drafts they align to, for a key result whose last check-in
+    dropped its confidence (PROTOCOL.md section 6.2). Each
     item has its deadline and the command that does it, the same words the
     inbox prints (cli_render.c).
 
@@ -287,6 +289,71 @@ s_links (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
+//  The key result's last two check-ins' confidences in the list (made on
+//  draft, or shared with it): *last and *before, -1 when there are none.
+static void
+s_last_two (const cb_value_t *checkins, const char *draft, const char *kr, int64_t *last,
+            int64_t *before, const cb_value_t **last_p)
+{
+    *last = *before = -1;
+    *last_p = NULL;
+    for (size_t i = 0; i < cb_value_size (checkins); i++) {
+        const cb_value_t *c = cb_value_at (checkins, i);
+        if ((streq (cli_str (c, "draft"), draft) && streq (cli_str (c, "kr"), kr))
+        ||  (streq (cli_str (c, "shared_draft"), draft) && streq (cli_str (c, "shared_kr"), kr))) {
+            *before = *last;
+            *last = cli_int (c, "confidence");
+            *last_p = c;
+        }
+    }
+}
+
+//  This node's drafts aligned to a key result whose last check-in dropped
+//  its confidence (by 2 or more, or below 2), as checkin.dropped says:
+//  until a later check-in lifts it, the team owes a look at its own
+//  alignment. 0 or the status.
+static int
+s_dropped (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("owner", me);
+    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        const char *id = cli_str (cb_value_at (drafts, i), "id");
+        cb_value_t *content = s_head (cli, id, &status);
+        cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
+        const char *to = cli_str (aligned, "draft"), *kr = cli_str (aligned, "kr");
+        if (*to && *kr && !status) {
+            cb_value_t *lb = cli_body ("draft", to);
+            cb_value_t *listed = cli_request (cli, "checkin.list", &lb, &status);
+            int64_t last, before;
+            const cb_value_t *c;
+            s_last_two (cb_value_get_array (listed, "checkins"), to, kr, &last, &before, &c);
+            if (c && ((before >= 0 && before - last >= 2) || (last < 2 && (before < 0 || before >= 2)))) {
+                char text [256], from [32] = "";
+                if (before >= 0)
+                    snprintf (from, sizeof (from), "%lld -> ", (long long) before);
+                snprintf (text, sizeof (text), "the confidence in %s %s, which it aligns to, "
+                          "fell %s%lld (%s by %s)", to, kr, from, (long long) last,
+                          cli_str (c, "id"), cli_str (c, "author"));
+                cb_value_t *item = s_item (items, "dropped", id, 0);
+                cb_value_set_str (item, "text", text);
+                cb_value_set_str (item, "draft", to);
+                cb_value_set_str (item, "kr", kr);
+                s_command (item, "progress --draft %s", to);
+                char command [96];
+                snprintf (command, sizeof (command), "raise %%s --cannot-align TEXT --kr %s", kr);
+                s_command (item, command, id);
+            }
+            cb_value_destroy (&listed);
+        }
+        cb_value_destroy (&content);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
 //  True if a revision of the history addresses response `id`.
 static bool
 s_addressed (const cb_value_t *history, const char *id)
@@ -362,6 +429,8 @@ cli_todo (cli_t *cli, cli_args_t *args)
         status = s_links (cli, cli->node, items);
     if (!status)
         status = s_raised (cli, cli->node, items);
+    if (!status)
+        status = s_dropped (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");

@@ -14,8 +14,11 @@
     the key result: a node whose name is in the key result's `leads` on
     the draft's head. A key result shared with another draft (shared_with)
     is one promise carried by two teams: the check-in is listed on both
-    drafts and the other draft's owner is told (checkin.new). PROTOCOL.md,
-    section 6.2.
+    drafts and the other draft's owner is told (checkin.new). A check-in
+    whose confidence falls (by 2 or more from the key result's previous
+    one, or below 2 from 2 or more) tells the owners of the drafts aligned
+    to that key result (checkin.dropped): their own promise leans on it.
+    PROTOCOL.md, section 6.2.
     =========================================================================
 */
 #include <math.h>
@@ -51,6 +54,88 @@ s_list_checkin (cb_req_t *req, uint32_t id, cb_value_t *draft, const char *check
     cb_value_t *v = cb_value_new_str (checkin);
     cb_value_push (list, &v);
     return cb_draft_save (req, id, draft);
+}
+
+//  True if both strings are there and equal.
+static bool
+s_same (const char *a, const char *b)
+{
+    return a && b && streq (a, b);
+}
+
+//  The confidence of the key result's last check-in listed on the draft
+//  (made on it, or on the other draft sharing it), or -1 if none.
+static int64_t
+s_previous (cb_req_t *req, const cb_value_t *draft, const char *draft_name, const char *kr)
+{
+    cb_value_t *ids = cb_value_get_array (draft, "checkins");
+    for (size_t i = cb_value_size (ids); i > 0; i--) {
+        cb_value_t *c = cb_checkin_get (req->txn, cb_value_str (cb_value_at (ids, i - 1)));
+        bool about = (s_same (cb_value_get_str (c, "draft"), draft_name)
+                      && s_same (cb_value_get_str (c, "kr"), kr))
+                  || (s_same (cb_value_get_str (c, "shared_draft"), draft_name)
+                      && s_same (cb_value_get_str (c, "shared_kr"), kr));
+        int64_t confidence = cb_int (c, "confidence");
+        cb_value_destroy (&c);
+        if (about)
+            return confidence;
+    }
+    return -1;
+}
+
+//  The drafts aligned to a key result that dropped, and what to tell them.
+typedef struct {
+    const char *kr;             //  The key result, of the draft scanned
+    const char *sender;         //  Who checked in: not told
+    cb_value_t *told;           //  Dependent drafts told so far (a set)
+    cb_value_t *dependents;     //  [{draft, owner}] to tell
+} s_drop_t;
+
+static void
+s_drop_aligned (const char *draft, const char *owner, const char *kr, void *arg)
+{
+    s_drop_t *drop = (s_drop_t *) arg;
+    if (!streq (kr, drop->kr) || streq (owner, drop->sender) || cb_value_get (drop->told, draft))
+        return;
+    cb_value_set_bool (drop->told, draft, true);
+    cb_value_t *dep = cb_value_new_map ();
+    cb_value_set_str (dep, "draft", draft);
+    cb_value_set_str (dep, "owner", owner);
+    cb_value_push (drop->dependents, &dep);
+}
+
+//  After a check-in that dropped: checkin.dropped to the owner of each
+//  draft whose head aligns to the key result (or to the other draft's
+//  copy of a shared one), once per draft. 0 or -1.
+static int
+s_tell_dropped (cb_req_t *req, const cb_value_t *record, int64_t previous)
+{
+    s_drop_t drop = { cb_value_get_str (record, "kr"), req->node, cb_value_new_map (),
+                      cb_value_new_array () };
+    cb_links_aligned (req, cb_value_get_str (record, "draft"), s_drop_aligned, &drop);
+    if (!req->code && cb_value_get_str (record, "shared_draft")) {
+        drop.kr = cb_value_get_str (record, "shared_kr");
+        cb_links_aligned (req, cb_value_get_str (record, "shared_draft"), s_drop_aligned, &drop);
+    }
+    for (size_t i = 0; !req->code && i < cb_value_size (drop.dependents); i++) {
+        cb_value_t *dep = cb_value_at (drop.dependents, i);
+        cb_value_t *body = cb_value_new_map ();
+        cb_value_t *copy = cb_value_dup (record);
+        cb_value_set (body, "checkin", &copy);
+        if (previous >= 0)
+            cb_value_set_int (body, "previous", previous);
+        else
+            cb_value_set_nil (body, "previous");
+        cb_value_t *mine = cb_value_new_map ();
+        cb_value_set_str (mine, "draft", cb_value_get_str (dep, "draft"));
+        cb_value_set_str (mine, "link", "aligned_to");
+        cb_value_set (body, "dependent", &mine);
+        if (!cb_inbox_push (req, cb_value_get_str (dep, "owner"), "checkin.dropped", &body))
+            cb_req_check_store (req);
+    }
+    cb_value_destroy (&drop.told);
+    cb_value_destroy (&drop.dependents);
+    return req->code ? -1 : 0;
 }
 
 //  Reads and checks the body's fields into the out parameters; the
@@ -113,6 +198,9 @@ cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
     const cb_value_t *shared = kr ? cb_value_get_map (kr, "shared_with") : NULL;
     uint32_t other_id = shared ? cb_id_parse (cb_value_get_str (shared, "draft"), 'd') : 0;
     cb_value_t *other = other_id && !req->code ? cb_draft_get (req->txn, other_id) : NULL;
+    //  The key result's confidence before this check-in, for a drop.
+    int64_t previous = req->code ? -1 : s_previous (req, draft, cb_value_get_str (draft, "id"),
+                                                    kr_id);
     uint32_t n = req->code ? 0 : cb_req_next_id (req, "checkin");
     if (n) {
         char id [16], draft_name [16];
@@ -152,6 +240,12 @@ cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
                     if (!cb_inbox_push (req, to [i], "checkin.new", &delivery))
                         cb_req_check_store (req);
                 }
+                //  A fall by 2 or more, or below 2 (from 2 or more, or from
+                //  nothing): the teams aligned to it are told.
+                bool dropped = (previous >= 0 && previous - confidence >= 2)
+                            || (confidence < 2 && (previous < 0 || previous >= 2));
+                if (!req->code && dropped)
+                    s_tell_dropped (req, record, previous);
             }
         }
         if (!req->code) {

@@ -6,7 +6,9 @@
     result, stored append-only, in the event log (checkin/cN), in
     draft.history's `checkins` (paged) and in checkin.list (by draft, by
     cycle, paged); the owner told when a lead checks in; a check-in on a
-    shared key result listed on both drafts and told to the other team.
+    shared key result listed on both drafts and told to the other team; a
+    drop in confidence (by 2 or more, or below 2) told to the owners of the
+    drafts aligned to the key result (checkin.dropped), and nothing else.
     Refused, storing nothing: a draft not final (NOT_FINAL), a value that
     is not a number, a confidence of 7, an unknown key result, a node
     neither owner nor lead (NOT_OWNER), an observer (FORBIDDEN). Each test
@@ -341,6 +343,97 @@ test_checkin_shared (void)
     td_end ();
 }
 
+//  A draft of `node` aligned to draft's key result kr; its id into `id`.
+static void
+s_aligned (const char *node, const char *draft, const char *kr, char *id)
+{
+    cb_value_t *content = s_content ("Leans on it", 1);
+    cb_value_t *aligned = cb_value_new_map ();
+    cb_value_set_str (aligned, "draft", draft);
+    cb_value_set_str (aligned, "kr", kr);
+    cb_value_set (content, "aligned_to", &aligned);
+    cb_value_t *r = s_ok (node, "draft.new", s_with_content (s_body (NULL), content));
+    snprintf (id, 16, "%s", r ? cb_value_get_str (r, "draft") : "d0");
+    cb_value_destroy (&r);
+}
+
+//  How many checkin.dropped deliveries node has; the last one's body into
+//  *last_p (a new value) if asked.
+static int
+s_drop_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    cb_value_t **last = (cb_value_t **) arg;
+    cb_value_t *d = cb_codec_decode (data, size, NULL, 0);
+    if (d && streq (cb_value_get_str (d, "kind"), "checkin.dropped")) {
+        cb_value_destroy (last);
+        *last = d;
+    }
+    else
+        cb_value_destroy (&d);
+    return 0;
+}
+
+static int
+s_drops (const char *node, cb_value_t **last_p)
+{
+    char kinds [4096];
+    s_inbox_kinds (node, kinds);
+    int count = 0;
+    for (const char *p = kinds; (p = strstr (p, "checkin.dropped")); p++)
+        count++;
+    if (last_p) {
+        cb_txn_t *txn = cb_store_begin (s_store, false);
+        cb_inbox_read (txn, node, 1, 1000, s_drop_one, last_p);
+        cb_txn_abort (&txn);
+    }
+    return count;
+}
+
+//  A fall of 2 or more, or below 2, on a key result other drafts align to
+//  tells their owners (checkin.dropped, once per draft); a fall of 1, a
+//  rise, a key result nobody aligns to, and the sender's own drafts are
+//  not told. Failed before: nobody was told.
+static void
+test_checkin_dropped (void)
+{
+    td_begin ("checkins_dropped", true);
+    char d [16], c1 [16], c2 [16], b1 [16], a1 [16];
+    s_draft ("team-a", d);
+    s_aligned ("team-c", d, "kr1", c1);
+    s_aligned ("team-c", d, "kr1", c2);     //  Two drafts: told for each
+    s_aligned ("team-b", d, "kr2", b1);     //  Another key result
+    s_aligned ("team-a", d, "kr1", a1);     //  The sender's own
+    s_finalize ("team-a", d);
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "10", 4));
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "10", 3));    //  -1
+    CHECK_INT (s_drops ("team-c", NULL), 0);
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "9", 1));     //  -2, below 2
+    cb_value_t *last = NULL;
+    CHECK_INT (s_drops ("team-c", &last), 2);
+    cb_value_t *body = cb_value_get_map (last, "body");
+    CHECK_INT (s_int (body, "previous"), 3);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (body, "checkin"), "id"), "c3");
+    CHECK_INT (s_int (cb_value_get_map (body, "checkin"), "confidence"), 1);
+    CHECK_STR (cb_value_get_str (cb_value_get_map (body, "dependent"), "draft"), c2);
+    cb_value_destroy (&last);
+    CHECK_INT (s_drops ("team-b", NULL), 0);
+    CHECK_INT (s_drops ("team-a", NULL), 0);
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "9", 0));     //  Below 2 already
+    CHECK_INT (s_drops ("team-c", NULL), 2);
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "12", 5));
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "12", 3));    //  -2
+    CHECK_INT (s_drops ("team-c", NULL), 4);
+    //  kr2's first check-in, at 1: below 2 from nothing.
+    s_ok_void ("team-b", "checkin.new", s_checkin (d, "kr1", "12", 3));    //  A lead, level
+    s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr2", "0", 1));
+    CHECK_INT (s_drops ("team-b", &last), 1);
+    CHECK (cb_value_type (cb_value_get (cb_value_get_map (last, "body"), "previous")) == CB_NIL);
+    cb_value_destroy (&last);
+    CHECK_INT (s_drops ("team-c", NULL), 4);
+    td_end ();
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -349,5 +442,6 @@ main (int argc, char *argv [])
     test_checkin_refused ();
     test_checkin_pages ();
     test_checkin_shared ();
+    test_checkin_dropped ();
     return TEST_DONE ();
 }

@@ -7,7 +7,9 @@
 # below its baseline), the confidence trend and the last check-in, numbers
 # exactly. Bad input and the wrong sender are refused and store nothing;
 # the broker is killed with SIGKILL and every acknowledged check-in is
-# still there.
+# still there. Then leadership's confidence in d1 kr1, which d2 aligns to,
+# falls from 4 to 1: team-a reads checkin.dropped in its inbox and `todo`
+# asks it to check d2's alignment, until a later check-in lifts it.
 #
 # Usage: checkin.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
 . "$(dirname "$0")/lib.sh"
@@ -93,4 +95,19 @@ check "after SIGKILL: every check-in" "$(listed)" 4
 out=$("$CATCHBALL" --node watcher history d2)
 check_contains "history: the lead's check-in" "$out" "d2 kr1 at 47.5, confidence 2/5 (c2)"
 check "history --json: four check-ins" "$(cb watcher history d2 | jq '.checkins | length')" 4
+
+# A drop on a key result d2 aligns to: team-a is told, and owes a look.
+finalize lead d1
+cb lead checkin d1 kr1 --value 41 --confidence 4 >/dev/null
+check "no drop, nothing to do" "$(cb team-a todo | jq '[.todo[] | select(.what=="dropped")] | length')" 0
+cb team-a inbox >/dev/null       # read and acknowledged: only what follows is new
+cb lead checkin d1 kr1 --value 40 --confidence 1 --note "the migration failed" >/dev/null
+out=$("$CATCHBALL" --node team-a inbox)
+check_contains "inbox: the drop" "$out" "lead's confidence in d1 kr1 fell 4 -> 1/5, and your d2 aligns to it"
+check_contains "inbox: what to do" "$out" "catchball raise d2 --cannot-align TEXT --kr kr1"
+out=$("$CATCHBALL" --node team-a todo)
+check_contains "todo: the drop" "$out" "check d2's alignment: the confidence in d1 kr1, which it aligns to, fell 4 -> 1 (c6 by lead)"
+check_contains "todo: see progress" "$out" "catchball progress --draft d1"
+cb lead checkin d1 kr1 --value 44 --confidence 3 >/dev/null
+check "lifted: nothing to do" "$(cb team-a todo | jq '[.todo[] | select(.what=="dropped")] | length')" 0
 finish
