@@ -89,6 +89,9 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_VALUE]        = { "value", "N", "a key result's current value" },
     [CLI_O_NOTE]         = { "note", "TEXT", "a note saying why" },
     [CLI_O_DRAFT]        = { "draft", "D", "a draft" },
+    [CLI_O_START]        = { "start", "DATE", "the first day, YYYY-MM-DD (UTC)" },
+    [CLI_O_END]          = { "end", "DATE", "the last day, YYYY-MM-DD (UTC)" },
+    [CLI_O_CADENCE]      = { "cadence", "DAYS", "days between check-ins (default 7)" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -133,7 +136,7 @@ static const cli_command_t *s_tables [] = {
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
 static const char *s_table_titles [S_TABLES] = {
     "Commands", "Alignment marketplace events", "Import and export", "Following changes",
-    "After finalize: check-ins and progress"
+    "After finalize: cycles, check-ins and progress"
 };
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.

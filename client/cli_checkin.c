@@ -1,6 +1,9 @@
 /*  =========================================================================
-    cli_checkin - after finalize: check-ins and progress (issue 14, item 2)
+    cli_checkin - after finalize: cycles, check-ins and progress (issue 14,
+    items 1 and 2)
 
+    catchball cycle new C --start DATE --end DATE [--cadence DAYS]
+    catchball cycle close C, catchball cycle show C
     catchball checkin D KR --value N --confidence 0-5 [--note TEXT]
     catchball progress [--cycle C | --draft D]
 
@@ -16,6 +19,72 @@
 #include <math.h>
 
 #include "cli_cmd.h"
+
+//  --------------------------------------------------------------------------
+//  cycle new C --start DATE --end DATE [--cadence DAYS]; close; show
+
+//  YYYY-MM-DD as ms since the epoch at that day's start (UTC), plus `days`
+//  days: 0, or -1 if it is no such date.
+static int
+s_date (const char *text, int days, int64_t *ms)
+{
+    struct tm tm = { 0 };
+    char *end = text ? strptime (text, "%Y-%m-%d", &tm) : NULL;
+    if (!end || *end)
+        return -1;
+    int month = tm.tm_mon, day = tm.tm_mday;
+    time_t t = timegm (&tm);
+    if (t == (time_t) -1 || tm.tm_mon != month || tm.tm_mday != day)
+        return -1;              //  2027-02-30 normalised into March
+    *ms = ((int64_t) t + (int64_t) days * 86400) * 1000;
+    return 0;
+}
+
+static void
+s_render_cycle (FILE *out, const cb_value_t *reply)
+{
+    const cb_value_t *c = cb_value_get_map (reply, "cycle");
+    char start [CLI_TIME_MAX], end [CLI_TIME_MAX];
+    fprintf (out, "cycle %s: %s, from %s until %s, check-ins every %lld days; created by %s",
+             cli_str (c, "name"), cli_str (c, "state"),
+             cli_time (cli_int (c, "start"), CLI_TIME_UTC, start, sizeof (start)),
+             cli_time (cli_int (c, "end"), CLI_TIME_UTC, end, sizeof (end)),
+             (long long) cli_int (c, "cadence_days"), cli_str (c, "created_by"));
+    if (*cli_str (c, "closed_by"))
+        fprintf (out, ", closed by %s", cli_str (c, "closed_by"));
+    fprintf (out, "\n");
+}
+
+static int
+s_cycle_new (cli_t *cli, cli_args_t *a)
+{
+    int64_t start, end, cadence = 0;
+    //  The last day is the cycle's: it ends when the day after begins.
+    if (s_date (a->o [CLI_O_START], 0, &start) || s_date (a->o [CLI_O_END], 1, &end))
+        return cli_fail_usage ("%s: --start and --end take dates, like 2027-01-01",
+                               "cycle new");
+    if (a->o [CLI_O_CADENCE] && cli_int_arg (a->o [CLI_O_CADENCE], &cadence))
+        return cli_fail_usage ("cycle new: --cadence takes a number of days, not '%s'",
+                               a->o [CLI_O_CADENCE]);
+    cb_value_t *body = cli_body ("name", a->argv [0]);
+    cb_value_set_int (body, "start", start);
+    cb_value_set_int (body, "end", end);
+    if (a->o [CLI_O_CADENCE])
+        cb_value_set_int (body, "cadence_days", cadence);
+    return cli_send (cli, "cycle.new", &body, s_render_cycle, NULL);
+}
+
+static int
+s_cycle_close (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "cycle.close", "cycle", a->argv [0], s_render_cycle, NULL);
+}
+
+static int
+s_cycle_show (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "cycle.show", "cycle", a->argv [0], s_render_cycle, NULL);
+}
 
 //  --------------------------------------------------------------------------
 //  checkin D KR --value N --confidence 0-5 [--note TEXT]
@@ -255,6 +324,23 @@ s_progress (cli_t *cli, cli_args_t *a)
 }
 
 const cli_command_t cli_checkin_commands [] = {
+    { "cycle", "new", "cycle new C --start DATE --end DATE [--cadence DAYS]",
+      "a cycle with dates (leadership)",
+      "Creates cycle C, from the start of its first day to the end of its last (UTC), with "
+      "a check-in every DAYS days (weekly by default). It is planning until it starts, then "
+      "running until leadership closes it; check-ins on its drafts are made while it runs. "
+      "Drafts of a cycle nobody created work as before.",
+      1, false, { { CLI_O_START, "its first day, YYYY-MM-DD (UTC) (required)" },
+                  { CLI_O_END, "its last day, YYYY-MM-DD (UTC) (required)" },
+                  { CLI_O_CADENCE, "" } },
+      s_cycle_new },
+    { "cycle", "close", "cycle close C", "close a cycle (leadership)",
+      "Closes cycle C: no more check-ins on its drafts.",
+      1, false, { { 0 } }, s_cycle_close },
+    { "cycle", "show", "cycle show C", "a cycle's dates, cadence and state",
+      "Shows cycle C: its dates, its check-in cadence and its state (planning, running or "
+      "closed).",
+      1, false, { { 0 } }, s_cycle_show },
     { "checkin", NULL, "checkin DRAFT KR --value N --confidence 0-5 [--note TEXT]",
       "record a key result's current value and your confidence",
       "Records where key result KR of the final DRAFT stands now (--value, in its unit) and "

@@ -26,7 +26,7 @@ typedef enum {
     CLI_O_HELPER_DRAFT, CLI_O_STATE, CLI_O_FAIL_ON, CLI_O_CANNOT_ALIGN,
     CLI_O_DRY_RUN, CLI_O_DELIMITER, CLI_O_CONTENT,
     CLI_O_FROM, CLI_O_LIMIT,
-    CLI_O_VALUE, CLI_O_NOTE, CLI_O_DRAFT,
+    CLI_O_VALUE, CLI_O_NOTE, CLI_O_DRAFT, CLI_O_START, CLI_O_END, CLI_O_CADENCE,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -89,7 +89,7 @@ int cli_export (cli_t *cli, cli_args_t *args);
 //  cli_export.c: a draft's history (the draft.history reply, every page)
 //  as a Markdown transcript.
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
-//  cli_checkin.c's: checkin and progress.
+//  cli_checkin.c's: checkin and progress, and cycles.
 extern const cli_command_t cli_checkin_commands [];
 //  cli_watch.c's: watch.
 extern const cli_command_t cli_watch_commands [];

@@ -41,6 +41,7 @@ static const s_error_t s_errors [] = {
     { CB_E_LINKED,           "LINKED",           "another draft aligns to or shares that key result: keep it, or unlink with a reason" },
     { CB_E_COACH_REFUSED,    "COACH_REFUSED",    "the coach finds an error in it (the broker runs --coach strict): see catchball lint" },
     { CB_E_NOT_FINAL,        "NOT_FINAL",        "check-ins are made on a final draft: finalize it first" },
+    { CB_E_CYCLE_STATE,      "CYCLE_STATE",      "the cycle's state does not allow that: see catchball cycle show" },
     { CB_E_RATE_LIMITED,     "RATE_LIMITED",     "too many requests: retry after a while; nothing was stored" },
     { CB_E_STORAGE_FULL,     "STORAGE_FULL",     "the store is full; nothing was stored" },
     { CB_E_STORAGE,          "STORAGE",          "the store failed; nothing was stored" },

@@ -138,6 +138,21 @@ s_tell_dropped (cb_req_t *req, const cb_value_t *record, int64_t previous)
     return req->code ? -1 : 0;
 }
 
+//  A check-in is made while its cycle runs: refused in a cycle defined
+//  (cycle.new) that is planning or closed; a cycle never defined works as
+//  before cycles existed. 0, or -1 with the request failed.
+static int
+s_check_cycle (cb_req_t *req, const char *name)
+{
+    cb_value_t *cycle = cb_cycle_get (req->txn, name);
+    const char *state = cb_cycle_state (cycle, req->now);
+    if (state && !streq (state, "running"))
+        cb_req_fail (req, CB_E_CYCLE_STATE, "cycle %s is %s: check-ins are made while it "
+                     "runs", name, state);
+    cb_value_destroy (&cycle);
+    return req->code ? -1 : cb_req_check_store (req);
+}
+
 //  Reads and checks the body's fields into the out parameters; the
 //  request failed if any is wrong.
 static void
@@ -194,6 +209,9 @@ cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
     if (kr && !streq (cb_value_get_str (draft, "state"), "final"))
         cb_req_fail (req, CB_E_NOT_FINAL, "d%u is not final (it is %s): check-ins follow "
                      "finalize", draft_id, cb_value_get_str (draft, "state"));
+    else
+    if (kr)
+        s_check_cycle (req, cb_value_get_str (draft, "cycle"));
     //  The other draft carrying a shared key result, if it still shares it.
     const cb_value_t *shared = kr ? cb_value_get_map (kr, "shared_with") : NULL;
     uint32_t other_id = shared ? cb_id_parse (cb_value_get_str (shared, "draft"), 'd') : 0;

@@ -85,6 +85,9 @@ static const s_route_t s_routes [] = {
     { "draft.raise",      cb_handle_draft_raise,     NULL,               true,  R_AUTHORS },
     { "checkin.new",      cb_handle_checkin_new,     NULL,               true,  R_AUTHORS },
     { "checkin.list",     cb_handle_checkin_list,    NULL,               false, R_ANY },
+    { "cycle.new",        cb_handle_cycle_new,       NULL,               true,  R_LEADERSHIP },
+    { "cycle.close",      cb_handle_cycle_close,     NULL,               true,  R_LEADERSHIP },
+    { "cycle.show",       cb_handle_cycle_show,      NULL,               false, R_ANY },
     { NULL, NULL, NULL, false, 0 }
 };
 

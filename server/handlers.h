@@ -76,6 +76,16 @@ int cb_handle_checkin_list (cb_req_t *req, const cb_value_t *body);
 //  does not fail).
 cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);
 
+//  cycles.c
+int cb_handle_cycle_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_close (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_show (cb_req_t *req, const cb_value_t *body);
+//  The cycle of that name (a new value), or NULL if it was never created
+//  (an undefined cycle: its drafts work as before) or on store error.
+cb_value_t *cb_cycle_get (cb_txn_t *txn, const char *name);
+//  "planning", "running" or "closed" at `now`; NULL for no cycle.
+const char *cb_cycle_state (const cb_value_t *cycle, int64_t now);
+
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);

@@ -61,6 +61,7 @@ typedef enum {
     CB_T_HISTORY,       //  u32 draft, u32 rev -> the revision as draft.history shows it
     CB_T_PAYLOADS,      //  u64 id -> u32 references, then a delivery body shared by inboxes
     CB_T_CHECKINS,      //  u32 check-in -> check-in record (append-only)
+    CB_T_CYCLES,        //  cycle name -> cycle record
     CB_T_COUNT
 } cb_table_t;
 

@@ -45,6 +45,7 @@ typedef enum {
     CB_E_LINKED = 311,          //  another draft aligns to or shares a key result changed
     CB_E_COACH_REFUSED = 312,   //  under --coach strict, the coach finds an error in it
     CB_E_NOT_FINAL = 320,       //  a check-in needs a final draft
+    CB_E_CYCLE_STATE = 321,     //  the cycle's state does not allow it
     //  4xx: slow down
     CB_E_RATE_LIMITED = 400,    //  the node sent more than its rate; retry after a while
     //  5xx: the broker could not do it; nothing was stored

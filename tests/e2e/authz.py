@@ -37,11 +37,11 @@ WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
-          "ask.refuse", "draft.raise", "checkin.new"]
+          "ask.refuse", "draft.raise", "checkin.new", "cycle.new", "cycle.close"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
-         "ask.list", "checkin.list"]
+         "ask.list", "checkin.list", "cycle.show"]
 
 
 class AClient(Client):
@@ -172,6 +172,8 @@ class Authz:
                           "a team creates a draft")["draft"]
         dC = self.allowed(TC, "draft.new", {"content": content("Cut support backlog")},
                           "a team creates a draft")["draft"]
+        self.allowed(LEAD, "cycle.new", {"name": "2027-Q3", "start": 1, "end": 2},
+                     "leadership creates a cycle")
         r1 = self.allowed(TA, "round.throw", {"draft": dA, "to": [TB, LEAD],
                                               "question": "Can you commit?"},
                           "the owner throws its draft")["round"]
@@ -377,7 +379,8 @@ class Authz:
                  "draft.diff": {"draft": dA, "from": 1, "to": 2}, "round.show": {"round": r1},
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
                  "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
-                 "ask.list": {"cycle": CYCLE}, "checkin.list": {"cycle": CYCLE}}
+                 "ask.list": {"cycle": CYCLE}, "checkin.list": {"cycle": CYCLE},
+                 "cycle.show": {"cycle": "2027-Q3"}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],
@@ -419,6 +422,8 @@ class Authz:
             "ask.refuse": {"ask": a3, "reason": "no"},
             "draft.raise": {"draft": dA, "text": "we cannot align"},
             "checkin.new": {"draft": dC, "kr": "kr1", "value": 45, "confidence": 3},
+            "cycle.new": {"name": "2027-Q3", "start": 1, "end": 2},
+            "cycle.close": {"cycle": "2027-Q3"},
         }
         assert sorted(sweep) == sorted(WRITES)
         for type_ in WRITES:
@@ -436,6 +441,10 @@ class Authz:
         for who in (LEAD, TB):
             self.refused(who, "draft.raise", sweep["draft.raise"], 202, "NOT_OWNER",
                          "a %s node raising from another's draft" % roles[who])
+        # Cycles (issue 14): leadership's alone.
+        for type_ in ("cycle.new", "cycle.close"):
+            self.refused(TA, type_, sweep[type_], 201, "FORBIDDEN", "a team node on cycles")
+        self.allowed(LEAD, "cycle.close", {"cycle": "2027-Q3"}, "leadership closes a cycle")
 
         # ---------------------------------------------------- spoofed body fields
         self.refused(TA, "draft.new", {"content": content("Spoof"), "author": LEAD},

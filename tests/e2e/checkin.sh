@@ -10,6 +10,10 @@
 # still there. Then leadership's confidence in d1 kr1, which d2 aligns to,
 # falls from 4 to 1: team-a reads checkin.dropped in its inbox and `todo`
 # asks it to check d2's alignment, until a later check-in lifts it.
+# Last, cycles (item 1): 2027-Q1 was undefined so far, and worked as
+# before; leadership defines it (running), a team cannot; once closed,
+# check-ins on its drafts are refused (CYCLE_STATE), and so is a second
+# close; a cycle still to start (planning) refuses them too.
 #
 # Usage: checkin.sh CATCHBALLD CATCHBALL EXAMPLES_DIR
 . "$(dirname "$0")/lib.sh"
@@ -110,4 +114,27 @@ check_contains "todo: the drop" "$out" "check d2's alignment: the confidence in 
 check_contains "todo: see progress" "$out" "catchball progress --draft d1"
 cb lead checkin d1 kr1 --value 44 --confidence 3 >/dev/null
 check "lifted: nothing to do" "$(cb team-a todo | jq '[.todo[] | select(.what=="dropped")] | length')" 0
+
+# Cycles with dates.
+yesterday=$(date -u -d yesterday +%F)
+later=$(date -u -d "+90 days" +%F)
+expect_error FORBIDDEN team-a cycle new 2027-Q1 --start "$yesterday" --end "$later"
+out=$("$CATCHBALL" --node lead cycle new 2027-Q1 --start "$yesterday" --end "$later")
+check_contains "cycle new: running" "$out" "cycle 2027-Q1: running, from ${yesterday}T00:00Z"
+check_contains "cycle new: weekly" "$out" "check-ins every 7 days; created by lead"
+rc=0; "$CATCHBALL" --node lead cycle new 2027-Q5 --start 2027-02-30 --end "$later" 2>/dev/null || rc=$?
+check "cycle new: no such date" "$rc" 2
+cb team-a checkin d2 kr1 --value 50 --confidence 3 >/dev/null
+before=$(listed)
+check "cycle close" "$(cb lead cycle close 2027-Q1 | jq -r .cycle.state)" closed
+expect_error CYCLE_STATE team-a checkin d2 kr1 --value 51 --confidence 3
+expect_error CYCLE_STATE lead cycle close 2027-Q1
+check "closed: nothing stored" "$(listed)" "$before"
+check "cycle show" "$(cb watcher cycle show 2027-Q1 | jq -r '.cycle.closed_by')" lead
+jq '.cycle = "2027-Q2"' "$TMP/team-a.json" | jq 'del(.aligned_to)' > "$TMP/q2.json"
+cb team-a draft new "$TMP/q2.json" >/dev/null
+finalize team-a d3
+cb lead cycle new 2027-Q2 --start "$(date -u -d '+100 days' +%F)" --end "$(date -u -d '+190 days' +%F)" --cadence 14 >/dev/null
+check "cycle show: planning" "$(cb watcher cycle show 2027-Q2 | jq -r '.cycle.state')" planning
+expect_error CYCLE_STATE team-a checkin d3 kr1 --value 41 --confidence 3
 finish
