@@ -717,6 +717,38 @@ s_checkin_dropped (FILE *out, const cb_value_t *body)
     s_answer (out, false, "raise %s --cannot-align TEXT --kr %s", mine, cli_str (c, "kr"));
 }
 
+//  checkin.due: key results not checked in for a cadence (or more); to
+//  the owner, who owes the check-in, or escalated to the owner of the
+//  draft it aligns to, who may want to ask.
+static void
+s_checkin_due (FILE *out, const cb_value_t *body)
+{
+    bool escalated = false;
+    cb_value_get_bool (body, "escalated", &escalated);
+    const char *draft = cli_str (body, "draft");
+    if (escalated)
+        fprintf (out, "  %s%s%s's %s, aligned to your %s, is late with its check-ins (cycle "
+                 "%s, every %lld days):\n", s_c (C_BOLD), cli_str (body, "owner"), s_c (C_OFF),
+                 draft, cli_str (body, "aligned_to"), cli_str (body, "cycle"),
+                 (long long) cli_int (body, "cadence_days"));
+    else
+        fprintf (out, "  check-ins due on %s (cycle %s, every %lld days):\n", draft,
+                 cli_str (body, "cycle"), (long long) cli_int (body, "cadence_days"));
+    cb_value_t *krs = cb_value_get_array (body, "krs");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *kr = cb_value_at (krs, i);
+        fprintf (out, "  %s%s%s %s: %s%lld cadence(s) without a check-in%s%s%s\n", s_c (C_BOLD),
+                 cli_str (kr, "kr"), s_c (C_OFF), cli_str (kr, "text"), s_c (C_YEL),
+                 (long long) cli_int (kr, "missed"), s_c (C_OFF),
+                 *cli_str (kr, "last") ? ", the last " : "", cli_str (kr, "last"));
+    }
+    if (escalated)
+        s_see (out, "progress --draft %s", draft);
+    else
+        s_answer (out, true, "checkin %s %s --value N --confidence 0-5", draft,
+                  cli_str (cb_value_at (krs, 0), "kr"));
+}
+
 //  checkin.new: a lead checked in on our key result, or the other team on
 //  one we share. News: the command shows where it stands.
 static void
@@ -870,6 +902,9 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "checkin.dropped"))
         s_checkin_dropped (out, body);
     else
+    if (streq (kind, "checkin.due"))
+        s_checkin_due (out, body);
+    else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
 }
@@ -971,6 +1006,10 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
             fprintf (out, "answer %s%s%s: %s cannot align %s with your %s: %s", s_c (C_BOLD), id,
                      s_c (C_OFF), cli_str (item, "from"), cli_str (item, "from_draft"),
                      cli_str (item, "draft"), cli_str (item, "text"));
+        else
+        if (streq (what, "checkin"))
+            fprintf (out, "check in on %s%s%s: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "text"));
         else
         if (streq (what, "dropped"))
             fprintf (out, "check %s%s%s's alignment: %s", s_c (C_BOLD), id, s_c (C_OFF),

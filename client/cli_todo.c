@@ -12,7 +12,9 @@
     draft.show of its own drafts' heads and of the drafts they link to, for
     the links another draft broke (PROTOCOL.md section 7.1); checkin.list
     of the drafts they align to, for a key result whose last check-in
-    dropped its confidence (PROTOCOL.md section 6.2). Each
+    dropped its confidence (PROTOCOL.md section 6.2); cycle.show and
+    checkin.list of its final drafts in a running cycle, for the key
+    results whose last check-in is older than the cycle's cadence. Each
     item has its deadline and the command that does it, the same words the
     inbox prints (cli_render.c).
 
@@ -354,6 +356,66 @@ s_dropped (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
+//  The key results of this node's final drafts, in a defined cycle that
+//  runs, whose last check-in (or, never checked in, the draft's first) is
+//  older than the cycle's cadence, as checkin.due says. 0 or the status.
+static int
+s_checkins_due (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("owner", me);
+    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    int64_t now = zclock_time ();
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        if (!streq (cli_str (d, "state"), "final") || !cb_value_size (cb_value_get_array (d, "checkins")))
+            continue;
+        //  A cycle nobody defined has no cadence: cycle.show says NOT_FOUND,
+        //  which is not an error here.
+        cb_value_t *cb = cli_body ("cycle", cli_str (d, "cycle"));
+        cb_value_t *cycle = cb_client_request (cli->client, "cycle.show", &cb, cli->timeout);
+        cb_value_t *c = cb_value_get_map (cycle, "cycle");
+        int64_t cadence = cli_int (c, "cadence_days") * 24 * 3600 * 1000;
+        if (cadence && streq (cli_str (c, "state"), "running")) {
+            const char *id = cli_str (d, "id");
+            cb_value_t *lb = cli_body ("draft", id);
+            cb_value_t *listed = cli_request (cli, "checkin.list", &lb, &status);
+            cb_value_t *checkins = cb_value_get_array (listed, "checkins");
+            cb_value_t *content = status ? NULL : s_head (cli, id, &status);
+            cb_value_t *krs = cb_value_get_array (content, "key_results");
+            int64_t first = cli_int (cb_value_at (checkins, 0), "time");
+            for (size_t j = 0; j < cb_value_size (krs); j++) {
+                const char *kr = cli_str (cb_value_at (krs, j), "id");
+                int64_t last, before;
+                const cb_value_t *lc;
+                s_last_two (checkins, id, kr, &last, &before, &lc);
+                int64_t since = lc ? cli_int (lc, "time") : first;
+                if (!since || now - since < cadence)
+                    continue;
+                char text [256];
+                snprintf (text, sizeof (text), "%s %s: no check-in for %lld days (%s), every "
+                          "%lld days in cycle %s", id, kr,
+                          (long long) ((now - since) / (24 * 3600 * 1000)),
+                          lc ? cli_str (lc, "id") : "never checked in",
+                          (long long) cli_int (c, "cadence_days"), cli_str (d, "cycle"));
+                cb_value_t *item = s_item (items, "checkin", id, since + cadence);
+                cb_value_set_str (item, "text", text);
+                cb_value_set_str (item, "kr", kr);
+                char command [96];
+                snprintf (command, sizeof (command), "checkin %%s %s --value N --confidence 0-5",
+                          kr);
+                s_command (item, command, id);
+            }
+            cb_value_destroy (&content);
+            cb_value_destroy (&listed);
+        }
+        cb_value_destroy (&cycle);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
 //  True if a revision of the history addresses response `id`.
 static bool
 s_addressed (const cb_value_t *history, const char *id)
@@ -431,6 +493,8 @@ cli_todo (cli_t *cli, cli_args_t *args)
         status = s_raised (cli, cli->node, items);
     if (!status)
         status = s_dropped (cli, cli->node, items);
+    if (!status)
+        status = s_checkins_due (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");

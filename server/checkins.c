@@ -18,14 +18,26 @@
     whose confidence falls (by 2 or more from the key result's previous
     one, or below 2 from 2 or more) tells the owners of the drafts aligned
     to that key result (checkin.dropped): their own promise leans on it.
-    PROTOCOL.md, section 6.2.
+
+    The cadence (a defined cycle's cadence_days): a key result whose last
+    check-in is one cadence old gets checkin.due to its draft's owner,
+    and from two cadences on, also (escalated) to the owner of the draft
+    it aligns to. Each check-in sets a tick one cadence later in the dues
+    timer table (timers.c: it lives in the store, so it survives a
+    restart); a tick finds which key results are exactly a whole number
+    of cadences old then, tells, and sets the next tick. A key result
+    never checked in counts from the draft's first check-in: the cadence
+    starts with it. PROTOCOL.md, section 6.2.
     =========================================================================
 */
 #include <math.h>
 
 #include "handlers.h"
 #include "inbox.h"
+#include "timers.h"
 #include "validate.h"
+
+#define S_DAY_MS    (24LL * 3600 * 1000)
 
 //  The longest note of a check-in.
 #define S_MAX_NOTE  CB_MAX_FEEDBACK
@@ -153,6 +165,149 @@ s_check_cycle (cb_req_t *req, const char *name)
     return req->code ? -1 : cb_req_check_store (req);
 }
 
+//  The cadence of a defined cycle (ms), or 0 for an undefined one.
+static int64_t
+s_cadence (cb_req_t *req, const char *name)
+{
+    cb_value_t *cycle = cb_cycle_get (req->txn, name);
+    int64_t cadence = cb_int (cycle, "cadence_days") * S_DAY_MS;
+    cb_value_destroy (&cycle);
+    return cadence;
+}
+
+//  Sets the draft's tick one cadence after now, if its cycle has one.
+static void
+s_tick (cb_req_t *req, const char *cycle, uint32_t draft_id)
+{
+    int64_t cadence = s_cadence (req, cycle);
+    if (cadence && !req->code && !cb_timer_set (req, CB_T_DUES, req->now + cadence, draft_id)
+    &&  (!req->deadline || req->now + cadence < req->deadline))
+        req->deadline = req->now + cadence;
+}
+
+//  When key result kr of the draft was last checked in (ms), or, if never,
+//  the draft's first check-in; 0 if the draft has none. *last gets that
+//  check-in's id (lent until the next call), NULL if never.
+static int64_t
+s_since (cb_req_t *req, const cb_value_t *draft, const char *kr, char *last, size_t size)
+{
+    const char *name = cb_value_get_str (draft, "id");
+    cb_value_t *ids = cb_value_get_array (draft, "checkins");
+    int64_t first = 0;
+    *last = 0;
+    for (size_t i = cb_value_size (ids); i > 0; i--) {
+        cb_value_t *c = cb_checkin_get (req->txn, cb_value_str (cb_value_at (ids, i - 1)));
+        bool about = (s_same (cb_value_get_str (c, "draft"), name)
+                      && s_same (cb_value_get_str (c, "kr"), kr))
+                  || (s_same (cb_value_get_str (c, "shared_draft"), name)
+                      && s_same (cb_value_get_str (c, "shared_kr"), kr));
+        int64_t time = cb_int (c, "time");
+        if (about)
+            snprintf (last, size, "%s", cb_value_get_str (c, "id"));
+        cb_value_destroy (&c);
+        if (about)
+            return time;
+        first = time;
+    }
+    return first;
+}
+
+//  A tick of draft id's cadence at `when`: checkin.due for its key results
+//  a whole number of cadences old then; the next tick set. 1 if it fired
+//  (its timer cleared here), 0 if stale (the draft no longer final, its
+//  cycle no longer running): the caller clears it.
+static int
+s_due_fire (cb_req_t *req, uint32_t id, int64_t when, void *arg)
+{
+    (void) arg;
+    cb_value_t *draft = cb_draft_get (req->txn, id);
+    cb_value_t *cycle = draft ? cb_cycle_get (req->txn, cb_value_get_str (draft, "cycle")) : NULL;
+    int64_t cadence = cb_int (cycle, "cadence_days") * S_DAY_MS;
+    const char *state = cb_cycle_state (cycle, req->now);
+    cb_value_t *head = draft && cadence && state && streq (state, "running")
+                       && streq (cb_value_get_str (draft, "state"), "final")
+                     ? cb_rev_load (req, id, (uint32_t) cb_int (draft, "head")) : NULL;
+    if (!head) {
+        cb_value_destroy (&draft);
+        cb_value_destroy (&cycle);
+        return req->code ? -1 : 0;
+    }
+    const cb_value_t *content = cb_value_get (head, "content");
+    cb_value_t *late = cb_value_new_array (), *escalated = cb_value_new_array ();
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        const char *kr = cb_value_get_str (cb_value_at (krs, i), "id");
+        char last [16];
+        int64_t since = s_since (req, draft, kr, last, sizeof (last));
+        if (!since || when <= since || (when - since) % cadence)
+            continue;
+        cb_value_t *item = cb_value_new_map ();
+        cb_value_set_str (item, "kr", kr);
+        cb_value_set_str (item, "text", cb_value_get_str (cb_value_at (krs, i), "text"));
+        if (*last)
+            cb_value_set_str (item, "last", last);
+        else
+            cb_value_set_nil (item, "last");
+        cb_value_set_int (item, "since", since);
+        cb_value_set_int (item, "missed", (when - since) / cadence);
+        if ((when - since) / cadence >= 2) {
+            cb_value_t *copy = cb_value_dup (item);
+            cb_value_push (escalated, &copy);
+        }
+        cb_value_push (late, &item);
+    }
+    char name [16];
+    cb_id_format (name, 'd', id);
+    const char *owner = cb_value_get_str (draft, "owner");
+    const char *up = cb_value_get_str (cb_value_get_map (content, "aligned_to"), "draft");
+    cb_value_t *parent = up ? cb_draft_get (req->txn, cb_id_parse (up, 'd')) : NULL;
+    const char *parent_owner = cb_value_get_str (parent, "owner");
+    for (int pass = 0; pass < 2 && !req->code; pass++) {
+        cb_value_t *list = pass ? escalated : late;
+        const char *to = pass ? parent_owner : owner;
+        if (!cb_value_size (list) || !to || (pass && streq (to, owner)))
+            continue;
+        cb_value_t *body = cb_value_new_map ();
+        cb_value_set_str (body, "draft", name);
+        cb_value_set_str (body, "owner", owner);
+        cb_value_set_str (body, "cycle", cb_value_get_str (draft, "cycle"));
+        cb_value_set_int (body, "cadence_days", cb_int (cycle, "cadence_days"));
+        cb_value_set_bool (body, "escalated", pass == 1);
+        if (pass)
+            cb_value_set_str (body, "aligned_to", up);
+        cb_value_t *copy = cb_value_dup (list);
+        cb_value_set (body, "krs", &copy);
+        if (!cb_inbox_push (req, to, "checkin.due", &body))
+            cb_req_check_store (req);
+    }
+    //  This tick is done; the next is a cadence later, while the cycle runs
+    //  and a key result is still late on it (one checked in since has its
+    //  own tick, from its check-in).
+    if (!req->code)
+        cb_timer_clear (req, CB_T_DUES, when, id);
+    if (!req->code && cb_value_size (late) && when + cadence < cb_int (cycle, "end"))
+        cb_timer_set (req, CB_T_DUES, when + cadence, id);
+    cb_value_destroy (&late);
+    cb_value_destroy (&escalated);
+    cb_value_destroy (&parent);
+    cb_value_destroy (&head);
+    cb_value_destroy (&draft);
+    cb_value_destroy (&cycle);
+    return req->code ? -1 : 1;
+}
+
+int
+cb_checkins_expire (cb_req_t *req)
+{
+    return cb_timers_fire (req, CB_T_DUES, s_due_fire, NULL);
+}
+
+int64_t
+cb_checkins_next_due (cb_txn_t *txn)
+{
+    return cb_timer_next (txn, CB_T_DUES);
+}
+
 //  Reads and checks the body's fields into the out parameters; the
 //  request failed if any is wrong.
 static void
@@ -264,6 +419,10 @@ cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
                             || (confidence < 2 && (previous < 0 || previous >= 2));
                 if (!req->code && dropped)
                     s_tell_dropped (req, record, previous);
+                //  The next tick of the cadence, on each draft carrying it.
+                s_tick (req, cb_value_get_str (draft, "cycle"), draft_id);
+                if (other)
+                    s_tick (req, cb_value_get_str (other, "cycle"), other_id);
             }
         }
         if (!req->code) {

@@ -663,9 +663,9 @@ cb_dispatch_next_deadline (cb_txn_t *txn)
 {
     int64_t rounds = cb_rounds_next_deadline (txn);
     int64_t events = cb_events_next_timebox (txn);
-    if (!rounds || (events && events < rounds))
-        return events;
-    return rounds;
+    int64_t dues = cb_checkins_next_due (txn);
+    int64_t next = (!rounds || (events && events < rounds)) ? events : rounds;
+    return (!next || (dues && dues < next)) ? dues : next;
 }
 
 int
@@ -681,7 +681,9 @@ cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *
     int64_t closed_seq = closed < 0 ? -1 : cb_log_append (&req, "deadline");
     int advanced = closed_seq < 0 ? -1 : cb_events_expire (&req);
     int64_t advanced_seq = advanced < 0 ? -1 : cb_log_append (&req, "timebox");
-    int rc = advanced_seq >= 0 && cb_txn_commit (&child) == CB_STORE_OK ? 0 : -1;
+    //  Check-ins due change no object: deliveries only, no log entry.
+    int dues = advanced_seq < 0 ? -1 : cb_checkins_expire (&req);
+    int rc = dues >= 0 && cb_txn_commit (&child) == CB_STORE_OK ? 0 : -1;
     if (rc == 0) {
         for (void *seq = zhashx_first (req.touched); seq; seq = zhashx_next (req.touched))
             zhashx_update (touched, (const char *) zhashx_cursor (req.touched), seq);

@@ -72,6 +72,13 @@ int cb_handle_draft_raise (cb_req_t *req, const cb_value_t *body);
 //  checkins.c
 int cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_checkin_list (cb_req_t *req, const cb_value_t *body);
+//  The cadence: checkin.due for every key result of a draft whose last
+//  check-in is a whole number of its cycle's cadences old at a tick due
+//  by req->now, escalated to the owner of the draft it aligns to from the
+//  second cadence missed. Returns how many ticks fired, or -1.
+int cb_checkins_expire (cb_req_t *req);
+//  The earliest cadence tick (ms), or 0 if none.
+int64_t cb_checkins_next_due (cb_txn_t *txn);
 //  A check-in by id ("c3"), for draft.history: NULL if none (the request
 //  does not fail).
 cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);

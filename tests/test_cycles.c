@@ -7,10 +7,15 @@
     (planning before its start, running after) and cycle.close (closed,
     not twice), in the event log; check-ins refused while a defined cycle
     is planning or closed (CYCLE_STATE), and a draft of a cycle nobody
-    defined working as before. With --direct a refusal that wrote fails.
+    defined working as before. The cadence: checkin.due to the owner when
+    a key result's last check-in is one cadence old, escalated to the
+    owner of the draft it aligns to from two, driven by the clock given
+    to cb_dispatch_expire (no waiting), across a reopen of the store.
+    With --direct a refusal that wrote fails.
     =========================================================================
 */
 #include "testdispatch.h"
+#include "dispatch.h"
 #include "log.h"
 
 #define S_DAY   (24LL * 3600 * 1000)
@@ -142,11 +147,128 @@ test_cycle_state (void)
     td_end ();
 }
 
+//  The clock moved to `at` (ms): what is due fires, as the broker's tick
+//  does; the next tick's time is returned.
+static int64_t
+s_tick (int64_t at)
+{
+    cb_txn_t *txn = cb_store_begin (s_store, true);
+    zhashx_t *touched = zhashx_new ();
+    cb_expiry_t expiry;
+    CHECK_INT (cb_dispatch_expire (txn, at, touched, &expiry), 0);
+    REQUIRE (cb_txn_commit (&txn) == CB_STORE_OK);
+    zhashx_destroy (&touched);
+    return expiry.next_deadline;
+}
+
+//  The checkin.due deliveries of node, as "kr1:1 kr2:2 ^kr1:2" (missed
+//  cadences; ^ escalated), in order.
+static int
+s_due_one (uint64_t seq, const void *data, size_t size, void *arg)
+{
+    (void) seq;
+    cb_value_t *d = cb_codec_decode (data, size, NULL, 0);
+    cb_value_t *body = cb_value_get_map (d, "body");
+    if (d && streq (cb_value_get_str (d, "kind"), "checkin.due")) {
+        cb_value_t *krs = cb_value_get_array (body, "krs");
+        bool escalated = false;
+        cb_value_get_bool (body, "escalated", &escalated);
+        for (size_t i = 0; i < cb_value_size (krs); i++) {
+            char item [64];
+            snprintf (item, sizeof (item), "%s%s:%lld ",
+                      escalated ? "^" : "",
+                      cb_value_get_str (cb_value_at (krs, i), "kr"),
+                      (long long) s_int (cb_value_at (krs, i), "missed"));
+            strcat ((char *) arg, item);
+        }
+    }
+    cb_value_destroy (&d);
+    return 0;
+}
+
+static const char *
+s_dues (const char *node, char *buf)
+{
+    buf [0] = 0;
+    cb_txn_t *txn = cb_store_begin (s_store, false);
+    cb_inbox_read (txn, node, 1, 1000, s_due_one, buf);
+    cb_txn_abort (&txn);
+    return buf;
+}
+
+//  A key result not checked in for a cadence is due to its owner, then
+//  escalated to the owner of the draft it aligns to; a check-in resets
+//  its count; ticks survive a reopen of the store. Failed before: nothing
+//  was ever due.
+static void
+test_cycle_cadence (void)
+{
+    td_begin ("cycles_cadence", true);
+    int64_t t0 = s_now, week = 7 * S_DAY;
+    char parent [16], child [16], field [32], dues [1024];
+    s_ok_void ("lead", "cycle.new", s_cycle ("2027-Q1", -1, 90, 0));
+    cb_value_t *r = s_ok ("lead", "draft.new",
+                          s_with_content (s_body (NULL), s_content ("Grow", 1)));
+    snprintf (parent, sizeof (parent), "%s", r ? cb_value_get_str (r, "draft") : "d0");
+    cb_value_destroy (&r);
+    cb_value_t *content = s_content ("Grow with partners", 2);
+    cb_value_t *aligned = cb_value_new_map ();
+    cb_value_set_str (aligned, "draft", parent);
+    cb_value_set_str (aligned, "kr", "kr1");
+    cb_value_set (content, "aligned_to", &aligned);
+    r = s_ok ("team-a", "draft.new", s_with_content (s_body (NULL), content));
+    snprintf (child, sizeof (child), "%s", r ? cb_value_get_str (r, "draft") : "d0");
+    cb_value_destroy (&r);
+    snprintf (field, sizeof (field), "draft=%s", child);
+    s_ok_void ("team-a", "draft.vote", s_body (field, "confidence=4", NULL));
+    s_ok_void ("team-a", "draft.finalize", s_body (field, NULL));
+
+    //  Week 0: kr1 checked in; kr2 never (it counts from here too).
+    s_ok_void ("team-a", "checkin.new", s_body (field, "kr=kr1", "value=1", "confidence=4",
+                                                 NULL));
+    s_now = t0 + 3 * S_DAY;     //  kr2 three days later: its own tick
+    s_ok_void ("team-a", "checkin.new", s_body (field, "kr=kr2", "value=1", "confidence=4",
+                                                 NULL));
+    CHECK_INT (s_tick (t0 + week - 1), t0 + week);
+    CHECK_STR (s_dues ("team-a", dues), "");
+    CHECK_INT (s_tick (t0 + week), t0 + 3 * S_DAY + week);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 ");
+    CHECK_STR (s_dues ("lead", dues), "");
+    //  Restart: the ticks are in the store.
+    cb_store_destroy (&s_store);
+    s_open ();
+    CHECK_INT (s_tick (t0 + 3 * S_DAY + week), t0 + 2 * week);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 kr2:1 ");
+    //  kr2 checked in on day 11; kr1 still not: week 2 escalates it.
+    s_now = t0 + 11 * S_DAY;
+    s_ok_void ("team-a", "checkin.new", s_body (field, "kr=kr2", "value=2", "confidence=4",
+                                                 NULL));
+    s_tick (t0 + 2 * week);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 kr2:1 kr1:2 ");
+    CHECK_STR (s_dues ("lead", dues), "^kr1:2 ");
+    //  kr2's old tick (day 17) finds it checked in since: nothing.
+    s_tick (t0 + 3 * S_DAY + 2 * week);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 kr2:1 kr1:2 ");
+    //  Day 18, a week after kr2's check-in: due again, once.
+    s_tick (t0 + 18 * S_DAY);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 kr2:1 kr1:2 kr2:1 ");
+    //  Once the cycle is closed, nothing more is due.
+    s_ok_void ("lead", "cycle.close", s_body ("cycle=2027-Q1", NULL));
+    s_tick (t0 + 30 * S_DAY);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 kr2:1 kr1:2 kr2:1 ");
+    cb_txn_t *txn = cb_store_begin (s_store, false);
+    CHECK_INT (cb_checkins_next_due (txn), 0);
+    cb_txn_abort (&txn);
+    s_now = t0;
+    td_end ();
+}
+
 int
 main (int argc, char *argv [])
 {
     td_init (argc, argv);
     test_cycle_new ();
     test_cycle_state ();
+    test_cycle_cadence ();
     return TEST_DONE ();
 }
