@@ -335,6 +335,63 @@ s_fields (cb_req_t *req, const cb_value_t *body, uint32_t *draft_id, const char 
         *note = cb_field_str (req, body, "note", 1, S_MAX_NOTE, false);
 }
 
+//  The record of check-in cN: on the draft's head, by the sender, now;
+//  naming the other draft's copy of a shared key result (shared) if any.
+static cb_value_t *
+s_record (cb_req_t *req, uint32_t n, const cb_value_t *draft, const char *kr,
+          const cb_value_t *value, int64_t confidence, const char *note,
+          const cb_value_t *shared)
+{
+    char id [16];
+    cb_value_t *record = cb_value_new_map ();
+    cb_value_set_str (record, "id", cb_id_format (id, 'c', n));
+    cb_value_set_str (record, "draft", cb_value_get_str (draft, "id"));
+    cb_value_set_str (record, "kr", kr);
+    cb_value_set_str (record, "cycle", cb_value_get_str (draft, "cycle"));
+    cb_value_set_int (record, "rev", cb_int (draft, "head"));
+    cb_value_t *copy = cb_value_dup (value);
+    cb_value_set (record, "value", &copy);
+    cb_value_set_int (record, "confidence", confidence);
+    if (note)
+        cb_value_set_str (record, "note", note);
+    if (shared) {
+        cb_value_set_str (record, "shared_draft", cb_value_get_str (shared, "draft"));
+        cb_value_set_str (record, "shared_kr", cb_value_get_str (shared, "kr"));
+    }
+    cb_value_set_str (record, "author", req->node);
+    cb_value_set_int (record, "time", req->now);
+    return record;
+}
+
+//  What a stored check-in sets going: checkin.new to whoever carries the
+//  promise (the draft's owner, the other draft's for a shared key result)
+//  and did not make it; checkin.dropped on a drop; the cadence's next
+//  tick on each draft carrying it.
+static void
+s_after (cb_req_t *req, const cb_value_t *record, const cb_value_t *draft,
+         const cb_value_t *other, int64_t previous)
+{
+    const char *to [2] = { cb_value_get_str (draft, "owner"), cb_value_get_str (other, "owner") };
+    for (int i = 0; i < 2 && !req->code; i++) {
+        if (!to [i] || streq (to [i], req->node) || (i && streq (to [1], to [0])))
+            continue;
+        cb_value_t *delivery = cb_value_dup (record);
+        if (!cb_inbox_push (req, to [i], "checkin.new", &delivery))
+            cb_req_check_store (req);
+    }
+    //  A fall by 2 or more, or below 2 (from 2 or more, or from nothing).
+    int64_t confidence = cb_int (record, "confidence");
+    bool dropped = (previous >= 0 && previous - confidence >= 2)
+                || (confidence < 2 && (previous < 0 || previous >= 2));
+    if (!req->code && dropped)
+        s_tell_dropped (req, record, previous);
+    s_tick (req, cb_value_get_str (draft, "cycle"),
+            cb_id_parse (cb_value_get_str (draft, "id"), 'd'));
+    if (other)
+        s_tick (req, cb_value_get_str (other, "cycle"),
+                cb_id_parse (cb_value_get_str (other, "id"), 'd'));
+}
+
 int
 cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
 {
@@ -375,63 +432,26 @@ cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
     int64_t previous = req->code ? -1 : s_previous (req, draft, cb_value_get_str (draft, "id"),
                                                     kr_id);
     uint32_t n = req->code ? 0 : cb_req_next_id (req, "checkin");
-    if (n) {
-        char id [16], draft_name [16];
-        cb_id_format (id, 'c', n);
-        cb_id_format (draft_name, 'd', draft_id);
-        cb_value_t *record = cb_value_new_map ();
-        cb_value_set_str (record, "id", id);
-        cb_value_set_str (record, "draft", draft_name);
-        cb_value_set_str (record, "kr", kr_id);
-        cb_value_set_str (record, "cycle", cb_value_get_str (draft, "cycle"));
-        cb_value_set_int (record, "rev", cb_int (draft, "head"));
-        cb_value_t *copy = cb_value_dup (value);
-        cb_value_set (record, "value", &copy);
-        cb_value_set_int (record, "confidence", confidence);
-        if (note)
-            cb_value_set_str (record, "note", note);
-        if (other) {
-            cb_value_set_str (record, "shared_draft", cb_value_get_str (shared, "draft"));
-            cb_value_set_str (record, "shared_kr", cb_value_get_str (shared, "kr"));
-        }
-        cb_value_set_str (record, "author", req->node);
-        cb_value_set_int (record, "time", req->now);
-        uint8_t key [4];
-        cb_key_u32 (key, n);
-        if (cb_rec_put (req->txn, CB_T_CHECKINS, key, 4, record))
-            cb_req_check_store (req);
-        else {
-            cb_req_changed (req, "checkin", id, record);
-            if (!s_list_checkin (req, draft_id, draft, id)
-            &&  (!other || !s_list_checkin (req, other_id, other, id))) {
-                //  Whoever carries the promise and did not make the check-in.
-                const char *to [2] = { owner, cb_value_get_str (other, "owner") };
-                for (int i = 0; i < 2 && !req->code; i++) {
-                    if (!to [i] || streq (to [i], req->node) || (i && streq (to [1], to [0])))
-                        continue;
-                    cb_value_t *delivery = cb_value_dup (record);
-                    if (!cb_inbox_push (req, to [i], "checkin.new", &delivery))
-                        cb_req_check_store (req);
-                }
-                //  A fall by 2 or more, or below 2 (from 2 or more, or from
-                //  nothing): the teams aligned to it are told.
-                bool dropped = (previous >= 0 && previous - confidence >= 2)
-                            || (confidence < 2 && (previous < 0 || previous >= 2));
-                if (!req->code && dropped)
-                    s_tell_dropped (req, record, previous);
-                //  The next tick of the cadence, on each draft carrying it.
-                s_tick (req, cb_value_get_str (draft, "cycle"), draft_id);
-                if (other)
-                    s_tick (req, cb_value_get_str (other, "cycle"), other_id);
-            }
-        }
-        if (!req->code) {
-            cb_value_set_str (req->reply, "id", id);
-            cb_value_set_str (req->reply, "draft", draft_name);
-            cb_value_set_str (req->reply, "kr", kr_id);
-        }
-        cb_value_destroy (&record);
+    cb_value_t *record = n ? s_record (req, n, draft, kr_id, value, confidence, note,
+                                       other ? shared : NULL) : NULL;
+    const char *id = cb_value_get_str (record, "id");
+    uint8_t key [4];
+    cb_key_u32 (key, n);
+    if (record && cb_rec_put (req->txn, CB_T_CHECKINS, key, 4, record))
+        cb_req_check_store (req);
+    else
+    if (record) {
+        cb_req_changed (req, "checkin", id, record);
+        if (!s_list_checkin (req, draft_id, draft, id)
+        &&  (!other || !s_list_checkin (req, other_id, other, id)))
+            s_after (req, record, draft, other, previous);
     }
+    if (record && !req->code) {
+        cb_value_set_str (req->reply, "id", id);
+        cb_value_set_str (req->reply, "draft", cb_value_get_str (record, "draft"));
+        cb_value_set_str (req->reply, "kr", kr_id);
+    }
+    cb_value_destroy (&record);
     cb_value_destroy (&other);
     cb_value_destroy (&head);
     cb_value_destroy (&draft);
