@@ -250,6 +250,39 @@ s_history_page (cb_req_t *req, uint32_t draft, uint32_t revs, s_hpage_t *hp)
     return 0;
 }
 
+//  Loads a record by id; NULL if there is none.
+typedef cb_value_t *(s_load_fn) (cb_req_t *req, const char *id);
+
+static cb_value_t *
+s_checkin_load (cb_req_t *req, const char *id)
+{
+    return cb_checkin_get (req->txn, id);
+}
+
+//  The records a draft lists by id (`raised`, `checkins`), in full, from
+//  *index on, into list while the page has room; once it is full, *more
+//  is set and *index is the one that starts the next page.
+static void
+s_page_ids (cb_req_t *req, cb_page_t *page, const cb_value_t *ids, s_load_fn *load,
+            cb_value_t *list, size_t *index, bool *more)
+{
+    for (; !*more && *index < cb_value_size (ids) && !req->code; (*index)++) {
+        cb_value_t *record = load (req, cb_value_str (cb_value_at (ids, *index)));
+        if (!record)
+            break;
+        size_t size;
+        const void *data = cb_codec_encode_scratch (record, &size);
+        cb_value_destroy (&record);
+        if (!cb_page_room (page, size)) {
+            *more = true;
+            break;
+        }
+        cb_value_t *raw = cb_value_new_raw (data, size);
+        cb_value_push (list, &raw);
+        cb_page_add (page, size);
+    }
+}
+
 int
 cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
 {
@@ -326,48 +359,19 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         }
         cb_value_destroy (&round);
     }
-    //  Then the raises, in full.
+    //  Then the raises, then the check-ins, in full.
     bool rounds_done = !more;
     cb_value_t *raised = cb_value_new_array ();
     cb_value_t *rids = cb_value_get_array (draft, "raised");
     size_t rindex = in_checkins ? cb_value_size (rids) : (size_t) after_raised;
-    for (; rc >= 0 && !more && rindex < cb_value_size (rids) && !req->code; rindex++) {
-        cb_value_t *response = cb_response_load (req, cb_value_str (cb_value_at (rids, rindex)));
-        if (!response)
-            break;
-        const void *data = cb_codec_encode_scratch (response, &size);
-        cb_value_destroy (&response);
-        if (!cb_page_room (&page, size)) {
-            more = true;
-            rindex--;           //  This one starts the next page
-        }
-        else {
-            cb_value_t *raw = cb_value_new_raw (data, size);
-            cb_value_push (raised, &raw);
-            cb_page_add (&page, size);
-        }
-    }
-    //  Then the check-ins, in full.
+    if (rc >= 0)
+        s_page_ids (req, &page, rids, cb_response_load, raised, &rindex, &more);
     bool raised_done = !more;
     cb_value_t *checkins = cb_value_new_array ();
-    cb_value_t *cids = cb_value_get_array (draft, "checkins");
     size_t cindex = (size_t) after_checkins;
-    for (; rc >= 0 && !more && cindex < cb_value_size (cids) && !req->code; cindex++) {
-        cb_value_t *checkin = cb_checkin_get (req->txn, cb_value_str (cb_value_at (cids, cindex)));
-        if (!checkin)
-            break;
-        const void *data = cb_codec_encode_scratch (checkin, &size);
-        cb_value_destroy (&checkin);
-        if (!cb_page_room (&page, size)) {
-            more = true;
-            cindex--;           //  This one starts the next page
-        }
-        else {
-            cb_value_t *raw = cb_value_new_raw (data, size);
-            cb_value_push (checkins, &raw);
-            cb_page_add (&page, size);
-        }
-    }
+    if (rc >= 0)
+        s_page_ids (req, &page, cb_value_get_array (draft, "checkins"), s_checkin_load,
+                    checkins, &cindex, &more);
     if (rc < 0 || cb_req_check_store (req) || req->code) {
         cb_value_destroy (&hp.list);
         cb_value_destroy (&rounds);
