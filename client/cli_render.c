@@ -938,6 +938,10 @@ s_log_object (FILE *out, const char *key, const cb_value_t *object)
                  s_c (C_OFF), cli_str (object, "from"), cli_str (object, "to"),
                  cli_str (object, "state"));
     else
+    if (strncmp (key, "cycle/", 6) == 0)
+        fprintf (out, "cycle %s%s%s%s", s_c (C_BOLD), cli_str (object, "name"), s_c (C_OFF),
+                 cli_int (object, "closed") ? " closed" : "");
+    else
     if (strncmp (key, "checkin/", 8) == 0) {
         char v [CLI_NUMBER_MAX];
         fprintf (out, "check-in %s%s%s on %s %s: %s, confidence %lld/5", s_c (C_BOLD), id,

@@ -137,4 +137,10 @@ finalize team-a d3
 cb lead cycle new 2027-Q2 --start "$(date -u -d '+100 days' +%F)" --end "$(date -u -d '+190 days' +%F)" --cadence 14 >/dev/null
 check "cycle show: planning" "$(cb watcher cycle show 2027-Q2 | jq -r '.cycle.state')" planning
 expect_error CYCLE_STATE team-a checkin d3 kr1 --value 41 --confidence 3
+
+# The event log has them: watch reads each as a line.
+out=$("$CATCHBALL" --node watcher watch d2 --kind checkin.new --from 1 --count 1)
+check_contains "watch: a check-in" "$out" "check-in c1 on d2 kr1: 45, confidence 3/5"
+out=$("$CATCHBALL" --node watcher watch --owner lead --kind cycle.close --from 1 --count 1)
+check_contains "watch: a cycle closed" "$out" "cycle 2027-Q1 closed"
 finish
