@@ -130,6 +130,32 @@ s_about (const cb_value_t *checkin, const char *draft, const char *kr)
             && streq (cli_str (checkin, "shared_kr"), kr));
 }
 
+void
+cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
+{
+    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        cb_value_t *draft = cb_value_at (drafts, i);
+        const char *id = cli_str (draft, "id");
+        cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
+        for (size_t j = 0; j < cb_value_size (krs); j++) {
+            cb_value_t *kr = cb_value_at (krs, j);
+            const cb_value_t *last = NULL;
+            for (size_t k = 0; k < cb_value_size (checkins); k++)
+                if (s_about (cb_value_at (checkins, k), id, cli_str (kr, "id")))
+                    last = cb_value_at (checkins, k);
+            if (!last)
+                continue;
+            cb_value_t *progress = cb_value_new_map ();
+            cb_value_t *current = cb_value_dup (cb_value_get (last, "value"));
+            cb_value_set (progress, "current", &current);
+            cb_value_set_int (progress, "confidence", cli_int (last, "confidence"));
+            cb_value_set_str (progress, "checkin", cli_str (last, "id"));
+            cb_value_set (kr, "progress", &progress);
+        }
+    }
+}
+
 //  One key result's progress, from its check-ins (in order), at `now`.
 static cb_value_t *
 s_kr_progress (const char *draft, const cb_value_t *kr, const cb_value_t *checkins,

@@ -91,6 +91,10 @@ int cli_export (cli_t *cli, cli_args_t *args);
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
 //  cli_checkin.c's: checkin and progress, and cycles.
 extern const cli_command_t cli_checkin_commands [];
+//  cli_checkin.c: each key result of a cycle.graph reply's drafts that has
+//  check-ins (checkin.list's, in order) gets `progress`: {current,
+//  confidence, checkin}, from the last, for the graph to show.
+void cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins);
 //  cli_watch.c's: watch.
 extern const cli_command_t cli_watch_commands [];
 

@@ -143,4 +143,9 @@ out=$("$CATCHBALL" --node watcher watch d2 --kind checkin.new --from 1 --count 1
 check_contains "watch: a check-in" "$out" "check-in c1 on d2 kr1: 45, confidence 3/5"
 out=$("$CATCHBALL" --node watcher watch --owner lead --kind cycle.close --from 1 --count 1)
 check_contains "watch: a cycle closed" "$out" "cycle 2027-Q1 closed"
+
+# The graph shows where each key result stands: its last check-in.
+out=$("$CATCHBALL" --node watcher graph --cycle 2027-Q1)
+check_contains "graph: d2 kr1 now" "$out" "(now 50, confidence 3/5)"
+check_contains "graph: d2 kr3 exact" "$out" "(now 0.1, confidence 5/5)"
 finish
