@@ -75,24 +75,40 @@ s_same (const char *a, const char *b)
     return a && b && streq (a, b);
 }
 
-//  The confidence of the key result's last check-in listed on the draft
-//  (made on it, or on the other draft sharing it), or -1 if none.
-static int64_t
-s_previous (cb_req_t *req, const cb_value_t *draft, const char *draft_name, const char *kr)
+//  True if the check-in is about key result kr of draft: made on it, or on
+//  the other draft's copy of a shared key result.
+static bool
+s_about (const cb_value_t *checkin, const char *draft, const char *kr)
+{
+    return (s_same (cb_value_get_str (checkin, "draft"), draft)
+            && s_same (cb_value_get_str (checkin, "kr"), kr))
+        || (s_same (cb_value_get_str (checkin, "shared_draft"), draft)
+            && s_same (cb_value_get_str (checkin, "shared_kr"), kr));
+}
+
+//  The last check-in listed on the draft about its key result kr (a new
+//  value), or NULL if none.
+static cb_value_t *
+s_last (cb_req_t *req, const cb_value_t *draft, const char *kr)
 {
     cb_value_t *ids = cb_value_get_array (draft, "checkins");
     for (size_t i = cb_value_size (ids); i > 0; i--) {
         cb_value_t *c = cb_checkin_get (req->txn, cb_value_str (cb_value_at (ids, i - 1)));
-        bool about = (s_same (cb_value_get_str (c, "draft"), draft_name)
-                      && s_same (cb_value_get_str (c, "kr"), kr))
-                  || (s_same (cb_value_get_str (c, "shared_draft"), draft_name)
-                      && s_same (cb_value_get_str (c, "shared_kr"), kr));
-        int64_t confidence = cb_int (c, "confidence");
+        if (s_about (c, cb_value_get_str (draft, "id"), kr))
+            return c;
         cb_value_destroy (&c);
-        if (about)
-            return confidence;
     }
-    return -1;
+    return NULL;
+}
+
+//  The confidence of the key result's last check-in, or -1 if none.
+static int64_t
+s_previous (cb_req_t *req, const cb_value_t *draft, const char *kr)
+{
+    cb_value_t *last = s_last (req, draft, kr);
+    int64_t confidence = last ? cb_int (last, "confidence") : -1;
+    cb_value_destroy (&last);
+    return confidence;
 }
 
 //  The drafts aligned to a key result that dropped, and what to tell them.
@@ -185,31 +201,20 @@ s_tick (cb_req_t *req, const char *cycle, uint32_t draft_id)
         req->deadline = req->now + cadence;
 }
 
-//  When key result kr of the draft was last checked in (ms), or, if never,
-//  the draft's first check-in; 0 if the draft has none. *last gets that
-//  check-in's id (lent until the next call), NULL if never.
+//  When key result kr of the draft was last checked in (ms), its id into
+//  last; if never, the draft's first check-in, and "" into last; 0 if the
+//  draft has none.
 static int64_t
 s_since (cb_req_t *req, const cb_value_t *draft, const char *kr, char *last, size_t size)
 {
-    const char *name = cb_value_get_str (draft, "id");
-    cb_value_t *ids = cb_value_get_array (draft, "checkins");
-    int64_t first = 0;
-    *last = 0;
-    for (size_t i = cb_value_size (ids); i > 0; i--) {
-        cb_value_t *c = cb_checkin_get (req->txn, cb_value_str (cb_value_at (ids, i - 1)));
-        bool about = (s_same (cb_value_get_str (c, "draft"), name)
-                      && s_same (cb_value_get_str (c, "kr"), kr))
-                  || (s_same (cb_value_get_str (c, "shared_draft"), name)
-                      && s_same (cb_value_get_str (c, "shared_kr"), kr));
-        int64_t time = cb_int (c, "time");
-        if (about)
-            snprintf (last, size, "%s", cb_value_get_str (c, "id"));
-        cb_value_destroy (&c);
-        if (about)
-            return time;
-        first = time;
-    }
-    return first;
+    cb_value_t *c = s_last (req, draft, kr);
+    snprintf (last, size, "%s", c ? cb_value_get_str (c, "id") : "");
+    if (!c)
+        c = cb_checkin_get (req->txn, cb_value_str (cb_value_at (
+                cb_value_get_array (draft, "checkins"), 0)));
+    int64_t since = cb_int (c, "time");
+    cb_value_destroy (&c);
+    return since;
 }
 
 //  A tick of draft id's cadence at `when`: checkin.due for its key results
@@ -429,8 +434,7 @@ cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body)
     uint32_t other_id = shared ? cb_id_parse (cb_value_get_str (shared, "draft"), 'd') : 0;
     cb_value_t *other = other_id && !req->code ? cb_draft_get (req->txn, other_id) : NULL;
     //  The key result's confidence before this check-in, for a drop.
-    int64_t previous = req->code ? -1 : s_previous (req, draft, cb_value_get_str (draft, "id"),
-                                                    kr_id);
+    int64_t previous = req->code ? -1 : s_previous (req, draft, kr_id);
     uint32_t n = req->code ? 0 : cb_req_next_id (req, "checkin");
     cb_value_t *record = n ? s_record (req, n, draft, kr_id, value, confidence, note,
                                        other ? shared : NULL) : NULL;
