@@ -464,7 +464,7 @@ cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status)
     bool paged = streq (type, "draft.list") || streq (type, "draft.history")
               || streq (type, "event.list") || streq (type, "event.snapshot")
               || streq (type, "cycle.graph") || streq (type, "ask.list")
-              || streq (type, "checkin.list");
+              || streq (type, "checkin.list") || streq (type, "cycle.list");
     cb_value_t *reply = paged ? cb_client_request_pages (cli->client, type, body_p, cli->timeout)
                               : cb_client_request (cli->client, type, body_p, cli->timeout);
     if (!reply) {

@@ -74,6 +74,29 @@ s_cycle_new (cli_t *cli, cli_args_t *a)
     return cli_send (cli, "cycle.new", &body, s_render_cycle, NULL);
 }
 
+static void
+s_render_cycles (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *cycles = cb_value_get_array (reply, "cycles");
+    if (!cb_value_size (cycles))
+        fprintf (out, "no cycles with dates (catchball cycle new creates one)\n");
+    for (size_t i = 0; i < cb_value_size (cycles); i++) {
+        cb_value_t *one = cb_value_new_map ();
+        cb_value_t *copy = cb_value_dup (cb_value_at (cycles, i));
+        cb_value_set (one, "cycle", &copy);
+        s_render_cycle (out, one);
+        cb_value_destroy (&one);
+    }
+}
+
+static int
+s_cycle_list (cli_t *cli, cli_args_t *a)
+{
+    (void) a;
+    cb_value_t *body = cb_value_new_map ();
+    return cli_send (cli, "cycle.list", &body, s_render_cycles, NULL);
+}
+
 static int
 s_cycle_close (cli_t *cli, cli_args_t *a)
 {
@@ -363,6 +386,10 @@ const cli_command_t cli_checkin_commands [] = {
     { "cycle", "close", "cycle close C", "close a cycle (leadership)",
       "Closes cycle C: no more check-ins on its drafts.",
       1, false, { { 0 } }, s_cycle_close },
+    { "cycle", "list", "cycle list", "the cycles with dates, and their states",
+      "Lists the cycles leadership created, in name order, each with its dates, cadence "
+      "and state. A cycle only named by drafts is not one of them.",
+      0, false, { { 0 } }, s_cycle_list },
     { "cycle", "show", "cycle show C", "a cycle's dates, cadence and state",
       "Shows cycle C: its dates, its check-in cadence and its state (planning, running or "
       "closed).",

@@ -5,6 +5,7 @@
     cycle.new {name, start, end, cadence_days?} -> {cycle, state}
     cycle.close {cycle} -> {cycle, state}
     cycle.show {cycle} -> {cycle: Cycle}
+    cycle.list {limit?, after?} -> {cycles: [Cycle], next}
 
     Leadership creates and closes cycles. A draft names its cycle by name,
     as it always did: a cycle nobody created is "undefined" and its drafts
@@ -151,4 +152,65 @@ cb_handle_cycle_show (cb_req_t *req, const cb_value_t *body)
     }
     cb_value_destroy (&cycle);
     return req->code ? -1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  cycle.list {limit?, after?} -> {cycles, next}
+//  Every defined cycle, in name order, each with its state; paged
+//  (PROTOCOL.md 4.1), the cursor the last name of the page.
+
+typedef struct {
+    cb_req_t *req;              //  The request
+    cb_page_t *page;            //  The page being filled
+    const char *after;          //  The cursor: skip this name, or NULL
+    cb_value_t *list;           //  Cycles of the page
+    char last [CB_MAX_CYCLE + 1];   //  The last name taken
+    bool more;                  //  Stopped before the end
+} s_list_t;
+
+static int
+s_list_one (const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    s_list_t *l = (s_list_t *) arg;
+    if (l->after && klen == strlen (l->after) && memcmp (key, l->after, klen) == 0)
+        return 0;
+    if (klen > CB_MAX_CYCLE || l->page->examined == CB_PAGE_SCAN) {
+        l->more = klen <= CB_MAX_CYCLE;
+        return 1;
+    }
+    l->page->examined++;
+    cb_value_t *cycle = cb_codec_decode (val, vlen, NULL, 0);
+    if (!cycle)
+        return 0;
+    cb_value_t *shown = s_shown (l->req, cycle);
+    cb_value_destroy (&cycle);
+    size_t size;
+    cb_codec_encode_scratch (shown, &size);
+    if (cb_page_take (l->page, l->list, &shown, size, &l->more))
+        return 1;
+    memcpy (l->last, key, klen);
+    l->last [klen] = 0;
+    return 0;
+}
+
+int
+cb_handle_cycle_list (cb_req_t *req, const cb_value_t *body)
+{
+    static const char *const fields [] = { "limit", "after", NULL };
+    cb_page_t page;
+    if (cb_check_fields (req, body, "cycle.list", fields)
+    ||  cb_page_init (req, body, CB_PAGE_LIMIT, &page))
+        return -1;
+    if (page.after && (strlen (page.after) > CB_MAX_CYCLE || !cb_cycle_name_valid (page.after)))
+        return cb_page_fail (req, page.after);
+    s_list_t l = { req, &page, page.after, cb_value_new_array (), "", false };
+    const char *from = page.after ? page.after : NULL;
+    if (cb_txn_scan (req->txn, CB_T_CYCLES, NULL, 0, from, from ? strlen (from) : 0,
+                     s_list_one, &l) < 0) {
+        cb_value_destroy (&l.list);
+        return cb_req_check_store (req);
+    }
+    cb_value_set (req->reply, "cycles", &l.list);
+    cb_page_next (req, l.more ? l.last : NULL);
+    return 0;
 }

@@ -88,6 +88,7 @@ static const s_route_t s_routes [] = {
     { "cycle.new",        cb_handle_cycle_new,       NULL,               true,  R_LEADERSHIP },
     { "cycle.close",      cb_handle_cycle_close,     NULL,               true,  R_LEADERSHIP },
     { "cycle.show",       cb_handle_cycle_show,      NULL,               false, R_ANY },
+    { "cycle.list",       cb_handle_cycle_list,      NULL,               false, R_ANY },
     { NULL, NULL, NULL, false, 0 }
 };
 

@@ -87,6 +87,7 @@ cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);
 int cb_handle_cycle_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_cycle_close (cb_req_t *req, const cb_value_t *body);
 int cb_handle_cycle_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_list (cb_req_t *req, const cb_value_t *body);
 //  The cycle of that name (a new value), or NULL if it was never created
 //  (an undefined cycle: its drafts work as before) or on store error.
 cb_value_t *cb_cycle_get (cb_txn_t *txn, const char *name);

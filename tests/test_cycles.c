@@ -104,8 +104,25 @@ test_cycle_new (void)
     cb_value_set_str (body, "created_by", "boss");
     CHECK_INT (s_err ("lead", "cycle.new", body), CB_E_BAD_FIELD);
     CHECK_INT (s_err ("watcher", "cycle.show", s_body ("cycle=X", NULL)), CB_E_NOT_FOUND);
+    //  cycle.list, in name order, a page at a time.
+    s_ok_void ("lead", "cycle.new", s_cycle ("2026-Q4", -100, -10, 0));
+    r = s_ok ("watcher", "cycle.list", s_body ("limit=2", NULL));
+    cb_value_t *cycles = cb_value_get (r, "cycles");
+    CHECK_INT (cb_value_size (cycles), 2);
+    CHECK_STR (cb_value_get_str (cb_value_at (cycles, 0), "name"), "2026-Q4");
+    CHECK_STR (cb_value_get_str (cb_value_at (cycles, 1), "state"), "running");
+    CHECK_STR (cb_value_get_str (r, "next"), "2027-Q1");
+    cb_value_destroy (&r);
+    r = s_ok ("watcher", "cycle.list", s_body ("limit=2", "after=2027-Q1", NULL));
+    cycles = cb_value_get (r, "cycles");
+    CHECK_INT (cb_value_size (cycles), 1);
+    CHECK_STR (cb_value_get_str (cb_value_at (cycles, 0), "name"), "2027-Q2");
+    CHECK_STR (cb_value_get_str (cb_value_at (cycles, 0), "state"), "planning");
+    CHECK (cb_value_get_str (r, "next") == NULL);
+    cb_value_destroy (&r);
+    CHECK_INT (s_err ("watcher", "cycle.list", s_body ("after=a b", NULL)), CB_E_BAD_FIELD);
     txn = cb_store_begin (s_store, false);
-    CHECK_INT (cb_log_last (txn), 2);
+    CHECK_INT (cb_log_last (txn), 3);
     cb_txn_abort (&txn);
     td_end ();
 }

@@ -41,7 +41,7 @@ WRITES = ["draft.new", "draft.revise", "draft.vote", "draft.finalize", "proposal
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
-         "ask.list", "checkin.list", "cycle.show"]
+         "ask.list", "checkin.list", "cycle.show", "cycle.list"]
 
 
 class AClient(Client):
@@ -380,7 +380,7 @@ class Authz:
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
                  "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
                  "ask.list": {"cycle": CYCLE}, "checkin.list": {"cycle": CYCLE},
-                 "cycle.show": {"cycle": "2027-Q3"}}
+                 "cycle.show": {"cycle": "2027-Q3"}, "cycle.list": {}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],

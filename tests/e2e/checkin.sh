@@ -136,6 +136,10 @@ cb team-a draft new "$TMP/q2.json" >/dev/null
 finalize team-a d3
 cb lead cycle new 2027-Q2 --start "$(date -u -d '+100 days' +%F)" --end "$(date -u -d '+190 days' +%F)" --cadence 14 >/dev/null
 check "cycle show: planning" "$(cb watcher cycle show 2027-Q2 | jq -r '.cycle.state')" planning
+check "cycle list" "$(cb watcher cycle list | jq -r '[.cycles[] | "\(.name) \(.state)"] | join(", ")')" \
+    "2027-Q1 closed, 2027-Q2 planning"
+out=$("$CATCHBALL" --node watcher cycle list)
+check_contains "cycle list: text" "$out" "cycle 2027-Q2: planning, from"
 expect_error CYCLE_STATE team-a checkin d3 kr1 --value 41 --confidence 3
 
 # The event log has them: watch reads each as a line.

@@ -27,7 +27,7 @@ declare -A SUBS=(
     [event]="new advance extend nudge share show list snapshot"
     [ask]="new accept counter decline take refuse"
     [offer]="new"
-    [cycle]="new close show"
+    [cycle]="new close show list"
 )
 for group in "${!SUBS[@]}"; do
     for node in "" "--node team-a"; do
@@ -63,8 +63,8 @@ commands=$(grep -oE '^  [a-z]+( [a-z]+)?' <<<"$OUT" | sed 's/^  //' \
           else echo "$first"; fi
       done | sort -u)
 # (39 with todo, issue 12; 45 with ask list, lint, raise, import, export and watch, issue 13;
-# 50 with checkin, progress and cycle new, close and show, issue 14)
-check "'--help' lists the commands" "$(wc -l <<<"$commands")" 50
+# 51 with checkin, progress and cycle new, close, show and list, issue 14)
+check "'--help' lists the commands" "$(wc -l <<<"$commands")" 51
 while read -r command; do
     # shellcheck disable=SC2086
     run $command --help
