@@ -34,17 +34,6 @@ s_draft (const char *node, char *id)
     cb_value_destroy (&r);
 }
 
-//  The draft voted on and finalised by its owner: the one place to change
-//  if finalising asks for more.
-static void
-s_finalize (const char *node, const char *draft)
-{
-    char field [32];
-    snprintf (field, sizeof (field), "draft=%s", draft);
-    s_ok_void (node, "draft.vote", s_body (field, "confidence=4", NULL));
-    s_ok_void (node, "draft.finalize", s_body (field, NULL));
-}
-
 //  A checkin.new body; value given as text: a number unless it is not one.
 static cb_value_t *
 s_checkin (const char *draft, const char *kr, const char *value, int64_t confidence)
@@ -126,7 +115,7 @@ test_checkin_owner_and_lead (void)
     td_begin ("checkins_ok", true);
     char d [16], kinds [1024], field [32];
     s_draft ("team-a", d);
-    s_finalize ("team-a", d);
+    td_finalize ("team-a", d);
     uint64_t told = s_inbox_last ("team-a");
     cb_value_t *r = s_ok ("team-a", "checkin.new", s_checkin (d, "kr1", "2.5", 3));
     CHECK_STR (cb_value_get_str (r, "id"), "c1");
@@ -178,7 +167,7 @@ test_checkin_refused (void)
     CHECK_INT (s_code ("team-a", "checkin.new", s_checkin (d, "kr1", "3", 3), message),
                CB_E_NOT_FINAL);
     CHECK (strstr (message, "not final") != NULL);
-    s_finalize ("team-a", d);
+    td_finalize ("team-a", d);
     CHECK_INT (s_err ("team-a", "checkin.new", s_checkin (d, "kr1", "three", 3)),
                CB_E_BAD_FIELD);
     CHECK_INT (s_err ("team-a", "checkin.new", s_checkin (d, "kr1", "3", 7)), CB_E_BAD_FIELD);
@@ -220,8 +209,8 @@ test_checkin_pages (void)
     char d [16], other [16], field [32], after [64], next [32];
     s_draft ("team-a", d);
     s_draft ("team-c", other);
-    s_finalize ("team-a", d);
-    s_finalize ("team-c", other);
+    td_finalize ("team-a", d);
+    td_finalize ("team-c", other);
     for (int i = 0; i < 3; i++) {
         s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "1", i));
         s_ok_void ("team-c", "checkin.new", s_checkin (other, "kr2", "1", i));
@@ -311,8 +300,8 @@ s_shared (char *da, char *db)
     cb_value_t *body = s_body (ask, NULL);
     cb_value_set (body, "reflect", &reflect);
     s_ok_void ("team-b", "ask.accept", body);
-    s_finalize ("team-a", da);
-    s_finalize ("team-b", db);
+    td_finalize ("team-a", da);
+    td_finalize ("team-b", db);
 }
 
 //  A check-in on a shared key result reaches both teams: listed on both
@@ -404,7 +393,7 @@ test_checkin_dropped (void)
     s_aligned ("team-c", d, "kr1", c2);     //  Two drafts: told for each
     s_aligned ("team-b", d, "kr2", b1);     //  Another key result
     s_aligned ("team-a", d, "kr1", a1);     //  The sender's own
-    s_finalize ("team-a", d);
+    td_finalize ("team-a", d);
     s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "10", 4));
     s_ok_void ("team-a", "checkin.new", s_checkin (d, "kr1", "10", 3));    //  -1
     CHECK_INT (s_drops ("team-c", NULL), 0);

@@ -29,10 +29,7 @@ s_final_draft (const char *cycle, char *id)
     cb_value_t *r = s_ok ("team-a", "draft.new", s_with_content (s_body (NULL), content));
     snprintf (id, 16, "%s", r ? cb_value_get_str (r, "draft") : "d0");
     cb_value_destroy (&r);
-    char field [32];
-    snprintf (field, sizeof (field), "draft=%s", id);
-    s_ok_void ("team-a", "draft.vote", s_body (field, "confidence=4", NULL));
-    s_ok_void ("team-a", "draft.finalize", s_body (field, NULL));
+    td_finalize ("team-a", id);
 }
 
 //  A cycle.new body: name, start and end in days from now, a cadence if > 0.
@@ -236,9 +233,8 @@ test_cycle_cadence (void)
     r = s_ok ("team-a", "draft.new", s_with_content (s_body (NULL), content));
     snprintf (child, sizeof (child), "%s", r ? cb_value_get_str (r, "draft") : "d0");
     cb_value_destroy (&r);
+    td_finalize ("team-a", child);
     snprintf (field, sizeof (field), "draft=%s", child);
-    s_ok_void ("team-a", "draft.vote", s_body (field, "confidence=4", NULL));
-    s_ok_void ("team-a", "draft.finalize", s_body (field, NULL));
 
     //  Week 0: kr1 checked in; kr2 never (it counts from here too).
     s_ok_void ("team-a", "checkin.new", s_body (field, "kr=kr1", "value=1", "confidence=4",

@@ -65,10 +65,7 @@ s_final (const char *node, const char *cycle, const char *aligned, char *id)
     cb_value_t *r = s_ok (node, "draft.new", s_with_content (s_body (NULL), content));
     snprintf (id, 16, "%s", r ? cb_value_get_str (r, "draft") : "d0");
     cb_value_destroy (&r);
-    char field [32];
-    snprintf (field, sizeof (field), "draft=%s", id);
-    s_ok_void (node, "draft.vote", s_body (field, "confidence=4", NULL));
-    s_ok_void (node, "draft.finalize", s_body (field, NULL));
+    td_finalize (node, id);
 }
 
 int
