@@ -291,6 +291,13 @@ s_render_progress (FILE *out, const cb_value_t *reply)
         cb_value_t *trend = cb_value_get_array (p, "confidence");
         for (size_t j = 0; j < cb_value_size (trend); j++)
             fprintf (out, "%s%lld", j ? " -> " : "", (long long) cb_value_int (cb_value_at (trend, j)));
+        //  And as a sparkline, one bar a check-in, 0 the lowest, 5 the highest.
+        static const char *const bars [] = { "▁", "▂", "▃", "▅", "▆", "█" };
+        fprintf (out, "  ");
+        for (size_t j = 0; j < cb_value_size (trend); j++) {
+            int64_t level = cb_value_int (cb_value_at (trend, j));
+            fprintf (out, "%s", bars [level < 0 ? 0 : level > 5 ? 5 : level]);
+        }
         char age [32];
         fprintf (out, "\n    last check-in %s by %s, %s\n", cli_str (p, "last"),
                  cli_str (p, "last_by"), s_age (cli_int (p, "age_ms"), age, sizeof (age)));

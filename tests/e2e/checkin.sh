@@ -78,7 +78,7 @@ check_contains "inbox: the check-in" "$out" "d2 kr1 at 47.5, confidence 2/5 (c2)
 out=$("$CATCHBALL" --node watcher progress --draft d2)
 check_contains "progress kr1 numbers" "$out" "baseline 40, current 47.5, target 60 %"
 check_contains "progress kr1 share" "$out" "covered 37.5% of the way"
-check_contains "progress kr1 trend" "$out" "confidence 3 -> 2"
+check_contains "progress kr1 trend" "$out" "confidence 3 -> 2  ▅▃"
 check_contains "progress kr1 last" "$out" "last check-in c2 by team-b"
 check_contains "progress kr2, target below baseline" "$out" "baseline 14, current 8.5, target 3 days"
 check_contains "progress kr2 share" "$out" "covered 50% of the way"
