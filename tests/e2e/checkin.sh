@@ -147,6 +147,9 @@ out=$("$CATCHBALL" --node watcher watch d2 --kind checkin.new --from 1 --count 1
 check_contains "watch: a check-in" "$out" "check-in c1 on d2 kr1: 45, confidence 3/5"
 out=$("$CATCHBALL" --node watcher watch --owner lead --kind cycle.close --from 1 --count 1)
 check_contains "watch: a cycle closed" "$out" "cycle 2027-Q1 closed"
+cb lead cycle new 2028-Q1 --start 2028-01-01 --end 2028-03-31 >/dev/null
+out=$("$CATCHBALL" --node watcher watch --cycle 2028-Q1 --from 1 --count 1)
+check_contains "watch --cycle: a cycle without drafts, defined" "$out" "cycle.new: cycle 2028-Q1"
 
 # The graph shows where each key result stands: its last check-in.
 out=$("$CATCHBALL" --node watcher graph --cycle 2027-Q1)
