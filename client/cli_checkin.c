@@ -143,10 +143,15 @@ s_checkin (cli_t *cli, cli_args_t *a)
 //  --------------------------------------------------------------------------
 //  progress [--cycle C | --draft D]
 
-//  True if the check-in is about key result kr of draft: made on it, or on
-//  the key result of another draft shared with it.
-static bool
-s_about (const cb_value_t *checkin, const char *draft, const char *kr)
+bool
+cli_checkin_dropped (int64_t before, int64_t confidence)
+{
+    return (before >= 0 && before - confidence >= 2)
+        || (confidence < 2 && (before < 0 || before >= 2));
+}
+
+bool
+cli_checkin_about (const cb_value_t *checkin, const char *draft, const char *kr)
 {
     return (streq (cli_str (checkin, "draft"), draft) && streq (cli_str (checkin, "kr"), kr))
         || (streq (cli_str (checkin, "shared_draft"), draft)
@@ -165,7 +170,7 @@ cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
             cb_value_t *kr = cb_value_at (krs, j);
             const cb_value_t *last = NULL;
             for (size_t k = 0; k < cb_value_size (checkins); k++)
-                if (s_about (cb_value_at (checkins, k), id, cli_str (kr, "id")))
+                if (cli_checkin_about (cb_value_at (checkins, k), id, cli_str (kr, "id")))
                     last = cb_value_at (checkins, k);
             if (!last)
                 continue;
@@ -199,7 +204,7 @@ s_kr_progress (const char *draft, const cb_value_t *kr, const cb_value_t *checki
     const cb_value_t *last = NULL;
     for (size_t i = 0; i < cb_value_size (checkins); i++) {
         const cb_value_t *c = cb_value_at (checkins, i);
-        if (!s_about (c, draft, cli_str (kr, "id")))
+        if (!cli_checkin_about (c, draft, cli_str (kr, "id")))
             continue;
         cb_value_t *confidence = cb_value_new_int (cli_int (c, "confidence"));
         cb_value_push (trend, &confidence);

@@ -91,6 +91,12 @@ int cli_export (cli_t *cli, cli_args_t *args);
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
 //  cli_checkin.c's: checkin and progress, and cycles.
 extern const cli_command_t cli_checkin_commands [];
+//  cli_checkin.c: true if the check-in is about key result kr of draft
+//  (made on it, or on the other draft's copy of a shared key result).
+bool cli_checkin_about (const cb_value_t *checkin, const char *draft, const char *kr);
+//  cli_checkin.c: true if a check-in of `confidence` after one of `before`
+//  (-1: none) drops, as PROTOCOL.md 6.2 says: by 2 or more, or below 2.
+bool cli_checkin_dropped (int64_t before, int64_t confidence);
 //  cli_checkin.c: each key result of a cycle.graph reply's drafts that has
 //  check-ins (checkin.list's, in order) gets `progress`: {current,
 //  confidence, checkin}, from the last, for the graph to show.

@@ -301,8 +301,7 @@ s_last_two (const cb_value_t *checkins, const char *draft, const char *kr, int64
     *last_p = NULL;
     for (size_t i = 0; i < cb_value_size (checkins); i++) {
         const cb_value_t *c = cb_value_at (checkins, i);
-        if ((streq (cli_str (c, "draft"), draft) && streq (cli_str (c, "kr"), kr))
-        ||  (streq (cli_str (c, "shared_draft"), draft) && streq (cli_str (c, "shared_kr"), kr))) {
+        if (cli_checkin_about (c, draft, kr)) {
             *before = *last;
             *last = cli_int (c, "confidence");
             *last_p = c;
@@ -332,7 +331,7 @@ s_dropped (cli_t *cli, const char *me, cb_value_t *items)
             int64_t last, before;
             const cb_value_t *c;
             s_last_two (cb_value_get_array (listed, "checkins"), to, kr, &last, &before, &c);
-            if (c && ((before >= 0 && before - last >= 2) || (last < 2 && (before < 0 || before >= 2)))) {
+            if (c && cli_checkin_dropped (before, last)) {
                 char text [256], from [32] = "";
                 if (before >= 0)
                     snprintf (from, sizeof (from), "%lld -> ", (long long) before);
