@@ -93,6 +93,12 @@ static const s_option_t s_options [CLI_O_COUNT] = {
     [CLI_O_SCORE]        = { "score", "KR=N,...", "the key results' scores, 0 to 1" },
     [CLI_O_LEARNED]      = { "learned", "TEXT", "what was learned" },
     [CLI_O_TO_CYCLE]     = { "to-cycle", "C", "the cycle it goes to" },
+    [CLI_O_VALUE]        = { "value", "N", "a key result's current value" },
+    [CLI_O_NOTE]         = { "note", "TEXT", "a note saying why" },
+    [CLI_O_DRAFT]        = { "draft", "D", "a draft" },
+    [CLI_O_START]        = { "start", "DATE", "the first day, YYYY-MM-DD (UTC)" },
+    [CLI_O_END]          = { "end", "DATE", "the last day, YYYY-MM-DD (UTC)" },
+    [CLI_O_CADENCE]      = { "cadence", "DAYS", "days between check-ins (default 7)" },
 };
 
 //  getopt's values: the command options come after the global ones.
@@ -131,11 +137,13 @@ static const char *s_global_help =
 //  The table, and finding a command in it
 
 static const cli_command_t *s_tables [] = {
-    cli_drafts_commands, cli_events_commands, cli_import_commands, cli_watch_commands
+    cli_drafts_commands, cli_events_commands, cli_import_commands, cli_watch_commands,
+    cli_checkin_commands
 };
 #define S_TABLES (sizeof (s_tables) / sizeof (s_tables [0]))
 static const char *s_table_titles [S_TABLES] = {
-    "Commands", "Alignment marketplace events", "Import and export", "Following changes"
+    "Commands", "Alignment marketplace events", "Import and export", "Following changes",
+    "After finalize: cycles, check-ins and progress"
 };
 
 //  The entry for name and sub (sub NULL: a command of one word), or NULL.
@@ -462,7 +470,8 @@ cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status)
     //  Paged reads are read to their end: the command shows everything.
     bool paged = streq (type, "draft.list") || streq (type, "draft.history")
               || streq (type, "event.list") || streq (type, "event.snapshot")
-              || streq (type, "cycle.graph") || streq (type, "ask.list");
+              || streq (type, "cycle.graph") || streq (type, "ask.list")
+              || streq (type, "checkin.list") || streq (type, "cycle.list");
     cb_value_t *reply = paged ? cb_client_request_pages (cli->client, type, body_p, cli->timeout)
                               : cb_client_request (cli->client, type, body_p, cli->timeout);
     if (!reply) {

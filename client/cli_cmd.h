@@ -28,6 +28,7 @@ typedef enum {
     CLI_O_FROM, CLI_O_LIMIT,
     CLI_O_VOTERS, CLI_O_THRESHOLD, CLI_O_OVERRIDE,
     CLI_O_SCORE, CLI_O_LEARNED, CLI_O_TO_CYCLE,
+    CLI_O_VALUE, CLI_O_NOTE, CLI_O_DRAFT, CLI_O_START, CLI_O_END, CLI_O_CADENCE,
     CLI_O_COUNT
 } cli_opt_t;
 
@@ -90,6 +91,18 @@ int cli_export (cli_t *cli, cli_args_t *args);
 //  cli_export.c: a draft's history (the draft.history reply, every page)
 //  as a Markdown transcript.
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
+//  cli_checkin.c's: checkin and progress, and cycles.
+extern const cli_command_t cli_checkin_commands [];
+//  cli_checkin.c: true if the check-in is about key result kr of draft
+//  (made on it, or on the other draft's copy of a shared key result).
+bool cli_checkin_about (const cb_value_t *checkin, const char *draft, const char *kr);
+//  cli_checkin.c: true if a check-in of `confidence` after one of `before`
+//  (-1: none) drops, as PROTOCOL.md 6.2 says: by 2 or more, or below 2.
+bool cli_checkin_dropped (int64_t before, int64_t confidence);
+//  cli_checkin.c: each key result of a cycle.graph reply's drafts that has
+//  check-ins (checkin.list's, in order) gets `progress`: {current,
+//  confidence, checkin}, from the last, for the graph to show.
+void cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins);
 //  cli_watch.c's: watch.
 extern const cli_command_t cli_watch_commands [];
 

@@ -466,6 +466,15 @@ s_graph (cli_t *cli, cli_args_t *a)
         cb_value_destroy (&reply);
         return 1;
     }
+    //  Where each key result stands: its last check-in (checkin.list; a
+    //  broker from before check-ins draws the graph without).
+    cb_value_t *lbody = cli_body ("cycle", cycle);
+    cb_value_t *listed = reply ? cb_client_request_pages (cli->client, "checkin.list", &lbody,
+                                                          cli->timeout) : NULL;
+    if (listed)
+        cli_progress_annotate (reply, cb_value_get_array (listed, "checkins"));
+    cb_value_destroy (&lbody);
+    cb_value_destroy (&listed);
     if (reply && cli->json)
         cli_json_print (stdout, reply, false);
     else

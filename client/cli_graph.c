@@ -396,6 +396,12 @@ s_draft_node (FILE *out, const cb_value_t *graph, const cb_value_t *draft)
             fprintf (out, " ");
             s_html (out, cli_str (kr, "unit"), 0, 0);
         }
+        //  Where it stands, when the command line found check-ins for it.
+        cb_value_t *progress = cb_value_get_map (kr, "progress");
+        if (progress)
+            fprintf (out, " <I>(now %s, confidence %lld/5)</I>",
+                     cli_number (cb_value_get (progress, "current"), n, sizeof (n)),
+                     (long long) cli_int (progress, "confidence"));
         cb_value_t *shared = cb_value_get_map (kr, "shared_with");
         if (shared) {
             fprintf (out, " <I>(shared with ");

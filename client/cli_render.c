@@ -394,6 +394,18 @@ s_history_end (FILE *out, const cb_value_t *draft)
         fprintf (out, "carried over to %s\n", cb_value_str (cb_value_at (carried, i)));
 }
 
+//  A check-in in a line: "d1 kr1 at 4, confidence 2/5 (c2): note".
+static void
+s_checkin_line (FILE *out, const cb_value_t *c, const char *indent)
+{
+    char v [CLI_NUMBER_MAX];
+    fprintf (out, "%s%s%s %s%s at %s, confidence %lld/5 (%s)%s%s\n", indent, s_c (C_BOLD),
+             cli_str (c, "draft"), cli_str (c, "kr"), s_c (C_OFF),
+             cli_number (cb_value_get (c, "value"), v, sizeof (v)),
+             (long long) cli_int (c, "confidence"), cli_str (c, "id"),
+             *cli_str (c, "note") ? ": " : "", cli_str (c, "note"));
+}
+
 void
 cli_render_history (FILE *out, const cb_value_t *reply)
 {
@@ -488,6 +500,14 @@ cli_render_history (FILE *out, const cb_value_t *reply)
                  to_us ? "to us" : "by us", cli_str (r, "from_draft"), cli_str (r, "draft"),
                  (long long) cli_int (r, "rev"));
         s_response (out, r, "  ");
+    }
+    //  Its check-ins, after finalize (checkin.new)
+    cb_value_t *checkins = cb_value_get_array (reply, "checkins");
+    for (size_t i = 0; i < cb_value_size (checkins); i++) {
+        cb_value_t *c = cb_value_at (checkins, i);
+        fprintf (out, "\n%scheck-in%s %s  by %s\n", s_c (C_BOLD), s_c (C_OFF),
+                 s_time (cli_int (c, "time"), t, sizeof (t)), cli_str (c, "author"));
+        s_checkin_line (out, c, "  ");
     }
 }
 
@@ -710,6 +730,72 @@ s_see (FILE *out, const char *format, ...)
     va_end (args);
 }
 
+//  checkin.dropped: confidence fell on a key result one of our drafts
+//  aligns to. Our promise leans on it: see where it stands, and say so
+//  if we can no longer align.
+static void
+s_checkin_dropped (FILE *out, const cb_value_t *body)
+{
+    const cb_value_t *c = cb_value_get_map (body, "checkin");
+    const char *mine = cli_str (cb_value_get_map (body, "dependent"), "draft");
+    fprintf (out, "  %s%s%s's confidence in %s %s fell ", s_c (C_BOLD), cli_str (c, "author"),
+             s_c (C_OFF), cli_str (c, "draft"), cli_str (c, "kr"));
+    if (cb_value_is_number (cb_value_get (body, "previous")))
+        fprintf (out, "%lld -> ", (long long) cli_int (body, "previous"));
+    fprintf (out, "%s%lld/5%s, and your %s aligns to it:\n", s_c (C_RED),
+             (long long) cli_int (c, "confidence"), s_c (C_OFF), mine);
+    s_checkin_line (out, c, "  ");
+    s_answer (out, true, "progress --draft %s", cli_str (c, "draft"));
+    s_answer (out, false, "raise %s --cannot-align TEXT --kr %s", mine, cli_str (c, "kr"));
+}
+
+//  checkin.due: key results not checked in for a cadence (or more); to
+//  the owner, who owes the check-in, or escalated to the owner of the
+//  draft it aligns to, who may want to ask.
+static void
+s_checkin_due (FILE *out, const cb_value_t *body)
+{
+    bool escalated = false;
+    cb_value_get_bool (body, "escalated", &escalated);
+    const char *draft = cli_str (body, "draft");
+    if (escalated)
+        fprintf (out, "  %s%s%s's %s, aligned to your %s, is late with its check-ins (cycle "
+                 "%s, every %lld days):\n", s_c (C_BOLD), cli_str (body, "owner"), s_c (C_OFF),
+                 draft, cli_str (body, "aligned_to"), cli_str (body, "cycle"),
+                 (long long) cli_int (body, "cadence_days"));
+    else
+        fprintf (out, "  check-ins due on %s (cycle %s, every %lld days):\n", draft,
+                 cli_str (body, "cycle"), (long long) cli_int (body, "cadence_days"));
+    cb_value_t *krs = cb_value_get_array (body, "krs");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *kr = cb_value_at (krs, i);
+        fprintf (out, "  %s%s%s %s: %s%lld cadence(s) without a check-in%s%s%s\n", s_c (C_BOLD),
+                 cli_str (kr, "kr"), s_c (C_OFF), cli_str (kr, "text"), s_c (C_YEL),
+                 (long long) cli_int (kr, "missed"), s_c (C_OFF),
+                 *cli_str (kr, "last") ? ", the last " : "", cli_str (kr, "last"));
+    }
+    if (escalated)
+        s_see (out, "progress --draft %s", draft);
+    else
+        s_answer (out, true, "checkin %s %s --value N --confidence 0-5", draft,
+                  cli_str (cb_value_at (krs, 0), "kr"));
+}
+
+//  checkin.new: a lead checked in on our key result, or the other team on
+//  one we share. News: the command shows where it stands.
+static void
+s_checkin_new (FILE *out, const cb_value_t *body)
+{
+    fprintf (out, "  %s%s%s checked in", s_c (C_BOLD), cli_str (body, "author"), s_c (C_OFF));
+    if (*cli_str (body, "shared_draft"))
+        fprintf (out, " on the key result your %s %s shares", cli_str (body, "shared_draft"),
+                 cli_str (body, "shared_kr"));
+    fprintf (out, ":\n");
+    s_checkin_line (out, body, "  ");
+    s_see (out, "progress --draft %s", *cli_str (body, "shared_draft")
+                                       ? cli_str (body, "shared_draft") : cli_str (body, "draft"));
+}
+
 //  draft.aligned: another team now aligns a draft to one of ours. News,
 //  not a request (nothing in todo): the command reads their draft.
 static void
@@ -915,11 +1001,32 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     if (streq (kind, "draft.raised"))
         s_raised (out, body);
     else
+    if (streq (kind, "cycle.closed")) {
+        cb_value_t *drafts = cb_value_get_array (body, "drafts");
+        fprintf (out, "  cycle %s%s%s is closed: score your final OKR%s", s_c (C_BOLD),
+                 cli_str (body, "cycle"), s_c (C_OFF), cb_value_size (drafts) > 1 ? "s" : "");
+        for (size_t i = 0; i < cb_value_size (drafts); i++)
+            fprintf (out, "%s%s", i ? ", " : " ", cb_value_str (cb_value_at (drafts, i)));
+        fprintf (out, "\n");
+        for (size_t i = 0; i < cb_value_size (drafts); i++)
+            s_answer (out, i == 0, "retro %s --score KR=0..1,... --learned TEXT",
+                      cb_value_str (cb_value_at (drafts, i)));
+    }
+    else
     if (streq (kind, "draft.aligned"))
         s_draft_aligned (out, body);
     else
     if (streq (kind, "parent.changed"))
         s_parent_changed (out, body);
+    else
+    if (streq (kind, "checkin.new"))
+        s_checkin_new (out, body);
+    else
+    if (streq (kind, "checkin.dropped"))
+        s_checkin_dropped (out, body);
+    else
+    if (streq (kind, "checkin.due"))
+        s_checkin_due (out, body);
     else
         //  A kind newer than this client: the facts as they came.
         cli_json_print (out, body, false);
@@ -953,6 +1060,18 @@ s_log_object (FILE *out, const char *key, const cb_value_t *object)
         fprintf (out, "%s %s%s%s from %s to %s: %s", cli_str (object, "kind"), s_c (C_BOLD), id,
                  s_c (C_OFF), cli_str (object, "from"), cli_str (object, "to"),
                  cli_str (object, "state"));
+    else
+    if (strncmp (key, "cycle/", 6) == 0)
+        fprintf (out, "cycle %s%s%s%s", s_c (C_BOLD), cli_str (object, "name"), s_c (C_OFF),
+                 cli_int (object, "closed") ? " closed" : "");
+    else
+    if (strncmp (key, "checkin/", 8) == 0) {
+        char v [CLI_NUMBER_MAX];
+        fprintf (out, "check-in %s%s%s on %s %s: %s, confidence %lld/5", s_c (C_BOLD), id,
+                 s_c (C_OFF), cli_str (object, "draft"), cli_str (object, "kr"),
+                 cli_number (cb_value_get (object, "value"), v, sizeof (v)),
+                 (long long) cli_int (object, "confidence"));
+    }
     else
         fprintf (out, "%s", key);
 }
@@ -1019,10 +1138,22 @@ cli_render_todo (FILE *out, const cb_value_t *todo)
             fprintf (out, "re-align %s%s%s: %s", s_c (C_BOLD), id, s_c (C_OFF),
                      cli_str (item, "text"));
         else
+        if (streq (what, "retro"))
+            fprintf (out, "score %s%s%s, final OKR of closed cycle %s: its retrospective",
+                     s_c (C_BOLD), id, s_c (C_OFF), cli_str (item, "cycle"));
+        else
         if (streq (what, "raised"))
             fprintf (out, "answer %s%s%s: %s cannot align %s with your %s: %s", s_c (C_BOLD), id,
                      s_c (C_OFF), cli_str (item, "from"), cli_str (item, "from_draft"),
                      cli_str (item, "draft"), cli_str (item, "text"));
+        else
+        if (streq (what, "checkin"))
+            fprintf (out, "check in on %s%s%s: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "text"));
+        else
+        if (streq (what, "dropped"))
+            fprintf (out, "check %s%s%s's alignment: %s", s_c (C_BOLD), id, s_c (C_OFF),
+                     cli_str (item, "text"));
         else
         if (streq (what, "vote"))
             fprintf (out, "cast your sealed confidence vote on %s%s%s (%s's, vote %s)",

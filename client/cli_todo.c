@@ -10,7 +10,11 @@
     drafts that were raised to (draft.raise) for the raises no revision
     addresses yet;
     draft.show of its own drafts' heads and of the drafts they link to, for
-    the links another draft broke (PROTOCOL.md section 7.1). Each
+    the links another draft broke (PROTOCOL.md section 7.1); checkin.list
+    of the drafts they align to, for a key result whose last check-in
+    dropped its confidence (PROTOCOL.md section 6.2); cycle.show and
+    checkin.list of its final drafts in a running cycle, for the key
+    results whose last check-in is older than the cycle's cadence. Each
     item has its deadline and the command that does it, the same words the
     inbox prints (cli_render.c).
 
@@ -307,6 +311,130 @@ s_links (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
+//  The key result's last two check-ins' confidences in the list (made on
+//  draft, or shared with it): *last and *before, -1 when there are none.
+static void
+s_last_two (const cb_value_t *checkins, const char *draft, const char *kr, int64_t *last,
+            int64_t *before, const cb_value_t **last_p)
+{
+    *last = *before = -1;
+    *last_p = NULL;
+    for (size_t i = 0; i < cb_value_size (checkins); i++) {
+        const cb_value_t *c = cb_value_at (checkins, i);
+        if (cli_checkin_about (c, draft, kr)) {
+            *before = *last;
+            *last = cli_int (c, "confidence");
+            *last_p = c;
+        }
+    }
+}
+
+//  This node's drafts aligned to a key result whose last check-in dropped
+//  its confidence (by 2 or more, or below 2), as checkin.dropped says:
+//  until a later check-in lifts it, the team owes a look at its own
+//  alignment. 0 or the status.
+static int
+s_dropped (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("owner", me);
+    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        const char *id = cli_str (cb_value_at (drafts, i), "id");
+        cb_value_t *content = s_head (cli, id, &status);
+        cb_value_t *aligned = cb_value_get_map (content, "aligned_to");
+        const char *to = cli_str (aligned, "draft"), *kr = cli_str (aligned, "kr");
+        if (*to && *kr && !status) {
+            cb_value_t *lb = cli_body ("draft", to);
+            cb_value_t *listed = cli_request (cli, "checkin.list", &lb, &status);
+            int64_t last, before;
+            const cb_value_t *c;
+            s_last_two (cb_value_get_array (listed, "checkins"), to, kr, &last, &before, &c);
+            if (c && cli_checkin_dropped (before, last)) {
+                char text [256], from [32] = "";
+                if (before >= 0)
+                    snprintf (from, sizeof (from), "%lld -> ", (long long) before);
+                snprintf (text, sizeof (text), "the confidence in %s %s, which it aligns to, "
+                          "fell %s%lld (%s by %s)", to, kr, from, (long long) last,
+                          cli_str (c, "id"), cli_str (c, "author"));
+                cb_value_t *item = s_item (items, "dropped", id, 0);
+                cb_value_set_str (item, "text", text);
+                cb_value_set_str (item, "draft", to);
+                cb_value_set_str (item, "kr", kr);
+                s_command (item, "progress --draft %s", to);
+                char command [96];
+                snprintf (command, sizeof (command), "raise %%s --cannot-align TEXT --kr %s", kr);
+                s_command (item, command, id);
+            }
+            cb_value_destroy (&listed);
+        }
+        cb_value_destroy (&content);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
+//  The key results of this node's final drafts, in a defined cycle that
+//  runs, whose last check-in (or, never checked in, the draft's first) is
+//  older than the cycle's cadence, as checkin.due says. 0 or the status.
+static int
+s_checkins_due (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *body = cli_body ("owner", me);
+    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
+    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
+    int64_t now = zclock_time ();
+    for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
+        cb_value_t *d = cb_value_at (drafts, i);
+        if (!streq (cli_str (d, "state"), "final") || !cb_value_size (cb_value_get_array (d, "checkins")))
+            continue;
+        //  A cycle nobody defined has no cadence: cycle.show says NOT_FOUND,
+        //  which is not an error here.
+        cb_value_t *cb = cli_body ("cycle", cli_str (d, "cycle"));
+        cb_value_t *cycle = cb_client_request (cli->client, "cycle.show", &cb, cli->timeout);
+        cb_value_t *c = cb_value_get_map (cycle, "cycle");
+        int64_t cadence = cli_int (c, "cadence_days") * 24 * 3600 * 1000;
+        if (cadence && streq (cli_str (c, "state"), "running")) {
+            const char *id = cli_str (d, "id");
+            cb_value_t *lb = cli_body ("draft", id);
+            cb_value_t *listed = cli_request (cli, "checkin.list", &lb, &status);
+            cb_value_t *checkins = cb_value_get_array (listed, "checkins");
+            cb_value_t *content = status ? NULL : s_head (cli, id, &status);
+            cb_value_t *krs = cb_value_get_array (content, "key_results");
+            int64_t first = cli_int (cb_value_at (checkins, 0), "time");
+            for (size_t j = 0; j < cb_value_size (krs); j++) {
+                const char *kr = cli_str (cb_value_at (krs, j), "id");
+                int64_t last, before;
+                const cb_value_t *lc;
+                s_last_two (checkins, id, kr, &last, &before, &lc);
+                int64_t since = lc ? cli_int (lc, "time") : first;
+                if (!since || now - since < cadence)
+                    continue;
+                char text [256];
+                snprintf (text, sizeof (text), "%s %s: no check-in for %lld days (%s), every "
+                          "%lld days in cycle %s", id, kr,
+                          (long long) ((now - since) / (24 * 3600 * 1000)),
+                          lc ? cli_str (lc, "id") : "never checked in",
+                          (long long) cli_int (c, "cadence_days"), cli_str (d, "cycle"));
+                cb_value_t *item = s_item (items, "checkin", id, since + cadence);
+                cb_value_set_str (item, "text", text);
+                cb_value_set_str (item, "kr", kr);
+                char command [96];
+                snprintf (command, sizeof (command), "checkin %%s %s --value N --confidence 0-5",
+                          kr);
+                s_command (item, command, id);
+            }
+            cb_value_destroy (&content);
+            cb_value_destroy (&listed);
+        }
+        cb_value_destroy (&cycle);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
 //  True if a revision of the history addresses response `id`.
 static bool
 s_addressed (const cb_value_t *history, const char *id)
@@ -359,6 +487,36 @@ s_raised (cli_t *cli, const char *me, cb_value_t *items)
     return status;
 }
 
+//  The retrospectives owed: this node's final drafts of closed cycles
+//  that have none. 0 or the status.
+static int
+s_retros (cli_t *cli, const char *me, cb_value_t *items)
+{
+    int status = 0;
+    cb_value_t *reply = cli_request (cli, "cycle.list", NULL, &status);
+    cb_value_t *cycles = cb_value_get_array (reply, "cycles");
+    for (size_t i = 0; i < cb_value_size (cycles) && !status; i++) {
+        cb_value_t *c = cb_value_at (cycles, i);
+        if (!streq (cli_str (c, "state"), "closed"))
+            continue;
+        cb_value_t *body = cli_body ("owner", me);
+        cb_value_set_str (body, "cycle", cli_str (c, "name"));
+        cb_value_t *list = cli_request (cli, "draft.list", &body, &status);
+        cb_value_t *drafts = cb_value_get_array (list, "drafts");
+        for (size_t j = 0; j < cb_value_size (drafts); j++) {
+            cb_value_t *d = cb_value_at (drafts, j);
+            if (!streq (cli_str (d, "state"), "final") || cb_value_get_map (d, "retro"))
+                continue;
+            cb_value_t *item = s_item (items, "retro", cli_str (d, "id"), 0);
+            cb_value_set_str (item, "cycle", cli_str (c, "name"));
+            s_command (item, "retro %s --score KR=0..1,... --learned TEXT", cli_str (d, "id"));
+        }
+        cb_value_destroy (&list);
+    }
+    cb_value_destroy (&reply);
+    return status;
+}
+
 int
 cli_todo (cli_t *cli, cli_args_t *args)
 {
@@ -376,6 +534,12 @@ cli_todo (cli_t *cli, cli_args_t *args)
         status = s_links (cli, cli->node, items);
     if (!status)
         status = s_raised (cli, cli->node, items);
+    if (!status)
+        status = s_dropped (cli, cli->node, items);
+    if (!status)
+        status = s_checkins_due (cli, cli->node, items);
+    if (!status)
+        status = s_retros (cli, cli->node, items);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");

@@ -47,6 +47,7 @@ static const s_error_t s_errors [] = {
     { CB_E_VOTE_CLOSED,      "VOTE_CLOSED",      "the confidence vote is revealed: it takes no more votes" },
     { CB_E_ALREADY_VOTED,    "ALREADY_VOTED",    "this voter has voted already" },
     { CB_E_NO_CONFIDENCE,    "NO_CONFIDENCE",    "finalising needs a revealed confidence vote on the head revision that passed, or an override with a reason" },
+    { CB_E_CYCLE_STATE,      "CYCLE_STATE",      "the cycle's state does not allow that: see catchball cycle show" },
     { CB_E_RATE_LIMITED,     "RATE_LIMITED",     "too many requests: retry after a while; nothing was stored" },
     { CB_E_STORAGE_FULL,     "STORAGE_FULL",     "the store is full; nothing was stored" },
     { CB_E_STORAGE,          "STORAGE",          "the store failed; nothing was stored" },

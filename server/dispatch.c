@@ -87,6 +87,12 @@ static const s_route_t s_routes [] = {
     { "draft.raise",      cb_handle_draft_raise,     NULL,               true,  R_AUTHORS },
     { "draft.retro",      cb_handle_draft_retro,     NULL,               true,  R_AUTHORS },
     { "draft.carry",      cb_handle_draft_carry,     NULL,               true,  R_AUTHORS },
+    { "checkin.new",      cb_handle_checkin_new,     NULL,               true,  R_AUTHORS },
+    { "checkin.list",     cb_handle_checkin_list,    NULL,               false, R_ANY },
+    { "cycle.new",        cb_handle_cycle_new,       NULL,               true,  R_LEADERSHIP },
+    { "cycle.close",      cb_handle_cycle_close,     NULL,               true,  R_LEADERSHIP },
+    { "cycle.show",       cb_handle_cycle_show,      NULL,               false, R_ANY },
+    { "cycle.list",       cb_handle_cycle_list,      NULL,               false, R_ANY },
     { NULL, NULL, NULL, false, 0 }
 };
 
@@ -662,7 +668,8 @@ cb_dispatch_next_deadline (cb_txn_t *txn)
 {
     int64_t next = 0;
     int64_t due [] = {
-        cb_rounds_next_deadline (txn), cb_votes_next_deadline (txn), cb_events_next_timebox (txn)
+        cb_rounds_next_deadline (txn), cb_votes_next_deadline (txn), cb_events_next_timebox (txn),
+        cb_checkins_next_due (txn)
     };
     for (size_t i = 0; i < sizeof (due) / sizeof (due [0]); i++)
         if (due [i] && (!next || due [i] < next))
@@ -684,7 +691,9 @@ cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *
     int64_t closed_seq = revealed < 0 ? -1 : cb_log_append (&req, "deadline");
     int advanced = closed_seq < 0 ? -1 : cb_events_expire (&req);
     int64_t advanced_seq = advanced < 0 ? -1 : cb_log_append (&req, "timebox");
-    int rc = advanced_seq >= 0 && cb_txn_commit (&child) == CB_STORE_OK ? 0 : -1;
+    //  Check-ins due change no object: deliveries only, no log entry.
+    int dues = advanced_seq < 0 ? -1 : cb_checkins_expire (&req);
+    int rc = dues >= 0 && cb_txn_commit (&child) == CB_STORE_OK ? 0 : -1;
     if (rc == 0) {
         for (void *seq = zhashx_first (req.touched); seq; seq = zhashx_next (req.touched))
             zhashx_update (touched, (const char *) zhashx_cursor (req.touched), seq);

@@ -87,6 +87,31 @@ int cb_handle_draft_raise (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_retro (cb_req_t *req, const cb_value_t *body);
 int cb_handle_draft_carry (cb_req_t *req, const cb_value_t *body);
 
+//  checkins.c
+int cb_handle_checkin_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_checkin_list (cb_req_t *req, const cb_value_t *body);
+//  The cadence: checkin.due for every key result of a draft whose last
+//  check-in is a whole number of its cycle's cadences old at a tick due
+//  by req->now, escalated to the owner of the draft it aligns to from the
+//  second cadence missed. Returns how many ticks fired, or -1.
+int cb_checkins_expire (cb_req_t *req);
+//  The earliest cadence tick (ms), or 0 if none.
+int64_t cb_checkins_next_due (cb_txn_t *txn);
+//  A check-in by id ("c3"), for draft.history: NULL if none (the request
+//  does not fail).
+cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);
+
+//  cycles.c
+int cb_handle_cycle_new (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_close (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_show (cb_req_t *req, const cb_value_t *body);
+int cb_handle_cycle_list (cb_req_t *req, const cb_value_t *body);
+//  The cycle of that name (a new value), or NULL if it was never created
+//  (an undefined cycle: its drafts work as before) or on store error.
+cb_value_t *cb_cycle_get (cb_txn_t *txn, const char *name);
+//  "planning", "running" or "closed" at `now`; NULL for no cycle.
+const char *cb_cycle_state (const cb_value_t *cycle, int64_t now);
+
 //  events.c
 int cb_handle_event_new (cb_req_t *req, const cb_value_t *body);
 int cb_handle_event_advance (cb_req_t *req, const cb_value_t *body);

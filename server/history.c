@@ -171,12 +171,13 @@ cb_draft_revisions (cb_req_t *req, uint32_t draft, int64_t since, int64_t until)
 }
 
 //  draft.history {draft, limit?, after?}
-//      -> {draft, revisions, rounds, raised, next}
+//      -> {draft, revisions, rounds, raised, checkins, next}
 //  One page of the history: its items are the revisions in order, then
 //  the rounds in order, then what was raised to or from the draft
-//  (draft.raise) in order. The cursor says where the page ended: "rev.N"
-//  after revision N, "round.K" after the draft's first K rounds,
-//  "raised.K" after its first K raises.
+//  (draft.raise) in order, then its check-ins (checkin.new) in order.
+//  The cursor says where the page ended: "rev.N" after revision N,
+//  "round.K" after the draft's first K rounds, "raised.K" after its first
+//  K raises, "checkins.K" after its first K check-ins.
 
 typedef struct {
     cb_page_t *page;            //  The page being filled
@@ -249,6 +250,39 @@ s_history_page (cb_req_t *req, uint32_t draft, uint32_t revs, s_hpage_t *hp)
     return 0;
 }
 
+//  Loads a record by id; NULL if there is none.
+typedef cb_value_t *(s_load_fn) (cb_req_t *req, const char *id);
+
+static cb_value_t *
+s_checkin_load (cb_req_t *req, const char *id)
+{
+    return cb_checkin_get (req->txn, id);
+}
+
+//  The records a draft lists by id (`raised`, `checkins`), in full, from
+//  *index on, into list while the page has room; once it is full, *more
+//  is set and *index is the one that starts the next page.
+static void
+s_page_ids (cb_req_t *req, cb_page_t *page, const cb_value_t *ids, s_load_fn *load,
+            cb_value_t *list, size_t *index, bool *more)
+{
+    for (; !*more && *index < cb_value_size (ids) && !req->code; (*index)++) {
+        cb_value_t *record = load (req, cb_value_str (cb_value_at (ids, *index)));
+        if (!record)
+            break;
+        size_t size;
+        const void *data = cb_codec_encode_scratch (record, &size);
+        cb_value_destroy (&record);
+        if (!cb_page_room (page, size)) {
+            *more = true;
+            break;
+        }
+        cb_value_t *raw = cb_value_new_raw (data, size);
+        cb_value_push (list, &raw);
+        cb_page_add (page, size);
+    }
+}
+
 int
 cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
 {
@@ -260,8 +294,8 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     if (req->code || cb_page_init (req, body, CB_PAGE_LIMIT, &page))
         return -1;
     //  Where the last page ended.
-    uint64_t after_rev = 0, after_round = 0, after_raised = 0;
-    bool in_rounds = false, in_raised = false;
+    uint64_t after_rev = 0, after_round = 0, after_raised = 0, after_checkins = 0;
+    bool in_rounds = false, in_raised = false, in_checkins = false;
     if (page.after) {
         const char *end = NULL;
         if (strncmp (page.after, "rev.", 4) == 0)
@@ -275,6 +309,11 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         if (strncmp (page.after, "raised.", 7) == 0) {
             end = cb_page_number (page.after + 7, UINT32_MAX, &after_raised);
             in_rounds = in_raised = true;
+        }
+        else
+        if (strncmp (page.after, "checkins.", 9) == 0) {
+            end = cb_page_number (page.after + 9, UINT32_MAX, &after_checkins);
+            in_rounds = in_raised = in_checkins = true;
         }
         if (!end || *end)
             return cb_page_fail (req, page.after);
@@ -320,31 +359,24 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
         }
         cb_value_destroy (&round);
     }
-    //  Then the raises, in full.
+    //  Then the raises, then the check-ins, in full.
     bool rounds_done = !more;
     cb_value_t *raised = cb_value_new_array ();
     cb_value_t *rids = cb_value_get_array (draft, "raised");
-    size_t rindex = (size_t) after_raised;
-    for (; rc >= 0 && !more && rindex < cb_value_size (rids) && !req->code; rindex++) {
-        cb_value_t *response = cb_response_load (req, cb_value_str (cb_value_at (rids, rindex)));
-        if (!response)
-            break;
-        const void *data = cb_codec_encode_scratch (response, &size);
-        cb_value_destroy (&response);
-        if (!cb_page_room (&page, size)) {
-            more = true;
-            rindex--;           //  This one starts the next page
-        }
-        else {
-            cb_value_t *raw = cb_value_new_raw (data, size);
-            cb_value_push (raised, &raw);
-            cb_page_add (&page, size);
-        }
-    }
+    size_t rindex = in_checkins ? cb_value_size (rids) : (size_t) after_raised;
+    if (rc >= 0)
+        s_page_ids (req, &page, rids, cb_response_load, raised, &rindex, &more);
+    bool raised_done = !more;
+    cb_value_t *checkins = cb_value_new_array ();
+    size_t cindex = (size_t) after_checkins;
+    if (rc >= 0)
+        s_page_ids (req, &page, cb_value_get_array (draft, "checkins"), s_checkin_load,
+                    checkins, &cindex, &more);
     if (rc < 0 || cb_req_check_store (req) || req->code) {
         cb_value_destroy (&hp.list);
         cb_value_destroy (&rounds);
         cb_value_destroy (&raised);
+        cb_value_destroy (&checkins);
         cb_value_destroy (&draft);
         return -1;
     }
@@ -355,11 +387,15 @@ cb_handle_draft_history (cb_req_t *req, const cb_value_t *body)
     if (!rounds_done)
         snprintf (next, sizeof (next), "round.%zu", index);
     else
+    if (!raised_done)
         snprintf (next, sizeof (next), "raised.%zu", rindex);
+    else
+        snprintf (next, sizeof (next), "checkins.%zu", cindex);
     cb_value_set (req->reply, "draft", &draft);
     cb_value_set (req->reply, "revisions", &hp.list);
     cb_value_set (req->reply, "rounds", &rounds);
     cb_value_set (req->reply, "raised", &raised);
+    cb_value_set (req->reply, "checkins", &checkins);
     cb_page_next (req, more ? next : NULL);
     return 0;
 }

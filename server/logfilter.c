@@ -10,7 +10,7 @@
               recipients; an event's facilitator or participants; an ask's
               from or to
       cycle   a draft of the cycle; a round or ask on such a draft; an
-              event of the cycle
+              event of the cycle; the cycle itself (cycle.new, cycle.close)
       kinds   the entry's kind
 
     A round or an ask names its draft, not the draft's cycle: the cycle
@@ -175,6 +175,11 @@ s_check (cb_req_t *req, cb_logfilter_t *self, cb_logfilter_kind_fn *kind_ok)
         &&   cb_txn_scan (req->txn, CB_T_EVENTS, NULL, 0, NULL, 0, s_cycle_event, &scan) < 0))
             return cb_req_check_store (req) ? -1
                  : cb_req_fail (req, CB_E_INTERNAL, "filter: cannot read the store");
+        //  A cycle defined with dates (cycle.new) is one too.
+        cb_value_t *defined = zhashx_size (self->cycle_drafts) || scan.found
+                            ? NULL : cb_cycle_get (req->txn, self->cycle);
+        scan.found = scan.found || defined;
+        cb_value_destroy (&defined);
         if (zhashx_size (self->cycle_drafts) == 0 && !scan.found)
             return cb_req_fail (req, CB_E_NOT_FOUND,
                                 "filter: cycle '%s' has no draft and no event", self->cycle);
@@ -275,7 +280,8 @@ s_names_cycle (cb_logfilter_t *self, const cb_value_t *objects)
         bool ours = cycle && streq (cycle, self->cycle);
         if (ours && strncmp (key, "draft/", 6) == 0)
             s_set_add (self->cycle_drafts, key + 6);
-        found = found || (ours && strncmp (key, "event/", 6) == 0);
+        found = found || (ours && strncmp (key, "event/", 6) == 0)
+                      || (strncmp (key, "cycle/", 6) == 0 && streq (key + 6, self->cycle));
     }
     return found || s_names_draft (self->cycle_drafts, objects);
 }

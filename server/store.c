@@ -56,7 +56,7 @@
 static const char *s_table_names [CB_T_COUNT] = {
     "meta", "nodes", "drafts", "revisions", "rounds", "responses",
     "inbox", "inbox_state", "requests", "deadlines", "log", "events", "asks", "timeboxes",
-    "history", "payloads", "votes", "vote_deadlines"
+    "history", "payloads", "votes", "vote_deadlines", "checkins", "cycles", "dues"
 };
 
 struct _cb_store_t {

@@ -62,6 +62,9 @@ typedef enum {
     CB_T_PAYLOADS,      //  u64 id -> u32 references, then a delivery body shared by inboxes
     CB_T_VOTES,         //  u32 vote -> sealed confidence vote record
     CB_T_VOTE_DEADLINES,//  u64 deadline ms, u32 vote -> empty
+    CB_T_CHECKINS,      //  u32 check-in -> check-in record (append-only)
+    CB_T_CYCLES,        //  cycle name -> cycle record
+    CB_T_DUES,          //  u64 time ms, u32 draft -> empty: a check-in cadence's next tick
     CB_T_COUNT
 } cb_table_t;
 

@@ -193,6 +193,9 @@ s_record (s_check_t *self, cb_table_t table, const MDB_val *k, const MDB_val *v)
     else
     if (table == CB_T_ASKS)
         s_ref_id (self, table, k, record, "event", 'e', CB_T_EVENTS);
+    else
+    if (table == CB_T_CHECKINS)
+        s_ref_id (self, table, k, record, "draft", 'd', CB_T_DRAFTS);
     cb_value_destroy (&record);
 }
 

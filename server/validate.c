@@ -101,8 +101,8 @@ cb_field_id (cb_req_t *req, const cb_value_t *body, const char *key, char letter
 //  --------------------------------------------------------------------------
 //  Draft content
 
-static bool
-s_cycle_valid (const char *s)
+bool
+cb_cycle_name_valid (const char *s)
 {
     for (; *s; s++)
         if (!(isalnum ((unsigned char) *s) || *s == '-' || *s == '_' || *s == '.'))
@@ -298,7 +298,7 @@ cb_validate_content (cb_req_t *req, const cb_value_t *content, const char *cycle
     cb_value_t *out = cb_value_new_map ();
 
     const char *c = cb_field_str (req, content, "cycle", 1, CB_MAX_CYCLE, cycle == NULL);
-    if (c && !s_cycle_valid (c))
+    if (c && !cb_cycle_name_valid (c))
         cb_req_fail (req, CB_E_BAD_FIELD,
                      "'cycle' may hold letters, digits, '-', '_' and '.', like 2027-Q1");
     else

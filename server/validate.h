@@ -72,6 +72,8 @@ cb_value_t *cb_validate_content (cb_req_t *req, const cb_value_t *content,
 //  types and limits, as in draft content. 0, or -1 with the request failed.
 int cb_validate_kr (cb_req_t *req, const cb_value_t *kr, const char *where);
 
+//  True if a cycle's name has only letters, digits, '-', '_' and '.'.
+bool cb_cycle_name_valid (const char *s);
 //  Number of Unicode characters of a valid UTF-8 string.
 size_t cb_utf8_length (const char *s);
 

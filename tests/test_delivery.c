@@ -529,6 +529,84 @@ s_test_alignment (void)
     free (text);
 }
 
+//  A Checkin record (PROTOCOL.md section 7).
+static cb_value_t *
+s_checkin_record (const char *id, int64_t confidence)
+{
+    cb_value_t *c = cb_value_new_map ();
+    cb_value_set_str (c, "id", id);
+    cb_value_set_str (c, "draft", "d1");
+    cb_value_set_str (c, "kr", "kr2");
+    cb_value_set_str (c, "cycle", "2027-Q1");
+    cb_value_set_int (c, "rev", 3);
+    s_set (c, "value", cb_value_new_float (47.5));
+    cb_value_set_int (c, "confidence", confidence);
+    cb_value_set_str (c, "note", "two accounts slipped");
+    cb_value_set_str (c, "author", "lead");
+    cb_value_set_int (c, "time", S_NINE);
+    return c;
+}
+
+//  checkin.new, checkin.dropped, checkin.due and its escalation (issue 14).
+//  Failed before: each came out as raw JSON.
+static void
+s_test_checkins (void)
+{
+    char *text = s_render ("checkin.new", s_checkin_record ("c4", 3));
+    s_check_readable (text);
+    s_check_has (text, "lead checked in:\n  d1 kr2 at 47.5, confidence 3/5 (c4): two accounts "
+                       "slipped\n");
+    s_check_has (text, "see: catchball progress --draft d1");
+    free (text);
+
+    cb_value_t *body = cb_value_new_map ();
+    s_set (body, "checkin", s_checkin_record ("c5", 1));
+    cb_value_set_int (body, "previous", 4);
+    cb_value_t *dependent = cb_value_new_map ();
+    cb_value_set_str (dependent, "draft", "d3");
+    cb_value_set_str (dependent, "link", "aligned_to");
+    s_set (body, "dependent", dependent);
+    text = s_render ("checkin.dropped", body);
+    s_check_readable (text);
+    s_check_has (text, "lead's confidence in d1 kr2 fell 4 -> 1/5, and your d3 aligns to it:");
+    s_check_has (text, "answer: catchball progress --draft d1");
+    s_check_has (text, "or: catchball raise d3 --cannot-align TEXT --kr kr2");
+    free (text);
+
+    for (int escalated = 0; escalated < 2; escalated++) {
+        body = cb_value_new_map ();
+        cb_value_set_str (body, "draft", "d3");
+        cb_value_set_str (body, "owner", "team-a");
+        cb_value_set_str (body, "cycle", "2027-Q1");
+        cb_value_set_int (body, "cadence_days", 7);
+        cb_value_set_bool (body, "escalated", escalated);
+        if (escalated)
+            cb_value_set_str (body, "aligned_to", "d1");
+        cb_value_t *krs = cb_value_new_array ();
+        cb_value_t *kr = cb_value_new_map ();
+        cb_value_set_str (kr, "kr", "kr1");
+        cb_value_set_str (kr, "text", "Activation rate");
+        cb_value_set_str (kr, "last", "c2");
+        cb_value_set_int (kr, "since", S_NINE);
+        cb_value_set_int (kr, "missed", 1 + escalated);
+        cb_value_push (krs, &kr);
+        s_set (body, "krs", krs);
+        text = s_render ("checkin.due", body);
+        s_check_readable (text);
+        if (escalated) {
+            s_check_has (text, "team-a's d3, aligned to your d1, is late with its check-ins "
+                               "(cycle 2027-Q1, every 7 days):\n");
+            s_check_has (text, "kr1 Activation rate: 2 cadence(s) without a check-in, the last c2");
+            s_check_has (text, "see: catchball progress --draft d3");
+        }
+        else {
+            s_check_has (text, "check-ins due on d3 (cycle 2027-Q1, every 7 days):\n");
+            s_check_has (text, "answer: catchball checkin d3 kr1 --value N --confidence 0-5");
+        }
+        free (text);
+    }
+}
+
 int
 main (void)
 {
@@ -541,5 +619,6 @@ main (void)
     s_test_links ();
     s_test_raised ();
     s_test_alignment ();
+    s_test_checkins ();
     return TEST_DONE ();
 }

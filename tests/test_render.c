@@ -991,6 +991,19 @@ s_test_graph (void)
     CHECK (s_dot_accepts (gone, NULL));
     free (gone);
 
+    //  A key result with check-ins (issue 14): where it stands, exactly.
+    cb_value_t *first = cb_value_at (cb_value_get_array (cb_value_get_map (
+        cb_value_at (cb_value_get_array (graph, "drafts"), 0), "content"), "key_results"), 0);
+    cb_value_t *progress = cb_value_new_map ();
+    s_set (progress, "current", cb_value_new_float (47.5));
+    cb_value_set_int (progress, "confidence", 2);
+    cb_value_set_str (progress, "checkin", "c3");
+    s_set (first, "progress", progress);
+    char *checked = s_dot (graph);
+    CHECK (strstr (checked, " <I>(now 47.5, confidence 2/5)</I>") != NULL);
+    CHECK (s_dot_accepts (checked, NULL));
+    free (checked);
+
     //  No drafts, no asks; and nothing at all
     cb_value_t *empty = cb_value_new_map ();
     s_set (empty, "drafts", cb_value_new_array ());

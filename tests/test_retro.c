@@ -129,6 +129,35 @@ test_carry (void)
     cb_value_destroy (&r);
 }
 
+//  Closing a cycle asks for the missing retrospectives (issue 14): the
+//  owner of each final draft of it without one gets cycle.closed, and the
+//  reply lists them; a draft with its retrospective is not asked again.
+static void
+test_close_asks_retros (void)
+{
+    s_ok_void ("lead", "cycle.new", s_body ("name=2027-Q1", "start=1798761600000",
+                                            "end=1806537600000", NULL));
+    s_final_draft ();
+    s_finalize ();
+    s_ok_void ("team-a", "draft.new",
+               s_with_content (s_body ("message=m", NULL), s_content ("Second", 1)));
+    cb_value_t *body = s_body ("draft=d3", NULL);
+    cb_value_t *override = s_body ("reason=test", NULL);
+    cb_value_set (body, "override", &override);
+    s_ok_void ("team-a", "draft.finalize", body);
+    s_ok_void ("team-a", "draft.retro", s_retro ("learned", "kr1=1", "kr2=1", NULL));
+    char before [1024], after [1024];
+    s_inbox_kinds ("team-a", before);
+    cb_value_t *r = s_ok ("lead", "cycle.close", s_body ("cycle=2027-Q1", NULL));
+    cb_value_t *missing = cb_value_get_array (r, "missing");
+    CHECK_INT (cb_value_size (missing), 1);
+    CHECK_STR (cb_value_str (cb_value_at (missing, 0)), "d3");
+    cb_value_destroy (&r);
+    CHECK (!strstr (before, "cycle.closed"));
+    CHECK (strstr (s_inbox_kinds ("team-a", after), "cycle.closed"));
+    CHECK (!strstr (s_inbox_kinds ("lead", after), "cycle.closed"));
+}
+
 typedef void (s_test_fn) (void);
 
 static void
@@ -148,5 +177,6 @@ main (int argc, char *argv [])
     td_init (argc, argv);
     s_run ("retro", test_retro);
     s_run ("carry", test_carry);
+    s_run ("close_asks_retros", test_close_asks_retros);
     return TEST_DONE ();
 }

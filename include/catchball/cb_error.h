@@ -47,6 +47,7 @@ typedef enum {
     CB_E_COACH_REFUSED = 312,   //  under --coach strict, the coach finds an error in it
     CB_E_NOT_FINAL = 313,       //  the draft is not final: the end of the cycle comes after
     CB_E_ALREADY_DONE = 314,    //  done once only (a retrospective), and done already
+    CB_E_CYCLE_STATE = 315,     //  the cycle's state does not allow it
     CB_E_VOTE_OPEN = 320,       //  the draft's confidence vote is still open
     CB_E_VOTE_CLOSED = 321,     //  the confidence vote is revealed: no more votes
     CB_E_ALREADY_VOTED = 322,   //  this voter has voted already

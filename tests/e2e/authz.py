@@ -38,11 +38,12 @@ WRITES = ["draft.new", "draft.revise", "vote.open", "draft.vote", "draft.finaliz
           "round.throw", "round.feedback", "round.counter", "round.endorse", "round.close",
           "event.new", "event.advance", "event.extend", "event.nudge", "event.share",
           "ask.new", "offer.new", "ask.accept", "ask.decline", "ask.counter", "ask.take",
-          "ask.refuse", "draft.raise", "draft.retro", "draft.carry"]
+          "ask.refuse", "draft.raise", "draft.retro", "draft.carry", "checkin.new", "cycle.new",
+          "cycle.close"]
 FACILITATOR_TYPES = ["event.new", "event.advance", "event.extend", "event.nudge"]
 READS = ["draft.show", "draft.list", "draft.history", "draft.diff", "round.show",
          "event.show", "event.list", "event.snapshot", "event.report", "cycle.graph",
-         "ask.list", "vote.show"]
+         "ask.list", "vote.show", "checkin.list", "cycle.show", "cycle.list"]
 
 
 class AClient(Client):
@@ -173,6 +174,8 @@ class Authz:
                           "a team creates a draft")["draft"]
         dC = self.allowed(TC, "draft.new", {"content": content("Cut support backlog")},
                           "a team creates a draft")["draft"]
+        self.allowed(LEAD, "cycle.new", {"name": "2027-Q3", "start": 1, "end": 2},
+                     "leadership creates a cycle")
         r1 = self.allowed(TA, "round.throw", {"draft": dA, "to": [TB, LEAD],
                                               "question": "Can you commit?"},
                           "the owner throws its draft")["round"]
@@ -401,7 +404,9 @@ class Authz:
                  "draft.diff": {"draft": dA, "from": 1, "to": 2}, "round.show": {"round": r1},
                  "event.show": {"event": e1}, "event.list": {}, "event.snapshot": {"event": e1},
                  "event.report": {"event": e1}, "cycle.graph": {"cycle": CYCLE},
-                 "ask.list": {"cycle": CYCLE}, "vote.show": {"vote": vA}}
+                 "ask.list": {"cycle": CYCLE}, "vote.show": {"vote": vA},
+                 "checkin.list": {"cycle": CYCLE}, "cycle.show": {"cycle": "2027-Q3"},
+                 "cycle.list": {}}
         for who in (LEAD, TA, FAC, OBS):
             for type_ in READS:
                 self.allowed(who, type_, reads[type_], "a %s node reads" % roles[who],
@@ -445,6 +450,9 @@ class Authz:
             "draft.raise": {"draft": dA, "text": "we cannot align"},
             "draft.retro": {"draft": dA, "scores": {"kr1": 1}, "learned": "x"},
             "draft.carry": {"draft": dA, "cycle": "2099-Q1"},
+            "checkin.new": {"draft": dC, "kr": "kr1", "value": 45, "confidence": 3},
+            "cycle.new": {"name": "2027-Q3", "start": 1, "end": 2},
+            "cycle.close": {"cycle": "2027-Q3"},
         }
         assert sorted(sweep) == sorted(WRITES)
         for type_ in WRITES:
@@ -463,6 +471,10 @@ class Authz:
             for type_ in ("draft.raise", "draft.retro", "draft.carry"):
                 self.refused(who, type_, sweep[type_], 202, "NOT_OWNER",
                              "a %s node on another's draft (%s)" % (roles[who], type_))
+        # Cycles (issue 14): leadership's alone.
+        for type_ in ("cycle.new", "cycle.close"):
+            self.refused(TA, type_, sweep[type_], 201, "FORBIDDEN", "a team node on cycles")
+        self.allowed(LEAD, "cycle.close", {"cycle": "2027-Q3"}, "leadership closes a cycle")
 
         # ---------------------------------------------------- spoofed body fields
         self.refused(TA, "draft.new", {"content": content("Spoof"), "author": LEAD},
@@ -655,6 +667,19 @@ class Authz:
         self.allowed(TC, "draft.finalize", {"draft": dC}, "a team finalises its own draft")
         self.allowed(LEAD, "draft.finalize", {"draft": dL},
                      "leadership finalises its own draft")
+        # Check-ins (issue 14): the final draft's owner, or a lead of the key
+        # result; a node that is neither gets NOT_OWNER, before the state.
+        checkin = {"draft": dC, "kr": "kr1", "value": 45.5, "confidence": 3}
+        self.allowed(TC, "checkin.new", checkin, "a team checks in on its own final draft")
+        for who in (LEAD, TA):
+            self.refused(who, "checkin.new", checkin, 202, "NOT_OWNER",
+                         "a %s node, not owner nor lead, checking in" % roles[who])
+        self.refused(TB, "checkin.new", dict(checkin, draft=dA), 202, "NOT_OWNER",
+                     "order: checking in on another's draft not final gets NOT_OWNER")
+        self.refused(TA, "checkin.new", dict(checkin, draft=dA), 313, "NOT_FINAL",
+                     "the owner checking in on a draft not final")
+        self.refused(TC, "checkin.new", dict(checkin, author=TA), 103, "BAD_FIELD",
+                     "spoofed 'author' in a check-in")
         self.allowed(FAC, "event.advance", {"event": e1}, "the facilitator advances to commit")
         self.allowed(FAC, "event.advance", {"event": e1}, "the facilitator closes the event")
         self.refused(TC, "ask.decline", {"ask": a1, "reason": "no"}, 308, "WRONG_PHASE",

@@ -27,6 +27,7 @@ declare -A SUBS=(
     [event]="new advance extend nudge share show list snapshot"
     [ask]="new accept counter decline take refuse"
     [offer]="new"
+    [cycle]="new close show list"
 )
 for group in "${!SUBS[@]}"; do
     for node in "" "--node team-a"; do
@@ -75,9 +76,9 @@ commands=$(grep -oE '^  [a-z]+( [a-z]+)?' <<<"$OUT" | sed 's/^  //' \
           if [ -n "$second" ] && [ -n "${SUBS[$first]:-}" ]; then echo "$first $second"
           else echo "$first"; fi
       done | sort -u)
-# (39 with todo, issue 12; 45 with ask list, lint, raise, import, export and watch,
-# issue 13; 47 with retro and carry, issue 14)
-check "'--help' lists the commands" "$(wc -l <<<"$commands")" 47
+# (39 with todo, issue 12; 45 with ask list, lint, raise, import, export and watch, issue 13;
+# 53 with retro, carry, checkin, progress and cycle new, close, show and list, issue 14)
+check "'--help' lists the commands" "$(wc -l <<<"$commands")" 53
 while read -r command; do
     # shellcheck disable=SC2086
     run $command --help

@@ -188,6 +188,20 @@ check_contains "the old one's: where it went" "$("$CATCHBALL" --node team-a hist
     "carried over to $next"
 expect_error NOT_OWNER team-b carry d2 --to-cycle 2027-Q3
 
+# Closing a cycle asks for the missing retrospectives (issue 14): lead's
+# final d1 has none, so lead is asked, and todo lists it until given.
+start=$(date -u -d "-10 days" +%F); end=$(date -u -d "+80 days" +%F)
+cb lead cycle new 2027-Q1 --start "$start" --end "$end" >/dev/null
+closed=$(cb lead cycle close 2027-Q1)
+check "cycle close: closed" "$(jq -r .cycle.state <<<"$closed")" "closed"
+check_contains "cycle close: lead's d1 has no retrospective" "$(jq -c .missing <<<"$closed")" '"d1"'
+check_contains "the delivery asks for it" "$("$CATCHBALL" --node lead inbox --peek)" \
+    "answer: catchball retro d1 --score KR=0..1,... --learned TEXT"
+check_contains "todo lists it" "$(todo lead)" "score d1, final OKR of closed cycle 2027-Q1"
+scores=$(cb lead draft show d1 | jq -r '[.revision.content.key_results[].id | . + "=1"] | join(",")')
+cb lead retro d1 --score "$scores" --learned "Onboarding moved once signup did" >/dev/null
+check_contains "retro given: not listed" "$(todo lead)" "nothing waits for lead"
+
 # The store holds every kind of record now (asks outside events, raises,
 # sealed votes, retrospectives, carried drafts): its full offline check
 # finds it sound.

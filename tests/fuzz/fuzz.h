@@ -102,6 +102,12 @@ static const fz_type_t fz_types [] = {
     { "ask.list",       FZ_ANY },           //  42  section 11
     { "draft.retro",    FZ_AUTHORS },       //  43  section 6 (issue 14)
     { "draft.carry",    FZ_AUTHORS },       //  44
+    { "checkin.new",    FZ_AUTHORS },       //  45  section 6.2 (issue 14)
+    { "checkin.list",   FZ_ANY },           //  46
+    { "cycle.new",      FZ_LEAD },          //  47  section 6.3
+    { "cycle.close",    FZ_LEAD },          //  48
+    { "cycle.show",     FZ_ANY },           //  49
+    { "cycle.list",     FZ_ANY },           //  50
 };
 #define FZ_TYPES (sizeof (fz_types) / sizeof (fz_types [0]))
 

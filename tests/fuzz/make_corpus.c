@@ -286,6 +286,17 @@ s_requests (void)
                "{\"draft\":\"d3\",\"text\":\"We cannot align\",\"kr\":\"kr1\"}");
     s_request ("lead", "draft.import", "draft-import",
                "{\"cycle\":\"2027-Q1\",\"dry_run\":true,\"drafts\":[" CONTENT ("Imported") "]}");
+    s_request ("lead", "draft.retro", "draft-retro",
+               "{\"draft\":\"d1\",\"scores\":{\"kr1\":0.5,\"kr2\":1},\"learned\":\"x\"}");
+    s_request ("lead", "draft.carry", "draft-carry", "{\"draft\":\"d1\",\"cycle\":\"2027-Q4\"}");
+    s_request ("lead", "cycle.new", "cycle-new",
+               "{\"name\":\"2027-Q3\",\"start\":1814400000000,\"end\":1822262400000,"
+               "\"cadence_days\":14}");
+    s_request ("lead", "cycle.close", "cycle-close", "{\"cycle\":\"2027-Q3\"}");
+    s_request ("watcher", "cycle.list", "cycle-list", "{}");
+    s_request ("lead", "checkin.new", "checkin-new",
+               "{\"draft\":\"d1\",\"kr\":\"kr1\",\"value\":42.5,\"confidence\":3,\"note\":\"n\"}");
+    s_request ("watcher", "checkin.list", "checkin-list", "{\"cycle\":\"2027-Q1\",\"limit\":5}");
     s_request ("watcher", "log.subscribe", "log-subscribe-filter",
                "{\"filter\":{\"drafts\":[\"d1\"],\"kinds\":[\"draft.revise\"]}}");
 }

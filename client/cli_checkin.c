@@ -1,0 +1,430 @@
+/*  =========================================================================
+    cli_checkin - after finalize: cycles, check-ins and progress (issue 14,
+    items 1 and 2)
+
+    catchball cycle new C --start DATE --end DATE [--cadence DAYS]
+    catchball cycle close C, catchball cycle show C
+    catchball checkin D KR --value N --confidence 0-5 [--note TEXT]
+    catchball progress [--cycle C | --draft D]
+
+    progress reads the drafts (draft.show for their head's key results) and
+    their check-ins (checkin.list, every page) and works out, per key
+    result, what a team would otherwise do on a spreadsheet: where it
+    started, where it is (the last check-in), where it goes, the share of
+    the way covered (also when the target is below the baseline: fewer
+    incidents), how confidence moved, and how old the last check-in is.
+    Numbers are printed exactly (cli_number): 0.1 stays 0.1.
+    =========================================================================
+*/
+#include <math.h>
+
+#include "cli_cmd.h"
+
+//  --------------------------------------------------------------------------
+//  cycle new C --start DATE --end DATE [--cadence DAYS]; close; show
+
+//  YYYY-MM-DD as ms since the epoch at that day's start (UTC), plus `days`
+//  days: 0, or -1 if it is no such date.
+static int
+s_date (const char *text, int days, int64_t *ms)
+{
+    struct tm tm = { 0 };
+    char *end = text ? strptime (text, "%Y-%m-%d", &tm) : NULL;
+    if (!end || *end)
+        return -1;
+    int month = tm.tm_mon, day = tm.tm_mday;
+    time_t t = timegm (&tm);
+    if (t == (time_t) -1 || tm.tm_mon != month || tm.tm_mday != day)
+        return -1;              //  2027-02-30 normalised into March
+    *ms = ((int64_t) t + (int64_t) days * 86400) * 1000;
+    return 0;
+}
+
+static void
+s_render_cycle (FILE *out, const cb_value_t *reply)
+{
+    const cb_value_t *c = cb_value_get_map (reply, "cycle");
+    char start [CLI_TIME_MAX], end [CLI_TIME_MAX];
+    fprintf (out, "cycle %s: %s, from %s until %s, check-ins every %lld days; created by %s",
+             cli_str (c, "name"), cli_str (c, "state"),
+             cli_time (cli_int (c, "start"), CLI_TIME_UTC, start, sizeof (start)),
+             cli_time (cli_int (c, "end"), CLI_TIME_UTC, end, sizeof (end)),
+             (long long) cli_int (c, "cadence_days"), cli_str (c, "created_by"));
+    if (*cli_str (c, "closed_by"))
+        fprintf (out, ", closed by %s", cli_str (c, "closed_by"));
+    fprintf (out, "\n");
+}
+
+static int
+s_cycle_new (cli_t *cli, cli_args_t *a)
+{
+    int64_t start, end, cadence = 0;
+    //  The last day is the cycle's: it ends when the day after begins.
+    if (s_date (a->o [CLI_O_START], 0, &start) || s_date (a->o [CLI_O_END], 1, &end))
+        return cli_fail_usage ("%s: --start and --end take dates, like 2027-01-01",
+                               "cycle new");
+    if (a->o [CLI_O_CADENCE] && cli_int_arg (a->o [CLI_O_CADENCE], &cadence))
+        return cli_fail_usage ("cycle new: --cadence takes a number of days, not '%s'",
+                               a->o [CLI_O_CADENCE]);
+    cb_value_t *body = cli_body ("name", a->argv [0]);
+    cb_value_set_int (body, "start", start);
+    cb_value_set_int (body, "end", end);
+    if (a->o [CLI_O_CADENCE])
+        cb_value_set_int (body, "cadence_days", cadence);
+    return cli_send (cli, "cycle.new", &body, s_render_cycle, NULL);
+}
+
+static void
+s_render_cycles (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *cycles = cb_value_get_array (reply, "cycles");
+    if (!cb_value_size (cycles))
+        fprintf (out, "no cycles with dates (catchball cycle new creates one)\n");
+    for (size_t i = 0; i < cb_value_size (cycles); i++) {
+        cb_value_t *one = cb_value_new_map ();
+        cb_value_t *copy = cb_value_dup (cb_value_at (cycles, i));
+        cb_value_set (one, "cycle", &copy);
+        s_render_cycle (out, one);
+        cb_value_destroy (&one);
+    }
+}
+
+static int
+s_cycle_list (cli_t *cli, cli_args_t *a)
+{
+    (void) a;
+    cb_value_t *body = cb_value_new_map ();
+    return cli_send (cli, "cycle.list", &body, s_render_cycles, NULL);
+}
+
+static int
+s_cycle_close (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "cycle.close", "cycle", a->argv [0], s_render_cycle, NULL);
+}
+
+static int
+s_cycle_show (cli_t *cli, cli_args_t *a)
+{
+    return cli_send_one (cli, "cycle.show", "cycle", a->argv [0], s_render_cycle, NULL);
+}
+
+//  --------------------------------------------------------------------------
+//  checkin D KR --value N --confidence 0-5 [--note TEXT]
+
+static int
+s_checkin (cli_t *cli, cli_args_t *a)
+{
+    const char *value = a->o [CLI_O_VALUE], *confidence = a->o [CLI_O_CONFIDENCE];
+    int64_t n, c;
+    char *end = NULL;
+    double d = value ? strtod (value, &end) : 0;
+    if (!value || !*value || *end || !isfinite (d))
+        return cli_fail_usage ("checkin: --value takes a number, like 42 or 0.5, not '%s'",
+                               value ? value : "");
+    if (!confidence || cli_int_arg (confidence, &c))
+        return cli_fail_usage ("%s: --confidence 0-5 is required", "checkin");
+    cb_value_t *body = cli_body ("draft", a->argv [0]);
+    cb_value_set_str (body, "kr", a->argv [1]);
+    //  An integer goes as one, so that it reads back as it was written.
+    if (cli_int_arg (value, &n) == 0)
+        cb_value_set_int (body, "value", n);
+    else {
+        cb_value_t *v = cb_value_new_float (d);
+        cb_value_set (body, "value", &v);
+    }
+    cb_value_set_int (body, "confidence", c);
+    if (a->o [CLI_O_NOTE])
+        cb_value_set_str (body, "note", a->o [CLI_O_NOTE]);
+    return cli_send (cli, "checkin.new", &body, NULL, "checked in %s on %s %s", "id", "draft",
+                     "kr");
+}
+
+//  --------------------------------------------------------------------------
+//  progress [--cycle C | --draft D]
+
+bool
+cli_checkin_dropped (int64_t before, int64_t confidence)
+{
+    return (before >= 0 && before - confidence >= 2)
+        || (confidence < 2 && (before < 0 || before >= 2));
+}
+
+bool
+cli_checkin_about (const cb_value_t *checkin, const char *draft, const char *kr)
+{
+    return (streq (cli_str (checkin, "draft"), draft) && streq (cli_str (checkin, "kr"), kr))
+        || (streq (cli_str (checkin, "shared_draft"), draft)
+            && streq (cli_str (checkin, "shared_kr"), kr));
+}
+
+void
+cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
+{
+    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
+    for (size_t i = 0; i < cb_value_size (drafts); i++) {
+        cb_value_t *draft = cb_value_at (drafts, i);
+        const char *id = cli_str (draft, "id");
+        cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
+        for (size_t j = 0; j < cb_value_size (krs); j++) {
+            cb_value_t *kr = cb_value_at (krs, j);
+            const cb_value_t *last = NULL;
+            for (size_t k = 0; k < cb_value_size (checkins); k++)
+                if (cli_checkin_about (cb_value_at (checkins, k), id, cli_str (kr, "id")))
+                    last = cb_value_at (checkins, k);
+            if (!last)
+                continue;
+            cb_value_t *progress = cb_value_new_map ();
+            cb_value_t *current = cb_value_dup (cb_value_get (last, "value"));
+            cb_value_set (progress, "current", &current);
+            cb_value_set_int (progress, "confidence", cli_int (last, "confidence"));
+            cb_value_set_str (progress, "checkin", cli_str (last, "id"));
+            cb_value_set (kr, "progress", &progress);
+        }
+    }
+}
+
+//  One key result's progress, from its check-ins (in order), at `now`.
+static cb_value_t *
+s_kr_progress (const char *draft, const cb_value_t *kr, const cb_value_t *checkins,
+               int64_t now)
+{
+    cb_value_t *p = cb_value_new_map ();
+    cb_value_set_str (p, "draft", draft);
+    cb_value_set_str (p, "kr", cli_str (kr, "id"));
+    cb_value_set_str (p, "text", cli_str (kr, "text"));
+    cb_value_set_str (p, "unit", cli_str (kr, "unit"));
+    const cb_value_t *baseline = cb_value_get (kr, "baseline");
+    const cb_value_t *target = cb_value_get (kr, "target");
+    cb_value_t *copy = baseline ? cb_value_dup (baseline) : cb_value_new_nil ();
+    cb_value_set (p, "baseline", &copy);
+    copy = target ? cb_value_dup (target) : cb_value_new_nil ();
+    cb_value_set (p, "target", &copy);
+    cb_value_t *trend = cb_value_new_array ();
+    const cb_value_t *last = NULL;
+    for (size_t i = 0; i < cb_value_size (checkins); i++) {
+        const cb_value_t *c = cb_value_at (checkins, i);
+        if (!cli_checkin_about (c, draft, cli_str (kr, "id")))
+            continue;
+        cb_value_t *confidence = cb_value_new_int (cli_int (c, "confidence"));
+        cb_value_push (trend, &confidence);
+        last = c;
+    }
+    cb_value_set_int (p, "checkins", (int64_t) cb_value_size (trend));
+    cb_value_set (p, "confidence", &trend);
+    copy = last ? cb_value_dup (cb_value_get (last, "value")) : cb_value_new_nil ();
+    cb_value_set (p, "current", &copy);
+    //  The share of the way from baseline to target: negative when it went
+    //  back, above 1 past the target; none without a baseline, a check-in,
+    //  or a way to go (target equal to baseline).
+    if (last && baseline && cb_value_is_number (baseline) && target
+    &&  cb_value_float (target) != cb_value_float (baseline)) {
+        double from = cb_value_float (baseline);
+        cb_value_t *share = cb_value_new_float ((cb_value_float (cb_value_get (last, "value"))
+                                                 - from) / (cb_value_float (target) - from));
+        cb_value_set (p, "share", &share);
+    }
+    else
+        cb_value_set_nil (p, "share");
+    if (last) {
+        cb_value_set_str (p, "last", cli_str (last, "id"));
+        cb_value_set_str (p, "last_by", cli_str (last, "author"));
+        cb_value_set_int (p, "last_time", cli_int (last, "time"));
+        cb_value_set_int (p, "age_ms", now - cli_int (last, "time"));
+    }
+    else {
+        cb_value_set_nil (p, "last");
+        cb_value_set_nil (p, "age_ms");
+    }
+    return p;
+}
+
+//  "3d 4h ago", "2h 5m ago", "12m ago", "just now": an age, coarse, for people.
+static const char *
+s_age (int64_t ms, char *buf, size_t size)
+{
+    int64_t m = ms / 60000, h = m / 60, days = h / 24;
+    if (days)
+        snprintf (buf, size, "%lldd %lldh ago", (long long) days, (long long) (h % 24));
+    else
+    if (h)
+        snprintf (buf, size, "%lldh %lldm ago", (long long) h, (long long) (m % 60));
+    else
+    if (m)
+        snprintf (buf, size, "%lldm ago", (long long) m);
+    else
+        snprintf (buf, size, "just now");
+    return buf;
+}
+
+static void
+s_render_progress (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *list = cb_value_get_array (reply, "progress");
+    if (!cb_value_size (list))
+        fprintf (out, "no final drafts here: progress follows finalize\n");
+    const char *draft = "";
+    for (size_t i = 0; i < cb_value_size (list); i++) {
+        const cb_value_t *p = cb_value_at (list, i);
+        if (!streq (draft, cli_str (p, "draft"))) {
+            draft = cli_str (p, "draft");
+            fprintf (out, "%s%s\n", i ? "\n" : "", draft);
+        }
+        char b [CLI_NUMBER_MAX], c [CLI_NUMBER_MAX], t [CLI_NUMBER_MAX];
+        const char *unit = cli_str (p, "unit");
+        fprintf (out, "  %s %s\n", cli_str (p, "kr"), cli_str (p, "text"));
+        const cb_value_t *baseline = cb_value_get (p, "baseline");
+        fprintf (out, "    baseline %s, current %s, target %s%s%s\n",
+                 cb_value_is_number (baseline) ? cli_number (baseline, b, sizeof (b)) : "none",
+                 cli_int (p, "checkins") ? cli_number (cb_value_get (p, "current"), c, sizeof (c))
+                                          : "none",
+                 cli_number (cb_value_get (p, "target"), t, sizeof (t)), *unit ? " " : "",
+                 unit);
+        if (!cli_int (p, "checkins")) {
+            fprintf (out, "    no check-in yet\n");
+            continue;
+        }
+        const cb_value_t *share = cb_value_get (p, "share");
+        if (cb_value_is_number (share)) {
+            char s [CLI_NUMBER_MAX];
+            //  A percentage to a tenth: 1/3 reads 33.3%, not 33.33333333333333%.
+            fprintf (out, "    covered %s%% of the way\n",
+                     cli_number_double (round (cb_value_float (share) * 1000) / 10, s,
+                                        sizeof (s)));
+        }
+        fprintf (out, "    confidence ");
+        cb_value_t *trend = cb_value_get_array (p, "confidence");
+        for (size_t j = 0; j < cb_value_size (trend); j++)
+            fprintf (out, "%s%lld", j ? " -> " : "", (long long) cb_value_int (cb_value_at (trend, j)));
+        //  And as a sparkline, one bar a check-in, 0 the lowest, 5 the highest.
+        static const char *const bars [] = { "▁", "▂", "▃", "▅", "▆", "█" };
+        fprintf (out, "  ");
+        for (size_t j = 0; j < cb_value_size (trend); j++) {
+            int64_t level = cb_value_int (cb_value_at (trend, j));
+            fprintf (out, "%s", bars [level < 0 ? 0 : level > 5 ? 5 : level]);
+        }
+        char age [32];
+        fprintf (out, "\n    last check-in %s by %s, %s\n", cli_str (p, "last"),
+                 cli_str (p, "last_by"), s_age (cli_int (p, "age_ms"), age, sizeof (age)));
+    }
+}
+
+//  The draft.show reply of a draft, or NULL (the error said).
+static cb_value_t *
+s_show (cli_t *cli, const char *draft, int *status)
+{
+    cb_value_t *body = cli_body ("draft", draft);
+    return cli_request (cli, "draft.show", &body, status);
+}
+
+//  Adds the progress of each key result of the draft's head to `list`.
+static void
+s_draft_progress (const cb_value_t *shown, const cb_value_t *checkins, cb_value_t *list,
+                  int64_t now)
+{
+    const char *draft = cli_str (cb_value_get_map (shown, "draft"), "id");
+    cb_value_t *content = cb_value_get_map (cb_value_get_map (shown, "revision"), "content");
+    cb_value_t *krs = cb_value_get_array (content, "key_results");
+    for (size_t i = 0; i < cb_value_size (krs); i++) {
+        cb_value_t *p = s_kr_progress (draft, cb_value_at (krs, i), checkins, now);
+        cb_value_push (list, &p);
+    }
+}
+
+static int
+s_progress (cli_t *cli, cli_args_t *a)
+{
+    const char *cycle = a->o [CLI_O_CYCLE], *draft = a->o [CLI_O_DRAFT];
+    if (cycle && draft)
+        return cli_fail_usage ("%s: --cycle or --draft, not both", "progress");
+    int status = 0;
+    cb_value_t *body = cb_value_new_map ();
+    if (draft)
+        cb_value_set_str (body, "draft", draft);
+    if (cycle)
+        cb_value_set_str (body, "cycle", cycle);
+    cb_value_t *listed = cli_request (cli, "checkin.list", &body, &status);
+    if (!listed)
+        return status;
+    cb_value_t *checkins = cb_value_get_array (listed, "checkins");
+    int64_t now = zclock_time ();
+    cb_value_t *list = cb_value_new_array ();
+    if (draft) {
+        cb_value_t *shown = s_show (cli, draft, &status);
+        if (shown)
+            s_draft_progress (shown, checkins, list, now);
+        cb_value_destroy (&shown);
+    }
+    else {
+        //  Every final draft (of the cycle): progress follows finalize.
+        cb_value_t *lbody = cb_value_new_map ();
+        if (cycle)
+            cb_value_set_str (lbody, "cycle", cycle);
+        cb_value_t *drafts = cli_request (cli, "draft.list", &lbody, &status);
+        cb_value_t *items = cb_value_get_array (drafts, "drafts");
+        for (size_t i = 0; drafts && !status && i < cb_value_size (items); i++) {
+            cb_value_t *d = cb_value_at (items, i);
+            if (!streq (cli_str (d, "state"), "final"))
+                continue;
+            cb_value_t *shown = s_show (cli, cli_str (d, "id"), &status);
+            if (shown)
+                s_draft_progress (shown, checkins, list, now);
+            cb_value_destroy (&shown);
+        }
+        cb_value_destroy (&drafts);
+    }
+    cb_value_destroy (&listed);
+    if (status) {
+        cb_value_destroy (&list);
+        return status;
+    }
+    cb_value_t *reply = cb_value_new_map ();
+    cb_value_set (reply, "progress", &list);
+    cli_print (cli, &reply, s_render_progress, NULL);
+    return 0;
+}
+
+const cli_command_t cli_checkin_commands [] = {
+    { "cycle", "new", "cycle new C --start DATE --end DATE [--cadence DAYS]",
+      "a cycle with dates (leadership)",
+      "Creates cycle C, from the start of its first day to the end of its last (UTC), with "
+      "a check-in every DAYS days (weekly by default). It is planning until it starts, then "
+      "running until leadership closes it; check-ins on its drafts are made while it runs. "
+      "Drafts of a cycle nobody created work as before.",
+      1, false, { { CLI_O_START, "its first day, YYYY-MM-DD (UTC) (required)" },
+                  { CLI_O_END, "its last day, YYYY-MM-DD (UTC) (required)" },
+                  { CLI_O_CADENCE, "" } },
+      s_cycle_new },
+    { "cycle", "close", "cycle close C", "close a cycle (leadership)",
+      "Closes cycle C: no more check-ins on its drafts.",
+      1, false, { { 0 } }, s_cycle_close },
+    { "cycle", "list", "cycle list", "the cycles with dates, and their states",
+      "Lists the cycles leadership created, in name order, each with its dates, cadence "
+      "and state. A cycle only named by drafts is not one of them.",
+      0, false, { { 0 } }, s_cycle_list },
+    { "cycle", "show", "cycle show C", "a cycle's dates, cadence and state",
+      "Shows cycle C: its dates, its check-in cadence and its state (planning, running or "
+      "closed).",
+      1, false, { { 0 } }, s_cycle_show },
+    { "checkin", NULL, "checkin DRAFT KR --value N --confidence 0-5 [--note TEXT]",
+      "record a key result's current value and your confidence",
+      "Records where key result KR of the final DRAFT stands now (--value, in its unit) and "
+      "the team's confidence, 0 to 5, that it will be reached. The draft's owner or a lead "
+      "of the key result (a node named in its leads) checks in; a key result shared with "
+      "another draft reaches both teams. Check-ins are kept, never changed: they are the "
+      "key result's progress over the cycle (catchball progress).",
+      2, false, { { CLI_O_VALUE, "the key result's current value, a number (required)" },
+                  { CLI_O_CONFIDENCE, "your confidence it will be reached, 0-5 (required)" },
+                  { CLI_O_NOTE, "" } },
+      s_checkin },
+    { "progress", NULL, "progress [--cycle C | --draft D]",
+      "where each key result stands, from its check-ins",
+      "For each key result of the final drafts (of cycle C, or draft D alone): its baseline, "
+      "current value (the last check-in) and target, the share of the way covered (also "
+      "for a target below the baseline), the confidence trend (3 -> 4 -> 2) and the last "
+      "check-in's age. Numbers print exactly; --json gives the same as data.",
+      0, false, { { CLI_O_CYCLE, "only the drafts of this cycle" },
+                  { CLI_O_DRAFT, "only this draft" } },
+      s_progress },
+    { NULL }
+};
