@@ -1,0 +1,314 @@
+"""web_board - catchball-web in a real browser (issue 15's first slice)
+
+The real catchballd, the real catchball-web and the real catchball CLI,
+with headless Chromium driven by Selenium. A facilitator is invited, joins
+by link (an HttpOnly, SameSite=Strict session cookie; the same link is
+refused the second time), and opens the board of an event: its phase and
+who has shared. Changes made with the CLI (the event advances, teams
+share, an ask is made, one with hostile text) appear in the open page
+without a reload, through Server-Sent Events; the hostile text stays text.
+Every response carries the CSP and nosniff headers; a stream reopened
+with Last-Event-ID starts with the state as of now. A team member's page
+shows their inbox. --listen on another address than the loopback is
+refused. Screenshots at 1920x1080 and 390x844 are kept in the build tree
+(CB_WEB_SHOTS), and the page must not overflow sideways at either size.
+
+Waiting is polling with a bound (WebDriverWait, a readline with a
+deadline), never a sleep. Exits 77 (skipped) only when Chromium cannot
+start at all.
+
+Usage: web_board.py CATCHBALLD CATCHBALL CATCHBALL_WEB EXAMPLES_DIR
+"""
+import http.client
+import json
+import os
+import re
+import select
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Checks, finish, free_port  # noqa: E402
+
+CATCHBALLD, CATCHBALL, WEB, EXAMPLES = sys.argv[1:5]
+SHOTS = os.environ.get("CB_WEB_SHOTS", "")
+TMP = tempfile.mkdtemp(prefix="catchball-web.")
+check = Checks()
+procs = []
+WAIT = 15   # seconds any one thing may take to show
+
+
+def start_browser():
+    """Headless Chromium, or exit 77 when it cannot start at all."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError as e:
+        print("SKIP: python3-selenium is missing (%s): sh .ci/deps.sh installs it" % e)
+        sys.exit(77)
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                "--disable-gpu", "--window-size=1920,1080",
+                "--user-data-dir=" + os.path.join(TMP, "chromium")):
+        options.add_argument(arg)
+    binary = shutil.which("chromium")
+    if binary:
+        options.binary_location = binary
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    try:
+        return webdriver.Chrome(service=Service(driver_path), options=options)
+    except Exception as e:  # no chromium, no driver, no way to start them
+        print("SKIP: headless Chromium cannot start: %s" % str(e).splitlines()[0])
+        shutil.rmtree(TMP, ignore_errors=True)
+        sys.exit(77)
+
+
+def cli(node, *args, role=None):
+    """The catchball CLI as node, JSON out; the parsed reply."""
+    cmd = [CATCHBALL, "--node", node, "--json"] + (["--role", role] if role else []) + list(args)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, CATCHBALL_ENDPOINT=ENDPOINT))
+    if out.returncode != 0:
+        raise RuntimeError("%s: %s %s" % (" ".join(args), out.stdout, out.stderr))
+    try:
+        return json.loads(out.stdout)
+    except ValueError:  # hello answers in words, even with --json
+        return {}
+
+
+def readline_within(proc, seconds):
+    """A line of proc's stdout within seconds, or ''."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
+        if ready:
+            return proc.stdout.readline()
+    return ""
+
+
+def get(port, path, cookie=None, headers=None):
+    """A plain GET, no redirects followed: (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = "cb_session=" + cookie
+    conn.request("GET", path, headers=h)
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    return resp.status, resp, body
+
+
+def first_sse_message(port, path, cookie, last_id):
+    """The first message of an SSE stream opened with Last-Event-ID: its
+    fields. http.client undoes the chunked encoding; the stream sends
+    something every few seconds, and the socket's timeout bounds the rest."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    conn.request("GET", path, headers={"Cookie": "cb_session=" + cookie,
+                                       "Accept": "text/event-stream",
+                                       "Last-Event-ID": str(last_id)})
+    resp = conn.getresponse()
+    fields = {}
+    for _ in range(100):
+        line = resp.readline().decode().rstrip("\n")
+        if line == "" and "data" in fields:
+            break
+        m = re.match(r"(id|event|data): (.*)$", line)
+        if m:
+            fields[m.group(1)] = m.group(2)
+    conn.close()
+    return fields
+
+
+def main():
+    global ENDPOINT
+    driver = start_browser()
+    procs.append(driver)
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def wait(what, cond):
+        try:
+            WebDriverWait(driver, WAIT, poll_frequency=0.1).until(lambda d: cond())
+            return check(True, what)
+        except Exception:
+            return check(False, what, driver.find_element(By.TAG_NAME, "body").text[:600])
+
+    def text(css):
+        # Read in one script: the page may replace the element between a
+        # find and a read.
+        return driver.execute_script(
+            "const e = document.querySelector(arguments[0]);"
+            "return e ? e.innerText : '';", css)
+
+    # The broker.
+    ENDPOINT = "tcp://127.0.0.1:%d" % free_port()
+    broker = subprocess.Popen([CATCHBALLD, "--endpoint", ENDPOINT, "--store",
+                               os.path.join(TMP, "store")],
+                              stdout=open(os.path.join(TMP, "catchballd.log"), "w"),
+                              stderr=subprocess.STDOUT)
+    procs.append(broker)
+    subprocess.run([CATCHBALL, "--endpoint", ENDPOINT, "--node", "probe", "--role", "observer",
+                    "--timeout", "10000", "ping"], check=True, capture_output=True)
+
+    # The people, their drafts, the event.
+    cli("fac", "hello", role="facilitator")
+    cli("lead", "hello", role="leadership")
+    for team in ("team-a", "team-b"):
+        cli(team, "--parent", "lead", "hello", role="team")
+    cli("lead", "draft", "new", os.path.join(EXAMPLES, "leadership.json"))
+    with open(os.path.join(EXAMPLES, "leadership.json")) as f:
+        content = json.load(f)
+    for team in ("team-a", "team-b"):
+        mine = dict(content, objective="Team %s makes onboarding delightful" % team,
+                    aligned_to={"draft": "d1", "kr": "kr1"})
+        path = os.path.join(TMP, team + ".json")
+        with open(path, "w") as f:
+            json.dump(mine, f)
+        cli(team, "draft", "new", path)
+    check.eq(cli("fac", "event", "new", "Q1 market", "--cycle", "2027-Q1",
+                 "--participants", "lead,team-a,team-b")["event"], "e1", "event e1")
+
+    # Fail closed: another address than the loopback is refused.
+    out = subprocess.run([WEB, "--listen", "0.0.0.0", "--port", "0", "--dir",
+                          os.path.join(TMP, "gw")], capture_output=True, text=True, timeout=10)
+    check.eq(out.returncode, 2, "--listen 0.0.0.0 refused")
+    check("only the loopback" in out.stderr and "TLS" in out.stderr,
+          "the refusal says why", out.stderr)
+
+    # The gateway, on a port of the system's choosing.
+    gw_dir = os.path.join(TMP, "gw")
+    web = subprocess.Popen([WEB, "--port", "0", "--endpoint", ENDPOINT, "--dir", gw_dir],
+                           stdout=subprocess.PIPE, stderr=open(os.path.join(TMP, "web.log"), "w"),
+                           text=True)
+    procs.append(web)
+    line = readline_within(web, WAIT)
+    m = re.search(r"serving http://127\.0\.0\.1:(\d+)", line)
+    if not check(m, "catchball-web serves", line):
+        return
+    port = int(m.group(1))
+    base = "http://127.0.0.1:%d" % port
+
+    # Invite: a single-use token, mode 0600, and its link.
+    def invite(node, role):
+        out = subprocess.run([WEB, "invite", node, "--role", role, "--dir", gw_dir,
+                              "--url", base], capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+    link = invite("fac", "facilitator")
+    check(re.fullmatch(re.escape(base) + r"/join\?token=[0-9a-f]{64}", link), "invite prints a link", link)
+    token_file = os.path.join(gw_dir, "invites", link.rsplit("=", 1)[1])
+    check.eq(stat.S_IMODE(os.stat(token_file).st_mode), 0o600, "the token is mode 0600")
+
+    # Security headers, on a refusal as on an asset.
+    for path in ("/board?event=e1", "/assets/board.js"):
+        status, resp, _ = get(port, path)
+        csp = resp.getheader("Content-Security-Policy") or ""
+        check("script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+              and "unsafe-inline" not in csp, "CSP on " + path, csp)
+        check.eq(resp.getheader("X-Content-Type-Options"), "nosniff", "nosniff on " + path)
+    check.eq(get(port, "/board?event=e1")[0], 403, "no session, no board")
+
+    # Join in the browser: the cookie, then the token is spent.
+    driver.get(link)
+    wait("joined: the page names fac", lambda: "fac (facilitator)" in text("#title"))
+    cookie = driver.get_cookie("cb_session") or {}
+    check(cookie.get("httpOnly") is True, "session cookie HttpOnly", cookie)
+    check.eq(cookie.get("sameSite"), "Strict", "session cookie SameSite=Strict")
+    check(not os.path.exists(token_file), "the token file is gone")
+    status, _, body = get(port, link[len(base):])
+    check.eq(status, 403, "the link refused the second time")
+    check("used already" in body, "the refusal says so", body)
+    check.eq(get(port, "/join?token=../../etc/passwd")[0], 403, "a malformed token refused")
+
+    # The board: phase and who has shared.
+    driver.get(base + "/board?event=e1")
+    wait("board is live", lambda: text("#link") == "live")
+    wait("board shows phase planned", lambda: text(".timeline .current").lower() == "planned")
+    wait("board lists team-a, not shared",
+         lambda: "not shared" in text('.team[data-node="team-a"]'))
+    check("Q1 market (e1)" in text("#title"), "board shows the event's name", text("#title"))
+    csp = driver.execute_script(
+        "return document.querySelector('script[type=module]').getAttribute('src')")
+    check.eq(csp, "/assets/board.js", "the page's script is the compiled-in module")
+    driver.execute_script("window.cbNoReload = 'still here';")
+
+    # Live, without a reload: the event advances, teams share.
+    cli("fac", "event", "advance", "e1")
+    wait("phase share, live", lambda: text(".timeline .current").lower() == "share")
+    wait("a countdown", lambda: re.fullmatch(r"\d\d:\d\d", text("#countdown")))
+    cli("lead", "event", "share", "e1", "d1")
+    cli("team-a", "event", "share", "e1", "d2")
+    wait("team-a shared d2, live", lambda: "shared d2" in text('.team[data-node="team-a"]'))
+    check("not shared" in text('.team[data-node="team-b"]'), "team-b not shared yet")
+    cli("team-b", "event", "share", "e1", "d3")
+    cli("fac", "event", "advance", "e1")
+    wait("phase negotiate, live", lambda: text(".timeline .current").lower() == "negotiate")
+
+    # An ask appears as a card, open; hostile text stays text.
+    hostile = '"><img src=x onerror="window.cbPwned=1"><script>window.cbPwned=2</script>'
+    cli("team-a", "ask", "new", "e1", "--to", "team-b", "--kr", "kr1", "--need", hostile)
+    wait("the ask is an open card, live",
+         lambda: hostile in text('.column[data-state="open"] .card[data-ask="a1"]'))
+    check.eq(driver.execute_script("return window.cbPwned === undefined"), True,
+             "hostile text ran nothing")
+    check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#asks img, #asks script")), 0,
+             "hostile text injected no element")
+    wait("team-b owes an answer", lambda: "team-b" in text("#owed"))
+    check.eq(driver.execute_script("return window.cbNoReload"), "still here",
+             "all of it without a reload")
+
+    # Reconnecting with Last-Event-ID: the first message is the state now.
+    seq = cli("fac", "event", "snapshot", "e1")["seq"]
+    session = cookie.get("value", "")
+    msg = first_sse_message(port, "/live/board?event=e1", session, 1)
+    check.eq(msg.get("id"), str(seq), "a reconnection starts at the log's sequence")
+    check.eq(json.loads(msg.get("data", "{}")).get("seq"), seq, "with the state as of it")
+
+    # Screenshots, and no sideways overflow at either size.
+    for w, h in ((1920, 1080), (390, 844)):
+        driver.set_window_size(w, h)
+        wait("no horizontal overflow at %dx%d" % (w, h), lambda: driver.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth"))
+        if SHOTS:
+            os.makedirs(SHOTS, exist_ok=True)
+            path = os.path.join(SHOTS, "board-%dx%d.png" % (w, h))
+            check(driver.save_screenshot(path), "screenshot " + path)
+    driver.set_window_size(1920, 1080)
+
+    # A team member's page: their inbox, live.
+    link = invite("team-b", "team")
+    driver.delete_all_cookies()
+    driver.get(link)
+    wait("team-b's page", lambda: "team-b (team)" in text("#title"))
+    cli("lead", "throw", "d1", "--to", "team-b", "--question", "Does kr1 work for you?")
+    wait("the round in team-b's inbox, live",
+         lambda: "round.thrown" in text("#inbox") and "Does kr1 work for you?" in text("#inbox"))
+
+
+def stop():
+    for p in reversed(procs):
+        try:
+            if hasattr(p, "quit"):
+                p.quit()
+            else:
+                p.terminate()
+                p.wait(timeout=10)
+        except Exception:
+            if hasattr(p, "kill"):
+                p.kill()
+
+
+def run():
+    try:
+        main()
+    finally:
+        stop()
+
+
+ENDPOINT = ""
+finish(run, check, TMP)
