@@ -17,6 +17,7 @@
 */
 #include <czmq.h>
 #include <getopt.h>
+#include <qrencode.h>
 #include <signal.h>
 
 #include "web.h"
@@ -40,7 +41,8 @@ static const char *s_usage =
 "                   $CATCHBALL_WEB_DIR or ./" S_DEFAULT_DIR ")\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
-"                   facilitator, observer) and prints its link\n"
+"                   facilitator, observer) and prints its link (on stdout)\n"
+"                   and the link as a QR code (on stderr)\n"
 "  --url BASE       the gateway's address in the link (default\n"
 "                   http://127.0.0.1:PORT)\n";
 
@@ -60,6 +62,40 @@ s_loopback (const char *addr)
     return inet_pton (AF_INET, addr, &in) == 1 && (ntohl (in.s_addr) >> 24) == 127;
 }
 
+//  True if the module at (x, y) is dark; outside the symbol, light.
+static bool
+s_dark (const QRcode *qr, int x, int y)
+{
+    if (x < 0 || y < 0 || x >= qr->width || y >= qr->width)
+        return false;
+    return qr->data [y * qr->width + x] & 1;
+}
+
+//  The link as a QR code in the terminal, for a phone's camera: two rows
+//  of modules per line with half blocks, light modules drawn (as
+//  `qrencode -t UTF8` does, for a terminal's dark background), with the
+//  quiet zone of two modules scanners need around it.
+static void
+s_print_qr (FILE *out, const char *text)
+{
+    QRcode *qr = QRcode_encodeString (text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
+    if (!qr) {
+        fprintf (out, "(no QR code: %s)\n", strerror (errno));
+        return;
+    }
+    const int quiet = 2, side = qr->width + 2 * quiet;
+    for (int y = 0; y < side; y += 2) {
+        for (int x = 0; x < side; x++) {
+            bool top = s_dark (qr, x - quiet, y - quiet);
+            bool bottom = y + 1 < side ? s_dark (qr, x - quiet, y + 1 - quiet) : false;
+            fputs (!top && !bottom ? "\u2588" : !top ? "\u2580" : !bottom ? "\u2584" : " ",
+                   out);
+        }
+        fputc ('\n', out);
+    }
+    QRcode_free (qr);
+}
+
 static int
 s_invite (const char *node, const char *role, const char *dir, const char *url)
 {
@@ -68,8 +104,13 @@ s_invite (const char *node, const char *role, const char *dir, const char *url)
         fprintf (stderr, "catchball-web: invite: %s\n", why);
         return 1;
     }
-    printf ("%s/join?token=%s\n", url, token);
+    //  The link alone on stdout, for scripts; the rest for people.
+    char link [512];
+    snprintf (link, sizeof (link), "%s/join?token=%s", url, token);
+    printf ("%s\n", link);
+    fflush (stdout);
     fprintf (stderr, "catchball-web: a join link for %s as %s: it works once\n", node, role);
+    s_print_qr (stderr, link);
     return 0;
 }
 

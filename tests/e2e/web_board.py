@@ -202,8 +202,18 @@ def main():
     def invite(node, role):
         out = subprocess.run([WEB, "invite", node, "--role", role, "--dir", gw_dir,
                               "--url", base], capture_output=True, text=True, timeout=10)
+        invite.stderr = out.stderr
         return out.stdout.strip()
     link = invite("fac", "facilitator")
+    # The QR code on stderr: a square of half blocks (two module rows a
+    # line) within its light quiet zone, a finder pattern in the top
+    # corners.
+    qr = [l for l in invite.stderr.splitlines() if l and set(l) <= set("\u2588\u2580\u2584 ")]
+    finder = "\u2588\u2588 \u2584\u2584\u2584\u2584\u2584 \u2588"
+    check(len(qr) > 10 and len(set(map(len, qr))) == 1
+          and abs(2 * len(qr) - len(qr[0])) <= 1
+          and qr[1].startswith(finder) and qr[1].endswith(finder[::-1]),
+          "invite prints a QR code", invite.stderr)
     check(re.fullmatch(re.escape(base) + r"/join\?token=[0-9a-f]{64}", link), "invite prints a link", link)
     token_file = os.path.join(gw_dir, "invites", link.rsplit("=", 1)[1])
     check.eq(stat.S_IMODE(os.stat(token_file).st_mode), 0o600, "the token is mode 0600")
