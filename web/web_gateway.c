@@ -472,6 +472,10 @@ web_gateway_board (web_gateway_t *self, const char *name, const char *event,
             snprintf (node->event, sizeof (node->event), "%s", event);
             node->board_wanted = true;
             pthread_cond_signal (&self->wake);
+            //  What is published now is another event's failure: only
+            //  the next publication is this event's board.
+            if (*version_p < node->board_version)
+                *version_p = node->board_version;
         }
         text = s_wait_for (self, &node->board, &node->board_version, version_p, timeout_ms);
     }

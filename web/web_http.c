@@ -19,6 +19,10 @@
     a Referer) and no caching. Pages build their DOM with textContent from
     the JSON the live streams send, so user text is never parsed as HTML.
 
+    Limits: S_CONNECTIONS connections, S_STREAMS_MAX live streams per
+    session, 64 KiB of memory per connection, no request body read at
+    all (every route is a GET).
+
     Sessions live in this process (a random id in an HttpOnly,
     SameSite=Strict cookie, Secure once TLS exists): a gateway that
     restarts forgets them, and its people join again.
@@ -40,6 +44,7 @@
 #define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
 #define S_JOIN_MS       10000   //  How long a join waits for the node's hello
 #define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
+#define S_STREAMS_MAX   8       //  Live streams one session may hold open
 #define S_COOKIE        "cb_session"
 
 static const char *s_csp =
@@ -51,6 +56,7 @@ typedef struct {
     char id [WEB_ID_MAX];       //  The cookie's value; "" a free slot
     char node [WEB_NAME_MAX];
     char role [16];
+    int streams;                //  Live streams open now
 } s_session_t;
 
 struct _web_http_t {
@@ -65,6 +71,7 @@ struct _web_http_t {
 //  One SSE stream
 typedef struct {
     web_http_t *http;
+    char session [WEB_ID_MAX];  //  Whose stream it is (its count is kept)
     char node [WEB_NAME_MAX];
     char event [WEB_NAME_MAX];  //  "" for the node's page
     uint64_t version;           //  The last version sent
@@ -166,7 +173,7 @@ s_join (web_http_t *self, struct MHD_Connection *connection)
     if (web_invite_use (self->dir, token))
         return s_text (connection, MHD_HTTP_FORBIDDEN,
                        "This join link has been used already: each link works once.");
-    s_session_t session = { "", "", "" };
+    s_session_t session = { "", "", "", 0 };
     if (web_id_new (session.id))
         return s_text (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "No random bytes.");
     snprintf (session.node, sizeof (session.node), "%s", node);
@@ -252,10 +259,29 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t) size;
 }
 
+//  Counts a stream of a session in (delta 1: false if it holds its most
+//  already) or out (delta -1).
+static bool
+s_stream_count (web_http_t *self, const char *session, int delta)
+{
+    bool ok = false;
+    pthread_mutex_lock (&self->lock);
+    for (int i = 0; i < S_SESSIONS_MAX; i++)
+        if (streq (self->sessions [i].id, session)) {
+            s_session_t *s = &self->sessions [i];
+            ok = delta < 0 || s->streams < S_STREAMS_MAX;
+            if (ok)
+                s->streams += delta;
+        }
+    pthread_mutex_unlock (&self->lock);
+    return ok;
+}
+
 static void
 s_stream_free (void *cls)
 {
     s_stream_t *stream = (s_stream_t *) cls;
+    s_stream_count (stream->http, stream->session, -1);
     free (stream->pending);
     free (stream);
 }
@@ -264,9 +290,14 @@ static enum MHD_Result
 s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *session,
         const char *event)
 {
+    if (!s_stream_count (self, session->id, 1))
+        return s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                       "This session has %d live pages open already: close one.",
+                       S_STREAMS_MAX);
     s_stream_t *stream = (s_stream_t *) calloc (1, sizeof (s_stream_t));
     assert (stream);
     stream->http = self;
+    snprintf (stream->session, sizeof (stream->session), "%s", session->id);
     snprintf (stream->node, sizeof (stream->node), "%s", session->node);
     snprintf (stream->event, sizeof (stream->event), "%s", event ? event : "");
     struct MHD_Response *response = MHD_create_response_from_callback (

@@ -41,6 +41,7 @@ TMP = tempfile.mkdtemp(prefix="catchball-web.")
 check = Checks()
 procs = []
 WAIT = 15   # seconds any one thing may take to show
+NAME = 'Q1 market <b id="pwn">bold</b>'  # the event's name: text, never markup
 
 
 def start_browser():
@@ -171,7 +172,7 @@ def main():
         with open(path, "w") as f:
             json.dump(mine, f)
         cli(team, "draft", "new", path)
-    check.eq(cli("fac", "event", "new", "Q1 market", "--cycle", "2027-Q1",
+    check.eq(cli("fac", "event", "new", NAME, "--cycle", "2027-Q1",
                  "--participants", "lead,team-a,team-b")["event"], "e1", "event e1")
 
     # Fail closed: another address than the loopback is refused.
@@ -239,13 +240,19 @@ def main():
     check("used already" in body, "the refusal says so", body)
     check.eq(get(port, "/join?token=../../etc/passwd")[0], 403, "a malformed token refused")
 
+    # A board of no event says so in the page.
+    driver.get(base + "/board?event=e9")
+    wait("the board of e9 says there is no such event",
+         lambda: "e9" in text("#failure") and "NOT_FOUND" in text("#failure"))
+
     # The board: phase and who has shared.
     driver.get(base + "/board?event=e1")
     wait("board is live", lambda: text("#link") == "live")
     wait("board shows phase planned", lambda: text(".timeline .current").lower() == "planned")
     wait("board lists team-a, not shared",
          lambda: "not shared" in text('.team[data-node="team-a"]'))
-    check("Q1 market (e1)" in text("#title"), "board shows the event's name", text("#title"))
+    check(NAME + " (e1)" in text("#title"), "board shows the event's name", text("#title"))
+    check.eq(len(driver.find_elements(By.ID, "pwn")), 0, "the name's markup stays text")
     csp = driver.execute_script(
         "return document.querySelector('script[type=module]').getAttribute('src')")
     check.eq(csp, "/assets/board.js", "the page's script is the compiled-in module")
@@ -315,6 +322,19 @@ def main():
             path = os.path.join(SHOTS, "board-%dx%d.png" % (w, h))
             check(driver.save_screenshot(path), "screenshot " + path)
     driver.set_window_size(1920, 1080)
+
+    # Limits: a session holds S_STREAMS_MAX (8) live streams at most; the
+    # open board is one of them.
+    statuses, socks = [], []
+    for _ in range(8):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        sock.sendall(("GET /live/board?event=e1 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      "Cookie: cb_session=%s\r\n\r\n" % session).encode())
+        statuses.append(sock.makefile("rb").readline().split()[1].decode())
+        socks.append(sock)
+    for sock in socks:
+        sock.close()
+    check.eq(statuses, ["200"] * 7 + ["429"], "the eighth stream of a session refused")
 
     # A team member's page: their inbox, live.
     link = invite("team-b", "team")

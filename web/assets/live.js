@@ -35,7 +35,14 @@ export function indicate(state, text) {
 export function follow(url, kind, onMessage) {
   const source = new EventSource(url);
   source.addEventListener("open", () => indicate("up", "live"));
-  source.addEventListener("error", () => indicate("down", "connection lost: reconnecting"));
+  // The browser retries a lost stream by itself, but not one refused
+  // (a session the gateway no longer knows, after its restart, say).
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED)
+      indicate("down", "not connected: open your join link again, or ask for a new one");
+    else
+      indicate("down", "connection lost: reconnecting");
+  });
   source.addEventListener(kind, (e) => {
     const data = JSON.parse(e.data);
     const failure = document.getElementById("failure");
