@@ -251,6 +251,8 @@ def main():
     wait("board shows phase planned", lambda: text(".timeline .current").lower() == "planned")
     wait("board lists team-a, not shared",
          lambda: "not shared" in text('.team[data-node="team-a"]'))
+    check.eq(driver.execute_script("return document.body.dataset.failures || '0'"), "0",
+             "the board of e1 never showed e9's failure")
     check(NAME + " (e1)" in text("#title"), "board shows the event's name", text("#title"))
     check.eq(len(driver.find_elements(By.ID, "pwn")), 0, "the name's markup stays text")
     csp = driver.execute_script(

@@ -58,6 +58,8 @@ export function follow(url, kind, onMessage) {
     failure.textContent = JSON.parse(e.data).error;
     failure.hidden = false;
     indicate("down", "not available");
+    // Counted, for whoever checks the page never showed one.
+    document.body.dataset.failures = Number(document.body.dataset.failures || 0) + 1;
   });
   return source;
 }
