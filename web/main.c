@@ -3,6 +3,8 @@
 
         catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]
         catchball-web invite NODE --role ROLE [--dir D] [--url BASE]
+        catchball-web sessions [--dir D]
+        catchball-web revoke NODE [--dir D]
 
     Serving binds 127.0.0.1 unless told otherwise, and refuses any other
     address: the same fail-closed rule as the broker's (server/main.c),
@@ -12,7 +14,9 @@
     --tls-cert and --tls-key exist to be the normal way.
 
     The gateway's directory (--dir, default $CATCHBALL_WEB_DIR or
-    ./catchball-web) holds the join tokens `invite` writes.
+    ./catchball-web) holds the join tokens `invite` writes and the
+    sessions they became (web_tokens.c), which `sessions` lists and
+    `revoke` ends.
     =========================================================================
 */
 #include <czmq.h>
@@ -29,6 +33,8 @@
 static const char *s_usage =
 "usage: catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE]\n"
+"       catchball-web sessions [--dir D]\n"
+"       catchball-web revoke NODE [--dir D]\n"
 "\n"
 "Serves catchball to browsers: the facilitator's board (/board?event=e1) and\n"
 "each person's page, for the people who join with a link from `invite`.\n"
@@ -44,7 +50,9 @@ static const char *s_usage =
 "                   facilitator, observer) and prints its link (on stdout)\n"
 "                   and the link as a QR code (on stderr)\n"
 "  --url BASE       the gateway's address in the link (default\n"
-"                   http://127.0.0.1:PORT)\n";
+"                   http://127.0.0.1:PORT)\n"
+"  sessions         lists the sessions: node, role, since when\n"
+"  revoke NODE      ends every session of NODE at once, live pages included\n";
 
 static volatile int s_stop = 0;
 
@@ -169,6 +177,28 @@ main (int argc, char *argv [])
             return 2;
         }
         return s_invite (argv [optind + 1], role, dir, url);
+    }
+    if (optind + 1 == argc && streq (argv [optind], "sessions")) {
+        int count = web_sessions (dir, NULL, stdout);
+        if (count < 0)
+            fprintf (stderr, "catchball-web: sessions: cannot read %s: %s\n", dir,
+                     strerror (errno));
+        return count < 0 ? 1 : 0;
+    }
+    if (optind < argc && streq (argv [optind], "revoke")) {
+        if (optind + 2 != argc || !web_name_ok (argv [optind + 1])) {
+            fputs ("catchball-web: revoke NODE\n", stderr);
+            return 2;
+        }
+        int count = web_sessions (dir, argv [optind + 1], NULL);
+        if (count < 0) {
+            fprintf (stderr, "catchball-web: revoke: cannot read %s: %s\n", dir,
+                     strerror (errno));
+            return 1;
+        }
+        printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s",
+                argv [optind + 1]);
+        return 0;
     }
     if (optind < argc) {
         fprintf (stderr, "catchball-web: unknown command '%s'\n%s", argv [optind], s_usage);

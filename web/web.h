@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 //  Node names as the broker takes them (PROTOCOL.md section 3).
 #define WEB_NAME_MAX    65
@@ -49,8 +50,8 @@ bool web_id_ok (const char *id);
 int web_id_new (char *id);
 
 //  Writes a single-use join token for node with role into DIR/invites/
-//  (the directories made mode 0700, the file 0600). 0 with the token in
-//  `token`, or -1 with the reason in why.
+//  (the directories made mode 0700, the file 0600, named by the token's
+//  SHA-1). 0 with the token in `token`, or -1 with the reason in why.
 int web_invite_new (const char *dir, const char *node, const char *role, char *token,
                     char *why, size_t why_size);
 //  Reads the token's node and role, without using it. 0, or -1 if there
@@ -59,6 +60,17 @@ int web_invite_read (const char *dir, const char *token, char *node, char *role)
 //  Uses the token up (unlinks it). 0 if this call took it; -1 if it was
 //  gone already (another request used it first).
 int web_invite_use (const char *dir, const char *token);
+
+//  A new session for node with role, in DIR/sessions/ as the invites are.
+//  0 with its id in `id`, or -1 with why.
+int web_session_new (const char *dir, const char *node, const char *role, char *id,
+                     char *why, size_t why_size);
+//  The session's node and role: 0, or -1 if it does not exist (never
+//  made, or revoked).
+int web_session_read (const char *dir, const char *id, char *node, char *role);
+//  Lists the sessions on out, one a line (revoke NULL), or revokes every
+//  session of node `revoke`. Returns how many, or -1.
+int web_sessions (const char *dir, const char *revoke, FILE *out);
 
 //  --------------------------------------------------------------------------
 //  web_gateway.c

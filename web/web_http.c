@@ -23,9 +23,12 @@
     session, 64 KiB of memory per connection, no request body read at
     all (every route is a GET).
 
-    Sessions live in this process (a random id in an HttpOnly,
-    SameSite=Strict cookie, Secure once TLS exists): a gateway that
-    restarts forgets them, and its people join again.
+    A session is a random id in an HttpOnly, SameSite=Strict cookie
+    (Secure once TLS exists), good while its file is in the gateway's
+    directory (web_tokens.c): checked at every request and before every
+    message of a live stream, so `catchball-web revoke NODE` ends them at
+    once, and a restarted gateway keeps them (it says hello for their
+    nodes again as their streams come back).
 
     An SSE message is the whole board, never a delta, with `id:` the log
     sequence it is as of: a browser that reconnects (with Last-Event-ID or
@@ -40,7 +43,7 @@
 #include "web.h"
 #include "web_assets.h"
 
-#define S_SESSIONS_MAX  1024    //  Sessions at once
+#define S_SESSIONS_MAX  1024    //  Sessions with live streams at once
 #define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
 #define S_JOIN_MS       10000   //  How long a join waits for the node's hello
 #define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
@@ -51,20 +54,25 @@ static const char *s_csp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-//  A session: who a browser speaks for
+//  A session: who a browser speaks for (its file in DIR/sessions says)
 typedef struct {
-    char id [WEB_ID_MAX];       //  The cookie's value; "" a free slot
+    char id [WEB_ID_MAX];       //  The cookie's value
     char node [WEB_NAME_MAX];
     char role [16];
-    int streams;                //  Live streams open now
 } s_session_t;
+
+//  The live streams a session holds open now
+typedef struct {
+    char id [WEB_ID_MAX];       //  The session's id; "" a free slot
+    int streams;
+} s_streams_t;
 
 struct _web_http_t {
     struct MHD_Daemon *daemon;
     char *dir;                  //  The gateway's directory (invites)
     web_gateway_t *gateway;
-    pthread_mutex_t lock;       //  Guards the sessions
-    s_session_t sessions [S_SESSIONS_MAX];
+    pthread_mutex_t lock;       //  Guards the stream counts
+    s_streams_t streams [S_SESSIONS_MAX];
     volatile int closing;       //  SSE streams end
 };
 
@@ -137,22 +145,16 @@ s_asset (struct MHD_Connection *connection, const char *path)
 //  Sessions
 
 //  The session of the request's cookie, copied into *session; false if
-//  it has none or one this gateway does not know.
+//  it has none, or one the gateway's directory does not hold (never made,
+//  or revoked).
 static bool
 s_session (web_http_t *self, struct MHD_Connection *connection, s_session_t *session)
 {
     const char *id = MHD_lookup_connection_value (connection, MHD_COOKIE_KIND, S_COOKIE);
-    if (!web_id_ok (id))
+    if (web_session_read (self->dir, id, session->node, session->role))
         return false;
-    bool found = false;
-    pthread_mutex_lock (&self->lock);
-    for (int i = 0; i < S_SESSIONS_MAX && !found; i++)
-        if (streq (self->sessions [i].id, id)) {
-            *session = self->sessions [i];
-            found = true;
-        }
-    pthread_mutex_unlock (&self->lock);
-    return found;
+    snprintf (session->id, sizeof (session->id), "%s", id);
+    return true;
 }
 
 //  GET /join?token=T: the token, once, to a session.
@@ -173,26 +175,13 @@ s_join (web_http_t *self, struct MHD_Connection *connection)
     if (web_invite_use (self->dir, token))
         return s_text (connection, MHD_HTTP_FORBIDDEN,
                        "This join link has been used already: each link works once.");
-    s_session_t session = { "", "", "", 0 };
-    if (web_id_new (session.id))
-        return s_text (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "No random bytes.");
-    snprintf (session.node, sizeof (session.node), "%s", node);
-    snprintf (session.role, sizeof (session.role), "%s", role);
-    bool stored = false;
-    pthread_mutex_lock (&self->lock);
-    for (int i = 0; i < S_SESSIONS_MAX && !stored; i++)
-        if (!self->sessions [i].id [0]) {
-            self->sessions [i] = session;
-            stored = true;
-        }
-    pthread_mutex_unlock (&self->lock);
-    if (!stored)
-        return s_text (connection, MHD_HTTP_SERVICE_UNAVAILABLE,
-                       "This gateway holds %d sessions, its most.", S_SESSIONS_MAX);
+    char id [WEB_ID_MAX];
+    if (web_session_new (self->dir, node, role, id, why, sizeof (why)))
+        return s_text (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "No session: %s.", why);
     zsys_info ("catchball-web: %s joined as %s", node, role);
     char cookie [256];
     snprintf (cookie, sizeof (cookie), S_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
-              session.id);
+              id);
     struct MHD_Response *response = MHD_create_response_from_buffer (0, "",
                                                                      MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header (response, "Set-Cookie", cookie);
@@ -211,6 +200,14 @@ static void
 s_stream_next (s_stream_t *stream)
 {
     web_http_t *self = stream->http;
+    char node [WEB_NAME_MAX], role [16];
+    if (web_session_read (self->dir, stream->session, node, role)) {
+        stream->pending = strdup ("retry: 10000\nevent: failure\n"
+                                  "data: {\"error\":\"This session has ended (revoked): "
+                                  "open a new join link.\"}\n\n");
+        stream->ended = true;
+        return;
+    }
     char *json = stream->event [0]
         ? web_gateway_board (self->gateway, stream->node, stream->event, &stream->version,
                              S_LIVE_MS)
@@ -260,19 +257,29 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
 }
 
 //  Counts a stream of a session in (delta 1: false if it holds its most
-//  already) or out (delta -1).
+//  already, or the gateway follows its most sessions) or out (delta -1).
 static bool
 s_stream_count (web_http_t *self, const char *session, int delta)
 {
-    bool ok = false;
     pthread_mutex_lock (&self->lock);
-    for (int i = 0; i < S_SESSIONS_MAX; i++)
-        if (streq (self->sessions [i].id, session)) {
-            s_session_t *s = &self->sessions [i];
-            ok = delta < 0 || s->streams < S_STREAMS_MAX;
-            if (ok)
-                s->streams += delta;
-        }
+    s_streams_t *slot = NULL, *free_slot = NULL;
+    for (int i = 0; i < S_SESSIONS_MAX && !slot; i++)
+        if (streq (self->streams [i].id, session))
+            slot = &self->streams [i];
+        else
+        if (!self->streams [i].id [0] && !free_slot)
+            free_slot = &self->streams [i];
+    if (!slot && delta > 0 && free_slot) {
+        slot = free_slot;
+        snprintf (slot->id, sizeof (slot->id), "%s", session);
+        slot->streams = 0;
+    }
+    bool ok = slot && (delta < 0 || slot->streams < S_STREAMS_MAX);
+    if (ok) {
+        slot->streams += delta;
+        if (slot->streams == 0)
+            slot->id [0] = 0;       //  The slot is free again
+    }
     pthread_mutex_unlock (&self->lock);
     return ok;
 }
@@ -290,6 +297,13 @@ static enum MHD_Result
 s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *session,
         const char *event)
 {
+    //  A node without a connection here (the gateway restarted since it
+    //  joined, say): say hello for it again, as its session's role.
+    char why [512];
+    if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
+                          sizeof (why)))
+        return s_text (connection, MHD_HTTP_BAD_GATEWAY, "Not connected as %s: %s.",
+                       session->node, why);
     if (!s_stream_count (self, session->id, 1))
         return s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
                        "This session has %d live pages open already: close one.",

@@ -19,6 +19,7 @@ start at all.
 
 Usage: web_board.py CATCHBALLD CATCHBALL CATCHBALL_WEB EXAMPLES_DIR
 """
+import hashlib
 import http.client
 import json
 import os
@@ -216,8 +217,12 @@ def main():
           and qr[1].startswith(finder) and qr[1].endswith(finder[::-1]),
           "invite prints a QR code", invite.stderr)
     check(re.fullmatch(re.escape(base) + r"/join\?token=[0-9a-f]{64}", link), "invite prints a link", link)
-    token_file = os.path.join(gw_dir, "invites", link.rsplit("=", 1)[1])
+    token = link.rsplit("=", 1)[1]
+    token_file = os.path.join(gw_dir, "invites", hashlib.sha1(token.encode()).hexdigest().upper())
+    check(os.path.exists(token_file), "the token is stored hashed", os.listdir(os.path.dirname(token_file)))
     check.eq(stat.S_IMODE(os.stat(token_file).st_mode), 0o600, "the token is mode 0600")
+    check.eq(stat.S_IMODE(os.stat(os.path.dirname(token_file)).st_mode), 0o700,
+             "the invites' directory is mode 0700")
 
     # Security headers, on a refusal as on an asset.
     for path in ("/board?event=e1", "/assets/board.js"):
@@ -235,6 +240,12 @@ def main():
     check(cookie.get("httpOnly") is True, "session cookie HttpOnly", cookie)
     check.eq(cookie.get("sameSite"), "Strict", "session cookie SameSite=Strict")
     check(not os.path.exists(token_file), "the token file is gone")
+    session = cookie.get("value", "")
+    session_file = os.path.join(gw_dir, "sessions",
+                                hashlib.sha1(session.encode()).hexdigest().upper())
+    check(os.path.exists(session_file)
+          and stat.S_IMODE(os.stat(session_file).st_mode) == 0o600,
+          "the session is stored hashed, mode 0600")
     status, _, body = get(port, link[len(base):])
     check.eq(status, 403, "the link refused the second time")
     check("used already" in body, "the refusal says so", body)
@@ -288,7 +299,6 @@ def main():
     # Reconnecting with Last-Event-ID: the first message is the state now.
     # (Each message is the whole board, so nothing is missed in between.)
     seq = cli("fac", "event", "snapshot", "e1")["seq"]
-    session = cookie.get("value", "")
     msg = first_sse_message(port, "/live/board?event=e1", session, 1)
     check.eq(msg.get("id"), str(seq), "a reconnection starts at the log's sequence")
     check.eq(json.loads(msg.get("data", "{}")).get("seq"), seq, "with the state as of it")
@@ -313,6 +323,28 @@ def main():
          lambda: driver.execute_script("return document.body.dataset.seq") == str(seq))
     check.eq(driver.execute_script("return window.cbNoReload"), "still here",
              "across the broker's restart, without a reload")
+
+    # The gateway killed and started again on its port: the open board
+    # reconnects by itself (its session is in the gateway's directory) and
+    # shows what changed meanwhile, at the broker's sequence.
+    web.kill()
+    web.wait()
+    wait("the board shows the gateway lost", lambda: text("#link").startswith("connection lost"))
+    cli("fac", "event", "nudge", "e1", "team-a", "--text", "share your confidence")
+    cli("team-a", "ask", "new", "e1", "--to", "team-b", "--kr", "kr2", "--need", "made meanwhile")
+    web = subprocess.Popen([WEB, "--port", str(port), "--endpoint", ENDPOINT, "--dir", gw_dir],
+                           stdout=subprocess.PIPE, stderr=open(os.path.join(TMP, "web.log"), "a"),
+                           text=True)
+    procs.append(web)
+    check("serving" in readline_within(web, WAIT), "the gateway serves again on its port")
+    wait("the ask made meanwhile is on the board",
+         lambda: "made meanwhile" in text('.column[data-state="open"]'))
+    seq = cli("fac", "event", "snapshot", "e1")["seq"]
+    wait("the board is at the broker's sequence again",
+         lambda: driver.execute_script("return document.body.dataset.seq") == str(seq))
+    wait("the board is live again", lambda: text("#link") == "live")
+    check.eq(driver.execute_script("return window.cbNoReload"), "still here",
+             "across the gateway's restart, without a reload")
 
     # Screenshots, and no sideways overflow at either size.
     for w, h in ((1920, 1080), (390, 844)):
@@ -346,6 +378,20 @@ def main():
     cli("lead", "throw", "d1", "--to", "team-b", "--question", "Does kr1 work for you?")
     wait("the round in team-b's inbox, live",
          lambda: "round.thrown" in text("#inbox") and "Does kr1 work for you?" in text("#inbox"))
+
+    # Sessions listed, and revoked: the open page is told, the cookie
+    # opens nothing any more.
+    out = subprocess.run([WEB, "sessions", "--dir", gw_dir], capture_output=True, text=True,
+                         timeout=10).stdout
+    check(re.search(r"^fac +facilitator ", out, re.M) and re.search(r"^team-b +team ", out, re.M),
+          "sessions lists fac and team-b", out)
+    team_b = (driver.get_cookie("cb_session") or {}).get("value", "")
+    out = subprocess.run([WEB, "revoke", "team-b", "--dir", gw_dir], capture_output=True,
+                         text=True, timeout=10).stdout
+    check.eq(out.strip(), "revoked 1 session of team-b", "revoke team-b")
+    wait("the open page says the session has ended", lambda: "revoked" in text("#failure"))
+    check.eq(get(port, "/me", cookie=team_b)[0], 403, "the revoked cookie opens nothing")
+    check.eq(get(port, "/board?event=e1", cookie=session)[0], 200, "fac's session goes on")
 
 
 def stop():
