@@ -346,6 +346,14 @@ def main():
     check.eq(driver.execute_script("return window.cbNoReload"), "still here",
              "across the gateway's restart, without a reload")
 
+    # A stuck deal: team-b's accept of a2 would change its draft d3, on
+    # which a round is now open.
+    cli("team-b", "throw", "d3", "--to", "lead", "--question", "Is d3 right?")
+    wait("a2 is a stuck deal, with who can unblock it",
+         lambda: re.search(r"a2 waits for team-b \(ask accept\): round r\d+ on d3 is open; "
+                           r"team-b can close it, or lead can answer it",
+                           text("#stuck")))
+
     # Screenshots, and no sideways overflow at either size.
     for w, h in ((1920, 1080), (390, 844)):
         driver.set_window_size(w, h)

@@ -67,9 +67,9 @@ function render(board, id) {
     el("strong", {}, o.node), " " + o.what)) : [el("li", { class: "none" }, "nobody owes anything")]));
   const stuck = board.stuck || [];
   fill("stuck", ...(stuck.length ? stuck.map((s) => el("li", { "data-ask": s.ask },
-    el("strong", {}, s.ask), " waits for " + s.by + " to " + s.answer + ": round " + s.round +
+    el("strong", {}, s.ask), " waits for " + s.by + " (" + s.answer + "): round " + s.round +
     " on " + s.draft + " is open; " + s.owner + " can close it" +
-    (s.waiting ? ", or " + s.waiting + " answer it" : ""))) : [el("li", { class: "none" }, "none")]));
+    (s.waiting ? ", or " + s.waiting + " can answer it" : ""))) : [el("li", { class: "none" }, "none")]));
   fill("seq", "log seq " + id);
   document.body.dataset.seq = id;
 }
