@@ -9,7 +9,7 @@ share, an ask is made, one with hostile text) appear in the open page
 without a reload, through Server-Sent Events; the hostile text stays text.
 Every response carries the CSP and nosniff headers; a stream reopened
 with Last-Event-ID starts with the state as of now. A team member's page
-shows their inbox. --listen on another address than the loopback is
+shows their inbox and what they owe in an event. --listen on another address than the loopback is
 refused. Screenshots at 1920x1080 and 390x844 are kept in the build tree
 (CB_WEB_SHOTS), and the page must not overflow sideways at either size.
 
@@ -386,6 +386,14 @@ def main():
     cli("lead", "throw", "d1", "--to", "team-b", "--question", "Does kr1 work for you?")
     wait("the round in team-b's inbox, live",
          lambda: "round.thrown" in text("#inbox") and "Does kr1 work for you?" in text("#inbox"))
+
+    # What team-b owes in the event, on its own page: the ask to answer,
+    # the round thrown to it; the board's debts of others are not shown.
+    driver.get(base + "/me?event=e1")
+    wait("team-b's page lists what it owes in e1",
+         lambda: "accept, counter or decline a2 from team-a" in text("#owes")
+         and "round r" in text("#owes") and "Does kr1 work for you?" in text("#owes"))
+    check("Is d3 right?" not in text("#owes"), "only team-b's debts", text("#owes"))
 
     # Sessions listed, and revoked: the open page is told, the cookie
     # opens nothing any more.
