@@ -420,6 +420,9 @@ web_gateway_join (web_gateway_t *self, const char *name, const char *role, int t
         snprintf (why, why_size, "%s is already served here as %s, not %s", name, node->role,
                   role);
     else {
+        //  Not connected: this join's role is the one to say hello with
+        //  (a slot left by a refused hello may hold another).
+        snprintf (node->role, sizeof (node->role), "%s", role);
         node->joining = true;
         uint64_t version = node->join_version;
         pthread_cond_signal (&self->wake);

@@ -251,6 +251,19 @@ def main():
     check("used already" in body, "the refusal says so", body)
     check.eq(get(port, "/join?token=../../etc/passwd")[0], 403, "a malformed token refused")
 
+    # A hello the broker refuses (lead is leadership, not team): the join
+    # says why, and the link is not used up; the right role then joins.
+    wrong = invite("lead", "team")
+    status, _, body = get(port, wrong[len(base):])
+    check.eq(status, 502, "a join the broker refuses")
+    check("ROLE_MISMATCH" in body and "still works" in body, "it says why", body)
+    status, _, body = get(port, wrong[len(base):])
+    check.eq(status, 502, "the refused link was not used up")
+    right = invite("lead", "leadership")
+    status, resp, body = get(port, right[len(base):])
+    check(status == 303 and "cb_session=" in (resp.getheader("Set-Cookie") or ""),
+          "lead joins with its own role after the refusal", (status, body))
+
     # A board of no event says so in the page.
     driver.get(base + "/board?event=e9")
     wait("the board of e9 says there is no such event",
