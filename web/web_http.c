@@ -2,10 +2,13 @@
     web_http - the gateway's browser side: libmicrohttpd, a thread per
     connection
 
-    Routes (every one a GET; anything else is refused, so this slice has
-    no state-changing request and no CSRF surface yet):
+    Routes (GETs, and one POST; anything else is refused):
 
-        /join?token=T       a single-use token to a session cookie, then /me
+        /join?token=T       the join page: a Join button (a GET uses nothing
+                            up, so a link preview cannot spend the token)
+        POST /join          token=T from that page, with the gateway's own
+                            Origin: the single-use token to a session
+                            cookie, then /me
         /board?event=E      the facilitator's board (a static page)
         /me                 a node's page: its inbox (a static page)
         /live/board?event=E the board as Server-Sent Events
@@ -15,13 +18,15 @@
     Every response carries the security headers (s_headers): a
     Content-Security-Policy allowing only this origin's own scripts and
     styles (no inline ones, which the pages never use), frame-ancestors
-    'none', nosniff, no referrer (a join link's token never leaks through
-    a Referer) and no caching. Pages build their DOM with textContent from
+    'none', nosniff, a Referer for this origin alone (a join link's token
+    never leaks to another site; "no-referrer" would make the browser
+    send Origin: null, which the join's Origin check refuses) and no
+    caching. Pages build their DOM with textContent from
     the JSON the live streams send, so user text is never parsed as HTML.
 
     Limits: S_CONNECTIONS connections, S_STREAMS_MAX live streams per
-    session, 64 KiB of memory per connection, no request body read at
-    all (every route is a GET).
+    session, 64 KiB of memory per connection, S_BODY_MAX bytes of body
+    (POST /join's alone; no other request's body is read).
 
     A session is a random id in an HttpOnly, SameSite=Strict cookie
     (Secure once TLS exists), good while its file is in the gateway's
@@ -47,6 +52,7 @@
 #define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
 #define S_JOIN_MS       10000   //  How long a join waits for the node's hello
 #define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
+#define S_BODY_MAX      256     //  Bytes of a request body (POST /join's token)
 #define S_STREAMS_MAX   8       //  Live streams one session may hold open
 #define S_COOKIE        "cb_session"
 
@@ -76,6 +82,13 @@ struct _web_http_t {
     volatile int closing;       //  SSE streams end
 };
 
+//  A request's body, for POST /join: a token, so small
+typedef struct {
+    char data [S_BODY_MAX + 1];
+    size_t size;
+    bool too_big;               //  More came than data holds: refused
+} s_body_t;
+
 //  One SSE stream
 typedef struct {
     web_http_t *http;
@@ -98,7 +111,7 @@ s_headers (struct MHD_Response *response)
     MHD_add_response_header (response, "Content-Security-Policy", s_csp);
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header (response, "X-Frame-Options", "DENY");
-    MHD_add_response_header (response, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header (response, "Referrer-Policy", "same-origin");
     MHD_add_response_header (response, "Cache-Control", "no-store");
 }
 
@@ -157,16 +170,55 @@ s_session (web_http_t *self, struct MHD_Connection *connection, s_session_t *ses
     return true;
 }
 
-//  GET /join?token=T: the token, once, to a session.
+//  The refusal of a token that is not (or no longer) there.
 static enum MHD_Result
-s_join (web_http_t *self, struct MHD_Connection *connection)
+s_no_token (struct MHD_Connection *connection)
+{
+    return s_text (connection, MHD_HTTP_FORBIDDEN,
+                   "This join link is unknown or has been used already: each link "
+                   "works once. Ask the facilitator for a new one.");
+}
+
+//  GET /join?token=T: the page with the Join button, if the token is
+//  good. A GET uses nothing up: a chat's link preview fetching the link
+//  must not spend it.
+static enum MHD_Result
+s_join_page (web_http_t *self, struct MHD_Connection *connection)
 {
     const char *token = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "token");
+    char node [WEB_NAME_MAX], role [16];
+    if (web_invite_read (self->dir, token, node, role))
+        return s_no_token (connection);
+    return s_asset (connection, "/assets/join.html");
+}
+
+//  True if the request comes from a page of this gateway: its Origin is
+//  http://HOST, HOST as the request names it. Browsers send Origin with
+//  every POST; a cross-site form, or a request without one, is refused.
+static bool
+s_same_origin (struct MHD_Connection *connection)
+{
+    const char *origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
+    return origin && host && !strncmp (origin, "http://", 7) && streq (origin + 7, host);
+}
+
+//  POST /join, body token=T: the token, once, to a session.
+static enum MHD_Result
+s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
+{
+    if (!s_same_origin (connection))
+        return s_text (connection, MHD_HTTP_FORBIDDEN,
+                       "Refused: this request did not come from the gateway's own page.");
+    //  token=HEX, as the join page's form sends it; nothing else.
+    char token [WEB_ID_MAX] = "";
+    if (!strncmp (body, "token=", 6))
+        snprintf (token, sizeof (token), "%.*s", WEB_ID_HEX, body + 6);
+    if (strlen (body) != 6 + WEB_ID_HEX)
+        token [0] = 0;
     char node [WEB_NAME_MAX], role [16], why [512];
     if (web_invite_read (self->dir, token, node, role))
-        return s_text (connection, MHD_HTTP_FORBIDDEN,
-                       "This join link is unknown or has been used already: each link "
-                       "works once. Ask the facilitator for a new one.");
+        return s_no_token (connection);
     if (web_gateway_join (self->gateway, node, role, S_JOIN_MS, why, sizeof (why)))
         return s_text (connection, MHD_HTTP_BAD_GATEWAY,
                        "Could not join as %s: %s. The link still works: try again.", node, why);
@@ -330,13 +382,34 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
            void **req_cls)
 {
     web_http_t *self = (web_http_t *) cls;
+    if (streq (method, "POST") && streq (url, "/join")) {
+        //  The body comes over several calls: gathered, bounded, then used.
+        s_body_t *body = (s_body_t *) *req_cls;
+        if (!body) {
+            *req_cls = calloc (1, sizeof (s_body_t));
+            assert (*req_cls);
+            return MHD_YES;
+        }
+        if (*upload_data_size) {
+            size_t room = sizeof (body->data) - 1 - body->size;
+            size_t take = *upload_data_size < room ? *upload_data_size : room;
+            memcpy (body->data + body->size, upload_data, take);
+            body->size += take;
+            body->too_big |= take < *upload_data_size;
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (body->too_big)
+            return s_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, "Too large a request.");
+        return s_join (self, connection, body->data);
+    }
     if (!streq (method, "GET") && !streq (method, "HEAD"))
         return s_text (connection, MHD_HTTP_METHOD_NOT_ALLOWED,
-                       "Only GET is served by this version of the gateway.");
+                       "Only GET is served here, and POST to /join.");
     if (!strncmp (url, "/assets/", 8))
         return s_asset (connection, url);
     if (streq (url, "/join"))
-        return s_join (self, connection);
+        return s_join_page (self, connection);
     s_session_t session;
     if (!s_session (self, connection, &session))
         return s_text (connection, MHD_HTTP_FORBIDDEN,
@@ -355,6 +428,15 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return s_live (self, connection, &session, event);
     }
     return s_text (connection, MHD_HTTP_NOT_FOUND, "Not found.");
+}
+
+//  A request ended: frees the body it gathered, if any.
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **req_cls,
+             enum MHD_RequestTerminationCode code)
+{
+    free (*req_cls);
+    *req_cls = NULL;
 }
 
 web_http_t *
@@ -381,6 +463,7 @@ web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gatewa
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 65536,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
         MHD_OPTION_END);
     if (!self->daemon) {
         snprintf (why, why_size, "cannot listen on %s:%d: %s", addr, port, strerror (errno));

@@ -2,8 +2,10 @@
 
 The real catchballd, the real catchball-web and the real catchball CLI,
 with headless Chromium driven by Selenium. A facilitator is invited, joins
-by link (an HttpOnly, SameSite=Strict session cookie; the same link is
-refused the second time), and opens the board of an event: its phase and
+by link (the link's page, then its Join button posting the token: an
+HttpOnly, SameSite=Strict session cookie; the same link is refused the
+second time; fetching the link uses nothing up; a cross-site join, or
+one without an Origin, is refused), and opens the board of an event: its phase and
 who has shared. Changes made with the CLI (the event advances, teams
 share, an ask is made, one with hostile text) appear in the open page
 without a reload, through Server-Sent Events; the hostile text stays text.
@@ -100,6 +102,22 @@ def get(port, path, cookie=None, headers=None):
     if cookie:
         h["Cookie"] = "cb_session=" + cookie
     conn.request("GET", path, headers=h)
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    conn.close()
+    return resp.status, resp, body
+
+
+def post_join(port, token, origin="same"):
+    """POST /join as the join page's form does, with an Origin (None: none;
+    "same": the gateway's own): (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
+    h = {"Content-Type": "application/x-www-form-urlencoded"}
+    if origin == "same":
+        origin = "http://127.0.0.1:%d" % port
+    if origin:
+        h["Origin"] = origin
+    conn.request("POST", "/join", body="token=" + token, headers=h)
     resp = conn.getresponse()
     body = resp.read().decode()
     conn.close()
@@ -233,8 +251,17 @@ def main():
         check.eq(resp.getheader("X-Content-Type-Options"), "nosniff", "nosniff on " + path)
     check.eq(get(port, "/board?event=e1")[0], 403, "no session, no board")
 
+    # Fetching the link (a chat's preview, say) uses nothing up; a join
+    # posted from another site, or without an Origin, is refused.
+    status, _, body = get(port, link[len(base):])
+    check(status == 200 and 'action="/join"' in body, "GET of the link: the join page", status)
+    check.eq(post_join(port, token, "http://evil.example")[0], 403, "a cross-site join refused")
+    check.eq(post_join(port, token, None)[0], 403, "a join without an Origin refused")
+    check(os.path.exists(token_file), "the token is still there after all that")
+
     # Join in the browser: the cookie, then the token is spent.
     driver.get(link)
+    driver.find_element(By.ID, "join").click()
     wait("joined: the page names fac", lambda: "fac (facilitator)" in text("#title"))
     cookie = driver.get_cookie("cb_session") or {}
     check(cookie.get("httpOnly") is True, "session cookie HttpOnly", cookie)
@@ -249,18 +276,19 @@ def main():
     status, _, body = get(port, link[len(base):])
     check.eq(status, 403, "the link refused the second time")
     check("used already" in body, "the refusal says so", body)
+    check.eq(post_join(port, token)[0], 403, "a replayed join refused")
     check.eq(get(port, "/join?token=../../etc/passwd")[0], 403, "a malformed token refused")
 
     # A hello the broker refuses (lead is leadership, not team): the join
     # says why, and the link is not used up; the right role then joins.
     wrong = invite("lead", "team")
-    status, _, body = get(port, wrong[len(base):])
+    status, _, body = post_join(port, wrong.rsplit("=", 1)[1])
     check.eq(status, 502, "a join the broker refuses")
     check("ROLE_MISMATCH" in body and "still works" in body, "it says why", body)
-    status, _, body = get(port, wrong[len(base):])
+    status, _, body = post_join(port, wrong.rsplit("=", 1)[1])
     check.eq(status, 502, "the refused link was not used up")
     right = invite("lead", "leadership")
-    status, resp, body = get(port, right[len(base):])
+    status, resp, body = post_join(port, right.rsplit("=", 1)[1])
     check(status == 303 and "cb_session=" in (resp.getheader("Set-Cookie") or ""),
           "lead joins with its own role after the refusal", (status, body))
 
@@ -395,6 +423,7 @@ def main():
     link = invite("team-b", "team")
     driver.delete_all_cookies()
     driver.get(link)
+    driver.find_element(By.ID, "join").click()
     wait("team-b's page", lambda: "team-b (team)" in text("#title"))
     cli("lead", "throw", "d1", "--to", "team-b", "--question", "Does kr1 work for you?")
     wait("the round in team-b's inbox, live",
