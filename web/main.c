@@ -122,6 +122,51 @@ s_invite (const char *node, const char *role, const char *dir, const char *url)
     return 0;
 }
 
+//  catchball-web revoke NODE: ends every session of NODE. An exit status.
+static int
+s_revoke (const char *dir, int argc, char **argv)
+{
+    if (argc != 1 || !web_name_ok (argv [0])) {
+        fputs ("catchball-web: revoke NODE\n", stderr);
+        return 2;
+    }
+    int count = web_sessions (dir, argv [0], NULL);
+    if (count < 0) {
+        fprintf (stderr, "catchball-web: revoke: cannot read %s: %s\n", dir, strerror (errno));
+        return 1;
+    }
+    printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s", argv [0]);
+    return 0;
+}
+
+//  Serves until SIGINT or SIGTERM. An exit status.
+static int
+s_serve (const char *listen, int port, const char *endpoint, const char *dir)
+{
+    //  The gateway says hello for its people: quiet czmq's own chatter.
+    zsys_init ();
+    zsys_handler_set (NULL);
+    signal (SIGINT, s_on_signal);
+    signal (SIGTERM, s_on_signal);
+    signal (SIGPIPE, SIG_IGN);
+    web_gateway_t *gateway = web_gateway_new (endpoint);
+    char why [512];
+    web_http_t *http = web_http_new (listen, port, dir, gateway, why, sizeof (why));
+    if (!http) {
+        fprintf (stderr, "catchball-web: %s\n", why);
+        web_gateway_destroy (&gateway);
+        return 1;
+    }
+    //  The line a script waits for: the address, with the port chosen.
+    printf ("catchball-web: serving http://%s:%d (broker %s)\n", listen, web_http_port (http),
+            endpoint);
+    fflush (stdout);
+    web_gateway_run (gateway, &s_stop);
+    web_http_destroy (&http);
+    web_gateway_destroy (&gateway);
+    return 0;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -185,21 +230,8 @@ main (int argc, char *argv [])
                      strerror (errno));
         return count < 0 ? 1 : 0;
     }
-    if (optind < argc && streq (argv [optind], "revoke")) {
-        if (optind + 2 != argc || !web_name_ok (argv [optind + 1])) {
-            fputs ("catchball-web: revoke NODE\n", stderr);
-            return 2;
-        }
-        int count = web_sessions (dir, argv [optind + 1], NULL);
-        if (count < 0) {
-            fprintf (stderr, "catchball-web: revoke: cannot read %s: %s\n", dir,
-                     strerror (errno));
-            return 1;
-        }
-        printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s",
-                argv [optind + 1]);
-        return 0;
-    }
+    if (optind < argc && streq (argv [optind], "revoke"))
+        return s_revoke (dir, argc - optind - 1, argv + optind + 1);
     if (optind < argc) {
         fprintf (stderr, "catchball-web: unknown command '%s'\n%s", argv [optind], s_usage);
         return 2;
@@ -216,26 +248,5 @@ main (int argc, char *argv [])
                  "yet) the gateway serves only the loopback (127.0.0.1)\n", listen);
         return 2;
     }
-    //  The gateway says hello for its people: quiet czmq's own chatter.
-    zsys_init ();
-    zsys_handler_set (NULL);
-    signal (SIGINT, s_on_signal);
-    signal (SIGTERM, s_on_signal);
-    signal (SIGPIPE, SIG_IGN);
-    web_gateway_t *gateway = web_gateway_new (endpoint);
-    char why [512];
-    web_http_t *http = web_http_new (listen, port, dir, gateway, why, sizeof (why));
-    if (!http) {
-        fprintf (stderr, "catchball-web: %s\n", why);
-        web_gateway_destroy (&gateway);
-        return 1;
-    }
-    //  The line a script waits for: the address, with the port chosen.
-    printf ("catchball-web: serving http://%s:%d (broker %s)\n", listen, web_http_port (http),
-            endpoint);
-    fflush (stdout);
-    web_gateway_run (gateway, &s_stop);
-    web_http_destroy (&http);
-    web_gateway_destroy (&gateway);
-    return 0;
+    return s_serve (listen, port, endpoint, dir);
 }
