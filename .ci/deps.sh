@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs what catchball needs to build and test on Debian or Ubuntu:
 # with apt-get when root, otherwise it prints the exact line to run and fails.
+# catchball-web (web/) needs libmicrohttpd-dev and libqrencode-dev; its browser test
+# (tests/e2e/web_board.py) headless Chromium, its driver and Selenium.
 #     sh .ci/deps.sh          what `make build` and `make test` need
 #     sh .ci/deps.sh bench    the extra packages only `make bench` needs: the
 #                             peer it is compared with (bench/peer_redis.c),
 #                             never needed to build or test catchball
-PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libxxhash-dev libjansson-dev libncurses-dev libcsv-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev"
+PKGS="build-essential util-linux cmake pkg-config libczmq-dev libzmq3-dev libmsgpack-dev liblmdb-dev lmdb-utils libxxhash-dev libjansson-dev libncurses-dev libcsv-dev graphviz tmux jq python3 python3-zmq python3-msgpack clang libclang-rt-14-dev libmicrohttpd-dev libqrencode-dev chromium chromium-driver python3-selenium"
 BENCH_PKGS="redis-server libhiredis-dev"
 case "$1" in
     "") ;;

@@ -1,0 +1,114 @@
+/*  =========================================================================
+    web - catchball-web, the gateway that serves catchball to browsers
+
+    The gateway is a client of the broker, like the command line: each
+    person who joins through it is a real node, and it says hello as that
+    node on a libcatchball connection of its own. Its parts:
+
+    web_tokens.c    single-use join tokens in the gateway's directory, and
+                    the random ids of tokens and sessions
+    web_gateway.c   the broker side: one connection per active node, the
+                    boards (an event's state from event.snapshot plus the
+                    log, through cli_console_state), each node's inbox;
+                    runs in the main thread, the only one calling
+                    libcatchball
+    web_http.c      the browser side (libmicrohttpd, a thread per
+                    connection): pages, assets, join, sessions, the
+                    Server-Sent Events stream, the security headers
+    main.c          the command line: serve, invite; the binding rule
+
+    The HTTP threads never touch a libcatchball client: they leave what
+    they need in the gateway (under its lock) and wait for the main thread
+    to answer, or read what it has published.
+    =========================================================================
+*/
+#ifndef CB_WEB_H_INCLUDED
+#define CB_WEB_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+//  Node names as the broker takes them (PROTOCOL.md section 3).
+#define WEB_NAME_MAX    65
+//  A token or session id: 32 random bytes as hex.
+#define WEB_ID_HEX      64
+#define WEB_ID_MAX      (WEB_ID_HEX + 1)
+
+//  --------------------------------------------------------------------------
+//  web_tokens.c
+
+//  True if name is a node name the broker takes: 1 to 64 of A-Z a-z 0-9
+//  . _ -, starting with a letter or digit. Event ids are checked the same way.
+bool web_name_ok (const char *name);
+//  True if role is leadership, team, facilitator or observer.
+bool web_role_ok (const char *role);
+//  True if id is WEB_ID_HEX lower-case hex digits, nothing else.
+bool web_id_ok (const char *id);
+//  A new random id (WEB_ID_HEX hex digits from getrandom). 0, or -1.
+int web_id_new (char *id);
+
+//  Writes a single-use join token for node with role into DIR/invites/
+//  (the directories made mode 0700, the file 0600, named by the token's
+//  SHA-1). 0 with the token in `token`, or -1 with the reason in why.
+int web_invite_new (const char *dir, const char *node, const char *role, char *token,
+                    char *why, size_t why_size);
+//  Reads the token's node and role, without using it. 0, or -1 if there
+//  is no such token (unknown, or used already).
+int web_invite_read (const char *dir, const char *token, char *node, char *role);
+//  Uses the token up (unlinks it). 0 if this call took it; -1 if it was
+//  gone already (another request used it first).
+int web_invite_use (const char *dir, const char *token);
+
+//  A new session for node with role, in DIR/sessions/ as the invites are.
+//  0 with its id in `id`, or -1 with why.
+int web_session_new (const char *dir, const char *node, const char *role, char *id,
+                     char *why, size_t why_size);
+//  The session's node and role: 0, or -1 if it does not exist (never
+//  made, or revoked).
+int web_session_read (const char *dir, const char *id, char *node, char *role);
+//  Lists the sessions on out, one a line (revoke NULL), or revokes every
+//  session of node `revoke`. Returns how many, or -1.
+int web_sessions (const char *dir, const char *revoke, FILE *out);
+
+//  --------------------------------------------------------------------------
+//  web_gateway.c
+
+typedef struct _web_gateway_t web_gateway_t;
+
+//  A gateway talking to the broker at endpoint.
+web_gateway_t *web_gateway_new (const char *endpoint);
+void web_gateway_destroy (web_gateway_t **self_p);
+//  The broker loop, in the main thread, until *stop is set.
+void web_gateway_run (web_gateway_t *self, volatile int *stop);
+
+//  From any thread. Says hello as node with role (its connection opened
+//  if it has none), waiting up to timeout_ms. 0, or -1 with why.
+int web_gateway_join (web_gateway_t *self, const char *node, const char *role,
+                      int timeout_ms, char *why, size_t why_size);
+//  The board of event as node sees it, as JSON (the caller frees it),
+//  once its version is above *version_p (then set to it), waiting up to
+//  timeout_ms; NULL on time-out. The first call starts the board (snapshot
+//  plus follow). A board that failed to start is JSON too: {error}.
+char *web_gateway_board (web_gateway_t *self, const char *node, const char *event,
+                         uint64_t *version_p, int timeout_ms);
+//  Node's page: its inbox as the broker sent it, as JSON (the caller
+//  frees it), once its version is above *version_p, as for the board.
+char *web_gateway_me (web_gateway_t *self, const char *node, uint64_t *version_p,
+                      int timeout_ms);
+
+//  --------------------------------------------------------------------------
+//  web_http.c
+
+typedef struct _web_http_t web_http_t;
+
+//  Serves on addr:port (addr numeric IPv4), the invites in dir, the
+//  broker through gateway. NULL with why if it cannot listen.
+web_http_t *web_http_new (const char *addr, int port, const char *dir,
+                          web_gateway_t *gateway, char *why, size_t why_size);
+//  The port it listens on (the one the system chose for port 0).
+int web_http_port (web_http_t *self);
+void web_http_destroy (web_http_t **self_p);
+
+#endif

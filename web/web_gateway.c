@@ -1,0 +1,501 @@
+/*  =========================================================================
+    web_gateway - the gateway's broker side: one libcatchball connection
+    per node active in a browser, the boards, each node's inbox
+
+    Runs in the main thread, the only one that calls libcatchball (a
+    client is not thread-safe). The HTTP threads ask for what they need
+    under the gateway's lock (a node to join, an event's board) and wait on
+    `changed`; the loop wakes on `wake`, does it, and publishes the result
+    as JSON with a version number, which the waiting threads read.
+
+    A board is cli_console_state, the facilitator console's own model:
+    event.snapshot, then the log followed from the entry after it, each
+    entry applied. The client library renews the subscription after a
+    broker restart, from the entry after the last one handed out, so the
+    board never skips an entry. Each published board carries the log
+    sequence it is as of, which the SSE stream sends as its `id:`.
+
+    One event per node in this slice: a node's connection holds a single
+    log subscription, and the broker lets one connection speak for a node
+    (the newest hello wins), so a second event is refused with a message.
+    =========================================================================
+*/
+#include <czmq.h>
+#include <jansson.h>
+#include <pthread.h>
+
+#include "catchball/catchball.h"
+#include "cli.h"
+#include "cli_console_state.h"
+#include "web.h"
+
+#define S_NODES_MAX     256     //  Nodes one gateway serves at once
+#define S_REQUEST_MS    10000   //  A read not answered by then has failed
+#define S_TICK_MS       20      //  Longest idle wait of the loop
+#define S_INBOX_MAX     200     //  Deliveries kept per node, the newest
+#define S_OWED_MAX      64      //  Debts and stuck deals on a board
+
+//  A node active in a browser
+typedef struct {
+    bool used;                  //  The slot holds a node
+    char name [WEB_NAME_MAX];   //  Who it is
+    char role [16];             //  Its role, as its invite gave it
+    cb_client_t *client;        //  Its connection: the main thread's alone
+    bool joining;               //  A browser waits for its hello
+    char join_error [256];      //  Why the last hello failed ("" if it did not)
+    uint64_t join_version;      //  Bumped at each hello's outcome
+    //  Its board (one event)
+    char event [WEB_NAME_MAX];  //  The event followed, "" none
+    bool board_wanted;          //  A browser asked for it: start it
+    cli_console_state_t *state; //  The event's state, the main thread's alone
+    char *board;                //  The published board, JSON
+    uint64_t board_version;     //  Bumped at each publication
+    cb_link_t link;             //  The link's state last published
+    //  Its inbox, as the broker sent it (not acknowledged: the command
+    //  line's inbox still has every delivery)
+    json_t *inbox;              //  [delivery], main thread's alone
+    char *me;                   //  The published page, JSON
+    uint64_t me_version;        //  Bumped at each publication
+} s_node_t;
+
+struct _web_gateway_t {
+    char *endpoint;             //  The broker's
+    pthread_mutex_t lock;       //  Guards everything below but clients and states
+    pthread_cond_t changed;     //  Something was published: waiting threads look
+    pthread_cond_t wake;        //  A thread asked for something: the loop looks
+    s_node_t nodes [S_NODES_MAX];
+};
+
+//  An absolute time timeout_ms from now on CLOCK_MONOTONIC.
+static struct timespec
+s_deadline (int timeout_ms)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += timeout_ms / 1000;
+    ts.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+static void
+s_cond_init (pthread_cond_t *cond)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init (&attr);
+    pthread_condattr_setclock (&attr, CLOCK_MONOTONIC);
+    pthread_cond_init (cond, &attr);
+    pthread_condattr_destroy (&attr);
+}
+
+web_gateway_t *
+web_gateway_new (const char *endpoint)
+{
+    web_gateway_t *self = (web_gateway_t *) calloc (1, sizeof (web_gateway_t));
+    assert (self);
+    self->endpoint = strdup (endpoint);
+    pthread_mutex_init (&self->lock, NULL);
+    s_cond_init (&self->changed);
+    s_cond_init (&self->wake);
+    return self;
+}
+
+void
+web_gateway_destroy (web_gateway_t **self_p)
+{
+    web_gateway_t *self = *self_p;
+    if (!self)
+        return;
+    for (int i = 0; i < S_NODES_MAX; i++) {
+        s_node_t *node = &self->nodes [i];
+        cb_client_destroy (&node->client);
+        cli_console_state_destroy (&node->state);
+        json_decref (node->inbox);
+        free (node->board);
+        free (node->me);
+    }
+    pthread_cond_destroy (&self->changed);
+    pthread_cond_destroy (&self->wake);
+    pthread_mutex_destroy (&self->lock);
+    free (self->endpoint);
+    free (self);
+    *self_p = NULL;
+}
+
+//  The node's slot, under the lock; NULL if it has none.
+static s_node_t *
+s_node (web_gateway_t *self, const char *name)
+{
+    for (int i = 0; i < S_NODES_MAX; i++)
+        if (self->nodes [i].used && streq (self->nodes [i].name, name))
+            return &self->nodes [i];
+    return NULL;
+}
+
+//  Publishes text (taken) as a node's board or page: bumps the version
+//  and wakes the waiting threads. Under the lock.
+static void
+s_publish (web_gateway_t *self, char **slot, uint64_t *version, char *text)
+{
+    free (*slot);
+    *slot = text;
+    (*version)++;
+    pthread_cond_broadcast (&self->changed);
+}
+
+
+//  --------------------------------------------------------------------------
+//  The board: what the projector shows, from cli_console_state
+
+static json_t *
+s_json (const cb_value_t *value)
+{
+    json_t *json = value ? cli_value_to_json (value) : NULL;
+    return json ? json : json_null ();
+}
+
+//  The board of a node's event as JSON: the event, its asks, what each
+//  participant owes, the stuck deals, confidence, the link, the log
+//  sequence it is as of, and the gateway's clock (for the countdown).
+static char *
+s_board_json (s_node_t *node)
+{
+    cli_console_state_t *state = node->state;
+    json_t *board = json_object ();
+    json_object_set_new (board, "seq", json_integer (cli_console_state_seq (state)));
+    json_object_set_new (board, "now", json_integer (zclock_time ()));
+    json_object_set_new (board, "node", json_string (node->name));
+    json_object_set_new (board, "link", json_string (cb_link_name (node->link)));
+    cb_value_t *event = cli_console_state_event (state);
+    json_object_set_new (board, "event", s_json (event));
+    //  The event's asks, in the order it lists them.
+    json_t *asks = json_array ();
+    cb_value_t *ids = cb_value_get_array (event, "asks");
+    for (size_t i = 0; i < cb_value_size (ids); i++) {
+        const char *id = cb_value_str (cb_value_at (ids, i));
+        cb_value_t *ask = id ? cli_console_state_object (state, "ask", id) : NULL;
+        if (ask)
+            json_array_append_new (asks, s_json (ask));
+    }
+    json_object_set_new (board, "asks", asks);
+    //  Per participant: rounds not answered, confidence in its shared draft.
+    json_t *teams = json_array ();
+    cb_value_t *participants = cb_value_get_array (event, "participants");
+    cb_value_t *shared = cb_value_get_map (event, "shared");
+    for (size_t i = 0; i < cb_value_size (participants); i++) {
+        const char *name = cb_value_str (cb_value_at (participants, i));
+        if (!name)
+            continue;
+        json_t *team = json_object ();
+        json_object_set_new (team, "node", json_string (name));
+        const char *draft = cb_value_get_str (shared, name);
+        json_object_set_new (team, "draft", draft ? json_string (draft) : json_null ());
+        json_object_set_new (team, "waiting",
+                             json_integer ((json_int_t) cli_console_state_waiting (state, name)));
+        int confidence = draft ? cli_console_state_confidence (state, draft, NULL) : -1;
+        json_object_set_new (team, "confidence", json_integer (confidence));
+        json_array_append_new (teams, team);
+    }
+    json_object_set_new (board, "teams", teams);
+    cli_console_owed_t owed [S_OWED_MAX];
+    size_t owed_count = cli_console_state_owed (state, owed, S_OWED_MAX);
+    json_t *owes = json_array ();
+    for (size_t i = 0; i < owed_count && i < S_OWED_MAX; i++)
+        json_array_append_new (owes, json_pack ("{s:s, s:s}", "node", owed [i].node,
+                                                "what", owed [i].what));
+    json_object_set_new (board, "owed", owes);
+    cli_console_stuck_t stuck [S_OWED_MAX];
+    size_t stuck_count = cli_console_state_stuck (state, stuck, S_OWED_MAX);
+    json_t *stucks = json_array ();
+    for (size_t i = 0; i < stuck_count && i < S_OWED_MAX; i++)
+        json_array_append_new (stucks, json_pack (
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "ask", stuck [i].ask,
+            "answer", stuck [i].answer, "by", stuck [i].by, "draft", stuck [i].draft,
+            "round", stuck [i].round, "owner", stuck [i].owner,
+            "waiting", stuck [i].waiting));
+    json_object_set_new (board, "stuck", stucks);
+    char *text = json_dumps (board, JSON_COMPACT);
+    json_decref (board);
+    return text;
+}
+
+//  A board that could not start: {error}, shown as such in the page.
+static char *
+s_board_error (const char *format, ...)
+{
+    char why [512];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (why, sizeof (why), format, args);
+    va_end (args);
+    json_t *board = json_pack ("{s:s}", "error", why);
+    char *text = json_dumps (board, JSON_COMPACT);
+    json_decref (board);
+    return text;
+}
+
+//  Starts a node's board: the snapshot, then the log from the entry after
+//  it. Returns the board's JSON.
+static char *
+s_board_start (s_node_t *node, const char *event)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "event", event);
+    cb_value_t *snapshot = cb_client_request_pages (node->client, "event.snapshot", &body,
+                                                    S_REQUEST_MS);
+    if (!snapshot)
+        return s_board_error ("event %s: %s: %s", event, cb_client_error_name (node->client),
+                              cb_client_error_message (node->client));
+    cli_console_state_t *state = cli_console_state_new (event);
+    int rc = cli_console_state_load (state, snapshot);
+    cb_value_destroy (&snapshot);
+    if (rc) {
+        cli_console_state_destroy (&state);
+        return s_board_error ("event %s: no such event", event);
+    }
+    uint64_t next = (uint64_t) cli_console_state_seq (state) + 1;
+    if (cb_client_subscribe (node->client, next, S_REQUEST_MS)) {
+        cli_console_state_destroy (&state);
+        return s_board_error ("event %s: log.subscribe: %s: %s", event,
+                              cb_client_error_name (node->client),
+                              cb_client_error_message (node->client));
+    }
+    node->state = state;
+    node->link = cb_client_link (node->client, NULL);
+    return s_board_json (node);
+}
+
+
+//  --------------------------------------------------------------------------
+//  A node's page: its inbox
+
+static char *
+s_me_json (s_node_t *node)
+{
+    json_t *me = json_pack ("{s:s, s:s, s:s, s:O}", "node", node->name, "role", node->role,
+                            "link", cb_link_name (node->link), "inbox", node->inbox);
+    char *text = json_dumps (me, JSON_COMPACT);
+    json_decref (me);
+    return text;
+}
+
+
+//  --------------------------------------------------------------------------
+//  The loop
+
+//  Says hello for a node that waits for it (blocking: the loop has
+//  nothing else to do that cannot wait a hello's time). Under the lock,
+//  which it lets go meanwhile.
+static void
+s_join (web_gateway_t *self, s_node_t *node)
+{
+    char name [WEB_NAME_MAX], role [16];
+    snprintf (name, sizeof (name), "%s", node->name);
+    snprintf (role, sizeof (role), "%s", node->role);
+    cb_client_t *client = node->client;
+    pthread_mutex_unlock (&self->lock);
+    char why [256] = "";
+    if (!client)
+        client = cb_client_new (self->endpoint, name, role, NULL);
+    if (!client)
+        snprintf (why, sizeof (why), "cannot connect to %s", self->endpoint);
+    else
+    if (cb_client_hello (client, S_REQUEST_MS)) {
+        snprintf (why, sizeof (why), "the broker refused %s as %s: %s: %s", name, role,
+                  cb_client_error_name (client), cb_client_error_message (client));
+        cb_client_destroy (&client);
+    }
+    pthread_mutex_lock (&self->lock);
+    node->client = client;
+    node->joining = false;
+    snprintf (node->join_error, sizeof (node->join_error), "%s", why);
+    node->join_version++;
+    if (client && !node->inbox) {
+        node->inbox = json_array ();
+        node->link = cb_client_link (client, NULL);
+        s_publish (self, &node->me, &node->me_version, s_me_json (node));
+    }
+    pthread_cond_broadcast (&self->changed);
+}
+
+//  What a node's connection brought: log entries for its board,
+//  deliveries for its inbox, the link's state. Under the lock.
+static void
+s_take_news (web_gateway_t *self, s_node_t *node)
+{
+    cb_client_pump (node->client, 0);
+    bool board_dirty = false, me_dirty = false;
+    cb_value_t *entry;
+    for (int n = 0; n < 1000 && (entry = cb_client_recv_log (node->client, 0)); n++) {
+        if (node->state && cli_console_state_apply (node->state, entry))
+            board_dirty = true;
+        cb_value_destroy (&entry);
+    }
+    cb_value_t *delivery;
+    while ((delivery = cb_client_recv (node->client, 0))) {
+        json_array_append_new (node->inbox, s_json (delivery));
+        if (json_array_size (node->inbox) > S_INBOX_MAX)
+            json_array_remove (node->inbox, 0);
+        cb_value_destroy (&delivery);
+        me_dirty = true;
+    }
+    cb_link_t link = cb_client_link (node->client, NULL);
+    if (link != node->link) {
+        node->link = link;
+        board_dirty = me_dirty = true;
+    }
+    if (board_dirty && node->state)
+        s_publish (self, &node->board, &node->board_version, s_board_json (node));
+    if (me_dirty)
+        s_publish (self, &node->me, &node->me_version, s_me_json (node));
+}
+
+void
+web_gateway_run (web_gateway_t *self, volatile int *stop)
+{
+    pthread_mutex_lock (&self->lock);
+    while (!*stop) {
+        bool worked = false;
+        for (int i = 0; i < S_NODES_MAX; i++) {
+            s_node_t *node = &self->nodes [i];
+            if (!node->used)
+                continue;
+            if (node->joining) {
+                s_join (self, node);
+                worked = true;
+            }
+            if (!node->client)
+                continue;
+            if (node->board_wanted && !node->state) {
+                node->board_wanted = false;
+                char event [WEB_NAME_MAX];
+                snprintf (event, sizeof (event), "%s", node->event);
+                pthread_mutex_unlock (&self->lock);
+                char *board = s_board_start (node, event);
+                pthread_mutex_lock (&self->lock);
+                if (!node->state)
+                    node->event [0] = 0;        //  Failed: a later request tries again
+                s_publish (self, &node->board, &node->board_version, board);
+                worked = true;
+            }
+            s_take_news (self, node);
+        }
+        if (!worked) {
+            struct timespec until = s_deadline (S_TICK_MS);
+            pthread_cond_timedwait (&self->wake, &self->lock, &until);
+        }
+    }
+    pthread_mutex_unlock (&self->lock);
+}
+
+
+//  --------------------------------------------------------------------------
+//  What the HTTP threads ask
+
+int
+web_gateway_join (web_gateway_t *self, const char *name, const char *role, int timeout_ms,
+                  char *why, size_t why_size)
+{
+    pthread_mutex_lock (&self->lock);
+    s_node_t *node = s_node (self, name);
+    for (int i = 0; i < S_NODES_MAX && !node; i++)
+        if (!self->nodes [i].used) {
+            node = &self->nodes [i];
+            memset (node, 0, sizeof (*node));
+            node->used = true;
+            snprintf (node->name, sizeof (node->name), "%s", name);
+            snprintf (node->role, sizeof (node->role), "%s", role);
+        }
+    int rc = -1;
+    if (!node)
+        snprintf (why, why_size, "this gateway serves %d nodes at most", S_NODES_MAX);
+    else
+    if (node->client && streq (node->role, role))
+        rc = 0;                 //  Said hello already, as that role
+    else
+    if (node->client)
+        snprintf (why, why_size, "%s is already served here as %s, not %s", name, node->role,
+                  role);
+    else {
+        //  Not connected: this join's role is the one to say hello with
+        //  (a slot left by a refused hello may hold another).
+        snprintf (node->role, sizeof (node->role), "%s", role);
+        node->joining = true;
+        uint64_t version = node->join_version;
+        pthread_cond_signal (&self->wake);
+        struct timespec until = s_deadline (timeout_ms);
+        while (node->join_version == version
+           &&  pthread_cond_timedwait (&self->changed, &self->lock, &until) == 0)
+            ;
+        if (node->join_version == version)
+            snprintf (why, why_size, "the broker did not answer %s's hello in time", name);
+        else
+        if (node->join_error [0])
+            snprintf (why, why_size, "%s", node->join_error);
+        else
+            rc = 0;
+    }
+    pthread_mutex_unlock (&self->lock);
+    return rc;
+}
+
+//  Waits under the lock until *version moves past seen, or the time-out.
+static char *
+s_wait_for (web_gateway_t *self, char **slot, uint64_t *version, uint64_t *seen_p,
+            int timeout_ms)
+{
+    struct timespec until = s_deadline (timeout_ms);
+    while (*version <= *seen_p
+       &&  pthread_cond_timedwait (&self->changed, &self->lock, &until) == 0)
+        ;
+    if (*version <= *seen_p || !*slot)
+        return NULL;
+    *seen_p = *version;
+    return strdup (*slot);
+}
+
+char *
+web_gateway_board (web_gateway_t *self, const char *name, const char *event,
+                   uint64_t *version_p, int timeout_ms)
+{
+    pthread_mutex_lock (&self->lock);
+    s_node_t *node = s_node (self, name);
+    char *text = NULL;
+    if (!node || !node->client)
+        text = s_board_error ("%s has no connection to the broker here: join again", name);
+    else
+    if (node->event [0] && !streq (node->event, event))
+        text = s_board_error ("this gateway follows one event per node: %s follows %s",
+                              name, node->event);
+    else {
+        if (!node->event [0]) {
+            snprintf (node->event, sizeof (node->event), "%s", event);
+            node->board_wanted = true;
+            pthread_cond_signal (&self->wake);
+            //  What is published now is another event's failure: only
+            //  the next publication is this event's board.
+            if (*version_p < node->board_version)
+                *version_p = node->board_version;
+        }
+        text = s_wait_for (self, &node->board, &node->board_version, version_p, timeout_ms);
+    }
+    pthread_mutex_unlock (&self->lock);
+    return text;
+}
+
+char *
+web_gateway_me (web_gateway_t *self, const char *name, uint64_t *version_p, int timeout_ms)
+{
+    pthread_mutex_lock (&self->lock);
+    s_node_t *node = s_node (self, name);
+    char *text = NULL;
+    if (!node || !node->client)
+        text = s_board_error ("%s has no connection to the broker here: join again", name);
+    else
+        text = s_wait_for (self, &node->me, &node->me_version, version_p, timeout_ms);
+    pthread_mutex_unlock (&self->lock);
+    return text;
+}

@@ -1,0 +1,497 @@
+/*  =========================================================================
+    web_http - the gateway's browser side: libmicrohttpd, a thread per
+    connection
+
+    Routes (GETs, and one POST; anything else is refused):
+
+        /join?token=T       the join page: a Join button (a GET uses nothing
+                            up, so a link preview cannot spend the token)
+        POST /join          token=T from that page, with the gateway's own
+                            Origin: the single-use token to a session
+                            cookie, then /me
+        /board?event=E      the facilitator's board (a static page)
+        /me                 a node's page: its inbox (a static page)
+        /live/board?event=E the board as Server-Sent Events
+        /live/me            the node's page as Server-Sent Events
+        /assets/NAME        the compiled-in HTML, CSS and JavaScript
+
+    Every response carries the security headers (s_headers): a
+    Content-Security-Policy allowing only this origin's own scripts and
+    styles (no inline ones, which the pages never use), frame-ancestors
+    'none', nosniff, a Referer for this origin alone (a join link's token
+    never leaks to another site; "no-referrer" would make the browser
+    send Origin: null, which the join's Origin check refuses) and no
+    caching. Pages build their DOM with textContent from
+    the JSON the live streams send, so user text is never parsed as HTML.
+
+    Limits: S_CONNECTIONS connections, S_STREAMS_MAX live streams per
+    session, 64 KiB of memory per connection, S_BODY_MAX bytes of body
+    (POST /join's alone; no other request's body is read).
+
+    A session is a random id in an HttpOnly, SameSite=Strict cookie
+    (Secure once TLS exists), good while its file is in the gateway's
+    directory (web_tokens.c): checked at every request and before every
+    message of a live stream, so `catchball-web revoke NODE` ends them at
+    once, and a restarted gateway keeps them (it says hello for their
+    nodes again as their streams come back).
+
+    An SSE message is the whole board, never a delta, with `id:` the log
+    sequence it is as of: a browser that reconnects (with Last-Event-ID or
+    not) gets the state as of now at once, so it misses nothing.
+    =========================================================================
+*/
+#include <czmq.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+
+#include "web.h"
+#include "web_assets.h"
+
+#define S_SESSIONS_MAX  1024    //  Sessions with live streams at once
+#define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
+#define S_JOIN_MS       10000   //  How long a join waits for the node's hello
+#define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
+#define S_BODY_MAX      256     //  Bytes of a request body (POST /join's token)
+#define S_STREAMS_MAX   8       //  Live streams one session may hold open
+#define S_COOKIE        "cb_session"
+
+static const char *s_csp =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+//  A session: who a browser speaks for (its file in DIR/sessions says)
+typedef struct {
+    char id [WEB_ID_MAX];       //  The cookie's value
+    char node [WEB_NAME_MAX];
+    char role [16];
+} s_session_t;
+
+//  The live streams a session holds open now
+typedef struct {
+    char id [WEB_ID_MAX];       //  The session's id; "" a free slot
+    int streams;
+} s_streams_t;
+
+struct _web_http_t {
+    struct MHD_Daemon *daemon;
+    char *dir;                  //  The gateway's directory (invites)
+    web_gateway_t *gateway;
+    pthread_mutex_t lock;       //  Guards the stream counts
+    s_streams_t streams [S_SESSIONS_MAX];
+    volatile int closing;       //  SSE streams end
+};
+
+//  A request's body, for POST /join: a token, so small
+typedef struct {
+    char data [S_BODY_MAX + 1];
+    size_t size;
+    bool too_big;               //  More came than data holds: refused
+} s_body_t;
+
+//  One SSE stream
+typedef struct {
+    web_http_t *http;
+    char session [WEB_ID_MAX];  //  Whose stream it is (its count is kept)
+    char node [WEB_NAME_MAX];
+    char event [WEB_NAME_MAX];  //  "" for the node's page
+    uint64_t version;           //  The last version sent
+    char *pending;              //  What is left to send of the last message
+    size_t offset;
+    bool ended;                 //  The last message is out: end the stream
+} s_stream_t;
+
+
+//  --------------------------------------------------------------------------
+//  Responses
+
+static void
+s_headers (struct MHD_Response *response)
+{
+    MHD_add_response_header (response, "Content-Security-Policy", s_csp);
+    MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header (response, "X-Frame-Options", "DENY");
+    MHD_add_response_header (response, "Referrer-Policy", "same-origin");
+    MHD_add_response_header (response, "Cache-Control", "no-store");
+}
+
+static enum MHD_Result
+s_queue (struct MHD_Connection *connection, unsigned status, struct MHD_Response *response)
+{
+    s_headers (response);
+    enum MHD_Result rc = MHD_queue_response (connection, status, response);
+    MHD_destroy_response (response);
+    return rc;
+}
+
+//  A plain-text answer: the refusals say why in words, never as HTML.
+static enum MHD_Result
+s_text (struct MHD_Connection *connection, unsigned status, const char *format, ...)
+{
+    char text [1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof (text), format, args);
+    va_end (args);
+    strncat (text, "\n", sizeof (text) - strlen (text) - 1);
+    struct MHD_Response *response = MHD_create_response_from_buffer (
+        strlen (text), text, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header (response, "Content-Type", "text/plain; charset=utf-8");
+    return s_queue (connection, status, response);
+}
+
+static enum MHD_Result
+s_asset (struct MHD_Connection *connection, const char *path)
+{
+    for (const web_asset_t *asset = web_assets; asset->path; asset++)
+        if (streq (asset->path, path)) {
+            struct MHD_Response *response = MHD_create_response_from_buffer (
+                asset->size, (void *) asset->data, MHD_RESPMEM_PERSISTENT);
+            MHD_add_response_header (response, "Content-Type", asset->mime);
+            return s_queue (connection, MHD_HTTP_OK, response);
+        }
+    return s_text (connection, MHD_HTTP_NOT_FOUND, "Not found.");
+}
+
+
+//  --------------------------------------------------------------------------
+//  Sessions
+
+//  The session of the request's cookie, copied into *session; false if
+//  it has none, or one the gateway's directory does not hold (never made,
+//  or revoked).
+static bool
+s_session (web_http_t *self, struct MHD_Connection *connection, s_session_t *session)
+{
+    const char *id = MHD_lookup_connection_value (connection, MHD_COOKIE_KIND, S_COOKIE);
+    if (web_session_read (self->dir, id, session->node, session->role))
+        return false;
+    snprintf (session->id, sizeof (session->id), "%s", id);
+    return true;
+}
+
+//  The refusal of a token that is not (or no longer) there.
+static enum MHD_Result
+s_no_token (struct MHD_Connection *connection)
+{
+    return s_text (connection, MHD_HTTP_FORBIDDEN,
+                   "This join link is unknown or has been used already: each link "
+                   "works once. Ask the facilitator for a new one.");
+}
+
+//  GET /join?token=T: the page with the Join button, if the token is
+//  good. A GET uses nothing up: a chat's link preview fetching the link
+//  must not spend it.
+static enum MHD_Result
+s_join_page (web_http_t *self, struct MHD_Connection *connection)
+{
+    const char *token = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "token");
+    char node [WEB_NAME_MAX], role [16];
+    if (web_invite_read (self->dir, token, node, role))
+        return s_no_token (connection);
+    return s_asset (connection, "/assets/join.html");
+}
+
+//  True if the request comes from a page of this gateway: its Origin is
+//  http://HOST, HOST as the request names it. Browsers send Origin with
+//  every POST; a cross-site form, or a request without one, is refused.
+static bool
+s_same_origin (struct MHD_Connection *connection)
+{
+    const char *origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
+    return origin && host && !strncmp (origin, "http://", 7) && streq (origin + 7, host);
+}
+
+//  POST /join, body token=T: the token, once, to a session.
+static enum MHD_Result
+s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
+{
+    if (!s_same_origin (connection))
+        return s_text (connection, MHD_HTTP_FORBIDDEN,
+                       "Refused: this request did not come from the gateway's own page.");
+    //  token=HEX, as the join page's form sends it; nothing else.
+    char token [WEB_ID_MAX] = "";
+    if (!strncmp (body, "token=", 6))
+        snprintf (token, sizeof (token), "%.*s", WEB_ID_HEX, body + 6);
+    if (strlen (body) != 6 + WEB_ID_HEX)
+        token [0] = 0;
+    char node [WEB_NAME_MAX], role [16], why [512];
+    if (web_invite_read (self->dir, token, node, role))
+        return s_no_token (connection);
+    if (web_gateway_join (self->gateway, node, role, S_JOIN_MS, why, sizeof (why)))
+        return s_text (connection, MHD_HTTP_BAD_GATEWAY,
+                       "Could not join as %s: %s. The link still works: try again.", node, why);
+    //  The hello went through: now use the token up. Of two browsers
+    //  racing with one link, only one gets past here.
+    if (web_invite_use (self->dir, token))
+        return s_text (connection, MHD_HTTP_FORBIDDEN,
+                       "This join link has been used already: each link works once.");
+    char id [WEB_ID_MAX];
+    if (web_session_new (self->dir, node, role, id, why, sizeof (why)))
+        return s_text (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "No session: %s.", why);
+    zsys_info ("catchball-web: %s joined as %s", node, role);
+    char cookie [256];
+    snprintf (cookie, sizeof (cookie), S_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
+              id);
+    struct MHD_Response *response = MHD_create_response_from_buffer (0, "",
+                                                                     MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header (response, "Set-Cookie", cookie);
+    MHD_add_response_header (response, "Location", "/me");
+    return s_queue (connection, MHD_HTTP_SEE_OTHER, response);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Server-Sent Events
+
+//  The next message of a stream into its pending buffer: the board or the
+//  page when it has changed, else a comment (which also finds out whether
+//  the browser is still there).
+static void
+s_stream_next (s_stream_t *stream)
+{
+    web_http_t *self = stream->http;
+    char node [WEB_NAME_MAX], role [16];
+    if (web_session_read (self->dir, stream->session, node, role)) {
+        stream->pending = strdup ("retry: 10000\nevent: failure\n"
+                                  "data: {\"error\":\"This session has ended (revoked): "
+                                  "open a new join link.\"}\n\n");
+        stream->ended = true;
+        return;
+    }
+    char *json = stream->event [0]
+        ? web_gateway_board (self->gateway, stream->node, stream->event, &stream->version,
+                             S_LIVE_MS)
+        : web_gateway_me (self->gateway, stream->node, &stream->version, S_LIVE_MS);
+    if (!json) {
+        stream->pending = strdup (": idle\n\n");
+        return;
+    }
+    json_t *value = json_loads (json, 0, NULL);
+    json_int_t seq = json_integer_value (json_object_get (value, "seq"));
+    bool failed = json_object_get (value, "error") != NULL;
+    json_decref (value);
+    //  A failure is the stream's last message; the page says why and the
+    //  browser tries again after a while.
+    if (failed) {
+        stream->pending = zsys_sprintf ("retry: 10000\nevent: failure\ndata: %s\n\n", json);
+        stream->ended = true;
+    }
+    else
+    if (stream->event [0])
+        stream->pending = zsys_sprintf ("id: %lld\nevent: board\ndata: %s\n\n",
+                                        (long long) seq, json);
+    else
+        stream->pending = zsys_sprintf ("event: me\ndata: %s\n\n", json);
+    free (json);
+}
+
+static ssize_t
+s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
+{
+    s_stream_t *stream = (s_stream_t *) cls;
+    if (!stream->pending) {
+        if (stream->ended || stream->http->closing)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        s_stream_next (stream);
+        stream->offset = 0;
+    }
+    size_t left = strlen (stream->pending) - stream->offset;
+    size_t size = left < max ? left : max;
+    memcpy (buf, stream->pending + stream->offset, size);
+    stream->offset += size;
+    if (stream->offset == strlen (stream->pending)) {
+        free (stream->pending);
+        stream->pending = NULL;
+    }
+    return (ssize_t) size;
+}
+
+//  Counts a stream of a session in (delta 1: false if it holds its most
+//  already, or the gateway follows its most sessions) or out (delta -1).
+static bool
+s_stream_count (web_http_t *self, const char *session, int delta)
+{
+    pthread_mutex_lock (&self->lock);
+    s_streams_t *slot = NULL, *free_slot = NULL;
+    for (int i = 0; i < S_SESSIONS_MAX && !slot; i++)
+        if (streq (self->streams [i].id, session))
+            slot = &self->streams [i];
+        else
+        if (!self->streams [i].id [0] && !free_slot)
+            free_slot = &self->streams [i];
+    if (!slot && delta > 0 && free_slot) {
+        slot = free_slot;
+        snprintf (slot->id, sizeof (slot->id), "%s", session);
+        slot->streams = 0;
+    }
+    bool ok = slot && (delta < 0 || slot->streams < S_STREAMS_MAX);
+    if (ok) {
+        slot->streams += delta;
+        if (slot->streams == 0)
+            slot->id [0] = 0;       //  The slot is free again
+    }
+    pthread_mutex_unlock (&self->lock);
+    return ok;
+}
+
+static void
+s_stream_free (void *cls)
+{
+    s_stream_t *stream = (s_stream_t *) cls;
+    s_stream_count (stream->http, stream->session, -1);
+    free (stream->pending);
+    free (stream);
+}
+
+static enum MHD_Result
+s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *session,
+        const char *event)
+{
+    //  A node without a connection here (the gateway restarted since it
+    //  joined, say): say hello for it again, as its session's role.
+    char why [512];
+    if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
+                          sizeof (why)))
+        return s_text (connection, MHD_HTTP_BAD_GATEWAY, "Not connected as %s: %s.",
+                       session->node, why);
+    if (!s_stream_count (self, session->id, 1))
+        return s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                       "This session has %d live pages open already: close one.",
+                       S_STREAMS_MAX);
+    s_stream_t *stream = (s_stream_t *) calloc (1, sizeof (s_stream_t));
+    assert (stream);
+    stream->http = self;
+    snprintf (stream->session, sizeof (stream->session), "%s", session->id);
+    snprintf (stream->node, sizeof (stream->node), "%s", session->node);
+    snprintf (stream->event, sizeof (stream->event), "%s", event ? event : "");
+    struct MHD_Response *response = MHD_create_response_from_callback (
+        MHD_SIZE_UNKNOWN, 4096, s_stream_read, stream, s_stream_free);
+    MHD_add_response_header (response, "Content-Type", "text/event-stream");
+    return s_queue (connection, MHD_HTTP_OK, response);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Routing
+
+static enum MHD_Result
+s_request (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
+           const char *version, const char *upload_data, size_t *upload_data_size,
+           void **req_cls)
+{
+    web_http_t *self = (web_http_t *) cls;
+    if (streq (method, "POST") && streq (url, "/join")) {
+        //  The body comes over several calls: gathered, bounded, then used.
+        s_body_t *body = (s_body_t *) *req_cls;
+        if (!body) {
+            *req_cls = calloc (1, sizeof (s_body_t));
+            assert (*req_cls);
+            return MHD_YES;
+        }
+        if (*upload_data_size) {
+            size_t room = sizeof (body->data) - 1 - body->size;
+            size_t take = *upload_data_size < room ? *upload_data_size : room;
+            memcpy (body->data + body->size, upload_data, take);
+            body->size += take;
+            body->too_big |= take < *upload_data_size;
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        if (body->too_big)
+            return s_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, "Too large a request.");
+        return s_join (self, connection, body->data);
+    }
+    if (!streq (method, "GET") && !streq (method, "HEAD"))
+        return s_text (connection, MHD_HTTP_METHOD_NOT_ALLOWED,
+                       "Only GET is served here, and POST to /join.");
+    if (!strncmp (url, "/assets/", 8))
+        return s_asset (connection, url);
+    if (streq (url, "/join"))
+        return s_join_page (self, connection);
+    s_session_t session;
+    if (!s_session (self, connection, &session))
+        return s_text (connection, MHD_HTTP_FORBIDDEN,
+                       "You have not joined: open the join link the facilitator gave you.");
+    const char *event = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "event");
+    if (streq (url, "/") || streq (url, "/me"))
+        return s_asset (connection, "/assets/me.html");
+    if (streq (url, "/live/me"))
+        return s_live (self, connection, &session, NULL);
+    if (streq (url, "/board") || streq (url, "/live/board")) {
+        if (!web_name_ok (event))
+            return s_text (connection, MHD_HTTP_BAD_REQUEST,
+                           "Which event? /board?event=e1, say.");
+        if (streq (url, "/board"))
+            return s_asset (connection, "/assets/board.html");
+        return s_live (self, connection, &session, event);
+    }
+    return s_text (connection, MHD_HTTP_NOT_FOUND, "Not found.");
+}
+
+//  A request ended: frees the body it gathered, if any.
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **req_cls,
+             enum MHD_RequestTerminationCode code)
+{
+    free (*req_cls);
+    *req_cls = NULL;
+}
+
+web_http_t *
+web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gateway, char *why,
+              size_t why_size)
+{
+    struct sockaddr_in sin;
+    memset (&sin, 0, sizeof (sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons ((uint16_t) port);
+    if (inet_pton (AF_INET, addr, &sin.sin_addr) != 1) {
+        snprintf (why, why_size, "'%s' is not a numeric IPv4 address", addr);
+        return NULL;
+    }
+    web_http_t *self = (web_http_t *) calloc (1, sizeof (web_http_t));
+    assert (self);
+    self->dir = strdup (dir);
+    self->gateway = gateway;
+    pthread_mutex_init (&self->lock, NULL);
+    self->daemon = MHD_start_daemon (
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        0, NULL, NULL, s_request, self,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_CONNECTIONS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 65536,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        snprintf (why, why_size, "cannot listen on %s:%d: %s", addr, port, strerror (errno));
+        web_http_destroy (&self);
+        return NULL;
+    }
+    return self;
+}
+
+int
+web_http_port (web_http_t *self)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info (self->daemon,
+                                                            MHD_DAEMON_INFO_BIND_PORT);
+    return info ? info->port : -1;
+}
+
+void
+web_http_destroy (web_http_t **self_p)
+{
+    web_http_t *self = *self_p;
+    if (!self)
+        return;
+    self->closing = 1;
+    if (self->daemon)
+        MHD_stop_daemon (self->daemon);
+    pthread_mutex_destroy (&self->lock);
+    free (self->dir);
+    free (self);
+    *self_p = NULL;
+}
