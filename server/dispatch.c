@@ -41,6 +41,20 @@ typedef struct {
     unsigned roles;             //  Roles that may send it
 } s_route_t;
 
+static const s_route_t s_routes [];
+
+const char *
+cb_dispatch_route (size_t index, unsigned *roles)
+{
+    for (size_t i = 0; s_routes [i].type; i++)
+        if (i == index) {
+            if (roles)
+                *roles = s_routes [i].roles;
+            return s_routes [i].type;
+        }
+    return NULL;
+}
+
 static const s_route_t s_routes [] = {
     { "hello",            NULL,                      s_hello,            false, R_BEFORE_HELLO },
     { "ping",             NULL,                      s_ping,             false, R_ANY },

@@ -100,6 +100,11 @@ typedef struct {
 int cb_dispatch_expire (cb_txn_t *txn, int64_t now, zhashx_t *touched, cb_expiry_t *expiry);
 //  The earliest round or vote deadline or event time box (ms), 0 if none.
 int64_t cb_dispatch_next_deadline (cb_txn_t *txn);
+//  The type of route `index` of the route table, and the roles that may
+//  send it (R_* bits: leadership 1, team 2, facilitator 4, observer 8; 0
+//  for hello, before any role); NULL past the last. For tests that hold a
+//  list of the protocol's types against the broker's.
+const char *cb_dispatch_route (size_t index, unsigned *roles);
 
 //  An encoded error reply, for when no transaction could be had.
 void *cb_dispatch_error (const void *frame, size_t size, int code, size_t *size_p);

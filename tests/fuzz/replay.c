@@ -27,6 +27,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "dispatch.h"
+#include "fuzz.h"
+
 int cb_fuzz_failures = 0;
 
 int cb_fuzz_codec_one (const uint8_t *data, size_t size);
@@ -134,6 +137,24 @@ main (int argc, char *argv [])
     }
     s_verbose = getenv ("CB_FUZZ_VERBOSE") && atoi (getenv ("CB_FUZZ_VERBOSE")) > 0;
     cb_fuzz_dispatch_init (&argc, &argv);
+    //  The fuzzer's list of protocol types (from PROTOCOL.md) and the
+    //  broker's route table must name the same types with the same roles:
+    //  a type the list lacks stops the fuzzer on its first seed of it.
+    size_t routes = 0;
+    unsigned roles = 0;
+    for (const char *type; (type = cb_dispatch_route (routes, &roles)); routes++) {
+        const fz_type_t *known = fz_type_find (type);
+        if (!known || (roles && known->roles != roles)) {
+            fprintf (stderr, "replay: route %s is %s in tests/fuzz/fuzz.h\n", type,
+                     known ? "of other roles" : "missing");
+            s_failed++;
+        }
+    }
+    if (routes != FZ_TYPES) {
+        fprintf (stderr, "replay: the broker routes %zu types, fuzz.h lists %zu\n", routes,
+                 (size_t) FZ_TYPES);
+        s_failed++;
+    }
     for (int i = 1; i < argc; i++)
         s_replay_path (argv [i]);
     printf ("replay: %d passed, %d failed\n", s_passed, s_failed);
