@@ -344,9 +344,10 @@ s_finalize (cli_t *cli, cli_args_t *a)
 static int
 s_retro (cli_t *cli, cli_args_t *a)
 {
-    const char *spec = a->o [CLI_O_SCORE], *learned = a->o [CLI_O_LEARNED];
-    if (!spec || !learned)
-        return cli_fail_usage ("%s: --score KR=0..1,... and --learned TEXT are required", "retro");
+    const char *spec = a->o [CLI_O_SCORE] ? a->o [CLI_O_SCORE] : "";
+    const char *learned = a->o [CLI_O_LEARNED];
+    if (!learned)
+        return cli_fail_usage ("%s: --learned TEXT is required", "retro");
     cb_value_t *scores = cb_value_new_map ();
     char *copy = strdup (spec), *save = NULL;
     int status = 0;
@@ -668,11 +669,13 @@ const cli_command_t cli_drafts_commands [] = {
       "which the history keeps.",
       1, false, { { CLI_O_OVERRIDE, "" }, { CLI_O_REASON, "why you finalise without a vote that passed" } },
       s_finalize },
-    { "retro", NULL, "retro DRAFT --score KR=0..1,... --learned TEXT",
+    { "retro", NULL, "retro DRAFT [--score KR=0..1,...] --learned TEXT",
       "score a final OKR at the end of its cycle",
       "Scores each key result of DRAFT's final revision, from 0 to 1 (the share of it "
-      "achieved), and says what was learned: the retrospective, once per draft.",
-      1, false, { { CLI_O_SCORE, "every key result's score: kr1=0.7,kr2=1 (required)" },
+      "achieved), and says what was learned: the retrospective, once per draft. A key "
+      "result left out of --score takes the share of the way its last check-in covered.",
+      1, false, { { CLI_O_SCORE, "scores, like kr1=0.7,kr2=1 (default: from the last "
+                                 "check-in)" },
                   { CLI_O_LEARNED, "what the team learned (required)" } },
       s_retro },
     { "carry", NULL, "carry DRAFT --to-cycle C",

@@ -101,6 +101,12 @@ s_last (cb_req_t *req, const cb_value_t *draft, const char *kr)
     return NULL;
 }
 
+cb_value_t *
+cb_checkin_last (cb_req_t *req, const cb_value_t *draft, const char *kr)
+{
+    return s_last (req, draft, kr);
+}
+
 //  The confidence of the key result's last check-in, or -1 if none.
 static int64_t
 s_previous (cb_req_t *req, const cb_value_t *draft, const char *kr)

@@ -100,6 +100,9 @@ int64_t cb_checkins_next_due (cb_txn_t *txn);
 //  A check-in by id ("c3"), for draft.history: NULL if none (the request
 //  does not fail).
 cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);
+//  The last check-in listed on the draft about its key result kr (a new
+//  value), or NULL if none.
+cb_value_t *cb_checkin_last (cb_req_t *req, const cb_value_t *draft, const char *kr);
 
 //  cycles.c
 int cb_handle_cycle_new (cb_req_t *req, const cb_value_t *body);

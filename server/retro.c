@@ -3,10 +3,12 @@
     carry-over into the next cycle (issue 14, section 4; seed 004's Check
     and Adjust)
 
-    draft.retro {draft, scores: {krN: 0..1}, learned} -> {draft, rev}
+    draft.retro {draft, scores?: {krN: 0..1}, learned} -> {draft, rev}
         The owner scores each key result of the final revision (0 to 1,
-        the share of it achieved) and says what was learned, once. Kept in
-        the draft's record (`retro`), so it is in the log and the history.
+        the share of it achieved) and says what was learned, once. A key
+        result without a score takes the share of the way its last
+        check-in covered. Kept in the draft's record (`retro`), so it is
+        in the log and the history.
 
     draft.carry {draft, cycle} -> {draft, rev, origin}
         The owner starts the next cycle's draft from this one's head: a new
@@ -33,10 +35,34 @@ s_own_draft (cb_req_t *req, uint32_t id)
     return draft;
 }
 
-//  The scores map, checked against the revision's key results: one number
-//  from 0 to 1 for each of them, and nothing else. A new map, or NULL.
+//  The score a key result gets without one given: the share of the way
+//  from its baseline to its target its last check-in covered, within 0..1
+//  (the same share as catchball progress); -1 if there is none to take
+//  (no check-in, no baseline, or no way to go).
+static double
+s_default_score (cb_req_t *req, const cb_value_t *draft, const cb_value_t *kr)
+{
+    cb_value_t *last = cb_checkin_last (req, draft, cb_value_get_str (kr, "id"));
+    const cb_value_t *baseline = cb_value_get (kr, "baseline");
+    const cb_value_t *target = cb_value_get (kr, "target");
+    double score = -1;
+    if (last && cb_value_is_number (baseline) && cb_value_is_number (target)
+    &&  cb_value_float (target) != cb_value_float (baseline)) {
+        double from = cb_value_float (baseline);
+        score = (cb_value_float (cb_value_get (last, "value")) - from)
+              / (cb_value_float (target) - from);
+        score = score < 0 ? 0 : score > 1 ? 1 : score;
+    }
+    cb_value_destroy (&last);
+    return score;
+}
+
+//  The scores map, checked against the revision's key results: a number
+//  from 0 to 1 for each of them (given, or taken from its last check-in,
+//  listed in *defaulted), and nothing else. A new map, or NULL.
 static cb_value_t *
-s_scores (cb_req_t *req, const cb_value_t *given, const cb_value_t *content)
+s_scores (cb_req_t *req, const cb_value_t *given, const cb_value_t *content,
+          const cb_value_t *draft, cb_value_t *defaulted)
 {
     if (cb_value_type (given) != CB_MAP) {
         cb_req_fail (req, CB_E_BAD_FIELD, "'scores' must be a map: key result id -> 0..1");
@@ -54,9 +80,17 @@ s_scores (cb_req_t *req, const cb_value_t *given, const cb_value_t *content)
         const char *id = cb_value_get_str (cb_value_at (krs, i), "id");
         cb_value_t *score = cb_value_get (given, id);
         double value = cb_value_is_number (score) ? cb_value_float (score) : -1;
+        double taken = score ? -1 : s_default_score (req, draft, cb_value_at (krs, i));
+        if (!score && taken >= 0) {
+            cb_value_t *number = cb_value_new_float (taken);
+            cb_value_set (scores, id, &number);
+            cb_value_t *name = cb_value_new_str (id);
+            cb_value_push (defaulted, &name);
+        }
+        else
         if (!score)
-            cb_req_fail (req, CB_E_BAD_FIELD, "'scores' has no score for %s: score every key "
-                         "result of the final revision", id);
+            cb_req_fail (req, CB_E_BAD_FIELD, "'scores' has no score for %s, and none can be "
+                         "taken from a check-in (it needs one, and a baseline): score it", id);
         else
         if (!(value >= 0 && value <= 1))
             cb_req_fail (req, CB_E_BAD_FIELD, "the score of %s must be a number from 0 to 1", id);
@@ -88,11 +122,17 @@ cb_handle_draft_retro (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_ALREADY_DONE, "d%u has its retrospective already", id);
     uint32_t rev = draft && !req->code ? (uint32_t) cb_int (draft, "final_rev") : 0;
     cb_value_t *final = rev ? cb_rev_load (req, id, rev) : NULL;
-    cb_value_t *scores = final ? s_scores (req, cb_value_get (body, "scores"),
-                                           cb_value_get (final, "content")) : NULL;
+    cb_value_t *defaulted = cb_value_new_array ();
+    cb_value_t *given = cb_value_get (body, "scores");
+    cb_value_t *empty = given ? NULL : cb_value_new_map ();
+    cb_value_t *scores = final ? s_scores (req, given ? given : empty,
+                                           cb_value_get (final, "content"), draft, defaulted)
+                               : NULL;
+    cb_value_destroy (&empty);
     if (scores) {
         cb_value_t *retro = cb_value_new_map ();
         cb_value_set (retro, "scores", &scores);
+        cb_value_set (retro, "from_checkins", &defaulted);
         cb_value_set_str (retro, "learned", learned);
         cb_value_set_int (retro, "rev", rev);
         cb_value_set_str (retro, "node", req->node);
@@ -104,6 +144,7 @@ cb_handle_draft_retro (cb_req_t *req, const cb_value_t *body)
             cb_value_set_int (req->reply, "rev", rev);
         }
     }
+    cb_value_destroy (&defaulted);
     cb_value_destroy (&final);
     cb_value_destroy (&draft);
     return req->code ? -1 : 0;

@@ -90,6 +90,31 @@ test_retro (void)
                CB_E_ALREADY_DONE);
 }
 
+//  A score left out is taken from the key result's last check-in: the
+//  share of the way from baseline to target, within 0..1; one with no
+//  check-in must be given.
+static void
+test_retro_from_checkins (void)
+{
+    s_final_draft ();
+    s_finalize ();
+    //  d2's kr1 goes from 0 to 10: a check-in at 7 is 0.7 of the way
+    s_ok_void ("team-a", "checkin.new", s_body ("draft=d2", "kr=kr1", "value=7",
+                                               "confidence=3", NULL));
+    CHECK_INT (s_err ("team-a", "draft.retro", s_retro ("x", NULL)), CB_E_BAD_FIELD);
+    cb_value_t *r = s_ok ("team-a", "draft.retro", s_retro ("Data first", "kr2=0.25", NULL));
+    cb_value_destroy (&r);
+    r = s_ok ("watcher", "draft.show", s_body ("draft=d2", NULL));
+    cb_value_t *retro = cb_value_get_map (cb_value_get_map (r, "draft"), "retro");
+    cb_value_t *scores = cb_value_get_map (retro, "scores");
+    CHECK (cb_value_float (cb_value_get (scores, "kr1")) == 0.7);
+    CHECK (cb_value_float (cb_value_get (scores, "kr2")) == 0.25);
+    cb_value_t *taken = cb_value_get_array (retro, "from_checkins");
+    CHECK_INT (cb_value_size (taken), 1);
+    CHECK_STR (cb_value_str (cb_value_at (taken, 0)), "kr1");
+    cb_value_destroy (&r);
+}
+
 static void
 test_carry (void)
 {
@@ -176,6 +201,7 @@ main (int argc, char *argv [])
 {
     td_init (argc, argv);
     s_run ("retro", test_retro);
+    s_run ("retro_from_checkins", test_retro_from_checkins);
     s_run ("carry", test_carry);
     s_run ("close_asks_retros", test_close_asks_retros);
     return TEST_DONE ();
