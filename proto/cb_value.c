@@ -664,6 +664,18 @@ cb_value_get_array (const cb_value_t *self, const char *key)
     return v && v->type == CB_ARRAY ? v : NULL;
 }
 
+cb_value_t *
+cb_value_want_array (cb_value_t *self, const char *key)
+{
+    cb_value_t *list = cb_value_get_array (self, key);
+    if (!list) {
+        cb_value_t *empty = cb_value_new_array ();
+        cb_value_set (self, key, &empty);
+        list = cb_value_get_array (self, key);
+    }
+    return list;
+}
+
 static void
 s_grow (cb_value_t *self)
 {

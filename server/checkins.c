@@ -57,14 +57,8 @@ s_is_lead (const cb_value_t *kr, const char *node)
 static int
 s_list_checkin (cb_req_t *req, uint32_t id, cb_value_t *draft, const char *checkin)
 {
-    cb_value_t *list = cb_value_get_array (draft, "checkins");
-    if (!list) {
-        cb_value_t *empty = cb_value_new_array ();
-        cb_value_set (draft, "checkins", &empty);
-        list = cb_value_get_array (draft, "checkins");
-    }
     cb_value_t *v = cb_value_new_str (checkin);
-    cb_value_push (list, &v);
+    cb_value_push (cb_value_want_array (draft, "checkins"), &v);
     return cb_draft_save (req, id, draft);
 }
 

@@ -139,14 +139,8 @@ s_missing_one (const void *key, size_t klen, const void *val, size_t vlen, void 
     cb_value_t *draft = cb_codec_decode (val, vlen, NULL, 0);
     if (draft && !cb_value_get_map (draft, "retro")) {
         const char *owner = cb_value_get_str (draft, "owner");
-        cb_value_t *list = cb_value_get_array (m->missing, owner);
-        if (!list) {
-            cb_value_t *empty = cb_value_new_array ();
-            cb_value_set (m->missing, owner, &empty);
-            list = cb_value_get_array (m->missing, owner);
-        }
         cb_value_t *id = cb_value_new_str (cb_value_get_str (draft, "id"));
-        cb_value_push (list, &id);
+        cb_value_push (cb_value_want_array (m->missing, owner), &id);
     }
     cb_value_destroy (&draft);
     return 0;

@@ -307,12 +307,7 @@ cb_handle_event_nudge (cb_req_t *req, const cb_value_t *body)
         else {
             //  Kept in the event, so that the log carries it to every
             //  console (and the report has it): {node, by, text, time}.
-            cb_value_t *nudges = cb_value_get_array (event, "nudges");
-            if (!nudges) {
-                cb_value_t *empty = cb_value_new_array ();
-                cb_value_set (event, "nudges", &empty);
-                nudges = cb_value_get_array (event, "nudges");
-            }
+            cb_value_t *nudges = cb_value_want_array (event, "nudges");
             if (cb_value_size (nudges) >= S_NUDGES_MAX) {
                 cb_value_destroy (&event);
                 return cb_req_fail (req, CB_E_BAD_FIELD, "an event keeps %d nudges at most",

@@ -22,14 +22,8 @@
 static int
 s_list_raise (cb_req_t *req, uint32_t id, cb_value_t *draft, const char *response)
 {
-    cb_value_t *list = cb_value_get_array (draft, "raised");
-    if (!list) {
-        cb_value_t *empty = cb_value_new_array ();
-        cb_value_set (draft, "raised", &empty);
-        list = cb_value_get_array (draft, "raised");
-    }
     cb_value_t *v = cb_value_new_str (response);
-    cb_value_push (list, &v);
+    cb_value_push (cb_value_want_array (draft, "raised"), &v);
     return cb_draft_save (req, id, draft);
 }
 

@@ -194,14 +194,8 @@ cb_handle_draft_carry (cb_req_t *req, const cb_value_t *body)
         cb_value_set_str (origin, "draft", cb_id_format (name, 'd', id));
         cb_value_set_int (origin, "rev", head);
         cb_value_set (created, "origin", &origin);
-        cb_value_t *to = cb_value_get_array (draft, "carried_to");
-        if (!to) {
-            cb_value_t *empty = cb_value_new_array ();
-            cb_value_set (draft, "carried_to", &empty);
-            to = cb_value_get_array (draft, "carried_to");
-        }
         cb_value_t *v = cb_value_new_str (cb_id_format (name, 'd', new_id));
-        cb_value_push (to, &v);
+        cb_value_push (cb_value_want_array (draft, "carried_to"), &v);
         if (!cb_draft_save (req, new_id, created) && !cb_draft_save (req, id, draft)) {
             cb_value_set_str (req->reply, "draft", name);
             cb_value_set_int (req->reply, "rev", 1);

@@ -88,6 +88,9 @@ cb_value_t *cb_value_get_map (const cb_value_t *self, const char *key);
 const char *cb_value_get_str_or (const cb_value_t *self, const char *key, const char *dflt);
 int64_t cb_value_get_int_or (const cb_value_t *self, const char *key, int64_t dflt);
 cb_value_t *cb_value_get_array (const cb_value_t *self, const char *key);
+//  The array under key in a map, set to a new empty one first if there is
+//  none (or something else is there); lent.
+cb_value_t *cb_value_want_array (cb_value_t *self, const char *key);
 
 //  Append to an array; takes the item.
 void cb_value_push (cb_value_t *self, cb_value_t **item_p);
