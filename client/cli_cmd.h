@@ -106,6 +106,9 @@ void cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins);
 //  cli_watch.c's: watch.
 extern const cli_command_t cli_watch_commands [];
 
+//  cli_cycle_report.c: report --cycle C, as Markdown or JSON. The exit status.
+int cli_cycle_report (cli_t *cli, const char *cycle, bool json);
+
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);
 

@@ -432,10 +432,17 @@ static int
 s_report (cli_t *cli, cli_args_t *a)
 {
     const char *format = a->o [CLI_O_FORMAT];
+    if (format && !streq (format, "md") && !streq (format, "json"))
+        return cli_fail_usage ("report: --format is md or json, not '%s'", format);
+    bool json = cli->json || (format && streq (format, "json"));
+    if ((a->argc == 1) == (a->o [CLI_O_CYCLE] != NULL))
+        return cli_fail_usage ("%s", "report: give an EVENT, or --cycle C");
+    if (a->o [CLI_O_CYCLE])
+        return cli_cycle_report (cli, a->o [CLI_O_CYCLE], json);
     int status = 0;
     cb_value_t *body = cli_body ("event", a->argv [0]);
     cb_value_t *reply = cli_request (cli, "event.report", &body, &status);
-    if (reply && (cli->json || (format && streq (format, "json"))))
+    if (reply && json)
         cli_json_print (stdout, reply, false);
     else
     if (reply)
@@ -602,11 +609,15 @@ const cli_command_t cli_events_commands [] = {
       "Opens the facilitator console on EVENT: a full-screen view of the teams, the asks "
       "and the latest changes, kept up to date, with keys to advance and extend.",
       1, false, { { CLI_O_DUMP, "" } }, s_console },
-    { "report", NULL, "report EVENT [--format md|json]",
-      "what was agreed, declined, countered, unresolved",
+    { "report", NULL, "report EVENT | --cycle C [--format md|json]",
+      "an event's report, or a cycle's whole loop",
       "Writes EVENT's report in Markdown (times in UTC): what was agreed, declined, "
-      "countered and left unresolved, and how each draft changed.",
-      1, false, { { CLI_O_FORMAT, "md (the default) or json" } }, s_report },
+      "countered and left unresolved, and how each draft changed. With --cycle C, the "
+      "cycle's whole loop instead: each draft's final OKR, every check-in of each key "
+      "result, the share of the way covered, the retrospective's scores and what was "
+      "learned, and the asks fulfilled.",
+      -1, false, { { CLI_O_FORMAT, "md (the default) or json" },
+                   { CLI_O_CYCLE, "the cycle to report on" } }, s_report },
     { "graph", NULL, "graph --cycle C [--event E] [--format dot|svg]",
       "the alignment graph (Graphviz)",
       "Draws the alignment graph of a cycle's drafts (who aligns to whom, and the asks "

@@ -154,4 +154,25 @@ check_contains "watch --cycle: a cycle without drafts, defined" "$out" "cycle.ne
 out=$("$CATCHBALL" --node watcher graph --cycle 2027-Q1)
 check_contains "graph: d2 kr1 now" "$out" "(now 50, confidence 3/5)"
 check_contains "graph: d2 kr3 exact" "$out" "(now 0.1, confidence 5/5)"
+
+# The cycle's whole loop (issue 14): d2's retrospective, its kr1 scored
+# from its last check-in (the share of the way), then the report.
+others=$(cb team-a draft show d2 | jq -r '[.revision.content.key_results[].id | select(. != "kr1") | . + "=0.5"] | join(",")')
+"$CATCHBALL" --node team-a retro d2 --score "$others" --learned "Weekly check-ins kept it honest" >/dev/null
+json=$(cb watcher report --cycle 2027-Q1)
+d2=$(jq -c '.drafts[] | select(.id == "d2")' <<<"$json")
+check "report: kr1's check-ins, in order" \
+    "$(jq -c '[.key_results[0].checkins[] | [.value, .confidence]]' <<<"$d2")" \
+    "$(cb watcher history d2 | jq -c '[.checkins[] | select(.kr == "kr1") | [.value, .confidence]]')"
+check "report: kr1's score is the share its last check-in covered" \
+    "$(jq '.key_results[0] | (.score - ([.share, 1] | min | [., 0] | max)) | fabs < 1e-9' <<<"$d2")" true
+check "report: what was learned" "$(jq -r .learned <<<"$d2")" "Weekly check-ins kept it honest"
+md=$("$CATCHBALL" --node watcher report --cycle 2027-Q1)
+check_contains "report md: the cycle" "$md" "# Cycle 2027-Q1"
+check_contains "report md: d2" "$md" "## d2 (team-a)"
+check_contains "report md: learned" "$md" "Learned: Weekly check-ins kept it honest"
+rc=0; "$CATCHBALL" --node watcher report --cycle 2031-Q9 >/dev/null 2>&1 || rc=$?
+check "report of a cycle that does not exist: refused" "$rc" 1
+rc=0; "$CATCHBALL" --node watcher report e1 --cycle 2027-Q1 >/dev/null 2>&1 || rc=$?
+check "report: an event and a cycle at once is bad usage" "$rc" 2
 finish
