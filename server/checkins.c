@@ -201,18 +201,25 @@ s_tick (cb_req_t *req, const char *cycle, uint32_t draft_id)
         req->deadline = req->now + cadence;
 }
 
+void
+cb_checkins_finalized (cb_req_t *req, const cb_value_t *draft)
+{
+    s_tick (req, cb_value_get_str (draft, "cycle"),
+            cb_id_parse (cb_value_get_str (draft, "id"), 'd'));
+}
+
 //  When key result kr of the draft was last checked in (ms), its id into
-//  last; if never, the draft's first check-in, and "" into last; 0 if the
-//  draft has none.
+//  last; if never, the draft's first check-in, and "" into last; if the
+//  draft has none, when it was finalised (0 before finalize recorded it).
 static int64_t
 s_since (cb_req_t *req, const cb_value_t *draft, const char *kr, char *last, size_t size)
 {
     cb_value_t *c = s_last (req, draft, kr);
     snprintf (last, size, "%s", c ? cb_value_get_str (c, "id") : "");
-    if (!c)
+    if (!c && cb_value_size (cb_value_get_array (draft, "checkins")))
         c = cb_checkin_get (req->txn, cb_value_str (cb_value_at (
                 cb_value_get_array (draft, "checkins"), 0)));
-    int64_t since = cb_int (c, "time");
+    int64_t since = c ? cb_int (c, "time") : cb_int (draft, "finalized");
     cb_value_destroy (&c);
     return since;
 }

@@ -573,9 +573,11 @@ cb_handle_draft_finalize (cb_req_t *req, const cb_value_t *body)
     if (!req->code) {
         cb_value_set_str (draft, "state", "final");
         cb_value_set_int (draft, "final_rev", head);
+        cb_value_set_int (draft, "finalized", req->now);
         cb_value_set_int (draft, "updated", req->now);
         if (!cb_draft_save (req, id, draft)) {
             s_reply_rev (req, id, (uint32_t) head);
+            cb_checkins_finalized (req, draft);
             //  Tell everyone the draft was ever thrown to.
             zhashx_t *told = zhashx_new ();
             cb_value_t *ids = cb_value_get_array (draft, "rounds");

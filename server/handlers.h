@@ -97,6 +97,9 @@ int cb_handle_checkin_list (cb_req_t *req, const cb_value_t *body);
 int cb_checkins_expire (cb_req_t *req);
 //  The earliest cadence tick (ms), or 0 if none.
 int64_t cb_checkins_next_due (cb_txn_t *txn);
+//  A draft just finalised: its first cadence tick, one cadence from now
+//  if its cycle has one, so that a draft never checked in is reminded.
+void cb_checkins_finalized (cb_req_t *req, const cb_value_t *draft);
 //  A check-in by id ("c3"), for draft.history: NULL if none (the request
 //  does not fail).
 cb_value_t *cb_checkin_get (cb_txn_t *txn, const char *id);

@@ -276,6 +276,27 @@ test_cycle_cadence (void)
     td_end ();
 }
 
+//  A final draft nobody ever checks in is reminded too: its cadence runs
+//  from its finalisation. Failed before: no tick was set until a first
+//  check-in, so such a draft was never due.
+static void
+test_cadence_never_checked_in (void)
+{
+    td_begin ("test_cycles", true);
+    char id [16], dues [1024];
+    int64_t t0 = s_now, week = 7 * S_DAY;
+    s_ok_void ("lead", "cycle.new", s_cycle ("2027-Q1", -1, 60, 7));
+    s_final_draft ("2027-Q1", id);
+    CHECK_INT (s_tick (t0 + week - 1), t0 + week);
+    CHECK_STR (s_dues ("team-a", dues), "");
+    s_tick (t0 + week);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 ");
+    s_tick (t0 + 2 * week);
+    CHECK_STR (s_dues ("team-a", dues), "kr1:1 kr1:2 ");
+    s_now = t0;
+    td_end ();
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -283,5 +304,6 @@ main (int argc, char *argv [])
     test_cycle_new ();
     test_cycle_state ();
     test_cycle_cadence ();
+    test_cadence_never_checked_in ();
     return TEST_DONE ();
 }
