@@ -896,6 +896,145 @@ s_vote_revealed (FILE *out, const cb_value_t *vote)
     }
 }
 
+static void
+s_round_thrown (FILE *out, const cb_value_t *body)
+{
+    char t [32];
+    const char *round = cli_str (body, "round");
+    fprintf (out, "  %s%s%s threw %s revision %lld to you in round %s%s%s\n", s_c (C_BOLD),
+             cli_str (body, "owner"), s_c (C_OFF), cli_str (body, "draft"),
+             (long long) cli_int (body, "rev"), s_c (C_BOLD), round, s_c (C_OFF));
+    if (*cli_str (body, "question"))
+        fprintf (out, "  question: %s\n", cli_str (body, "question"));
+    if (cli_int (body, "deadline"))
+        fprintf (out, "  answer by %s\n", s_time (cli_int (body, "deadline"), t, sizeof (t)));
+    s_content (out, cb_value_get_map (body, "content"), "  ");
+    cli_render_coach (out, cb_value_get_array (body, "coach"), "  ");
+    s_answer (out, true, CLI_ANSWER_FEEDBACK, round);
+    s_answer (out, false, CLI_ANSWER_COUNTER, round);
+    s_answer (out, false, CLI_ANSWER_ENDORSE, round);
+}
+
+static void
+s_round_response (FILE *out, const cb_value_t *body)
+{
+    fprintf (out, "  answer in round %s on %s:\n", cli_str (body, "round"), cli_str (body, "draft"));
+    s_response (out, cb_value_get_map (body, "response"), "  ");
+}
+
+static void
+s_round_closed (FILE *out, const cb_value_t *body)
+{
+    const char *by = cli_str (body, "closed_by");
+    fprintf (out, "  round %s on %s closed (%s): %zu response(s)",
+             cli_str (body, "round"), cli_str (body, "draft"),
+             streq (by, "answered") ? "everyone answered" : by,
+             cb_value_size (cb_value_get_array (body, "responses")));
+    cb_value_t *missing = cb_value_get_array (body, "missing");
+    for (size_t i = 0; i < cb_value_size (missing); i++)
+        fprintf (out, "%s%s", i ? ", " : "; no answer from ", cb_value_str (cb_value_at (missing, i)));
+    fprintf (out, "\n");
+}
+
+static void
+s_proposal_adopted (FILE *out, const cb_value_t *body)
+{
+    fprintf (out, "  %s adopted your counter-proposal %s as %s revision %lld\n",
+             cli_str (body, "by"), cli_str (body, "proposal"), cli_str (body, "draft"),
+             (long long) cli_int (body, "rev"));
+}
+
+static void
+s_draft_final (FILE *out, const cb_value_t *body)
+{
+    fprintf (out, "  %s is final at revision %lld: %s\n", cli_str (body, "draft"),
+             (long long) cli_int (body, "rev"), cli_str (body, "objective"));
+    cb_value_t *override = cb_value_get_map (body, "override");
+    if (override)
+        fprintf (out, "  %sfinalised by override%s, without a vote that passed: %s\n",
+                 s_c (C_YEL), s_c (C_OFF), cli_str (override, "reason"));
+}
+
+static void
+s_event_phase (FILE *out, const cb_value_t *body)
+{
+    char t [32];
+    const char *event = cli_str (body, "event"), *phase = cli_str (body, "phase");
+    fprintf (out, "  event %s \"%s\" ", event, cli_str (body, "name"));
+    if (streq (phase, "closed")) {
+        fprintf (out, "is %sclosed%s; its record: catchball report %s\n", s_c (C_BOLD),
+                 s_c (C_OFF), event);
+        return;
+    }
+    fprintf (out, "is in its %s%s%s phase", s_c (C_BOLD), phase, s_c (C_OFF));
+    if (cli_int (body, "ends"))
+        fprintf (out, " until %s", s_time (cli_int (body, "ends"), t, sizeof (t)));
+    fprintf (out, "\n");
+    if (streq (phase, "share"))
+        fprintf (out, "  share your draft: catchball event share %s DRAFT\n", event);
+    else
+    if (streq (phase, "negotiate"))
+        fprintf (out, "  ask for help: catchball ask new %s --to NODE --kr KR --need TEXT\n",
+                 event);
+    else
+    if (streq (phase, "commit"))
+        fprintf (out, "  answer the asks still open: catchball event show %s\n", event);
+}
+
+static void
+s_event_nudge (FILE *out, const cb_value_t *body)
+{
+    fprintf (out, "  %s%s%s nudges you in event %s \"%s\"", s_c (C_BOLD),
+             cli_str (body, "by"), s_c (C_OFF), cli_str (body, "event"),
+             cli_str (body, "name"));
+    if (*cli_str (body, "text"))
+        fprintf (out, ": %s", cli_str (body, "text"));
+    fprintf (out, "\n  what waits for you: catchball todo\n");
+}
+
+static void
+s_ask_new_body (FILE *out, const cb_value_t *body)
+{
+    s_ask_new (out, cb_value_get_map (body, "ask"));
+}
+
+static void
+s_ask_update_body (FILE *out, const cb_value_t *body)
+{
+    s_ask_update (out, cb_value_get_map (body, "ask"));
+}
+
+static void
+s_cycle_closed (FILE *out, const cb_value_t *body)
+{
+    cb_value_t *drafts = cb_value_get_array (body, "drafts");
+    fprintf (out, "  cycle %s%s%s is closed: score your final OKR%s", s_c (C_BOLD),
+             cli_str (body, "cycle"), s_c (C_OFF), cb_value_size (drafts) > 1 ? "s" : "");
+    for (size_t i = 0; i < cb_value_size (drafts); i++)
+        fprintf (out, "%s%s", i ? ", " : " ", cb_value_str (cb_value_at (drafts, i)));
+    fprintf (out, "\n");
+    for (size_t i = 0; i < cb_value_size (drafts); i++)
+        s_answer (out, i == 0, "retro %s --score KR=0..1,... --learned TEXT",
+                  cb_value_str (cb_value_at (drafts, i)));
+}
+
+//  Each delivery kind and what says it.
+static const struct {
+    const char *kind;
+    void (*render) (FILE *out, const cb_value_t *body);
+} s_deliveries [] = {
+    { "round.thrown", s_round_thrown },         { "round.response", s_round_response },
+    { "round.closed", s_round_closed },         { "proposal.adopted", s_proposal_adopted },
+    { "draft.final", s_draft_final },           { "vote.opened", s_vote_opened },
+    { "vote.revealed", s_vote_revealed },       { "event.phase", s_event_phase },
+    { "event.nudge", s_event_nudge },           { "ask.new", s_ask_new_body },
+    { "ask.update", s_ask_update_body },        { "link.broken", s_link_broken },
+    { "draft.raised", s_raised },               { "cycle.closed", s_cycle_closed },
+    { "draft.aligned", s_draft_aligned },       { "parent.changed", s_parent_changed },
+    { "checkin.new", s_checkin_new },           { "checkin.dropped", s_checkin_dropped },
+    { "checkin.due", s_checkin_due },
+};
+
 void
 cli_render_delivery (FILE *out, const cb_value_t *delivery)
 {
@@ -904,132 +1043,13 @@ cli_render_delivery (FILE *out, const cb_value_t *delivery)
     char t [32];
     fprintf (out, "%s#%lld %s%s  %s\n", s_c (C_DIM), (long long) cli_int (delivery, "seq"),
              s_time (cli_int (delivery, "time"), t, sizeof (t)), s_c (C_OFF), kind);
-    if (streq (kind, "round.thrown")) {
-        const char *round = cli_str (body, "round");
-        fprintf (out, "  %s%s%s threw %s revision %lld to you in round %s%s%s\n", s_c (C_BOLD),
-                 cli_str (body, "owner"), s_c (C_OFF), cli_str (body, "draft"),
-                 (long long) cli_int (body, "rev"), s_c (C_BOLD), round, s_c (C_OFF));
-        if (*cli_str (body, "question"))
-            fprintf (out, "  question: %s\n", cli_str (body, "question"));
-        if (cli_int (body, "deadline"))
-            fprintf (out, "  answer by %s\n", s_time (cli_int (body, "deadline"), t, sizeof (t)));
-        s_content (out, cb_value_get_map (body, "content"), "  ");
-        cli_render_coach (out, cb_value_get_array (body, "coach"), "  ");
-        s_answer (out, true, CLI_ANSWER_FEEDBACK, round);
-        s_answer (out, false, CLI_ANSWER_COUNTER, round);
-        s_answer (out, false, CLI_ANSWER_ENDORSE, round);
-    }
-    else
-    if (streq (kind, "round.response")) {
-        fprintf (out, "  answer in round %s on %s:\n", cli_str (body, "round"), cli_str (body, "draft"));
-        s_response (out, cb_value_get_map (body, "response"), "  ");
-    }
-    else
-    if (streq (kind, "round.closed")) {
-        const char *by = cli_str (body, "closed_by");
-        fprintf (out, "  round %s on %s closed (%s): %zu response(s)",
-                 cli_str (body, "round"), cli_str (body, "draft"),
-                 streq (by, "answered") ? "everyone answered" : by,
-                 cb_value_size (cb_value_get_array (body, "responses")));
-        cb_value_t *missing = cb_value_get_array (body, "missing");
-        for (size_t i = 0; i < cb_value_size (missing); i++)
-            fprintf (out, "%s%s", i ? ", " : "; no answer from ", cb_value_str (cb_value_at (missing, i)));
-        fprintf (out, "\n");
-    }
-    else
-    if (streq (kind, "proposal.adopted"))
-        fprintf (out, "  %s adopted your counter-proposal %s as %s revision %lld\n",
-                 cli_str (body, "by"), cli_str (body, "proposal"), cli_str (body, "draft"),
-                 (long long) cli_int (body, "rev"));
-    else
-    if (streq (kind, "draft.final")) {
-        fprintf (out, "  %s is final at revision %lld: %s\n", cli_str (body, "draft"),
-                 (long long) cli_int (body, "rev"), cli_str (body, "objective"));
-        cb_value_t *override = cb_value_get_map (body, "override");
-        if (override)
-            fprintf (out, "  %sfinalised by override%s, without a vote that passed: %s\n",
-                     s_c (C_YEL), s_c (C_OFF), cli_str (override, "reason"));
-    }
-    else
-    if (streq (kind, "vote.opened"))
-        s_vote_opened (out, body);
-    else
-    if (streq (kind, "vote.revealed"))
-        s_vote_revealed (out, body);
-    else
-    if (streq (kind, "event.phase")) {
-        const char *event = cli_str (body, "event"), *phase = cli_str (body, "phase");
-        fprintf (out, "  event %s \"%s\" ", event, cli_str (body, "name"));
-        if (streq (phase, "closed"))
-            fprintf (out, "is %sclosed%s; its record: catchball report %s\n", s_c (C_BOLD),
-                     s_c (C_OFF), event);
-        else {
-            fprintf (out, "is in its %s%s%s phase", s_c (C_BOLD), phase, s_c (C_OFF));
-            if (cli_int (body, "ends"))
-                fprintf (out, " until %s", s_time (cli_int (body, "ends"), t, sizeof (t)));
-            fprintf (out, "\n");
-            if (streq (phase, "share"))
-                fprintf (out, "  share your draft: catchball event share %s DRAFT\n", event);
-            else
-            if (streq (phase, "negotiate"))
-                fprintf (out, "  ask for help: catchball ask new %s --to NODE --kr KR --need TEXT\n",
-                         event);
-            else
-            if (streq (phase, "commit"))
-                fprintf (out, "  answer the asks still open: catchball event show %s\n", event);
+    for (size_t i = 0; i < sizeof (s_deliveries) / sizeof (s_deliveries [0]); i++)
+        if (streq (kind, s_deliveries [i].kind)) {
+            s_deliveries [i].render (out, body);
+            return;
         }
-    }
-    else
-    if (streq (kind, "event.nudge")) {
-        fprintf (out, "  %s%s%s nudges you in event %s \"%s\"", s_c (C_BOLD),
-                 cli_str (body, "by"), s_c (C_OFF), cli_str (body, "event"),
-                 cli_str (body, "name"));
-        if (*cli_str (body, "text"))
-            fprintf (out, ": %s", cli_str (body, "text"));
-        fprintf (out, "\n  what waits for you: catchball todo\n");
-    }
-    else
-    if (streq (kind, "ask.new"))
-        s_ask_new (out, cb_value_get_map (body, "ask"));
-    else
-    if (streq (kind, "ask.update"))
-        s_ask_update (out, cb_value_get_map (body, "ask"));
-    else
-    if (streq (kind, "link.broken"))
-        s_link_broken (out, body);
-    else
-    if (streq (kind, "draft.raised"))
-        s_raised (out, body);
-    else
-    if (streq (kind, "cycle.closed")) {
-        cb_value_t *drafts = cb_value_get_array (body, "drafts");
-        fprintf (out, "  cycle %s%s%s is closed: score your final OKR%s", s_c (C_BOLD),
-                 cli_str (body, "cycle"), s_c (C_OFF), cb_value_size (drafts) > 1 ? "s" : "");
-        for (size_t i = 0; i < cb_value_size (drafts); i++)
-            fprintf (out, "%s%s", i ? ", " : " ", cb_value_str (cb_value_at (drafts, i)));
-        fprintf (out, "\n");
-        for (size_t i = 0; i < cb_value_size (drafts); i++)
-            s_answer (out, i == 0, "retro %s --score KR=0..1,... --learned TEXT",
-                      cb_value_str (cb_value_at (drafts, i)));
-    }
-    else
-    if (streq (kind, "draft.aligned"))
-        s_draft_aligned (out, body);
-    else
-    if (streq (kind, "parent.changed"))
-        s_parent_changed (out, body);
-    else
-    if (streq (kind, "checkin.new"))
-        s_checkin_new (out, body);
-    else
-    if (streq (kind, "checkin.dropped"))
-        s_checkin_dropped (out, body);
-    else
-    if (streq (kind, "checkin.due"))
-        s_checkin_due (out, body);
-    else
-        //  A kind newer than this client: the facts as they came.
-        cli_json_print (out, body, false);
+    //  A kind newer than this client: the facts as they came.
+    cli_json_print (out, body, false);
 }
 
 //  --------------------------------------------------------------------------
