@@ -276,3 +276,50 @@ cb_node_name_valid (const char *name)
             return false;
     return n <= CB_MAX_NODE;
 }
+
+static bool
+s_listed (const cb_value_t *list, const char *name)
+{
+    for (size_t i = 0; i < cb_value_size (list); i++)
+        if (streq (cb_value_str (cb_value_at (list, i)), name))
+            return true;
+    return false;
+}
+
+cb_value_t *
+cb_node_list_check (cb_req_t *req, const cb_value_t *list, const char *field,
+                    const char *self, const char *task)
+{
+    cb_value_t *nodes = cb_value_new_array ();
+    for (size_t i = 0; !req->code && i < cb_value_size (list); i++) {
+        const char *node = cb_value_str (cb_value_at (list, i));
+        cb_value_t *record = NULL;
+        if (!cb_node_name_valid (node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'%s' holds something that is not a node name",
+                         field);
+        else
+        if (streq (node, req->node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s", self);
+        else
+        if (s_listed (nodes, node))
+            cb_req_fail (req, CB_E_BAD_FIELD, "'%s' names %s twice", field, node);
+        else
+        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
+            cb_req_fail (req, CB_E_UNKNOWN_NODE,
+                         "no node '%s' has ever said hello: check the name", node);
+        else
+        if (record && !streq (cb_value_get_str (record, "role"), "team")
+        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
+            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot %s", node,
+                         streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
+                         cb_value_get_str (record, "role"), task);
+        cb_value_destroy (&record);
+        if (!req->code) {
+            cb_value_t *name = cb_value_new_str (node);
+            cb_value_push (nodes, &name);
+        }
+    }
+    if (req->code)
+        cb_value_destroy (&nodes);
+    return nodes;
+}

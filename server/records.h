@@ -100,5 +100,13 @@ cb_value_t *cb_node_get (cb_txn_t *txn, const char *name);
 //  True if `name` is a valid node name: [A-Za-z0-9][A-Za-z0-9._-]{0,63}
 //  (CB_MAX_NODE characters at most).
 bool cb_node_name_valid (const char *name);
+//  The nodes `list` names, checked for a round's recipients or a vote's
+//  voters: each a valid node name, named once, not the sender, a team or
+//  leadership node that has said hello. `field` names the list in errors,
+//  `self` is the error when the sender names itself, `task` what the nodes
+//  are asked to do ("answer a round"). Returns a new array of the names,
+//  or NULL with the request failed; checks nothing once it has failed.
+cb_value_t *cb_node_list_check (cb_req_t *req, const cb_value_t *list, const char *field,
+                                const char *self, const char *task);
 
 #endif

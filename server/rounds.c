@@ -98,41 +98,6 @@ s_round_save (cb_req_t *req, uint32_t id, const cb_value_t *round)
     return cb_obj_save (req, CB_T_ROUNDS, 'r', id, round);
 }
 
-//  The nodes `to` names, checked: each a team or leadership node that has
-//  said hello, named once, not the sender. Checks nothing once the
-//  request has failed.
-static cb_value_t *
-s_recipients (cb_req_t *req, const cb_value_t *to)
-{
-    cb_value_t *recipients = cb_value_new_array ();
-    for (size_t i = 0; !req->code && i < cb_value_size (to); i++) {
-        const char *node = cb_value_str (cb_value_at (to, i));
-        cb_value_t *record = NULL;
-        if (!cb_node_name_valid (node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'to' holds something that is not a node name");
-        else
-        if (streq (node, req->node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "a draft is thrown to others, not to its owner");
-        else
-        if (s_contains (recipients, node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'to' names %s twice", node);
-        else
-        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
-            cb_req_fail (req, CB_E_UNKNOWN_NODE,
-                         "no node '%s' has ever said hello: check the name", node);
-        else
-        if (record && !streq (cb_value_get_str (record, "role"), "team")
-        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
-            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a%s %s node and cannot answer a round",
-                         node, streq (cb_value_get_str (record, "role"), "observer") ? "n" : "",
-                         cb_value_get_str (record, "role"));
-        cb_value_destroy (&record);
-        if (!req->code)
-            s_push_str (recipients, node);
-    }
-    return recipients;
-}
-
 //  A new open round of the draft's revision `rev`.
 static cb_value_t *
 s_round_new (cb_req_t *req, const char *rid, const cb_value_t *draft, const cb_value_t *rev,
@@ -197,7 +162,8 @@ cb_handle_round_throw (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_DRAFT_FINAL,
                      "d%u is final: it cannot be thrown again (amend it with a "
                      "revision and a reason)", draft_id);
-    cb_value_t *recipients = s_recipients (req, to);
+    cb_value_t *recipients = cb_node_list_check (req, to, "to",
+        "a draft is thrown to others, not to its owner", "answer a round");
     uint32_t round_id = req->code ? 0 : cb_req_next_id (req, "round");
     cb_value_t *rev = req->code ? NULL
         : cb_rev_load (req, draft_id, (uint32_t) cb_int (draft, "head"));

@@ -105,35 +105,9 @@ s_voters (cb_req_t *req, const cb_value_t *body)
         cb_req_fail (req, CB_E_BAD_FIELD, "'voters' must list 1 to %d nodes", CB_MAX_VOTERS);
         return NULL;
     }
-    cb_value_t *voters = cb_value_new_array ();
-    for (size_t i = 0; !req->code && i < cb_value_size (list); i++) {
-        const char *node = cb_value_str (cb_value_at (list, i));
-        cb_value_t *record = NULL;
-        if (!node || !cb_node_name_valid (node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'voters' holds something that is not a node name");
-        else
-        if (streq (node, req->node))
-            cb_req_fail (req, CB_E_BAD_FIELD,
-                         "the owner does not vote on its own draft: name the others");
-        else
-        if (s_has (voters, node))
-            cb_req_fail (req, CB_E_BAD_FIELD, "'voters' names %s twice", node);
-        else
-        if (!(record = cb_node_get (req->txn, node)) && !cb_req_check_store (req))
-            cb_req_fail (req, CB_E_UNKNOWN_NODE,
-                         "no node '%s' has ever said hello: check the name", node);
-        else
-        if (record && !streq (cb_value_get_str (record, "role"), "team")
-        &&  !streq (cb_value_get_str (record, "role"), "leadership"))
-            cb_req_fail (req, CB_E_BAD_FIELD, "%s is a %s node and cannot vote", node,
-                         cb_value_get_str (record, "role"));
-        cb_value_destroy (&record);
-        if (!req->code)
-            s_push_str (voters, node);
-    }
-    if (req->code)
-        cb_value_destroy (&voters);
-    return voters;
+    return cb_node_list_check (req, list, "voters",
+                               "the owner does not vote on its own draft: name the others",
+                               "vote");
 }
 
 //  A new open vote `vid` of the draft's head revision.
