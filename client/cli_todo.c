@@ -3,10 +3,10 @@
 
     Built only from reads the protocol already offers, so that it needs no
     new request and tells the truth of the store at the moment it runs:
-    draft.list (every page) and round.show for the rounds thrown to this
-    node and not answered yet, and for the confidence votes; event.list
-    and event.show for the asks, counters and offers waiting on it in
-    events, ask.list for those made outside events; draft.history of its
+    draft.list (every page, read once) and round.show for the rounds
+    thrown to this node and not answered yet, and for the confidence
+    votes; event.list and event.show for the asks, counters and offers
+    waiting on it in events, ask.list for those made outside events; draft.history of its
     drafts that were raised to (draft.raise) for the raises no revision
     addresses yet;
     draft.show of its own drafts' heads and of the drafts they link to, for
@@ -121,13 +121,9 @@ s_votes (cli_t *cli, const cb_value_t *d, const char *me, bool mine, cb_value_t 
 
 //  Rounds to answer, votes to cast, drafts to finalise. 0 or the status.
 static int
-s_drafts (cli_t *cli, const char *me, cb_value_t *items)
+s_drafts (cli_t *cli, const char *me, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
-    cb_value_t *reply = cli_request (cli, "draft.list", NULL, &status);
-    if (!reply)
-        return status;
-    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
         cb_value_t *d = cb_value_at (drafts, i);
         const char *id = cli_str (d, "id"), *owner = cli_str (d, "owner");
@@ -149,7 +145,6 @@ s_drafts (cli_t *cli, const char *me, cb_value_t *items)
             cb_value_destroy (&shown);
         }
     }
-    cb_value_destroy (&reply);
     return status;
 }
 
@@ -266,12 +261,9 @@ s_kr (const cb_value_t *content, const char *id)
 //  longer has, a shared key result the other side no longer shares back.
 //  Each is answered by a revision of ours. 0 or the status.
 static int
-s_links (cli_t *cli, const char *me, cb_value_t *items)
+s_links (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
-    cb_value_t *body = cli_body ("owner", me);
-    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
-    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
         const char *id = cli_str (cb_value_at (drafts, i), "id");
         cb_value_t *content = s_head (cli, id, &status);
@@ -307,7 +299,6 @@ s_links (cli_t *cli, const char *me, cb_value_t *items)
         }
         cb_value_destroy (&content);
     }
-    cb_value_destroy (&reply);
     return status;
 }
 
@@ -334,12 +325,9 @@ s_last_two (const cb_value_t *checkins, const char *draft, const char *kr, int64
 //  until a later check-in lifts it, the team owes a look at its own
 //  alignment. 0 or the status.
 static int
-s_dropped (cli_t *cli, const char *me, cb_value_t *items)
+s_dropped (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
-    cb_value_t *body = cli_body ("owner", me);
-    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
-    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
         const char *id = cli_str (cb_value_at (drafts, i), "id");
         cb_value_t *content = s_head (cli, id, &status);
@@ -371,7 +359,6 @@ s_dropped (cli_t *cli, const char *me, cb_value_t *items)
         }
         cb_value_destroy (&content);
     }
-    cb_value_destroy (&reply);
     return status;
 }
 
@@ -379,12 +366,9 @@ s_dropped (cli_t *cli, const char *me, cb_value_t *items)
 //  runs, whose last check-in (or, never checked in, the draft's first) is
 //  older than the cycle's cadence, as checkin.due says. 0 or the status.
 static int
-s_checkins_due (cli_t *cli, const char *me, cb_value_t *items)
+s_checkins_due (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
-    cb_value_t *body = cli_body ("owner", me);
-    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
-    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
     int64_t now = zclock_time ();
     for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
         cb_value_t *d = cb_value_at (drafts, i);
@@ -431,7 +415,6 @@ s_checkins_due (cli_t *cli, const char *me, cb_value_t *items)
         }
         cb_value_destroy (&cycle);
     }
-    cb_value_destroy (&reply);
     return status;
 }
 
@@ -452,12 +435,9 @@ s_addressed (const cb_value_t *history, const char *id)
 //  "We cannot align" raised to this node's drafts (draft.raise) that no
 //  revision addresses yet: answered like feedback. 0 or the status.
 static int
-s_raised (cli_t *cli, const char *me, cb_value_t *items)
+s_raised (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
-    cb_value_t *body = cli_body ("owner", me);
-    cb_value_t *reply = cli_request (cli, "draft.list", &body, &status);
-    cb_value_t *drafts = cb_value_get_array (reply, "drafts");
     for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
         cb_value_t *d = cb_value_at (drafts, i);
         if (!cb_value_size (cb_value_get_array (d, "raised")))
@@ -483,14 +463,13 @@ s_raised (cli_t *cli, const char *me, cb_value_t *items)
         }
         cb_value_destroy (&history);
     }
-    cb_value_destroy (&reply);
     return status;
 }
 
 //  The retrospectives owed: this node's final drafts of closed cycles
 //  that have none. 0 or the status.
 static int
-s_retros (cli_t *cli, const char *me, cb_value_t *items)
+s_retros (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
     cb_value_t *reply = cli_request (cli, "cycle.list", NULL, &status);
@@ -499,19 +478,15 @@ s_retros (cli_t *cli, const char *me, cb_value_t *items)
         cb_value_t *c = cb_value_at (cycles, i);
         if (!streq (cli_str (c, "state"), "closed"))
             continue;
-        cb_value_t *body = cli_body ("owner", me);
-        cb_value_set_str (body, "cycle", cli_str (c, "name"));
-        cb_value_t *list = cli_request (cli, "draft.list", &body, &status);
-        cb_value_t *drafts = cb_value_get_array (list, "drafts");
         for (size_t j = 0; j < cb_value_size (drafts); j++) {
             cb_value_t *d = cb_value_at (drafts, j);
-            if (!streq (cli_str (d, "state"), "final") || cb_value_get_map (d, "retro"))
+            if (!streq (cli_str (d, "cycle"), cli_str (c, "name"))
+            ||  !streq (cli_str (d, "state"), "final") || cb_value_get_map (d, "retro"))
                 continue;
             cb_value_t *item = s_item (items, "retro", cli_str (d, "id"), 0);
             cb_value_set_str (item, "cycle", cli_str (c, "name"));
             s_command (item, "retro %s --score KR=0..1,... --learned TEXT", cli_str (d, "id"));
         }
-        cb_value_destroy (&list);
     }
     cb_value_destroy (&reply);
     return status;
@@ -525,21 +500,34 @@ cli_todo (cli_t *cli, cli_args_t *args)
     cb_value_t *todo = cb_value_new_map ();
     cb_value_set_str (todo, "node", cli->node);
     cb_value_t *items = cb_value_new_array ();
-    status = s_drafts (cli, cli->node, items);
+    //  Every draft is read once (every page); this node's own are those
+    //  its links, raises, check-ins and retrospectives look at.
+    cb_value_t *listed = cli_request (cli, "draft.list", NULL, &status);
+    cb_value_t *drafts = cb_value_get_array (listed, "drafts");
+    cb_value_t *mine = cb_value_new_array ();
+    for (size_t i = 0; i < cb_value_size (drafts); i++)
+        if (streq (cli_str (cb_value_at (drafts, i), "owner"), cli->node)) {
+            cb_value_t *d = cb_value_dup (cb_value_at (drafts, i));
+            cb_value_push (mine, &d);
+        }
+    if (!status)
+        status = s_drafts (cli, cli->node, drafts, items);
     if (!status)
         status = s_events (cli, cli->node, items);
     if (!status)
         status = s_direct_asks (cli, cli->node, items);
     if (!status)
-        status = s_links (cli, cli->node, items);
+        status = s_links (cli, mine, items);
     if (!status)
-        status = s_raised (cli, cli->node, items);
+        status = s_raised (cli, mine, items);
     if (!status)
-        status = s_dropped (cli, cli->node, items);
+        status = s_dropped (cli, mine, items);
     if (!status)
-        status = s_checkins_due (cli, cli->node, items);
+        status = s_checkins_due (cli, mine, items);
     if (!status)
-        status = s_retros (cli, cli->node, items);
+        status = s_retros (cli, mine, items);
+    cb_value_destroy (&mine);
+    cb_value_destroy (&listed);
     cb_value_set (todo, "todo", &items);
     if (!status)
         cli_print (cli, &todo, cli_render_todo, "");
