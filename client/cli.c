@@ -481,6 +481,19 @@ cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status)
     return reply;
 }
 
+int64_t
+cli_now (cli_t *cli)
+{
+    if (s_connect (cli))
+        return zclock_time ();
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_t *reply = cb_client_request (cli->client, "ping", &body, cli->timeout);
+    cb_value_t *time = cb_value_get (reply, "time");
+    int64_t now = cb_value_type (time) == CB_INT ? cb_value_int (time) : zclock_time ();
+    cb_value_destroy (&reply);
+    return now;
+}
+
 //  A one-line confirmation: the format's %s are the reply's fields named
 //  in the variadic list.
 static void

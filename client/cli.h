@@ -30,6 +30,7 @@ void cli_render_list (FILE *out, const cb_value_t *reply);
 void cli_render_history (FILE *out, const cb_value_t *reply);
 void cli_render_diff (FILE *out, const cb_value_t *reply);
 void cli_render_round (FILE *out, const cb_value_t *reply);
+void cli_render_vote (FILE *out, const cb_value_t *reply);
 void cli_render_delivery (FILE *out, const cb_value_t *delivery);
 //  One event log entry ({seq, time, node, kind, objects}) as one line: who
 //  changed what, each object in a few words, the time in local time.

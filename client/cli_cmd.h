@@ -131,6 +131,12 @@ int cli_fail_usage (const char *fmt, const char *arg);
 //  cannot connect, 3 no answer) and returns NULL. Takes the body.
 cb_value_t *cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int *status);
 
+//  The broker's time (ms since 1970), from a ping: ages, dues and time
+//  left are worked out against the clock that made the records and
+//  fires the deadlines, not this machine's, which may differ (and does,
+//  by months, under catchballd --clock). This machine's if the ping fails.
+int64_t cli_now (cli_t *cli);
+
 typedef void (cli_render_fn) (FILE *out, const cb_value_t *reply);
 
 //  Prints a reply and destroys it: JSON with --json, else through render,

@@ -173,9 +173,13 @@ s_markdown (FILE *out, const cb_value_t *doc)
         cb_value_t *d = cb_value_at (drafts, i);
         fprintf (out, "\n## %s (%s): %s\n\n", cli_str (d, "id"), cli_str (d, "owner"),
                  cli_str (d, "objective"));
+        if (streq (cli_str (d, "state"), "final") && cb_value_get_map (d, "override"))
+            fprintf (out, "Agreed: final at revision %lld, by override: %s\n",
+                     (long long) cli_int (d, "final_rev"),
+                     cli_str (cb_value_get_map (d, "override"), "reason"));
+        else
         if (streq (cli_str (d, "state"), "final"))
-            fprintf (out, "Agreed: final at revision %lld%s.\n", (long long) cli_int (d, "final_rev"),
-                     cb_value_get_map (d, "override") ? ", by override" : "");
+            fprintf (out, "Agreed: final at revision %lld.\n", (long long) cli_int (d, "final_rev"));
         else
             fprintf (out, "Not agreed: %s.\n", cli_str (d, "state"));
         cb_value_t *krs = cb_value_get_array (d, "key_results");
@@ -184,8 +188,9 @@ s_markdown (FILE *out, const cb_value_t *doc)
             fprintf (out, "\n- **%s** %s: ", cli_str (kr, "id"), cli_str (kr, "text"));
             if (cb_value_is_number (cb_value_get (kr, "baseline")))
                 fprintf (out, "%s -> ", cli_number (cb_value_get (kr, "baseline"), n, sizeof (n)));
-            fprintf (out, "%s %s; covered %s; score %s\n",
-                     cli_number (cb_value_get (kr, "target"), n, sizeof (n)), cli_str (kr, "unit"),
+            fprintf (out, "%s%s%s; covered %s; score %s\n",
+                     cli_number (cb_value_get (kr, "target"), n, sizeof (n)),
+                     *cli_str (kr, "unit") ? " " : "", cli_str (kr, "unit"),
                      s_percent (cb_value_get (kr, "share"), m, sizeof (m)),
                      cb_value_is_number (cb_value_get (kr, "score"))
                      ? cli_number (cb_value_get (kr, "score"), t, sizeof (t)) : "-");

@@ -85,6 +85,11 @@ s_ping (cli_t *cli, cli_args_t *a)
     int status = 0;
     cb_value_t *body = cb_value_new_map ();
     cb_value_t *reply = cli_request (cli, "ping", &body, &status);
+    //  --json: the reply, {time}: the broker's time, which tests that
+    //  drive it (catchballd --clock) wait for
+    if (reply && cli->json)
+        cli_print (cli, &reply, NULL, NULL);
+    else
     if (reply) {
         cb_value_destroy (&reply);
         printf ("%s: connected to %s; inbox: %llu delivered, %llu acknowledged\n",
@@ -307,6 +312,29 @@ s_vote_open (cli_t *cli, cli_args_t *a)
         cb_value_destroy (&reply);
     }
     return status;
+}
+
+//  vote show VOTE|DRAFT: a vote by its id (v1), or a draft's latest vote
+static int
+s_vote_show (cli_t *cli, cli_args_t *a)
+{
+    const char *id = a->argv [0];
+    char vote [32] = "";
+    if (*id == 'd') {
+        int status = 0;
+        cb_value_t *body = cli_body ("draft", id);
+        cb_value_t *reply = cli_request (cli, "draft.show", &body, &status);
+        if (!reply)
+            return status;
+        snprintf (vote, sizeof (vote), "%s", cli_str (cb_value_get_map (reply, "draft"), "vote"));
+        cb_value_destroy (&reply);
+        if (!*vote) {
+            fprintf (stderr, "catchball: %s has had no vote (vote open %s --voters ...)\n", id, id);
+            return 1;
+        }
+        id = vote;
+    }
+    return cli_send_one (cli, "vote.show", "vote", id, cli_render_vote, NULL);
 }
 
 //  vote DRAFT --confidence N: a voter's sealed vote
@@ -648,6 +676,12 @@ const cli_command_t cli_drafts_commands [] = {
                   { CLI_O_DEADLINE, "when the vote is revealed even if some have not voted" },
                   { CLI_O_THRESHOLD, "" } },
       s_vote_open },
+    { "vote", "show", "vote show VOTE|DRAFT",
+      "a vote: who has voted, or once revealed every vote",
+      "Shows the sealed vote VOTE (v1), or DRAFT's latest vote: while it is open, who has "
+      "voted (never how) and who it waits for; once revealed, every vote with the "
+      "minimum, the median and the spread, and whether it passed.",
+      1, false, { { 0 } }, s_vote_show },
     { "vote", NULL, "vote DRAFT --confidence 0-5 [--comment C]",
       "your sealed vote, as a voter (fist of five)",
       "Casts your confidence in DRAFT, from 0 to 5 (fist of five), in the vote its owner "

@@ -369,6 +369,37 @@ cli_render_round (FILE *out, const cb_value_t *reply)
     s_round_missing (out, round, "  ");
 }
 
+//  vote show: an open vote says who has voted (never how) and who it waits
+//  for; a revealed one, every vote, as vote.revealed does.
+static void s_vote_revealed (FILE *out, const cb_value_t *vote);
+
+void
+cli_render_vote (FILE *out, const cb_value_t *reply)
+{
+    cb_value_t *vote = cb_value_get_map (reply, "vote");
+    if (streq (cli_str (vote, "state"), "revealed")) {
+        s_vote_revealed (out, vote);
+        return;
+    }
+    char t [32];
+    cb_value_t *voters = cb_value_get_array (vote, "voters"), *voted = cb_value_get_array (vote, "voted");
+    fprintf (out, "vote %s%s%s on %s revision %lld, opened by %s: open, sealed; it needs a median "
+             "of %lld and no 0 or 1\n", s_c (C_BOLD), cli_str (vote, "id"), s_c (C_OFF),
+             cli_str (vote, "draft"), (long long) cli_int (vote, "rev"), cli_str (vote, "owner"),
+             (long long) cli_int (vote, "threshold"));
+    fprintf (out, "  voted: %zu of %zu", cb_value_size (voted), cb_value_size (voters));
+    size_t waiting = 0;
+    for (size_t i = 0; i < cb_value_size (voters); i++) {
+        const char *who = cb_value_str (cb_value_at (voters, i));
+        if (!cli_has (voted, who))
+            fprintf (out, "%s%s", waiting++ ? ", " : "; waiting for ", who);
+    }
+    fprintf (out, "\n");
+    if (cli_int (vote, "deadline"))
+        fprintf (out, "  revealed when all have voted, or at %s\n",
+                 s_time (cli_int (vote, "deadline"), t, sizeof (t)));
+}
+
 //  --------------------------------------------------------------------------
 //  history: each mainline revision in order, what changed and why; the
 //  rounds thrown of it with their answers; counter-proposals indented.

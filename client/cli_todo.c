@@ -363,16 +363,17 @@ s_dropped (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 }
 
 //  The key results of this node's final drafts, in a defined cycle that
-//  runs, whose last check-in (or, never checked in, the draft's first) is
-//  older than the cycle's cadence, as checkin.due says. 0 or the status.
+//  runs, whose last check-in (or, never checked in, the draft's first, or
+//  with none at all its finalisation) is a cadence old or more at the
+//  broker's time, as checkin.due says. 0 or the status.
 static int
 s_checkins_due (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
 {
     int status = 0;
-    int64_t now = zclock_time ();
+    int64_t now = cli_now (cli);
     for (size_t i = 0; i < cb_value_size (drafts) && !status; i++) {
         cb_value_t *d = cb_value_at (drafts, i);
-        if (!streq (cli_str (d, "state"), "final") || !cb_value_size (cb_value_get_array (d, "checkins")))
+        if (!streq (cli_str (d, "state"), "final"))
             continue;
         //  A cycle nobody defined has no cadence: cycle.show says NOT_FOUND,
         //  which is not an error here.
@@ -387,7 +388,10 @@ s_checkins_due (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
             cb_value_t *checkins = cb_value_get_array (listed, "checkins");
             cb_value_t *content = status ? NULL : s_head (cli, id, &status);
             cb_value_t *krs = cb_value_get_array (content, "key_results");
-            int64_t first = cli_int (cb_value_at (checkins, 0), "time");
+            //  Never checked in: the draft's first check-in; none at all:
+            //  its finalisation (PROTOCOL.md 6.2, the cadence)
+            int64_t first = cb_value_size (checkins) ? cli_int (cb_value_at (checkins, 0), "time")
+                                                     : cli_int (d, "finalized");
             for (size_t j = 0; j < cb_value_size (krs); j++) {
                 const char *kr = cli_str (cb_value_at (krs, j), "id");
                 int64_t last, before;

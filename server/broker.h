@@ -29,6 +29,8 @@ typedef struct {
     int max_connections;        //  Connections open at once (0: from the descriptor limit)
     bool new_store;             //  Make a new, empty store where the old one's data
                                 //  file is missing or empty (else refused)
+    const char *clock;          //  Tests: the file the broker's time is read from
+                                //  (clock.h); NULL: the wall clock
 } cb_broker_config_t;
 
 typedef struct _cb_broker_t cb_broker_t;

@@ -207,7 +207,7 @@ s_log_line (s_log_lines_t *self, const char *format, ...)
 void
 cb_broker_batch (cb_broker_t *self, cb_broker_item_t *items, size_t count)
 {
-    int64_t now = zclock_time ();
+    int64_t now = cb_clock_now (self->clock);
     zhashx_t *touched = zhashx_new ();
     zhashx_t *binds = zhashx_new ();
     zhashx_set_destructor (binds, s_bind_free);

@@ -15,6 +15,7 @@
 #define CB_BROKER_INT_H_INCLUDED
 
 #include "broker.h"
+#include "clock.h"
 #include "conns.h"
 #include "dispatch.h"
 #include "inbox.h"
@@ -57,6 +58,7 @@ struct _cb_broker_t {
     cb_broker_config_t config;  //  How we were started
     char *endpoint;             //  Endpoint bound
     cb_store_t *store;          //  The store
+    cb_clock_t *clock;          //  The time (clock.h)
     zsock_t *router;            //  The one socket
     void *handle;               //  Its libzmq handle
     zhashx_t *sessions;         //  node name -> cb_broker_session_t

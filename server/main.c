@@ -61,6 +61,11 @@ s_usage (FILE *out)
 "                      reply), strict (findings at error level are refused,\n"
 "                      COACH_REFUSED) or off; its word lists are found as\n"
 "                      'catchball lint' finds them ($CATCHBALL_COACH_WORDS)\n"
+"      --clock FILE    tests only: the broker's time is the one written in\n"
+"                      FILE (milliseconds since 1970, or UTC ISO 8601 like\n"
+"                      2027-01-04T09:00:00Z) and stands still until FILE\n"
+"                      changes; it never goes back (a test plays a quarter\n"
+"                      in seconds: deadlines, time boxes, check-in cadences)\n"
 "  -v, --verbose       also log every refused request\n"
 "  -h, --help          show this help and exit\n"
 "\n"
@@ -106,6 +111,7 @@ s_options (int argc, char *argv [], cb_broker_config_t *config)
         { "max-connections", required_argument, NULL, 1003 },
         { "new-store", no_argument, NULL, 'N' },
         { "coach", required_argument, NULL, 1004 },
+        { "clock", required_argument, NULL, 1005 },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -174,6 +180,7 @@ s_options (int argc, char *argv [], cb_broker_config_t *config)
                 }
                 s_coach_mode = optarg;
                 break;
+            case 1005: config->clock = optarg; break;
             case 'N': config->new_store = true; break;
             case 'v': config->verbose = true; break;
             case 'h': s_usage (stdout); return 0;
