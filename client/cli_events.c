@@ -103,6 +103,10 @@ s_plan_arg (const char *text)
 //  --------------------------------------------------------------------------
 //  Events as people read them
 
+//  The broker's time when the event was read: time left is counted from
+//  it (event show sets it), not from this machine's clock.
+static int64_t s_now;
+
 //  An event as people read it: name, phase and time left, teams, asks.
 static void
 s_render_event (FILE *out, const cb_value_t *reply)
@@ -113,7 +117,7 @@ s_render_event (FILE *out, const cb_value_t *reply)
              cb_value_get_str (event, "name"), cb_value_get_str (event, "cycle"),
              cb_value_get_str (event, "facilitator"), cb_value_get_str (event, "phase"));
     if (cb_value_get_int (event, "ends", &ends) && ends) {
-        int64_t left = (ends - zclock_time ()) / 1000;
+        int64_t left = (ends - s_now) / 1000;
         fprintf (out, ", %lld:%02lld left", (long long) (left > 0 ? left / 60 : 0),
                  (long long) (left > 0 ? left % 60 : 0));
     }
@@ -203,6 +207,7 @@ s_event_advance (cli_t *cli, cli_args_t *a)
 static int
 s_event_show (cli_t *cli, cli_args_t *a)
 {
+    s_now = cli->json ? 0 : cli_now (cli);
     return cli_send_one (cli, "event.show", "event", a->argv [0], s_render_event, NULL);
 }
 

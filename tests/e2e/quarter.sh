@@ -10,7 +10,8 @@
 #   d1 with a 2-day deadline: team-a's concern, team-b's counter-proposal.
 # 01-03: the deadline closes the round (team-c never answered);
 #   leadership adopts the counter.
-# 01-04: the cycle runs. team-b asks team-a for help; team-a agrees.
+# 01-04: the cycle runs. A marketplace's time box counts down on the
+#   broker's clock (event show). team-b asks team-a for help; team-a agrees.
 #   Sealed votes: on d1 (team-c never votes; the broker is SIGKILLed with
 #   the vote open and reveals it at its deadline, after the restart), on
 #   d2 (revealed when the last voter votes) and on d3 (a vote of 1:
@@ -124,6 +125,16 @@ check "adopted: revision 3" \
 # --- 01-04: the cycle runs; an ask; the sealed votes ----------------------
 at 2027-01-04T09:00:00Z
 check "cycle running" "$(cb watcher cycle show 2027-Q1 | jq -r .cycle.state)" running
+# A marketplace's time box counts on the broker's clock, not the terminal's.
+cb fac --role facilitator hello >/dev/null
+cb fac event new "Q1 kick-off" --cycle 2027-Q1 --participants team-a,team-b >/dev/null
+cb fac event advance e1 >/dev/null
+check_contains "time left, by the broker's clock" "$("$CATCHBALL" --node fac event show e1)" \
+    "phase: share, 20:00 left"
+at 2027-01-04T09:12:30Z
+check_contains "time left, 12.5 minutes on" "$("$CATCHBALL" --node fac event show e1)" \
+    "phase: share, 7:30 left"
+
 # team-b needs team-a's help on d3 kr1; team-a takes it into d2 (kr4).
 ask=$(cb team-b ask new d3 --to team-a --kr kr1 --need "an invite flow in the first session" \
       --helper-draft d2 | jq -r .ask)
@@ -148,7 +159,7 @@ kill9_broker
 start_broker --clock "$CLOCK"
 check "after SIGKILL: the votes" "$(cb watcher vote show v1 | jq -c .vote.voted)" '["team-a","team-b"]'
 expect_error ALREADY_VOTED team-b vote d1 --confidence 5
-at 2027-01-05T09:00:00Z
+at 2027-01-05T10:00:00Z
 check "revealed at the deadline: every vote, min, median, spread" \
     "$(cb watcher vote show v1 | jq -c '.vote | [.closed_by, (.result | ([.votes[] | "\(.node)=\(.confidence)"] | join(",")), .min, .median, .spread, .passed)]')" \
     '["deadline","team-a=4,team-b=3",3,3.5,1,true]'
