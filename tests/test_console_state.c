@@ -18,7 +18,9 @@
       refused with ROUND_OPEN) with who can unblock them, confidence on a
       draft's head, drafts aligned to that the event does not hold (asked
       for once, kept as context, followed by the log), nudges noted in the
-      feed, the phase after each phase.
+      feed, the phase after each phase;
+    - ages against the broker's clock (cli_progress), the terminal's
+      months away from it.
 
     It never sleeps.
     =========================================================================
@@ -27,6 +29,7 @@
 
 #include "cli.h"
 #include "cli_console_state.h"
+#include "cli_progress.h"
 #include "testutil.h"
 
 static cb_value_t *
@@ -434,6 +437,45 @@ s_test_wall (void)
     cli_console_state_destroy (&state);
 }
 
+
+//  Ages against the broker's clock: a terminal three months ahead of the
+//  broker (or behind it) still reads a check-in of a week ago as 7d ago.
+static void
+s_test_clock (void)
+{
+    const int64_t day = 86400000, broker_now = 1795564800000LL;
+    const int64_t checked_in = broker_now - 7 * day;
+    for (int ahead = -1; ahead <= 1; ahead++) {
+        int64_t skew = ahead * 90 * day;
+        //  A ping sent at our 1000 (relative), answered 40 ms later, the
+        //  broker reading its clock half way.
+        int64_t sent = broker_now + skew - 20, received = broker_now + skew + 20;
+        int64_t offset = cli_progress_clock_offset (broker_now, sent, received);
+        CHECK_INT (offset, -skew);
+        char buf [CLI_PROGRESS_MAX];
+        //  The terminal's now, later, plus the offset: the broker's now.
+        int64_t later = received + 5 * 60000;
+        CHECK_STR (cli_progress_age (later + offset - checked_in, buf, sizeof (buf)),
+                   "7d 0h ago");
+    }
+    char buf [CLI_PROGRESS_MAX];
+    CHECK_STR (cli_progress_age (-5000, buf, sizeof (buf)), "just now");
+    CHECK_STR (cli_progress_age (59999, buf, sizeof (buf)), "just now");
+    CHECK_STR (cli_progress_age (60000, buf, sizeof (buf)), "1m ago");
+    CHECK_STR (cli_progress_age (25 * 3600000LL + 60000, buf, sizeof (buf)), "1d 1h ago");
+    //  A long trend keeps its latest check-ins when it does not all fit.
+    cb_value_t *trend = cb_value_new_array ();
+    for (int i = 0; i < 30; i++) {
+        cb_value_t *v = cb_value_new_int (i % 6);
+        cb_value_push (trend, &v);
+    }
+    cli_progress_trend (trend, buf, 24);
+    CHECK (strncmp (buf, "... -> ", 7) == 0);
+    CHECK (strlen (buf) < 24);
+    CHECK (strcmp (buf + strlen (buf) - 6, "4 -> 5") == 0);
+    cb_value_destroy (&trend);
+}
+
 int
 main (void)
 {
@@ -442,5 +484,6 @@ main (void)
     s_test_feed_and_selection ();
     s_test_dump ();
     s_test_wall ();
+    s_test_clock ();
     return TEST_DONE ();
 }
