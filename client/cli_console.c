@@ -168,8 +168,13 @@ s_outcome (s_console_t *self, s_action_t *action, const cb_value_t *reply)
     const char *type = action->type;
     bool quiet = streq (type, "draft.show") || streq (type, "checkin.list")
               || streq (type, "ping");
-    if (!streq (cb_value_get_str_or (reply, "type", ""), "ok") && quiet)
-        return;                 //  Context only: its failures say nothing
+    if (!streq (cb_value_get_str_or (reply, "type", ""), "ok") && quiet) {
+        //  Context only: its failures say nothing. Check-ins not read for
+        //  want of a broker are read again (a refusal would only repeat).
+        if (streq (type, "checkin.list") && cli_int (reply, "code") == CB_E_TIMEOUT)
+            cli_console_state_retry_checkins (self->state, action->node);
+        return;
+    }
     if (!streq (cb_value_get_str_or (reply, "type", ""), "ok")) {
         s_status (self, true, "%s: %s: %s", type, cb_value_get_str_or (reply, "name", "?"),
                   cb_value_get_str_or (reply, "message", ""));

@@ -660,6 +660,12 @@ cli_console_state_missing_checkins (cli_console_state_t *self)
 }
 
 void
+cli_console_state_retry_checkins (cli_console_state_t *self, const char *draft)
+{
+    cb_value_remove (self->checkins_asked, draft);
+}
+
+void
 cli_console_state_add_checkins (cli_console_state_t *self, const cb_value_t *list)
 {
     cb_value_t *checkins = cb_value_get_array (list, "checkins");

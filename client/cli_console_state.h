@@ -153,6 +153,10 @@ size_t cli_console_state_stuck (cli_console_state_t *self, cli_console_stuck_t *
 //  not yet asked for: its id, noted as asked (the console then reads them
 //  with checkin.list); NULL if none.
 const char *cli_console_state_missing_checkins (cli_console_state_t *self);
+//  Forgets that a draft's check-ins were asked for, so that
+//  missing_checkins names it again: for a read that timed out (the broker
+//  gone for longer than a request waits), not for one refused.
+void cli_console_state_retry_checkins (cli_console_state_t *self, const char *draft);
 //  Keeps the check-ins of a checkin.list reply (a page) that are about the
 //  event's drafts. Check-ins are never changed: one held is kept as is.
 void cli_console_state_add_checkins (cli_console_state_t *self, const cb_value_t *list);

@@ -520,6 +520,10 @@ s_test_progress (void)
                                     NULL)));
     CHECK_STR (cli_console_state_missing_checkins (state), "d1");
     CHECK (cli_console_state_missing_checkins (state) == NULL);
+    //  A read that timed out is asked for again, once.
+    cli_console_state_retry_checkins (state, "d1");
+    CHECK_STR (cli_console_state_missing_checkins (state), "d1");
+    CHECK (cli_console_state_missing_checkins (state) == NULL);
     //  Its checkin.list reply: c1, and a check-in on another draft.
     cb_value_t *reply = cb_value_new_map ();
     cb_value_t *checkins = cb_value_new_array ();
