@@ -486,10 +486,15 @@ cli_now (cli_t *cli)
 {
     if (s_connect (cli))
         return zclock_time ();
+    //  Connected first, so that the round trip is the ping's alone
     cb_value_t *body = cb_value_new_map ();
+    int64_t sent = zclock_time ();
     cb_value_t *reply = cb_client_request (cli->client, "ping", &body, cli->timeout);
+    int64_t received = zclock_time ();
     cb_value_t *time = cb_value_get (reply, "time");
-    int64_t now = cb_value_type (time) == CB_INT ? cb_value_int (time) : zclock_time ();
+    int64_t now = cb_value_type (time) == CB_INT
+                ? received + cli_progress_clock_offset (cb_value_int (time), sent, received)
+                : received;
     cb_value_destroy (&reply);
     return now;
 }

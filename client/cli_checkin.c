@@ -12,8 +12,10 @@
     result, what a team would otherwise do on a spreadsheet: where it
     started, where it is (the last check-in), where it goes, the share of
     the way covered (also when the target is below the baseline: fewer
-    incidents), how confidence moved, and how old the last check-in is.
-    Numbers are printed exactly (cli_number): 0.1 stays 0.1.
+    incidents), how confidence moved, and how old the last check-in is,
+    computed by cli_progress as the facilitator console does. Ages are
+    against the broker's clock (a ping), not this machine's. Numbers are
+    printed exactly (cli_number): 0.1 stays 0.1.
     =========================================================================
 */
 #include <math.h>
@@ -150,14 +152,6 @@ cli_checkin_dropped (int64_t before, int64_t confidence)
         || (confidence < 2 && (before < 0 || before >= 2));
 }
 
-bool
-cli_checkin_about (const cb_value_t *checkin, const char *draft, const char *kr)
-{
-    return (streq (cli_str (checkin, "draft"), draft) && streq (cli_str (checkin, "kr"), kr))
-        || (streq (cli_str (checkin, "shared_draft"), draft)
-            && streq (cli_str (checkin, "shared_kr"), kr));
-}
-
 void
 cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
 {
@@ -182,79 +176,6 @@ cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
             cb_value_set (kr, "progress", &progress);
         }
     }
-}
-
-//  One key result's progress, from its check-ins (in order), at `now`.
-static cb_value_t *
-s_kr_progress (const char *draft, const cb_value_t *kr, const cb_value_t *checkins,
-               int64_t now)
-{
-    cb_value_t *p = cb_value_new_map ();
-    cb_value_set_str (p, "draft", draft);
-    cb_value_set_str (p, "kr", cli_str (kr, "id"));
-    cb_value_set_str (p, "text", cli_str (kr, "text"));
-    cb_value_set_str (p, "unit", cli_str (kr, "unit"));
-    const cb_value_t *baseline = cb_value_get (kr, "baseline");
-    const cb_value_t *target = cb_value_get (kr, "target");
-    cb_value_t *copy = baseline ? cb_value_dup (baseline) : cb_value_new_nil ();
-    cb_value_set (p, "baseline", &copy);
-    copy = target ? cb_value_dup (target) : cb_value_new_nil ();
-    cb_value_set (p, "target", &copy);
-    cb_value_t *trend = cb_value_new_array ();
-    const cb_value_t *last = NULL;
-    for (size_t i = 0; i < cb_value_size (checkins); i++) {
-        const cb_value_t *c = cb_value_at (checkins, i);
-        if (!cli_checkin_about (c, draft, cli_str (kr, "id")))
-            continue;
-        cb_value_t *confidence = cb_value_new_int (cli_int (c, "confidence"));
-        cb_value_push (trend, &confidence);
-        last = c;
-    }
-    cb_value_set_int (p, "checkins", (int64_t) cb_value_size (trend));
-    cb_value_set (p, "confidence", &trend);
-    copy = last ? cb_value_dup (cb_value_get (last, "value")) : cb_value_new_nil ();
-    cb_value_set (p, "current", &copy);
-    //  The share of the way from baseline to target: negative when it went
-    //  back, above 1 past the target; none without a baseline, a check-in,
-    //  or a way to go (target equal to baseline).
-    if (last && baseline && cb_value_is_number (baseline) && target
-    &&  cb_value_float (target) != cb_value_float (baseline)) {
-        double from = cb_value_float (baseline);
-        cb_value_t *share = cb_value_new_float ((cb_value_float (cb_value_get (last, "value"))
-                                                 - from) / (cb_value_float (target) - from));
-        cb_value_set (p, "share", &share);
-    }
-    else
-        cb_value_set_nil (p, "share");
-    if (last) {
-        cb_value_set_str (p, "last", cli_str (last, "id"));
-        cb_value_set_str (p, "last_by", cli_str (last, "author"));
-        cb_value_set_int (p, "last_time", cli_int (last, "time"));
-        cb_value_set_int (p, "age_ms", now - cli_int (last, "time"));
-    }
-    else {
-        cb_value_set_nil (p, "last");
-        cb_value_set_nil (p, "age_ms");
-    }
-    return p;
-}
-
-//  "3d 4h ago", "2h 5m ago", "12m ago", "just now": an age, coarse, for people.
-static const char *
-s_age (int64_t ms, char *buf, size_t size)
-{
-    int64_t m = ms / 60000, h = m / 60, days = h / 24;
-    if (days)
-        snprintf (buf, size, "%lldd %lldh ago", (long long) days, (long long) (h % 24));
-    else
-    if (h)
-        snprintf (buf, size, "%lldh %lldm ago", (long long) h, (long long) (m % 60));
-    else
-    if (m)
-        snprintf (buf, size, "%lldm ago", (long long) m);
-    else
-        snprintf (buf, size, "just now");
-    return buf;
 }
 
 static void
@@ -284,28 +205,18 @@ s_render_progress (FILE *out, const cb_value_t *reply)
             fprintf (out, "    no check-in yet\n");
             continue;
         }
-        const cb_value_t *share = cb_value_get (p, "share");
-        if (cb_value_is_number (share)) {
-            char s [CLI_NUMBER_MAX];
-            //  A percentage to a tenth: 1/3 reads 33.3%, not 33.33333333333333%.
-            fprintf (out, "    covered %s%% of the way\n",
-                     cli_number_double (round (cb_value_float (share) * 1000) / 10, s,
-                                        sizeof (s)));
-        }
-        fprintf (out, "    confidence ");
-        cb_value_t *trend = cb_value_get_array (p, "confidence");
-        for (size_t j = 0; j < cb_value_size (trend); j++)
-            fprintf (out, "%s%lld", j ? " -> " : "", (long long) cb_value_int (cb_value_at (trend, j)));
-        //  And as a sparkline, one bar a check-in, 0 the lowest, 5 the highest.
-        static const char *const bars [] = { "▁", "▂", "▃", "▅", "▆", "█" };
-        fprintf (out, "  ");
-        for (size_t j = 0; j < cb_value_size (trend); j++) {
-            int64_t level = cb_value_int (cb_value_at (trend, j));
-            fprintf (out, "%s", bars [level < 0 ? 0 : level > 5 ? 5 : level]);
-        }
-        char age [32];
-        fprintf (out, "\n    last check-in %s by %s, %s\n", cli_str (p, "last"),
-                 cli_str (p, "last_by"), s_age (cli_int (p, "age_ms"), age, sizeof (age)));
+        //  Every check-in of a long cycle, not the latest few as the console.
+        char share [CLI_PROGRESS_MAX], trend [2048], bars [1024], age [CLI_PROGRESS_MAX];
+        if (cb_value_is_number (cb_value_get (p, "share")))
+            fprintf (out, "    covered %s of the way\n",
+                     cli_progress_percent (cb_value_get (p, "share"), share, sizeof (share)));
+        cb_value_t *confidence = cb_value_get_array (p, "confidence");
+        fprintf (out, "    confidence %s  %s\n",
+                 cli_progress_trend (confidence, trend, sizeof (trend)),
+                 cli_progress_sparkline (confidence, bars, sizeof (bars)));
+        fprintf (out, "    last check-in %s by %s, %s\n", cli_str (p, "last"),
+                 cli_str (p, "last_by"),
+                 cli_progress_age (cli_int (p, "age_ms"), age, sizeof (age)));
     }
 }
 
@@ -326,7 +237,7 @@ s_draft_progress (const cb_value_t *shown, const cb_value_t *checkins, cb_value_
     cb_value_t *content = cb_value_get_map (cb_value_get_map (shown, "revision"), "content");
     cb_value_t *krs = cb_value_get_array (content, "key_results");
     for (size_t i = 0; i < cb_value_size (krs); i++) {
-        cb_value_t *p = s_kr_progress (draft, cb_value_at (krs, i), checkins, now);
+        cb_value_t *p = cli_progress_kr (draft, cb_value_at (krs, i), checkins, now);
         cb_value_push (list, &p);
     }
 }
@@ -347,7 +258,8 @@ s_progress (cli_t *cli, cli_args_t *a)
     if (!listed)
         return status;
     cb_value_t *checkins = cb_value_get_array (listed, "checkins");
-    int64_t now = zclock_time ();
+    //  Ages on the broker's clock: a check-in's time is the broker's
+    int64_t now = cli_now (cli);
     cb_value_t *list = cb_value_new_array ();
     if (draft) {
         cb_value_t *shown = s_show (cli, draft, &status);

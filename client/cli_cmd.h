@@ -14,6 +14,7 @@
 #define CB_CLI_CMD_H_INCLUDED
 
 #include "cli.h"
+#include "cli_progress.h"
 
 //  The command options, each declared once (name and value in cli.c's
 //  s_options) and taken by the commands that list it.
@@ -93,9 +94,6 @@ int cli_export (cli_t *cli, cli_args_t *args);
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
 //  cli_checkin.c's: checkin and progress, and cycles.
 extern const cli_command_t cli_checkin_commands [];
-//  cli_checkin.c: true if the check-in is about key result kr of draft
-//  (made on it, or on the other draft's copy of a shared key result).
-bool cli_checkin_about (const cb_value_t *checkin, const char *draft, const char *kr);
 //  cli_checkin.c: true if a check-in of `confidence` after one of `before`
 //  (-1: none) drops, as PROTOCOL.md 6.2 says: by 2 or more, or below 2.
 bool cli_checkin_dropped (int64_t before, int64_t confidence);
@@ -134,7 +132,8 @@ cb_value_t *cli_request (cli_t *cli, const char *type, cb_value_t **body_p, int 
 //  The broker's time (ms since 1970), from a ping: ages, dues and time
 //  left are worked out against the clock that made the records and
 //  fires the deadlines, not this machine's, which may differ (and does,
-//  by months, under catchballd --clock). This machine's if the ping fails.
+//  by months, under catchballd --clock). The ping's round trip is halved
+//  (cli_progress_clock_offset). This machine's time if the ping fails.
 int64_t cli_now (cli_t *cli);
 
 typedef void (cli_render_fn) (FILE *out, const cb_value_t *reply);

@@ -18,6 +18,13 @@
     client library says hello again and renews the log subscription by
     itself after the broker restarts, so the state picks up where it was.
 
+    Progress after finalize: the check-ins of each final draft are read
+    once (checkin.list, without waiting, as the drafts aligned to are),
+    then the log brings each new one. Their ages are on the broker's
+    clock, which may be far from this terminal's: a `ping` at the start and
+    each time the link comes back up gives the broker's time, and the view
+    adds the difference to the terminal's clock (cli_progress_clock_offset).
+
     Actions that change the event for everyone ask first: `a` asks
     "advance to PHASE? y/n", `n` asks for the nudge's text (empty, or Esc,
     cancels).
@@ -32,6 +39,7 @@
 #include "cli.h"
 #include "cli_console_state.h"
 #include "cli_console_view.h"
+#include "cli_progress.h"
 
 #define S_PUMP_MS       50      //  Longest wait for the broker, then for a key
 #define S_REQUEST_MS    10000   //  An action not answered by then has failed
@@ -51,6 +59,7 @@ typedef struct {
     char type [32];             //  The request type
     char node [64];             //  The node nudged
     char text [S_NUDGE_MAX * 4 + 1];    //  The nudge's text
+    int64_t sent;               //  When it was sent (a ping's, for the clock)
 } s_action_t;
 
 //  The console
@@ -107,6 +116,36 @@ s_send (s_console_t *self, const char *type, cb_value_t **body_p, const char *no
     s_status (self, false, "%s: sent, waiting for the broker", type);
 }
 
+//  Sends a request for the console's own use (context, check-ins, the
+//  clock), without a word on the status line: false if no slot is free.
+static bool
+s_send_quiet (s_console_t *self, const char *type, cb_value_t **body_p, const char *node)
+{
+    for (int i = 0; i < S_ACTIONS_MAX; i++) {
+        s_action_t *slot = &self->actions [i];
+        if (slot->ticket)
+            continue;
+        slot->sent = zclock_time ();
+        slot->ticket = cb_client_send (self->client, type, body_p, S_REQUEST_MS);
+        snprintf (slot->type, sizeof (slot->type), "%s", type);
+        snprintf (slot->node, sizeof (slot->node), "%s", node ? node : "");
+        return true;
+    }
+    cb_value_destroy (body_p);
+    return false;
+}
+
+//  Asks for a page of a draft's check-ins (after `after`, if not NULL).
+static void
+s_read_checkins_page (s_console_t *self, const char *draft, const char *after)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft);
+    if (after)
+        cb_value_set_str (body, "after", after);
+    s_send_quiet (self, "checkin.list", &body, draft);
+}
+
 //  "12:34" until `ends`, or "--:--".
 static void
 s_left (char *buf, size_t size, const cb_value_t *body)
@@ -127,6 +166,15 @@ static void
 s_outcome (s_console_t *self, s_action_t *action, const cb_value_t *reply)
 {
     const char *type = action->type;
+    bool quiet = streq (type, "draft.show") || streq (type, "checkin.list")
+              || streq (type, "ping");
+    if (!streq (cb_value_get_str_or (reply, "type", ""), "ok") && quiet) {
+        //  Context only: its failures say nothing. Check-ins not read for
+        //  want of a broker are read again (a refusal would only repeat).
+        if (streq (type, "checkin.list") && cli_int (reply, "code") == CB_E_TIMEOUT)
+            cli_console_state_retry_checkins (self->state, action->node);
+        return;
+    }
     if (!streq (cb_value_get_str_or (reply, "type", ""), "ok")) {
         s_status (self, true, "%s: %s: %s", type, cb_value_get_str_or (reply, "name", "?"),
                   cb_value_get_str_or (reply, "message", ""));
@@ -152,6 +200,16 @@ s_outcome (s_console_t *self, s_action_t *action, const cb_value_t *reply)
     else
     if (streq (type, "draft.show"))
         cli_console_state_add_context (self->state, body);
+    else
+    if (streq (type, "checkin.list")) {
+        cli_console_state_add_checkins (self->state, body);
+        if (cb_value_get_str (body, "next"))
+            s_read_checkins_page (self, action->node, cb_value_get_str (body, "next"));
+    }
+    else
+    if (streq (type, "ping"))
+        self->view.clock_offset = cli_progress_clock_offset (cli_int (body, "time"),
+                                                             action->sent, zclock_time ());
 }
 
 //  Every action answered since the last call. True if any was.
@@ -183,17 +241,12 @@ s_read_targets (s_console_t *self)
     while ((id = cli_console_state_missing_target (self->state))) {
         cb_value_t *body = cb_value_new_map ();
         cb_value_set_str (body, "draft", id);
-        s_action_t *slot = NULL;
-        for (int i = 0; i < S_ACTIONS_MAX && !slot; i++)
-            if (!self->actions [i].ticket)
-                slot = &self->actions [i];
-        if (!slot) {
-            cb_value_destroy (&body);
+        if (!s_send_quiet (self, "draft.show", &body, NULL))
             return;
-        }
-        slot->ticket = cb_client_send (self->client, "draft.show", &body, S_REQUEST_MS);
-        snprintf (slot->type, sizeof (slot->type), "draft.show");
     }
+    //  The check-ins of final drafts that the snapshot only listed.
+    while ((id = cli_console_state_missing_checkins (self->state)))
+        s_read_checkins_page (self, id, NULL);
 }
 
 
@@ -348,9 +401,9 @@ s_key (s_console_t *self, int key)
         s_key_text (self, key);
         return true;
     }
-    if (self->view.detail || self->view.legend) {
-        //  Any key leaves the detail and the legend
-        self->view.detail = self->view.legend = false;
+    if (self->view.detail || self->view.legend || self->view.progress) {
+        //  Any key leaves the detail, the legend and the progress
+        self->view.detail = self->view.legend = self->view.progress = false;
         return true;
     }
     switch (key) {
@@ -372,6 +425,9 @@ s_key (s_console_t *self, int key)
         case '?':
         case 'h':
             self->view.legend = true;
+            break;
+        case 'p':
+            self->view.progress = true;
             break;
         case KEY_UP:
         case 'k':
@@ -422,6 +478,13 @@ s_start (s_console_t *self)
         fprintf (stderr, "catchball: console: the snapshot has no event/%s\n", self->event);
         return -1;
     }
+    //  The broker's clock, for the ages of check-ins (its reply {time}).
+    int64_t sent = zclock_time ();
+    cb_value_t *pong = cb_client_request (self->client, "ping", NULL, S_REQUEST_MS);
+    if (pong)
+        self->view.clock_offset = cli_progress_clock_offset (cli_int (pong, "time"), sent,
+                                                             zclock_time ());
+    cb_value_destroy (&pong);
     uint64_t next = (uint64_t) cli_console_state_seq (self->state) + 1;
     if (cb_client_subscribe (self->client, next, S_REQUEST_MS)) {
         fprintf (stderr, "catchball: console: log.subscribe: %s: %s\n",
@@ -456,8 +519,13 @@ s_take_news (s_console_t *self)
     int64_t heard = cb_client_heard (self->client);
     size_t in_flight = 0;
     for (int i = 0; i < S_ACTIONS_MAX; i++)
-        if (self->actions [i].ticket && !streq (self->actions [i].type, "draft.show"))
+        if (self->actions [i].ticket && !streq (self->actions [i].type, "draft.show")
+        &&  !streq (self->actions [i].type, "checkin.list")
+        &&  !streq (self->actions [i].type, "ping"))
             in_flight++;
+    //  A broker that comes back may have another clock: ask it the time.
+    if (link == CB_LINK_UP && view->link != CB_LINK_UP)
+        s_send_quiet (self, "ping", NULL, NULL);
     if (link != view->link || since != view->link_since || heard != view->heard
     ||  in_flight != view->in_flight)
         dirty = true;

@@ -9,8 +9,10 @@
     the keys event.snapshot would return for the event (the event, its
     asks, the drafts of the event's cycle owned by its participants and
     the open rounds of those drafts), so that what it holds can be dumped
-    and compared with a fresh snapshot. Nothing here draws or talks to the
-    broker: cli_console.c does both.
+    and compared with a fresh snapshot. Check-ins on those drafts are kept
+    apart (they are not in a snapshot): read once per final draft, then
+    followed through the log, for the drafts' progress (cli_progress).
+    Nothing here draws or talks to the broker: cli_console.c does both.
     =========================================================================
 */
 #include <errno.h>
@@ -20,6 +22,7 @@
 
 #include "cli.h"
 #include "cli_console_state.h"
+#include "cli_progress.h"
 
 #define S_FEED_MAX      50      //  Log entries kept for the feed
 
@@ -39,6 +42,9 @@ struct _cli_console_state_t {
     cb_value_t *context;        //  Drafts aligned to that are not the event's, by key
     cb_value_t *asked;          //  Their ids, once asked for (draft.show)
     char missing [64];          //  The last id missing_target returned
+    cb_value_t *checkins;       //  Check-ins on the event's drafts, by key ("checkin/c1")
+    cb_value_t *checkins_asked; //  Drafts whose check-ins were asked for, by id
+    char missing_checkins [64]; //  The last id missing_checkins returned
 };
 
 //  --------------------------------------------------------------------------
@@ -48,6 +54,14 @@ static bool
 s_prefixed (const char *key, const char *prefix)
 {
     return strncmp (key, prefix, strlen (prefix)) == 0;
+}
+
+//  The string at index of an array, "" if it is none.
+static const char *
+s_item_str (const cb_value_t *array, size_t index)
+{
+    const char *s = cb_value_str (cb_value_at (array, index));
+    return s ? s : "";
 }
 
 //  --------------------------------------------------------------------------
@@ -64,6 +78,8 @@ cli_console_state_new (const char *event)
     self->objects = cb_value_new_map ();
     self->context = cb_value_new_map ();
     self->asked = cb_value_new_map ();
+    self->checkins = cb_value_new_map ();
+    self->checkins_asked = cb_value_new_map ();
     return self;
 }
 
@@ -77,6 +93,8 @@ cli_console_state_destroy (cli_console_state_t **self_p)
     cb_value_destroy (&self->objects);
     cb_value_destroy (&self->context);
     cb_value_destroy (&self->asked);
+    cb_value_destroy (&self->checkins);
+    cb_value_destroy (&self->checkins_asked);
     free (self->event);
     free (self);
     *self_p = NULL;
@@ -139,6 +157,14 @@ s_describe (char *buf, size_t size, const char *key, const cb_value_t *value,
     if (s_prefixed (key, "draft/"))
         snprintf (buf, size, "%s rev %lld", id, (long long) cli_int (value, "head"));
     else
+    if (s_prefixed (key, "checkin/")) {
+        char number [CLI_NUMBER_MAX];
+        snprintf (buf, size, "%s %s/%s = %s, confidence %lld", id, cli_str (value, "draft"),
+                  cli_str (value, "kr"), cli_number (cb_value_get (value, "value"), number,
+                                                     sizeof (number)),
+                  (long long) cli_int (value, "confidence"));
+    }
+    else
         snprintf (buf, size, "%s %s", id, cli_str (value, "state"));
 }
 
@@ -160,6 +186,20 @@ s_take (cli_console_state_t *self, const char *key, const cb_value_t *value)
     return true;
 }
 
+//  Takes a check-in if it is about a draft of the event (made on it, or on
+//  a key result another draft shares with it); true if it was.
+static bool
+s_take_checkin (cli_console_state_t *self, const char *key, const cb_value_t *value)
+{
+    if (cb_value_type (value) != CB_MAP
+    ||  (!cli_console_state_object (self, "draft", cli_str (value, "draft"))
+      && !cli_console_state_object (self, "draft", cli_str (value, "shared_draft"))))
+        return false;
+    cb_value_t *copy = cb_value_dup (value);
+    cb_value_set (self->checkins, key, &copy);
+    return true;
+}
+
 //  Notes an entry that changed something in the feed's ring.
 static void
 s_feed_add (cli_console_state_t *self, const cb_value_t *entry, const char *summary)
@@ -175,7 +215,8 @@ s_feed_add (cli_console_state_t *self, const cb_value_t *entry, const char *summ
         self->feed_size++;
 }
 
-//  Drafts before rounds, so that a new draft's round is known as ours.
+//  Drafts before rounds and check-ins, so that a new draft's round is known
+//  as ours, and a check-in's draft is the one it lists it.
 bool
 cli_console_state_apply (cli_console_state_t *self, const cb_value_t *entry)
 {
@@ -189,7 +230,8 @@ cli_console_state_apply (cli_console_state_t *self, const cb_value_t *entry)
         for (size_t i = 0; i < cb_value_size (objects); i++) {
             const char *key = cb_value_key_at (objects, i);
             cb_value_t *value = cb_value_val_at (objects, i);
-            if (s_prefixed (key, "round/") != (pass == 1))
+            bool checkin = s_prefixed (key, "checkin/");
+            if ((s_prefixed (key, "round/") || checkin) != (pass == 1))
                 continue;
             if (cb_value_get (self->context, key) && cb_value_type (value) == CB_MAP) {
                 //  A context draft: kept up to date, though not the event's.
@@ -198,7 +240,7 @@ cli_console_state_apply (cli_console_state_t *self, const cb_value_t *entry)
                 changed = true;
                 continue;
             }
-            if (!s_take (self, key, value))
+            if (checkin ? !s_take_checkin (self, key, value) : !s_take (self, key, value))
                 continue;
             char words [256];
             s_describe (words, sizeof (words), key, value, cli_str (entry, "kind"));
@@ -579,4 +621,108 @@ cli_console_state_stuck (cli_console_state_t *self, cli_console_stuck_t *stuck, 
         }
     }
     return count;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Progress after finalize
+
+//  A final draft of the event (a Draft with its head's content), or NULL.
+static cb_value_t *
+s_final_draft (cli_console_state_t *self, size_t index)
+{
+    if (!s_prefixed (cb_value_key_at (self->objects, index), "draft/"))
+        return NULL;
+    cb_value_t *draft = cb_value_val_at (self->objects, index);
+    return streq (cli_str (draft, "state"), "final") ? draft : NULL;
+}
+
+const char *
+cli_console_state_missing_checkins (cli_console_state_t *self)
+{
+    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
+        cb_value_t *draft = s_final_draft (self, i);
+        const char *id = cli_str (draft, "id");
+        if (!draft || !*id || cb_value_get (self->checkins_asked, id))
+            continue;
+        cb_value_t *ids = cb_value_get_array (draft, "checkins");
+        for (size_t k = 0; k < cb_value_size (ids); k++) {
+            char key [80];
+            snprintf (key, sizeof (key), "checkin/%s", s_item_str (ids, k));
+            if (cb_value_get (self->checkins, key))
+                continue;
+            cb_value_set_bool (self->checkins_asked, id, true);
+            snprintf (self->missing_checkins, sizeof (self->missing_checkins), "%s", id);
+            return self->missing_checkins;
+        }
+    }
+    return NULL;
+}
+
+void
+cli_console_state_retry_checkins (cli_console_state_t *self, const char *draft)
+{
+    cb_value_remove (self->checkins_asked, draft);
+}
+
+void
+cli_console_state_add_checkins (cli_console_state_t *self, const cb_value_t *list)
+{
+    cb_value_t *checkins = cb_value_get_array (list, "checkins");
+    for (size_t i = 0; i < cb_value_size (checkins); i++) {
+        cb_value_t *checkin = cb_value_at (checkins, i);
+        char key [80];
+        snprintf (key, sizeof (key), "checkin/%s", cli_str (checkin, "id"));
+        if (!cb_value_get (self->checkins, key))
+            s_take_checkin (self, key, checkin);
+    }
+}
+
+size_t
+cli_console_state_checkin_count (cli_console_state_t *self)
+{
+    return cb_value_size (self->checkins);
+}
+
+//  Check-ins in the order they were made: ids count up (c1, c2...).
+static int
+s_by_id (const void *a, const void *b)
+{
+    long long x = atoll (cli_str (*(const cb_value_t *const *) a, "id") + 1);
+    long long y = atoll (cli_str (*(const cb_value_t *const *) b, "id") + 1);
+    return (x > y) - (x < y);
+}
+
+cb_value_t *
+cli_console_state_progress (cli_console_state_t *self, int64_t now)
+{
+    size_t count = cb_value_size (self->checkins);
+    const cb_value_t **sorted = (const cb_value_t **) calloc (count + 1, sizeof (*sorted));
+    assert (sorted);
+    for (size_t i = 0; i < count; i++)
+        sorted [i] = cb_value_val_at (self->checkins, i);
+    qsort (sorted, count, sizeof (*sorted), s_by_id);
+    cb_value_t *checkins = cb_value_new_array ();
+    for (size_t i = 0; i < count; i++) {
+        cb_value_t *copy = cb_value_dup (sorted [i]);
+        cb_value_push (checkins, &copy);
+    }
+    free (sorted);
+    cb_value_t *list = cb_value_new_array ();
+    for (size_t i = 0; i < cb_value_size (self->objects); i++) {
+        cb_value_t *draft = s_final_draft (self, i);
+        if (!draft)
+            continue;
+        cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"),
+                                              "key_results");
+        for (size_t k = 0; k < cb_value_size (krs); k++) {
+            cb_value_t *p = cli_progress_kr (cli_str (draft, "id"), cb_value_at (krs, k),
+                                             checkins, now);
+            cb_value_set_str (p, "owner", cli_str (draft, "owner"));
+            cb_value_set_str (p, "objective", cli_str (draft, "objective"));
+            cb_value_push (list, &p);
+        }
+    }
+    cb_value_destroy (&checkins);
+    return list;
 }

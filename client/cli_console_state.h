@@ -6,7 +6,8 @@
     gives them, kept up to date by log entries (PROTOCOL.md section 12),
     the feed of the latest changes, the selected participant, and what the
     screen asks of them (rounds a team has not answered, its asks by
-    state). cli_console.c draws it with ncurses; a test drives it with
+    state), and the progress of the event's final drafts from their
+    check-ins. cli_console.c draws it with ncurses; a test drives it with
     values alone.
     =========================================================================
 */
@@ -140,5 +141,31 @@ typedef struct {
 //  The stuck deals, up to max; returns how many there are.
 size_t cli_console_state_stuck (cli_console_state_t *self, cli_console_stuck_t *stuck,
                                 size_t max);
+
+//  --------------------------------------------------------------------------
+//  Progress after finalize: the event's final drafts and their check-ins
+//
+//  event.snapshot has no check-ins, only each draft's `checkins` (ids):
+//  the console reads those of a final draft once (checkin.list {draft}),
+//  then the log brings each new one (`checkin/cN`, with its draft).
+
+//  A final draft of the event whose check-ins are listed but not all held,
+//  not yet asked for: its id, noted as asked (the console then reads them
+//  with checkin.list); NULL if none.
+const char *cli_console_state_missing_checkins (cli_console_state_t *self);
+//  Forgets that a draft's check-ins were asked for, so that
+//  missing_checkins names it again: for a read that timed out (the broker
+//  gone for longer than a request waits), not for one refused.
+void cli_console_state_retry_checkins (cli_console_state_t *self, const char *draft);
+//  Keeps the check-ins of a checkin.list reply (a page) that are about the
+//  event's drafts. Check-ins are never changed: one held is kept as is.
+void cli_console_state_add_checkins (cli_console_state_t *self, const cb_value_t *list);
+//  How many check-ins are held.
+size_t cli_console_state_checkin_count (cli_console_state_t *self);
+//  The progress of every key result of the event's final drafts (their
+//  heads), in draft order then key result order, at `now` on the broker's
+//  clock: an array of cli_progress_kr's maps, each with `owner` and
+//  `objective` of its draft added. The caller's.
+cb_value_t *cli_console_state_progress (cli_console_state_t *self, int64_t now);
 
 #endif

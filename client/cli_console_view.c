@@ -3,9 +3,15 @@
 
     See cli_console_view.h. The file is in sections: helpers, the header
     (event, connection indicator, phase timeline, countdown), the sections
-    of the main screen (teams, who owes what, stuck deals, dependencies,
-    alignment, latest changes, legend), the screens (main, a team's
-    detail, the legend) and the footer (status or prompt, help).
+    of the main screen (teams, who owes what, stuck deals, progress,
+    dependencies, alignment, latest changes, legend), the screens (main, a
+    team's detail, the progress in full, the legend) and the footer
+    (status or prompt, help).
+
+    Progress shows only once a draft of the event is final: on the main
+    screen one line a key result (cut on a full wall), and in full on its
+    own screen ('p'), legible at any size. Its ages are on the broker's
+    clock: the terminal's now plus the offset a ping measured.
 
     Words are chosen for a room reading a projector: the indicator says
     LIVE only while the link is up and the broker has been heard since it
@@ -19,15 +25,19 @@
 
 #include "cli.h"
 #include "cli_console_view.h"
+#include "cli_progress.h"
 
 #define S_TWO_COLUMNS   100     //  From this width on, two columns
 #define S_THREE_COLUMNS 160     //  From this width on, three
 #define S_BIG_ROWS      30      //  From this height on (and 100 columns), big digits
 #define S_HELP "a advance  e +5m  n nudge  j/k select  enter detail  ? legend  d dump  q quit"
+//  From S_TWO_COLUMNS on there is room for the progress key as well.
+#define S_HELP_WIDE "a advance  e +5m  n nudge  j/k select  enter detail  p progress  ? legend  " \
+                    "d dump  q quit"
 
 //  The sections of the main screen, by index into self->sections
 enum {
-    S_TEAMS, S_OWED, S_STUCK, S_ASKS, S_TREE, S_FEED, S_LEGEND, S_DETAIL
+    S_TEAMS, S_OWED, S_STUCK, S_ASKS, S_TREE, S_FEED, S_LEGEND, S_DETAIL, S_PROGRESS
 };
 
 
@@ -605,7 +615,10 @@ s_section_legend (cli_console_view_t *self, cli_lines_t *lines, int width)
         { "colours", "yellow open, cyan countered, green accepted, red declined or stuck" },
         { "STUCK  ", "an answer the broker would refuse (ROUND_OPEN), and who can unblock it" },
         { "LIVE   ", "connected and heard from; LOST since hh:mm:ss while the broker is "
-                     "gone; news: how old the broker's last message is" }
+                     "gone; news: how old the broker's last message is" },
+        { "p      ", "PROGRESS of the final drafts in full: per key result the current value "
+                     "(baseline -> target), the share of the way, the confidence trend and the "
+                     "last check-in's age (on the broker's clock)" }
     };
     for (size_t i = 0; i < sizeof (items) / sizeof (items [0]); i++) {
         char prefix [16];
@@ -613,6 +626,106 @@ s_section_legend (cli_console_view_t *self, cli_lines_t *lines, int width)
         cli_lines_wrap (lines, A_NORMAL, prefix, items [i][1], width);
     }
     (void) self;
+}
+
+
+//  "45 (20 -> 70 %)": a key result's current value against its baseline
+//  and target, exactly; "none" for the current value before a check-in.
+static void
+s_progress_values (const cb_value_t *p, char *buf, size_t size)
+{
+    char current [CLI_NUMBER_MAX], base [CLI_NUMBER_MAX], target [CLI_NUMBER_MAX];
+    const cb_value_t *baseline = cb_value_get (p, "baseline");
+    const char *unit = cli_str (p, "unit");
+    snprintf (buf, size, "%s (%s%s%s%s%s)",
+              cli_int (p, "checkins") ? cli_number (cb_value_get (p, "current"), current,
+                                                    sizeof (current)) : "none",
+              cb_value_is_number (baseline) ? cli_number (baseline, base, sizeof (base)) : "",
+              cb_value_is_number (baseline) ? " -> " : "-> ",
+              cb_value_is_number (cb_value_get (p, "target"))
+                  ? cli_number (cb_value_get (p, "target"), target, sizeof (target)) : "?",
+              *unit ? " " : "", unit);
+}
+
+//  "50% of the way, confidence 3 -> 4 ▃▅, 2h 5m ago", or "no check-in yet".
+static void
+s_progress_since (const cb_value_t *p, char *buf, size_t size)
+{
+    if (!cli_int (p, "checkins")) {
+        snprintf (buf, size, "no check-in yet");
+        return;
+    }
+    char share [CLI_PROGRESS_MAX], trend [CLI_PROGRESS_MAX], bars [CLI_PROGRESS_MAX],
+         age [CLI_PROGRESS_MAX];
+    const cb_value_t *confidence = cb_value_get_array (p, "confidence");
+    snprintf (buf, size, "%s of the way, confidence %s %s, %s",
+              cli_progress_percent (cb_value_get (p, "share"), share, sizeof (share)),
+              cli_progress_trend (confidence, trend, sizeof (trend)),
+              cli_progress_sparkline (confidence, bars, sizeof (bars)),
+              cli_progress_age (cli_int (p, "age_ms"), age, sizeof (age)));
+}
+
+//  Low confidence (below 2: what the log's drops are about) in red.
+static attr_t
+s_progress_attr (cli_console_view_t *self, const cb_value_t *p)
+{
+    cb_value_t *confidence = cb_value_get_array (p, "confidence");
+    size_t n = cb_value_size (confidence);
+    if (n && cb_value_int (cb_value_at (confidence, n - 1)) < 2)
+        return s_color (self, CLI_RED, A_BOLD);
+    return A_NORMAL;
+}
+
+//  The main screen's progress: one line a key result of the final drafts,
+//  nothing at all before a draft of the event is final.
+static void
+s_section_progress (cli_console_view_t *self, cli_lines_t *lines, const cb_value_t *progress,
+                    int width)
+{
+    if (cb_value_size (progress) == 0)
+        return;
+    cli_lines_add (lines, A_BOLD | A_UNDERLINE, "PROGRESS (p: in full)");
+    for (size_t i = 0; i < cb_value_size (progress); i++) {
+        const cb_value_t *p = cb_value_at (progress, i);
+        char prefix [64], values [160], since [256], text [CLI_LINE_MAX];
+        snprintf (prefix, sizeof (prefix), "%s/%s ", cli_str (p, "draft"), cli_str (p, "kr"));
+        s_progress_values (p, values, sizeof (values));
+        s_progress_since (p, since, sizeof (since));
+        snprintf (text, sizeof (text), "%s %s", values, since);
+        cli_lines_wrap (lines, s_progress_attr (self, p), prefix, text, width);
+    }
+}
+
+//  The progress screen: each final draft, and each of its key results as
+//  `catchball progress` shows it.
+static void
+s_draw_progress (cli_console_view_t *self, const cb_value_t *progress, int top)
+{
+    cli_lines_t *lines = &self->sections [S_PROGRESS];
+    cli_lines_add (lines, A_BOLD | A_UNDERLINE,
+                   "PROGRESS of the event's final drafts (ages on the broker's clock)");
+    if (cb_value_size (progress) == 0)
+        cli_lines_add (lines, A_DIM, "  no final draft in this event yet: progress follows "
+                       "finalize and the check-ins");
+    const char *draft = "";
+    for (size_t i = 0; i < cb_value_size (progress); i++) {
+        const cb_value_t *p = cb_value_at (progress, i);
+        if (!streq (draft, cli_str (p, "draft"))) {
+            draft = cli_str (p, "draft");
+            char prefix [96];
+            snprintf (prefix, sizeof (prefix), "%s %s: ", draft, cli_str (p, "owner"));
+            cli_lines_wrap (lines, A_BOLD, prefix, cli_str (p, "objective"), COLS);
+        }
+        char prefix [32], values [160], since [256], text [CLI_LINE_MAX];
+        snprintf (prefix, sizeof (prefix), "  %-4s ", cli_str (p, "kr"));
+        cli_lines_wrap (lines, A_NORMAL, prefix, cli_str (p, "text"), COLS);
+        s_progress_values (p, values, sizeof (values));
+        s_progress_since (p, since, sizeof (since));
+        snprintf (text, sizeof (text), "%s; %s%s%s", values, since,
+                  *cli_str (p, "last") ? " by " : "", cli_str (p, "last_by"));
+        cli_lines_wrap (lines, s_progress_attr (self, p), "       ", text, COLS);
+    }
+    cli_draw_section (lines, top, 0, COLS, LINES - top - 2);
 }
 
 
@@ -652,7 +765,7 @@ s_draw_footer (cli_console_view_t *self, const char *help)
 }
 
 static void
-s_draw_main (cli_console_view_t *self, int top)
+s_draw_main (cli_console_view_t *self, const cb_value_t *progress, int top)
 {
     cli_lines_t *s = self->sections;
     int height = LINES - top - 2;
@@ -666,14 +779,15 @@ s_draw_main (cli_console_view_t *self, int top)
         s_section_owed (self, &s [S_OWED], left - 1);
         s_section_legend (self, &s [S_LEGEND], left - 1);
         s_section_stuck (self, &s [S_STUCK], middle - 2);
+        s_section_progress (self, &s [S_PROGRESS], progress, middle - 2);
         s_section_asks (self, &s [S_ASKS], middle - 2);
         s_section_tree (self, &s [S_TREE], right - 1);
         s_section_feed (self, &s [S_FEED], right - 1);
         cli_lines_t *col1 [] = { &s [S_TEAMS], &s [S_OWED], &s [S_LEGEND] };
-        cli_lines_t *col2 [] = { &s [S_STUCK], &s [S_ASKS] };
+        cli_lines_t *col2 [] = { &s [S_STUCK], &s [S_PROGRESS], &s [S_ASKS] };
         cli_lines_t *col3 [] = { &s [S_TREE], &s [S_FEED] };
         cli_draw_column (col1, 3, top, 0, left - 1, height);
-        cli_draw_column (col2, 2, top, left + 1, middle - 2, height);
+        cli_draw_column (col2, 3, top, left + 1, middle - 2, height);
         cli_draw_column (col3, 2, top, left + middle + 1, right - 1, height);
         for (int y = top; y < top + height; y++) {
             mvaddch (y, left - 1, ACS_VLINE);
@@ -693,26 +807,29 @@ s_draw_main (cli_console_view_t *self, int top)
         s_section_owed (self, &s [S_OWED], left - 1);
         s_section_stuck (self, &s [S_STUCK], left - 1);
         s_section_legend (self, &s [S_LEGEND], left - 1);
+        s_section_progress (self, &s [S_PROGRESS], progress, right - 1);
         s_section_asks (self, &s [S_ASKS], right - 1);
         s_section_tree (self, &s [S_TREE], right - 1);
         s_section_feed (self, &s [S_FEED], right - 1);
         cli_lines_t *col1 [] = { &s [S_TEAMS], &s [S_OWED], &s [S_STUCK], &s [S_LEGEND] };
-        cli_lines_t *col2 [] = { &s [S_ASKS], &s [S_TREE], &s [S_FEED] };
+        cli_lines_t *col2 [] = { &s [S_PROGRESS], &s [S_ASKS], &s [S_TREE], &s [S_FEED] };
         cli_draw_column (col1, 4, top, 0, left - 1, height);
         for (int y = top; y < top + height; y++)
             mvaddch (y, left - 1, ACS_VLINE);
-        cli_draw_column (col2, 3, top, left + 1, right - 1, height);
+        cli_draw_column (col2, 4, top, left + 1, right - 1, height);
     }
     else {
         s_section_owed (self, &s [S_OWED], COLS);
         s_section_stuck (self, &s [S_STUCK], COLS);
+        s_section_progress (self, &s [S_PROGRESS], progress, COLS);
         s_section_asks (self, &s [S_ASKS], COLS);
         s_section_tree (self, &s [S_TREE], COLS);
         s_section_feed (self, &s [S_FEED], COLS);
-        //  The legend has a screen of its own here ('?').
-        cli_lines_t *col [] = { &s [S_TEAMS], &s [S_STUCK], &s [S_OWED], &s [S_ASKS],
-                                &s [S_TREE], &s [S_FEED] };
-        cli_draw_column (col, 6, top, 0, COLS, height);
+        //  The legend has a screen of its own here ('?'), the progress too
+        //  ('p', said in the section's title: the help line is full).
+        cli_lines_t *col [] = { &s [S_TEAMS], &s [S_STUCK], &s [S_PROGRESS], &s [S_OWED],
+                                &s [S_ASKS], &s [S_TREE], &s [S_FEED] };
+        cli_draw_column (col, 7, top, 0, COLS, height);
     }
 }
 
@@ -831,9 +948,12 @@ cli_console_view_draw (cli_console_view_t *self)
     for (int i = 0; i < CLI_VIEW_SECTIONS; i++)
         cli_lines_reset (&self->sections [i]);
     //  Rows go first to the teams, then to what needs an action.
-    int priority [CLI_VIEW_SECTIONS] = { 0, 2, 1, 3, 4, 5, 6, 0 };
+    int priority [CLI_VIEW_SECTIONS] = { 0, 2, 1, 3, 4, 5, 6, 0, 2 };
     for (int i = 0; i < CLI_VIEW_SECTIONS; i++)
         self->sections [i].priority = priority [i];
+    //  Check-ins carry the broker's time: their ages are on its clock.
+    cb_value_t *progress = cli_console_state_progress (self->state,
+                                                       self->now + self->clock_offset);
     erase ();
     int top = s_draw_header (self);
     if (self->legend) {
@@ -846,12 +966,18 @@ cli_console_view_draw (cli_console_view_t *self)
         s_draw_detail (self, top);
         s_draw_footer (self, "any key: back to the event");
     }
+    else
+    if (self->progress) {
+        s_draw_progress (self, progress, top);
+        s_draw_footer (self, "any key: back to the event");
+    }
     else {
         s_section_teams (self, &self->sections [S_TEAMS]);
-        s_draw_main (self, top);
-        s_draw_footer (self, S_HELP);
+        s_draw_main (self, progress, top);
+        s_draw_footer (self, COLS >= S_TWO_COLUMNS ? S_HELP_WIDE : S_HELP);
     }
     refresh ();
+    cb_value_destroy (&progress);
 }
 
 void

@@ -1,8 +1,8 @@
 /*  =========================================================================
     cli_console_view - what the facilitator console draws: the header with
     the connection indicator, the phase timeline and the countdown, the
-    sections of the main screen, a team's detail, the legend, the status
-    and help lines
+    sections of the main screen, a team's detail, the progress of the
+    final drafts, the legend, the status and help lines
 
     The view draws from its fields alone (the state model, the link as the
     client library reports it, the status or prompt the console set), so
@@ -18,7 +18,7 @@
 #include "cli_console_screen.h"
 #include "cli_console_state.h"
 
-#define CLI_VIEW_SECTIONS 8
+#define CLI_VIEW_SECTIONS 9
 
 //  What the console shows, set by cli_console.c before each draw
 typedef struct {
@@ -27,6 +27,7 @@ typedef struct {
     bool colors;                //  The terminal has colours
     bool detail;                //  Showing the selected team's detail
     bool legend;                //  Showing the legend
+    bool progress;              //  Showing the progress of the final drafts
     char status [CLI_LINE_MAX]; //  The last outcome of an action
     bool status_error;          //  ... is an error
     int64_t status_time;        //  ... when (wall-clock ms), 0 if none
@@ -36,6 +37,7 @@ typedef struct {
     char link_why [256];        //  Why it is refused
     int64_t heard;              //  The broker's last message (wall-clock ms)
     int64_t now;                //  Now (wall-clock ms)
+    int64_t clock_offset;       //  The broker's clock minus ours (ms): check-ins' ages
     size_t in_flight;           //  Actions sent, not answered yet
     cli_lines_t sections [CLI_VIEW_SECTIONS];   //  The sections' lines, reused
 } cli_console_view_t;

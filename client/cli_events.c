@@ -117,7 +117,8 @@ s_render_event (FILE *out, const cb_value_t *reply)
              cb_value_get_str (event, "name"), cb_value_get_str (event, "cycle"),
              cb_value_get_str (event, "facilitator"), cb_value_get_str (event, "phase"));
     if (cb_value_get_int (event, "ends", &ends) && ends) {
-        int64_t left = (ends - s_now) / 1000;
+        //  Rounded up, as a countdown reads: 20:00 until a whole second passed
+        int64_t left = (ends - s_now + 999) / 1000;
         fprintf (out, ", %lld:%02lld left", (long long) (left > 0 ? left / 60 : 0),
                  (long long) (left > 0 ? left % 60 : 0));
     }

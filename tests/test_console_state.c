@@ -18,7 +18,13 @@
       refused with ROUND_OPEN) with who can unblock them, confidence on a
       draft's head, drafts aligned to that the event does not hold (asked
       for once, kept as context, followed by the log), nudges noted in the
-      feed, the phase after each phase.
+      feed, the phase after each phase;
+    - progress after finalize: the check-ins of a final draft asked for
+      once, kept apart from the snapshot's objects, followed through the
+      log (in the order made, whatever order they came in); per key result
+      the current value, the share of the way for a target above and below
+      the baseline, the confidence trend and the age at a given broker
+      time; a key result with no check-in yet.
 
     It never sleeps.
     =========================================================================
@@ -27,6 +33,7 @@
 
 #include "cli.h"
 #include "cli_console_state.h"
+#include "cli_progress.h"
 #include "testutil.h"
 
 static cb_value_t *
@@ -434,6 +441,216 @@ s_test_wall (void)
     cli_console_state_destroy (&state);
 }
 
+
+//  A KeyResult {id, text, baseline?, target, unit}; no baseline if < -1e9.
+static cb_value_t *
+s_kr (const char *id, double baseline, double target, const char *unit)
+{
+    cb_value_t *kr = s_map ("id", id, "text", "a key result", "unit", unit);
+    if (baseline > -1e9)
+        cb_value_set_int (kr, "baseline", (int64_t) baseline);
+    cb_value_set_int (kr, "target", (int64_t) target);
+    return kr;
+}
+
+//  A Checkin on draft/kr, made at `time` (broker's clock).
+static cb_value_t *
+s_checkin (const char *id, const char *draft, const char *kr, int64_t value,
+           int64_t confidence, int64_t time)
+{
+    cb_value_t *c = s_map ("id", id, "draft", draft, "kr", kr);
+    cb_value_set_str (c, "author", "team-a");
+    cb_value_set_int (c, "value", value);
+    cb_value_set_int (c, "confidence", confidence);
+    cb_value_set_int (c, "time", time);
+    return c;
+}
+
+//  team-a's d1, final, with kr1 20 -> 70 (up), kr2 10 -> 2 (down), kr3
+//  -> 100 (no baseline) and the check-ins `ids` listed ("c1", or NULL).
+static cb_value_t *
+s_final_draft (const char *id1, const char *id2)
+{
+    cb_value_t *draft = s_map ("id", "d1", "owner", "team-a", "cycle", "2027-Q1");
+    cb_value_set_str (draft, "state", "final");
+    cb_value_set_str (draft, "objective", "Onboard in one sitting");
+    cb_value_t *content = cb_value_new_map ();
+    cb_value_t *krs = cb_value_new_array ();
+    cb_value_t *kr = s_kr ("kr1", 20, 70, "%");
+    cb_value_push (krs, &kr);
+    kr = s_kr ("kr2", 10, 2, "incidents");
+    cb_value_push (krs, &kr);
+    kr = s_kr ("kr3", -2e9, 100, "");
+    cb_value_push (krs, &kr);
+    cb_value_set (content, "key_results", &krs);
+    cb_value_set (draft, "content", &content);
+    if (id1)
+        s_list (draft, "checkins", id1, id2);
+    return draft;
+}
+
+//  The progress entry of draft/kr in a progress list, or NULL.
+static const cb_value_t *
+s_progress_of (const cb_value_t *list, const char *kr)
+{
+    for (size_t i = 0; i < cb_value_size (list); i++)
+        if (streq (cli_str (cb_value_at (list, i), "kr"), kr))
+            return cb_value_at (list, i);
+    return NULL;
+}
+
+static void
+s_test_progress (void)
+{
+    const int64_t t0 = 1795564800000LL, hour = 3600000;
+    cli_console_state_t *state = cli_console_state_new ("e1");
+    cb_value_t *snapshot = s_snapshot (true);
+    CHECK_INT (cli_console_state_load (state, snapshot), 0);
+    cb_value_destroy (&snapshot);
+    //  Nothing final yet: no progress, nothing to read.
+    cb_value_t *list = cli_console_state_progress (state, t0);
+    CHECK_INT (cb_value_size (list), 0);
+    cb_value_destroy (&list);
+    CHECK (cli_console_state_missing_checkins (state) == NULL);
+
+    //  d1 is finalised, then checked in once (c1) before the console
+    //  started: the log brings d1 listing c1; the console asks for d1's
+    //  check-ins once.
+    CHECK (s_apply (state, s_entry (11, "team-a", "draft/d1", s_final_draft ("c1", NULL),
+                                    NULL)));
+    CHECK_STR (cli_console_state_missing_checkins (state), "d1");
+    CHECK (cli_console_state_missing_checkins (state) == NULL);
+    //  A read that timed out is asked for again, once.
+    cli_console_state_retry_checkins (state, "d1");
+    CHECK_STR (cli_console_state_missing_checkins (state), "d1");
+    CHECK (cli_console_state_missing_checkins (state) == NULL);
+    //  Its checkin.list reply: c1, and a check-in on another draft.
+    cb_value_t *reply = cb_value_new_map ();
+    cb_value_t *checkins = cb_value_new_array ();
+    cb_value_t *c = s_checkin ("c1", "d1", "kr1", 45, 3, t0);
+    cb_value_push (checkins, &c);
+    c = s_checkin ("c9", "d7", "kr1", 1, 1, t0);
+    cb_value_push (checkins, &c);
+    cb_value_set (reply, "checkins", &checkins);
+    cli_console_state_add_checkins (state, reply);
+    cb_value_destroy (&reply);
+    CHECK_INT (cli_console_state_checkin_count (state), 1);
+
+    //  Two hours later on the broker's clock: kr1 half way up, at 45 of
+    //  20 -> 70, confidence 3; kr2 and kr3 not checked in.
+    list = cli_console_state_progress (state, t0 + 2 * hour);
+    CHECK_INT (cb_value_size (list), 3);
+    const cb_value_t *p = s_progress_of (list, "kr1");
+    REQUIRE (p);
+    CHECK_STR (cli_str (p, "draft"), "d1");
+    CHECK_STR (cli_str (p, "owner"), "team-a");
+    CHECK_INT (cli_int (p, "checkins"), 1);
+    CHECK_INT (cb_value_int (cb_value_get (p, "current")), 45);
+    CHECK (cb_value_float (cb_value_get (p, "share")) == 0.5);
+    CHECK_INT (cli_int (p, "age_ms"), 2 * hour);
+    CHECK_STR (cli_str (p, "last"), "c1");
+    char buf [CLI_PROGRESS_MAX];
+    CHECK_STR (cli_progress_percent (cb_value_get (p, "share"), buf, sizeof (buf)), "50%");
+    CHECK_STR (cli_progress_age (cli_int (p, "age_ms"), buf, sizeof (buf)), "2h 0m ago");
+    p = s_progress_of (list, "kr2");
+    REQUIRE (p);
+    CHECK_INT (cli_int (p, "checkins"), 0);
+    CHECK (cb_value_type (cb_value_get (p, "current")) == CB_NIL);
+    CHECK (cb_value_type (cb_value_get (p, "share")) == CB_NIL);
+    CHECK (cb_value_type (cb_value_get (p, "age_ms")) == CB_NIL);
+    cb_value_destroy (&list);
+
+    //  A check-in through the log on kr2, whose target is below its
+    //  baseline: 10 -> 2 at 4 is 75% of the way. The feed says so.
+    CHECK (s_apply (state, s_entry (12, "team-a", "draft/d1", s_final_draft ("c1", "c2"),
+                                    "checkin/c2", s_checkin ("c2", "d1", "kr2", 4, 1,
+                                                             t0 + hour), NULL)));
+    CHECK_INT (cli_console_state_checkin_count (state), 2);
+    CHECK (strstr (cli_console_state_feed (state, 0)->summary,
+                   "c2 d1/kr2 = 4, confidence 1"));
+    list = cli_console_state_progress (state, t0 + 2 * hour);
+    p = s_progress_of (list, "kr2");
+    REQUIRE (p);
+    CHECK (cb_value_float (cb_value_get (p, "share")) == 0.75);
+    CHECK_INT (cli_int (p, "age_ms"), hour);
+    //  kr3 has no baseline: a current value, but no share of the way.
+    p = s_progress_of (list, "kr3");
+    CHECK (p && cb_value_type (cb_value_get (p, "share")) == CB_NIL);
+    cb_value_destroy (&list);
+
+    //  Check-ins arrive out of order (c4 through the log before c3 from a
+    //  late page): the trend is in the order they were made.
+    CHECK (s_apply (state, s_entry (14, "team-a", "checkin/c4",
+                                    s_checkin ("c4", "d1", "kr1", 80, 1, t0 + 3 * hour),
+                                    NULL)));
+    reply = cb_value_new_map ();
+    checkins = cb_value_new_array ();
+    c = s_checkin ("c3", "d1", "kr1", 60, 4, t0 + 2 * hour);
+    cb_value_push (checkins, &c);
+    cb_value_set (reply, "checkins", &checkins);
+    cli_console_state_add_checkins (state, reply);
+    cb_value_destroy (&reply);
+    list = cli_console_state_progress (state, t0 + 3 * hour + 5 * 60000);
+    p = s_progress_of (list, "kr1");
+    REQUIRE (p);
+    CHECK_STR (cli_progress_trend (cb_value_get_array (p, "confidence"), buf, sizeof (buf)),
+               "3 -> 4 -> 1");
+    CHECK_STR (cli_progress_sparkline (cb_value_get_array (p, "confidence"), buf,
+                                       sizeof (buf)), "▅▆▂");
+    CHECK_INT (cb_value_int (cb_value_get (p, "current")), 80);
+    CHECK (cb_value_float (cb_value_get (p, "share")) == 1.2);     //  Past the target
+    CHECK_STR (cli_progress_percent (cb_value_get (p, "share"), buf, sizeof (buf)), "120%");
+    CHECK_STR (cli_progress_age (cli_int (p, "age_ms"), buf, sizeof (buf)), "5m ago");
+    cb_value_destroy (&list);
+
+    //  A check-in on a draft that is not the event's changes nothing, and
+    //  check-ins are not objects of the snapshot (a dump stays equal to one).
+    CHECK (!s_apply (state, s_entry (15, "team-c", "checkin/c5",
+                                     s_checkin ("c5", "d7", "kr1", 1, 1, t0), NULL)));
+    CHECK_INT (cli_console_state_checkin_count (state), 4);
+    CHECK (!cli_console_state_object (state, "checkin", "c2"));
+    CHECK (cli_console_state_missing_checkins (state) == NULL);
+    cli_console_state_destroy (&state);
+}
+
+//  Ages against the broker's clock: a terminal three months ahead of the
+//  broker (or behind it) still reads a check-in of a week ago as 7d ago.
+static void
+s_test_clock (void)
+{
+    const int64_t day = 86400000, broker_now = 1795564800000LL;
+    const int64_t checked_in = broker_now - 7 * day;
+    for (int ahead = -1; ahead <= 1; ahead++) {
+        int64_t skew = ahead * 90 * day;
+        //  A ping sent at our 1000 (relative), answered 40 ms later, the
+        //  broker reading its clock half way.
+        int64_t sent = broker_now + skew - 20, received = broker_now + skew + 20;
+        int64_t offset = cli_progress_clock_offset (broker_now, sent, received);
+        CHECK_INT (offset, -skew);
+        char buf [CLI_PROGRESS_MAX];
+        //  The terminal's now, later, plus the offset: the broker's now.
+        int64_t later = received + 5 * 60000;
+        CHECK_STR (cli_progress_age (later + offset - checked_in, buf, sizeof (buf)),
+                   "7d 0h ago");
+    }
+    char buf [CLI_PROGRESS_MAX];
+    CHECK_STR (cli_progress_age (-5000, buf, sizeof (buf)), "just now");
+    CHECK_STR (cli_progress_age (59999, buf, sizeof (buf)), "just now");
+    CHECK_STR (cli_progress_age (60000, buf, sizeof (buf)), "1m ago");
+    CHECK_STR (cli_progress_age (25 * 3600000LL + 60000, buf, sizeof (buf)), "1d 1h ago");
+    //  A long trend keeps its latest check-ins when it does not all fit.
+    cb_value_t *trend = cb_value_new_array ();
+    for (int i = 0; i < 30; i++) {
+        cb_value_t *v = cb_value_new_int (i % 6);
+        cb_value_push (trend, &v);
+    }
+    cli_progress_trend (trend, buf, 24);
+    CHECK (strncmp (buf, "... -> ", 7) == 0);
+    CHECK (strlen (buf) < 24);
+    CHECK (strcmp (buf + strlen (buf) - 6, "4 -> 5") == 0);
+    cb_value_destroy (&trend);
+}
+
 int
 main (void)
 {
@@ -442,5 +659,7 @@ main (void)
     s_test_feed_and_selection ();
     s_test_dump ();
     s_test_wall ();
+    s_test_progress ();
+    s_test_clock ();
     return TEST_DONE ();
 }

@@ -15,7 +15,11 @@
 # freeze) and is carried out once the broker is back; the indicator says
 # LIVE again, the console follows the log again by itself, and its dump
 # holds exactly the objects of a fresh event.snapshot. A broker frozen with
-# SIGSTOP is shown lost as well, once its heartbeats stop.
+# SIGSTOP is shown lost as well, once its heartbeats stop. Once a draft is
+# final, its progress shows (issue 14): a check-in made with the CLI
+# appears without a restart of the console, also after the broker is
+# killed under it, on the main screen at 120x40 and on the progress screen
+# ('p') at 80x24.
 #
 # Waiting is polling, with a bound: the screen, the dump file, the tmux
 # session. Needs tmux and jq.
@@ -162,7 +166,8 @@ check_screen "console shows the event" "$SESSION" "Q1 alignment market \(e1\)"
 check_screen "connection indicator: live" "$SESSION" "facilitator fac +LIVE *$"
 check_screen "timeline, planned" "$SESSION" "^ PLANNED > share > negotiate > commit > closed"
 check_screen "no time box yet" "$SESSION" "^ no time box"
-check_screen "help line" "$SESSION" "a advance  e \+5m  n nudge  j/k select  enter detail  \? legend  d dump  q quit"
+check_screen "help line" "$SESSION" \
+    "a advance  e \+5m  n nudge  j/k select  enter detail  p progress  \? legend  d dump  q quit"
 check_screen "teams listed" "$SESSION" "team-b +- +- +0 "
 check_screen "two columns at 120" "$SESSION" "^TEAMS .* DEPENDENCIES"
 check_screen "the legend explains wait" "$SESSION" "^wait +catchball rounds the team has not answered"
@@ -394,5 +399,45 @@ check "console exit status" "$(cat "$TMP/console.rc" 2>/dev/null)" 0
 check "dump written on quit" "$(jq -r '.objects["event/e1"].phase' "$DUMP" 2>/dev/null)" commit
 check "closed round dropped" "$(jq '.objects | has("round/r1")' "$DUMP" 2>/dev/null)" false
 if [ -s "$DUMP" ] && same_objects; then ok; else fail "dump on quit equals the snapshot"; fi
+
+# 9. Progress after finalize (issue 14). team-a's d2 is final and checked in
+# once before a console starts: the console reads that check-in, then each
+# new one comes through the log, on the screen without a restart.
+cb team-a finalize d2 --override --reason "final for the progress test" >/dev/null
+check "d2 final" "$(cb team-a draft show d2 | jq -r .draft.state)" final
+cb team-a checkin d2 kr1 --value 45 --confidence 3 >/dev/null
+tmx new-session -d -s "$SESSION-p" -x 120 -y 40 \
+    "'$CATCHBALL' --endpoint '$CATCHBALL_ENDPOINT' --node fac console e1"
+check_screen "progress on the main screen at 120x40" "$SESSION-p" "PROGRESS \\(p: in full\\)"
+check_screen "the check-in made before the console" "$SESSION-p" \
+    "d2/kr1 45 \\(20 -> 70 %\\) 50% of the way, confidence 3 ▅, just now"
+check_screen "the help line names p at 120" "$SESSION-p" "enter detail  p progress  \\? legend"
+cb team-a checkin d2 kr1 --value 57.5 --confidence 4 >/dev/null
+check_screen "a check-in shows live at 120x40" "$SESSION-p" \
+    "d2/kr1 57.5 \\(20 -> 70 %\\) 75% of the way, confidence 3 -> 4 ▅▆"
+check_screen "the feed has the check-in" "$SESSION-p" "team-a checkin.new: d2 rev [0-9]+, c2 d2/kr1 = 57.5"
+kill9_broker
+check_screen "progress console: lost" "$SESSION-p" "LOST since [0-9:]+, reconnecting *$"
+start_broker
+check_screen "progress console: live again" "$SESSION-p" "facilitator fac +LIVE *$" 300
+cb team-a checkin d2 kr1 --value 32 --confidence 1 >/dev/null
+check_screen "a check-in after the restart shows" "$SESSION-p" \
+    "d2/kr1 32 \\(20 -> 70 %\\) 24% of the way, confidence 3 -> 4 -> 1"
+check_screen "... with its sparkline" "$SESSION-p" "▅▆▂, just now"
+tmx resize-window -t "$SESSION-p" -x 80 -y 24
+check_screen "progress on the main screen at 80x24" "$SESSION-p" "^PROGRESS \\(p: in full\\)"
+tmx send-keys -t "$SESSION-p" p
+check_screen "the progress screen at 80x24" "$SESSION-p" "^d2 team-a: Guide every new account"
+check_screen "its key result" "$SESSION-p" "^  kr1  Accounts finishing the setup wizard"
+check_screen "where it stands" "$SESSION-p" \
+    "^ +32 \\(20 -> 70 %\\); 24% of the way, confidence 3 -> 4 -> 1 ▅▆▂, just now by"
+cb team-a checkin d2 kr1 --value 70 --confidence 5 >/dev/null
+check_screen "a check-in shows live at 80x24" "$SESSION-p" \
+    "^ +70 \\(20 -> 70 %\\); 100% of the way, confidence 3 -> 4 -> 1 -> 5 ▅▆▂█"
+check "24 lines on the progress screen" "$(screen "$SESSION-p" | wc -l)" 24
+tmx send-keys -t "$SESSION-p" x
+check_screen "back from the progress screen" "$SESSION-p" "^TEAMS"
+tmx send-keys -t "$SESSION-p" q
+if wait_for 100 session_gone "$SESSION-p"; then ok; else fail "progress console quits on q"; fi
 
 finish

@@ -276,6 +276,8 @@ check "d2 kr1 covered 4/5 of the way" \
 
 # --- 04-01: the retrospectives, the carry-over, the report ------------------
 at 2027-04-01T09:00:00Z
+check_contains "progress: the last check-in's age, on the broker's clock" \
+    "$("$CATCHBALL" --node watcher progress --draft d2)" "last check-in c34 by team-a, 59d 1h ago"
 cb team-a retro d2 --score kr1=0.7 --learned "the invite flow mattered more than the checklist" >/dev/null
 check "d2's scores: kr1 given, the rest from its last check-ins" \
     "$(cb watcher draft show d2 | jq -c '.draft.retro | [.scores.kr1, .scores.kr2, .from_checkins]')" \
