@@ -11,7 +11,6 @@
     the document is read in many places.
     =========================================================================
 */
-#include <math.h>
 
 #include "cli_cmd.h"
 
@@ -38,7 +37,6 @@ s_kr_entry (const cb_value_t *kr, const char *draft, const cb_value_t *checkins,
         cb_value_set (entry, fields [f], &copy);
     }
     cb_value_t *list = cb_value_new_array ();
-    const cb_value_t *last = NULL;
     for (size_t i = 0; i < cb_value_size (checkins); i++) {
         cb_value_t *c = cb_value_at (checkins, i);
         bool ours = streq (cli_str (c, "draft"), draft) && streq (cli_str (c, "kr"), id);
@@ -55,20 +53,13 @@ s_kr_entry (const cb_value_t *kr, const char *draft, const cb_value_t *checkins,
         if (*cli_str (c, "note"))
             cb_value_set_str (point, "note", cli_str (c, "note"));
         cb_value_push (list, &point);
-        last = c;
     }
     cb_value_set (entry, "checkins", &list);
-    //  The share of the way from baseline to target (as progress says it)
-    cb_value_t *baseline = cb_value_get (kr, "baseline"), *target = cb_value_get (kr, "target");
-    if (last && cb_value_is_number (baseline) && cb_value_is_number (target)
-    &&  cb_value_float (target) != cb_value_float (baseline)) {
-        double from = cb_value_float (baseline);
-        cb_value_t *share = cb_value_new_float ((cb_value_float (cb_value_get (last, "value"))
-                                                 - from) / (cb_value_float (target) - from));
-        cb_value_set (entry, "share", &share);
-    }
-    else
-        cb_value_set_nil (entry, "share");
+    //  The share of the way from baseline to target, as progress says it
+    cb_value_t *progress = cli_progress_kr (draft, kr, checkins, 0);
+    cb_value_t *share = s_dup (cb_value_get (progress, "share"));
+    cb_value_set (entry, "share", &share);
+    cb_value_destroy (&progress);
     cb_value_t *score = s_dup (cb_value_get (cb_value_get_map (retro, "scores"), id));
     cb_value_set (entry, "score", &score);
     return entry;
@@ -142,17 +133,6 @@ s_gather (cli_t *cli, const char *cycle, int *status)
     return doc;
 }
 
-//  "12.5 %" for a share of 0.125, to a tenth of a percent (as progress).
-static const char *
-s_percent (const cb_value_t *v, char *buf, size_t size)
-{
-    if (!cb_value_is_number (v))
-        return "-";
-    cli_number_double (round (cb_value_float (v) * 1000) / 10, buf, size);
-    strncat (buf, " %", size - strlen (buf) - 1);
-    return buf;
-}
-
 static void
 s_markdown (FILE *out, const cb_value_t *doc)
 {
@@ -191,7 +171,7 @@ s_markdown (FILE *out, const cb_value_t *doc)
             fprintf (out, "%s%s%s; covered %s; score %s\n",
                      cli_number (cb_value_get (kr, "target"), n, sizeof (n)),
                      *cli_str (kr, "unit") ? " " : "", cli_str (kr, "unit"),
-                     s_percent (cb_value_get (kr, "share"), m, sizeof (m)),
+                     cli_progress_percent (cb_value_get (kr, "share"), m, sizeof (m)),
                      cb_value_is_number (cb_value_get (kr, "score"))
                      ? cli_number (cb_value_get (kr, "score"), t, sizeof (t)) : "-");
             cb_value_t *points = cb_value_get_array (kr, "checkins");

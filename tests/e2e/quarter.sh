@@ -318,7 +318,7 @@ check "report: the asks fulfilled" "$(jq -c '[.asks_fulfilled[] | "\(.id) \(.fro
 check_contains "report (md): the cycle" "$md" "closed, from 2027-01-04T00:00Z to 2027-04-01T00:00Z; check-ins every 7 days."
 check_contains "report (md): a check-in" "$md" "  - 2027-01-25T08:00Z: 70, confidence 1/5 (team-a): week 3"
 check_contains "report (md): the override" "$md" "Agreed: final at revision 1, by override: team-a owns the invite flow now (a1)"
-check_contains "report (md): a key result without a unit" "$md" "12 -> 3; covered 77.8 %"
+check_contains "report (md): a key result without a unit" "$md" "12 -> 3; covered 77.8%"
 check_contains "report (md): the ask" "$md" "a1: team-a helped team-b with d3 kr1: an invite flow in the first session"
 check "the clock never went back" "$(grep -c "the time never goes back" "$LOG" || true)" 0
 
