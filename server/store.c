@@ -13,7 +13,7 @@
     caller the record alone; a value that does not verify never leaves
     this file. The store's own store.mapsize is sealed the same way. The
     format record alone stays as it was, 4 raw bytes: a broker from
-    before format 3 reads it, sees a newer format and refuses the store,
+    before format 3 (or 4) reads it, sees a newer format and refuses the store,
     where a sealed one would look to it like no format at all (format 1),
     which it would overwrite with 2 and then misread every record. A
     format damaged into 1 or 2 is caught by the upgrade: it finds records
@@ -293,8 +293,9 @@ cb_store_size_check (MDB_env *env, const char *dir, bool hint)
 }
 
 //  --------------------------------------------------------------------------
-//  Upgrading a store of an older format: every record is sealed with its
-//  checksum, in one transaction (all or nothing), then the format is set.
+//  Upgrading a store of an older format: before format 3, every record is
+//  sealed with its checksum, in one transaction (all or nothing), then the
+//  format is set; from 3, the format alone.
 
 static int
 s_upgrade_once (cb_store_t *self, uint64_t *records)
@@ -365,11 +366,41 @@ s_upgrade_once (cb_store_t *self, uint64_t *records)
     return rc;
 }
 
+//  A store already sealed (format 3 on): its new tables were made empty
+//  when it was opened (mdb_dbi_open with MDB_CREATE); the new format is
+//  all that is written, in a transaction of its own.
+static int
+s_format_write (cb_store_t *self)
+{
+    MDB_txn *txn;
+    uint8_t value [4];
+    cb_put_u32 (value, CB_STORE_FORMAT);
+    MDB_val fk = { strlen (S_FORMAT_KEY), (void *) S_FORMAT_KEY }, fv = { 4, value };
+    int rc = mdb_txn_begin (self->env, NULL, 0, &txn);
+    if (rc == 0 && (rc = mdb_put (txn, self->dbi [CB_T_META], &fk, &fv, 0)) != 0)
+        mdb_txn_abort (txn);
+    else
+    if (rc == 0)
+        rc = mdb_txn_commit (txn);
+    return rc;
+}
+
 static int
 s_upgrade (cb_store_t *self, uint32_t format)
 {
-    uint64_t records;
+    uint64_t records = 0;
     int64_t start = zclock_mono ();
+    if (format >= CB_STORE_FORMAT_SEALED) {
+        int rc = s_format_write (self);
+        if (rc)
+            zsys_error ("store: cannot upgrade %s from format %u to %u: %s; the store is "
+                        "unchanged", self->path, format, CB_STORE_FORMAT, mdb_strerror (rc));
+        else
+            zsys_info ("store: %s upgraded from format %u to %u: the tables of votes, "
+                       "check-ins, cycles and their timers added", self->path, format,
+                       CB_STORE_FORMAT);
+        return rc ? -1 : 0;
+    }
     int rc = s_upgrade_once (self, &records);
     while (rc == MDB_MAP_FULL && self->mapsize < self->mapmax) {
         size_t size = self->mapsize * 2 < self->mapmax ? self->mapsize * 2 : self->mapmax;

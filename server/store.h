@@ -37,9 +37,15 @@
 
 //  The format of the records this broker writes. 2: inbox items may refer
 //  to a body in the payloads table, and a push does not write inbox_state.
-//  3: every record ends with its checksum. A store of a higher format is
+//  3: every record ends with its checksum. 4: the tables of the cycle
+//  after the table (votes, vote_deadlines, checkins, cycles, dues); a
+//  broker of format 3 would ignore them (and take no check-in, reveal no
+//  vote), so it must refuse such a store. A store of a higher format is
 //  not opened; a lower one is upgraded in place when opened.
-#define CB_STORE_FORMAT 3
+#define CB_STORE_FORMAT 4
+//  The first format whose records carry their checksum: older stores
+//  are sealed when upgraded, newer ones only get their new format.
+#define CB_STORE_FORMAT_SEALED 3
 //  Bytes of checksum at the end of every stored value.
 #define CB_STORE_SUM_SIZE 8
 

@@ -379,7 +379,7 @@ s_check (const char *dir, bool full)
             self.problems++;
             zsys_error ("check: the store's format record is damaged");
         }
-        self.sealed = format >= 3;
+        self.sealed = format >= CB_STORE_FORMAT_SEALED;
     }
     if (rc == 0 && !self.sealed)
         zsys_warning ("check: %s is of format %u: its records carry no checksums yet (the "

@@ -1597,7 +1597,7 @@ test_upgrade (void)
         cb_txn_abort (&txn);
         cb_store_destroy (&store);
         CHECK_INT (s_raw_format (dir, 0), CB_STORE_FORMAT);
-        //  Sealed: the whole store verifies, and opens again as format 3.
+        //  Sealed: the whole store verifies, and opens again as the format of now.
         CHECK_INT (cb_store_check (dir, true), 0);
         store = cb_store_new (dir, MIB, 16 * MIB);
         CHECK (store);
@@ -1608,6 +1608,61 @@ test_upgrade (void)
         CHECK (cb_store_new (dir, MIB, 16 * MIB) == NULL);
         s_tmpdir_destroy (&dir);
     }
+}
+
+//  12b. A store of format 3 (sealed, from before the tables of votes,
+//  check-ins, cycles and their timers): opened, it gains them empty and
+//  says format 4; its records are as they were, and the new tables take
+//  writes. (A broker of format 3 refuses the format 4 store: test_format.)
+
+static void
+test_upgrade_sealed (void)
+{
+    static const char *const added [] = { "votes", "vote_deadlines", "checkins", "cycles", "dues" };
+    char *dir = s_tmpdir_new ("upgrade3");
+    cb_store_t *store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    cb_txn_t *txn = cb_store_begin (store, true);
+    CHECK_INT (s_put (txn, CB_T_NODES, "alice", "leadership", false), 0);
+    CHECK_INT (s_put (txn, CB_T_DRAFTS, "d1", "a draft of format 3", false), 0);
+    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
+    cb_store_destroy (&store);
+    //  Back to what a format 3 broker left: no such tables, format 3.
+    MDB_env *env;
+    MDB_txn *raw;
+    REQUIRE (mdb_env_create (&env) == 0 && mdb_env_set_maxdbs (env, 32) == 0
+             && mdb_env_open (env, dir, 0, 0600) == 0 && mdb_txn_begin (env, NULL, 0, &raw) == 0);
+    for (size_t i = 0; i < sizeof (added) / sizeof (added [0]); i++) {
+        MDB_dbi dbi;
+        REQUIRE (mdb_dbi_open (raw, added [i], 0, &dbi) == 0);
+        REQUIRE (mdb_drop (raw, dbi, 1) == 0);
+    }
+    REQUIRE (mdb_txn_commit (raw) == 0);
+    mdb_env_close (env);
+    s_raw_format (dir, 3);
+    CHECK_INT (cb_store_check (dir, false), 0);
+
+    store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    txn = cb_store_begin (store, true);
+    char buf [64];
+    CHECK_INT (s_get (txn, CB_T_DRAFTS, "d1", buf, sizeof (buf)), 0);
+    CHECK_STR (buf, "a draft of format 3");
+    CHECK_INT (s_put (txn, CB_T_CYCLES, "2027-Q1", "a cycle", false), 0);
+    CHECK_INT (s_put (txn, CB_T_CHECKINS, "c1", "a check-in", false), 0);
+    CHECK_INT (cb_txn_commit (&txn), CB_STORE_OK);
+    cb_store_destroy (&store);
+    CHECK_INT (s_raw_format (dir, 0), 4);
+    CHECK_INT (cb_store_check (dir, false), 0);
+    //  And once more: nothing to upgrade, the cycle still there.
+    store = cb_store_new (dir, 0, 0);
+    REQUIRE (store);
+    txn = cb_store_begin (store, false);
+    CHECK_INT (s_get (txn, CB_T_CYCLES, "2027-Q1", buf, sizeof (buf)), 0);
+    CHECK_STR (buf, "a cycle");
+    cb_txn_abort (&txn);
+    cb_store_destroy (&store);
+    s_tmpdir_destroy (&dir);
 }
 
 //  13. Damage seen by reads: a record changed behind the store's back
@@ -1692,6 +1747,7 @@ main (void)
     test_inbox_shared ();
     test_format ();
     test_upgrade ();
+    test_upgrade_sealed ();
     test_damaged_record ();
     return TEST_DONE ();
 }
