@@ -473,6 +473,36 @@ s_read (s_conn_t *self, const char *type, cb_value_t *body)
     return result;
 }
 
+//  A paged read (PROTOCOL.md section 4.1), every page: the items of each
+//  page's array `key`, in order, in one new array (the caller destroys
+//  it), or NULL. The body is taken.
+static cb_value_t *
+s_read_pages (s_conn_t *self, const char *type, cb_value_t *body, const char *key)
+{
+    cb_value_t *items = cb_value_new_array ();
+    char after [64] = "";
+    do {
+        cb_value_t *request = cb_value_dup (body);
+        if (*after)
+            cb_value_set_str (request, "after", after);
+        cb_value_t *page = s_read (self, type, request);
+        if (!page) {
+            cb_value_destroy (&items);
+            break;
+        }
+        cb_value_t *list = cb_value_get_array (page, key);
+        for (size_t i = 0; i < cb_value_size (list); i++) {
+            cb_value_t *item = cb_value_dup (cb_value_at (list, i));
+            cb_value_push (items, &item);
+        }
+        const char *next = cb_value_get_str (page, "next");
+        snprintf (after, sizeof (after), "%s", next ? next : "");
+        cb_value_destroy (&page);
+    } while (*after);
+    cb_value_destroy (&body);
+    return items;
+}
+
 //  --------------------------------------------------------------------------
 //  The broker
 
@@ -828,10 +858,10 @@ s_checkin_body (const char *draft, int kr, bool is_float, double value, int conf
 }
 
 //  A checkin.new on the node's final draft, its marker as the note. The
-//  value and confidence vary with the counter: an int or a float (a
-//  fraction of a quarter or an eighth, exact in binary, so that it must
-//  come back equal), negative now and then, a confidence of 0 to 5 (the
-//  drops tell no one: no draft aligns to these).
+//  key result, value and confidence vary with the counter: the value an
+//  int or a float (a whole number and 1 to 7 eighths, exact in binary, so
+//  that it must come back equal), negative now and then, a confidence of
+//  0 to 5 (its drops tell no one: no draft aligns to these).
 static void
 s_send_checkin (s_node_t *node, s_conn_t *conn)
 {
@@ -1310,25 +1340,13 @@ s_audit_checkins (s_conn_t *conn, s_node_t *node, int k, int cycle, bool exact, 
         node->checkins [i].seen = 0;
         node->checkins [i].wrong = false;
     }
-    char after [32] = "";
-    bool read = true;
-    do {
-        cb_value_t *body = cb_value_new_map ();
-        cb_value_set_str (body, "draft", draft->id);
-        if (*after)
-            cb_value_set_str (body, "after", after);
-        cb_value_t *page = s_read (conn, "checkin.list", body);
-        if (!page) {
-            read = false;
-            break;
-        }
-        cb_value_t *list = cb_value_get_array (page, "checkins");
-        for (size_t i = 0; i < cb_value_size (list); i++)
-            s_checkin_check (node, k, cb_value_at (list, i), exact, t);
-        const char *next = cb_value_get_str (page, "next");
-        snprintf (after, sizeof (after), "%s", next ? next : "");
-        cb_value_destroy (&page);
-    } while (*after);
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft->id);
+    cb_value_t *list = s_read_pages (conn, "checkin.list", body, "checkins");
+    for (size_t i = 0; i < cb_value_size (list); i++)
+        s_checkin_check (node, k, cb_value_at (list, i), exact, t);
+    bool read = list != NULL;
+    cb_value_destroy (&list);
     for (int i = 0; i < node->ncheckins; i++) {
         s_checkin_t *m = &node->checkins [i];
         if (m->draft != k)
@@ -1355,10 +1373,11 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "owner", node->name);
-    cb_value_t *list = s_read (conn, "draft.list", body);
-    if (!list)
+    //  Every page: a node has over 1,000 drafts (a page) after about
+    //  100,000 acknowledged changes of the run.
+    cb_value_t *drafts = s_read_pages (conn, "draft.list", body, "drafts");
+    if (!drafts)
         return;
-    cb_value_t *drafts = cb_value_get_array (list, "drafts");
     size_t n = cb_value_size (drafts);
     int *listed = (int *) calloc ((size_t) node->ndrafts + 1, sizeof (int));
     for (size_t i = 0; i < n; i++) {
@@ -1417,7 +1436,7 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
                   draft->id, draft->nrevs);
         }
     free (listed);
-    cb_value_destroy (&list);
+    cb_value_destroy (&drafts);
     //  Acknowledged in this cycle, by the model
     for (int k = 0; k < node->ndrafts; k++)
         for (int r = 0; r < node->drafts [k].nrevs; r++)
