@@ -72,6 +72,7 @@ static struct {
     bool inject_duplicate;
     bool inject_duplicate_checkin;
     bool quiesce;               //  Kill only once every request is answered
+    bool expect_checkin_loss;   //  --expect-loss, and a check-in must be lost
     int cycles;
     int nodes;
     int window;
@@ -147,11 +148,11 @@ typedef struct {
     char *marker;
     int draft;                  //  Index of the draft revised or checked in
                                 //  on; -1 for draft.new
-    bool checkin;               //  A checkin.new, with:
-    int kr;                     //  1 or 2
-    bool is_float;
-    double value;
-    int confidence;
+    bool checkin;               //  A checkin.new, on draft; then its
+    int kr;                     //  key result: 1 or 2 (kr1, kr2),
+    bool is_float;              //  whether its value was sent as a float,
+    double value;               //  the value
+    int confidence;             //  and the confidence, 0 to 5
     void *frame;                //  The exact request, for the resend
     size_t size;
     int64_t sent;               //  Monotonic ms
@@ -159,7 +160,7 @@ typedef struct {
     bool committed;
     char committed_draft [24];
     int committed_rev;
-    char committed_checkin [16];
+    char committed_checkin [16];    //  A check-in's id, as committed
 } s_req_t;
 
 typedef struct {
@@ -1152,7 +1153,12 @@ s_node_run (void *arg)
             stalled = true;
         }
     }
-    //  --quiesce: the broker is still alive; every reply is awaited.
+    //  --quiesce: the broker is still alive; every reply is awaited. A
+    //  check-in is the node's last request, so the broker's last commit
+    //  before the kill holds one (it holds some node's last request): that
+    //  commit is what the nometasync self-check loses.
+    if (s_opt.quiesce && !node->errors)
+        s_send_checkin (node, conn);
     int64_t give_up = zclock_mono () + S_STALL_MS;
     while (s_opt.quiesce && node->ninflight && !node->errors && zclock_mono () < give_up)
         s_pump (node, conn, poller, 100);
@@ -1177,8 +1183,11 @@ typedef struct {
     long lost;                  //  Acknowledged (in any cycle) and missing
     long duplicated;            //  Present twice, or never asked for
     long committed;             //  Unanswered requests found committed
-    //  The same for check-ins
-    long ck_acked, ck_found, ck_lost, ck_duplicated, ck_committed;
+    long ck_acked;              //  Check-ins acknowledged in the cycle audited
+    long ck_found;              //  Of those, listed once as acknowledged
+    long ck_lost;               //  Acknowledged (any cycle), missing or changed
+    long ck_duplicated;         //  Listed twice, or never acknowledged
+    long ck_committed;          //  Unanswered check-ins found committed
 } s_tally_t;
 
 //  Adds what one tally counted to another.
@@ -1676,6 +1685,7 @@ s_usage (FILE *out)
 "                        durable; use with --expect-loss\n"
 "  --expect-loss         succeed only if a loss, a duplicate or a store that does\n"
 "                        not open is seen\n"
+"  --expect-checkin-loss as --expect-loss, and a lost check-in must be seen\n"
 "  --quiesce             kill only once every request sent is answered (the\n"
 "                        broker idle, its last commit acknowledged)\n"
 "  --inject-duplicate    self-check: after the resends, do the last acknowledged\n"
@@ -1727,6 +1737,8 @@ main (int argc, char *argv [])
         else if (streq (a, "--inject-duplicate")) s_opt.inject_duplicate = true;
         else if (streq (a, "--inject-duplicate-checkin")) s_opt.inject_duplicate_checkin = true;
         else if (streq (a, "--quiesce")) s_opt.quiesce = true;
+        else if (streq (a, "--expect-checkin-loss"))
+            s_opt.expect_loss = s_opt.expect_checkin_loss = true;
         else if (streq (a, "--keep")) s_opt.keep = true;
         else if (streq (a, "--sanitized")) s_opt.sanitized = true;
         else if (streq (a, "--broker-arg") && v && s_opt.nbroker_args < 8) {
@@ -1994,6 +2006,13 @@ main (int argc, char *argv [])
                 "again and resent, as the protocol says\n", total_dropped);
 
     int rc;
+    long ck_lost = total.ck_lost + full.ck_lost;
+    if (s_opt.expect_checkin_loss && !ck_lost) {
+        printf ("FAIL: self-check: no check-in lost with %s: the test cannot see it\n",
+                s_opt.fault ? s_opt.fault : "no fault");
+        rc = 1;
+    }
+    else
     if (s_opt.expect_loss) {
         if (detected) {
             printf ("self-check: the %s was seen, as it must be\n",
