@@ -1373,6 +1373,33 @@ s_audit_checkins (s_conn_t *conn, s_node_t *node, int k, int cycle, bool exact, 
     }
 }
 
+//  With nothing in flight: the draft record's own list of its check-ins
+//  (`checkins`, which draft.history reads) is the model's, id for id, in
+//  the order acknowledged (one node's requests are committed in order).
+static void
+s_audit_checkin_ids (s_node_t *node, int k, cb_value_t *ids)
+{
+    s_draft_t *draft = &node->drafts [k];
+    size_t at = 0;
+    for (int i = 0; i < node->ncheckins; i++) {
+        s_checkin_t *m = &node->checkins [i];
+        if (m->draft != k)
+            continue;
+        cb_value_t *id = cb_value_at (ids, at++);
+        if (!id || cb_value_type (id) != CB_STR || !streq (cb_value_str (id), m->id)) {
+            FAIL ("%s: %s lists %zu check-ins, %d acknowledged; at %zu %s, not %s",
+                  node->name, draft->id, cb_value_size (ids), draft->ncheckins, at,
+                  id && cb_value_type (id) == CB_STR ? cb_value_str (id) : "nothing", m->id);
+            return;
+        }
+    }
+    cb_value_t *more = cb_value_at (ids, at);
+    if (more)
+        FAIL ("%s: %s lists %zu check-ins, %d acknowledged; %s after the last", node->name,
+              draft->id, cb_value_size (ids), draft->ncheckins,
+              cb_value_type (more) == CB_STR ? cb_value_str (more) : "a non-string");
+}
+
 //  One node: draft.list against the model, and the history of each draft
 //  changed in this cycle (or that does not match). With `exact`, nothing
 //  may be in flight (after the resends); without, an unanswered request
@@ -1432,9 +1459,8 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
             size_t listed_ck = cb_value_size (cb_value_get_array (d, "checkins"));
             if (full || draft->ck_touched == cycle || listed_ck != (size_t) draft->ncheckins)
                 s_audit_checkins (conn, node, k, cycle, exact, t);
-            if (exact && listed_ck != (size_t) draft->ncheckins)
-                FAIL ("%s: %s lists %zu check-ins, %d acknowledged", node->name, draft->id,
-                      listed_ck, draft->ncheckins);
+            if (exact)
+                s_audit_checkin_ids (node, k, cb_value_get_array (d, "checkins"));
         }
     }
     for (int k = 0; k < node->ndrafts; k++)
