@@ -5,22 +5,26 @@
     Each cycle: several nodes (one thread and one connection each) keep
     sending changes to the real catchballd, each with a unique message id
     and a unique marker (the revision's objective): draft.new, then
-    draft.revise of that draft, pipelined a few at a time. Each node records
-    every change the broker acknowledged (an ok reply): draft, revision and
-    marker. After a random delay the broker gets SIGKILL. In powercut mode
+    draft.revise of that draft, pipelined a few at a time, and between them
+    checkin.new on the node's final draft (in a running cycle, made before
+    the load), the marker as its note. Each node records every change the
+    broker acknowledged (an ok reply): draft, revision and marker; or
+    check-in id, key result, value, confidence and marker. After a random
+    delay the broker gets SIGKILL. In powercut mode
     it runs with the powercut.so shim preloaded, and before the restart its
     data file is replaced by the shim's shadow, which holds only what had
     been synced (see powercut.c). Then, through the protocol only:
 
-    1. audit: draft.list of every node and draft.history of every draft
-       touched: every acknowledged change is present exactly once, at its
-       revision (found), or missing (lost), or there more than once or
-       never asked for (duplicated). A change sent but not answered may be
-       there (committed, not acknowledged) or not;
+    1. audit: draft.list of every node, draft.history of every draft
+       touched and checkin.list of every final draft checked in on:
+       every acknowledged change is present exactly once, at its revision
+       or with its id and fields (found), or missing (lost), or there more
+       than once or never asked for (duplicated). A change sent but not
+       answered may be there (committed, not acknowledged) or not;
     2. resend: each unanswered request is sent again, same frame and mid,
        on a new connection. A committed one must get its original reply
-       (the same draft and revision) and change nothing; another one is
-       done now;
+       (the same draft and revision, the same check-in id) and change
+       nothing; another one is done now;
     3. audit again: the store now matches the model exactly.
 
     At the end: a full audit of every draft, and a clean stop (SIGTERM, exit
@@ -51,6 +55,9 @@
 #define S_CALL_MS       30000   //  Patience for one request during audits
 #define S_STALL_MS      15000   //  A live broker answers within this
 #define S_STOP_MS       30000   //  and exits within this of a SIGTERM
+#define S_CHECKIN_ONE_IN 3      //  About one request in 3 is a check-in
+#define S_CHECKINS_PER_DRAFT 300    //  Then a new final draft, at a cycle's start
+#define S_CYCLE_NAME    "chaos" //  The running cycle the final drafts are in
 
 //  --------------------------------------------------------------------------
 //  Options and global state
@@ -63,7 +70,9 @@ static struct {
     const char *preload_first;  //  A sanitizer runtime to preload before the shim
     bool expect_loss;
     bool inject_duplicate;
+    bool inject_duplicate_checkin;
     bool quiesce;               //  Kill only once every request is answered
+    bool expect_checkin_loss;   //  --expect-loss, and a check-in must be lost
     int cycles;
     int nodes;
     int window;
@@ -115,12 +124,35 @@ typedef struct {
     s_rev_t *revs;              //  revs [r - 1] is revision r
     int nrevs, maxrevs;
     int touched;                //  Cycle in which it last changed
+    bool final;                 //  Finalised at its creation: check-ins go here
+    int ncheckins;              //  Check-ins acknowledged on it
+    int ck_touched;             //  Cycle in which a check-in was last sent on it
 } s_draft_t;
+
+//  An acknowledged check-in, as it was asked for and answered
+typedef struct {
+    char id [16];               //  As the reply said: "c12"
+    char *marker;               //  Its note
+    int draft;                  //  Index of the (final) draft
+    int kr;                     //  1 or 2: kr1 or kr2
+    bool is_float;              //  The value was sent as a float, not an int
+    double value;
+    int confidence;
+    int cycle;                  //  Cycle in which it was acknowledged
+    int seen;                   //  Times listed, during one audit
+    bool wrong;                 //  Listed with other fields, during one audit
+} s_checkin_t;
 
 typedef struct {
     char mid [80];
     char *marker;
-    int draft;                  //  Index of the draft revised; -1 for draft.new
+    int draft;                  //  Index of the draft revised or checked in
+                                //  on; -1 for draft.new
+    bool checkin;               //  A checkin.new, on draft; then its
+    int kr;                     //  key result: 1 or 2 (kr1, kr2),
+    bool is_float;              //  whether its value was sent as a float,
+    double value;               //  the value
+    int confidence;             //  and the confidence, 0 to 5
     void *frame;                //  The exact request, for the resend
     size_t size;
     int64_t sent;               //  Monotonic ms
@@ -128,6 +160,7 @@ typedef struct {
     bool committed;
     char committed_draft [24];
     int committed_rev;
+    char committed_checkin [16];    //  A check-in's id, as committed
 } s_req_t;
 
 typedef struct {
@@ -137,18 +170,25 @@ typedef struct {
     int ndrafts, maxdrafts;
     zhashx_t *ids;              //  Draft id -> index + 1
     int current;                //  Draft being revised, -1 for none
+    int final;                  //  Final draft checked in on, -1 for none
+    s_checkin_t *checkins;      //  In the order acknowledged
+    int ncheckins, maxcheckins;
+    zhashx_t *checkin_ids;      //  Check-in id -> index + 1
+    uint64_t rng;               //  This node's own (threads), for the mix
     uint64_t counter;           //  For mids and markers
     s_req_t *inflight;          //  Sent, not answered, in order
     int ninflight, maxinflight;
     char rehello [80];          //  Mid of a hello again in flight, or ""
     //  This cycle
     long acked;
+    long ck_acked;              //  Check-ins acknowledged
     long dropped;               //  NOT_HELLO from the live broker
     int errors;
     pthread_t thread;
 } s_node_t;
 
 static s_node_t s_nodes [S_MAX_NODES];
+static int s_cycle;             //  The cycle running (1 on), for the node threads
 
 //  Stop flag and the "every node said hello" barrier
 static volatile int s_stop;
@@ -200,6 +240,50 @@ s_req_free (s_req_t *req)
     free (req->marker);
     free (req->frame);
     memset (req, 0, sizeof (*req));
+}
+
+//  An acknowledged check-in into the model, from its request and the id
+//  the reply gave it.
+static void
+s_checkin_add (s_node_t *node, const s_req_t *req, const char *id, int cycle)
+{
+    if (node->ncheckins == node->maxcheckins) {
+        node->maxcheckins = node->maxcheckins ? node->maxcheckins * 2 : 64;
+        node->checkins = realloc (node->checkins, node->maxcheckins * sizeof (s_checkin_t));
+        assert (node->checkins);
+    }
+    s_checkin_t *c = &node->checkins [node->ncheckins++];
+    memset (c, 0, sizeof (*c));
+    snprintf (c->id, sizeof (c->id), "%s", id);
+    c->marker = strdup (req->marker);
+    c->draft = req->draft;
+    c->kr = req->kr;
+    c->is_float = req->is_float;
+    c->value = req->value;
+    c->confidence = req->confidence;
+    c->cycle = cycle;
+    if (!node->checkin_ids)
+        node->checkin_ids = zhashx_new ();
+    zhashx_insert (node->checkin_ids, c->id, (void *) (intptr_t) node->ncheckins);
+    node->drafts [req->draft].ncheckins++;
+}
+
+static int
+s_checkin_find (s_node_t *node, const char *id)
+{
+    intptr_t k = node->checkin_ids ? (intptr_t) zhashx_lookup (node->checkin_ids, id) : 0;
+    return (int) k - 1;
+}
+
+//  Each node thread draws its mix of requests from its own generator (the
+//  global one is the main thread's).
+static uint64_t
+s_node_random (s_node_t *node)
+{
+    node->rng ^= node->rng >> 12;
+    node->rng ^= node->rng << 25;
+    node->rng ^= node->rng >> 27;
+    return node->rng * 2685821657736338717ull;
 }
 
 //  --------------------------------------------------------------------------
@@ -388,6 +472,36 @@ s_read (s_conn_t *self, const char *type, cb_value_t *body)
               reply ? cb_value_get_str_or (reply, "message", "?") : "no reply");
     cb_value_destroy (&reply);
     return result;
+}
+
+//  A paged read (PROTOCOL.md section 4.1), every page: the items of each
+//  page's array `key`, in order, in one new array (the caller destroys
+//  it), or NULL. The body is taken.
+static cb_value_t *
+s_read_pages (s_conn_t *self, const char *type, cb_value_t *body, const char *key)
+{
+    cb_value_t *items = cb_value_new_array ();
+    char after [64] = "";
+    do {
+        cb_value_t *request = cb_value_dup (body);
+        if (*after)
+            cb_value_set_str (request, "after", after);
+        cb_value_t *page = s_read (self, type, request);
+        if (!page) {
+            cb_value_destroy (&items);
+            break;
+        }
+        cb_value_t *list = cb_value_get_array (page, key);
+        for (size_t i = 0; i < cb_value_size (list); i++) {
+            cb_value_t *item = cb_value_dup (cb_value_at (list, i));
+            cb_value_push (items, &item);
+        }
+        const char *next = cb_value_get_str (page, "next");
+        snprintf (after, sizeof (after), "%s", next ? next : "");
+        cb_value_destroy (&page);
+    } while (*after);
+    cb_value_destroy (&body);
+    return items;
 }
 
 //  --------------------------------------------------------------------------
@@ -686,8 +800,10 @@ s_content (const char *objective, bool with_cycle)
     return c;
 }
 
-static void
-s_send_change (s_node_t *node, s_conn_t *conn, int draft)
+//  The next request of the node, not yet in flight: its own mid and
+//  marker, numbered by the node's counter (its value in *n, if n).
+static s_req_t *
+s_req_next (s_node_t *node, uint64_t *n)
 {
     if (node->ninflight == node->maxinflight) {
         node->maxinflight = node->maxinflight ? node->maxinflight * 2 : 16;
@@ -696,23 +812,78 @@ s_send_change (s_node_t *node, s_conn_t *conn, int draft)
     }
     s_req_t *req = &node->inflight [node->ninflight];
     memset (req, 0, sizeof (*req));
-    uint64_t n = ++node->counter;
+    uint64_t count = ++node->counter;
+    if (n)
+        *n = count;
     snprintf (req->mid, sizeof (req->mid), "%s-%s-%llu", s_runid, node->name,
-              (unsigned long long) n);
+              (unsigned long long) count);
     char marker [64];
-    snprintf (marker, sizeof (marker), "chaos %s #%llu", node->name, (unsigned long long) n);
+    snprintf (marker, sizeof (marker), "chaos %s #%llu", node->name, (unsigned long long) count);
     req->marker = strdup (marker);
+    return req;
+}
+
+static void
+s_send_change (s_node_t *node, s_conn_t *conn, int draft)
+{
+    s_req_t *req = s_req_next (node, NULL);
     req->draft = draft;
     cb_value_t *body = cb_value_new_map ();
-    cb_value_t *content = s_content (marker, draft < 0);
+    cb_value_t *content = s_content (req->marker, draft < 0);
     cb_value_set (body, "content", &content);
-    cb_value_set_str (body, "message", marker);
+    cb_value_set_str (body, "message", req->marker);
     if (draft >= 0)
         cb_value_set_str (body, "draft", node->drafts [draft].id);
     req->frame = s_encode (draft < 0 ? "draft.new" : "draft.revise", req->mid, body, &req->size);
     req->sent = zclock_mono ();
     if (s_send (conn, req->frame, req->size) == 0)
         node->ninflight++;
+    else
+        s_req_free (req);
+}
+
+//  The body of a check-in request (as asked for, and done again by the
+//  self-check).
+static cb_value_t *
+s_checkin_body (const char *draft, int kr, bool is_float, double value, int confidence,
+                const char *marker)
+{
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft);
+    cb_value_set_str (body, "kr", kr == 1 ? "kr1" : "kr2");
+    cb_value_t *v = is_float ? cb_value_new_float (value) : cb_value_new_int ((int64_t) value);
+    cb_value_set (body, "value", &v);
+    cb_value_set_int (body, "confidence", confidence);
+    cb_value_set_str (body, "note", marker);
+    return body;
+}
+
+//  A checkin.new on the node's final draft, its marker as the note. The
+//  key result, value and confidence vary with the counter: the value an
+//  int or a float (a whole number and 1 to 7 eighths, exact in binary, so
+//  that it must come back equal), negative now and then, a confidence of
+//  0 to 5 (its drops tell no one: no draft aligns to these).
+static void
+s_send_checkin (s_node_t *node, s_conn_t *conn)
+{
+    uint64_t n;
+    s_req_t *req = s_req_next (node, &n);
+    req->checkin = true;
+    req->draft = node->final;
+    req->kr = 1 + (int) (n % 2);
+    long units = (long) ((n * 7919) % 20001) - 2000;
+    req->is_float = (n / 2) % 2 == 1;
+    req->value = req->is_float ? units + 0.125 * (double) (1 + n % 7) : (double) units;
+    req->confidence = (int) ((n / 3) % 6);
+    s_draft_t *draft = &node->drafts [node->final];
+    cb_value_t *body = s_checkin_body (draft->id, req->kr, req->is_float, req->value,
+                                       req->confidence, req->marker);
+    req->frame = s_encode ("checkin.new", req->mid, body, &req->size);
+    req->sent = zclock_mono ();
+    if (s_send (conn, req->frame, req->size) == 0) {
+        node->ninflight++;
+        draft->ck_touched = s_cycle;
+    }
     else
         s_req_free (req);
 }
@@ -726,6 +897,25 @@ s_acked (s_node_t *node, cb_value_t *reply, int cycle)
     const char *id = cb_value_get_str (body, "draft");
     int64_t rev = 0;
     cb_value_get_int (body, "rev", &rev);
+    if (req->checkin) {
+        //  {id, draft, kr}: a check-in id never given before, on the
+        //  draft and key result asked for.
+        const char *checkin = cb_value_get_str (body, "id");
+        const char *kr = cb_value_get_str_or (body, "kr", "");
+        if (!checkin || s_checkin_find (node, checkin) >= 0 || !id
+        ||  !streq (id, node->drafts [req->draft].id) || strlen (kr) != 3
+        ||  kr [2] - '0' != req->kr) {
+            FAIL ("%s: checkin.new %s on %s kr%d answered %s on %s %s", node->name, req->mid,
+                  node->drafts [req->draft].id, req->kr, checkin ? checkin : "no id",
+                  id ? id : "no draft", kr);
+            node->errors++;
+        }
+        else {
+            s_checkin_add (node, req, checkin, cycle);
+            node->ck_acked++;
+        }
+    }
+    else
     if (!id) {
         FAIL ("%s: ok to %s without a draft", node->name, req->mid);
         node->errors++;
@@ -760,8 +950,6 @@ s_acked (s_node_t *node, cb_value_t *reply, int cycle)
     s_req_free (req);
     memmove (&node->inflight [0], &node->inflight [1], --node->ninflight * sizeof (s_req_t));
 }
-
-static int s_cycle;
 
 //  The live broker forgot this connection's session (NOT_HELLO): as
 //  PROTOCOL.md section 3 says, hello again and resend, here every request
@@ -855,18 +1043,73 @@ s_pump (s_node_t *node, s_conn_t *conn, zpoller_t *poller, int timeout_ms)
     return true;
 }
 
+//  A final draft to check in on, before the load: draft.new in the
+//  running cycle (its objective and message a marker, as any draft's), then
+//  draft.finalize with an override (no vote: the vote is not what is tested
+//  here). Acknowledged changes like the others: the new draft's revision is
+//  in the model, and the audit checks it is still final. 0, or -1.
+static int
+s_final_draft (s_node_t *node, s_conn_t *conn)
+{
+    char marker [64];
+    snprintf (marker, sizeof (marker), "chaos %s final #%llu", node->name,
+              (unsigned long long) ++node->counter);
+    cb_value_t *content = cb_value_new_map ();
+    cb_value_set_str (content, "cycle", S_CYCLE_NAME);
+    cb_value_set_str (content, "objective", marker);
+    cb_value_t *krs = cb_value_new_array ();
+    for (int k = 1; k <= 2; k++) {
+        cb_value_t *kr = cb_value_new_map ();
+        cb_value_set_str (kr, "text", k == 1 ? "Every check-in kept" : "Never one twice");
+        cb_value_set_int (kr, "baseline", 0);
+        cb_value_set_int (kr, "target", 100 * k);
+        cb_value_push (krs, &kr);
+    }
+    cb_value_set (content, "key_results", &krs);
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set (body, "content", &content);
+    cb_value_set_str (body, "message", marker);
+    cb_value_t *made = s_read (conn, "draft.new", body);
+    const char *id = cb_value_get_str (made, "draft");
+    if (!id) {
+        cb_value_destroy (&made);
+        return -1;
+    }
+    s_draft_t *draft = s_draft_add (node, id);
+    s_rev_add (draft, marker, s_cycle);
+    node->acked++;
+    cb_value_destroy (&made);
+    body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft->id);
+    cb_value_t *override = cb_value_new_map ();
+    cb_value_set_str (override, "reason", "chaos: check-ins need a final draft");
+    cb_value_set (body, "override", &override);
+    cb_value_t *final = s_read (conn, "draft.finalize", body);
+    if (!final)
+        return -1;
+    cb_value_destroy (&final);
+    draft->final = true;
+    node->final = node->ndrafts - 1;
+    return 0;
+}
+
 static void *
 s_node_run (void *arg)
 {
     s_node_t *node = (s_node_t *) arg;
     s_conn_t *conn = s_conn_new (node->name, "team");
     int rc = s_hello (conn, S_CALL_MS);
+    //  A new final draft when the last one has enough check-ins: a draft
+    //  keeps the ids of its check-ins, rewritten at each one.
+    if (rc == 0 && (node->final < 0
+                ||  node->drafts [node->final].ncheckins >= S_CHECKINS_PER_DRAFT))
+        rc = s_final_draft (node, conn);
     pthread_mutex_lock (&s_mutex);
     s_ready++;
     pthread_cond_broadcast (&s_cond);
     pthread_mutex_unlock (&s_mutex);
     if (rc) {
-        FAIL ("%s: no answer to hello", node->name);
+        FAIL ("%s: no answer to hello, or no final draft", node->name);
         node->errors++;
         s_conn_destroy (&conn);
         return NULL;
@@ -876,11 +1119,20 @@ s_node_run (void *arg)
     while (!__atomic_load_n (&s_stop, __ATOMIC_ACQUIRE) && !node->errors) {
         //  Keep the window full: revisions of the current draft; a new
         //  draft alone (its id is needed before it can be revised).
+        //  Check-ins go between them, on the node's final draft.
         while (node->ninflight < s_opt.window) {
+            if (s_node_random (node) % S_CHECKIN_ONE_IN == 0) {
+                int before = node->ninflight;
+                s_send_checkin (node, conn);
+                if (node->ninflight == before)
+                    break;          //  Not connected: try again later
+                continue;
+            }
             s_draft_t *cur = node->current >= 0 ? &node->drafts [node->current] : NULL;
             int queued = 0;
             for (int i = 0; i < node->ninflight; i++)
-                queued += node->inflight [i].draft < 0 ? 1000 : 1;
+                if (!node->inflight [i].checkin)
+                    queued += node->inflight [i].draft < 0 ? 1000 : 1;
             if (!cur || cur->nrevs + queued >= S_REVS_PER_DRAFT) {
                 if (node->ninflight == 0)
                     s_send_change (node, conn, -1);
@@ -901,7 +1153,12 @@ s_node_run (void *arg)
             stalled = true;
         }
     }
-    //  --quiesce: the broker is still alive; every reply is awaited.
+    //  --quiesce: the broker is still alive; every reply is awaited. A
+    //  check-in is the node's last request, so the broker's last commit
+    //  before the kill holds one (it holds some node's last request): that
+    //  commit is what the nometasync self-check loses.
+    if (s_opt.quiesce && !node->errors)
+        s_send_checkin (node, conn);
     int64_t give_up = zclock_mono () + S_STALL_MS;
     while (s_opt.quiesce && node->ninflight && !node->errors && zclock_mono () < give_up)
         s_pump (node, conn, poller, 100);
@@ -926,7 +1183,28 @@ typedef struct {
     long lost;                  //  Acknowledged (in any cycle) and missing
     long duplicated;            //  Present twice, or never asked for
     long committed;             //  Unanswered requests found committed
+    long ck_acked;              //  Check-ins acknowledged in the cycle audited
+    long ck_found;              //  Of those, listed once as acknowledged
+    long ck_lost;               //  Acknowledged (any cycle), missing or changed
+    long ck_duplicated;         //  Listed twice, or never acknowledged
+    long ck_committed;          //  Unanswered check-ins found committed
 } s_tally_t;
+
+//  Adds what one tally counted to another.
+static void
+s_tally_add (s_tally_t *to, const s_tally_t *t)
+{
+    to->acked += t->acked;
+    to->found += t->found;
+    to->lost += t->lost;
+    to->duplicated += t->duplicated;
+    to->committed += t->committed;
+    to->ck_acked += t->ck_acked;
+    to->ck_found += t->ck_found;
+    to->ck_lost += t->ck_lost;
+    to->ck_duplicated += t->ck_duplicated;
+    to->ck_committed += t->ck_committed;
+}
 
 static s_req_t *
 s_inflight_find (s_node_t *node, const char *marker)
@@ -991,7 +1269,8 @@ s_audit_history (s_conn_t *conn, s_node_t *node, s_draft_t *draft, int cycle,
         if (known)
             continue;                       //  Counted above as there twice
         s_req_t *req = exact ? NULL : s_inflight_find (node, marker);
-        if (req && req->draft >= 0 && &node->drafts [req->draft] == draft && !req->committed) {
+        if (req && !req->checkin && req->draft >= 0 && &node->drafts [req->draft] == draft
+        &&  !req->committed) {
             req->committed = true;
             snprintf (req->committed_draft, sizeof (req->committed_draft), "%s", draft->id);
             req->committed_rev = (int) r;
@@ -1006,6 +1285,121 @@ s_audit_history (s_conn_t *conn, s_node_t *node, s_draft_t *draft, int cycle,
     cb_value_destroy (&h);
 }
 
+//  One check-in listed on draft k against the model: an acknowledged one
+//  (by its id) with every field as asked for, or, before the resends, an
+//  unanswered request of the node (by its note) that was committed.
+static void
+s_checkin_check (s_node_t *node, int k, cb_value_t *c, bool exact, s_tally_t *t)
+{
+    const char *id = cb_value_get_str_or (c, "id", "");
+    const char *note = cb_value_get_str_or (c, "note", "");
+    const char *kr = cb_value_get_str_or (c, "kr", "");
+    cb_value_t *value = cb_value_get (c, "value");
+    int64_t confidence = cb_value_get_int_or (c, "confidence", -1);
+    bool is_float = cb_value_type (value) == CB_FLOAT;
+    bool is_number = cb_value_is_number (value);
+    double number = is_number ? cb_value_float (value) : 0;
+    bool on_draft = streq (cb_value_get_str_or (c, "draft", ""), node->drafts [k].id);
+    int i = s_checkin_find (node, id);
+    if (i >= 0) {
+        s_checkin_t *m = &node->checkins [i];
+        char want [8];
+        snprintf (want, sizeof (want), "kr%d", m->kr);
+        if (m->draft != k || !on_draft || !streq (note, m->marker) || !streq (kr, want)
+        ||  !is_number || is_float != m->is_float || number != m->value
+        ||  confidence != m->confidence) {
+            m->wrong = true;
+            FAIL ("%s: %s on %s is \"%s\" %s value %g%s confidence %lld, acknowledged as "
+                  "\"%s\" %s on %s value %g%s confidence %d", node->name, id,
+                  node->drafts [k].id, note, kr, number, is_float ? " (float)" : "",
+                  (long long) confidence, m->marker, want, node->drafts [m->draft].id,
+                  m->value, m->is_float ? " (float)" : "", m->confidence);
+        }
+        else
+        if (++m->seen > 1) {
+            t->ck_duplicated++;
+            FAIL ("%s: check-in %s \"%s\" is listed %d times", node->name, id, note, m->seen);
+        }
+        return;
+    }
+    s_req_t *req = exact ? NULL : s_inflight_find (node, note);
+    if (req && req->checkin && req->draft == k && on_draft && !req->committed
+    &&  req->kr == (strlen (kr) == 3 ? kr [2] - '0' : 0) && is_number
+    &&  is_float == req->is_float && number == req->value && confidence == req->confidence) {
+        req->committed = true;
+        snprintf (req->committed_checkin, sizeof (req->committed_checkin), "%s", id);
+        t->ck_committed++;
+    }
+    else {
+        t->ck_duplicated++;
+        FAIL ("%s: check-in %s \"%s\" on %s was never %s", node->name, id, note,
+              node->drafts [k].id, exact ? "acknowledged" : "asked for, or is there twice");
+    }
+}
+
+//  Every check-in of one final draft (checkin.list, all pages) against
+//  the model: each acknowledged one listed once, as acknowledged (found),
+//  or missing or changed (lost), or listed twice, or never asked for
+//  (duplicated); another one is an unanswered request that was committed.
+static void
+s_audit_checkins (s_conn_t *conn, s_node_t *node, int k, int cycle, bool exact, s_tally_t *t)
+{
+    s_draft_t *draft = &node->drafts [k];
+    for (int i = 0; i < node->ncheckins; i++) {
+        node->checkins [i].seen = 0;
+        node->checkins [i].wrong = false;
+    }
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "draft", draft->id);
+    cb_value_t *list = s_read_pages (conn, "checkin.list", body, "checkins");
+    for (size_t i = 0; i < cb_value_size (list); i++)
+        s_checkin_check (node, k, cb_value_at (list, i), exact, t);
+    bool read = list != NULL;
+    cb_value_destroy (&list);
+    for (int i = 0; i < node->ncheckins; i++) {
+        s_checkin_t *m = &node->checkins [i];
+        if (m->draft != k)
+            continue;
+        if (m->seen >= 1 && !m->wrong) {
+            if (m->cycle == cycle)
+                t->ck_found++;
+        }
+        else {
+            t->ck_lost++;
+            if (read && !m->wrong)
+                FAIL ("%s: check-in %s \"%s\" on %s (acknowledged in cycle %d) is missing",
+                      node->name, m->id, m->marker, draft->id, m->cycle);
+        }
+    }
+}
+
+//  With nothing in flight: the draft record's own list of its check-ins
+//  (`checkins`, which draft.history reads) is the model's, id for id, in
+//  the order acknowledged (one node's requests are committed in order).
+static void
+s_audit_checkin_ids (s_node_t *node, int k, cb_value_t *ids)
+{
+    s_draft_t *draft = &node->drafts [k];
+    size_t at = 0;
+    for (int i = 0; i < node->ncheckins; i++) {
+        s_checkin_t *m = &node->checkins [i];
+        if (m->draft != k)
+            continue;
+        cb_value_t *id = cb_value_at (ids, at++);
+        if (!id || cb_value_type (id) != CB_STR || !streq (cb_value_str (id), m->id)) {
+            FAIL ("%s: %s lists %zu check-ins, %d acknowledged; at %zu %s, not %s",
+                  node->name, draft->id, cb_value_size (ids), draft->ncheckins, at,
+                  id && cb_value_type (id) == CB_STR ? cb_value_str (id) : "nothing", m->id);
+            return;
+        }
+    }
+    cb_value_t *more = cb_value_at (ids, at);
+    if (more)
+        FAIL ("%s: %s lists %zu check-ins, %d acknowledged; %s after the last", node->name,
+              draft->id, cb_value_size (ids), draft->ncheckins,
+              cb_value_type (more) == CB_STR ? cb_value_str (more) : "a non-string");
+}
+
 //  One node: draft.list against the model, and the history of each draft
 //  changed in this cycle (or that does not match). With `exact`, nothing
 //  may be in flight (after the resends); without, an unanswered request
@@ -1015,10 +1409,11 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
 {
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "owner", node->name);
-    cb_value_t *list = s_read (conn, "draft.list", body);
-    if (!list)
+    //  Every page: a node has over 1,000 drafts (a page) after about
+    //  100,000 acknowledged changes of the run.
+    cb_value_t *drafts = s_read_pages (conn, "draft.list", body, "drafts");
+    if (!drafts)
         return;
-    cb_value_t *drafts = cb_value_get_array (list, "drafts");
     size_t n = cb_value_size (drafts);
     int *listed = (int *) calloc ((size_t) node->ndrafts + 1, sizeof (int));
     for (size_t i = 0; i < n; i++) {
@@ -1031,7 +1426,7 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
             //  Only an unanswered draft.new may have made a draft we do
             //  not know, with that one revision.
             s_req_t *req = exact ? NULL : s_inflight_find (node, objective);
-            if (req && req->draft < 0 && !req->committed && revs == 1) {
+            if (req && !req->checkin && req->draft < 0 && !req->committed && revs == 1) {
                 req->committed = true;
                 snprintf (req->committed_draft, sizeof (req->committed_draft), "%s", id);
                 req->committed_rev = 1;
@@ -1051,6 +1446,22 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
                  && streq (objective, draft->revs [draft->nrevs - 1].marker);
         if (full || draft->touched == cycle || !same)
             s_audit_history (conn, node, draft, cycle, exact, t);
+        if (draft->final) {
+            //  Still final; its check-ins listed when sent to in this
+            //  cycle, or when the draft's own list of them is not the
+            //  model's count.
+            const char *state = cb_value_get_str_or (d, "state", "");
+            if (!streq (state, "final")) {
+                t->lost++;
+                FAIL ("%s: %s was finalised (acknowledged) and is %s", node->name, draft->id,
+                      state);
+            }
+            size_t listed_ck = cb_value_size (cb_value_get_array (d, "checkins"));
+            if (full || draft->ck_touched == cycle || listed_ck != (size_t) draft->ncheckins)
+                s_audit_checkins (conn, node, k, cycle, exact, t);
+            if (exact)
+                s_audit_checkin_ids (node, k, cb_value_get_array (d, "checkins"));
+        }
     }
     for (int k = 0; k < node->ndrafts; k++)
         if (!listed [k]) {
@@ -1060,12 +1471,15 @@ s_audit_node (s_conn_t *conn, s_node_t *node, int cycle, bool exact, bool full, 
                   draft->id, draft->nrevs);
         }
     free (listed);
-    cb_value_destroy (&list);
+    cb_value_destroy (&drafts);
     //  Acknowledged in this cycle, by the model
     for (int k = 0; k < node->ndrafts; k++)
         for (int r = 0; r < node->drafts [k].nrevs; r++)
             if (node->drafts [k].revs [r].cycle == cycle)
                 t->acked++;
+    for (int i = 0; i < node->ncheckins; i++)
+        if (node->checkins [i].cycle == cycle)
+            t->ck_acked++;
 }
 
 //  After the restart: each unanswered request of a node again, in order,
@@ -1101,7 +1515,19 @@ s_resend (s_node_t *node, int cycle, int *resent)
                      --node->ninflight * sizeof (s_req_t));
         }
         else
-        if (req->committed && (!streq (id, req->committed_draft) || rev != req->committed_rev)) {
+        if (req->committed && req->checkin
+        &&  !streq (cb_value_get_str_or (body, "id", ""), req->committed_checkin)) {
+            FAIL ("%s: resend of committed check-in %s answered %s, not the original %s",
+                  node->name, req->mid, cb_value_get_str_or (body, "id", "no id"),
+                  req->committed_checkin);
+            bad++;
+            s_req_free (req);
+            memmove (&node->inflight [0], &node->inflight [1],
+                     --node->ninflight * sizeof (s_req_t));
+        }
+        else
+        if (req->committed && !req->checkin
+        &&  (!streq (id, req->committed_draft) || rev != req->committed_rev)) {
             FAIL ("%s: resend of committed %s answered %s rev %lld, not the original %s rev %d",
                   node->name, req->mid, id, (long long) rev, req->committed_draft,
                   req->committed_rev);
@@ -1112,9 +1538,9 @@ s_resend (s_node_t *node, int cycle, int *resent)
         }
         else {
             //  As acknowledged in this cycle: the next audit checks it.
-            long before = node->acked;
+            long before = node->acked + node->ck_acked;
             s_acked (node, reply, cycle);
-            if (node->acked == before)
+            if (node->acked + node->ck_acked == before)
                 bad++;
         }
         cb_value_destroy (&reply);
@@ -1144,6 +1570,51 @@ s_inject_duplicate (s_node_t *node)
             (long long) cb_value_get_int_or (reply, "rev", 0));
     cb_value_destroy (&reply);
     s_conn_destroy (&conn);
+}
+
+//  Self-check of the check-ins' duplicate count: the last acknowledged
+//  check-in of the first node is made a second time (same draft, key
+//  result, value, confidence and note, a new mid), as a broker that forgot
+//  a mid would do on a resend.
+static void
+s_inject_duplicate_checkin (s_node_t *node)
+{
+    if (node->ncheckins == 0)
+        return;
+    s_checkin_t *c = &node->checkins [node->ncheckins - 1];
+    s_conn_t *conn = s_conn_new (node->name, "team");
+    cb_value_t *body = s_checkin_body (node->drafts [c->draft].id, c->kr, c->is_float,
+                                       c->value, c->confidence, c->marker);
+    cb_value_t *reply = s_read (conn, "checkin.new", body);
+    printf ("injected: check-in \"%s\" (%s) again on %s: %s\n", c->marker, c->id,
+            node->drafts [c->draft].id, cb_value_get_str_or (reply, "id", "refused"));
+    cb_value_destroy (&reply);
+    s_conn_destroy (&conn);
+}
+
+//  The running cycle the final drafts are in: made by a leadership node
+//  (cycle.new), started a day ago, ending in 30 days. 0, or -1.
+static int
+s_cycle_new (void)
+{
+    s_conn_t *conn = s_conn_new ("lead", "leadership");
+    int64_t now = zclock_time ();
+    cb_value_t *body = cb_value_new_map ();
+    cb_value_set_str (body, "name", S_CYCLE_NAME);
+    cb_value_set_int (body, "start", now - 24LL * 3600 * 1000);
+    cb_value_set_int (body, "end", now + 30 * 24LL * 3600 * 1000);
+    cb_value_t *made = s_read (conn, "cycle.new", body);
+    s_conn_destroy (&conn);
+    if (!made)
+        return -1;                  //  s_read said why
+    const char *state = cb_value_get_str_or (cb_value_get_map (made, "cycle"), "state", "");
+    int rc = 0;
+    if (!streq (state, "running")) {
+        FAIL ("cycle.new %s: state %s, not running", S_CYCLE_NAME, state);
+        rc = -1;
+    }
+    cb_value_destroy (&made);
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
@@ -1240,11 +1711,14 @@ s_usage (FILE *out)
 "                        durable; use with --expect-loss\n"
 "  --expect-loss         succeed only if a loss, a duplicate or a store that does\n"
 "                        not open is seen\n"
+"  --expect-checkin-loss as --expect-loss, and a lost check-in must be seen\n"
 "  --quiesce             kill only once every request sent is answered (the\n"
 "                        broker idle, its last commit acknowledged)\n"
 "  --inject-duplicate    self-check: after the resends, do the last acknowledged\n"
 "                        change of a node again under a new mid; use with\n"
 "                        --expect-loss\n"
+"  --inject-duplicate-checkin\n"
+"                        the same with the node's last acknowledged check-in\n"
 "  --cycles N            kill/restart cycles (default 5)\n"
 "  --nodes N             concurrent nodes, one connection each (default 4)\n"
 "  --window N            changes in flight per node (default 4)\n"
@@ -1287,7 +1761,10 @@ main (int argc, char *argv [])
         else if (streq (a, "--seed") && v) { s_opt.seed = strtoull (v, NULL, 0); i++; }
         else if (streq (a, "--expect-loss")) s_opt.expect_loss = true;
         else if (streq (a, "--inject-duplicate")) s_opt.inject_duplicate = true;
+        else if (streq (a, "--inject-duplicate-checkin")) s_opt.inject_duplicate_checkin = true;
         else if (streq (a, "--quiesce")) s_opt.quiesce = true;
+        else if (streq (a, "--expect-checkin-loss"))
+            s_opt.expect_loss = s_opt.expect_checkin_loss = true;
         else if (streq (a, "--keep")) s_opt.keep = true;
         else if (streq (a, "--sanitized")) s_opt.sanitized = true;
         else if (streq (a, "--broker-arg") && v && s_opt.nbroker_args < 8) {
@@ -1349,6 +1826,8 @@ main (int argc, char *argv [])
         s_nodes [i].index = i;
         snprintf (s_nodes [i].name, sizeof (s_nodes [i].name), "n%d", i + 1);
         s_nodes [i].current = -1;
+        s_nodes [i].final = -1;
+        s_nodes [i].rng = (s_opt.seed ^ (0x9e3779b97f4a7c15ull * (uint64_t) (i + 1))) | 1;
     }
     if (powercut && s_opt.sanitized && !(s_opt.preload_first && *s_opt.preload_first)) {
         printf ("SKIP: catchballd is built with the sanitizers and no sanitizer runtime was "
@@ -1391,6 +1870,12 @@ main (int argc, char *argv [])
             s_remove_dir ();
         return rc;
     }
+    //  The running cycle that the nodes' final drafts are in.
+    if (s_cycle_new ()) {
+        printf ("FAIL: the cycle for the check-ins cannot be made\n");
+        s_broker_stop ();
+        return s_finish (1);
+    }
     s_tally_t total = { 0 };
     long total_inflight = 0, total_resent = 0, total_bad = 0;
     int64_t max_restart = 0;        //  Slowest restart until ready, ms
@@ -1404,6 +1889,7 @@ main (int argc, char *argv [])
         s_ready = 0;
         for (int i = 0; i < s_opt.nodes; i++) {
             s_nodes [i].acked = 0;
+            s_nodes [i].ck_acked = 0;
             s_nodes [i].dropped = 0;
             s_nodes [i].rehello [0] = 0;
             s_nodes [i].errors = 0;
@@ -1420,11 +1906,12 @@ main (int argc, char *argv [])
         if (!s_opt.quiesce)
             s_broker_kill ();
         __atomic_store_n (&s_stop, 1, __ATOMIC_RELEASE);
-        long acked_run = 0, dropped = 0;
+        long acked_run = 0, ck_acked_run = 0, dropped = 0;
         int inflight = 0;
         for (int i = 0; i < s_opt.nodes; i++) {
             pthread_join (s_nodes [i].thread, NULL);
             acked_run += s_nodes [i].acked;
+            ck_acked_run += s_nodes [i].ck_acked;
             inflight += s_nodes [i].ninflight;
             dropped += s_nodes [i].dropped;
         }
@@ -1441,6 +1928,7 @@ main (int argc, char *argv [])
                     cycle, acked_run, powercut ? "power cut" : "kill");
             detected = true;
             total.acked += acked_run;
+            total.ck_acked += ck_acked_run;
             total_inflight += inflight;
             if (!s_opt.expect_loss)
                 s_failures++;
@@ -1453,16 +1941,18 @@ main (int argc, char *argv [])
             s_audit_node (conn, &s_nodes [i], cycle, false, false, &t);
             s_conn_destroy (&conn);
         }
-        if (t.acked != acked_run)
-            FAIL ("cycle %d: the model counts %ld acknowledged, the nodes %ld", cycle,
-                  t.acked, acked_run);
+        if (t.acked != acked_run || t.ck_acked != ck_acked_run)
+            FAIL ("cycle %d: the model counts %ld changes and %ld check-ins acknowledged, "
+                  "the nodes %ld and %ld", cycle, t.acked, t.ck_acked, acked_run, ck_acked_run);
         //  2. Resend what was not answered; 3. audit again, exactly
         int resent = 0, bad = 0;
-        if (t.lost == 0 && t.duplicated == 0) {
+        if (!t.lost && !t.duplicated && !t.ck_lost && !t.ck_duplicated) {
             for (int i = 0; i < s_opt.nodes; i++)
                 bad += s_resend (&s_nodes [i], cycle, &resent);
             if (s_opt.inject_duplicate)
                 s_inject_duplicate (&s_nodes [0]);
+            if (s_opt.inject_duplicate_checkin)
+                s_inject_duplicate_checkin (&s_nodes [0]);
             s_tally_t t2 = { 0 };
             for (int i = 0; i < s_opt.nodes; i++) {
                 s_conn_t *conn = s_conn_new (s_nodes [i].name, "team");
@@ -1471,47 +1961,53 @@ main (int argc, char *argv [])
             }
             t.lost += t2.lost;
             t.duplicated += t2.duplicated;
-            if (t2.acked != acked_run + resent - bad)
+            t.ck_lost += t2.ck_lost;
+            t.ck_duplicated += t2.ck_duplicated;
+            long expected = acked_run + ck_acked_run + resent - bad;
+            if (t2.acked + t2.ck_acked != expected)
                 FAIL ("cycle %d: after the resends the model counts %ld, expected %ld",
-                      cycle, t2.acked, acked_run + resent - bad);
+                      cycle, t2.acked + t2.ck_acked, expected);
         }
         printf ("cycle %3d: killed after %3d ms: acked %4ld found %4ld lost %ld duplicated %ld"
-                " | unanswered %d, committed %ld, resent %d, original replies %s"
+                " | check-ins acked %4ld found %4ld lost %ld duplicated %ld"
+                " | unanswered %d, committed %ld + %ld check-ins, resent %d, original replies %s"
                 " | restart %lld ms\n",
-                cycle, delay, t.acked, t.found, t.lost, t.duplicated, inflight, t.committed,
-                resent, bad ? "NOT matched" : "matched", (long long) restart);
+                cycle, delay, t.acked, t.found, t.lost, t.duplicated, t.ck_acked, t.ck_found,
+                t.ck_lost, t.ck_duplicated, inflight, t.committed, t.ck_committed, resent,
+                bad ? "NOT matched" : "matched", (long long) restart);
         if (restart > max_restart)
             max_restart = restart;
-        total.acked += t.acked;
-        total.found += t.found;
-        total.lost += t.lost;
-        total.duplicated += t.duplicated;
-        total.committed += t.committed;
+        s_tally_add (&total, &t);
         total_inflight += inflight;
         total_resent += resent;
         total_bad += bad;
-        if (t.lost || t.duplicated)
+        if (t.lost || t.duplicated || t.ck_lost || t.ck_duplicated)
             detected = true;
-        if (t.lost || t.duplicated || bad || s_failures)
+        if (t.lost || t.duplicated || t.ck_lost || t.ck_duplicated || bad || s_failures)
             break;                  //  The model no longer holds: stop here
     }
     int cycles_done = cycle > s_opt.cycles ? s_opt.cycles : cycle;
 
     //  The full audit: every draft's history, every acknowledged change of
     //  the run once, and a clean stop.
-    long revisions = 0;
+    long revisions = 0, checkins = 0, finals = 0;
     s_tally_t full = { 0 };
     if (s_broker && !detected && !s_failures) {
         for (int i = 0; i < s_opt.nodes; i++) {
             s_conn_t *conn = s_conn_new (s_nodes [i].name, "team");
             s_audit_node (conn, &s_nodes [i], -1, true, true, &full);
             s_conn_destroy (&conn);
-            for (int k = 0; k < s_nodes [i].ndrafts; k++)
+            for (int k = 0; k < s_nodes [i].ndrafts; k++) {
                 revisions += s_nodes [i].drafts [k].nrevs;
+                finals += s_nodes [i].drafts [k].final;
+            }
+            checkins += s_nodes [i].ncheckins;
         }
-        printf ("full audit: %ld acknowledged revisions in %s, lost %ld, duplicated %ld\n",
-                revisions, "every draft's history", full.lost, full.duplicated);
-        if (full.lost || full.duplicated)
+        printf ("full audit: %ld acknowledged revisions in every draft's history, lost %ld, "
+                "duplicated %ld; %ld acknowledged check-ins in the checkin.list of %ld final "
+                "drafts, lost %ld, duplicated %ld\n", revisions, full.lost, full.duplicated,
+                checkins, finals, full.ck_lost, full.ck_duplicated);
+        if (full.lost || full.duplicated || full.ck_lost || full.ck_duplicated)
             detected = true;
     }
     if (s_broker) {
@@ -1522,31 +2018,45 @@ main (int argc, char *argv [])
     }
     double wall = (zclock_mono () - started) / 1000.0;
     printf ("TOTAL %s: %d cycles: acked %ld found %ld lost %ld duplicated %ld | "
-            "unanswered at the kill %ld, committed %ld, resent %ld, replies not matched %ld | "
-            "slowest restart %lld ms | %.1f s\n",
+            "check-ins acked %ld found %ld lost %ld duplicated %ld | "
+            "unanswered at the kill %ld, committed %ld + %ld check-ins, resent %ld, "
+            "replies not matched %ld | slowest restart %lld ms | %.1f s\n",
             s_opt.mode, cycles_done, total.acked, total.found, total.lost + full.lost,
-            total.duplicated + full.duplicated, total_inflight, total.committed,
-            total_resent, total_bad, (long long) max_restart, wall);
+            total.duplicated + full.duplicated, total.ck_acked, total.ck_found,
+            total.ck_lost + full.ck_lost, total.ck_duplicated + full.ck_duplicated,
+            total_inflight, total.committed, total.ck_committed, total_resent, total_bad,
+            (long long) max_restart, wall);
     if (total_dropped)
         printf ("note: the live broker answered NOT_HELLO %ld times (sessions dropped while "
                 "connected: see README.md, \"Broker bugs these tests found\"); each node said hello "
                 "again and resent, as the protocol says\n", total_dropped);
 
     int rc;
+    long ck_lost = total.ck_lost + full.ck_lost;
+    if (s_opt.expect_checkin_loss && !ck_lost) {
+        printf ("FAIL: self-check: no check-in lost with %s: the test cannot see it\n",
+                s_opt.fault ? s_opt.fault : "no fault");
+        rc = 1;
+    }
+    else
     if (s_opt.expect_loss) {
         if (detected) {
             printf ("self-check: the %s was seen, as it must be\n",
-                    s_opt.inject_duplicate ? "injected duplicate" : s_opt.fault ? s_opt.fault : "loss");
+                    s_opt.inject_duplicate ? "injected duplicate"
+                    : s_opt.inject_duplicate_checkin ? "injected duplicate check-in"
+                    : s_opt.fault ? s_opt.fault : "loss");
             rc = 0;
         }
         else {
             printf ("FAIL: self-check: nothing seen with %s: the test cannot see it\n",
                     s_opt.inject_duplicate ? "an injected duplicate"
+                    : s_opt.inject_duplicate_checkin ? "an injected duplicate check-in"
                     : s_opt.fault ? s_opt.fault : "no fault");
             rc = 1;
         }
     }
     else
-        rc = (s_failures || detected || total.found != total.acked) ? 1 : 0;
+        rc = (s_failures || detected || total.found != total.acked
+              || total.ck_found != total.ck_acked) ? 1 : 0;
     return s_finish (rc);
 }
