@@ -15,6 +15,8 @@
     web_http.c      the browser side (libmicrohttpd, a thread per
                     connection): pages, assets, join, sessions, the
                     Server-Sent Events stream, the security headers
+    web_tls.c       the certificate and key for HTTPS, checked at start
+    web_qr.c        a join link as a QR code, in the terminal and as a PNG
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what
@@ -102,13 +104,45 @@ char *web_gateway_me (web_gateway_t *self, const char *node, uint64_t *version_p
 //  web_http.c
 
 typedef struct _web_http_t web_http_t;
+typedef struct _web_tls_t web_tls_t;
 
 //  Serves on addr:port (addr numeric IPv4), the invites in dir, the
-//  broker through gateway. NULL with why if it cannot listen.
+//  broker through gateway; HTTPS with tls (lent: it must outlive the
+//  server), plain HTTP with tls NULL. NULL with why if it cannot listen.
 web_http_t *web_http_new (const char *addr, int port, const char *dir,
-                          web_gateway_t *gateway, char *why, size_t why_size);
+                          web_gateway_t *gateway, const web_tls_t *tls, char *why,
+                          size_t why_size);
 //  The port it listens on (the one the system chose for port 0).
 int web_http_port (web_http_t *self);
 void web_http_destroy (web_http_t **self_p);
+
+//  --------------------------------------------------------------------------
+//  web_tls.c
+
+struct MHD_OptionItem;
+
+//  The certificate (PEM, a chain allowed) and its private key (PEM,
+//  unencrypted, no group or other permission) for HTTPS, read and checked:
+//  NULL with why (naming the file) if libmicrohttpd has no TLS, or a file
+//  is missing, unreadable, not PEM, too open, or the key not the
+//  certificate's.
+web_tls_t *web_tls_new (const char *cert_file, const char *key_file, char *why,
+                        size_t why_size);
+void web_tls_destroy (web_tls_t **self_p);
+//  libmicrohttpd's options for HTTPS with it, for MHD_OPTION_ARRAY; for
+//  self NULL, none. Lent, as long as self lives.
+const struct MHD_OptionItem *web_tls_options (const web_tls_t *self);
+//  The host the certificate is for (its first DNS name, else IP address,
+//  else common name); "" if it names none, or self is NULL. Lent.
+const char *web_tls_name (const web_tls_t *self);
+
+//  --------------------------------------------------------------------------
+//  web_qr.c
+
+//  Prints text as a QR code on out, for a terminal (half blocks).
+void web_qr_print (FILE *out, const char *text);
+//  Writes text as a QR code to a PNG file at path, mode 0600, replacing
+//  any file there at once (never half written). 0, or -1 with why.
+int web_qr_png (const char *text, const char *path, char *why, size_t why_size);
 
 #endif
