@@ -18,7 +18,8 @@
     The gateway's directory (--dir, default $CATCHBALL_WEB_DIR or
     ./catchball-web) holds the join tokens `invite` writes and the
     sessions they became (web_tokens.c), which `sessions` lists and
-    `revoke` ends; and the address the serving gateway is reached at
+    `revoke` ends, and which end by themselves (web_expiry.c: the serving
+    gateway's lifetimes kept in DIR/session-lifetimes); and the address the serving gateway is reached at
     (DIR/url: https under TLS, the certificate's name, the port it got),
     so that the links `invite` prints are links that work.
     =========================================================================
@@ -36,6 +37,7 @@
 static const char *s_usage =
 "usage: catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]\n"
 "                     [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]\n"
+"                     [--session-idle T] [--session-max T]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]\n"
 "       catchball-web sessions [--dir D]\n"
 "       catchball-web revoke NODE [--dir D]\n"
@@ -59,12 +61,15 @@ static const char *s_usage =
 "                   in DIR/url by the serving gateway (default https://NAME:PORT\n"
 "                   under TLS, NAME the certificate's, else http://ADDR:PORT),\n"
 "                   and read from there by invite (else http://127.0.0.1:PORT)\n"
+"  --session-idle T a session ends unused this long (default 12h; T is N, Ns,\n"
+"                   Nm, Nh or Nd; an open live page uses it every few seconds)\n"
+"  --session-max T  and this long after the join, in any case (default 7d)\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
 "                   facilitator, observer) and prints its link (on stdout),\n"
 "                   the link as a QR code (on stderr), and as a PNG (mode 0600)\n"
 "  --png FILE       where invite writes the PNG (default NODE.png)\n"
-"  sessions         lists the sessions: node, role, since when\n"
+"  sessions         lists the sessions: node, role, since when (not the expired)\n"
 "  revoke NODE      ends every session of NODE at once, live pages included\n";
 
 static volatile int s_stop = 0;
@@ -212,7 +217,8 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir,
     else
     if (http)
         s_base (base, sizeof (base), listen, web_http_port (http), tls);
-    if (!http || s_write_url (dir, base, why, sizeof (why))) {
+    if (!http || s_write_url (dir, base, why, sizeof (why))
+    ||  web_session_lifetimes_save (dir, why, sizeof (why))) {
         fprintf (stderr, "catchball-web: %s\n", why);
         web_http_destroy (&http);
         web_gateway_destroy (&gateway);
@@ -244,6 +250,7 @@ main (int argc, char *argv [])
     const char *role = NULL, *url = NULL, *png = NULL;
     const char *tls_cert = NULL, *tls_key = NULL;
     bool insecure_http = false;
+    int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
     int port = S_DEFAULT_PORT;
     static struct option options [] = {
         { "listen", required_argument, NULL, 'l' },
@@ -256,6 +263,8 @@ main (int argc, char *argv [])
         { "tls-key", required_argument, NULL, 'K' },
         { "insecure-http", no_argument, NULL, 'I' },
         { "png", required_argument, NULL, 'P' },
+        { "session-idle", required_argument, NULL, 'S' },
+        { "session-max", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -272,6 +281,15 @@ main (int argc, char *argv [])
             case 'K': tls_key = optarg; break;
             case 'I': insecure_http = true; break;
             case 'P': png = optarg; break;
+            case 'S':
+            case 'M':
+                *(opt == 'S' ? &idle : &max) = web_duration (optarg);
+                if (web_duration (optarg) < 0) {
+                    fprintf (stderr, "catchball-web: --session-%s %s: not a duration (90s, "
+                             "15m, 12h, 7d)\n", opt == 'S' ? "idle" : "max", optarg);
+                    return 2;
+                }
+                break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
                 if (*end || port < 0 || port > 65535) {
@@ -293,6 +311,8 @@ main (int argc, char *argv [])
             snprintf (base, sizeof (base), "http://127.0.0.1:%d", port);
         return s_invite (argv [optind + 1], role, dir, url ? url : base, png);
     }
+    //  sessions and revoke leave out what the serving gateway would refuse.
+    web_session_lifetimes_load (dir);
     if (optind + 1 == argc && streq (argv [optind], "sessions")) {
         int count = web_sessions (dir, NULL, stdout);
         if (count < 0)
@@ -323,9 +343,13 @@ main (int argc, char *argv [])
                  "or say --insecure-http for a lab network\n", listen);
         return 2;
     }
+    char why [1024];
+    if (web_session_lifetimes (idle, max, why, sizeof (why))) {
+        fprintf (stderr, "catchball-web: %s\n", why);
+        return 2;
+    }
     web_tls_t *tls = NULL;
     if (tls_cert) {
-        char why [1024];
         tls = web_tls_new (tls_cert, tls_key, why, sizeof (why));
         if (!tls) {
             fprintf (stderr, "catchball-web: refusing to serve: %s\n", why);

@@ -17,6 +17,7 @@
                     Server-Sent Events stream, the security headers
     web_tls.c       the certificate and key for HTTPS, checked at start
     web_qr.c        a join link as a QR code, in the terminal and as a PNG
+    web_expiry.c    sessions end after an idle and an absolute lifetime
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what
@@ -135,6 +136,30 @@ const struct MHD_OptionItem *web_tls_options (const web_tls_t *self);
 //  The host the certificate is for (its first DNS name, else IP address,
 //  else common name); "" if it names none, or self is NULL. Lent.
 const char *web_tls_name (const web_tls_t *self);
+
+//  --------------------------------------------------------------------------
+//  web_expiry.c
+
+//  A session ends when unused this long, or this old (seconds).
+#define WEB_SESSION_IDLE    (12 * 3600)
+#define WEB_SESSION_MAX     (7 * 86400)
+
+//  Sets the process's session lifetimes: idle 2 minutes or more, max no
+//  shorter. 0, or -1 with why.
+int web_session_lifetimes (int64_t idle, int64_t max, char *why, size_t why_size);
+//  Seconds of "90", "90s", "15m", "12h", "7d"; -1 if it is none of those.
+int64_t web_duration (const char *text);
+//  True if the session file at path is gone, or has outlived a lifetime
+//  (then it is removed). Else, if use, it is marked used now.
+bool web_session_expired (const char *path, bool use);
+//  Keeps the lifetimes in DIR/session-lifetimes, for `sessions` and
+//  `revoke` to load. 0, or -1 with why.
+int web_session_lifetimes_save (const char *dir, char *why, size_t why_size);
+//  The lifetimes kept in DIR, if there are; else they stay as they are.
+void web_session_lifetimes_load (const char *dir);
+//  Opens a token's or session's file to read, leaving its access time
+//  (a session's last use) as it is. NULL with errno.
+FILE *web_expiry_fopen (const char *path);
 
 //  --------------------------------------------------------------------------
 //  web_qr.c

@@ -20,12 +20,19 @@ openssl (.ci/deps.sh installs it). Checked:
   HttpOnly and SameSite=Strict, and the cookie opens the node's page;
   plain HTTP to the port gets no HTTP answer;
 - --insecure-http on 0.0.0.0 serves plain HTTP and says INSECURE at
-  start; the loopback alone (the default) says nothing of the kind.
+  start; the loopback alone (the default) says nothing of the kind;
+- sessions expire (--session-idle 10m --session-max 1h), seen without
+  waiting by back-dating the session file's times, which are the
+  session's (access: last used; modification: made): a use refreshes the
+  last use; unused too long, or too old, a session is refused and its
+  file removed; `sessions` leaves out (and removes) an expired one, with
+  the serving gateway's lifetimes; bad lifetimes are refused.
 
 Waiting is a readline with a deadline, never a sleep.
 
 Usage: web_tls.py CATCHBALLD CATCHBALL_WEB
 """
+import hashlib
 import http.client
 import os
 import re
@@ -184,7 +191,8 @@ def main():
     # TLS on every address.
     gw_dir = path("gw")
     web, line = serve("web-tls", ["--listen", "0.0.0.0", "--tls-cert", cert, "--tls-key", key,
-                                  "--dir", gw_dir], endpoint)
+                                  "--dir", gw_dir, "--session-idle", "10m",
+                                  "--session-max", "1h"], endpoint)
     m = re.search(r"serving https://0\.0\.0\.0:(\d+)", line)
     if not check(m, "serves https on 0.0.0.0", line):
         return
@@ -220,6 +228,55 @@ def main():
     status, resp, body = https(port, ctx, "GET", "/me", headers={"Cookie": attrs[0]})
     check.eq(status, 200, "the cookie opens the node's page over TLS")
     security_headers(resp, "the node's page over TLS")
+
+    # Sessions expire: the session file's access time is its last use,
+    # its modification time when it was made. Back-dated, not waited for.
+    with open(os.path.join(gw_dir, "session-lifetimes")) as f:
+        check.eq(f.read().split(), ["600", "3600"], "the lifetimes kept for `sessions`")
+
+    def session_file(cookie):
+        sha = hashlib.sha1(cookie.split("=", 1)[1].encode()).hexdigest().upper()
+        return os.path.join(gw_dir, "sessions", sha)
+
+    def join(node):
+        token = invite(gw_dir, node, "observer").split("token=")[1]
+        status, resp, _ = https(port, ctx, "POST", "/join", "token=" + token,
+                                dict(form, Origin=origin))
+        check.eq(status, 303, "%s joins" % node)
+        return (resp.getheader("Set-Cookie") or "").split(";")[0]
+
+    def me(cookie):
+        return https(port, ctx, "GET", "/me", headers={"Cookie": cookie})[0]
+
+    # Made 30 minutes ago, last used 8 minutes ago: the last use after the
+    # making, as in life (else a relatime mount moves it at any read).
+    now = time.time()
+    first = session_file(attrs[0])
+    made = now - 1800
+    os.utime(first, (now - 600 + 120, made))
+    check.eq(me(attrs[0]), 200, "a session unused for 8 of its 10 idle minutes works")
+    check(os.stat(first).st_atime >= now - 60, "and its use is its last use now",
+          os.stat(first).st_atime - now)
+    check.eq(os.stat(first).st_mtime, made, "when it was made is kept")
+    os.utime(first, (now - 600 - 60, made))
+    check.eq(me(attrs[0]), 403, "a session unused for 11 minutes is refused")
+    check(not os.path.exists(first), "and its file removed")
+    old = join("old")
+    os.utime(session_file(old), (now, now - 3600 - 60))
+    check.eq(me(old), 403, "a session used now but made 61 minutes ago is refused")
+    check(not os.path.exists(session_file(old)), "and its file removed")
+    fresh, stale = join("fresh"), join("stale")
+    os.utime(session_file(stale), (now - 3 * 3600, now - 3 * 3600))
+    out = subprocess.run([WEB, "sessions", "--dir", gw_dir], capture_output=True, text=True,
+                         timeout=WAIT)
+    check("fresh" in out.stdout and "stale" not in out.stdout,
+          "`sessions` lists the fresh session, not the expired one", out.stdout)
+    check(not os.path.exists(session_file(stale)), "and removed the expired one")
+    check.eq(me(fresh), 200, "the fresh session works")
+    refused(["--session-idle", "10x"], 2, ["--session-idle 10x", "not a duration"],
+            "a lifetime that is no duration refused")
+    refused(["--session-idle", "2h", "--session-max", "1h"], 2, ["no longer than the max"],
+            "an idle lifetime longer than the max refused")
 
     # Plain HTTP to the TLS port gets no HTTP answer.
     try:
