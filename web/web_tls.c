@@ -89,6 +89,7 @@ s_read (const char *path, const char *what, bool secret, char *why, size_t why_s
 //  The host a certificate is for, as a browser checks it: its first DNS
 //  subject alternative name, else its first IP address one, else its
 //  common name (which browsers no longer read, but a link may still use).
+//  A wildcard (*.example.org) names no host a link could go to: skipped.
 static void
 s_name (gnutls_x509_crt_t crt, char *name, size_t size)
 {
@@ -105,7 +106,8 @@ s_name (gnutls_x509_crt_t crt, char *name, size_t size)
                 continue;
             if (type == GNUTLS_SAN_DNSNAME) {
                 value [value_size] = 0;
-                snprintf (name, size, "%s", (char *) value);
+                if (!strchr ((char *) value, '*'))
+                    snprintf (name, size, "%s", (char *) value);
             }
             else
             if (value_size == 4)
@@ -121,7 +123,7 @@ s_name (gnutls_x509_crt_t crt, char *name, size_t size)
     if (!name [0]) {
         size_t name_size = size;
         if (gnutls_x509_crt_get_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name,
-                                           &name_size) < 0)
+                                           &name_size) < 0 || strchr (name, '*'))
             name [0] = 0;
     }
 }

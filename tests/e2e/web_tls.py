@@ -18,9 +18,11 @@ openssl (.ci/deps.sh installs it). Checked:
   security headers; a join from an http:// Origin is refused; a join
   from the page's own https Origin sets a session cookie that is Secure,
   HttpOnly and SameSite=Strict, and the cookie opens the node's page;
-  plain HTTP to the port gets no HTTP answer;
+  plain HTTP to the port gets no HTTP answer; the live stream works over
+  TLS; a wildcard name is no host for a link (the IP address is);
 - --insecure-http on 0.0.0.0 serves plain HTTP and says INSECURE at
-  start; the loopback alone (the default) says nothing of the kind;
+  start; the loopback alone (the default) says nothing of the kind, and
+  keeps the --url it is given for the links;
 - sessions expire (--session-idle 10m --session-max 1h), seen without
   waiting by back-dating the session file's times, which are the
   session's (access: last used; modification: made): a use refreshes the
@@ -141,6 +143,7 @@ def security_headers(resp, what):
 def main():
     openssl_cert("gw", "/CN=catchball-test", "DNS:localhost,IP:127.0.0.1")
     openssl_cert("other", "/CN=other", "DNS:other.test")
+    openssl_cert("wild", "/CN=*.example.test", "DNS:*.example.test,IP:127.0.0.1")
     cert, key = path("gw.crt"), path("gw.key")
 
     # The rule: beyond the loopback, TLS or --insecure-http.
@@ -228,6 +231,14 @@ def main():
     status, resp, body = https(port, ctx, "GET", "/me", headers={"Cookie": attrs[0]})
     check.eq(status, 200, "the cookie opens the node's page over TLS")
     security_headers(resp, "the node's page over TLS")
+    # The live stream, over TLS too: its first message is the node's page.
+    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=WAIT, context=ctx)
+    conn.request("GET", "/live/me", headers={"Cookie": attrs[0]})
+    resp = conn.getresponse()
+    lines = [resp.readline().decode().strip() for _ in range(2)]
+    conn.close()
+    check(resp.status == 200 and lines[0] == "event: me" and lines[1].startswith("data: {"),
+          "the live stream over TLS", (resp.status, lines))
 
     # Sessions expire: the session file's access time is its last use,
     # its modification time when it was made. Back-dated, not waited for.
@@ -313,10 +324,23 @@ def main():
                      "DIR/url of 0.0.0.0 names this host")
     stop(web)
 
+    # A wildcard certificate: the links name its IP address.
+    web, line = serve("web-wild", ["--tls-cert", path("wild.crt"), "--tls-key",
+                                   path("wild.key"), "--dir", path("gw-wild")], endpoint)
+    m = re.search(r"serving https://127\.0\.0\.1:(\d+)", line)
+    if check(m, "TLS on the loopback", line):
+        with open(path("gw-wild/url")) as f:
+            check.eq(f.read().strip(), "https://127.0.0.1:" + m.group(1),
+                     "a wildcard name is no host for a link: the IP address is")
+    stop(web)
+
     # The loopback alone needs nothing and warns of nothing.
-    web, line = serve("web-loopback", ["--dir", path("gw-loopback")], endpoint)
+    web, line = serve("web-loopback", ["--dir", path("gw-loopback"), "--url",
+                                       "http://board.test:1234"], endpoint)
     check(re.search(r"serving http://127\.0\.0\.1:\d+", line), "the default is the loopback",
           line)
+    with open(path("gw-loopback/url")) as f:
+        check.eq(f.read().strip(), "http://board.test:1234", "--url kept for the links")
     stop(web)
     log = open(path("web-loopback.log")).read()
     check("INSECURE" not in log, "the loopback says nothing insecure", log)
