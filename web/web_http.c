@@ -194,8 +194,9 @@ s_join_page (web_http_t *self, struct MHD_Connection *connection)
 }
 
 //  True if the request comes from a page of this gateway: its Origin is
-//  http://HOST, HOST as the request names it. Browsers send Origin with
-//  every POST; a cross-site form, or a request without one, is refused.
+//  http://HOST (https:// under TLS), HOST as the request names it.
+//  Browsers send Origin with every POST; a cross-site form, or a request
+//  without one, is refused.
 static bool
 s_same_origin (web_http_t *self, struct MHD_Connection *connection)
 {
