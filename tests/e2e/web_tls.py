@@ -10,7 +10,7 @@ openssl (.ci/deps.sh installs it). Checked:
 - each bad file is refused at start (exit 1, naming the file and what is
   wrong), before anything serves: a missing certificate or key, a key
   group or others may read, a key that is not the certificate's, a file
-  that is not PEM, a directory (and, when not run as root, a file it may
+  that is not PEM, a key under a password, a directory (and, when not run as root, a file it may
   not read);
 - with TLS on 0.0.0.0: the join link `invite` prints is https, at the
   certificate's name and the port the gateway got, and works as printed
@@ -158,6 +158,10 @@ def main():
     # Bad files, each refused at start, by name.
     shutil.copy(key, path("open.key"))
     os.chmod(path("open.key"), 0o640)
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-in", key, "-out", path("locked-up.key"),
+                    "-passout", "pass:secret", "-v2", "aes-256-cbc"], check=True,
+                   capture_output=True)
+    os.chmod(path("locked-up.key"), 0o600)
     with open(path("junk.pem"), "w") as f:
         f.write("not PEM at all\n")
     os.chmod(path("junk.pem"), 0o600)
@@ -172,6 +176,8 @@ def main():
          "a cert that is not PEM"),
         ([cert, path("junk.pem")], ["--tls-key", "junk.pem", "not an unencrypted PEM private"],
          "a key that is not PEM"),
+        ([cert, path("locked-up.key")], ["--tls-key", "locked-up.key", "not an unencrypted"],
+         "a key under a password"),
         ([key, key], ["--tls-cert", "gw.key", "not a PEM certificate"],
          "the key given as the certificate"),
         ([cert, TMP], ["--tls-key", "not a regular file"], "a directory as the key"),
