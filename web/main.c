@@ -2,26 +2,30 @@
     catchball-web - serve catchball to browsers: the gateway's command line
 
         catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]
-        catchball-web invite NODE --role ROLE [--dir D] [--url BASE]
+                      [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]
+        catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]
         catchball-web sessions [--dir D]
         catchball-web revoke NODE [--dir D]
 
-    Serving binds 127.0.0.1 unless told otherwise, and refuses any other
-    address: the same fail-closed rule as the broker's (server/main.c),
-    which will not listen beyond the loopback without CURVE. Here the
-    protection would be TLS, which this version does not have yet, so
-    there is no way around the refusal: no --insecure-http either, until
-    --tls-cert and --tls-key exist to be the normal way.
+    Serving binds 127.0.0.1 unless told otherwise, and fails closed as the
+    broker does (server/main.c, which will not listen beyond the loopback
+    without CURVE): any other address needs TLS (--tls-cert and --tls-key,
+    web_tls.c), which protects the session cookies and the people's text
+    on the network; or --insecure-http, for a lab, which is said loudly at
+    start. A certificate or key that is wrong in any way stops the gateway
+    before it serves, never later in a browser.
 
     The gateway's directory (--dir, default $CATCHBALL_WEB_DIR or
     ./catchball-web) holds the join tokens `invite` writes and the
     sessions they became (web_tokens.c), which `sessions` lists and
-    `revoke` ends.
+    `revoke` ends, and which end by themselves (web_expiry.c: the serving
+    gateway's lifetimes kept in DIR/session-lifetimes); and the address the serving gateway is reached at
+    (DIR/url: https under TLS, the certificate's name, the port it got),
+    so that the links `invite` prints are links that work.
     =========================================================================
 */
 #include <czmq.h>
 #include <getopt.h>
-#include <qrencode.h>
 #include <signal.h>
 
 #include "web.h"
@@ -32,26 +36,40 @@
 
 static const char *s_usage =
 "usage: catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]\n"
-"       catchball-web invite NODE --role ROLE [--dir D] [--url BASE]\n"
+"                     [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]\n"
+"                     [--session-idle T] [--session-max T]\n"
+"       catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]\n"
 "       catchball-web sessions [--dir D]\n"
 "       catchball-web revoke NODE [--dir D]\n"
 "\n"
 "Serves catchball to browsers: the facilitator's board (/board?event=e1) and\n"
 "each person's page, for the people who join with a link from `invite`.\n"
 "\n"
-"  --listen ADDR    address to bind (default 127.0.0.1; only the loopback:\n"
-"                   TLS is not implemented yet, so nothing else is served)\n"
+"  --listen ADDR    address to bind (default 127.0.0.1); any other than the\n"
+"                   loopback needs TLS, or --insecure-http\n"
 "  --port N         port (default 8080; 0: any free one, printed)\n"
 "  --endpoint EP    the broker (default $CATCHBALL_ENDPOINT or " S_DEFAULT_ENDPOINT ")\n"
-"  --dir D          the gateway's directory: join tokens (default\n"
+"  --dir D          the gateway's directory: join tokens, sessions (default\n"
 "                   $CATCHBALL_WEB_DIR or ./" S_DEFAULT_DIR ")\n"
+"  --tls-cert FILE  serve HTTPS with this certificate (PEM; a chain allowed)\n"
+"  --tls-key FILE   and its private key (PEM, unencrypted, mode 0600: a key\n"
+"                   group or others may read is refused); the session cookie\n"
+"                   is then Secure, and the join links https\n"
+"  --insecure-http  serve plain HTTP beyond the loopback (a lab only: anyone on\n"
+"                   the network can read the sessions' cookies); said loudly\n"
+"  --url BASE       where people reach the gateway, for the join links: kept\n"
+"                   in DIR/url by the serving gateway (default https://NAME:PORT\n"
+"                   under TLS, NAME the certificate's, else http://ADDR:PORT),\n"
+"                   and read from there by invite (else http://127.0.0.1:PORT)\n"
+"  --session-idle T a session ends unused this long (default 12h; T is N, Ns,\n"
+"                   Nm, Nh or Nd; an open live page uses it every few seconds)\n"
+"  --session-max T  and this long after the join, in any case (default 7d)\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
-"                   facilitator, observer) and prints its link (on stdout)\n"
-"                   and the link as a QR code (on stderr)\n"
-"  --url BASE       the gateway's address in the link (default\n"
-"                   http://127.0.0.1:PORT)\n"
-"  sessions         lists the sessions: node, role, since when\n"
+"                   facilitator, observer) and prints its link (on stdout),\n"
+"                   the link as a QR code (on stderr), and as a PNG (mode 0600)\n"
+"  --png FILE       where invite writes the PNG (default NODE.png)\n"
+"  sessions         lists the sessions: node, role, since when (not the expired)\n"
 "  revoke NODE      ends every session of NODE at once, live pages included\n";
 
 static volatile int s_stop = 0;
@@ -70,55 +88,77 @@ s_loopback (const char *addr)
     return inet_pton (AF_INET, addr, &in) == 1 && (ntohl (in.s_addr) >> 24) == 127;
 }
 
-//  True if the module at (x, y) is dark; outside the symbol, light.
+//  The address the serving gateway is reached at, as it wrote it into
+//  DIR/url, into base; false if there is none (it never served here).
 static bool
-s_dark (const QRcode *qr, int x, int y)
+s_read_url (const char *dir, char *base, size_t size)
 {
-    if (x < 0 || y < 0 || x >= qr->width || y >= qr->width)
+    char path [4200];
+    snprintf (path, sizeof (path), "%s/url", dir);
+    FILE *file = fopen (path, "r");
+    if (!file)
         return false;
-    return qr->data [y * qr->width + x] & 1;
+    bool got = fgets (base, (int) size, file) != NULL;
+    fclose (file);
+    base [strcspn (base, "\n")] = 0;
+    return got && (!strncmp (base, "http://", 7) || !strncmp (base, "https://", 8));
 }
 
-//  The link as a QR code in the terminal, for a phone's camera: two rows
-//  of modules per line with half blocks, light modules drawn (as
-//  `qrencode -t UTF8` does, for a terminal's dark background), with the
-//  quiet zone of two modules scanners need around it.
-static void
-s_print_qr (FILE *out, const char *text)
-{
-    QRcode *qr = QRcode_encodeString (text, 0, QR_ECLEVEL_L, QR_MODE_8, 1);
-    if (!qr) {
-        fprintf (out, "(no QR code: %s)\n", strerror (errno));
-        return;
-    }
-    const int quiet = 2, side = qr->width + 2 * quiet;
-    for (int y = 0; y < side; y += 2) {
-        for (int x = 0; x < side; x++) {
-            bool top = s_dark (qr, x - quiet, y - quiet);
-            bool bottom = y + 1 < side ? s_dark (qr, x - quiet, y + 1 - quiet) : false;
-            fputs (!top && !bottom ? "\u2588" : !top ? "\u2580" : !bottom ? "\u2584" : " ",
-                   out);
-        }
-        fputc ('\n', out);
-    }
-    QRcode_free (qr);
-}
-
+//  Writes base into DIR/url (the directory made if missing, 0700, as the
+//  tokens' is) for `invite` to read: aside, then renamed, so an invite
+//  never reads half of it. 0, or -1 with why.
 static int
-s_invite (const char *node, const char *role, const char *dir, const char *url)
+s_write_url (const char *dir, const char *base, char *why, size_t why_size)
+{
+    char path [4200], temp [4200];
+    snprintf (path, sizeof (path), "%s/url", dir);
+    snprintf (temp, sizeof (temp), "%s/url.new", dir);
+    if (mkdir (dir, 0700) && errno != EEXIST) {
+        snprintf (why, why_size, "cannot make %s: %s", dir, strerror (errno));
+        return -1;
+    }
+    FILE *file = fopen (temp, "w");
+    bool written = file && fprintf (file, "%s\n", base) > 0;
+    if (!file || fclose (file) || !written || rename (temp, path)) {
+        snprintf (why, why_size, "cannot write %s: %s", path, strerror (errno));
+        unlink (temp);
+        return -1;
+    }
+    return 0;
+}
+
+//  catchball-web invite NODE --role ROLE: a token, its link (on stdout),
+//  the link as a QR code (on stderr) and as a PNG. An exit status.
+static int
+s_invite (const char *node, const char *role, const char *dir, const char *url,
+          const char *png)
 {
     char token [WEB_ID_MAX], why [512];
     if (web_invite_new (dir, node, role ? role : "", token, why, sizeof (why))) {
         fprintf (stderr, "catchball-web: invite: %s\n", why);
         return 1;
     }
+    char link [1024];
+    if (snprintf (link, sizeof (link), "%s/join?token=%s", url, token) >= (int) sizeof (link)) {
+        web_invite_use (dir, token);
+        fputs ("catchball-web: invite: --url: too long for a link\n", stderr);
+        return 2;
+    }
+    char png_path [300];
+    snprintf (png_path, sizeof (png_path), "%s.png", node);
+    if (web_qr_png (link, png ? png : png_path, why, sizeof (why))) {
+        //  No half an invitation: the token goes with the PNG that failed.
+        web_invite_use (dir, token);
+        fprintf (stderr, "catchball-web: invite: %s\n", why);
+        return 1;
+    }
     //  The link alone on stdout, for scripts; the rest for people.
-    char link [512];
-    snprintf (link, sizeof (link), "%s/join?token=%s", url, token);
     printf ("%s\n", link);
     fflush (stdout);
     fprintf (stderr, "catchball-web: a join link for %s as %s: it works once\n", node, role);
-    s_print_qr (stderr, link);
+    web_qr_print (stderr, link);
+    fprintf (stderr, "catchball-web: the QR code as a PNG: %s (mode 0600: it holds the "
+             "link's secret)\n", png ? png : png_path);
     return 0;
 }
 
@@ -139,9 +179,28 @@ s_revoke (const char *dir, int argc, char **argv)
     return 0;
 }
 
-//  Serves until SIGINT or SIGTERM. An exit status.
+//  The address people reach a gateway at, for the join links: the
+//  scheme it serves, the name its certificate is for (the only one a
+//  browser accepts it under), else the address it binds (this host's name
+//  for 0.0.0.0, which nobody can connect to), and the port it got.
+static void
+s_base (char *base, size_t size, const char *listen, int port, const web_tls_t *tls)
+{
+    char host [256];
+    snprintf (host, sizeof (host), "%s", web_tls_name (tls));
+    if (!host [0]) {
+        snprintf (host, sizeof (host), "%s", listen);
+        if (streq (listen, "0.0.0.0") && gethostname (host, sizeof (host) - 1))
+            snprintf (host, sizeof (host), "%s", listen);
+    }
+    snprintf (base, size, "%s://%s:%d", tls ? "https" : "http", host, port);
+}
+
+//  Serves until SIGINT or SIGTERM, with tls or plain HTTP, the join links'
+//  address url (NULL: s_base's). An exit status.
 static int
-s_serve (const char *listen, int port, const char *endpoint, const char *dir)
+s_serve (const char *listen, int port, const char *endpoint, const char *dir,
+         const web_tls_t *tls, const char *url)
 {
     //  The gateway says hello for its people: quiet czmq's own chatter.
     zsys_init ();
@@ -150,16 +209,29 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir)
     signal (SIGTERM, s_on_signal);
     signal (SIGPIPE, SIG_IGN);
     web_gateway_t *gateway = web_gateway_new (endpoint);
-    char why [512];
-    web_http_t *http = web_http_new (listen, port, dir, gateway, why, sizeof (why));
-    if (!http) {
+    char why [4400];
+    web_http_t *http = web_http_new (listen, port, dir, gateway, tls, why, sizeof (why));
+    char base [600];
+    if (url)
+        snprintf (base, sizeof (base), "%s", url);
+    else
+    if (http)
+        s_base (base, sizeof (base), listen, web_http_port (http), tls);
+    if (!http || s_write_url (dir, base, why, sizeof (why))
+    ||  web_session_lifetimes_save (dir, why, sizeof (why))) {
         fprintf (stderr, "catchball-web: %s\n", why);
+        web_http_destroy (&http);
         web_gateway_destroy (&gateway);
         return 1;
     }
+    if (!tls && !s_loopback (listen))
+        fprintf (stderr, "catchball-web: INSECURE: serving plain HTTP on %s, beyond the "
+                 "loopback, without TLS (--insecure-http): anyone on the network can read "
+                 "the join links and the session cookies, and speak for the people who "
+                 "joined\n", listen);
     //  The line a script waits for: the address, with the port chosen.
-    printf ("catchball-web: serving http://%s:%d (broker %s)\n", listen, web_http_port (http),
-            endpoint);
+    printf ("catchball-web: serving %s://%s:%d (broker %s; join links %s)\n",
+            tls ? "https" : "http", listen, web_http_port (http), endpoint, base);
     fflush (stdout);
     web_gateway_run (gateway, &s_stop);
     web_http_destroy (&http);
@@ -175,8 +247,10 @@ main (int argc, char *argv [])
                                                          : S_DEFAULT_ENDPOINT;
     const char *dir = getenv ("CATCHBALL_WEB_DIR") ? getenv ("CATCHBALL_WEB_DIR")
                                                    : S_DEFAULT_DIR;
-    const char *role = NULL, *url = NULL;
-    const char *tls = NULL;
+    const char *role = NULL, *url = NULL, *png = NULL;
+    const char *tls_cert = NULL, *tls_key = NULL;
+    bool insecure_http = false;
+    int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
     int port = S_DEFAULT_PORT;
     static struct option options [] = {
         { "listen", required_argument, NULL, 'l' },
@@ -185,8 +259,12 @@ main (int argc, char *argv [])
         { "dir", required_argument, NULL, 'd' },
         { "role", required_argument, NULL, 'r' },
         { "url", required_argument, NULL, 'u' },
-        { "tls-cert", required_argument, NULL, 'T' },
-        { "tls-key", required_argument, NULL, 'T' },
+        { "tls-cert", required_argument, NULL, 'C' },
+        { "tls-key", required_argument, NULL, 'K' },
+        { "insecure-http", no_argument, NULL, 'I' },
+        { "png", required_argument, NULL, 'P' },
+        { "session-idle", required_argument, NULL, 'S' },
+        { "session-max", required_argument, NULL, 'M' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -199,7 +277,19 @@ main (int argc, char *argv [])
             case 'd': dir = optarg; break;
             case 'r': role = optarg; break;
             case 'u': url = optarg; break;
-            case 'T': tls = optarg; break;
+            case 'C': tls_cert = optarg; break;
+            case 'K': tls_key = optarg; break;
+            case 'I': insecure_http = true; break;
+            case 'P': png = optarg; break;
+            case 'S':
+            case 'M':
+                *(opt == 'S' ? &idle : &max) = web_duration (optarg);
+                if (web_duration (optarg) < 0) {
+                    fprintf (stderr, "catchball-web: --session-%s %s: not a duration (90s, "
+                             "15m, 12h, 7d)\n", opt == 'S' ? "idle" : "max", optarg);
+                    return 2;
+                }
+                break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
                 if (*end || port < 0 || port > 65535) {
@@ -211,18 +301,18 @@ main (int argc, char *argv [])
             default: fputs (s_usage, stderr); return 2;
         }
     }
-    char base [300];
-    if (!url) {
-        snprintf (base, sizeof (base), "http://127.0.0.1:%d", port);
-        url = base;
-    }
     if (optind < argc && streq (argv [optind], "invite")) {
         if (optind + 2 != argc || !role) {
             fputs ("catchball-web: invite NODE --role ROLE\n", stderr);
             return 2;
         }
-        return s_invite (argv [optind + 1], role, dir, url);
+        char base [600];
+        if (!url && !s_read_url (dir, base, sizeof (base)))
+            snprintf (base, sizeof (base), "http://127.0.0.1:%d", port);
+        return s_invite (argv [optind + 1], role, dir, url ? url : base, png);
     }
+    //  sessions and revoke leave out what the serving gateway would refuse.
+    web_session_lifetimes_load (dir);
     if (optind + 1 == argc && streq (argv [optind], "sessions")) {
         int count = web_sessions (dir, NULL, stdout);
         if (count < 0)
@@ -236,17 +326,37 @@ main (int argc, char *argv [])
         fprintf (stderr, "catchball-web: unknown command '%s'\n%s", argv [optind], s_usage);
         return 2;
     }
-    //  Fail closed: nothing but the loopback until TLS protects the
-    //  sessions' cookies and the people's text on the network.
-    if (tls) {
-        fputs ("catchball-web: TLS (--tls-cert, --tls-key) is not implemented yet: the "
-               "gateway serves the loopback only\n", stderr);
+    //  Fail closed: beyond the loopback, TLS protects the sessions'
+    //  cookies and the people's text on the network, or the operator
+    //  says in words that nothing need be protected.
+    if (!tls_cert != !tls_key) {
+        fputs ("catchball-web: TLS needs both --tls-cert FILE and --tls-key FILE\n", stderr);
         return 2;
     }
-    if (!s_loopback (listen)) {
-        fprintf (stderr, "catchball-web: --listen %s: refused: without TLS (not implemented "
-                 "yet) the gateway serves only the loopback (127.0.0.1)\n", listen);
+    if (tls_cert && insecure_http) {
+        fputs ("catchball-web: --insecure-http and --tls-cert: choose one\n", stderr);
         return 2;
     }
-    return s_serve (listen, port, endpoint, dir);
+    if (!tls_cert && !insecure_http && !s_loopback (listen)) {
+        fprintf (stderr, "catchball-web: --listen %s: refused: without TLS the gateway "
+                 "serves only the loopback (127.0.0.1). Give --tls-cert and --tls-key, "
+                 "or say --insecure-http for a lab network\n", listen);
+        return 2;
+    }
+    char why [1024];
+    if (web_session_lifetimes (idle, max, why, sizeof (why))) {
+        fprintf (stderr, "catchball-web: %s\n", why);
+        return 2;
+    }
+    web_tls_t *tls = NULL;
+    if (tls_cert) {
+        tls = web_tls_new (tls_cert, tls_key, why, sizeof (why));
+        if (!tls) {
+            fprintf (stderr, "catchball-web: refusing to serve: %s\n", why);
+            return 1;
+        }
+    }
+    int rc = s_serve (listen, port, endpoint, dir, tls, url);
+    web_tls_destroy (&tls);
+    return rc;
 }

@@ -15,6 +15,9 @@
     web_http.c      the browser side (libmicrohttpd, a thread per
                     connection): pages, assets, join, sessions, the
                     Server-Sent Events stream, the security headers
+    web_tls.c       the certificate and key for HTTPS, checked at start
+    web_qr.c        a join link as a QR code, in the terminal and as a PNG
+    web_expiry.c    sessions end after an idle and an absolute lifetime
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what
@@ -102,13 +105,69 @@ char *web_gateway_me (web_gateway_t *self, const char *node, uint64_t *version_p
 //  web_http.c
 
 typedef struct _web_http_t web_http_t;
+typedef struct _web_tls_t web_tls_t;
 
 //  Serves on addr:port (addr numeric IPv4), the invites in dir, the
-//  broker through gateway. NULL with why if it cannot listen.
+//  broker through gateway; HTTPS with tls (lent: it must outlive the
+//  server), plain HTTP with tls NULL. NULL with why if it cannot listen.
 web_http_t *web_http_new (const char *addr, int port, const char *dir,
-                          web_gateway_t *gateway, char *why, size_t why_size);
+                          web_gateway_t *gateway, const web_tls_t *tls, char *why,
+                          size_t why_size);
 //  The port it listens on (the one the system chose for port 0).
 int web_http_port (web_http_t *self);
 void web_http_destroy (web_http_t **self_p);
+
+//  --------------------------------------------------------------------------
+//  web_tls.c
+
+struct MHD_OptionItem;
+
+//  The certificate (PEM, a chain allowed) and its private key (PEM,
+//  unencrypted, no group or other permission) for HTTPS, read and checked:
+//  NULL with why (naming the file) if libmicrohttpd has no TLS, or a file
+//  is missing, unreadable, not PEM, too open, or the key not the
+//  certificate's.
+web_tls_t *web_tls_new (const char *cert_file, const char *key_file, char *why,
+                        size_t why_size);
+void web_tls_destroy (web_tls_t **self_p);
+//  libmicrohttpd's options for HTTPS with it, for MHD_OPTION_ARRAY; for
+//  self NULL, none. Lent, as long as self lives.
+const struct MHD_OptionItem *web_tls_options (const web_tls_t *self);
+//  The host the certificate is for (its first DNS name, else IP address,
+//  else common name); "" if it names none, or self is NULL. Lent.
+const char *web_tls_name (const web_tls_t *self);
+
+//  --------------------------------------------------------------------------
+//  web_expiry.c
+
+//  A session ends when unused this long, or this old (seconds).
+#define WEB_SESSION_IDLE    (12 * 3600)
+#define WEB_SESSION_MAX     (7 * 86400)
+
+//  Sets the process's session lifetimes: idle 2 minutes or more, max no
+//  shorter. 0, or -1 with why.
+int web_session_lifetimes (int64_t idle, int64_t max, char *why, size_t why_size);
+//  Seconds of "90", "90s", "15m", "12h", "7d"; -1 if it is none of those.
+int64_t web_duration (const char *text);
+//  True if the session file at path is gone, or has outlived a lifetime
+//  (then it is removed). Else, if use, it is marked used now.
+bool web_session_expired (const char *path, bool use);
+//  Keeps the lifetimes in DIR/session-lifetimes, for `sessions` and
+//  `revoke` to load. 0, or -1 with why.
+int web_session_lifetimes_save (const char *dir, char *why, size_t why_size);
+//  The lifetimes kept in DIR, if there are; else they stay as they are.
+void web_session_lifetimes_load (const char *dir);
+//  Opens a token's or session's file to read, leaving its access time
+//  (a session's last use) as it is. NULL with errno.
+FILE *web_expiry_fopen (const char *path);
+
+//  --------------------------------------------------------------------------
+//  web_qr.c
+
+//  Prints text as a QR code on out, for a terminal (half blocks).
+void web_qr_print (FILE *out, const char *text);
+//  Writes text as a QR code to a PNG file at path, mode 0600, replacing
+//  any file there at once (never half written). 0, or -1 with why.
+int web_qr_png (const char *text, const char *path, char *why, size_t why_size);
 
 #endif

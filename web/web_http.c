@@ -29,7 +29,7 @@
     (POST /join's alone; no other request's body is read).
 
     A session is a random id in an HttpOnly, SameSite=Strict cookie
-    (Secure once TLS exists), good while its file is in the gateway's
+    (Secure under TLS), good while its file is in the gateway's
     directory (web_tokens.c): checked at every request and before every
     message of a live stream, so `catchball-web revoke NODE` ends them at
     once, and a restarted gateway keeps them (it says hello for their
@@ -77,6 +77,7 @@ struct _web_http_t {
     struct MHD_Daemon *daemon;
     char *dir;                  //  The gateway's directory (invites)
     web_gateway_t *gateway;
+    bool tls;                   //  HTTPS: the cookie is Secure, the Origin https
     pthread_mutex_t lock;       //  Guards the stream counts
     s_streams_t streams [S_SESSIONS_MAX];
     volatile int closing;       //  SSE streams end
@@ -193,21 +194,24 @@ s_join_page (web_http_t *self, struct MHD_Connection *connection)
 }
 
 //  True if the request comes from a page of this gateway: its Origin is
-//  http://HOST, HOST as the request names it. Browsers send Origin with
-//  every POST; a cross-site form, or a request without one, is refused.
+//  http://HOST (https:// under TLS), HOST as the request names it.
+//  Browsers send Origin with every POST; a cross-site form, or a request
+//  without one, is refused.
 static bool
-s_same_origin (struct MHD_Connection *connection)
+s_same_origin (web_http_t *self, struct MHD_Connection *connection)
 {
     const char *origin = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Origin");
     const char *host = MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Host");
-    return origin && host && !strncmp (origin, "http://", 7) && streq (origin + 7, host);
+    const char *scheme = self->tls ? "https://" : "http://";
+    return origin && host && !strncmp (origin, scheme, strlen (scheme))
+        && streq (origin + strlen (scheme), host);
 }
 
 //  POST /join, body token=T: the token, once, to a session.
 static enum MHD_Result
 s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 {
-    if (!s_same_origin (connection))
+    if (!s_same_origin (self, connection))
         return s_text (connection, MHD_HTTP_FORBIDDEN,
                        "Refused: this request did not come from the gateway's own page.");
     //  token=HEX, as the join page's form sends it; nothing else.
@@ -232,8 +236,8 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
         return s_text (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "No session: %s.", why);
     zsys_info ("catchball-web: %s joined as %s", node, role);
     char cookie [256];
-    snprintf (cookie, sizeof (cookie), S_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict",
-              id);
+    snprintf (cookie, sizeof (cookie), S_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s",
+              id, self->tls ? "; Secure" : "");
     struct MHD_Response *response = MHD_create_response_from_buffer (0, "",
                                                                      MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header (response, "Set-Cookie", cookie);
@@ -440,8 +444,8 @@ s_completed (void *cls, struct MHD_Connection *connection, void **req_cls,
 }
 
 web_http_t *
-web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gateway, char *why,
-              size_t why_size)
+web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gateway,
+              const web_tls_t *tls, char *why, size_t why_size)
 {
     struct sockaddr_in sin;
     memset (&sin, 0, sizeof (sin));
@@ -455,15 +459,18 @@ web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gatewa
     assert (self);
     self->dir = strdup (dir);
     self->gateway = gateway;
+    self->tls = tls != NULL;
     pthread_mutex_init (&self->lock, NULL);
     self->daemon = MHD_start_daemon (
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
+        | (tls ? MHD_USE_TLS : 0),
         0, NULL, NULL, s_request, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 60,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) 65536,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, NULL,
+        MHD_OPTION_ARRAY, web_tls_options (tls),
         MHD_OPTION_END);
     if (!self->daemon) {
         snprintf (why, why_size, "cannot listen on %s:%d: %s", addr, port, strerror (errno));

@@ -143,7 +143,7 @@ s_write (const char *dir, const char *kind, const char *node, const char *role, 
 static int
 s_read_file (const char *path, char *node, char *role)
 {
-    FILE *file = fopen (path, "r");
+    FILE *file = web_expiry_fopen (path);
     if (!file)
         return -1;
     char line [200] = "";
@@ -207,7 +207,7 @@ web_session_read (const char *dir, const char *id, char *node, char *role)
 {
     char path [4200];
     return s_path (dir, "sessions", id, path, sizeof (path))
-         ? s_read_file (path, node, role) : -1;
+        && !web_session_expired (path, true) ? s_read_file (path, node, role) : -1;
 }
 
 int
@@ -226,7 +226,8 @@ web_sessions (const char *dir, const char *revoke, FILE *out)
         char path [4400], node [WEB_NAME_MAX], role [16];
         snprintf (path, sizeof (path), "%s/%s", kind_dir, entry->d_name);
         struct stat st;
-        if (s_read_file (path, node, role) || stat (path, &st))
+        if (web_session_expired (path, false)
+        ||  s_read_file (path, node, role) || stat (path, &st))
             continue;
         if (revoke) {
             if (strcmp (node, revoke) || unlink (path))

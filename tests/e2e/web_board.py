@@ -221,7 +221,8 @@ def main():
     # Invite: a single-use token, mode 0600, and its link.
     def invite(node, role):
         out = subprocess.run([WEB, "invite", node, "--role", role, "--dir", gw_dir,
-                              "--url", base], capture_output=True, text=True, timeout=10)
+                              "--url", base], capture_output=True, text=True, timeout=10,
+                             cwd=TMP)   # NODE.png goes there, not into the build tree
         invite.stderr = out.stderr
         return out.stdout.strip()
     link = invite("fac", "facilitator")
