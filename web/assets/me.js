@@ -1,8 +1,18 @@
-// me.js - a team member's page: their inbox as the broker sent it
-// (round thrown, responses, alignment news) and, with ?event=E, what they
-// owe in that event (the board's debts that are theirs); read-only in
-// this slice.
+// me.js - a person's page: what they owe and the forms that answer it,
+// their inbox as the broker sent it (round thrown, responses, alignment
+// news), and, with ?event=E, what they owe in that event (the board's
+// debts that are theirs).
+//
+// To do: each round thrown to this node (its round.thrown deliveries)
+// that round.show says is open and not answered by it, with three ways
+// to answer (feedback per key result, an endorsement with confidence,
+// "cannot align"), and each ask waiting on it (ask.list: asks and offers
+// to it that are open, its own asks that were countered). A card is made
+// once and only its state changes afterwards, so that a live update never
+// wipes what someone is typing. Every refusal is shown in the card, as
+// the broker (or the gateway) said it.
 import { el, fill, follow } from "./live.js";
+import { act, outcomeOf, read, say, who } from "./act.js";
 
 function summary(d) {
   const body = d.body || {};
@@ -10,6 +20,18 @@ function summary(d) {
   for (const key of ["round", "draft", "owner", "by", "question", "objective"])
     if (typeof body[key] === "string")
       parts.push(key + " " + body[key]);
+  const r = body.response;
+  if (r && typeof r === "object") {
+    let what = r.type === "endorse" ? "endorsement, confidence " + r.confidence
+             : r.type === "feedback" ? (r.kind || "feedback") + (r.on ? " on " + r.on : "")
+             : r.type || "";
+    parts.push("response " + r.id + " by " + r.author + ": " + what +
+               (typeof r.text === "string" && r.text ? ": " + r.text : ""));
+  }
+  const a = body.ask;
+  if (a && typeof a === "object")
+    parts.push("ask " + a.id + " from " + a.from + " (" + a.state + "): " +
+               (a.kind === "offer" ? a.text : a.need));
   return parts.join(", ");
 }
 
@@ -25,18 +47,279 @@ function renderOwes(board) {
                                : [el("li", { class: "none" }, "nothing")]));
 }
 
+// ---------------------------------------------------------------------------
+// Forms
+
+let uid = 0;            // For the ids that tie labels to fields
+
+// A labelled field: el(tag) with a fresh id, and its label before it.
+function field(label, tag, attrs, ...children) {
+  const id = "f" + (++uid);
+  const input = el(tag, Object.assign({ id }, attrs), ...children);
+  return [el("label", { for: id }, label), input];
+}
+
+function options(...values) {
+  return values.map((v) => el("option", { value: v }, v));
+}
+
+// A form that runs submit(form, where) when sent, its button busy meanwhile.
+function form(cls, title, fields, button, submit) {
+  const f = el("form", { class: "act " + cls, novalidate: "" }, el("h4", {}, title), ...fields,
+               el("button", { type: "submit" }, button));
+  f.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const sending = f.querySelector("button[type=submit]");
+    sending.disabled = true;
+    try {
+      await submit(f, outcomeOf(f));
+    } finally {
+      sending.disabled = false;
+    }
+    refresh();
+  });
+  return f;
+}
+
+// A refusal made in the page: nothing was sent.
+function refuse(where, message) {
+  return say(where, { error: { name: "NOT_SENT", message } });
+}
+
+// A number as typed, as a number if it is one: anything else goes as
+// text, for the broker to refuse with its own words.
+function number(text) {
+  return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
+}
+
+// ---------------------------------------------------------------------------
+// Rounds to answer
+
+const rounds = new Map();     // round id -> its card
+
+function roundCard(thrown) {
+  const round = thrown.round;
+  const content = thrown.content || {};
+  const krs = Array.isArray(content.key_results) ? content.key_results : [];
+  // Feedback per key result: a kind and a text each; the filled ones are
+  // sent, the last one final (it completes the answer).
+  const per = krs.map((kr) => {
+    const [kindLabel, kind] = field("Kind of feedback on " + kr.id, "select", { name: kr.id + "-kind" },
+                                    ...options("suggestion", "concern", "support"));
+    const [textLabel, text] = field(kr.id + ": " + (kr.text || ""), "textarea",
+                                    { name: kr.id, rows: "2" });
+    return { kr: kr.id, kind, text,
+             node: el("div", { class: "kr-feedback" }, textLabel, text, kindLabel, kind) };
+  });
+  const feedback = form("feedback", "Feedback per key result", per.map((p) => p.node),
+                        "Send feedback", async (f, where) => {
+    const filled = per.filter((p) => p.text.value.trim() !== "");
+    if (!filled.length)
+      return refuse(where, "Write feedback on at least one key result: nothing was sent.");
+    for (let i = 0; i < filled.length; i++) {
+      const p = filled[i];
+      const result = await act("round.feedback", { round, on: p.kr, kind: p.kind.value,
+        text: p.text.value, final: i === filled.length - 1 });
+      if (!say(where, result, ""))
+        return;
+    }
+    say(where, { ok: true }, "Sent: feedback on " + filled.map((p) => p.kr).join(", ") + ".");
+  });
+  const [confLabel, confidence] = field("Confidence, 0 (none) to 5 (full)", "input",
+    { name: "confidence", type: "number", min: "0", max: "5", step: "1", inputmode: "numeric" });
+  const [noteLabel, note] = field("A word with it (optional)", "textarea",
+                                  { name: "text", rows: "2" });
+  const endorse = form("endorse", "Endorse", [confLabel, confidence, noteLabel, note],
+                       "Endorse", async (f, where) => {
+    if (confidence.value.trim() === "")
+      return refuse(where, "Give your confidence, a whole number from 0 to 5: nothing was sent.");
+    const body = { round, confidence: number(confidence.value) };
+    if (note.value.trim() !== "")
+      body.text = note.value;
+    say(where, await act("round.endorse", body), "Sent: endorsed with confidence " +
+        confidence.value + ".");
+  });
+  const [whyLabel, why] = field("Why you cannot align", "textarea", { name: "text", rows: "2" });
+  const cannot = form("cannot", "We cannot align", [whyLabel, why], "Say we cannot align",
+                      async (f, where) => {
+    say(where, await act("round.feedback", { round, kind: "cannot-align", text: why.value }),
+        "Sent: you cannot align.");
+  });
+  const state = el("p", { class: "state" }, "open");
+  const card = el("li", { class: "answer", "data-round": round, "data-state": "open" },
+    el("h3", {}, "Round " + round + " on " + thrown.draft + ", from " + thrown.owner),
+    thrown.question ? el("p", { class: "question" }, thrown.question) : null,
+    el("p", { class: "objective" }, "Objective: " + (content.objective || "")),
+    el("ul", { class: "krs" }, ...krs.map((kr) => el("li", {}, kr.id + ": " + (kr.text || "") +
+      (kr.target !== undefined ? " (target " + kr.target + (kr.unit ? " " + kr.unit : "") + ")" : "")))),
+    state, el("div", { class: "forms" }, feedback, endorse, cannot));
+  card.stateLine = state;
+  return card;
+}
+
+// Asks round.show whether the round still waits for this node.
+async function roundState(card) {
+  const result = await read("round.show", { round: card.dataset.round });
+  if (result.error) {
+    card.stateLine.textContent = "cannot read the round: " + result.error.name;
+    return;
+  }
+  const round = result.ok.round || {};
+  const answered = (round.answered || []).includes(myNode);
+  const state = answered ? "answered" : round.state === "open" ? "open" : "closed";
+  card.dataset.state = state;
+  card.stateLine.textContent = state === "answered" ? "answered: the round's owner has it"
+                             : state === "closed" ? "closed (" + (round.closed_by || "") + ")"
+                             : "open: your answer is awaited";
+  card.querySelector(".forms").hidden = state !== "open";
+}
+
+// ---------------------------------------------------------------------------
+// Asks to answer
+
+const asks = new Map();       // ask id -> its card
+
+// How the helper's draft reflects the help: a target raised, or a new key
+// result.
+function reflectFields() {
+  const [typeLabel, type] = field("How your draft reflects it", "select", { name: "reflect" },
+    el("option", { value: "raise_target" }, "raise a key result's target"),
+    el("option", { value: "new_kr" }, "add a key result"));
+  const [krLabel, kr] = field("Key result (kr1, ...), or the new one's text", "input",
+                              { name: "kr" });
+  const [targetLabel, target] = field("Target", "input", { name: "target", inputmode: "decimal" });
+  const value = () => type.value === "raise_target"
+    ? { type: "raise_target", kr: kr.value.trim(), target: number(target.value) }
+    : { type: "new_kr", kr: { text: kr.value, target: number(target.value) } };
+  return { nodes: [el("div", { class: "reflect" }, typeLabel, type, krLabel, kr, targetLabel,
+                      target)], value };
+}
+
+function askCard(ask) {
+  const id = ask.id;
+  const forms = [];
+  const done = (what) => "Sent: " + what + ". The ask is now ";
+  const answer = async (where, type, body, what) => {
+    const result = await act(type, Object.assign({ ask: id }, body));
+    say(where, result, done(what) + (result.ok ? result.ok.state : "") + ".");
+  };
+  const reasonForm = (type, title) => {
+    const [label, reason] = field("Why", "textarea", { name: "reason", rows: "2" });
+    return form(type.replace(".", "-"), title, [label, reason], title,
+                (f, where) => answer(where, type, { reason: reason.value }, title.toLowerCase()));
+  };
+  if (ask.to === myNode && ask.kind !== "offer") {
+    const r1 = reflectFields();
+    forms.push(form("ask-accept", "Accept", r1.nodes, "Accept",
+                    (f, where) => answer(where, "ask.accept", { reflect: r1.value() }, "accepted")));
+    forms.push(reasonForm("ask.decline", "Decline"));
+    const [label, text] = field("What you offer instead", "textarea", { name: "text", rows: "2" });
+    const r2 = reflectFields();
+    forms.push(form("ask-counter", "Counter", [label, text, ...r2.nodes], "Counter",
+                    (f, where) => answer(where, "ask.counter", { text: text.value,
+                                                                 reflect: r2.value() },
+                                         "countered")));
+  }
+  else {
+    // An offer to this node, or this node's own ask countered: take or refuse.
+    forms.push(form("ask-take", "Take it", [], "Take it",
+                    (f, where) => answer(where, "ask.take", {}, "taken")));
+    forms.push(reasonForm("ask.refuse", "Refuse"));
+  }
+  const state = el("p", { class: "state" }, ask.state);
+  const card = el("li", { class: "answer", "data-ask": id, "data-state": ask.state },
+    el("h3", {}, (ask.kind === "offer" ? "Offer " : "Ask ") + id + " from " + ask.from +
+       " to " + ask.to + (ask.event ? " in " + ask.event : "")),
+    el("p", { class: "need" }, (ask.kind === "offer" ? ask.text : ask.need) || ""),
+    ask.counter ? el("p", { class: "counter" }, "Countered: " + (ask.counter.text || "")) : null,
+    el("p", { class: "kr" }, "For " + (ask.kr || "") + (ask.kr_text ? ": " + ask.kr_text : "")),
+    state, el("div", { class: "forms" }, ...forms));
+  card.stateLine = state;
+  return card;
+}
+
+// True if the ask waits on this node now.
+function waitsOnMe(ask) {
+  return (ask.to === myNode && ask.state === "open")
+      || (ask.from === myNode && ask.state === "countered");
+}
+
+async function refreshAsks() {
+  const result = await read("ask.list", { node: myNode });
+  if (result.error)
+    return;
+  for (const ask of result.ok.asks || []) {
+    let card = asks.get(ask.id);
+    if (!card && waitsOnMe(ask)) {
+      card = askCard(ask);
+      asks.set(ask.id, card);
+      document.getElementById("asks-todo").append(card);
+    }
+    if (card) {
+      const waiting = waitsOnMe(ask);
+      card.dataset.state = ask.state;
+      card.stateLine.textContent = waiting ? ask.state + ": your answer is awaited" : ask.state;
+      card.querySelector(".forms").hidden = !waiting;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The page
+
+let inbox = [];
+let refreshing = null;      // The refresh running, if one is
+let again = false;          // Another was asked for meanwhile
+
+async function refreshNow() {
+  for (const d of inbox)
+    if (d.kind === "round.thrown" && d.body && typeof d.body.round === "string"
+        && !rounds.has(d.body.round)) {
+      const card = roundCard(d.body);
+      rounds.set(d.body.round, card);
+      document.getElementById("rounds").prepend(card);
+    }
+  await Promise.all([...rounds.values()].filter((c) => c.dataset.state === "open")
+                                        .map(roundState));
+  await refreshAsks();
+  const open = document.querySelectorAll("#todo .answer:not([data-state=answered])" +
+    ":not([data-state=closed]):not([data-state=accepted]):not([data-state=declined])").length;
+  document.getElementById("todo-empty").hidden = open > 0;
+  document.body.dataset.todo = String(open);
+}
+
+// Refreshes what is owed; one at a time, the last request never lost.
+function refresh() {
+  if (myNode === null)
+    return;
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = refreshNow().finally(() => {
+    refreshing = null;
+    if (again) {
+      again = false;
+      refresh();
+    }
+  });
+}
+
 function render(me) {
   myNode = me.node;
   if (lastBoard)
     renderOwes(lastBoard);
   fill("title", "catchball: " + me.node + " (" + me.role + ")");
-  const inbox = (me.inbox || []).slice().reverse();
-  document.getElementById("empty").hidden = inbox.length > 0;
-  fill("inbox", ...inbox.map((d) => el("li", { class: "delivery", "data-kind": d.kind },
+  inbox = me.inbox || [];
+  const newest = inbox.slice().reverse();
+  document.getElementById("empty").hidden = newest.length > 0;
+  fill("inbox", ...newest.map((d) => el("li", { class: "delivery", "data-kind": d.kind },
     el("strong", {}, d.kind), " " + summary(d))));
+  refresh();
 }
 
 follow("/live/me", "me", render);
+who().catch(() => {});
 const eventId = new URLSearchParams(location.search).get("event");
 if (eventId) {
   document.getElementById("owes-area").hidden = false;
