@@ -19,7 +19,10 @@ the page and stores nothing; then feedback per key result, hostile text
 included, goes through; `catchball round show` sees it, and the leader's
 open page shows it without a reload, as text. An ask made to the team
 member in an event is countered from the page, and a second one accepted
-with a raised target; the CLI sees both. The forms work by keyboard, with
+with a raised target; the CLI sees both. A second round is answered with a
+counter-proposal: the thrown content edited in a form (an empty objective
+refused first), the coach's findings on it shown from the reply, and the
+proposal stored with the edits and with what the form did not show. The forms work by keyboard, with
 a visible focus. Screenshots of the page at 1920x1080 and 390x844 are
 kept (CB_WEB_SHOTS), with no sideways overflow at either size.
 
@@ -392,6 +395,48 @@ def main():
     head = cli("fac", "draft", "show", "d2")["revision"]["content"]["key_results"]
     check.eq([kr.get("target") for kr in head if kr.get("id") == "kr2"], [2],
              "the accepted reflect raised team-a's kr2 target to 2")
+
+    # A counter-proposal from the page: the thrown content edited; an
+    # empty objective refused; the coach's findings on what was sent
+    # shown with the reply.
+    cli("team-b", "endorse", "r1", "--confidence", "3")
+    check.eq(cli("lead", "throw", "d1", "--to", "team-a", "--question", "And now?")["round"],
+             "r2", "lead throws r2 to team-a")
+    card = '.answer[data-round="r2"]'
+    wait("r2 is to do", lambda: driver.execute_script(
+        "const c = document.querySelector(arguments[0]);"
+        "return c && c.dataset.state === 'open'", card))
+    form = card + " form.counter "
+    check.eq(driver.execute_script("return document.querySelector(arguments[0]).value",
+                                   form + "input[name=kr2-text]"),
+             "Median days to first value", "the form starts from the content thrown")
+    objective = driver.find_element(By.CSS_SELECTOR, form + "textarea[name=objective]")
+    objective.clear()
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("an empty objective: refused, shown", lambda: "BAD_FIELD" in text(form + ".outcome"))
+    check.eq(responses("r2"), [], "the refused counter-proposal stored nothing")
+    objective.send_keys("New customers succeed in their first week " + HOSTILE)
+    kr2 = driver.find_element(By.CSS_SELECTOR, form + "input[name=kr2-text]")
+    kr2.clear()
+    kr2.send_keys("Launch the new onboarding wizard")
+    driver.find_element(By.CSS_SELECTOR, form + "textarea[name=message]").send_keys("faster")
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("the counter-proposal sent, the coach's findings with it",
+         lambda: "Sent: counter-proposal p1" in text(form + ".outcome")
+         and "TASK_VERB (kr2)" in text(form + ".outcome"))
+    check("TASK_VERB (kr2)" in text(card + " .result"),
+          "the findings stay on the card once the round is answered", text(card + " .result"))
+    shots("me-counter")
+    got = [(r.get("type"), r.get("author"), r.get("message")) for r in responses("r2")]
+    check.eq(got, [("counter", "team-a", "faster")], "catchball round show sees the counter")
+    proposal = cli("lead", "draft", "show", "d1", "--rev", "2")["revision"]["content"]
+    check.eq((proposal["objective"], [kr["text"] for kr in proposal["key_results"]][1],
+              proposal["key_results"][0].get("baseline")),
+             ("New customers succeed in their first week " + HOSTILE,
+              "Launch the new onboarding wizard", 40),
+             "the proposal holds the edits, and what the form did not show")
+    check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#todo img, #todo script, #todo a")), 0,
+             "hostile text in the counter-proposal injected nothing")
 
     shots("me-done")
 

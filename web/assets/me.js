@@ -4,9 +4,10 @@
 // debts that are theirs).
 //
 // To do: each round thrown to this node (its round.thrown deliveries)
-// that round.show says is open and not answered by it, with three ways
-// to answer (feedback per key result, an endorsement with confidence,
-// "cannot align"), and each ask waiting on it (ask.list: asks and offers
+// that round.show says is open and not answered by it, with four ways
+// to answer (feedback per key result, a counter-proposal: the draft's
+// content edited, the coach's findings on it shown from the reply; an
+// endorsement with confidence; "cannot align"), and each ask waiting on it (ask.list: asks and offers
 // to it that are open, its own asks that were countered). A card is made
 // once and only its state changes afterwards, so that a live update never
 // wipes what someone is typing. Every refusal is shown in the card, as
@@ -71,11 +72,17 @@ function form(cls, title, fields, button, submit) {
     e.preventDefault();
     const sending = f.querySelector("button[type=submit]");
     sending.disabled = true;
+    const where = outcomeOf(f);
     try {
-      await submit(f, outcomeOf(f));
+      await submit(f, where);
     } finally {
       sending.disabled = false;
     }
+    // What went through stays in sight on the card once its forms are
+    // gone (the round answered, the ask settled).
+    const card = f.closest(".answer");
+    if (card && where.dataset.state === "done")
+      card.querySelector(".result").replaceChildren(...where.cloneNode(true).childNodes);
     refresh();
   });
   return f;
@@ -92,8 +99,60 @@ function number(text) {
   return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
 }
 
+// The coach's findings (PROTOCOL.md section 6.1) as a list, or null.
+function findings(list) {
+  if (!Array.isArray(list) || !list.length)
+    return null;
+  return el("ul", { class: "findings" }, ...list.map((f) => el("li", { "data-level": f.level },
+    el("strong", {}, f.level + " " + f.code + " (" + f.about + ")"), " " + (f.why || ""),
+    f.evidence ? el("span", { class: "evidence" }, " Saw: " + f.evidence) : null,
+    f.suggestion ? el("span", { class: "suggestion" }, " Try: " + f.suggestion) : null)));
+}
+
 // ---------------------------------------------------------------------------
 // Rounds to answer
+
+// The counter-proposal form: the thrown content, editable (objective,
+// narrative, each key result's text and target), and a message. What is
+// not shown (alignment, baselines, units, leads, shared links) is sent back
+// as it was thrown.
+function counterForm(round, content, krs) {
+  const [objLabel, objective] = field("Objective", "textarea",
+                                      { name: "objective", rows: "2" });
+  objective.value = content.objective || "";
+  const [narLabel, narrative] = field("Narrative", "textarea",
+                                      { name: "narrative", rows: "3" });
+  narrative.value = content.narrative || "";
+  const rows = krs.map((kr) => {
+    const [textLabel, text] = field(kr.id + ": text", "input", { name: kr.id + "-text" });
+    text.value = kr.text || "";
+    const [targetLabel, target] = field(kr.id + ": target", "input",
+                                        { name: kr.id + "-target", inputmode: "decimal" });
+    target.value = kr.target === undefined ? "" : String(kr.target);
+    return { kr, text, target,
+             node: el("div", { class: "kr-edit" }, textLabel, text, targetLabel, target) };
+  });
+  const [msgLabel, message] = field("Why (optional)", "textarea", { name: "message", rows: "2" });
+  return form("counter", "Counter-proposal", [objLabel, objective, narLabel, narrative,
+                                              ...rows.map((r) => r.node), msgLabel, message],
+              "Send counter-proposal", async (f, where) => {
+    const sent = JSON.parse(JSON.stringify(content));
+    sent.objective = objective.value;
+    sent.narrative = narrative.value;
+    sent.key_results = rows.map((r) => Object.assign({}, r.kr, { text: r.text.value,
+                                                                 target: number(r.target.value) }));
+    const body = { round, content: sent };
+    if (message.value.trim() !== "")
+      body.message = message.value;
+    const result = await act("round.counter", body);
+    if (say(where, result, result.ok ? "Sent: counter-proposal " + result.ok.id +
+                                       " (revision " + result.ok.rev + ")." : "")) {
+      const list = findings(result.ok.coach);
+      where.append(list ? el("span", { class: "coach" }, " The coach on it:") : " The coach " +
+                   "found nothing to say.", list || "");
+    }
+  });
+}
 
 const rounds = new Map();     // round id -> its card
 
@@ -152,7 +211,11 @@ function roundCard(thrown) {
     el("p", { class: "objective" }, "Objective: " + (content.objective || "")),
     el("ul", { class: "krs" }, ...krs.map((kr) => el("li", {}, kr.id + ": " + (kr.text || "") +
       (kr.target !== undefined ? " (target " + kr.target + (kr.unit ? " " + kr.unit : "") + ")" : "")))),
-    state, el("div", { class: "forms" }, feedback, endorse, cannot));
+    thrown.coach && thrown.coach.length
+      ? el("div", { class: "coach" }, el("p", {}, "The coach on the revision thrown:"),
+           findings(thrown.coach)) : null,
+    state, el("p", { class: "result", role: "status" }),
+    el("div", { class: "forms" }, feedback, counterForm(round, content, krs), endorse, cannot));
   card.stateLine = state;
   return card;
 }
@@ -233,7 +296,7 @@ function askCard(ask) {
     el("p", { class: "need" }, (ask.kind === "offer" ? ask.text : ask.need) || ""),
     ask.counter ? el("p", { class: "counter" }, "Countered: " + (ask.counter.text || "")) : null,
     el("p", { class: "kr" }, "For " + (ask.kr || "") + (ask.kr_text ? ": " + ask.kr_text : "")),
-    state, el("div", { class: "forms" }, ...forms));
+    state, el("p", { class: "result", role: "status" }), el("div", { class: "forms" }, ...forms));
   card.stateLine = state;
   return card;
 }
