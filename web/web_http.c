@@ -16,8 +16,9 @@
                             and the token its POSTs must carry
         GET /api/read?type=T&FIELD=V...
                             a read as the session's node (round.show,
-                            draft.show, ask.list: what the page needs to
-                            know what is still owed), the fields strings
+                            draft.show, draft.list, ask.list, vote.show:
+                            what the page needs to know what is still
+                            owed), the fields strings
         POST /api/act       {type, body} as JSON: one request to the broker
                             as the session's node (s_act says what is
                             checked first); {ok: reply} or {error: {code,
@@ -280,8 +281,8 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 static const char *s_act_types [] = {
     "round.feedback", "round.counter", "round.endorse", "draft.raise",
     "ask.accept", "ask.decline", "ask.counter", "ask.take", "ask.refuse",
-    "round.throw", "round.close", "proposal.adopt", "draft.vote", "draft.finalize",
-    NULL
+    "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
+    "draft.finalize", NULL
 };
 
 //  A JSON answer.
@@ -358,7 +359,7 @@ s_api_session (struct MHD_Connection *connection, const s_session_t *session)
 //  The reads GET /api/read relays: everything is readable by every node
 //  (PROTOCOL.md section 6), and these are what the pages need.
 static const char *s_read_types [] = {
-    "round.show", "draft.show", "ask.list", "vote.show", NULL
+    "round.show", "draft.show", "draft.list", "ask.list", "vote.show", NULL
 };
 
 //  Each query argument but `type` as a string field of the body.

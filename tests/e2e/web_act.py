@@ -22,7 +22,11 @@ member in an event is countered from the page, and a second one accepted
 with a raised target; the CLI sees both. A second round is answered with a
 counter-proposal: the thrown content edited in a form (an empty objective
 refused first), the coach's findings on it shown from the reply, and the
-proposal stored with the edits and with what the form did not show. The forms work by keyboard, with
+proposal stored with the edits and with what the form did not show. Then
+leadership from its page: the proposal adopted, a round thrown (to nobody
+first: refused), the member's endorsement from its page seen live, the
+confidence vote opened, the member's vote cast from its page, the draft
+finalised; the CLI sees each step. The forms work by keyboard, with
 a visible focus. Screenshots of the page at 1920x1080 and 390x844 are
 kept (CB_WEB_SHOTS), with no sideways overflow at either size.
 
@@ -263,6 +267,9 @@ def main():
     check.eq(act(body=json.dumps({"type": "round.endorse",
                                   "body": {"round": "r1", "confidence": 9}})), (400, "BAD_FIELD"),
              "a confidence of 9: the broker's own refusal, as it gave it")
+    check.eq(act(body=json.dumps({"type": "round.throw",
+                                  "body": {"draft": "d3", "to": ["lead"]}})), (403, "NOT_OWNER"),
+             "the gateway acts as the session's node: team-a cannot throw team-b's draft")
     check.eq(responses("r1"), [], "none of those stored anything")
 
     # A replayed join token opens nothing; a revoked session acts no more.
@@ -437,6 +444,73 @@ def main():
              "the proposal holds the edits, and what the form did not show")
     check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#todo img, #todo script, #todo a")), 0,
              "hostile text in the counter-proposal injected nothing")
+
+    # Leadership in the browser: adopt p1, throw r3 (to nobody first:
+    # refused), team-a endorses it, lead opens the vote, team-a votes,
+    # lead finalises.
+    team_tab = driver.current_window_handle
+    driver.switch_to.window(lead_tab)
+    mine = '.answer[data-draft="d1"]'
+    wait("lead's page lists d1, p1 to adopt", lambda: "Adopt p1" in text(mine))
+    driver.find_element(By.CSS_SELECTOR, mine + ' [data-proposal="p1"] button').click()
+    wait("p1 adopted from the page",
+         lambda: "adopted as revision 3" in text(mine + ' [data-proposal="p1"] .outcome'))
+    head = cli("lead", "draft", "show", "d1")["revision"]
+    check.eq((head.get("rev"), head.get("proposal")), (3, "p1"),
+             "the CLI sees d1's revision 3, from p1")
+    form = mine + " form.throw "
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("a round thrown to nobody: refused, shown", lambda: "BAD_FIELD" in text(form + ".outcome"))
+    check.eq(cli("lead", "draft", "show", "d1")["draft"]["state"], "drafting", "nothing thrown")
+    driver.find_element(By.CSS_SELECTOR, form + "input[name=to]").send_keys("team-a")
+    driver.find_element(By.CSS_SELECTOR, form + "textarea[name=question]").send_keys(
+        "Last look? " + HOSTILE)
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("r3 thrown from the page", lambda: "round r3 thrown" in text(form + ".outcome"))
+    shots("me-lead")
+
+    driver.switch_to.window(team_tab)
+    card = '.answer[data-round="r3"]'
+    wait("r3 on team-a's page, live, its question as text",
+         lambda: ("Last look? " + HOSTILE) in text(card))
+    check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#todo img, #todo script, #todo a")), 0,
+             "hostile text in the question injected nothing")
+    driver.find_element(By.CSS_SELECTOR, card + " form.endorse input[name=confidence]").send_keys("4")
+    driver.find_element(By.CSS_SELECTOR, card + " form.endorse button").click()
+    wait("team-a endorses r3", lambda: "endorsed with confidence 4" in text(card + " .result"))
+    check.eq([(r.get("type"), r.get("confidence")) for r in responses("r3")], [("endorse", 4)],
+             "catchball round show sees the endorsement")
+
+    driver.switch_to.window(lead_tab)
+    wait("lead's page shows the endorsement, live",
+         lambda: "endorsement, confidence 4" in text("#inbox"))
+    form = mine + " form.vote-open "
+    wait("the vote can be opened once r3 is closed", lambda: driver.execute_script(
+        "return !document.querySelector(arguments[0]).hidden", form.strip()))
+    driver.find_element(By.CSS_SELECTOR, form + "input[name=voters]").send_keys("team-a")
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("vote v1 opened from the page", lambda: "vote v1 is open" in text(form + ".outcome"))
+
+    driver.switch_to.window(team_tab)
+    card = '.answer[data-vote="v1"]'
+    wait("v1 to cast on team-a's page", lambda: driver.execute_script(
+        "const c = document.querySelector(arguments[0]);"
+        "return c && c.dataset.state === 'open'", card))
+    driver.find_element(By.CSS_SELECTOR, card + " input[name=confidence]").send_keys("4")
+    driver.find_element(By.CSS_SELECTOR, card + " button").click()
+    wait("team-a votes", lambda: "your vote is counted" in text(card + " .result"))
+    wait("the vote revealed, passed", lambda: "passed" in text(card + " .state"))
+
+    driver.switch_to.window(lead_tab)
+    form = mine + " form.finalize "
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("d1 finalised from the page", lambda: "d1 is final at revision 3" in text(form + ".outcome")
+         or "d1 is final at revision 3" in text(mine + " .result"))
+    check.eq(cli("lead", "draft", "show", "d1")["draft"]["state"], "final",
+             "the CLI sees d1 final")
+    check.eq(driver.execute_script("return window.cbNoReload"), "still here",
+             "the leader did all of it without a reload")
+    driver.switch_to.window(team_tab)
 
     shots("me-done")
 

@@ -328,6 +328,167 @@ async function refreshAsks() {
 }
 
 // ---------------------------------------------------------------------------
+// Votes to cast: each vote.opened delivery whose vote is open and has not
+// had this node's vote yet (vote.show says who has voted, never how).
+
+const votes = new Map();      // vote id -> its card
+
+function voteCard(vote) {
+  const [confLabel, confidence] = field("Your confidence, 0 to 5", "input",
+    { name: "confidence", type: "number", min: "0", max: "5", step: "1", inputmode: "numeric" });
+  const [commentLabel, comment] = field("A comment (optional)", "textarea",
+                                        { name: "comment", rows: "2" });
+  const cast = form("vote", "Vote", [confLabel, confidence, commentLabel, comment], "Cast my vote",
+                    async (f, where) => {
+    if (confidence.value.trim() === "")
+      return refuse(where, "Give your confidence, a whole number from 0 to 5: nothing was sent.");
+    const body = { draft: vote.draft, confidence: number(confidence.value) };
+    if (comment.value.trim() !== "")
+      body.comment = comment.value;
+    say(where, await act("draft.vote", body), "Sent: your vote is counted, sealed until " +
+        "the reveal.");
+  });
+  const state = el("p", { class: "state" }, vote.state || "open");
+  const card = el("li", { class: "answer", "data-vote": vote.id, "data-state": "open" },
+    el("h3", {}, "Vote " + vote.id + " on " + vote.draft + " (revision " + vote.rev + "), by " +
+       vote.owner),
+    el("p", { class: "objective" }, "Objective: " + (vote.objective || "")),
+    el("p", {}, "It passes with a median of " + vote.threshold + " or more, and no 0 or 1."),
+    state, el("p", { class: "result", role: "status" }), el("div", { class: "forms" }, cast));
+  card.stateLine = state;
+  return card;
+}
+
+async function voteState(card) {
+  const result = await read("vote.show", { vote: card.dataset.vote });
+  if (result.error)
+    return;
+  const vote = result.ok.vote || {};
+  const voted = (vote.voted || []).includes(myNode);
+  const state = vote.state !== "open" ? "revealed" : voted ? "answered" : "open";
+  card.dataset.state = state;
+  card.stateLine.textContent = state === "open" ? "open: your vote is awaited"
+    : state === "answered" ? "voted: sealed until the reveal"
+    : "revealed: median " + (vote.result ? vote.result.median : "") +
+      (vote.result && vote.result.passed ? ", passed" : ", did not pass");
+  card.querySelector(".forms").hidden = state !== "open";
+}
+
+// ---------------------------------------------------------------------------
+// The node's own drafts (draft.list by owner), with what their owner
+// does: throw a round, close it, adopt a counter-proposal (those the
+// inbox's round.response deliveries brought), open the confidence vote,
+// finalise (with an override's reason if the vote did not pass).
+
+const drafts = new Map();     // draft id -> its card
+
+function names(text) {
+  return text.split(/[\s,]+/).filter((n) => n !== "");
+}
+
+function draftCard(draft) {
+  const id = draft.id;
+  const [toLabel, to] = field("To (node names, comma-separated)", "input", { name: "to" });
+  const [qLabel, question] = field("Question", "textarea", { name: "question", rows: "2" });
+  const thrown = form("throw", "Throw a round", [toLabel, to, qLabel, question], "Throw",
+                      async (f, where) => {
+    const body = { draft: id, to: names(to.value) };
+    if (question.value.trim() !== "")
+      body.question = question.value;
+    const result = await act("round.throw", body);
+    say(where, result, result.ok ? "Sent: round " + result.ok.round + " thrown." : "");
+  });
+  const close = form("round-close", "Close the open round", [], "Close it", async (f, where) => {
+    const result = await act("round.close", { round: card.draft.round || "" });
+    say(where, result, "Sent: the round is closed.");
+  });
+  const [vLabel, voters] = field("Voters (node names, comma-separated)", "input",
+                                 { name: "voters" });
+  const [tLabel, threshold] = field("Median it needs (0 to 5; empty: 3)", "input",
+                                    { name: "threshold", inputmode: "numeric" });
+  const open = form("vote-open", "Open the confidence vote", [vLabel, voters, tLabel, threshold],
+                    "Open the vote", async (f, where) => {
+    const body = { draft: id, voters: names(voters.value) };
+    if (threshold.value.trim() !== "")
+      body.threshold = number(threshold.value);
+    const result = await act("vote.open", body);
+    say(where, result, result.ok ? "Sent: vote " + result.ok.vote + " is open." : "");
+  });
+  const [rLabel, reason] = field("Override's reason (only if the vote did not pass)", "textarea",
+                                 { name: "reason", rows: "2" });
+  const finalize = form("finalize", "Finalise", [rLabel, reason], "Finalise",
+                        async (f, where) => {
+    const body = { draft: id };
+    if (reason.value.trim() !== "")
+      body.override = { reason: reason.value };
+    const result = await act("draft.finalize", body);
+    say(where, result, result.ok ? "Sent: " + id + " is final at revision " + result.ok.rev +
+                                   "." : "");
+  });
+  const proposals = el("ul", { class: "proposals" });
+  const state = el("p", { class: "state" });
+  const card = el("li", { class: "answer mine", "data-draft": id, "data-state": draft.state },
+    el("h3", {}, "Draft " + id + " (" + (draft.cycle || "") + ")"),
+    el("p", { class: "objective" }), state, el("p", { class: "result", role: "status" }),
+    el("div", { class: "proposals-area" }, el("h4", {}, "Counter-proposals"), proposals),
+    el("div", { class: "forms" }, thrown, close, open, finalize));
+  card.stateLine = state;
+  card.proposals = proposals;
+  card.forms = { thrown, close, open, finalize };
+  return card;
+}
+
+// A counter-proposal answered to this node: a button that adopts it.
+function proposalItem(card, response) {
+  const adopt = form("adopt", "Counter-proposal " + response.id + " by " + response.author +
+                     " (revision " + response.proposal_rev + ")" +
+                     (response.message ? ": " + response.message : ""), [], "Adopt " + response.id,
+                     async (f, where) => {
+    const result = await act("proposal.adopt", { proposal: response.id });
+    say(where, result, result.ok ? "Sent: adopted as revision " + result.ok.rev + "." : "");
+  });
+  return el("li", { "data-proposal": response.id }, adopt);
+}
+
+function updateDraft(card, draft) {
+  card.draft = draft;
+  card.dataset.state = draft.state;
+  card.querySelector(".objective").textContent = "Objective: " + (draft.objective || "");
+  card.stateLine.textContent = draft.state + ", revision " + draft.head +
+    (draft.round ? ", round " + draft.round + " open" : "") +
+    (draft.vote ? ", last vote " + draft.vote : "");
+  const final = draft.state === "final";
+  card.forms.thrown.hidden = final || !!draft.round;
+  card.forms.close.hidden = !draft.round;
+  card.forms.open.hidden = final || !!draft.round;
+  card.forms.finalize.hidden = final || !!draft.round;
+  for (const d of inbox) {
+    const r = d.body && d.body.response;
+    if (d.kind === "round.response" && d.body.draft === draft.id && r && r.type === "counter"
+        && !card.proposals.querySelector('[data-proposal="' + CSS.escape(r.id) + '"]'))
+      card.proposals.append(proposalItem(card, r));
+  }
+  card.querySelector(".proposals-area").hidden = card.proposals.children.length === 0;
+}
+
+async function refreshDrafts() {
+  const result = await read("draft.list", { owner: myNode });
+  if (result.error)
+    return;
+  const list = result.ok.drafts || [];
+  document.getElementById("drafts-area").hidden = list.length === 0;
+  for (const draft of list) {
+    let card = drafts.get(draft.id);
+    if (!card) {
+      card = draftCard(draft);
+      drafts.set(draft.id, card);
+      document.getElementById("drafts").append(card);
+    }
+    updateDraft(card, draft);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // The page
 
 let inbox = [];
@@ -342,11 +503,22 @@ async function refreshNow() {
       rounds.set(d.body.round, card);
       document.getElementById("rounds").prepend(card);
     }
+  for (const d of inbox)
+    if (d.kind === "vote.opened" && d.body && typeof d.body.id === "string"
+        && !votes.has(d.body.id)) {
+      const card = voteCard(d.body);
+      votes.set(d.body.id, card);
+      document.getElementById("votes").prepend(card);
+    }
   await Promise.all([...rounds.values()].filter((c) => c.dataset.state === "open")
                                         .map(roundState));
+  await Promise.all([...votes.values()].filter((c) => c.dataset.state !== "revealed")
+                                       .map(voteState));
   await refreshAsks();
+  await refreshDrafts();
   const open = document.querySelectorAll("#todo .answer:not([data-state=answered])" +
-    ":not([data-state=closed]):not([data-state=accepted]):not([data-state=declined])").length;
+    ":not([data-state=closed]):not([data-state=accepted]):not([data-state=declined])" +
+    ":not([data-state=revealed])").length;
   document.getElementById("todo-empty").hidden = open > 0;
   document.body.dataset.todo = String(open);
 }
