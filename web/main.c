@@ -4,7 +4,7 @@
         catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]
         catchball-web invite NODE --role ROLE [--dir D] [--url BASE]
         catchball-web sessions [--dir D]
-        catchball-web revoke NODE [--dir D]
+        catchball-web revoke NODE|--session ID [--dir D]
 
     Serving binds 127.0.0.1 unless told otherwise, and refuses any other
     address: the same fail-closed rule as the broker's (server/main.c),
@@ -34,7 +34,7 @@ static const char *s_usage =
 "usage: catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE]\n"
 "       catchball-web sessions [--dir D]\n"
-"       catchball-web revoke NODE [--dir D]\n"
+"       catchball-web revoke NODE|--session ID [--dir D]\n"
 "\n"
 "Serves catchball to browsers: the facilitator's board (/board?event=e1) and\n"
 "each person's page, for the people who join with a link from `invite`.\n"
@@ -51,8 +51,10 @@ static const char *s_usage =
 "                   and the link as a QR code (on stderr)\n"
 "  --url BASE       the gateway's address in the link (default\n"
 "                   http://127.0.0.1:PORT)\n"
-"  sessions         lists the sessions: node, role, since when\n"
-"  revoke NODE      ends every session of NODE at once, live pages included\n";
+"  sessions         lists the sessions: node, role, since when, (its ID)\n"
+"  revoke NODE      ends every session of NODE at once, live pages included\n"
+"  revoke --session ID\n"
+"                   ends the one session `sessions` lists with that ID\n";
 
 static volatile int s_stop = 0;
 
@@ -122,21 +124,30 @@ s_invite (const char *node, const char *role, const char *dir, const char *url)
     return 0;
 }
 
-//  catchball-web revoke NODE: ends every session of NODE. An exit status.
+//  catchball-web revoke NODE: ends every session of NODE; revoke --session
+//  ID, the one session with that ID. An exit status.
 static int
-s_revoke (const char *dir, int argc, char **argv)
+s_revoke (const char *dir, const char *session, int argc, char **argv)
 {
-    if (argc != 1 || !web_name_ok (argv [0])) {
-        fputs ("catchball-web: revoke NODE\n", stderr);
+    if (session ? argc != 0 : (argc != 1 || !web_name_ok (argv [0]))) {
+        fputs ("catchball-web: revoke NODE, or revoke --session ID\n", stderr);
         return 2;
     }
-    int count = web_sessions (dir, argv [0], NULL);
+    int count = web_sessions (dir, session ? NULL : argv [0], session, NULL);
+    if (count < 0 && errno == EINVAL) {
+        fprintf (stderr, "catchball-web: revoke --session %s: not a session's ID (8 to 40 hex "
+                 "digits, as `sessions` lists them)\n", session);
+        return 2;
+    }
     if (count < 0) {
         fprintf (stderr, "catchball-web: revoke: cannot read %s: %s\n", dir, strerror (errno));
         return 1;
     }
-    printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s", argv [0]);
-    return 0;
+    if (session)
+        printf ("revoked %d session%s %s\n", count, count == 1 ? "" : "s", session);
+    else
+        printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s", argv [0]);
+    return count == 0 && session ? 1 : 0;
 }
 
 //  Serves until SIGINT or SIGTERM. An exit status.
@@ -175,7 +186,7 @@ main (int argc, char *argv [])
                                                          : S_DEFAULT_ENDPOINT;
     const char *dir = getenv ("CATCHBALL_WEB_DIR") ? getenv ("CATCHBALL_WEB_DIR")
                                                    : S_DEFAULT_DIR;
-    const char *role = NULL, *url = NULL;
+    const char *role = NULL, *url = NULL, *session = NULL;
     const char *tls = NULL;
     int port = S_DEFAULT_PORT;
     static struct option options [] = {
@@ -185,6 +196,7 @@ main (int argc, char *argv [])
         { "dir", required_argument, NULL, 'd' },
         { "role", required_argument, NULL, 'r' },
         { "url", required_argument, NULL, 'u' },
+        { "session", required_argument, NULL, 's' },
         { "tls-cert", required_argument, NULL, 'T' },
         { "tls-key", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
@@ -199,6 +211,7 @@ main (int argc, char *argv [])
             case 'd': dir = optarg; break;
             case 'r': role = optarg; break;
             case 'u': url = optarg; break;
+            case 's': session = optarg; break;
             case 'T': tls = optarg; break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
@@ -224,14 +237,14 @@ main (int argc, char *argv [])
         return s_invite (argv [optind + 1], role, dir, url);
     }
     if (optind + 1 == argc && streq (argv [optind], "sessions")) {
-        int count = web_sessions (dir, NULL, stdout);
+        int count = web_sessions (dir, NULL, NULL, stdout);
         if (count < 0)
             fprintf (stderr, "catchball-web: sessions: cannot read %s: %s\n", dir,
                      strerror (errno));
         return count < 0 ? 1 : 0;
     }
     if (optind < argc && streq (argv [optind], "revoke"))
-        return s_revoke (dir, argc - optind - 1, argv + optind + 1);
+        return s_revoke (dir, session, argc - optind - 1, argv + optind + 1);
     if (optind < argc) {
         fprintf (stderr, "catchball-web: unknown command '%s'\n%s", argv [optind], s_usage);
         return 2;

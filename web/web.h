@@ -73,9 +73,11 @@ int web_session_new (const char *dir, const char *node, const char *role, char *
 //  (WEB_ID_MAX bytes; "" for a session made before sessions had one): 0,
 //  or -1 if it does not exist (never made, or revoked).
 int web_session_read (const char *dir, const char *id, char *node, char *role, char *csrf);
-//  Lists the sessions on out, one a line (revoke NULL), or revokes every
-//  session of node `revoke`. Returns how many, or -1.
-int web_sessions (const char *dir, const char *revoke, FILE *out);
+//  Lists the sessions on out, one a line (revoke and session NULL), or
+//  revokes every session of node `revoke`, or the one session whose file
+//  name (as the listing shows it) starts with `session` (8 to 40 hex
+//  digits; -1 with EINVAL otherwise). Returns how many, or -1.
+int web_sessions (const char *dir, const char *revoke, const char *session, FILE *out);
 
 //  --------------------------------------------------------------------------
 //  web_gateway.c

@@ -12,6 +12,8 @@
     while its file exists: `catchball-web revoke NODE` deletes its files,
     and every request and live stream checks it again, so a revoked
     session ends at once, and a restarted gateway keeps its sessions.
+    `catchball-web revoke --session ID` ends one session, named by the
+    start of its file's name as `sessions` lists it.
     A session's file holds a third word, its CSRF token: another random
     id, given to the session's pages (GET /api/session) and required in
     the header of every state-changing request, so that a request another
@@ -21,11 +23,13 @@
     =========================================================================
 */
 #include <czmq.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -225,8 +229,21 @@ web_session_read (const char *dir, const char *id, char *node, char *role, char 
 }
 
 int
-web_sessions (const char *dir, const char *revoke, FILE *out)
+web_sessions (const char *dir, const char *revoke, const char *session, FILE *out)
 {
+    //  A session named as `sessions` shows it: the start of its file's
+    //  name (the SHA-1 of its secret, never the secret), 8 to 40 hex
+    //  digits, either case.
+    size_t prefix = session ? strlen (session) : 0;
+    if (session) {
+        bool hex = prefix >= 8 && prefix <= 40;
+        for (size_t i = 0; hex && i < prefix; i++)
+            hex = isxdigit ((unsigned char) session [i]);
+        if (!hex) {
+            errno = EINVAL;
+            return -1;
+        }
+    }
     char kind_dir [4096];
     snprintf (kind_dir, sizeof (kind_dir), "%s/sessions", dir);
     DIR *d = opendir (kind_dir);
@@ -242,6 +259,11 @@ web_sessions (const char *dir, const char *revoke, FILE *out)
         struct stat st;
         if (s_read_file (path, node, role, NULL) || stat (path, &st))
             continue;
+        if (session) {
+            if (strncasecmp (entry->d_name, session, prefix) || unlink (path))
+                continue;
+        }
+        else
         if (revoke) {
             if (strcmp (node, revoke) || unlink (path))
                 continue;

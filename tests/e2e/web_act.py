@@ -6,7 +6,8 @@ plain HTTP: POST /api/act must carry the session's cookie, the gateway's
 own Origin, the session's CSRF token (X-CSRF-Token) and a JSON body; a
 cross-site POST, one without an Origin, a missing or wrong token, a form
 body, a body too large, a type the gateway does not relay, a replayed
-join token and a revoked session are each refused, and the broker's
+join token and a revoked session (by node, or by the ID `catchball-web
+sessions` lists) are each refused, and the broker's
 store shows that none of them stored anything. The broker's own refusal
 comes back as it gave it (code, name, message).
 
@@ -36,6 +37,7 @@ start at all.
 
 Usage: web_act.py CATCHBALLD CATCHBALL CATCHBALL_WEB EXAMPLES_DIR
 """
+import hashlib
 import http.client
 import json
 import os
@@ -287,6 +289,26 @@ def main():
     check.eq(out.strip(), "revoked 1 session of team-b", "team-b's session revoked")
     check.eq(act(cookie=cookie_b, csrf=csrf_b), (403, "NO_SESSION"),
              "the revoked session's POST refused")
+    # One session revoked by the ID `sessions` lists: that one ends, the
+    # node's other session goes on.
+    cookie_a2 = join(port, invite("team-a", "team").rsplit("=", 1)[1])
+    csrf_a2 = json.loads(request(port, "GET", "/api/session",
+                                 headers={"Cookie": "cb_session=" + cookie_a2})[2]).get("csrf", "")
+    check(csrf_a2 and csrf_a2 != csrf_a, "a second session of team-a, with a token of its own")
+    sid = hashlib.sha1(cookie_a2.encode()).hexdigest()[:8].upper()
+    check(re.search(r"^team-a +team .*\(%s\)$" % sid, sessions(), re.M),
+          "sessions lists it with its ID", sessions())
+    out = subprocess.run([WEB, "revoke", "--session", sid, "--dir", gw_dir],
+                         capture_output=True, text=True, timeout=10)
+    check.eq((out.returncode, out.stdout.strip()), (0, "revoked 1 session " + sid),
+             "revoke --session ID")
+    check.eq(act(cookie=cookie_a2, csrf=csrf_a2), (403, "NO_SESSION"),
+             "the session revoked by its ID refused")
+    check.eq(request(port, "GET", "/api/session", headers={"Cookie": "cb_session=" + cookie_a})[0],
+             200, "team-a's other session goes on")
+    out = subprocess.run([WEB, "revoke", "--session", "../x", "--dir", gw_dir],
+                         capture_output=True, text=True, timeout=10)
+    check.eq(out.returncode, 2, "revoke --session with no ID refused")
     check.eq(responses("r1"), [], "still nothing stored")
 
     # ------------------------------------------------------------------
