@@ -80,6 +80,7 @@
 #define S_BODY_MAX      256     //  Bytes of a request body (POST /join's token)
 #define S_ACT_MAX       65536   //  Bytes of a POST /api/act body
 #define S_ACT_MS        15000   //  How long an act waits for the broker's reply
+#define S_ACT_DEPTH     8       //  Nesting a body may have (a content's is 5)
 #define S_STREAMS_MAX   8       //  Live streams one session may hold open
 #define S_COOKIE        "cb_session"
 
@@ -324,6 +325,32 @@ s_token_equal (const char *a, const char *b)
     return diff == 0;
 }
 
+//  How deeply json nests (a scalar: 0), counting no further than limit + 1.
+//  The broker drops a message nested past its decoder's limit without an
+//  answer, so the gateway refuses those itself rather than wait for none.
+static int
+s_depth (const json_t *json, int limit)
+{
+    if (limit < 0 || !(json_is_object (json) || json_is_array (json)))
+        return 0;
+    int deepest = 0;
+    const char *key;
+    json_t *item;
+    size_t index;
+    if (json_is_object (json)) {
+        json_object_foreach ((json_t *) json, key, item) {
+            int d = s_depth (item, limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    }
+    else
+        json_array_foreach (json, index, item) {
+            int d = s_depth (item, limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    return deepest + 1;
+}
+
 //  The HTTP status of an outcome: 200 for {ok}, else by the hundreds of
 //  the broker's code (PROTOCOL.md section 8).
 static unsigned
@@ -439,6 +466,10 @@ s_act (web_http_t *self, struct MHD_Connection *connection, const s_body_t *body
     if (!known)
         rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
                            "This gateway does not send that type of request.");
+    else
+    if (s_depth (args, S_ACT_DEPTH) > S_ACT_DEPTH)
+        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+                           "The request's body is nested too deeply.");
     else
     if (web_gateway_join (self->gateway, session.node, session.role, S_JOIN_MS, why,
                           sizeof (why)))

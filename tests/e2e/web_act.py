@@ -264,6 +264,12 @@ def main():
     check.eq(act(body="{not json"), (400, "BAD_REQUEST"), "a body that is not JSON refused")
     check.eq(act(body=json.dumps({"type": "draft.new", "body": {}})), (400, "BAD_REQUEST"),
              "a type the gateway does not relay refused")
+    deep = {"x": 1}
+    for _ in range(100):
+        deep = {"a": deep}
+    check.eq(act(body=json.dumps({"type": "round.feedback",
+                                  "body": {"round": "r1", "kind": "concern", "text": deep}})),
+             (400, "BAD_REQUEST"), "a body nested 100 deep refused by the gateway itself")
     check.eq(request(port, "GET", "/api/act", headers={"Cookie": "cb_session=" + cookie_a})[0], 405,
              "acting by GET refused")
     check.eq(act(body=json.dumps({"type": "round.endorse",
@@ -467,6 +473,21 @@ def main():
     check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#todo img, #todo script, #todo a")), 0,
              "hostile text in the counter-proposal injected nothing")
 
+    # "We cannot align", said at once from team-a's own draft (aligned to
+    # d1): refused without a reason, then raised; the leader's page shows
+    # it live.
+    mine_a = '.answer[data-draft="d2"]'
+    form = mine_a + " form.raise "
+    wait("team-a's d2 offers to raise against d1 kr1",
+         lambda: "We cannot align with d1 kr1" in text(form))
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("a raise without a reason: refused, shown", lambda: "BAD_FIELD" in text(form + ".outcome"))
+    driver.find_element(By.CSS_SELECTOR, form + "textarea").send_keys("Security first " + HOSTILE)
+    driver.find_element(By.CSS_SELECTOR, form + "button").click()
+    wait("raised from the page", lambda: "to lead, the owner of d1" in text(form + ".outcome"))
+    raised = cli("lead", "draft", "show", "d1")["draft"].get("raised", [])
+    check.eq(len(raised), 1, "the CLI sees one raise on d1")
+
     # Leadership in the browser: adopt p1, throw r3 (to nobody first:
     # refused), team-a endorses it, lead opens the vote, team-a votes,
     # lead finalises.
@@ -474,6 +495,10 @@ def main():
     driver.switch_to.window(lead_tab)
     mine = '.answer[data-draft="d1"]'
     wait("lead's page lists d1, p1 to adopt", lambda: "Adopt p1" in text(mine))
+    wait("lead's page shows the raise, live, as text",
+         lambda: "draft.raised" in text("#inbox") and ("Security first " + HOSTILE) in text("#inbox"))
+    check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#inbox img, #inbox script, #inbox a")),
+             0, "hostile text in the raise injected nothing")
     driver.find_element(By.CSS_SELECTOR, mine + ' [data-proposal="p1"] button').click()
     wait("p1 adopted from the page",
          lambda: "adopted as revision 3" in text(mine + ' [data-proposal="p1"] .outcome'))

@@ -175,6 +175,13 @@ function roundCard(thrown) {
     const filled = per.filter((p) => p.text.value.trim() !== "");
     if (!filled.length)
       return refuse(where, "Write feedback on at least one key result: nothing was sent.");
+    // Each key result's feedback is a response of its own, the last one
+    // final: checked here first, so that the broker's limit does not
+    // refuse one after another went through.
+    const long = filled.find((p) => [...p.text.value].length > 2000);
+    if (long)
+      return refuse(where, "The feedback on " + long.kr + " is over 2,000 characters: " +
+                           "nothing was sent.");
     for (let i = 0; i < filled.length; i++) {
       const p = filled[i];
       const result = await act("round.feedback", { round, on: p.kr, kind: p.kind.value,
@@ -378,7 +385,9 @@ async function voteState(card) {
 // The node's own drafts (draft.list by owner), with what their owner
 // does: throw a round, close it, adopt a counter-proposal (those the
 // inbox's round.response deliveries brought), open the confidence vote,
-// finalise (with an override's reason if the vote did not pass).
+// finalise (with an override's reason if the vote did not pass); and,
+// for a draft aligned to another's, say "we cannot align" at once,
+// without waiting for a round (draft.raise).
 
 const drafts = new Map();     // draft id -> its card
 
@@ -435,6 +444,23 @@ function draftCard(draft) {
   card.stateLine = state;
   card.proposals = proposals;
   card.forms = { thrown, close, open, finalize };
+  // Raising needs a draft aligned to another: its head says (read once).
+  read("draft.show", { draft: id }).then((result) => {
+    const aligned = result.ok && result.ok.revision && result.ok.revision.content
+                  ? result.ok.revision.content.aligned_to : null;
+    if (!aligned || typeof aligned.draft !== "string")
+      return;
+    const [label, why] = field("Why (your more urgent priorities)", "textarea",
+                               { name: "text", rows: "2" });
+    const target = aligned.draft + (aligned.kr ? " " + aligned.kr : "");
+    card.forms.raise = form("raise", "We cannot align with " + target, [label, why],
+                            "Say we cannot align", async (f, where) => {
+      const result = await act("draft.raise", { draft: id, text: why.value });
+      say(where, result, result.ok ? "Sent: " + result.ok.id + ", to " + result.ok.to +
+                                     ", the owner of " + result.ok.draft + "." : "");
+    });
+    card.querySelector(".forms").append(card.forms.raise);
+  });
   return card;
 }
 
