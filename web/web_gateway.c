@@ -353,12 +353,13 @@ s_outcome (cb_client_t *client, cb_value_t *reply)
 {
     json_t *json = reply
         ? json_pack ("{s:o}", "ok", s_json (reply))
-        : json_pack ("{s:{s:i, s:s, s:s}}", "error", "code", cb_client_error (client),
+        : json_pack ("{s:{s:i, s:s?, s:s?}}", "error", "code", cb_client_error (client),
                      "name", cb_client_error_name (client),
                      "message", cb_client_error_message (client));
-    char *text = json_dumps (json, JSON_COMPACT);
+    char *text = json ? json_dumps (json, JSON_COMPACT) : NULL;
     json_decref (json);
-    return text;
+    return text ? text : strdup ("{\"error\":{\"code\":502,\"name\":\"INTERNAL\","
+                                 "\"message\":\"the reply could not be shown\"}}");
 }
 
 //  Makes the first call not started yet, if any. Under the lock, which it
@@ -472,6 +473,15 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
             pthread_cond_timedwait (&self->wake, &self->lock, &until);
         }
     }
+    //  Calls not made now never will be: their threads are told at once,
+    //  not after their time-out, so the HTTP side can stop.
+    for (s_call_t *call = self->calls; call; call = call->next)
+        if (!call->started) {
+            call->started = true;
+            call->reply = strdup ("{\"error\":{\"code\":502,\"name\":\"STOPPING\","
+                                  "\"message\":\"the gateway is stopping: nothing was sent\"}}");
+        }
+    pthread_cond_broadcast (&self->changed);
     pthread_mutex_unlock (&self->lock);
 }
 
