@@ -113,6 +113,11 @@ char *web_gateway_me (web_gateway_t *self, const char *node, uint64_t *version_p
 char *web_gateway_call (web_gateway_t *self, const char *node, const char *type,
                         cb_value_t **body_p, int timeout_ms);
 
+//  The same for what node owes now, as `catchball todo` lists it (built by
+//  cli_todo_list from reads on the node's connection): {ok: {node, todo:
+//  [item]}} or {error}.
+char *web_gateway_todo (web_gateway_t *self, const char *node, int timeout_ms);
+
 //  --------------------------------------------------------------------------
 //  web_http.c
 

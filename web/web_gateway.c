@@ -15,7 +15,8 @@
     board never skips an entry. Each published board carries the log
     sequence it is as of, which the SSE stream sends as its `id:`.
 
-    Acting: an HTTP thread queues a call (a request as its session's node)
+    Acting: an HTTP thread queues a call (a request as its session's node,
+    or the node's todo, built as `catchball todo` builds it, from reads)
     and waits; the loop makes it on the node's
     connection, blocking as a join does, and publishes the reply on the
     call. A call its thread gave up on (the gateway stopping) is freed by
@@ -32,6 +33,7 @@
 
 #include "catchball/catchball.h"
 #include "cli.h"
+#include "cli_cmd.h"
 #include "cli_console_state.h"
 #include "web.h"
 
@@ -68,7 +70,7 @@ typedef struct {
 typedef struct _s_call_t {
     struct _s_call_t *next;     //  The gateway's queue
     char node [WEB_NAME_MAX];   //  As whom
-    char type [40];             //  The request's type
+    char type [40];             //  The request's type; "" for the node's todo
     cb_value_t *body;           //  Its body, the loop's once it starts
     bool started;               //  The loop has taken it
     char *reply;                //  The outcome, JSON, once done
@@ -385,7 +387,18 @@ s_make_call (web_gateway_t *self)
         cb_value_t *body = call->body;
         call->body = NULL;
         pthread_mutex_unlock (&self->lock);
-        cb_value_t *answer = cb_client_request (client, type, &body, S_REQUEST_MS);
+        cb_value_t *answer;
+        if (type [0])
+            answer = cb_client_request (client, type, &body, S_REQUEST_MS);
+        else {
+            //  The command line's own todo, on this node's connection
+            //  (a refusal is said on the gateway's stderr too).
+            cli_t cli = { .endpoint = self->endpoint, .node = call->node,
+                          .timeout = S_REQUEST_MS, .client = client };
+            int status = 0;
+            answer = cli_todo_list (&cli, &status);
+        }
+        cb_value_destroy (&body);
         reply = s_outcome (client, answer);
         cb_value_destroy (&answer);
         pthread_mutex_lock (&self->lock);
@@ -592,6 +605,12 @@ web_gateway_me (web_gateway_t *self, const char *name, uint64_t *version_p, int 
         text = s_wait_for (self, &node->me, &node->me_version, version_p, timeout_ms);
     pthread_mutex_unlock (&self->lock);
     return text;
+}
+
+char *
+web_gateway_todo (web_gateway_t *self, const char *name, int timeout_ms)
+{
+    return web_gateway_call (self, name, "", NULL, timeout_ms);
 }
 
 char *

@@ -14,6 +14,8 @@
                             forms that answer rounds and asks (static)
         GET /api/session    {node, role, csrf}: who the page speaks for,
                             and the token its POSTs must carry
+        GET /api/todo       what the node owes: {ok: {node, todo: [item]}},
+                            as `catchball todo` lists it
         GET /api/read?type=T&FIELD=V...
                             a read as the session's node (round.show,
                             draft.show, draft.list, ask.list, vote.show:
@@ -398,6 +400,21 @@ s_read_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *val
     return MHD_YES;
 }
 
+//  GET /api/todo: what the session's node owes, as the command line's
+//  todo says it.
+static enum MHD_Result
+s_api_todo (web_http_t *self, struct MHD_Connection *connection, const s_session_t *session)
+{
+    char why [512];
+    if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
+                          sizeof (why)))
+        return s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+    char *outcome = web_gateway_todo (self->gateway, session->node, S_ACT_MS);
+    enum MHD_Result rc = s_json_text (connection, s_outcome_status (outcome), outcome);
+    free (outcome);
+    return rc;
+}
+
 //  GET /api/read?type=T&...: one read as the session's node. Not a
 //  change, so no CSRF token: a cross-site page cannot read the answer.
 static enum MHD_Result
@@ -675,6 +692,8 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return s_live (self, connection, &session, NULL);
     if (streq (url, "/api/session"))
         return s_api_session (connection, &session);
+    if (streq (url, "/api/todo"))
+        return s_api_todo (self, connection, &session);
     if (streq (url, "/api/read"))
         return s_api_read (self, connection, &session);
     if (streq (url, "/board") || streq (url, "/live/board")) {

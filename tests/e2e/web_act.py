@@ -339,6 +339,19 @@ def main():
     check("kr1: Activation rate of new accounts" in text(card), "the card lists the key results",
           text(card))
 
+    def page_todo():
+        return driver.execute_script(
+            "return [...document.querySelectorAll('#todo-all li[data-what]')]"
+            ".map((li) => [li.dataset.what, li.dataset.id]);")
+
+    def cli_todo(node):
+        return [[t["what"], t["id"]] for t in cli(node, "todo")["todo"]]
+
+    wait("the page's todo is `catchball todo`'s", lambda: page_todo() == cli_todo("team-a")
+         and ["round", "r1"] in page_todo())
+    check("answer round r1: lead threw d1 to you" in text("#todo-all"),
+          "in the command line's words", text("#todo-all"))
+
     def outcome(form):
         return text(card + " form." + form + " .outcome")
 
@@ -406,6 +419,8 @@ def main():
     a1, a2 = '.answer[data-ask="a1"]', '.answer[data-ask="a2"]'
     wait("the asks are to do on team-a's page",
          lambda: HOSTILE in text(a1) and "two days less" in text(a2))
+    wait("the page's todo is `catchball todo`'s, asks included",
+         lambda: page_todo() == cli_todo("team-a") and ["ask", "a1"] in page_todo())
     check.eq(driver.execute_script("return window.cbPwned === undefined"), True,
              "hostile text ran nothing on team-a's page")
     check.eq(len(driver.find_elements(By.CSS_SELECTOR, "#todo img, #todo script, #todo a")), 0,
@@ -549,6 +564,8 @@ def main():
     wait("the vote revealed, passed", lambda: "passed" in text(card + " .state"))
 
     driver.switch_to.window(lead_tab)
+    wait("lead's todo: finalise d1, as `catchball todo` says",
+         lambda: page_todo() == cli_todo("lead") and ["finalize", "d1"] in page_todo())
     form = mine + " form.finalize "
     driver.find_element(By.CSS_SELECTOR, form + "button").click()
     wait("d1 finalised from the page", lambda: "d1 is final at revision 3" in text(form + ".outcome")

@@ -515,6 +515,57 @@ async function refreshDrafts() {
 }
 
 // ---------------------------------------------------------------------------
+// Everything owed, as `catchball todo` lists it (GET /api/todo): the same
+// items and words, the command that does each shown with it.
+
+function todoText(t) {
+  const s = (k) => (typeof t[k] === "string" ? t[k] : "");
+  switch (t.what) {
+    case "round": return "answer round " + t.id + ": " + s("from") + " threw " + s("draft") + " to you";
+    case "ask": return "answer ask " + t.id + " from " + s("from") + " for " + s("draft") + " " +
+                       s("kr") + ": " + s("text");
+    case "counter": return "take or refuse " + s("from") + "'s counter on ask " + t.id + ": " +
+                           s("text");
+    case "offer": return "take or refuse offer " + t.id + " from " + s("from") + " for " +
+                         s("draft") + " " + s("kr") + ": " + s("text");
+    case "link": return "re-align " + t.id + ": " + s("text");
+    case "retro": return "score " + t.id + ", final OKR of closed cycle " + s("cycle") +
+                         ": its retrospective";
+    case "raised": return "answer " + t.id + ": " + s("from") + " cannot align " +
+                          s("from_draft") + " with your " + s("draft") + ": " + s("text");
+    case "checkin": return "check in on " + t.id + ": " + s("text");
+    case "dropped": return "check " + t.id + "'s alignment: " + s("text");
+    case "vote": return "cast your sealed confidence vote on " + t.id + " (" + s("from") +
+                        "'s, vote " + s("vote") + ")";
+    case "open-vote": return "open a sealed confidence vote on " + t.id + ": its rounds are done";
+    case "finalize": return t.passed ? "finalise " + t.id + ": vote " + s("vote") +
+                                       " on its head revision passed"
+                                     : "finalise " + t.id + " or vote again: vote " + s("vote") +
+                                       " on its head revision did not pass";
+    default: return s("what") + " " + s("id");
+  }
+}
+
+async function refreshTodo() {
+  const result = await fetch("/api/todo", { credentials: "same-origin" })
+    .then((r) => r.json()).catch(() => null);
+  if (!result || result.error) {
+    fill("todo-all", el("li", { class: "none" }, "Cannot read what you owe now: " +
+      (result ? result.error.name + " " + result.error.message : "no answer")));
+    return;
+  }
+  const items = result.ok.todo || [];
+  document.body.dataset.owed = String(items.length);
+  fill("todo-all", ...(items.length ? items.map((t) => el("li", { "data-what": t.what,
+                                                                  "data-id": t.id },
+    todoText(t) + (t.event ? " (event " + t.event + ")" : ""),
+    typeof t.deadline === "number"
+      ? el("span", { class: "deadline" }, " by " + new Date(t.deadline).toLocaleString()) : null,
+    ...(t.commands || []).map((c) => el("code", {}, c))))
+                             : [el("li", { class: "none" }, "Nothing: you owe nothing now.")]));
+}
+
+// ---------------------------------------------------------------------------
 // The page
 
 let inbox = [];
@@ -542,6 +593,7 @@ async function refreshNow() {
                                        .map(voteState));
   await refreshAsks();
   await refreshDrafts();
+  await refreshTodo();
   const open = document.querySelectorAll("#todo .answer:not([data-state=answered])" +
     ":not([data-state=closed]):not([data-state=accepted]):not([data-state=declined])" +
     ":not([data-state=revealed])").length;
