@@ -17,10 +17,10 @@
 
     Acting: an HTTP thread queues a call (a request as its session's node,
     or the node's todo, built as `catchball todo` builds it, from reads)
-    and waits; the loop makes it on the node's
-    connection, blocking as a join does, and publishes the reply on the
-    call. A call its thread gave up on (the gateway stopping) is freed by
-    the loop once done.
+    and waits; the loop makes it on the node's connection, blocking as a
+    join does, and leaves the outcome on the call. A call whose thread
+    stopped waiting (its time-out passed) is freed by the loop once made;
+    calls not made when the loop stops are answered at once.
 
     One event per node in this slice: a node's connection holds a single
     log subscription, and the broker lets one connection speak for a node
