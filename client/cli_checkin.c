@@ -145,13 +145,6 @@ s_checkin (cli_t *cli, cli_args_t *a)
 //  --------------------------------------------------------------------------
 //  progress [--cycle C | --draft D]
 
-bool
-cli_checkin_dropped (int64_t before, int64_t confidence)
-{
-    return (before >= 0 && before - confidence >= 2)
-        || (confidence < 2 && (before < 0 || before >= 2));
-}
-
 void
 cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
 {

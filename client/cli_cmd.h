@@ -94,7 +94,7 @@ int cli_export (cli_t *cli, cli_args_t *args);
 void cli_history_markdown (FILE *out, const cb_value_t *reply);
 //  cli_checkin.c's: checkin and progress, and cycles.
 extern const cli_command_t cli_checkin_commands [];
-//  cli_checkin.c: true if a check-in of `confidence` after one of `before`
+//  cli_todo.c: true if a check-in of `confidence` after one of `before`
 //  (-1: none) drops, as PROTOCOL.md 6.2 says: by 2 or more, or below 2.
 bool cli_checkin_dropped (int64_t before, int64_t confidence);
 //  cli_checkin.c: each key result of a cycle.graph reply's drafts that has
@@ -109,6 +109,11 @@ int cli_cycle_report (cli_t *cli, const char *cycle, bool json);
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);
+//  cli_todo.c: what todo prints, {node, todo: [item]}, the caller's; NULL
+//  with *status_p set (the broker's refusal said on stderr) if a read
+//  failed. catchball-web serves it to a node's page, read on the node's
+//  own connection (cli->client set, cli->json false).
+cb_value_t *cli_todo_list (cli_t *cli, int *status_p);
 
 //  cli_lint.c: catchball lint, the coach's findings, in cli_drafts.c's table.
 int cli_lint (cli_t *cli, cli_args_t *args);

@@ -28,6 +28,17 @@
 */
 #include "cli_cmd.h"
 
+//  The drop rule todo and `progress` share (cli_checkin.c's command uses
+//  it from here: this file is in cbcli, which both link; which check-in is
+//  about a key result is cli_progress.c's).
+
+bool
+cli_checkin_dropped (int64_t before, int64_t confidence)
+{
+    return (before >= 0 && before - confidence >= 2)
+        || (confidence < 2 && (before < 0 || before >= 2));
+}
+
 //  An item {what, id, ..., deadline, commands: [...]}, pushed on items;
 //  returns it for the caller to add its fields.
 static cb_value_t *
@@ -496,10 +507,9 @@ s_retros (cli_t *cli, const cb_value_t *drafts, cb_value_t *items)
     return status;
 }
 
-int
-cli_todo (cli_t *cli, cli_args_t *args)
+cb_value_t *
+cli_todo_list (cli_t *cli, int *status_p)
 {
-    (void) args;
     int status = 0;
     cb_value_t *todo = cb_value_new_map ();
     cb_value_set_str (todo, "node", cli->node);
@@ -533,8 +543,19 @@ cli_todo (cli_t *cli, cli_args_t *args)
     cb_value_destroy (&mine);
     cb_value_destroy (&listed);
     cb_value_set (todo, "todo", &items);
-    if (!status)
+    *status_p = status;
+    if (status)
+        cb_value_destroy (&todo);
+    return todo;
+}
+
+int
+cli_todo (cli_t *cli, cli_args_t *args)
+{
+    (void) args;
+    int status = 0;
+    cb_value_t *todo = cli_todo_list (cli, &status);
+    if (todo)
         cli_print (cli, &todo, cli_render_todo, "");
-    cb_value_destroy (&todo);
     return status;
 }

@@ -5,7 +5,7 @@
                       [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]
         catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]
         catchball-web sessions [--dir D]
-        catchball-web revoke NODE [--dir D]
+        catchball-web revoke NODE|--session ID [--dir D]
 
     Serving binds 127.0.0.1 unless told otherwise, and fails closed as the
     broker does (server/main.c, which will not listen beyond the loopback
@@ -40,7 +40,7 @@ static const char *s_usage =
 "                     [--session-idle T] [--session-max T]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]\n"
 "       catchball-web sessions [--dir D]\n"
-"       catchball-web revoke NODE [--dir D]\n"
+"       catchball-web revoke NODE|--session ID [--dir D]\n"
 "\n"
 "Serves catchball to browsers: the facilitator's board (/board?event=e1) and\n"
 "each person's page, for the people who join with a link from `invite`.\n"
@@ -69,8 +69,11 @@ static const char *s_usage =
 "                   facilitator, observer) and prints its link (on stdout),\n"
 "                   the link as a QR code (on stderr), and as a PNG (mode 0600)\n"
 "  --png FILE       where invite writes the PNG (default NODE.png)\n"
-"  sessions         lists the sessions: node, role, since when (not the expired)\n"
-"  revoke NODE      ends every session of NODE at once, live pages included\n";
+"  sessions         lists the sessions: node, role, since when, its ID (not the\n"
+"                   expired)\n"
+"  revoke NODE      ends every session of NODE at once, live pages included\n"
+"  revoke --session ID\n"
+"                   ends the one session `sessions` lists with that ID\n";
 
 static volatile int s_stop = 0;
 
@@ -162,21 +165,30 @@ s_invite (const char *node, const char *role, const char *dir, const char *url,
     return 0;
 }
 
-//  catchball-web revoke NODE: ends every session of NODE. An exit status.
+//  catchball-web revoke NODE: ends every session of NODE; revoke --session
+//  ID, the one session with that ID. An exit status.
 static int
-s_revoke (const char *dir, int argc, char **argv)
+s_revoke (const char *dir, const char *session, int argc, char **argv)
 {
-    if (argc != 1 || !web_name_ok (argv [0])) {
-        fputs ("catchball-web: revoke NODE\n", stderr);
+    if (session ? argc != 0 : (argc != 1 || !web_name_ok (argv [0]))) {
+        fputs ("catchball-web: revoke NODE, or revoke --session ID\n", stderr);
         return 2;
     }
-    int count = web_sessions (dir, argv [0], NULL);
+    int count = web_sessions (dir, session ? NULL : argv [0], session, NULL);
+    if (count < 0 && errno == EINVAL) {
+        fprintf (stderr, "catchball-web: revoke --session %s: not a session's ID (8 to 40 hex "
+                 "digits, as `sessions` lists them)\n", session);
+        return 2;
+    }
     if (count < 0) {
         fprintf (stderr, "catchball-web: revoke: cannot read %s: %s\n", dir, strerror (errno));
         return 1;
     }
-    printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s", argv [0]);
-    return 0;
+    if (session)
+        printf ("revoked %d session%s %s\n", count, count == 1 ? "" : "s", session);
+    else
+        printf ("revoked %d session%s of %s\n", count, count == 1 ? "" : "s", argv [0]);
+    return count == 0 && session ? 1 : 0;
 }
 
 //  The address people reach a gateway at, for the join links: the
@@ -247,7 +259,7 @@ main (int argc, char *argv [])
                                                          : S_DEFAULT_ENDPOINT;
     const char *dir = getenv ("CATCHBALL_WEB_DIR") ? getenv ("CATCHBALL_WEB_DIR")
                                                    : S_DEFAULT_DIR;
-    const char *role = NULL, *url = NULL, *png = NULL;
+    const char *role = NULL, *url = NULL, *png = NULL, *session = NULL;
     const char *tls_cert = NULL, *tls_key = NULL;
     bool insecure_http = false;
     int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
@@ -265,6 +277,7 @@ main (int argc, char *argv [])
         { "png", required_argument, NULL, 'P' },
         { "session-idle", required_argument, NULL, 'S' },
         { "session-max", required_argument, NULL, 'M' },
+        { "session", required_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -290,6 +303,7 @@ main (int argc, char *argv [])
                     return 2;
                 }
                 break;
+            case 's': session = optarg; break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
                 if (*end || port < 0 || port > 65535) {
@@ -314,14 +328,14 @@ main (int argc, char *argv [])
     //  sessions and revoke leave out what the serving gateway would refuse.
     web_session_lifetimes_load (dir);
     if (optind + 1 == argc && streq (argv [optind], "sessions")) {
-        int count = web_sessions (dir, NULL, stdout);
+        int count = web_sessions (dir, NULL, NULL, stdout);
         if (count < 0)
             fprintf (stderr, "catchball-web: sessions: cannot read %s: %s\n", dir,
                      strerror (errno));
         return count < 0 ? 1 : 0;
     }
     if (optind < argc && streq (argv [optind], "revoke"))
-        return s_revoke (dir, argc - optind - 1, argv + optind + 1);
+        return s_revoke (dir, session, argc - optind - 1, argv + optind + 1);
     if (optind < argc) {
         fprintf (stderr, "catchball-web: unknown command '%s'\n%s", argv [optind], s_usage);
         return 2;

@@ -14,7 +14,9 @@
                     libcatchball
     web_http.c      the browser side (libmicrohttpd, a thread per
                     connection): pages, assets, join, sessions, the
-                    Server-Sent Events stream, the security headers
+                    Server-Sent Events stream, the security headers, and
+                    the requests pages make (POST /api/act: checked for
+                    the session, its CSRF token and the Origin)
     web_tls.c       the certificate and key for HTTPS, checked at start
     web_qr.c        a join link as a QR code, in the terminal and as a PNG
     web_expiry.c    sessions end after an idle and an absolute lifetime
@@ -32,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "catchball/cb_value.h"
 
 //  Node names as the broker takes them (PROTOCOL.md section 3).
 #define WEB_NAME_MAX    65
@@ -68,12 +72,15 @@ int web_invite_use (const char *dir, const char *token);
 //  0 with its id in `id`, or -1 with why.
 int web_session_new (const char *dir, const char *node, const char *role, char *id,
                      char *why, size_t why_size);
-//  The session's node and role: 0, or -1 if it does not exist (never
-//  made, or revoked).
-int web_session_read (const char *dir, const char *id, char *node, char *role);
-//  Lists the sessions on out, one a line (revoke NULL), or revokes every
-//  session of node `revoke`. Returns how many, or -1.
-int web_sessions (const char *dir, const char *revoke, FILE *out);
+//  The session's node and role, and (if csrf is not NULL) its CSRF token
+//  (WEB_ID_MAX bytes; "" for a session made before sessions had one): 0,
+//  or -1 if it does not exist (never made, or revoked).
+int web_session_read (const char *dir, const char *id, char *node, char *role, char *csrf);
+//  Lists the sessions on out, one a line (revoke and session NULL), or
+//  revokes every session of node `revoke`, or the one session whose file
+//  name (as the listing shows it) starts with `session` (8 to 40 hex
+//  digits; -1 with EINVAL otherwise). Returns how many, or -1.
+int web_sessions (const char *dir, const char *revoke, const char *session, FILE *out);
 
 //  --------------------------------------------------------------------------
 //  web_gateway.c
@@ -100,6 +107,19 @@ char *web_gateway_board (web_gateway_t *self, const char *node, const char *even
 //  frees it), once its version is above *version_p, as for the board.
 char *web_gateway_me (web_gateway_t *self, const char *node, uint64_t *version_p,
                       int timeout_ms);
+
+//  From any thread. Sends a request of type with body (a map, taken) as
+//  node, on its connection (web_gateway_join first), waiting up to
+//  timeout_ms. Returns the outcome as JSON, the caller's: {ok: reply body}
+//  or {error: {code, name, message}} (the broker's refusal, or the
+//  client's TIMEOUT).
+char *web_gateway_call (web_gateway_t *self, const char *node, const char *type,
+                        cb_value_t **body_p, int timeout_ms);
+
+//  The same for what node owes now, as `catchball todo` lists it (built by
+//  cli_todo_list from reads on the node's connection): {ok: {node, todo:
+//  [item]}} or {error}.
+char *web_gateway_todo (web_gateway_t *self, const char *node, int timeout_ms);
 
 //  --------------------------------------------------------------------------
 //  web_http.c

@@ -15,6 +15,13 @@
     board never skips an entry. Each published board carries the log
     sequence it is as of, which the SSE stream sends as its `id:`.
 
+    Acting: an HTTP thread queues a call (a request as its session's node,
+    or the node's todo, built as `catchball todo` builds it, from reads)
+    and waits; the loop makes it on the node's connection, blocking as a
+    join does, and leaves the outcome on the call. A call whose thread
+    stopped waiting (its time-out passed) is freed by the loop once made;
+    calls not made when the loop stops are answered at once.
+
     One event per node in this slice: a node's connection holds a single
     log subscription, and the broker lets one connection speak for a node
     (the newest hello wins), so a second event is refused with a message.
@@ -26,6 +33,7 @@
 
 #include "catchball/catchball.h"
 #include "cli.h"
+#include "cli_cmd.h"
 #include "cli_console_state.h"
 #include "web.h"
 
@@ -58,12 +66,24 @@ typedef struct {
     uint64_t me_version;        //  Bumped at each publication
 } s_node_t;
 
+//  A request an HTTP thread asks the loop to make as a node
+typedef struct _s_call_t {
+    struct _s_call_t *next;     //  The gateway's queue
+    char node [WEB_NAME_MAX];   //  As whom
+    char type [40];             //  The request's type; "" for the node's todo
+    cb_value_t *body;           //  Its body, the loop's once it starts
+    bool started;               //  The loop has taken it
+    char *reply;                //  The outcome, JSON, once done
+    bool abandoned;             //  Its thread gave up: the loop frees it
+} s_call_t;
+
 struct _web_gateway_t {
     char *endpoint;             //  The broker's
     pthread_mutex_t lock;       //  Guards everything below but clients and states
     pthread_cond_t changed;     //  Something was published: waiting threads look
     pthread_cond_t wake;        //  A thread asked for something: the loop looks
     s_node_t nodes [S_NODES_MAX];
+    s_call_t *calls;            //  Calls not finished, or finished and not yet taken
 };
 
 //  An absolute time timeout_ms from now on CLOCK_MONOTONIC.
@@ -116,6 +136,13 @@ web_gateway_destroy (web_gateway_t **self_p)
         json_decref (node->inbox);
         free (node->board);
         free (node->me);
+    }
+    while (self->calls) {
+        s_call_t *call = self->calls;
+        self->calls = call->next;
+        cb_value_destroy (&call->body);
+        free (call->reply);
+        free (call);
     }
     pthread_cond_destroy (&self->changed);
     pthread_cond_destroy (&self->wake);
@@ -321,6 +348,75 @@ s_join (web_gateway_t *self, s_node_t *node)
     pthread_cond_broadcast (&self->changed);
 }
 
+//  The outcome of a request as JSON: {ok: body} or {error: {code, name,
+//  message}}, the broker's refusal as it gave it.
+static char *
+s_outcome (cb_client_t *client, cb_value_t *reply)
+{
+    json_t *json = reply
+        ? json_pack ("{s:o}", "ok", s_json (reply))
+        : json_pack ("{s:{s:i, s:s?, s:s?}}", "error", "code", cb_client_error (client),
+                     "name", cb_client_error_name (client),
+                     "message", cb_client_error_message (client));
+    char *text = json ? json_dumps (json, JSON_COMPACT) : NULL;
+    json_decref (json);
+    return text ? text : strdup ("{\"error\":{\"code\":502,\"name\":\"INTERNAL\","
+                                 "\"message\":\"the reply could not be shown\"}}");
+}
+
+//  Makes the first call not started yet, if any. Under the lock, which it
+//  lets go while it talks to the broker. True if it made one.
+static bool
+s_make_call (web_gateway_t *self)
+{
+    s_call_t *call = self->calls;
+    while (call && call->started)
+        call = call->next;
+    if (!call)
+        return false;
+    call->started = true;
+    s_node_t *node = s_node (self, call->node);
+    cb_client_t *client = node ? node->client : NULL;
+    char *reply;
+    if (!client)
+        reply = strdup ("{\"error\":{\"code\":200,\"name\":\"NOT_CONNECTED\","
+                        "\"message\":\"not connected to the broker here: reload the page\"}}");
+    else {
+        char type [40];
+        snprintf (type, sizeof (type), "%s", call->type);
+        cb_value_t *body = call->body;
+        call->body = NULL;
+        pthread_mutex_unlock (&self->lock);
+        cb_value_t *answer;
+        if (type [0])
+            answer = cb_client_request (client, type, &body, S_REQUEST_MS);
+        else {
+            //  The command line's own todo, on this node's connection
+            //  (a refusal is said on the gateway's stderr too).
+            cli_t cli = { .endpoint = self->endpoint, .node = call->node,
+                          .timeout = S_REQUEST_MS, .client = client };
+            int status = 0;
+            answer = cli_todo_list (&cli, &status);
+        }
+        cb_value_destroy (&body);
+        reply = s_outcome (client, answer);
+        cb_value_destroy (&answer);
+        pthread_mutex_lock (&self->lock);
+    }
+    call->reply = reply;
+    if (call->abandoned) {
+        for (s_call_t **p = &self->calls; *p; p = &(*p)->next)
+            if (*p == call) {
+                *p = call->next;
+                break;
+            }
+        free (call->reply);
+        free (call);
+    }
+    pthread_cond_broadcast (&self->changed);
+    return true;
+}
+
 //  What a node's connection brought: log entries for its board,
 //  deliveries for its inbox, the link's state. Under the lock.
 static void
@@ -383,11 +479,22 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
             }
             s_take_news (self, node);
         }
+        if (s_make_call (self))
+            worked = true;
         if (!worked) {
             struct timespec until = s_deadline (S_TICK_MS);
             pthread_cond_timedwait (&self->wake, &self->lock, &until);
         }
     }
+    //  Calls not made now never will be: their threads are told at once,
+    //  not after their time-out, so the HTTP side can stop.
+    for (s_call_t *call = self->calls; call; call = call->next)
+        if (!call->started) {
+            call->started = true;
+            call->reply = strdup ("{\"error\":{\"code\":502,\"name\":\"STOPPING\","
+                                  "\"message\":\"the gateway is stopping: nothing was sent\"}}");
+        }
+    pthread_cond_broadcast (&self->changed);
     pthread_mutex_unlock (&self->lock);
 }
 
@@ -498,4 +605,49 @@ web_gateway_me (web_gateway_t *self, const char *name, uint64_t *version_p, int 
         text = s_wait_for (self, &node->me, &node->me_version, version_p, timeout_ms);
     pthread_mutex_unlock (&self->lock);
     return text;
+}
+
+char *
+web_gateway_todo (web_gateway_t *self, const char *name, int timeout_ms)
+{
+    return web_gateway_call (self, name, "", NULL, timeout_ms);
+}
+
+char *
+web_gateway_call (web_gateway_t *self, const char *name, const char *type,
+                  cb_value_t **body_p, int timeout_ms)
+{
+    s_call_t *call = (s_call_t *) calloc (1, sizeof (s_call_t));
+    assert (call);
+    snprintf (call->node, sizeof (call->node), "%s", name);
+    snprintf (call->type, sizeof (call->type), "%s", type);
+    call->body = body_p ? *body_p : NULL;
+    if (body_p)
+        *body_p = NULL;
+    pthread_mutex_lock (&self->lock);
+    s_call_t **tail = &self->calls;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = call;
+    pthread_cond_signal (&self->wake);
+    struct timespec until = s_deadline (timeout_ms);
+    while (!call->reply
+       &&  pthread_cond_timedwait (&self->changed, &self->lock, &until) == 0)
+        ;
+    char *reply = call->reply;
+    if (reply || !call->started) {
+        //  Done, or never begun: ours to unlink and free.
+        for (s_call_t **p = &self->calls; *p; p = &(*p)->next)
+            if (*p == call) {
+                *p = call->next;
+                break;
+            }
+        cb_value_destroy (&call->body);
+        free (call);
+    }
+    else
+        call->abandoned = true;     //  The loop frees it when it is done
+    pthread_mutex_unlock (&self->lock);
+    return reply ? reply : strdup ("{\"error\":{\"code\":600,\"name\":\"TIMEOUT\","
+                                   "\"message\":\"the gateway did not hear back in time\"}}");
 }

@@ -2,7 +2,7 @@
     web_http - the gateway's browser side: libmicrohttpd, a thread per
     connection
 
-    Routes (GETs, and one POST; anything else is refused):
+    Routes (GETs, and two POSTs; anything else is refused):
 
         /join?token=T       the join page: a Join button (a GET uses nothing
                             up, so a link preview cannot spend the token)
@@ -10,7 +10,21 @@
                             Origin: the single-use token to a session
                             cookie, then /me
         /board?event=E      the facilitator's board (a static page)
-        /me                 a node's page: its inbox (a static page)
+        /me                 a node's page: its inbox, what it owes, the
+                            forms that answer rounds and asks (static)
+        GET /api/session    {node, role, csrf}: who the page speaks for,
+                            and the token its POSTs must carry
+        GET /api/todo       what the node owes: {ok: {node, todo: [item]}},
+                            as `catchball todo` lists it
+        GET /api/read?type=T&FIELD=V...
+                            a read as the session's node (round.show,
+                            draft.show, draft.list, ask.list, vote.show:
+                            what the page needs to know what is still
+                            owed), the fields strings
+        POST /api/act       {type, body} as JSON: one request to the broker
+                            as the session's node (s_act says what is
+                            checked first); {ok: reply} or {error: {code,
+                            name, message}}, the broker's own refusal
         /live/board?event=E the board as Server-Sent Events
         /live/me            the node's page as Server-Sent Events
         /assets/NAME        the compiled-in HTML, CSS and JavaScript
@@ -26,7 +40,19 @@
 
     Limits: S_CONNECTIONS connections, S_STREAMS_MAX live streams per
     session, 64 KiB of memory per connection, S_BODY_MAX bytes of body
-    (POST /join's alone; no other request's body is read).
+    for POST /join, S_ACT_MAX for POST /api/act (a counter-proposal's
+    whole content); no other request's body is read.
+
+    A state-changing request (POST /api/act) must carry all of: the
+    session's cookie (SameSite=Strict: another site's page never sends
+    it), the gateway's own Origin, the session's CSRF token in the
+    X-CSRF-Token header (compared in constant time; another site cannot
+    read it, and a cross-site form cannot set a header) and a JSON body
+    (application/json, which a cross-site form cannot send either). Each
+    layer alone would stop a forged request; they are there together so
+    that one mistake in a browser does not open the door. A refusal never
+    reaches the broker, so nothing is stored; the broker's own refusals
+    come back as it gave them (code, name, message) for the page to show.
 
     A session is a random id in an HttpOnly, SameSite=Strict cookie
     (Secure under TLS), good while its file is in the gateway's
@@ -45,6 +71,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 
+#include "cli.h"
 #include "web.h"
 #include "web_assets.h"
 
@@ -53,6 +80,9 @@
 #define S_JOIN_MS       10000   //  How long a join waits for the node's hello
 #define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
 #define S_BODY_MAX      256     //  Bytes of a request body (POST /join's token)
+#define S_ACT_MAX       65536   //  Bytes of a POST /api/act body
+#define S_ACT_MS        15000   //  How long an act waits for the broker's reply
+#define S_ACT_DEPTH     8       //  Nesting a body may have (a content's is 5)
 #define S_STREAMS_MAX   8       //  Live streams one session may hold open
 #define S_COOKIE        "cb_session"
 
@@ -65,6 +95,7 @@ typedef struct {
     char id [WEB_ID_MAX];       //  The cookie's value
     char node [WEB_NAME_MAX];
     char role [16];
+    char csrf [WEB_ID_MAX];     //  The token its POSTs must carry
 } s_session_t;
 
 //  The live streams a session holds open now
@@ -83,11 +114,12 @@ struct _web_http_t {
     volatile int closing;       //  SSE streams end
 };
 
-//  A request's body, for POST /join: a token, so small
+//  A POST's body, gathered over several calls, up to max bytes
 typedef struct {
-    char data [S_BODY_MAX + 1];
+    char *data;                 //  What came, 0-terminated
     size_t size;
-    bool too_big;               //  More came than data holds: refused
+    size_t max;                 //  S_BODY_MAX or S_ACT_MAX, by route
+    bool too_big;               //  More came than max: refused
 } s_body_t;
 
 //  One SSE stream
@@ -165,7 +197,7 @@ static bool
 s_session (web_http_t *self, struct MHD_Connection *connection, s_session_t *session)
 {
     const char *id = MHD_lookup_connection_value (connection, MHD_COOKIE_KIND, S_COOKIE);
-    if (web_session_read (self->dir, id, session->node, session->role))
+    if (web_session_read (self->dir, id, session->node, session->role, session->csrf))
         return false;
     snprintf (session->id, sizeof (session->id), "%s", id);
     return true;
@@ -247,6 +279,235 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 
 
 //  --------------------------------------------------------------------------
+//  Acting: the state-changing requests
+
+//  The request types a page may send through POST /api/act: the answers
+//  to rounds and asks, and the leadership's round and draft actions. The
+//  broker decides who may send each (PROTOCOL.md section 13); this list
+//  keeps the gateway from relaying what no page of it offers.
+static const char *s_act_types [] = {
+    "round.feedback", "round.counter", "round.endorse", "draft.raise",
+    "ask.accept", "ask.decline", "ask.counter", "ask.take", "ask.refuse",
+    "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
+    "draft.finalize", NULL
+};
+
+//  A JSON answer.
+static enum MHD_Result
+s_json_text (struct MHD_Connection *connection, unsigned status, const char *json)
+{
+    struct MHD_Response *response = MHD_create_response_from_buffer (
+        strlen (json), (void *) json, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header (response, "Content-Type", "application/json");
+    return s_queue (connection, status, response);
+}
+
+//  A refusal made here, before the broker: {error: {code, name, message}},
+//  in the broker's shape so that the page shows both alike.
+static enum MHD_Result
+s_act_refuse (struct MHD_Connection *connection, unsigned status, const char *name,
+              const char *message)
+{
+    json_t *json = json_pack ("{s:{s:i, s:s, s:s}}", "error", "code", (int) status,
+                              "name", name, "message", message);
+    char *text = json_dumps (json, JSON_COMPACT);
+    json_decref (json);
+    enum MHD_Result rc = s_json_text (connection, status, text);
+    free (text);
+    return rc;
+}
+
+//  True if a and b are the same token, in a time that does not depend on
+//  where they differ. "" is never a token (a session made before sessions
+//  had one cannot act: it joins again).
+static bool
+s_token_equal (const char *a, const char *b)
+{
+    if (!a || !b || strlen (a) != WEB_ID_HEX || strlen (b) != WEB_ID_HEX)
+        return false;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < WEB_ID_HEX; i++)
+        diff |= (unsigned char) (a [i] ^ b [i]);
+    return diff == 0;
+}
+
+//  How deeply json nests (a scalar: 0), counting no further than limit + 1.
+//  The broker drops a message nested past its decoder's limit without an
+//  answer, so the gateway refuses those itself rather than wait for none.
+static int
+s_depth (const json_t *json, int limit)
+{
+    if (limit < 0 || !(json_is_object (json) || json_is_array (json)))
+        return 0;
+    int deepest = 0;
+    const char *key;
+    json_t *item;
+    size_t index;
+    if (json_is_object (json)) {
+        json_object_foreach ((json_t *) json, key, item) {
+            int d = s_depth (item, limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    }
+    else
+        json_array_foreach (json, index, item) {
+            int d = s_depth (item, limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    return deepest + 1;
+}
+
+//  The HTTP status of an outcome: 200 for {ok}, else by the hundreds of
+//  the broker's code (PROTOCOL.md section 8).
+static unsigned
+s_outcome_status (const char *outcome)
+{
+    json_t *json = json_loads (outcome, 0, NULL);
+    json_t *error = json_object_get (json, "error");
+    json_int_t code = json_integer_value (json_object_get (error, "code"));
+    json_decref (json);
+    if (!error)
+        return MHD_HTTP_OK;
+    return code < 200 ? MHD_HTTP_BAD_REQUEST
+         : code < 300 ? MHD_HTTP_FORBIDDEN
+         : code < 400 ? MHD_HTTP_CONFLICT
+         : code < 500 ? MHD_HTTP_TOO_MANY_REQUESTS
+                      : MHD_HTTP_BAD_GATEWAY;
+}
+
+//  GET /api/session: who the page speaks for, and its CSRF token. Only a
+//  page of this origin can read it (no CORS header is ever sent).
+static enum MHD_Result
+s_api_session (struct MHD_Connection *connection, const s_session_t *session)
+{
+    json_t *json = json_pack ("{s:s, s:s, s:s}", "node", session->node,
+                              "role", session->role, "csrf", session->csrf);
+    char *text = json_dumps (json, JSON_COMPACT);
+    json_decref (json);
+    enum MHD_Result rc = s_json_text (connection, MHD_HTTP_OK, text);
+    free (text);
+    return rc;
+}
+
+//  The reads GET /api/read relays: everything is readable by every node
+//  (PROTOCOL.md section 6), and these are what the pages need.
+static const char *s_read_types [] = {
+    "round.show", "draft.show", "draft.list", "ask.list", "vote.show", NULL
+};
+
+//  Each query argument but `type` as a string field of the body.
+static enum MHD_Result
+s_read_arg (void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    if (key && value && !streq (key, "type"))
+        cb_value_set_str ((cb_value_t *) cls, key, value);
+    return MHD_YES;
+}
+
+//  GET /api/todo: what the session's node owes, as the command line's
+//  todo says it.
+static enum MHD_Result
+s_api_todo (web_http_t *self, struct MHD_Connection *connection, const s_session_t *session)
+{
+    char why [512];
+    if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
+                          sizeof (why)))
+        return s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+    char *outcome = web_gateway_todo (self->gateway, session->node, S_ACT_MS);
+    enum MHD_Result rc = s_json_text (connection, s_outcome_status (outcome), outcome);
+    free (outcome);
+    return rc;
+}
+
+//  GET /api/read?type=T&...: one read as the session's node. Not a
+//  change, so no CSRF token: a cross-site page cannot read the answer.
+static enum MHD_Result
+s_api_read (web_http_t *self, struct MHD_Connection *connection, const s_session_t *session)
+{
+    const char *type = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "type");
+    bool known = false;
+    for (const char **t = s_read_types; type && *t && !known; t++)
+        known = streq (*t, type);
+    if (!known)
+        return s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+                             "This gateway does not relay that read.");
+    char why [512];
+    if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
+                          sizeof (why)))
+        return s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+    cb_value_t *body = cb_value_new_map ();
+    MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_read_arg, body);
+    char *outcome = web_gateway_call (self->gateway, session->node, type, &body, S_ACT_MS);
+    enum MHD_Result rc = s_json_text (connection, s_outcome_status (outcome), outcome);
+    free (outcome);
+    return rc;
+}
+
+//  POST /api/act {type, body}: checks, in order, the Origin, the session,
+//  its CSRF token, the body's kind, size and shape and the type; then
+//  sends the request as the session's node and answers the outcome.
+static enum MHD_Result
+s_act (web_http_t *self, struct MHD_Connection *connection, const s_body_t *body)
+{
+    if (!s_same_origin (self, connection))
+        return s_act_refuse (connection, MHD_HTTP_FORBIDDEN, "CROSS_SITE",
+                             "Refused: this request did not come from the gateway's own page.");
+    s_session_t session;
+    if (!s_session (self, connection, &session))
+        return s_act_refuse (connection, MHD_HTTP_FORBIDDEN, "NO_SESSION",
+                             "You have not joined, or your session has ended: open a new "
+                             "join link.");
+    const char *csrf = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                    "X-CSRF-Token");
+    if (!s_token_equal (csrf, session.csrf))
+        return s_act_refuse (connection, MHD_HTTP_FORBIDDEN, "BAD_CSRF",
+                             "Refused: the request lacks this session's token. Reload "
+                             "the page and try again.");
+    const char *kind = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
+                                                    "Content-Type");
+    if (!kind || strncmp (kind, "application/json", 16))
+        return s_act_refuse (connection, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST",
+                             "Send the request as application/json.");
+    if (body->too_big)
+        return s_act_refuse (connection, MHD_HTTP_CONTENT_TOO_LARGE, "TOO_LARGE",
+                             "Too large a request (64 KiB at most).");
+    json_t *json = json_loadb (body->data ? body->data : "", body->size, 0, NULL);
+    const char *type = json_string_value (json_object_get (json, "type"));
+    json_t *args = json_object_get (json, "body");
+    bool known = false;
+    for (const char **t = s_act_types; type && *t && !known; t++)
+        known = streq (*t, type);
+    enum MHD_Result rc;
+    char why [512];
+    if (!json_is_object (json) || !type || !json_is_object (args)
+    ||  json_object_size (json) != 2)
+        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+                           "The request must be {\"type\": ..., \"body\": {...}}.");
+    else
+    if (!known)
+        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+                           "This gateway does not send that type of request.");
+    else
+    if (s_depth (args, S_ACT_DEPTH) > S_ACT_DEPTH)
+        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+                           "The request's body is nested too deeply.");
+    else
+    if (web_gateway_join (self->gateway, session.node, session.role, S_JOIN_MS, why,
+                          sizeof (why)))
+        rc = s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+    else {
+        cb_value_t *value = cli_json_to_value (args);
+        char *outcome = web_gateway_call (self->gateway, session.node, type, &value, S_ACT_MS);
+        zsys_info ("catchball-web: %s: %s: %.120s", session.node, type, outcome);
+        rc = s_json_text (connection, s_outcome_status (outcome), outcome);
+        free (outcome);
+    }
+    json_decref (json);
+    return rc;
+}
+
+
+//  --------------------------------------------------------------------------
 //  Server-Sent Events
 
 //  The next message of a stream into its pending buffer: the board or the
@@ -257,7 +518,7 @@ s_stream_next (s_stream_t *stream)
 {
     web_http_t *self = stream->http;
     char node [WEB_NAME_MAX], role [16];
-    if (web_session_read (self->dir, stream->session, node, role)) {
+    if (web_session_read (self->dir, stream->session, node, role, NULL)) {
         stream->pending = strdup ("retry: 10000\nevent: failure\n"
                                   "data: {\"error\":\"This session has ended (revoked): "
                                   "open a new join link.\"}\n\n");
@@ -386,16 +647,21 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
            void **req_cls)
 {
     web_http_t *self = (web_http_t *) cls;
-    if (streq (method, "POST") && streq (url, "/join")) {
+    bool act = streq (url, "/api/act");
+    if (streq (method, "POST") && (streq (url, "/join") || act)) {
         //  The body comes over several calls: gathered, bounded, then used.
         s_body_t *body = (s_body_t *) *req_cls;
         if (!body) {
-            *req_cls = calloc (1, sizeof (s_body_t));
-            assert (*req_cls);
+            body = (s_body_t *) calloc (1, sizeof (s_body_t));
+            assert (body);
+            body->max = act ? S_ACT_MAX : S_BODY_MAX;
+            body->data = (char *) calloc (1, body->max + 1);
+            assert (body->data);
+            *req_cls = body;
             return MHD_YES;
         }
         if (*upload_data_size) {
-            size_t room = sizeof (body->data) - 1 - body->size;
+            size_t room = body->max - body->size;
             size_t take = *upload_data_size < room ? *upload_data_size : room;
             memcpy (body->data + body->size, upload_data, take);
             body->size += take;
@@ -403,13 +669,18 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
             *upload_data_size = 0;
             return MHD_YES;
         }
+        if (act)
+            return s_act (self, connection, body);
         if (body->too_big)
             return s_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, "Too large a request.");
         return s_join (self, connection, body->data);
     }
+    if (act)
+        return s_act_refuse (connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_REQUEST",
+                             "Acting is a POST.");
     if (!streq (method, "GET") && !streq (method, "HEAD"))
         return s_text (connection, MHD_HTTP_METHOD_NOT_ALLOWED,
-                       "Only GET is served here, and POST to /join.");
+                       "Only GET is served here, and POST to /join and /api/act.");
     if (!strncmp (url, "/assets/", 8))
         return s_asset (connection, url);
     if (streq (url, "/join"))
@@ -423,6 +694,12 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return s_asset (connection, "/assets/me.html");
     if (streq (url, "/live/me"))
         return s_live (self, connection, &session, NULL);
+    if (streq (url, "/api/session"))
+        return s_api_session (connection, &session);
+    if (streq (url, "/api/todo"))
+        return s_api_todo (self, connection, &session);
+    if (streq (url, "/api/read"))
+        return s_api_read (self, connection, &session);
     if (streq (url, "/board") || streq (url, "/live/board")) {
         if (!web_name_ok (event))
             return s_text (connection, MHD_HTTP_BAD_REQUEST,
@@ -439,7 +716,10 @@ static void
 s_completed (void *cls, struct MHD_Connection *connection, void **req_cls,
              enum MHD_RequestTerminationCode code)
 {
-    free (*req_cls);
+    s_body_t *body = (s_body_t *) *req_cls;
+    if (body)
+        free (body->data);
+    free (body);
     *req_cls = NULL;
 }
 

@@ -12,15 +12,24 @@
     while its file exists: `catchball-web revoke NODE` deletes its files,
     and every request and live stream checks it again, so a revoked
     session ends at once, and a restarted gateway keeps its sessions.
+    `catchball-web revoke --session ID` ends one session, named by the
+    start of its file's name as `sessions` lists it.
+    A session's file holds a third word, its CSRF token: another random
+    id, given to the session's pages (GET /api/session) and required in
+    the header of every state-changing request, so that a request another
+    site makes the browser send (which carries the cookie, but cannot read
+    the token) is refused. It dies with the session's file.
     Secrets are checked to be 64 hex digits before they are hashed.
     =========================================================================
 */
 #include <czmq.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -99,10 +108,11 @@ s_kind_dir (const char *dir, const char *kind, char *path, size_t size, char *wh
 }
 
 //  A new secret for node with role: DIR/KIND/SHA1 (0600) holding "node
-//  role". 0 with the secret in `secret`, or -1 with why.
+//  role", and " CSRF" if csrf is not NULL (a second random id, returned
+//  there). 0 with the secret in `secret`, or -1 with why.
 static int
 s_write (const char *dir, const char *kind, const char *node, const char *role, char *secret,
-         char *why, size_t why_size)
+         char *csrf, char *why, size_t why_size)
 {
     if (!web_name_ok (node)) {
         snprintf (why, why_size, "'%s' is not a node name (1 to 64 of A-Z a-z 0-9 . _ -)",
@@ -117,7 +127,7 @@ s_write (const char *dir, const char *kind, const char *node, const char *role, 
     char kind_dir [4096], hash [64], path [4200];
     if (s_kind_dir (dir, kind, kind_dir, sizeof (kind_dir), why, why_size))
         return -1;
-    if (web_id_new (secret)) {
+    if (web_id_new (secret) || (csrf && web_id_new (csrf))) {
         snprintf (why, why_size, "no random bytes: %s", strerror (errno));
         return -1;
     }
@@ -129,7 +139,8 @@ s_write (const char *dir, const char *kind, const char *node, const char *role, 
         return -1;
     }
     char line [200];
-    int len = snprintf (line, sizeof (line), "%s %s\n", node, role);
+    int len = snprintf (line, sizeof (line), "%s %s%s%s\n", node, role, csrf ? " " : "",
+                        csrf ? csrf : "");
     bool written = write (fd, line, len) == len;
     if (close (fd) || !written) {
         snprintf (why, why_size, "cannot write %s", path);
@@ -139,9 +150,10 @@ s_write (const char *dir, const char *kind, const char *node, const char *role, 
     return 0;
 }
 
-//  Reads "node role" from a file. 0, or -1 if it is missing or bad.
+//  Reads "node role [csrf]" from a file; csrf (if not NULL) gets the
+//  third word, "" if there is none. 0, or -1 if it is missing or bad.
 static int
-s_read_file (const char *path, char *node, char *role)
+s_read_file (const char *path, char *node, char *role, char *csrf)
 {
     FILE *file = web_expiry_fopen (path);
     if (!file)
@@ -154,8 +166,13 @@ s_read_file (const char *path, char *node, char *role)
         return -1;
     *space = 0;
     space [1 + strcspn (space + 1, "\n")] = 0;
-    if (!web_name_ok (line) || !web_role_ok (space + 1))
+    char *third = strchr (space + 1, ' ');
+    if (third)
+        *third++ = 0;
+    if (!web_name_ok (line) || !web_role_ok (space + 1) || (third && !web_id_ok (third)))
         return -1;
+    if (csrf)
+        snprintf (csrf, WEB_ID_MAX, "%s", third ? third : "");
     snprintf (node, WEB_NAME_MAX, "%s", line);
     snprintf (role, 16, "%s", space + 1);
     return 0;
@@ -177,7 +194,7 @@ int
 web_invite_new (const char *dir, const char *node, const char *role, char *token,
                 char *why, size_t why_size)
 {
-    return s_write (dir, "invites", node, role, token, why, why_size);
+    return s_write (dir, "invites", node, role, token, NULL, why, why_size);
 }
 
 int
@@ -185,7 +202,7 @@ web_invite_read (const char *dir, const char *token, char *node, char *role)
 {
     char path [4200];
     return s_path (dir, "invites", token, path, sizeof (path))
-         ? s_read_file (path, node, role) : -1;
+         ? s_read_file (path, node, role, NULL) : -1;
 }
 
 int
@@ -199,20 +216,34 @@ int
 web_session_new (const char *dir, const char *node, const char *role, char *id, char *why,
                  size_t why_size)
 {
-    return s_write (dir, "sessions", node, role, id, why, why_size);
+    char csrf [WEB_ID_MAX];
+    return s_write (dir, "sessions", node, role, id, csrf, why, why_size);
 }
 
 int
-web_session_read (const char *dir, const char *id, char *node, char *role)
+web_session_read (const char *dir, const char *id, char *node, char *role, char *csrf)
 {
     char path [4200];
     return s_path (dir, "sessions", id, path, sizeof (path))
-        && !web_session_expired (path, true) ? s_read_file (path, node, role) : -1;
+        && !web_session_expired (path, true) ? s_read_file (path, node, role, csrf) : -1;
 }
 
 int
-web_sessions (const char *dir, const char *revoke, FILE *out)
+web_sessions (const char *dir, const char *revoke, const char *session, FILE *out)
 {
+    //  A session named as `sessions` shows it: the start of its file's
+    //  name (the SHA-1 of its secret, never the secret), 8 to 40 hex
+    //  digits, either case.
+    size_t prefix = session ? strlen (session) : 0;
+    if (session) {
+        bool hex = prefix >= 8 && prefix <= 40;
+        for (size_t i = 0; hex && i < prefix; i++)
+            hex = isxdigit ((unsigned char) session [i]);
+        if (!hex) {
+            errno = EINVAL;
+            return -1;
+        }
+    }
     char kind_dir [4096];
     snprintf (kind_dir, sizeof (kind_dir), "%s/sessions", dir);
     DIR *d = opendir (kind_dir);
@@ -227,8 +258,13 @@ web_sessions (const char *dir, const char *revoke, FILE *out)
         snprintf (path, sizeof (path), "%s/%s", kind_dir, entry->d_name);
         struct stat st;
         if (web_session_expired (path, false)
-        ||  s_read_file (path, node, role) || stat (path, &st))
+        ||  s_read_file (path, node, role, NULL) || stat (path, &st))
             continue;
+        if (session) {
+            if (strncasecmp (entry->d_name, session, prefix) || unlink (path))
+                continue;
+        }
+        else
         if (revoke) {
             if (strcmp (node, revoke) || unlink (path))
                 continue;
