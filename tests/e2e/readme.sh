@@ -4,7 +4,8 @@
 # product cannot drift apart. A copy of the commands would drift with them.
 #
 # What is run: the ```-fenced blocks (not ```json or others) of the sections
-# "A full catchball in three terminals" and "An alignment marketplace", each
+# "A full catchball in three terminals", "An alignment marketplace", "After
+# finalize: check-ins and progress" and "The end of a cycle", each
 # line with eval, from a directory standing for a fresh clone (examples/ and
 # build/ linked to the real ones), with CATCHBALL_ENDPOINT set to this
 # test's broker instead of `make run`'s on 5555. The rules:
@@ -45,7 +46,9 @@ cd "$CLONE"
 STEPS=$TMP/steps
 awk '
     /^## / { section = ($0 == "## A full catchball in three terminals" \
-                     || $0 == "## An alignment marketplace"); term = 0; next }
+                     || $0 == "## An alignment marketplace" \
+                     || $0 == "## After finalize: check-ins and progress" \
+                     || $0 == "## The end of a cycle"); term = 0; next }
     !section { next }
     fence == 0 && match($0, /\*\*Terminal [0-9]+/) { term = substr($0, RSTART + 11, RLENGTH - 11) + 0 }
     fence == 0 && /^```$/ { fence = 1; run = (prev != "<!-- readme.sh: not run -->"); next }
