@@ -289,7 +289,7 @@ static const char *s_act_types [] = {
     "round.feedback", "round.counter", "round.endorse", "draft.raise",
     "ask.accept", "ask.decline", "ask.counter", "ask.take", "ask.refuse",
     "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
-    "draft.finalize", NULL
+    "draft.finalize", "draft.new", "draft.revise", NULL
 };
 
 //  A JSON answer.
@@ -690,6 +690,8 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return s_text (connection, MHD_HTTP_FORBIDDEN,
                        "You have not joined: open the join link the facilitator gave you.");
     const char *event = MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "event");
+    if (streq (url, "/draft"))
+        return s_asset (connection, "/assets/draft.html");
     if (streq (url, "/") || streq (url, "/me"))
         return s_asset (connection, "/assets/me.html");
     if (streq (url, "/live/me"))

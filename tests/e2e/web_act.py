@@ -262,7 +262,7 @@ def main():
                                            "text": "x" * 70000}})), (413, "TOO_LARGE"),
              "a body over 64 KiB refused")
     check.eq(act(body="{not json"), (400, "BAD_REQUEST"), "a body that is not JSON refused")
-    check.eq(act(body=json.dumps({"type": "draft.new", "body": {}})), (400, "BAD_REQUEST"),
+    check.eq(act(body=json.dumps({"type": "cycle.close", "body": {}})), (400, "BAD_REQUEST"),
              "a type the gateway does not relay refused")
     deep = {"x": 1}
     for _ in range(100):

@@ -13,7 +13,8 @@
 // wipes what someone is typing. Every refusal is shown in the card, as
 // the broker (or the gateway) said it.
 import { el, fill, follow } from "./live.js";
-import { act, outcomeOf, read, say, who } from "./act.js";
+import { act, read, say, who } from "./act.js";
+import { field, findings, form as baseForm, number, options, refuse } from "./forms.js";
 
 function summary(d) {
   const body = d.body || {};
@@ -49,64 +50,17 @@ function renderOwes(board) {
 }
 
 // ---------------------------------------------------------------------------
-// Forms
+// Forms (forms.js): each of this page's refreshes what is owed once sent,
+// and what went through stays in sight on its card once its forms are
+// gone (the round answered, the ask settled).
 
-let uid = 0;            // For the ids that tie labels to fields
-
-// A labelled field: el(tag) with a fresh id, and its label before it.
-function field(label, tag, attrs, ...children) {
-  const id = "f" + (++uid);
-  const input = el(tag, Object.assign({ id }, attrs), ...children);
-  return [el("label", { for: id }, label), input];
-}
-
-function options(...values) {
-  return values.map((v) => el("option", { value: v }, v));
-}
-
-// A form that runs submit(form, where) when sent, its button busy meanwhile.
 function form(cls, title, fields, button, submit) {
-  const f = el("form", { class: "act " + cls, novalidate: "" }, el("h4", {}, title), ...fields,
-               el("button", { type: "submit" }, button));
-  f.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const sending = f.querySelector("button[type=submit]");
-    sending.disabled = true;
-    const where = outcomeOf(f);
-    try {
-      await submit(f, where);
-    } finally {
-      sending.disabled = false;
-    }
-    // What went through stays in sight on the card once its forms are
-    // gone (the round answered, the ask settled).
+  return baseForm(cls, title, fields, button, submit, (f, where) => {
     const card = f.closest(".answer");
     if (card && where.dataset.state === "done")
       card.querySelector(".result").replaceChildren(...where.cloneNode(true).childNodes);
     refresh();
   });
-  return f;
-}
-
-// A refusal made in the page: nothing was sent.
-function refuse(where, message) {
-  return say(where, { error: { name: "NOT_SENT", message } });
-}
-
-// A number as typed, as a number if it is one: anything else goes as
-// text, for the broker to refuse with its own words.
-function number(text) {
-  return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
-}
-
-// The coach's findings (PROTOCOL.md section 6.1) as a list, or null.
-function findings(list) {
-  if (!Array.isArray(list) || !list.length)
-    return null;
-  return el("ul", { class: "findings" }, ...list.map((f) => el("li", { "data-level": f.level },
-    el("strong", {}, f.level + " " + f.code + " (" + f.about + ")"), " " + (f.why || ""),
-    f.evidence ? el("span", { class: "evidence" }, " Saw: " + f.evidence) : null,
-    f.suggestion ? el("span", { class: "suggestion" }, " Try: " + f.suggestion) : null)));
 }
 
 // ---------------------------------------------------------------------------
@@ -438,6 +392,8 @@ function draftCard(draft) {
   const state = el("p", { class: "state" });
   const card = el("li", { class: "answer mine", "data-draft": id, "data-state": draft.state },
     el("h3", {}, "Draft " + id + " (" + (draft.cycle || "") + ")"),
+    el("p", { class: "revise" }, el("a", { href: "/draft?draft=" + encodeURIComponent(id) },
+                                    "Revise " + id + " (edit its content)")),
     el("p", { class: "objective" }), state, el("p", { class: "result", role: "status" }),
     el("div", { class: "proposals-area" }, el("h4", {}, "Counter-proposals"), proposals),
     el("div", { class: "forms" }, thrown, close, open, finalize));
