@@ -33,6 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, finish, free_port  # noqa: E402
+from webcheck import contrast_failures  # noqa: E402
 
 CATCHBALLD, CATCHBALL, WEB = sys.argv[1:4]
 SHOTS = os.environ.get("CB_WEB_SHOTS", "")
@@ -223,6 +224,7 @@ def main():
              "and its message")
     check.eq(driver.execute_script("return window.cbPwned === undefined"), True,
              "no hostile text ran in the editor")
+    check.eq(contrast_failures(driver), [], "the editor's text meets WCAG AA contrast")
     shots("draft-new")
 
     # Back on its page: the draft's card, its objective as text.
@@ -234,6 +236,7 @@ def main():
           "the hostile objective shows as text", card_text)
     check.eq(driver.execute_script("return document.querySelectorAll('main img, main script')"
                                    ".length"), 0, "nothing injected into the page")
+    check.eq(contrast_failures(driver), [], "lead's page meets WCAG AA contrast")
 
     # A team answers a round on it, with the CLI.
     cli("lead", "throw", "d1", "--to", "team-a", "--question", "Can you commit?")
