@@ -84,6 +84,9 @@ struct _web_gateway_t {
     pthread_cond_t wake;        //  A thread asked for something: the loop looks
     s_node_t nodes [S_NODES_MAX];
     s_call_t *calls;            //  Calls not finished, or finished and not yet taken
+    web_keys_t *keys;           //  CURVE: each node by its own key; NULL without
+    char *dir;                  //  The gateway's directory: its sessions, to end
+    int64_t certs_seen;         //  When the loop last looked at certs/
 };
 
 //  An absolute time timeout_ms from now on CLOCK_MONOTONIC.
@@ -148,6 +151,7 @@ web_gateway_destroy (web_gateway_t **self_p)
     pthread_cond_destroy (&self->wake);
     pthread_mutex_destroy (&self->lock);
     free (self->endpoint);
+    free (self->dir);
     free (self);
     *self_p = NULL;
 }
@@ -311,6 +315,43 @@ s_me_json (s_node_t *node)
 
 
 //  --------------------------------------------------------------------------
+//  Revocation (CURVE): the broker's certs/ no longer holds a node's key
+
+void
+web_gateway_set_keys (web_gateway_t *self, web_keys_t *keys, const char *dir)
+{
+    self->keys = keys;
+    free (self->dir);
+    self->dir = strdup (dir);
+}
+
+//  True if node is connected by a key the broker no longer holds: then
+//  its sessions end (their files removed, so every request of theirs is
+//  refused before it reaches here), its connection closes, and its live
+//  pages are told why and stop. Under the lock, in the main thread.
+static bool
+s_revoked (web_gateway_t *self, s_node_t *node)
+{
+    if (!self->keys || !node->client || !web_keys_revoked (self->keys, node->name))
+        return false;
+    int ended = web_sessions (self->dir, node->name, NULL, NULL);
+    zsys_info ("catchball-web: %s's certificate is gone from the broker's certs/: "
+               "%d session%s ended", node->name, ended, ended == 1 ? "" : "s");
+    cb_client_destroy (&node->client);
+    cli_console_state_destroy (&node->state);
+    json_decref (node->inbox);
+    node->inbox = NULL;
+    node->event [0] = 0;
+    node->board_wanted = false;
+    const char *why = "This session has ended: its node's certificate was removed from the "
+                      "broker (revoked). Ask the facilitator for a new join link.";
+    s_publish (self, &node->board, &node->board_version, s_board_error ("%s", why));
+    s_publish (self, &node->me, &node->me_version, s_board_error ("%s", why));
+    return true;
+}
+
+
+//  --------------------------------------------------------------------------
 //  The loop
 
 //  Says hello for a node that waits for it (blocking: the loop has
@@ -325,10 +366,15 @@ s_join (web_gateway_t *self, s_node_t *node)
     cb_client_t *client = node->client;
     pthread_mutex_unlock (&self->lock);
     char why [256] = "";
+    if (!client && self->keys)
+        client = web_keys_connect (self->keys, self->endpoint, name, role, why, sizeof (why));
+    else
     if (!client)
         client = cb_client_new (self->endpoint, name, role, NULL);
-    if (!client)
-        snprintf (why, sizeof (why), "cannot connect to %s", self->endpoint);
+    if (!client) {
+        if (!why [0])
+            snprintf (why, sizeof (why), "cannot connect to %s", self->endpoint);
+    }
     else
     if (cb_client_hello (client, S_REQUEST_MS)) {
         snprintf (why, sizeof (why), "the broker refused %s as %s: %s: %s", name, role,
@@ -376,8 +422,14 @@ s_make_call (web_gateway_t *self)
         return false;
     call->started = true;
     s_node_t *node = s_node (self, call->node);
-    cb_client_t *client = node ? node->client : NULL;
+    bool revoked = node && s_revoked (self, node);
+    cb_client_t *client = node && !revoked ? node->client : NULL;
     char *reply;
+    if (revoked)
+        reply = strdup ("{\"error\":{\"code\":206,\"name\":\"KEY_UNKNOWN\","
+                        "\"message\":\"this node's certificate has been removed from the "
+                        "broker's certs/: its sessions have ended, nothing was sent\"}}");
+    else
     if (!client)
         reply = strdup ("{\"error\":{\"code\":200,\"name\":\"NOT_CONNECTED\","
                         "\"message\":\"not connected to the broker here: reload the page\"}}");
@@ -478,6 +530,13 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
                 worked = true;
             }
             s_take_news (self, node);
+        }
+        //  Revoked nodes: a stat per node, five times a second.
+        if (self->keys && zclock_mono () - self->certs_seen >= 200) {
+            self->certs_seen = zclock_mono ();
+            for (int i = 0; i < S_NODES_MAX; i++)
+                if (self->nodes [i].used)
+                    s_revoked (self, &self->nodes [i]);
         }
         if (s_make_call (self))
             worked = true;
