@@ -325,18 +325,16 @@ web_gateway_set_keys (web_gateway_t *self, web_keys_t *keys, const char *dir)
     self->dir = strdup (dir);
 }
 
-//  True if node is connected by a key the broker no longer holds: then
-//  its sessions end (their files removed, so every request of theirs is
-//  refused before it reaches here), its connection closes, and its live
-//  pages are told why and stop. Under the lock, in the main thread.
-static bool
-s_revoked (web_gateway_t *self, s_node_t *node)
+//  Ends a revoked node here: its sessions (their files removed, so every
+//  request of theirs is refused before it reaches the gateway), its
+//  connection, and its live pages, which are told why and stop. Under
+//  the lock, in the main thread.
+static void
+s_end (web_gateway_t *self, s_node_t *node, const char *cause)
 {
-    if (!self->keys || !node->client || !web_keys_revoked (self->keys, node->name))
-        return false;
     int ended = web_sessions (self->dir, node->name, NULL, NULL);
-    zsys_info ("catchball-web: %s's certificate is gone from the broker's certs/: "
-               "%d session%s ended", node->name, ended, ended == 1 ? "" : "s");
+    zsys_info ("catchball-web: %s %s: %d session%s ended", node->name, cause, ended,
+               ended == 1 ? "" : "s");
     cb_client_destroy (&node->client);
     cli_console_state_destroy (&node->state);
     json_decref (node->inbox);
@@ -347,6 +345,16 @@ s_revoked (web_gateway_t *self, s_node_t *node)
                       "broker (revoked). Ask the facilitator for a new join link.";
     s_publish (self, &node->board, &node->board_version, s_board_error ("%s", why));
     s_publish (self, &node->me, &node->me_version, s_board_error ("%s", why));
+}
+
+//  True if node is connected by a key the broker's certs/ no longer
+//  holds: then it has been ended.
+static bool
+s_revoked (web_gateway_t *self, s_node_t *node)
+{
+    if (!self->keys || !node->client || !web_keys_revoked (self->keys, node->name))
+        return false;
+    s_end (self, node, "is revoked (its certificate is gone from the broker's certs/)");
     return true;
 }
 
@@ -452,8 +460,13 @@ s_make_call (web_gateway_t *self)
         }
         cb_value_destroy (&body);
         reply = s_outcome (client, answer);
+        bool unknown = !answer && cb_client_error (client) == CB_E_KEY_UNKNOWN;
         cb_value_destroy (&answer);
         pthread_mutex_lock (&self->lock);
+        //  The broker no longer knows the key (certs/ changed in a way the
+        //  gateway does not watch, say): the broker's word ends it too.
+        if (unknown && self->keys && node->client == client)
+            s_end (self, node, "is refused by the broker (KEY_UNKNOWN)");
     }
     call->reply = reply;
     if (call->abandoned) {

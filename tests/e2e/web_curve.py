@@ -19,7 +19,9 @@ catchball CLI, and headless Chromium driven by Selenium.
   team-b's session goes on and acts.
 - `revoke team-b --certs DIR` ends its sessions and removes its
   certificate; a new invite puts team-a's back (the same key) and it
-  joins again.
+  joins again. A second certificate that gives team-a's key to another
+  node (the broker then ignores both) ends team-a's session too, by the
+  broker's KEY_UNKNOWN.
 - The broker's own refusals are shown in the join's answer: a certificate
   the operator changed to another role (ROLE_MISMATCH), a key the gateway
   keeps for one node that is another node's (KEY_MISMATCH).
@@ -339,6 +341,24 @@ def main():
     check.eq([(r.get("author"), r.get("type"))
               for r in lead("round", "show", "r2").get("responses", [])],
              [("team-a", "endorse")], "lead's CLI sees it, authored by team-a")
+
+    # The broker's word ends a session too: a second certificate giving
+    # team-a's key to another node makes the broker ignore both (certs/
+    # team-a.cert itself unchanged); team-a's next request is answered
+    # KEY_UNKNOWN, and the gateway ends its session.
+    csrf = csrf_of(cookie)
+    twin = open(cert_a).read().replace('name = "team-a"', 'name = "team-q"')
+    with open(os.path.join(certs, "team-q.cert.tmp"), "w") as f:
+        f.write(twin)
+    os.rename(os.path.join(certs, "team-q.cert.tmp"), os.path.join(certs, "team-q.cert"))
+    got = until(lambda: act(cookie, csrf, "round.close", {"round": "r2"})
+                in ((403, "KEY_UNKNOWN"), (403, "NO_SESSION")))
+    check(got, "once the broker ignores team-a's key, team-a's request is refused")
+    check.eq(act(cookie, csrf, "round.close", {"round": "r2"}), (403, "NO_SESSION"),
+             "and the gateway has ended team-a's session")
+    check("team-a" not in sessions(), "sessions no longer lists team-a", sessions())
+    os.remove(os.path.join(certs, "team-q.cert"))
+    check(known(secret_a), "without the twin, the broker knows team-a's key again")
 
     # ------------------------------------------------------------------
     # The broker's refusals, shown: a role changed by the operator
