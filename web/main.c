@@ -73,7 +73,9 @@ static const char *s_usage =
 "  --certs DIR      the broker's certificate directory (its --certs): invite\n"
 "                   makes NODE's key pair in D/keys/ (0600) and puts NODE.cert\n"
 "                   there; serving, a node whose NODE.cert is gone from it has\n"
-"                   its sessions ended; revoke NODE removes NODE.cert too\n"
+"                   its sessions ended; revoke NODE removes NODE.cert too.\n"
+"                   Kept in D/certs by the serving gateway, for invite and\n"
+"                   revoke to use when given none\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
 "                   facilitator, observer) and prints its link (on stdout),\n"
@@ -374,6 +376,12 @@ main (int argc, char *argv [])
             default: fputs (s_usage, stderr); return 2;
         }
     }
+    //  invite and revoke: the serving gateway's certs/, unless told.
+    char kept [PATH_MAX];
+    if (!certs && optind < argc && (streq (argv [optind], "invite")
+                                ||  streq (argv [optind], "revoke"))
+    &&  web_keys_remembered (dir, kept, sizeof (kept)))
+        certs = kept;
     if (optind < argc && streq (argv [optind], "invite")) {
         if (optind + 2 != argc || !role) {
             fputs ("catchball-web: invite NODE --role ROLE\n", stderr);
@@ -432,8 +440,10 @@ main (int argc, char *argv [])
                "certificate directory)\n", stderr);
         return 2;
     }
-    if (certs && !(s_keys = web_keys_new (dir, certs, broker_key, why, sizeof (why)))) {
+    if ((certs && !(s_keys = web_keys_new (dir, certs, broker_key, why, sizeof (why))))
+    ||  web_keys_remember (dir, certs, why, sizeof (why))) {
         fprintf (stderr, "catchball-web: refusing to serve: %s\n", why);
+        web_keys_destroy (&s_keys);
         return 1;
     }
     web_tls_t *tls = NULL;

@@ -221,6 +221,13 @@ bool web_keys_revoked (web_keys_t *self, const char *node);
 //  node. 1 if removed, 0 if there was none, -1 with why (another key's).
 int web_keys_revoke (web_keys_t *self, const char *node, char *why, size_t why_size);
 
+//  The serving gateway keeps its --certs (absolute) in DIR/certs, for
+//  invite and revoke to use when they are given none; certs NULL removes
+//  it (serving without CURVE). 0, or -1 with why.
+int web_keys_remember (const char *dir, const char *certs, char *why, size_t why_size);
+//  The certificate directory kept in DIR/certs, into certs: false if none.
+bool web_keys_remembered (const char *dir, char *certs, size_t size);
+
 //  In web_gateway.c: the gateway connects as each node by its key (keys,
 //  lent), and ends a node's sessions in DIR/sessions/ once its
 //  certificate is gone. Before web_gateway_run.

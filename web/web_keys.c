@@ -19,6 +19,10 @@
     that is there is ever replaced. A certificate of another key for that
     node in certs/ is refused, never overwritten: it is someone's key.
 
+    The serving gateway keeps the path of certs/ in DIR/certs, so that an
+    invite without --certs still gives the node its key, as DIR/url gives
+    it the gateway's address.
+
     Revocation is the broker's: removing (or renaming) certs/NODE.cert.
     The serving gateway looks at that one file (a stat per look; read
     again only when it changed) and ends the node's sessions when it no
@@ -291,4 +295,50 @@ web_keys_revoke (web_keys_t *self, const char *node, char *why, size_t why_size)
         return -1;
     }
     return 1;
+}
+
+int
+web_keys_remember (const char *dir, const char *certs, char *why, size_t why_size)
+{
+    char path [PATH_MAX], temp [PATH_MAX + 8];
+    snprintf (path, sizeof (path), "%s/certs", dir);
+    if (!certs) {
+        if (unlink (path) && errno != ENOENT) {
+            snprintf (why, why_size, "cannot remove %s: %s", path, strerror (errno));
+            return -1;
+        }
+        return 0;
+    }
+    //  Absolute: invite may run from another directory.
+    char *full = realpath (certs, NULL);
+    snprintf (temp, sizeof (temp), "%s.new", path);
+    if (mkdir (dir, 0700) && errno != EEXIST) {
+        snprintf (why, why_size, "cannot make %s: %s", dir, strerror (errno));
+        free (full);
+        return -1;
+    }
+    FILE *file = full ? fopen (temp, "w") : NULL;
+    bool written = file && fprintf (file, "%s\n", full) > 0;
+    if (!file || fclose (file) || !written || rename (temp, path)) {
+        snprintf (why, why_size, "cannot write %s: %s", path, strerror (errno));
+        unlink (temp);
+        free (full);
+        return -1;
+    }
+    free (full);
+    return 0;
+}
+
+bool
+web_keys_remembered (const char *dir, char *certs, size_t size)
+{
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/certs", dir);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return false;
+    bool got = fgets (certs, (int) size, file) != NULL;
+    fclose (file);
+    certs [strcspn (certs, "\n")] = 0;
+    return got && certs [0] == '/';
 }

@@ -10,6 +10,8 @@ catchball CLI, and headless Chromium driven by Selenium.
   a second invite keeps the same key; an invite for another role than the
   key's, or for a node whose certificate in certs/ is another key's, is
   refused and changes nothing; a node invited without keys cannot join.
+  The serving gateway keeps its certs/ in DIR/certs: an invite without
+  --certs then makes the key all the same.
 - A team member joins by link in the browser and answers a round; the
   CLI, as leadership with its own key, sees the answer authored by that
   node. A second member joins over HTTP.
@@ -180,6 +182,14 @@ def main():
                      "--certs", certs)
     check(rc == 1 and "--broker-key not-a-key" in err, "an unreadable --broker-key refused", err)
 
+    # An invite before the gateway ever served with CURVE, without --certs:
+    # a token, no key.
+    rc, out, err = run(WEB, "invite", "team-z", "--role", "team", "--dir", gw, "--png",
+                       os.path.join(TMP, "team-z.png"))
+    token_z = out.strip().rsplit("=", 1)[-1]
+    check(rc == 0 and not os.path.exists(os.path.join(gw, "keys", "team-z.cert_secret")),
+          "invite without --certs, before CURVE: a token, no key", err)
+
     web = subprocess.Popen([WEB, "--port", "0", "--endpoint", endpoint, "--dir", gw,
                             "--broker-key", broker_cert, "--certs", certs],
                            stdout=subprocess.PIPE, stderr=open(os.path.join(TMP, "web.log"), "w"),
@@ -232,8 +242,7 @@ def main():
     # ------------------------------------------------------------------
     # Keys: made by invite, kept 0600 in a 0700 directory, certificates
     # into the broker's certs/.
-    rc, token, err = invite("team-z", "team")
-    status, _, body = join(token)
+    status, _, body = join(token_z)
     check(status == 502 and "no key for team-z" in body,
           "a node invited without --certs has no key: it cannot join, and is told why", body)
 
@@ -265,8 +274,12 @@ def main():
     check(rc == 1 and not none and "holds another key for team-x" in err
           and open(os.path.join(certs, "team-x.cert")).read() == before,
           "a certificate of another key for team-x refused, not overwritten", err)
-    rc, token_b, err = invite("team-b", "team", "--certs", certs)
-    check(rc == 0 and token_b, "invite team-b --role team --certs", err)
+    check.eq(open(os.path.join(gw, "certs")).read().strip(), os.path.realpath(certs),
+             "the serving gateway keeps its certs/ in DIR/certs")
+    rc, token_b, err = invite("team-b", "team")
+    check(rc == 0 and token_b and public_key(os.path.join(certs, "team-b.cert"))
+          == public_key(os.path.join(gw, "keys", "team-b.cert_secret")),
+          "invite team-b without --certs: the serving gateway's certs/ used", err)
 
     # ------------------------------------------------------------------
     # team-a joins by link in the browser, team-b over HTTP; lead throws
