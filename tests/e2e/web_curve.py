@@ -113,6 +113,13 @@ def public_key(path):
     return m.group(1) if m else None
 
 
+def txnid(store):
+    """The LMDB store's last transaction id (it grows with every write)."""
+    out = subprocess.run(["mdb_stat", "-e", store], capture_output=True, text=True).stdout
+    m = re.search(r"Last transaction ID: (\d+)", out)
+    return int(m.group(1)) if m else -1
+
+
 def request(port, method, path, body=None, headers=None):
     """One request, no redirects followed: (status, response, body as text)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=WAIT)
@@ -282,16 +289,23 @@ def main():
           "invite team-b without --certs: the serving gateway's certs/ used", err)
 
     # ------------------------------------------------------------------
-    # team-a joins by link in the browser, team-b over HTTP; lead throws
-    # a round to both.
+    # team-a and team-b join by link in the browser (two origins, 127.0.0.1
+    # and localhost, so that one Chromium holds both sessions); lead
+    # throws a round to both.
     check(known(secret_a) and known(os.path.join(gw, "keys", "team-b.cert_secret")),
           "the broker knows team-a's and team-b's keys")
     driver.get("%s/join?token=%s" % (base, token_a))
     driver.find_element(By.ID, "join").click()
     wait("team-a's page, joined by its own key", lambda: "team-a (team)" in text("#title"))
-    status, cookie_b, body = join(token_b)
-    check.eq(status, 303, "team-b joins over HTTP")
+    tab_a = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get("http://localhost:%d/join?token=%s" % (port, token_b))
+    driver.find_element(By.ID, "join").click()
+    wait("team-b's page, joined by its own key", lambda: "team-b (team)" in text("#title"))
+    tab_b = driver.current_window_handle
+    cookie_b = driver.get_cookie("cb_session")["value"]
     csrf_b = csrf_of(cookie_b)
+    driver.switch_to.window(tab_a)
     check.eq(lead("throw", "d1", "--to", "team-a,team-b", "--question", "Works for you?")["round"],
              "r1", "lead throws r1 to team-a and team-b")
     card = '.answer[data-round="r1"]'
@@ -317,15 +331,26 @@ def main():
     os.remove(cert_a)
     wait("team-a's page shows its session has ended",
          lambda: "certificate was removed" in text("#failure"))
+    store = os.path.join(TMP, "store")
+    before = txnid(store)
     check.eq(act(cookie_a, csrf_a, "round.endorse", {"round": "r1", "confidence": 4}),
              (403, "NO_SESSION"), "team-a's further act refused")
+    check(before > 0 and txnid(store) == before, "the broker's store wrote nothing for it",
+          (before, txnid(store)))
     check("team-a" not in sessions(), "sessions no longer lists team-a", sessions())
     check.eq(responses(), [("team-a", "feedback", "Too steep")], "nothing more stored")
     refused = until(lambda: run(CATCHBALL, "--timeout", "5000", "--endpoint", endpoint,
                                 "--key", secret_a, "--broker-key", broker_cert, "ping")[0] != 0)
     check(refused, "the broker refuses team-a's key too")
+    driver.switch_to.window(tab_b)
+    check.eq(text("#failure"), "", "team-b's page is unaffected")
     check.eq(act(cookie_b, csrf_b, "round.endorse", {"round": "r1", "confidence": 3}),
              (200, "ok"), "team-b's session is unaffected: it acts")
+    wait("team-b's page, still live: r1's closing arrives, r1 shown answered",
+         lambda: driver.execute_script(
+             "const c = document.querySelector('.answer[data-round=\"r1\"]');"
+             "return !!document.querySelector('#inbox li[data-kind=\"round.closed\"]')"
+             " && !!c && c.dataset.state === 'answered'"))
     check.eq(responses()[-1][:2], ("team-b", "endorse"), "lead's CLI sees team-b's endorsement")
 
     # revoke --certs: team-b's sessions and its certificate.
