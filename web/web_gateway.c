@@ -22,6 +22,11 @@
     stopped waiting (its time-out passed) is freed by the loop once made;
     calls not made when the loop stops are answered at once.
 
+    With CURVE (web_keys.c) each connection is by the node's own key. A
+    node whose certificate has left the broker's certs/ (looked at five
+    times a second), or whom the broker answers KEY_UNKNOWN, is ended: its
+    sessions, its connection, and its live pages, which are told why.
+
     One event per node in this slice: a node's connection holds a single
     log subscription, and the broker lets one connection speak for a node
     (the newest hello wins), so a second event is refused with a message.
