@@ -214,8 +214,9 @@ int web_keys_admit (web_keys_t *self, const char *node, const char *role, char *
 //  A connection to endpoint as node with role, by its key. NULL with why.
 cb_client_t *web_keys_connect (web_keys_t *self, const char *endpoint, const char *node,
                                const char *role, char *why, size_t why_size);
-//  True if certs/NODE.cert no longer holds node's key (removed, renamed or
-//  replaced): the broker refuses it. One thread only (it caches).
+//  True if the gateway has a key for node and certs/NODE.cert no longer
+//  holds it (removed, renamed or replaced): the broker refuses it. One
+//  thread only (it caches).
 bool web_keys_revoked (web_keys_t *self, const char *node);
 //  For revoke: removes certs/NODE.cert if it holds the gateway's key for
 //  node. 1 if removed, 0 if there was none, -1 with why (another key's).

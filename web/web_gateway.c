@@ -379,6 +379,14 @@ s_join (web_gateway_t *self, s_node_t *node)
     cb_client_t *client = node->client;
     pthread_mutex_unlock (&self->lock);
     char why [256] = "";
+    if (!client && self->keys && web_keys_revoked (self->keys, name)) {
+        //  Revoked while nobody here spoke for it (the gateway restarted
+        //  since, say): what is left of its sessions ends now.
+        web_sessions (self->dir, name, NULL, NULL);
+        snprintf (why, sizeof (why), "%s's certificate is not in the broker's certs/ with "
+                  "its key (revoked): its sessions have ended", name);
+    }
+    else
     if (!client && self->keys)
         client = web_keys_connect (self->keys, self->endpoint, name, role, why, sizeof (why));
     else

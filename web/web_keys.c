@@ -40,7 +40,7 @@ typedef struct {
     ino_t ino;
     struct timespec mtime;
     off_t size;
-    bool ours;                  //  It holds our key for the node
+    bool revoked;               //  We have a key for the node, and it is not that
 } s_seen_t;
 
 struct _web_keys_t {
@@ -246,18 +246,21 @@ web_keys_revoked (web_keys_t *self, const char *node)
     snprintf (path, sizeof (path), "%s/%s.cert", self->certs, node);
     struct stat st;
     if (stat (path, &st)) {
+        //  Gone: revoked, if the gateway has a key for the node at all.
         zhashx_delete (self->seen, node);
-        return true;
+        char secret [PATH_MAX];
+        snprintf (secret, sizeof (secret), "%s/%s.cert_secret", self->dir, node);
+        return access (secret, F_OK) == 0;
     }
     s_seen_t *seen = (s_seen_t *) zhashx_lookup (self->seen, node);
     if (seen && seen->dev == st.st_dev && seen->ino == st.st_ino && seen->size == st.st_size
     &&  seen->mtime.tv_sec == st.st_mtim.tv_sec && seen->mtime.tv_nsec == st.st_mtim.tv_nsec)
-        return !seen->ours;
+        return seen->revoked;
     //  New, or changed since: read it again.
     char there [41];
     zcert_t *pair = s_pair (self, node);
-    bool ours = pair && s_cert_key (self, node, there) == 0
-             && streq (there, zcert_public_txt (pair));
+    bool revoked = pair && (s_cert_key (self, node, there)
+                         || !streq (there, zcert_public_txt (pair)));
     zcert_destroy (&pair);
     if (!seen) {
         seen = (s_seen_t *) calloc (1, sizeof (s_seen_t));
@@ -268,8 +271,8 @@ web_keys_revoked (web_keys_t *self, const char *node)
     seen->ino = st.st_ino;
     seen->size = st.st_size;
     seen->mtime = st.st_mtim;
-    seen->ours = ours;
-    return !ours;
+    seen->revoked = revoked;
+    return revoked;
 }
 
 int

@@ -25,8 +25,10 @@ catchball CLI, and headless Chromium driven by Selenium.
   node (the broker then ignores both) ends team-a's session too, by the
   broker's KEY_UNKNOWN.
 - The broker's own refusals are shown in the join's answer: a certificate
-  the operator changed to another role (ROLE_MISMATCH), a key the gateway
-  keeps for one node that is another node's (KEY_MISMATCH).
+  the operator changed to another role (ROLE_MISMATCH), or to another
+  node's name, so that the key is another node's (KEY_MISMATCH).
+- team-e's certificate removed while the gateway is down: the restarted
+  gateway refuses its session's next request and ends it.
 - Without --broker-key and --certs together the gateway will not start.
 
 Waiting is polling with a bound (WebDriverWait, a readline with a
@@ -416,12 +418,55 @@ def main():
     check(status == 502 and "ROLE_MISMATCH" in body and "team-c" in body,
           "a join as team-c, a team, shows the broker's ROLE_MISMATCH", body)
     rc, token_d, err = invite("team-d", "team", "--certs", certs)
-    shutil.copy(secret_a, os.path.join(gw, "keys", "team-d.cert_secret"))
+    cert_d = os.path.join(certs, "team-d.cert")
+    other = open(cert_d).read().replace('name = "team-d"', 'name = "team-q2"')
+    with open(cert_d + ".tmp", "w") as f:
+        f.write(other)
+    os.rename(cert_d + ".tmp", cert_d)
+    secret_d = os.path.join(gw, "keys", "team-d.cert_secret")
+    check(until(lambda: "KEY_MISMATCH" in run(CATCHBALL, "--timeout", "5000", "--endpoint",
+                                               endpoint, "--key", secret_d, "--broker-key",
+                                               broker_cert, "ping")[2]),
+          "the broker reads team-d's key as team-q2's")
     status, _, body = join(token_d)
     check(status == 502 and "KEY_MISMATCH" in body,
-          "a join as team-d with team-a's key shows the broker's KEY_MISMATCH", body)
+          "a join as team-d, its key now another node's, shows the broker's KEY_MISMATCH", body)
     check("team-c" not in sessions() and "team-d" not in sessions(),
           "neither refusal made a session", sessions())
+
+
+    # Revoked while the gateway is down: the session's next request ends it.
+    rc, token_e, err = invite("team-e", "team")
+    secret_e = os.path.join(gw, "keys", "team-e.cert_secret")
+    check(known(secret_e), "the broker knows team-e's key")
+    status, cookie_e, _ = join(token_e)
+    csrf_e = csrf_of(cookie_e)
+    check(status == 303 and csrf_e, "team-e joins")
+    web.terminate()
+    check.eq(web.wait(timeout=WAIT), 0, "the gateway exits 0 on SIGTERM")
+    os.remove(os.path.join(certs, "team-e.cert"))
+    web = subprocess.Popen([WEB, "--port", "0", "--endpoint", endpoint, "--dir", gw,
+                            "--broker-key", broker_cert, "--certs", certs],
+                           stdout=subprocess.PIPE, stderr=open(os.path.join(TMP, "web2.log"), "w"),
+                           text=True)
+    procs.append(web)
+    m = re.search(r"serving http://127\.0\.0\.1:(\d+)", readline_within(web, WAIT))
+    if not check(m, "catchball-web serves again"):
+        return
+    port = int(m.group(1))
+    base = "http://127.0.0.1:%d" % port
+    check("team-e" in sessions(), "team-e's session is still on file")
+    before = txnid(store)
+    status, _, text_ = request(port, "POST", "/api/act",
+                               json.dumps({"type": "round.close", "body": {"round": "r2"}}),
+                               {"Cookie": "cb_session=" + cookie_e, "X-CSRF-Token": csrf_e,
+                                "Origin": base, "Content-Type": "application/json"})
+    check(status == 502 and "team-e's certificate is not in the broker's certs/" in text_,
+          "team-e's act refused: its certificate is gone", text_)
+    check.eq(txnid(store), before, "nothing stored")
+    check.eq(act(cookie_e, csrf_e, "round.close", {"round": "r2"}), (403, "NO_SESSION"),
+             "and its session has ended")
+    check("team-e" not in sessions(), "sessions no longer lists team-e", sessions())
 
     web.terminate()
     check.eq(web.wait(timeout=WAIT), 0, "the gateway exits 0 on SIGTERM")
