@@ -231,8 +231,8 @@ web_keys_connect (web_keys_t *self, const char *endpoint, const char *node, cons
     char secret [PATH_MAX];
     snprintf (secret, sizeof (secret), "%s/%s.cert_secret", self->dir, node);
     if (access (secret, F_OK)) {
-        snprintf (why, why_size, "the gateway has no key for %s (run catchball-web invite %s "
-                  "--role ROLE --certs DIR)", node, node);
+        snprintf (why, why_size, "the gateway has no key for %s: it was invited without "
+                  "--certs; invite it again (catchball-web invite %s --role ROLE)", node, node);
         return NULL;
     }
     return cb_client_new_curve (endpoint, node, role, NULL, secret, self->broker_key, why,
