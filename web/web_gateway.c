@@ -347,7 +347,8 @@ s_end (web_gateway_t *self, s_node_t *node, const char *cause)
     node->event [0] = 0;
     node->board_wanted = false;
     const char *why = "This session has ended: its node's certificate was removed from the "
-                      "broker (revoked). Ask the facilitator for a new join link.";
+                      "broker, or the broker no longer accepts its key (revoked). Ask the "
+                      "facilitator for a new join link.";
     s_publish (self, &node->board, &node->board_version, s_board_error ("%s", why));
     s_publish (self, &node->me, &node->me_version, s_board_error ("%s", why));
 }
