@@ -6,6 +6,8 @@
         catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]
         catchball-web sessions [--dir D]
         catchball-web revoke NODE|--session ID [--dir D]
+        (CURVE: --broker-key FILE|Z85 --certs DIR serving, --certs DIR for
+        invite and revoke: web_keys.c)
 
     Serving binds 127.0.0.1 unless told otherwise, and fails closed as the
     broker does (server/main.c, which will not listen beyond the loopback
@@ -38,9 +40,11 @@ static const char *s_usage =
 "usage: catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]\n"
 "                     [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]\n"
 "                     [--session-idle T] [--session-max T]\n"
+"                     [--broker-key FILE|Z85 --certs DIR]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]\n"
+"                     [--certs DIR]\n"
 "       catchball-web sessions [--dir D]\n"
-"       catchball-web revoke NODE|--session ID [--dir D]\n"
+"       catchball-web revoke NODE|--session ID [--dir D] [--certs DIR]\n"
 "\n"
 "Serves catchball to browsers: the facilitator's board (/board?event=e1) and\n"
 "each person's page, for the people who join with a link from `invite`.\n"
@@ -64,6 +68,14 @@ static const char *s_usage =
 "  --session-idle T a session ends unused this long (default 12h; T is N, Ns,\n"
 "                   Nm, Nh or Nd; an open live page uses it every few seconds)\n"
 "  --session-max T  and this long after the join, in any case (default 7d)\n"
+"  --broker-key K   CURVE: the broker's public certificate, or its key in Z85;\n"
+"                   the gateway connects as each node by the node's own key\n"
+"  --certs DIR      the broker's certificate directory (its --certs): invite\n"
+"                   makes NODE's key pair in D/keys/ (0600) and puts NODE.cert\n"
+"                   there; serving, a node whose NODE.cert is gone from it has\n"
+"                   its sessions ended; revoke NODE removes NODE.cert too.\n"
+"                   Kept in D/certs by the serving gateway, for invite and\n"
+"                   revoke to use when given none\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
 "                   facilitator, observer) and prints its link (on stdout),\n"
@@ -76,6 +88,7 @@ static const char *s_usage =
 "                   ends the one session `sessions` lists with that ID\n";
 
 static volatile int s_stop = 0;
+static web_keys_t *s_keys = NULL;       //  CURVE, serving: each node by its key
 
 static void
 s_on_signal (int sig)
@@ -128,6 +141,44 @@ s_write_url (const char *dir, const char *base, char *why, size_t why_size)
         return -1;
     }
     return 0;
+}
+
+//  invite --certs DIR: NODE's key pair, made if the gateway has none, and
+//  its certificate in the broker's DIR (web_keys.c). An exit status.
+static int
+s_admit (const char *dir, const char *certs, const char *node, const char *role)
+{
+    char why [PATH_MAX + 512];
+    if (!web_name_ok (node) || !web_role_ok (role))
+        return 0;               //  s_invite says what is wrong with them
+    web_keys_t *keys = web_keys_new (dir, certs, NULL, why, sizeof (why));
+    int rc = keys ? web_keys_admit (keys, node, role, why, sizeof (why)) : -1;
+    web_keys_destroy (&keys);
+    if (rc)
+        fprintf (stderr, "catchball-web: invite: %s\n", why);
+    else
+        fprintf (stderr, "catchball-web: %s's key: %s/keys/%s.cert_secret (mode 0600); its "
+                 "certificate: %s/%s.cert\n", node, dir, node, certs, node);
+    return rc ? 1 : 0;
+}
+
+//  revoke NODE --certs DIR: removes NODE.cert from the broker's DIR if it
+//  is the gateway's key for NODE; the broker refuses the key from then on,
+//  and the serving gateway ends what is left. The pair stays: a new
+//  invite puts the certificate back, and the node's inbox with it.
+static int
+s_uncert (const char *dir, const char *certs, const char *node)
+{
+    char why [PATH_MAX + 512];
+    web_keys_t *keys = web_keys_new (dir, certs, NULL, why, sizeof (why));
+    int rc = keys ? web_keys_revoke (keys, node, why, sizeof (why)) : -1;
+    web_keys_destroy (&keys);
+    if (rc < 0)
+        fprintf (stderr, "catchball-web: revoke: %s\n", why);
+    else
+    if (rc > 0)
+        printf ("removed %s/%s.cert: the broker refuses %s's key\n", certs, node, node);
+    return rc < 0 ? 1 : 0;
 }
 
 //  catchball-web invite NODE --role ROLE: a token, its link (on stdout),
@@ -221,6 +272,11 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir,
     signal (SIGTERM, s_on_signal);
     signal (SIGPIPE, SIG_IGN);
     web_gateway_t *gateway = web_gateway_new (endpoint);
+    if (s_keys) {
+        web_gateway_set_keys (gateway, s_keys, dir);
+        fprintf (stderr, "catchball-web: CURVE: each node by its own key, kept in %s/keys\n",
+                 dir);
+    }
     char why [4400];
     web_http_t *http = web_http_new (listen, port, dir, gateway, tls, why, sizeof (why));
     char base [600];
@@ -261,6 +317,7 @@ main (int argc, char *argv [])
                                                    : S_DEFAULT_DIR;
     const char *role = NULL, *url = NULL, *png = NULL, *session = NULL;
     const char *tls_cert = NULL, *tls_key = NULL;
+    const char *broker_key = NULL, *certs = NULL;
     bool insecure_http = false;
     int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
     int port = S_DEFAULT_PORT;
@@ -278,6 +335,8 @@ main (int argc, char *argv [])
         { "session-idle", required_argument, NULL, 'S' },
         { "session-max", required_argument, NULL, 'M' },
         { "session", required_argument, NULL, 's' },
+        { "broker-key", required_argument, NULL, 'B' },
+        { "certs", required_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -304,6 +363,8 @@ main (int argc, char *argv [])
                 }
                 break;
             case 's': session = optarg; break;
+            case 'B': broker_key = optarg; break;
+            case 'c': certs = optarg; break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
                 if (*end || port < 0 || port > 65535) {
@@ -315,11 +376,19 @@ main (int argc, char *argv [])
             default: fputs (s_usage, stderr); return 2;
         }
     }
+    //  invite and revoke: the serving gateway's certs/, unless told.
+    char kept [PATH_MAX];
+    if (!certs && optind < argc && (streq (argv [optind], "invite")
+                                ||  streq (argv [optind], "revoke"))
+    &&  web_keys_remembered (dir, kept, sizeof (kept)))
+        certs = kept;
     if (optind < argc && streq (argv [optind], "invite")) {
         if (optind + 2 != argc || !role) {
             fputs ("catchball-web: invite NODE --role ROLE\n", stderr);
             return 2;
         }
+        if (certs && s_admit (dir, certs, argv [optind + 1], role))
+            return 1;
         char base [600];
         if (!url && !s_read_url (dir, base, sizeof (base)))
             snprintf (base, sizeof (base), "http://127.0.0.1:%d", port);
@@ -334,8 +403,12 @@ main (int argc, char *argv [])
                      strerror (errno));
         return count < 0 ? 1 : 0;
     }
-    if (optind < argc && streq (argv [optind], "revoke"))
-        return s_revoke (dir, session, argc - optind - 1, argv + optind + 1);
+    if (optind < argc && streq (argv [optind], "revoke")) {
+        int rc = s_revoke (dir, session, argc - optind - 1, argv + optind + 1);
+        if (rc == 0 && certs && !session)
+            rc = s_uncert (dir, certs, argv [optind + 1]);
+        return rc;
+    }
     if (optind < argc) {
         fprintf (stderr, "catchball-web: unknown command '%s'\n%s", argv [optind], s_usage);
         return 2;
@@ -362,6 +435,17 @@ main (int argc, char *argv [])
         fprintf (stderr, "catchball-web: %s\n", why);
         return 2;
     }
+    if (!broker_key != !certs) {
+        fputs ("catchball-web: CURVE needs both --broker-key and --certs DIR (the broker's "
+               "certificate directory)\n", stderr);
+        return 2;
+    }
+    if ((certs && !(s_keys = web_keys_new (dir, certs, broker_key, why, sizeof (why))))
+    ||  web_keys_remember (dir, certs, why, sizeof (why))) {
+        fprintf (stderr, "catchball-web: refusing to serve: %s\n", why);
+        web_keys_destroy (&s_keys);
+        return 1;
+    }
     web_tls_t *tls = NULL;
     if (tls_cert) {
         tls = web_tls_new (tls_cert, tls_key, why, sizeof (why));
@@ -372,5 +456,6 @@ main (int argc, char *argv [])
     }
     int rc = s_serve (listen, port, endpoint, dir, tls, url);
     web_tls_destroy (&tls);
+    web_keys_destroy (&s_keys);
     return rc;
 }

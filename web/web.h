@@ -20,6 +20,8 @@
     web_tls.c       the certificate and key for HTTPS, checked at start
     web_qr.c        a join link as a QR code, in the terminal and as a PNG
     web_expiry.c    sessions end after an idle and an absolute lifetime
+    web_keys.c      CURVE: a key pair per node (DIR/keys/), its certificate
+                    in the broker's certs/, revocation seen there
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what
@@ -189,5 +191,47 @@ void web_qr_print (FILE *out, const char *text);
 //  Writes text as a QR code to a PNG file at path, mode 0600, replacing
 //  any file there at once (never half written). 0, or -1 with why.
 int web_qr_png (const char *text, const char *path, char *why, size_t why_size);
+
+//  --------------------------------------------------------------------------
+//  web_keys.c: each node by its own CURVE key (--broker-key, --certs)
+
+typedef struct _web_keys_t web_keys_t;
+typedef struct _cb_client_t cb_client_t;
+
+//  The gateway's keys in DIR/keys/, the broker's certificate directory
+//  certs, the broker's public key (its certificate file, or 40 characters
+//  of Z85; NULL where none is needed). NULL with why if certs is not a
+//  directory or the broker's key cannot be read.
+web_keys_t *web_keys_new (const char *dir, const char *certs, const char *broker_key,
+                          char *why, size_t why_size);
+void web_keys_destroy (web_keys_t **self_p);
+//  For invite: makes node's key pair if the gateway has none (DIR/keys/
+//  0700, NODE.cert_secret 0600) and puts NODE.cert into certs/ (written
+//  aside, linked into place). 0, or -1 with why: the pair kept is for
+//  another role, or certs/ holds a certificate of another key for node.
+int web_keys_admit (web_keys_t *self, const char *node, const char *role, char *why,
+                    size_t why_size);
+//  A connection to endpoint as node with role, by its key. NULL with why.
+cb_client_t *web_keys_connect (web_keys_t *self, const char *endpoint, const char *node,
+                               const char *role, char *why, size_t why_size);
+//  True if the gateway has a key for node and certs/NODE.cert no longer
+//  holds it (removed, renamed or replaced): the broker refuses it. One
+//  thread only (it caches).
+bool web_keys_revoked (web_keys_t *self, const char *node);
+//  For revoke: removes certs/NODE.cert if it holds the gateway's key for
+//  node. 1 if removed, 0 if there was none, -1 with why (another key's).
+int web_keys_revoke (web_keys_t *self, const char *node, char *why, size_t why_size);
+
+//  The serving gateway keeps its --certs (absolute) in DIR/certs, for
+//  invite and revoke to use when they are given none; certs NULL removes
+//  it (serving without CURVE). 0, or -1 with why.
+int web_keys_remember (const char *dir, const char *certs, char *why, size_t why_size);
+//  The certificate directory kept in DIR/certs, into certs: false if none.
+bool web_keys_remembered (const char *dir, char *certs, size_t size);
+
+//  In web_gateway.c: the gateway connects as each node by its key (keys,
+//  lent), and ends a node's sessions in DIR/sessions/ once its
+//  certificate is gone. Before web_gateway_run.
+void web_gateway_set_keys (web_gateway_t *self, web_keys_t *keys, const char *dir);
 
 #endif

@@ -22,6 +22,11 @@
     stopped waiting (its time-out passed) is freed by the loop once made;
     calls not made when the loop stops are answered at once.
 
+    With CURVE (web_keys.c) each connection is by the node's own key. A
+    node whose certificate has left the broker's certs/ (looked at five
+    times a second), or whom the broker answers KEY_UNKNOWN, is ended: its
+    sessions, its connection, and its live pages, which are told why.
+
     One event per node in this slice: a node's connection holds a single
     log subscription, and the broker lets one connection speak for a node
     (the newest hello wins), so a second event is refused with a message.
@@ -84,6 +89,9 @@ struct _web_gateway_t {
     pthread_cond_t wake;        //  A thread asked for something: the loop looks
     s_node_t nodes [S_NODES_MAX];
     s_call_t *calls;            //  Calls not finished, or finished and not yet taken
+    web_keys_t *keys;           //  CURVE: each node by its own key; NULL without
+    char *dir;                  //  The gateway's directory: its sessions, to end
+    int64_t certs_seen;         //  When the loop last looked at certs/
 };
 
 //  An absolute time timeout_ms from now on CLOCK_MONOTONIC.
@@ -148,6 +156,7 @@ web_gateway_destroy (web_gateway_t **self_p)
     pthread_cond_destroy (&self->wake);
     pthread_mutex_destroy (&self->lock);
     free (self->endpoint);
+    free (self->dir);
     free (self);
     *self_p = NULL;
 }
@@ -311,6 +320,52 @@ s_me_json (s_node_t *node)
 
 
 //  --------------------------------------------------------------------------
+//  Revocation (CURVE): the broker's certs/ no longer holds a node's key
+
+void
+web_gateway_set_keys (web_gateway_t *self, web_keys_t *keys, const char *dir)
+{
+    self->keys = keys;
+    free (self->dir);
+    self->dir = strdup (dir);
+}
+
+//  Ends a revoked node here: its sessions (their files removed, so every
+//  request of theirs is refused before it reaches the gateway), its
+//  connection, and its live pages, which are told why and stop. Under
+//  the lock, in the main thread.
+static void
+s_end (web_gateway_t *self, s_node_t *node, const char *cause)
+{
+    int ended = web_sessions (self->dir, node->name, NULL, NULL);
+    zsys_info ("catchball-web: %s %s: %d session%s ended", node->name, cause, ended,
+               ended == 1 ? "" : "s");
+    cb_client_destroy (&node->client);
+    cli_console_state_destroy (&node->state);
+    json_decref (node->inbox);
+    node->inbox = NULL;
+    node->event [0] = 0;
+    node->board_wanted = false;
+    const char *why = "This session has ended: its node's certificate was removed from the "
+                      "broker, or the broker no longer accepts its key (revoked). Ask the "
+                      "facilitator for a new join link.";
+    s_publish (self, &node->board, &node->board_version, s_board_error ("%s", why));
+    s_publish (self, &node->me, &node->me_version, s_board_error ("%s", why));
+}
+
+//  True if node is connected by a key the broker's certs/ no longer
+//  holds: then it has been ended.
+static bool
+s_revoked (web_gateway_t *self, s_node_t *node)
+{
+    if (!self->keys || !node->client || !web_keys_revoked (self->keys, node->name))
+        return false;
+    s_end (self, node, "is revoked (its certificate is gone from the broker's certs/)");
+    return true;
+}
+
+
+//  --------------------------------------------------------------------------
 //  The loop
 
 //  Says hello for a node that waits for it (blocking: the loop has
@@ -325,10 +380,23 @@ s_join (web_gateway_t *self, s_node_t *node)
     cb_client_t *client = node->client;
     pthread_mutex_unlock (&self->lock);
     char why [256] = "";
+    if (!client && self->keys && web_keys_revoked (self->keys, name)) {
+        //  Revoked while nobody here spoke for it (the gateway restarted
+        //  since, say): what is left of its sessions ends now.
+        web_sessions (self->dir, name, NULL, NULL);
+        snprintf (why, sizeof (why), "%s's certificate is not in the broker's certs/ with "
+                  "its key (revoked): its sessions have ended", name);
+    }
+    else
+    if (!client && self->keys)
+        client = web_keys_connect (self->keys, self->endpoint, name, role, why, sizeof (why));
+    else
     if (!client)
         client = cb_client_new (self->endpoint, name, role, NULL);
-    if (!client)
-        snprintf (why, sizeof (why), "cannot connect to %s", self->endpoint);
+    if (!client) {
+        if (!why [0])
+            snprintf (why, sizeof (why), "cannot connect to %s", self->endpoint);
+    }
     else
     if (cb_client_hello (client, S_REQUEST_MS)) {
         snprintf (why, sizeof (why), "the broker refused %s as %s: %s: %s", name, role,
@@ -376,8 +444,14 @@ s_make_call (web_gateway_t *self)
         return false;
     call->started = true;
     s_node_t *node = s_node (self, call->node);
-    cb_client_t *client = node ? node->client : NULL;
+    bool revoked = node && s_revoked (self, node);
+    cb_client_t *client = node && !revoked ? node->client : NULL;
     char *reply;
+    if (revoked)
+        reply = strdup ("{\"error\":{\"code\":206,\"name\":\"KEY_UNKNOWN\","
+                        "\"message\":\"this node's certificate has been removed from the "
+                        "broker's certs/: its sessions have ended, nothing was sent\"}}");
+    else
     if (!client)
         reply = strdup ("{\"error\":{\"code\":200,\"name\":\"NOT_CONNECTED\","
                         "\"message\":\"not connected to the broker here: reload the page\"}}");
@@ -400,8 +474,13 @@ s_make_call (web_gateway_t *self)
         }
         cb_value_destroy (&body);
         reply = s_outcome (client, answer);
+        bool unknown = !answer && cb_client_error (client) == CB_E_KEY_UNKNOWN;
         cb_value_destroy (&answer);
         pthread_mutex_lock (&self->lock);
+        //  The broker no longer knows the key (certs/ changed in a way the
+        //  gateway does not watch, say): the broker's word ends it too.
+        if (unknown && self->keys && node->client == client)
+            s_end (self, node, "is refused by the broker (KEY_UNKNOWN)");
     }
     call->reply = reply;
     if (call->abandoned) {
@@ -478,6 +557,13 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
                 worked = true;
             }
             s_take_news (self, node);
+        }
+        //  Revoked nodes: a stat per node, five times a second.
+        if (self->keys && zclock_mono () - self->certs_seen >= 200) {
+            self->certs_seen = zclock_mono ();
+            for (int i = 0; i < S_NODES_MAX; i++)
+                if (self->nodes [i].used)
+                    s_revoked (self, &self->nodes [i]);
         }
         if (s_make_call (self))
             worked = true;
