@@ -10,7 +10,8 @@ The event is made with the CLI. From the board, by keyboard: `a` opens a
 confirmation and Escape cancels it (nothing changes: the broker's phase
 and the board's log sequence stay as they were); `a` and Enter advance to
 share. The teams share their drafts from their pages, the board shows it;
-the board advances to negotiate. Team-a asks team-b twice (one need
+the board advances to negotiate. An ask without a need is refused in
+the page, nothing stored. Team-a asks team-b twice (one need
 hostile text) and team-b asks team-a, from their pages; team-b accepts
 one ask and counters the other, team-a takes the counter and declines
 the ask to it, each from its page; team-b offers team-a help and team-a
@@ -306,6 +307,14 @@ def main():
         wait("%s asks %s: %s" % (node, to, want),
              lambda: "Asked: %s to %s." % (want, to) in text("#market form.ask-new .outcome"))
 
+    # Bad input first: an ask with no need is refused in the page, nothing stored.
+    driver.switch_to.window(team_a)
+    wait("team-a: the ask form", lambda: js(
+        "const f = document.querySelector('#market form.ask-new'); return f && !f.hidden"))
+    driver.find_element(By.CSS_SELECTOR, "#market form.ask-new button").click()
+    wait("an ask without a need is refused, as the broker says",
+         lambda: "Refused: BAD_FIELD" in text("#market form.ask-new .outcome"))
+    check.eq(cli("fac", "event", "show", "e1")["asks"], [], "refused: no ask stored")
     ask(team_a, "team-a", "team-b", "kr1", "Two onboarding reviewers " + HOSTILE, "a1")
     ask(team_a, "team-a", "team-b", "kr2", "A week of your API team", "a2")
     ask(team_b, "team-b", "team-a", "kr3", "Lend us a designer", "a3")

@@ -140,6 +140,8 @@ async function refreshTheirs() {
 async function refresh(b) {
   const event = b.event || {};
   const phase = event.phase || "";
+  // Only the event's participants share, ask and offer in it.
+  built.section.hidden = !(event.participants || []).includes(me);
   document.getElementById("h-market").textContent = "In the event " + (event.name || event.id);
   document.getElementById("market-phase").textContent = "Phase: " + phase +
     (phase === "planned" ? ": it has not started yet" : "");
