@@ -61,6 +61,7 @@ typedef struct {
     char *board;                //  The published board, JSON
     uint64_t board_version;     //  Bumped at each publication
     cb_link_t link;             //  The link's state last published
+    uint64_t checkins_seen;     //  The board version whose check-ins were looked for
     //  Its inbox, as the broker sent it (not acknowledged: the command
     //  line's inbox still has every delivery)
     json_t *inbox;              //  [delivery], main thread's alone
@@ -481,8 +482,11 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
                 worked = true;
             }
             s_take_news (self, node);
-            //  The final drafts' check-ins, once the broker is there to ask.
-            if (node->state && node->link == CB_LINK_UP) {
+            //  The final drafts' check-ins, once the broker is there to ask,
+            //  looked for again whenever the board changed (a draft final).
+            if (node->state && node->link == CB_LINK_UP
+            &&  node->checkins_seen != node->board_version) {
+                node->checkins_seen = node->board_version;
                 pthread_mutex_unlock (&self->lock);
                 bool read = web_board_checkins (node->client, node->state);
                 pthread_mutex_lock (&self->lock);
