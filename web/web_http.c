@@ -283,7 +283,7 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 
 //  The request types a page may send through POST /api/act: the answers
 //  to rounds and asks, the leadership's round and draft actions, the
-//  facilitator's running of an event from the board, and a team's share,
+//  facilitator's making and running of an event, and a team's share,
 //  asks and offers in one. The
 //  broker decides who may send each (PROTOCOL.md section 13); this list
 //  keeps the gateway from relaying what no page of it offers.
@@ -292,7 +292,8 @@ static const char *s_act_types [] = {
     "ask.accept", "ask.decline", "ask.counter", "ask.take", "ask.refuse",
     "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
     "draft.finalize",
-    "event.advance", "event.extend", "event.nudge", "event.share", "ask.new", "offer.new",
+    "event.new", "event.advance", "event.extend", "event.nudge", "event.share", "ask.new",
+    "offer.new",
     NULL
 };
 

@@ -6,7 +6,8 @@ each its own session (the hosts 127.0.0.1, localhost and
 team-b.localhost, which Chromium resolves to the loopback, keep their
 cookies apart in one browser).
 
-The event is made with the CLI. From the board, by keyboard: `a` opens a
+The facilitator makes the event from its page (without teams first:
+refused, nothing stored), then opens its board. From the board, by keyboard: `a` opens a
 confirmation and Escape cancels it (nothing changes: the broker's phase
 and the board's log sequence stay as they were); `a` and Enter advance to
 share. The teams share their drafts from their pages, the board shows it;
@@ -28,7 +29,8 @@ gateway reads the check-ins: checkin.list).
 
 The board is checked for legibility at 1920x1080 (the countdown and the
 cards' type sizes) and for no sideways overflow at 390 px; screenshots
-of the board, its confirmation and a team's page at both sizes are kept
+of the board, its confirmation, the facilitator's page with its new
+event and a team's page at both sizes are kept
 (CB_WEB_SHOTS). Waiting is polling with a bound (WebDriverWait, a
 readline with a deadline), never a sleep. Exits 77 (skipped) only when
 Chromium cannot start at all.
@@ -192,8 +194,6 @@ def main():
         with open(path, "w") as f:
             json.dump(mine, f)
         cli(team, "draft", "new", path)
-    check.eq(cli("fac", "event", "new", "Q1 market", "--cycle", "2027-Q1",
-                 "--participants", "team-a,team-b")["event"], "e1", "the CLI makes event e1")
 
     # The gateway.
     gw_dir = os.path.join(TMP, "gw")
@@ -219,7 +219,23 @@ def main():
 
     # ------------------------------------------------------------------
     # The facilitator's board.
-    fac = join("fac", "facilitator", "127.0.0.1", "/board?event=e1")
+    # The facilitator makes the event from its page (no teams first: refused).
+    fac = join("fac", "facilitator", "127.0.0.1", "/me")
+    wait("the facilitator's page offers a new event", lambda: js(
+        "return !!document.querySelector('#event-new form')"))
+    driver.find_element(By.ID, "ev-name").send_keys("Q1 market")
+    driver.find_element(By.ID, "ev-cycle").send_keys("2027-Q1")
+    driver.find_element(By.CSS_SELECTOR, "#event-new button").click()
+    wait("an event without teams is refused in the page",
+         lambda: "Refused: BAD_FIELD" in text("#event-new .outcome"))
+    check.eq(cli("fac", "event", "list")["events"], [], "refused: no event stored")
+    driver.find_element(By.ID, "ev-teams").send_keys("team-a, team-b")
+    driver.find_element(By.CSS_SELECTOR, "#event-new button").click()
+    wait("the page makes event e1", lambda: "Created e1." in text("#event-new .outcome"))
+    check.eq(cli("fac", "event", "show", "e1")["event"]["participants"], ["team-a", "team-b"],
+             "the CLI sees e1 with its two teams")
+    shots("me-event-new")
+    driver.find_element(By.ID, "ev-board").click()
     wait("the board: e1 is planned", lambda: board_phase() == "planned")
     js("window.cbNoReload = 'still here';")
     check.eq(js("return [...document.querySelectorAll('.controls button')]"

@@ -15,6 +15,7 @@
 import { el, fill, follow } from "./live.js";
 import { act, outcomeOf, read, say, who } from "./act.js";
 import { market } from "./market.js";
+import { eventNew } from "./event_new.js";
 
 function summary(d) {
   const body = d.body || {};
@@ -634,6 +635,7 @@ function render(me) {
 }
 
 follow("/live/me", "me", render);
+eventNew();
 who().catch(() => {});
 const eventId = new URLSearchParams(location.search).get("event");
 if (eventId) {
