@@ -274,6 +274,8 @@ def main():
     key(Keys.ENTER)
     wait("Enter confirms: the board shows share", lambda: board_phase() == "share")
     check.eq(phase(), "share", "the broker's event is in share")
+    check("Advanced: now share until " in text("#act-outcome"), "the board says so",
+          text("#act-outcome"))
     check.eq(text("#countdown").count(":"), 1, "a countdown runs: " + text("#countdown"))
 
     # ------------------------------------------------------------------
@@ -439,6 +441,8 @@ def main():
          lambda: js("return document.body.dataset.ends") == str(ends + 7 * 60000))
     check.eq(cli("fac", "event", "show", "e1")["event"]["ends"], ends + 7 * 60000,
              "the broker's event ends then too")
+    check("Extended: negotiate until " in text("#act-outcome"), "the board says so",
+          text("#act-outcome"))
     check(js("const [m, s] = document.getElementById('countdown').textContent.split(':');"
              "return Number(m) * 60 + Number(s)") > left + 6 * 60, "the countdown grew")
 

@@ -47,9 +47,12 @@ async function send() {
   outcome.dataset.state = "sending";
   const result = await act(p.type, p.body());
   const ok = result.ok || {};
+  const until = typeof ok.ends === "number"
+    ? " until " + new Date(ok.ends).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : "";
   say(outcome, result, p.type === "event.nudge" ? "Nudged " + ok.node + "."
-    : "Done: " + (ok.phase || "") + (typeof ok.ends === "number"
-      ? ", ends " + new Date(ok.ends).toLocaleTimeString() : "") + ".");
+    : p.type === "event.extend" ? "Extended: " + ok.phase + until + "."
+    : "Advanced: now " + ok.phase + until + ".");
   document.body.dataset.acted = String(Number(document.body.dataset.acted || 0) + 1);
 }
 
@@ -125,7 +128,8 @@ export function controls(event) {
     button("n", "Nudge", nudge), outcome));
   const cancelButton = el("button", { type: "button", id: "confirm-cancel" },
                           "Cancel ", el("kbd", {}, "Esc"));
-  dialog = el("dialog", { id: "confirm", class: "confirm", "aria-labelledby": "confirm-title" },
+  dialog = el("dialog", { id: "confirm", class: "confirm", "aria-labelledby": "confirm-title",
+                          "aria-describedby": "confirm-what" },
     el("form", { method: "dialog" },
       el("h2", { id: "confirm-title" }), el("p", { id: "confirm-what" }),
       el("div", { id: "confirm-fields", class: "fields" }),
