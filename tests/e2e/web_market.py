@@ -21,7 +21,9 @@ countered, accepted and declined as it happens. The facilitator nudges
 team-a (hostile text again: team-a's page shows it, as text) and
 extends the phase (the countdown's end moves by exactly the minutes
 given). Team-b's own board trying to advance is refused (FORBIDDEN shown,
-the phase unchanged). The facilitator advances to commit, then closes;
+the phase unchanged). An advance confirmed after the phase moved (the
+CLI advances to commit while the dialog is open) is not sent. The
+facilitator closes the event;
 `catchball event report` agrees with the board's columns. A draft of the
 event finalised and checked in afterwards shows in the board's progress,
 both on the open board (the log) and on a board opened later (the
@@ -459,9 +461,21 @@ def main():
     check.eq(phase(), "negotiate", "refused: nothing stored, the event is still in negotiate")
     driver.close()
 
-    # To the end.
+    # A confirmation that no longer holds is not sent: the phase moves
+    # (here by the CLI) while the dialog is open.
     driver.switch_to.window(fac)
-    for want in ("commit", "closed"):
+    key("a")
+    wait("a: the confirmation, from negotiate", lambda: dialog_open()
+         and "From negotiate to commit" in text("#confirm"))
+    cli("fac", "event", "advance", "e1")
+    wait("the board shows commit behind the dialog", lambda: board_phase() == "commit")
+    key(Keys.ENTER)
+    wait("Enter: not sent, the phase moved meanwhile",
+         lambda: "Refused: NOT_SENT The phase changed to commit" in text("#act-outcome"))
+    check.eq(phase(), "commit", "nothing sent: the event is still in commit")
+
+    # To the end.
+    for want in ("closed",):
         key("a")
         wait("confirmation", dialog_open)
         key(Keys.ENTER)

@@ -23,14 +23,15 @@ function nextPhase(phase) {
   return i >= 0 && i + 1 < PHASES.length ? PHASES[i + 1] : null;
 }
 
-// The dialog's content: a title, what will happen, the fields it needs.
-function confirm(type, title, what, fields, body) {
+// The dialog's content: a title, what will happen, the fields it needs;
+// stale() says why what was confirmed no longer holds (or "").
+function confirm(type, title, what, fields, body, stale) {
   if (dialog.open)
     return;
   document.getElementById("confirm-title").textContent = title;
   document.getElementById("confirm-what").textContent = what;
   document.getElementById("confirm-fields").replaceChildren(...fields);
-  pending = { type, body };
+  pending = { type, body, stale: stale || (() => "") };
   dialog.dataset.action = type;
   dialog.showModal();
   const first = dialog.querySelector("#confirm-fields input, #confirm-fields select");
@@ -43,6 +44,11 @@ async function send() {
   dialog.close("sent");
   if (!p)
     return;
+  const why = p.stale();
+  if (why) {
+    say(outcome, { error: { name: "NOT_SENT", message: why } });
+    return;
+  }
   outcome.textContent = "Sending " + p.type + "\u2026";
   outcome.dataset.state = "sending";
   const result = await act(p.type, p.body());
@@ -72,7 +78,11 @@ function advance() {
   }
   confirm("event.advance", "Advance the event?", "From " + phase + " to " + next +
           (next === "closed" ? ": the event closes, for good." : "."), [],
-          () => ({ event: eventId }));
+          () => ({ event: eventId }),
+          // The phase moved meanwhile (its time box ran out, or another
+          // facilitator's console): advancing now would skip one.
+          () => board.event.phase === phase ? "" : "The phase changed to " + board.event.phase +
+            " meanwhile: nothing was sent. Press a again to advance from there.");
 }
 
 function labelled(label, tag, attrs, ...children) {
