@@ -350,10 +350,14 @@ def main():
         "return !!document.querySelector(arguments[0]) && !!document.querySelector(arguments[1])",
         card % "a1", card % "a2"))
     f = driver.find_element(By.CSS_SELECTOR, card % "a1" + " form.ask-accept")
-    f.find_element(By.NAME, "kr").send_keys("kr1")
-    f.find_element(By.NAME, "target").send_keys("70")
+    Select(f.find_element(By.NAME, "reflect")).select_by_value("new_kr")
+    f.find_element(By.NAME, "kr").send_keys("Reviewers onboard two accounts a week")
+    f.find_element(By.NAME, "target").send_keys("2")
     f.find_element(By.TAG_NAME, "button").click()
-    wait("team-b accepts a1", lambda: "accepted" in text(card % "a1" + " .result"))
+    wait("team-b accepts a1, with a new key result", lambda: "accepted" in text(card % "a1" + " .result"))
+    wait("team-b's ask form now offers its new kr4", lambda: js(
+        "return [...document.querySelectorAll('#market form.ask-new select[name=kr] option')]"
+        ".some((o) => o.value === 'kr4' && o.textContent.includes('two accounts a week'))"))
     f = driver.find_element(By.CSS_SELECTOR, card % "a2" + " form.ask-counter")
     f.find_element(By.NAME, "text").send_keys("Three days of the API team, not a week")
     f.find_element(By.NAME, "kr").send_keys("kr1")

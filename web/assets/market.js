@@ -18,7 +18,7 @@ import { act, outcomeOf, read, say, who } from "./act.js";
 let me = null;          // This page's node
 let built = null;       // The section's parts, once made
 let board = null;       // The last board
-const krsOf = new Map(); // draft id -> [[kr id, label]] of its head, read once
+const krsOf = new Map(); // "draft@rev" -> [[kr id, label]] of that head
 
 let uid = 0;
 function field(label, tag, attrs, ...children) {
@@ -61,16 +61,25 @@ function number(text) {
   return /^-?\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : text;
 }
 
-// The key results of a draft's head, read once per revision.
+// The key results of a draft's head, read again when an agreed ask or
+// offer has written a revision of it (a new key result, say).
 async function keyResults(draft) {
   if (!draft)
     return [];
-  if (!krsOf.has(draft)) {
+  let rev = 0;
+  for (const a of (board && board.asks) || [])
+    for (const r of a.revisions || [])
+      if (r.draft === draft && r.rev > rev)
+        rev = r.rev;
+  const key = draft + "@" + rev;
+  if (!krsOf.has(key)) {
     const result = await read("draft.show", { draft });
-    const content = result.ok && result.ok.revision ? result.ok.revision.content || {} : {};
-    krsOf.set(draft, (content.key_results || []).map((kr) => [kr.id, kr.id + ": " + (kr.text || "")]));
+    if (result.error)
+      return [];
+    const content = result.ok.revision ? result.ok.revision.content || {} : {};
+    krsOf.set(key, (content.key_results || []).map((kr) => [kr.id, kr.id + ": " + (kr.text || "")]));
   }
-  return krsOf.get(draft);
+  return krsOf.get(key);
 }
 
 function build(eventId) {
