@@ -22,6 +22,7 @@
     web_expiry.c    sessions end after an idle and an absolute lifetime
     web_keys.c      CURVE: a key pair per node (DIR/keys/), its certificate
                     in the broker's certs/, revocation seen there
+    web_board.c     the board's progress: the final drafts' check-ins
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what
@@ -122,6 +123,21 @@ char *web_gateway_call (web_gateway_t *self, const char *node, const char *type,
 //  cli_todo_list from reads on the node's connection): {ok: {node, todo:
 //  [item]}} or {error}.
 char *web_gateway_todo (web_gateway_t *self, const char *node, int timeout_ms);
+
+//  --------------------------------------------------------------------------
+//  web_board.c (on the gateway's loop, the main thread)
+
+struct _cb_client_t;
+struct _cli_console_state_t;
+struct json_t;
+
+//  Reads the check-ins of the event's final drafts that state lists but
+//  does not hold (checkin.list, every page), blocking; a read that timed
+//  out is asked again later. True if it read any.
+bool web_board_checkins (struct _cb_client_t *client, struct _cli_console_state_t *state);
+//  Each key result of the event's final drafts as it stands at `now`
+//  (cli_console_state_progress), as a JSON array: the caller's.
+struct json_t *web_board_progress (struct _cli_console_state_t *state, int64_t now);
 
 //  --------------------------------------------------------------------------
 //  web_http.c

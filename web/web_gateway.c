@@ -13,7 +13,9 @@
     entry applied. The client library renews the subscription after a
     broker restart, from the entry after the last one handed out, so the
     board never skips an entry. Each published board carries the log
-    sequence it is as of, which the SSE stream sends as its `id:`.
+    sequence it is as of, which the SSE stream sends as its `id:`. The
+    final drafts' check-ins, which the snapshot only lists, are read on
+    the loop too (web_board.c), for the board's progress.
 
     Acting: an HTTP thread queues a call (a request as its session's node,
     or the node's todo, built as `catchball todo` builds it, from reads)
@@ -64,6 +66,7 @@ typedef struct {
     char *board;                //  The published board, JSON
     uint64_t board_version;     //  Bumped at each publication
     cb_link_t link;             //  The link's state last published
+    uint64_t checkins_seen;     //  The board version whose check-ins were looked for
     //  Its inbox, as the broker sent it (not acknowledged: the command
     //  line's inbox still has every delivery)
     json_t *inbox;              //  [delivery], main thread's alone
@@ -253,6 +256,7 @@ s_board_json (s_node_t *node)
             "round", stuck [i].round, "owner", stuck [i].owner,
             "waiting", stuck [i].waiting));
     json_object_set_new (board, "stuck", stucks);
+    json_object_set_new (board, "progress", web_board_progress (state, zclock_time ()));
     char *text = json_dumps (board, JSON_COMPACT);
     json_decref (board);
     return text;
@@ -557,6 +561,19 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
                 worked = true;
             }
             s_take_news (self, node);
+            //  The final drafts' check-ins, once the broker is there to ask,
+            //  looked for again whenever the board changed (a draft final).
+            if (node->state && node->link == CB_LINK_UP
+            &&  node->checkins_seen != node->board_version) {
+                node->checkins_seen = node->board_version;
+                pthread_mutex_unlock (&self->lock);
+                bool read = web_board_checkins (node->client, node->state);
+                pthread_mutex_lock (&self->lock);
+                if (read) {
+                    s_publish (self, &node->board, &node->board_version, s_board_json (node));
+                    worked = true;
+                }
+            }
         }
         //  Revoked nodes: a stat per node, five times a second.
         if (self->keys && zclock_mono () - self->certs_seen >= 200) {

@@ -282,14 +282,19 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 //  Acting: the state-changing requests
 
 //  The request types a page may send through POST /api/act: the answers
-//  to rounds and asks, and the leadership's round and draft actions. The
+//  to rounds and asks, the leadership's round and draft actions, the
+//  facilitator's making and running of an event, and a team's share,
+//  asks and offers in one. The
 //  broker decides who may send each (PROTOCOL.md section 13); this list
 //  keeps the gateway from relaying what no page of it offers.
 static const char *s_act_types [] = {
     "round.feedback", "round.counter", "round.endorse", "draft.raise",
     "ask.accept", "ask.decline", "ask.counter", "ask.take", "ask.refuse",
     "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
-    "draft.finalize", "draft.new", "draft.revise", NULL
+    "draft.finalize", "draft.new", "draft.revise",
+    "event.new", "event.advance", "event.extend", "event.nudge", "event.share", "ask.new",
+    "offer.new",
+    NULL
 };
 
 //  A JSON answer.

@@ -2,8 +2,12 @@
 // large countdown, who has shared, asks and offers as cards by state, who
 // owes answers, stuck deals, the connection. Everything comes from
 // /live/board (the gateway's cli_console_state, snapshot plus the log),
-// the whole board in each message.
+// the whole board in each message. board_act.js runs the event from it
+// (advance, extend, nudge); board_progress.js shows the final drafts'
+// progress.
 import { el, fill, follow } from "./live.js";
+import { controls, update } from "./board_act.js";
+import { progress } from "./board_progress.js";
 
 const PHASES = ["planned", "share", "negotiate", "commit", "closed"];
 const ASK_STATES = ["open", "countered", "accepted", "declined"];
@@ -42,6 +46,7 @@ function card(ask) {
   return el("li", { class: "card", "data-ask": ask.id, "data-state": ask.state },
             el("p", { class: "who" }, ask.id + " " + ask.kind + ": " + ask.from + " \u2192 " + ask.to),
             el("p", { class: "need" }, what || ""),
+            typeof ask.counter === "string" ? el("p", { class: "counter" }, "counter: " + ask.counter) : null,
             ask.kr_text ? el("p", { class: "kr" }, ask.kr + ": " + ask.kr_text) : null);
 }
 
@@ -52,6 +57,7 @@ function render(board, id) {
   fill("timeline", ...PHASES.map((p) => el("li", p === event.phase
     ? { class: "current", "aria-current": "step" } : {}, p)));
   ends = typeof event.ends === "number" ? event.ends : null;
+  document.body.dataset.ends = ends === null ? "" : String(ends);
   skew = board.now - Date.now();
   countdown();
   fill("teams", ...(board.teams || []).map(team));
@@ -72,7 +78,11 @@ function render(board, id) {
     (s.waiting ? ", or " + s.waiting + " can answer it" : ""))) : [el("li", { class: "none" }, "none")]));
   fill("seq", "log seq " + id);
   document.body.dataset.seq = id;
+  update(board);
+  progress(board);
 }
+
+controls(eventId);
 
 follow("/live/board?event=" + encodeURIComponent(eventId), "board", render);
 setInterval(countdown, 1000);

@@ -15,6 +15,8 @@
 import { el, fill, follow } from "./live.js";
 import { act, read, say, who } from "./act.js";
 import { field, findings, form as baseForm, number, options, refuse } from "./forms.js";
+import { market } from "./market.js";
+import { eventNew } from "./event_new.js";
 
 function summary(d) {
   const body = d.body || {};
@@ -255,7 +257,8 @@ function askCard(ask) {
     el("h3", {}, (ask.kind === "offer" ? "Offer " : "Ask ") + id + " from " + ask.from +
        " to " + ask.to + (ask.event ? " in " + ask.event : "")),
     el("p", { class: "need" }, (ask.kind === "offer" ? ask.text : ask.need) || ""),
-    ask.counter ? el("p", { class: "counter" }, "Countered: " + (ask.counter.text || "")) : null,
+    ask.counter ? el("p", { class: "counter" }, "Countered: " + (typeof ask.counter === "string"
+                                                                ? ask.counter : ask.counter.text || "")) : null,
     el("p", { class: "kr" }, "For " + (ask.kr || "") + (ask.kr_text ? ": " + ask.kr_text : "")),
     state, el("p", { class: "result", role: "status" }), el("div", { class: "forms" }, ...forms));
   card.stateLine = state;
@@ -588,11 +591,15 @@ function render(me) {
 }
 
 follow("/live/me", "me", render);
+eventNew();
 who().catch(() => {});
 const eventId = new URLSearchParams(location.search).get("event");
 if (eventId) {
   document.getElementById("owes-area").hidden = false;
   document.getElementById("event").value = eventId;
   fill("owes-event", eventId);
-  follow("/live/board?event=" + encodeURIComponent(eventId), "board", renderOwes);
+  follow("/live/board?event=" + encodeURIComponent(eventId), "board", (board) => {
+    renderOwes(board);
+    market(board);
+  });
 }
