@@ -20,6 +20,8 @@
     web_tls.c       the certificate and key for HTTPS, checked at start
     web_qr.c        a join link as a QR code, in the terminal and as a PNG
     web_expiry.c    sessions end after an idle and an absolute lifetime
+    web_views.c     what everyone reads: the graph, reports, progress,
+                    history and diff (web_views.h)
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what

@@ -36,6 +36,7 @@
 #include "cli_cmd.h"
 #include "cli_console_state.h"
 #include "web.h"
+#include "web_views.h"
 
 #define S_NODES_MAX     256     //  Nodes one gateway serves at once
 #define S_REQUEST_MS    10000   //  A read not answered by then has failed
@@ -71,6 +72,7 @@ typedef struct _s_call_t {
     struct _s_call_t *next;     //  The gateway's queue
     char node [WEB_NAME_MAX];   //  As whom
     char type [40];             //  The request's type; "" for the node's todo
+    web_read_fn *fn;            //  Or a read the command line's code builds
     cb_value_t *body;           //  Its body, the loop's once it starts
     bool started;               //  The loop has taken it
     char *reply;                //  The outcome, JSON, once done
@@ -386,18 +388,21 @@ s_make_call (web_gateway_t *self)
         snprintf (type, sizeof (type), "%s", call->type);
         cb_value_t *body = call->body;
         call->body = NULL;
+        web_read_fn *fn = call->fn;
         pthread_mutex_unlock (&self->lock);
         cb_value_t *answer;
+        //  The command line's own code, on this node's connection (a
+        //  refusal is said on the gateway's stderr too).
+        cli_t cli = { .endpoint = self->endpoint, .node = call->node,
+                      .timeout = S_REQUEST_MS, .client = client };
+        int status = 0;
+        if (fn)
+            answer = fn (&cli, body, &status);
+        else
         if (type [0])
             answer = cb_client_request (client, type, &body, S_REQUEST_MS);
-        else {
-            //  The command line's own todo, on this node's connection
-            //  (a refusal is said on the gateway's stderr too).
-            cli_t cli = { .endpoint = self->endpoint, .node = call->node,
-                          .timeout = S_REQUEST_MS, .client = client };
-            int status = 0;
+        else
             answer = cli_todo_list (&cli, &status);
-        }
         cb_value_destroy (&body);
         reply = s_outcome (client, answer);
         cb_value_destroy (&answer);
@@ -617,10 +622,18 @@ char *
 web_gateway_call (web_gateway_t *self, const char *name, const char *type,
                   cb_value_t **body_p, int timeout_ms)
 {
+    return web_gateway_read (self, name, type, NULL, body_p, timeout_ms);
+}
+
+char *
+web_gateway_read (web_gateway_t *self, const char *name, const char *type, web_read_fn *fn,
+                  cb_value_t **body_p, int timeout_ms)
+{
     s_call_t *call = (s_call_t *) calloc (1, sizeof (s_call_t));
     assert (call);
     snprintf (call->node, sizeof (call->node), "%s", name);
     snprintf (call->type, sizeof (call->type), "%s", type);
+    call->fn = fn;
     call->body = body_p ? *body_p : NULL;
     if (body_p)
         *body_p = NULL;

@@ -28,6 +28,8 @@
         /live/board?event=E the board as Server-Sent Events
         /live/me            the node's page as Server-Sent Events
         /assets/NAME        the compiled-in HTML, CSS and JavaScript
+        /graph, /report, /progress, /history, GET /api/view/...
+                            what everyone reads: web_views.c
 
     Every response carries the security headers (s_headers): a
     Content-Security-Policy allowing only this origin's own scripts and
@@ -74,6 +76,7 @@
 #include "cli.h"
 #include "web.h"
 #include "web_assets.h"
+#include "web_views.h"
 
 #define S_SESSIONS_MAX  1024    //  Sessions with live streams at once
 #define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
@@ -155,6 +158,13 @@ s_queue (struct MHD_Connection *connection, unsigned status, struct MHD_Response
     enum MHD_Result rc = MHD_queue_response (connection, status, response);
     MHD_destroy_response (response);
     return rc;
+}
+
+enum MHD_Result
+web_http_queue (struct MHD_Connection *connection, unsigned status,
+                struct MHD_Response *response)
+{
+    return s_queue (connection, status, response);
 }
 
 //  A plain-text answer: the refusals say why in words, never as HTML.
@@ -289,7 +299,7 @@ static const char *s_act_types [] = {
     "round.feedback", "round.counter", "round.endorse", "draft.raise",
     "ask.accept", "ask.decline", "ask.counter", "ask.take", "ask.refuse",
     "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
-    "draft.finalize", NULL
+    "draft.finalize", "checkin.new", NULL
 };
 
 //  A JSON answer.
@@ -700,6 +710,10 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return s_api_todo (self, connection, &session);
     if (streq (url, "/api/read"))
         return s_api_read (self, connection, &session);
+    if (web_views_page (url))
+        return s_asset (connection, "/assets/views.html");
+    if (!strncmp (url, "/api/view/", 10))
+        return web_views_api (self->gateway, connection, url, session.node, session.role);
     if (streq (url, "/board") || streq (url, "/live/board")) {
         if (!web_name_ok (event))
             return s_text (connection, MHD_HTTP_BAD_REQUEST,
