@@ -209,7 +209,20 @@ def main():
     # A draft of leadership's that is not final, to check in on (refused).
     check.eq(cli("lead", "draft", "new", os.path.join(EXAMPLES, "leadership.json"))["draft"],
              "d3", "lead drafts d3, not final")
-    cli("fac", "event", "new", "e1", "--cycle", CYCLE, "--participants", "team-a")
+    # An event: team-a asks team-b for help, hostile need, declined.
+    cli("team-b", "--parent", "lead", "hello", role="team")
+    path = os.path.join(TMP, "team-b.json")
+    with open(path, "w") as f:
+        json.dump(dict(content, objective="Team B helps", aligned_to={"draft": "d1"}), f)
+    check.eq(cli("team-b", "draft", "new", path)["draft"], "d4", "team-b drafts d4")
+    cli("fac", "event", "new", "e1", "--cycle", CYCLE, "--participants", "team-a,team-b")
+    cli("fac", "event", "advance", "e1")
+    cli("team-a", "event", "share", "e1", "d2")
+    cli("team-b", "event", "share", "e1", "d4")
+    cli("fac", "event", "advance", "e1")
+    check.eq(cli("team-a", "ask", "new", "e1", "--to", "team-b", "--kr", "kr1", "--need",
+                 "Need " + HOSTILE)["ask"], "a1", "team-a asks team-b: a1")
+    cli("team-b", "ask", "decline", "a1", "--reason", "no time " + HOSTILE)
 
     # The gateway, and leadership in the browser.
     gw_dir = os.path.join(TMP, "gw")
@@ -255,7 +268,8 @@ def main():
              if g.get("class") == "node"}
     edges = {g.find(SVG + "title").text for g in root.iter(SVG + "g")
              if g.get("class") == "edge"}
-    check({"d1", "d2", "d3"} <= nodes, "the SVG names every draft", nodes)
+    check({"d1", "d2", "d3", "d4", "ask:a1"} <= nodes, "the SVG names every draft, and the ask",
+          nodes)
     check(any(e.startswith("d2") and "d1" in e for e in edges),
           "the SVG has the edge from d2 up to d1", edges)
     tags = {el.tag.replace(SVG, "") for el in root.iter()}
@@ -306,7 +320,18 @@ def main():
     driver.get(base + "/report?event=e1")
     wait("the event report", lambda: "Event e1" in text("#view h2")
          and "Cycle " + CYCLE in text("#view"))
-    check("None." in text("#asks-agreed"), "event report: no ask agreed yet")
+    ereport = cli("fac", "report", "e1", "--format", "json")
+    for key in ("agreed", "countered", "declined", "unresolved"):
+        check.eq(js("return [...document.querySelectorAll('#asks-%s li[data-ask]')]"
+                    ".map((li) => li.dataset.ask)" % key), [a["id"] for a in ereport[key]],
+                 "event report: the asks %s, as `catchball report e1 --format json`" % key)
+    check("Need " + HOSTILE in text("#asks-declined") and "no time " + HOSTILE
+          in text("#asks-declined"), "event report: the hostile need and reason as text")
+    check.eq(js("return [...document.querySelectorAll('#view article[data-draft]')]"
+                ".map((a) => a.dataset.draft)"), [d["draft"] for d in ereport["drafts"]],
+             "event report: the drafts shared, in order")
+    no_pwn("event report")
+    shots("views-event-report")
 
     # ------------------------------------------------------------------
     # Progress and check-ins.

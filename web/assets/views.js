@@ -437,9 +437,8 @@ async function showHistory() {
     parts.push(el("section", {}, el("h3", {}, "Cannot align, raised"), raised));
   const votes = el("ul", { class: "dots" });
   for (const v of d.votes || [])
-    votes.append(el("li", {}, (v.vote || v.id || "vote") + " on revision " + num(v.rev) + ": " +
-                    (v.passed ? "passed" : "not passed") +
-                    (v.median !== undefined ? ", median " + v.median : "")));
+    votes.append(el("li", {}, v.vote + ", revision " + num(v.rev) + ": " + v.node +
+                    ", confidence " + v.confidence + (v.comment ? ": " + v.comment : "")));
   parts.push(el("section", {}, el("h3", {}, "Votes"),
                 votes.children.length ? votes : el("p", { class: "muted" }, "No vote revealed.")));
   const checkins = el("ul", { id: "checkins", class: "dots" });
