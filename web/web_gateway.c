@@ -16,7 +16,8 @@
     sequence it is as of, which the SSE stream sends as its `id:`.
 
     Acting: an HTTP thread queues a call (a request as its session's node,
-    or the node's todo, built as `catchball todo` builds it, from reads)
+    or the node's todo, built as `catchball todo` builds it, from reads, or
+    a view's reads, by cbcli's code: web_views.c)
     and waits; the loop makes it on the node's connection, blocking as a
     join does, and leaves the outcome on the call. A call whose thread
     stopped waiting (its time-out passed) is freed by the loop once made;

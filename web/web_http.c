@@ -292,7 +292,8 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 //  Acting: the state-changing requests
 
 //  The request types a page may send through POST /api/act: the answers
-//  to rounds and asks, and the leadership's round and draft actions. The
+//  to rounds and asks, the leadership's round and draft actions, and
+//  check-ins (web_views.c's progress page). The
 //  broker decides who may send each (PROTOCOL.md section 13); this list
 //  keeps the gateway from relaying what no page of it offers.
 static const char *s_act_types [] = {
