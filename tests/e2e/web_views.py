@@ -422,12 +422,29 @@ def main():
     check.eq(js("return [...document.querySelectorAll('#diff-table thead th')]"
                 ".map((t) => t.textContent)"), ["What", "Revision 1", "Revision 2"],
              "the diff's columns: revision 1, then revision 2")
+    js("document.getElementById('diff-to').append(new Option('revision 9', '9'));"
+       "document.getElementById('diff-to').value = '9';")
+    driver.find_element(By.CSS_SELECTOR, "#diff-form button").click()
+    wait("a revision that is not there: the broker's refusal in the page",
+         lambda: js("return document.body.dataset.diff") == "1-9"
+         and "NOT_FOUND" in text("#diff .outcome"))
     no_pwn("history")
     shots("views-history")
     driver.get(base + "/history?draft=d2")
     wait("d2's history, hostile objective as text",
          lambda: ("Team A " + HOSTILE) in text("#view"))
     no_pwn("d2's history")
+
+    # The views' API: a session, the fields each needs, a view that is.
+    status, _, _ = request(port, "/api/view/graph.svg?cycle=" + CYCLE, "0" * 64)
+    check.eq(status, 403, "no session: no graph")
+    status, _, body = request(port, "/api/view/graph", cookie)
+    check.eq((status, json.loads(body)["error"]["name"]), (400, "BAD_REQUEST"),
+             "a graph of no cycle refused, said so")
+    status, _, body = request(port, "/api/view/diff?draft=d1&from=1", cookie)
+    check.eq(status, 400, "a diff without `to` refused")
+    status, _, body = request(port, "/api/view/store", cookie)
+    check.eq(status, 404, "no such view")
 
     web.terminate()
     check.eq(web.wait(timeout=WAIT), 0, "the gateway exits 0 on SIGTERM")
