@@ -385,6 +385,13 @@ def main():
     check.eq((after[("d1", "kr1")]["current"], after[("d1", "kr1")]["confidence"]), (50, [3, 4]),
              "`catchball progress --json` sees the check-in")
     check("Checked in: c2" in text(card + " .outcome"), "the outcome stays shown")
+    wait("the progress page is live", lambda: text("#link") == "live")
+    version = js("return document.body.dataset.version")
+    cli("ana", "checkin", "d1", "kr1", "--value", "55", "--confidence", "2", role="team")
+    wait("ana, a lead of kr1, checks in from the CLI: the page shows it without a reload",
+         lambda: js("return document.body.dataset.version") != version
+         and "current 55" in text(card) and "3 -> 4 -> 2" in text(card)
+         and "by ana" in text(card + " .last"))
     no_pwn("progress")
     shots("views-progress")
 

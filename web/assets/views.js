@@ -6,8 +6,10 @@
 // of any two revisions). What they show comes from GET /api/view/NAME;
 // a check-in goes through POST /api/act as checkin.new. People's text
 // goes in as text nodes (el), never as HTML; the graph is an <img>, so
-// nothing in it runs.
-import { el, fill } from "./live.js";
+// nothing in it runs. Progress follows the node's page (/live/me): a
+// check-in another lead makes reaches the owner as a delivery, and the
+// numbers are read again.
+import { el, fill, follow } from "./live.js";
 import { act, who, say, outcomeOf } from "./act.js";
 
 const params = new URLSearchParams(location.search);
@@ -311,6 +313,16 @@ async function showProgress() {
     me = null;
   }
   await loadProgress(null);
+  // The check-ins delivered to this node so far; a new one: read again.
+  let seen = null;
+  document.getElementById("link").hidden = false;
+  follow("/live/me", "me", (data) => {
+    const ids = (data.inbox || []).filter((d) => d.kind === "checkin.new")
+                                  .map((d) => (d.body || {}).id).join(" ");
+    if (seen !== null && ids !== seen)
+      loadProgress(null);
+    seen = ids;
+  });
 }
 
 // ----------------------------------------------------------------------
