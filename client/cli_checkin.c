@@ -145,32 +145,6 @@ s_checkin (cli_t *cli, cli_args_t *a)
 //  --------------------------------------------------------------------------
 //  progress [--cycle C | --draft D]
 
-void
-cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins)
-{
-    cb_value_t *drafts = cb_value_get_array (graph, "drafts");
-    for (size_t i = 0; i < cb_value_size (drafts); i++) {
-        cb_value_t *draft = cb_value_at (drafts, i);
-        const char *id = cli_str (draft, "id");
-        cb_value_t *krs = cb_value_get_array (cb_value_get_map (draft, "content"), "key_results");
-        for (size_t j = 0; j < cb_value_size (krs); j++) {
-            cb_value_t *kr = cb_value_at (krs, j);
-            const cb_value_t *last = NULL;
-            for (size_t k = 0; k < cb_value_size (checkins); k++)
-                if (cli_checkin_about (cb_value_at (checkins, k), id, cli_str (kr, "id")))
-                    last = cb_value_at (checkins, k);
-            if (!last)
-                continue;
-            cb_value_t *progress = cb_value_new_map ();
-            cb_value_t *current = cb_value_dup (cb_value_get (last, "value"));
-            cb_value_set (progress, "current", &current);
-            cb_value_set_int (progress, "confidence", cli_int (last, "confidence"));
-            cb_value_set_str (progress, "checkin", cli_str (last, "id"));
-            cb_value_set (kr, "progress", &progress);
-        }
-    }
-}
-
 static void
 s_render_progress (FILE *out, const cb_value_t *reply)
 {
@@ -213,28 +187,6 @@ s_render_progress (FILE *out, const cb_value_t *reply)
     }
 }
 
-//  The draft.show reply of a draft, or NULL (the error said).
-static cb_value_t *
-s_show (cli_t *cli, const char *draft, int *status)
-{
-    cb_value_t *body = cli_body ("draft", draft);
-    return cli_request (cli, "draft.show", &body, status);
-}
-
-//  Adds the progress of each key result of the draft's head to `list`.
-static void
-s_draft_progress (const cb_value_t *shown, const cb_value_t *checkins, cb_value_t *list,
-                  int64_t now)
-{
-    const char *draft = cli_str (cb_value_get_map (shown, "draft"), "id");
-    cb_value_t *content = cb_value_get_map (cb_value_get_map (shown, "revision"), "content");
-    cb_value_t *krs = cb_value_get_array (content, "key_results");
-    for (size_t i = 0; i < cb_value_size (krs); i++) {
-        cb_value_t *p = cli_progress_kr (draft, cb_value_at (krs, i), checkins, now);
-        cb_value_push (list, &p);
-    }
-}
-
 static int
 s_progress (cli_t *cli, cli_args_t *a)
 {
@@ -242,49 +194,9 @@ s_progress (cli_t *cli, cli_args_t *a)
     if (cycle && draft)
         return cli_fail_usage ("%s: --cycle or --draft, not both", "progress");
     int status = 0;
-    cb_value_t *body = cb_value_new_map ();
-    if (draft)
-        cb_value_set_str (body, "draft", draft);
-    if (cycle)
-        cb_value_set_str (body, "cycle", cycle);
-    cb_value_t *listed = cli_request (cli, "checkin.list", &body, &status);
-    if (!listed)
+    cb_value_t *reply = cli_progress_list (cli, cycle, draft, false, &status);
+    if (!reply)
         return status;
-    cb_value_t *checkins = cb_value_get_array (listed, "checkins");
-    //  Ages on the broker's clock: a check-in's time is the broker's
-    int64_t now = cli_now (cli);
-    cb_value_t *list = cb_value_new_array ();
-    if (draft) {
-        cb_value_t *shown = s_show (cli, draft, &status);
-        if (shown)
-            s_draft_progress (shown, checkins, list, now);
-        cb_value_destroy (&shown);
-    }
-    else {
-        //  Every final draft (of the cycle): progress follows finalize.
-        cb_value_t *lbody = cb_value_new_map ();
-        if (cycle)
-            cb_value_set_str (lbody, "cycle", cycle);
-        cb_value_t *drafts = cli_request (cli, "draft.list", &lbody, &status);
-        cb_value_t *items = cb_value_get_array (drafts, "drafts");
-        for (size_t i = 0; drafts && !status && i < cb_value_size (items); i++) {
-            cb_value_t *d = cb_value_at (items, i);
-            if (!streq (cli_str (d, "state"), "final"))
-                continue;
-            cb_value_t *shown = s_show (cli, cli_str (d, "id"), &status);
-            if (shown)
-                s_draft_progress (shown, checkins, list, now);
-            cb_value_destroy (&shown);
-        }
-        cb_value_destroy (&drafts);
-    }
-    cb_value_destroy (&listed);
-    if (status) {
-        cb_value_destroy (&list);
-        return status;
-    }
-    cb_value_t *reply = cb_value_new_map ();
-    cb_value_set (reply, "progress", &list);
     cli_print (cli, &reply, s_render_progress, NULL);
     return 0;
 }

@@ -97,7 +97,7 @@ extern const cli_command_t cli_checkin_commands [];
 //  cli_todo.c: true if a check-in of `confidence` after one of `before`
 //  (-1: none) drops, as PROTOCOL.md 6.2 says: by 2 or more, or below 2.
 bool cli_checkin_dropped (int64_t before, int64_t confidence);
-//  cli_checkin.c: each key result of a cycle.graph reply's drafts that has
+//  cli_gather.c: each key result of a cycle.graph reply's drafts that has
 //  check-ins (checkin.list's, in order) gets `progress`: {current,
 //  confidence, checkin}, from the last, for the graph to show.
 void cli_progress_annotate (cb_value_t *graph, const cb_value_t *checkins);
@@ -106,6 +106,25 @@ extern const cli_command_t cli_watch_commands [];
 
 //  cli_cycle_report.c: report --cycle C, as Markdown or JSON. The exit status.
 int cli_cycle_report (cli_t *cli, const char *cycle, bool json);
+//  cli_cycle_report.c: the report's tree (what --format json prints), the
+//  caller's; NULL with *status set (the refusal said on stderr). Also
+//  catchball-web's cycle report, read on a node's own connection.
+cb_value_t *cli_cycle_report_gather (cli_t *cli, const char *cycle, int *status);
+
+//  cli_gather.c: what `catchball graph` draws: the cycle.graph reply (of
+//  event's asks only, if event is not NULL; every page), each key result
+//  annotated with its last check-in (cli_progress_annotate). The caller's;
+//  NULL with *status set. Also catchball-web's graph.
+cb_value_t *cli_graph_gather (cli_t *cli, const char *cycle, const char *event, int *status);
+
+//  cli_gather.c: what `catchball progress` lists: the progress of each
+//  key result (cli_progress_kr) of draft, or of the final drafts of cycle
+//  (of every cycle if both are NULL), ages on the broker's clock (a ping).
+//  With who, each also names the draft's `owner` and the key result's
+//  `leads`: who may check in. The caller's {progress: [...]}; NULL with
+//  *status set. Also catchball-web's progress view.
+cb_value_t *cli_progress_list (cli_t *cli, const char *cycle, const char *draft, bool who,
+                               int *status);
 
 //  cli_todo.c: catchball todo, in cli_drafts.c's table.
 int cli_todo (cli_t *cli, cli_args_t *args);

@@ -65,9 +65,8 @@ s_kr_entry (const cb_value_t *kr, const char *draft, const cb_value_t *checkins,
     return entry;
 }
 
-//  The report's tree, or NULL with *status.
-static cb_value_t *
-s_gather (cli_t *cli, const char *cycle, int *status)
+cb_value_t *
+cli_cycle_report_gather (cli_t *cli, const char *cycle, int *status)
 {
     cb_value_t *doc = cb_value_new_map ();
     cb_value_set_str (doc, "cycle", cycle);
@@ -208,7 +207,7 @@ int
 cli_cycle_report (cli_t *cli, const char *cycle, bool json)
 {
     int status = 0;
-    cb_value_t *doc = s_gather (cli, cycle, &status);
+    cb_value_t *doc = cli_cycle_report_gather (cli, cycle, &status);
     if (!doc)
         return status;
     if (!cb_value_size (cb_value_get_array (doc, "drafts"))

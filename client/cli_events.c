@@ -466,11 +466,8 @@ s_graph (cli_t *cli, cli_args_t *a)
         return cli_fail_usage ("%s", "graph: --cycle is required");
     if (!streq (format, "dot") && !streq (format, "svg"))
         return cli_fail_usage ("graph: --format is dot or svg, not '%s'", format);
-    cb_value_t *body = cli_body ("cycle", cycle);
-    if (a->o [CLI_O_EVENT])
-        cb_value_set_str (body, "event", a->o [CLI_O_EVENT]);
     int status = 0;
-    cb_value_t *reply = cli_request (cli, "cycle.graph", &body, &status);
+    cb_value_t *reply = cli_graph_gather (cli, cycle, a->o [CLI_O_EVENT], &status);
     //  A cycle with no drafts is most often a mistyped one: an empty
     //  graph would hide that.
     if (reply && cb_value_size (cb_value_get_array (reply, "drafts")) == 0) {
@@ -479,15 +476,6 @@ s_graph (cli_t *cli, cli_args_t *a)
         cb_value_destroy (&reply);
         return 1;
     }
-    //  Where each key result stands: its last check-in (checkin.list; a
-    //  broker from before check-ins draws the graph without).
-    cb_value_t *lbody = cli_body ("cycle", cycle);
-    cb_value_t *listed = reply ? cb_client_request_pages (cli->client, "checkin.list", &lbody,
-                                                          cli->timeout) : NULL;
-    if (listed)
-        cli_progress_annotate (reply, cb_value_get_array (listed, "checkins"));
-    cb_value_destroy (&lbody);
-    cb_value_destroy (&listed);
     if (reply && cli->json)
         cli_json_print (stdout, reply, false);
     else

@@ -23,6 +23,8 @@
     web_keys.c      CURVE: a key pair per node (DIR/keys/), its certificate
                     in the broker's certs/, revocation seen there
     web_board.c     the board's progress: the final drafts' check-ins
+    web_views.c     what everyone reads: the graph, reports, progress,
+                    history and diff (web_views.h)
     main.c          the command line: serve, invite; the binding rule
 
     The HTTP threads never touch a libcatchball client: they leave what

@@ -18,7 +18,8 @@
     the loop too (web_board.c), for the board's progress.
 
     Acting: an HTTP thread queues a call (a request as its session's node,
-    or the node's todo, built as `catchball todo` builds it, from reads)
+    or the node's todo, built as `catchball todo` builds it, from reads, or
+    a view's reads, by cbcli's code: web_views.c)
     and waits; the loop makes it on the node's connection, blocking as a
     join does, and leaves the outcome on the call. A call whose thread
     stopped waiting (its time-out passed) is freed by the loop once made;
@@ -43,6 +44,7 @@
 #include "cli_cmd.h"
 #include "cli_console_state.h"
 #include "web.h"
+#include "web_views.h"
 
 #define S_NODES_MAX     256     //  Nodes one gateway serves at once
 #define S_REQUEST_MS    10000   //  A read not answered by then has failed
@@ -79,6 +81,7 @@ typedef struct _s_call_t {
     struct _s_call_t *next;     //  The gateway's queue
     char node [WEB_NAME_MAX];   //  As whom
     char type [40];             //  The request's type; "" for the node's todo
+    web_read_fn *fn;            //  Or a read the command line's code builds
     cb_value_t *body;           //  Its body, the loop's once it starts
     bool started;               //  The loop has taken it
     char *reply;                //  The outcome, JSON, once done
@@ -464,18 +467,21 @@ s_make_call (web_gateway_t *self)
         snprintf (type, sizeof (type), "%s", call->type);
         cb_value_t *body = call->body;
         call->body = NULL;
+        web_read_fn *fn = call->fn;
         pthread_mutex_unlock (&self->lock);
         cb_value_t *answer;
+        //  The command line's own code, on this node's connection (a
+        //  refusal is said on the gateway's stderr too).
+        cli_t cli = { .endpoint = self->endpoint, .node = call->node,
+                      .timeout = S_REQUEST_MS, .client = client };
+        int status = 0;
+        if (fn)
+            answer = fn (&cli, body, &status);
+        else
         if (type [0])
             answer = cb_client_request (client, type, &body, S_REQUEST_MS);
-        else {
-            //  The command line's own todo, on this node's connection
-            //  (a refusal is said on the gateway's stderr too).
-            cli_t cli = { .endpoint = self->endpoint, .node = call->node,
-                          .timeout = S_REQUEST_MS, .client = client };
-            int status = 0;
+        else
             answer = cli_todo_list (&cli, &status);
-        }
         cb_value_destroy (&body);
         reply = s_outcome (client, answer);
         bool unknown = !answer && cb_client_error (client) == CB_E_KEY_UNKNOWN;
@@ -720,10 +726,18 @@ char *
 web_gateway_call (web_gateway_t *self, const char *name, const char *type,
                   cb_value_t **body_p, int timeout_ms)
 {
+    return web_gateway_read (self, name, type, NULL, body_p, timeout_ms);
+}
+
+char *
+web_gateway_read (web_gateway_t *self, const char *name, const char *type, web_read_fn *fn,
+                  cb_value_t **body_p, int timeout_ms)
+{
     s_call_t *call = (s_call_t *) calloc (1, sizeof (s_call_t));
     assert (call);
     snprintf (call->node, sizeof (call->node), "%s", name);
     snprintf (call->type, sizeof (call->type), "%s", type);
+    call->fn = fn;
     call->body = body_p ? *body_p : NULL;
     if (body_p)
         *body_p = NULL;

@@ -28,6 +28,8 @@
         /live/board?event=E the board as Server-Sent Events
         /live/me            the node's page as Server-Sent Events
         /assets/NAME        the compiled-in HTML, CSS and JavaScript
+        /graph, /report, /progress, /history, GET /api/view/...
+                            what everyone reads: web_views.c
 
     Every response carries the security headers (s_headers): a
     Content-Security-Policy allowing only this origin's own scripts and
@@ -74,6 +76,7 @@
 #include "cli.h"
 #include "web.h"
 #include "web_assets.h"
+#include "web_views.h"
 
 #define S_SESSIONS_MAX  1024    //  Sessions with live streams at once
 #define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
@@ -155,6 +158,13 @@ s_queue (struct MHD_Connection *connection, unsigned status, struct MHD_Response
     enum MHD_Result rc = MHD_queue_response (connection, status, response);
     MHD_destroy_response (response);
     return rc;
+}
+
+enum MHD_Result
+web_http_queue (struct MHD_Connection *connection, unsigned status,
+                struct MHD_Response *response)
+{
+    return s_queue (connection, status, response);
 }
 
 //  A plain-text answer: the refusals say why in words, never as HTML.
@@ -283,8 +293,8 @@ s_join (web_http_t *self, struct MHD_Connection *connection, const char *body)
 
 //  The request types a page may send through POST /api/act: the answers
 //  to rounds and asks, the leadership's round and draft actions, the
-//  facilitator's making and running of an event, and a team's share,
-//  asks and offers in one. The
+//  facilitator's making and running of an event, a team's share, asks
+//  and offers in one, and check-ins (web_views.c's progress page). The
 //  broker decides who may send each (PROTOCOL.md section 13); this list
 //  keeps the gateway from relaying what no page of it offers.
 static const char *s_act_types [] = {
@@ -293,7 +303,7 @@ static const char *s_act_types [] = {
     "round.throw", "round.close", "proposal.adopt", "vote.open", "draft.vote",
     "draft.finalize", "draft.new", "draft.revise",
     "event.new", "event.advance", "event.extend", "event.nudge", "event.share", "ask.new",
-    "offer.new",
+    "offer.new", "checkin.new",
     NULL
 };
 
@@ -707,6 +717,10 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return s_api_todo (self, connection, &session);
     if (streq (url, "/api/read"))
         return s_api_read (self, connection, &session);
+    if (web_views_page (url))
+        return s_asset (connection, "/assets/views.html");
+    if (!strncmp (url, "/api/view/", 10))
+        return web_views_api (self->gateway, connection, url, session.node, session.role);
     if (streq (url, "/board") || streq (url, "/live/board")) {
         if (!web_name_ok (event))
             return s_text (connection, MHD_HTTP_BAD_REQUEST,
