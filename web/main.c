@@ -51,7 +51,8 @@ static const char *s_usage =
 "\n"
 "  --listen ADDR    address to bind (default 127.0.0.1); any other than the\n"
 "                   loopback needs TLS, or --insecure-http\n"
-"  --port N         port (default 8080; 0: any free one, printed)\n"
+"  --port N         port (default $CATCHBALL_WEB_PORT or 8080; 0: any free one,\n"
+"                   printed)\n"
 "  --endpoint EP    the broker (default $CATCHBALL_ENDPOINT or " S_DEFAULT_ENDPOINT ")\n"
 "  --dir D          the gateway's directory: join tokens, sessions (default\n"
 "                   $CATCHBALL_WEB_DIR or ./" S_DEFAULT_DIR ")\n"
@@ -129,10 +130,8 @@ s_write_url (const char *dir, const char *base, char *why, size_t why_size)
     char path [4200], temp [4200];
     snprintf (path, sizeof (path), "%s/url", dir);
     snprintf (temp, sizeof (temp), "%s/url.new", dir);
-    if (mkdir (dir, 0700) && errno != EEXIST) {
-        snprintf (why, why_size, "cannot make %s: %s", dir, strerror (errno));
+    if (web_dir_make (dir, why, why_size))
         return -1;
-    }
     FILE *file = fopen (temp, "w");
     bool written = file && fprintf (file, "%s\n", base) > 0;
     if (!file || fclose (file) || !written || rename (temp, path)) {
@@ -321,6 +320,16 @@ main (int argc, char *argv [])
     bool insecure_http = false;
     int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
     int port = S_DEFAULT_PORT;
+    //  As --port: tests and scripts run the README's commands as written
+    const char *port_env = getenv ("CATCHBALL_WEB_PORT");
+    if (port_env && *port_env) {
+        char *end;
+        port = (int) strtol (port_env, &end, 10);
+        if (*end || port < 0 || port > 65535) {
+            fprintf (stderr, "catchball-web: $CATCHBALL_WEB_PORT %s: not a port\n", port_env);
+            return 2;
+        }
+    }
     static struct option options [] = {
         { "listen", required_argument, NULL, 'l' },
         { "port", required_argument, NULL, 'p' },

@@ -56,6 +56,10 @@
 bool web_name_ok (const char *name);
 //  True if role is leadership, team, facilitator or observer.
 bool web_role_ok (const char *role);
+//  Makes the directory and any missing parents (each 0700), as `mkdir -p`
+//  would: the gateway's --dir may name one inside a fresh clone (var/web).
+//  0, or -1 with why.
+int web_dir_make (const char *dir, char *why, size_t why_size);
 //  True if id is WEB_ID_HEX lower-case hex digits, nothing else.
 bool web_id_ok (const char *id);
 //  A new random id (WEB_ID_HEX hex digits from getrandom). 0, or -1.

@@ -164,8 +164,7 @@ web_keys_admit (web_keys_t *self, const char *node, const char *role, char *why,
     //  others may enter is refused, not used.
     char *parent = strdup (self->dir);
     *strrchr (parent, '/') = 0;
-    if (mkdir (parent, 0700) && errno != EEXIST) {
-        snprintf (why, why_size, "cannot make %s: %s", parent, strerror (errno));
+    if (web_dir_make (parent, why, why_size)) {
         free (parent);
         return -1;
     }
@@ -315,8 +314,7 @@ web_keys_remember (const char *dir, const char *certs, char *why, size_t why_siz
     //  Absolute: invite may run from another directory.
     char *full = realpath (certs, NULL);
     snprintf (temp, sizeof (temp), "%s.new", path);
-    if (mkdir (dir, 0700) && errno != EEXIST) {
-        snprintf (why, why_size, "cannot make %s: %s", dir, strerror (errno));
+    if (web_dir_make (dir, why, why_size)) {
         free (full);
         return -1;
     }

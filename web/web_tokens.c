@@ -90,11 +90,35 @@ s_hash (const char *secret, char *hex, size_t size)
     zdigest_destroy (&digest);
 }
 
+int
+web_dir_make (const char *dir, char *why, size_t why_size)
+{
+    char path [4096];
+    if (snprintf (path, sizeof (path), "%s", dir) >= (int) sizeof (path)) {
+        snprintf (why, why_size, "cannot make %s: the path is too long", dir);
+        return -1;
+    }
+    for (char *p = path + 1; ; p++)
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir (path, 0700) && errno != EEXIST) {
+                snprintf (why, why_size, "cannot make %s: %s", path, strerror (errno));
+                return -1;
+            }
+            *p = c;
+            if (!c)
+                return 0;
+        }
+}
+
 //  DIR/KIND ("invites", "sessions"), made (0700) if missing. 0 or -1 with why.
 static int
 s_kind_dir (const char *dir, const char *kind, char *path, size_t size, char *why,
             size_t why_size)
 {
+    if (web_dir_make (dir, why, why_size))
+        return -1;
     if (mkdir (dir, 0700) && errno != EEXIST) {
         snprintf (why, why_size, "cannot make %s: %s", dir, strerror (errno));
         return -1;
