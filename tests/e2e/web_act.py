@@ -51,6 +51,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, finish, free_port  # noqa: E402
+from webcheck import contrast_failures  # noqa: E402
 
 CATCHBALLD, CATCHBALL, WEB, EXAMPLES = sys.argv[1:5]
 SHOTS = os.environ.get("CB_WEB_SHOTS", "")
@@ -151,7 +152,9 @@ def main():
             "return e ? e.innerText : '';", css)
 
     def shots(name):
-        """Screenshots at both sizes, the whole page; no sideways overflow."""
+        """Screenshots at both sizes, the whole page; no sideways overflow;
+        its text at WCAG AA contrast."""
+        check.eq(contrast_failures(driver), [], "%s: WCAG AA contrast" % name)
         for w, h in ((1920, 1080), (390, 844)):
             driver.set_window_size(w, h)
             wait("%s: no horizontal overflow at %dx%d" % (name, w, h),
