@@ -38,6 +38,7 @@ static const char *s_usage =
 "usage: catchball-web [--listen ADDR] [--port N] [--endpoint EP] [--dir D]\n"
 "                     [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]\n"
 "                     [--session-idle T] [--session-max T]\n"
+"                     [--sse-per-session N] [--sse-total N]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]\n"
 "       catchball-web sessions [--dir D]\n"
 "       catchball-web revoke NODE|--session ID [--dir D]\n"
@@ -64,6 +65,11 @@ static const char *s_usage =
 "  --session-idle T a session ends unused this long (default 12h; T is N, Ns,\n"
 "                   Nm, Nh or Nd; an open live page uses it every few seconds)\n"
 "  --session-max T  and this long after the join, in any case (default 7d)\n"
+"  --sse-per-session N\n"
+"                   live pages (SSE streams) one session may hold open\n"
+"                   (default 8); one more is refused (429)\n"
+"  --sse-total N    live pages open at once in all (default 192, at most 240:\n"
+"                   the rest of the 256 connections stay for requests)\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
 "                   facilitator, observer) and prints its link (on stdout),\n"
@@ -263,6 +269,7 @@ main (int argc, char *argv [])
     const char *tls_cert = NULL, *tls_key = NULL;
     bool insecure_http = false;
     int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
+    int sse_per_session = WEB_STREAMS_PER_SESSION, sse_total = WEB_STREAMS_TOTAL;
     int port = S_DEFAULT_PORT;
     static struct option options [] = {
         { "listen", required_argument, NULL, 'l' },
@@ -278,6 +285,8 @@ main (int argc, char *argv [])
         { "session-idle", required_argument, NULL, 'S' },
         { "session-max", required_argument, NULL, 'M' },
         { "session", required_argument, NULL, 's' },
+        { "sse-per-session", required_argument, NULL, 'E' },
+        { "sse-total", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -304,6 +313,15 @@ main (int argc, char *argv [])
                 }
                 break;
             case 's': session = optarg; break;
+            case 'E':
+            case 'T':
+                *(opt == 'E' ? &sse_per_session : &sse_total) = (int) strtol (optarg, &end, 10);
+                if (*end || !*optarg) {
+                    fprintf (stderr, "catchball-web: --sse-%s %s: not a number\n",
+                             opt == 'E' ? "per-session" : "total", optarg);
+                    return 2;
+                }
+                break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
                 if (*end || port < 0 || port > 65535) {
@@ -358,7 +376,8 @@ main (int argc, char *argv [])
         return 2;
     }
     char why [1024];
-    if (web_session_lifetimes (idle, max, why, sizeof (why))) {
+    if (web_session_lifetimes (idle, max, why, sizeof (why))
+    ||  web_http_stream_limits (sse_per_session, sse_total, why, sizeof (why))) {
         fprintf (stderr, "catchball-web: %s\n", why);
         return 2;
     }

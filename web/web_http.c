@@ -39,9 +39,13 @@
     the JSON the live streams send, so user text is never parsed as HTML.
 
     Limits: S_CONNECTIONS connections, S_STREAMS_MAX live streams per
-    session, 64 KiB of memory per connection, S_BODY_MAX bytes of body
-    for POST /join, S_ACT_MAX for POST /api/act (a counter-proposal's
-    whole content); no other request's body is read.
+    session and S_STREAMS_TOTAL in all (--sse-per-session, --sse-total:
+    web_http_stream_limits; the rest of the connections stay for pages
+    and requests, however many streams are open), 64 KiB of memory per
+    connection, S_BODY_MAX bytes of body for POST /join, S_ACT_MAX for
+    POST /api/act (a counter-proposal's whole content); no other
+    request's body is read. A stream over a limit is answered 429 with
+    which limit, in words.
 
     A state-changing request (POST /api/act) must carry all of: the
     session's cookie (SameSite=Strict: another site's page never sends
@@ -83,7 +87,9 @@
 #define S_ACT_MAX       65536   //  Bytes of a POST /api/act body
 #define S_ACT_MS        15000   //  How long an act waits for the broker's reply
 #define S_ACT_DEPTH     8       //  Nesting a body may have (a content's is 5)
-#define S_STREAMS_MAX   8       //  Live streams one session may hold open
+#define S_STREAMS_MAX   WEB_STREAMS_PER_SESSION //  Live streams one session may hold open
+#define S_STREAMS_TOTAL WEB_STREAMS_TOTAL       //  Live streams in all
+#define S_STREAMS_ROOM  16      //  Connections never given to streams
 #define S_COOKIE        "cb_session"
 
 static const char *s_csp =
@@ -111,6 +117,7 @@ struct _web_http_t {
     bool tls;                   //  HTTPS: the cookie is Secure, the Origin https
     pthread_mutex_t lock;       //  Guards the stream counts
     s_streams_t streams [S_SESSIONS_MAX];
+    int streams_open;           //  Live streams in all
     volatile int closing;       //  SSE streams end
 };
 
@@ -573,12 +580,42 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t) size;
 }
 
+//  The stream limits of this process (web_http_stream_limits)
+static int s_streams_max = S_STREAMS_MAX;
+static int s_streams_total = S_STREAMS_TOTAL;
+
+int
+web_http_stream_limits (int per_session, int total, char *why, size_t why_size)
+{
+    int most = S_CONNECTIONS - S_STREAMS_ROOM;
+    if (total < 1 || total > most) {
+        snprintf (why, why_size, "--sse-total %d: 1 to %d (the gateway keeps %d of its %d "
+                  "connections for pages and requests)", total, most, S_STREAMS_ROOM,
+                  S_CONNECTIONS);
+        return -1;
+    }
+    if (per_session < 1 || per_session > total) {
+        snprintf (why, why_size, "--sse-per-session %d: 1 to --sse-total (%d)", per_session,
+                  total);
+        return -1;
+    }
+    s_streams_max = per_session;
+    s_streams_total = total;
+    return 0;
+}
+
 //  Counts a stream of a session in (delta 1: false if it holds its most
-//  already, or the gateway follows its most sessions) or out (delta -1).
+//  already, or the gateway holds its most streams in all, *full_p then
+//  set) or out (delta -1).
 static bool
-s_stream_count (web_http_t *self, const char *session, int delta)
+s_stream_count (web_http_t *self, const char *session, int delta, bool *full_p)
 {
     pthread_mutex_lock (&self->lock);
+    if (delta > 0 && self->streams_open >= s_streams_total) {
+        pthread_mutex_unlock (&self->lock);
+        *full_p = true;
+        return false;
+    }
     s_streams_t *slot = NULL, *free_slot = NULL;
     for (int i = 0; i < S_SESSIONS_MAX && !slot; i++)
         if (streq (self->streams [i].id, session))
@@ -591,9 +628,10 @@ s_stream_count (web_http_t *self, const char *session, int delta)
         snprintf (slot->id, sizeof (slot->id), "%s", session);
         slot->streams = 0;
     }
-    bool ok = slot && (delta < 0 || slot->streams < S_STREAMS_MAX);
+    bool ok = slot && (delta < 0 || slot->streams < s_streams_max);
     if (ok) {
         slot->streams += delta;
+        self->streams_open += delta;
         if (slot->streams == 0)
             slot->id [0] = 0;       //  The slot is free again
     }
@@ -605,7 +643,7 @@ static void
 s_stream_free (void *cls)
 {
     s_stream_t *stream = (s_stream_t *) cls;
-    s_stream_count (stream->http, stream->session, -1);
+    s_stream_count (stream->http, stream->session, -1, NULL);
     free (stream->pending);
     free (stream);
 }
@@ -621,10 +659,15 @@ s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *
                           sizeof (why)))
         return s_text (connection, MHD_HTTP_BAD_GATEWAY, "Not connected as %s: %s.",
                        session->node, why);
-    if (!s_stream_count (self, session->id, 1))
-        return s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
-                       "This session has %d live pages open already: close one.",
-                       S_STREAMS_MAX);
+    bool full = false;
+    if (!s_stream_count (self, session->id, 1, &full))
+        return full
+            ? s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                      "The gateway has %d live pages open already, its most "
+                      "(--sse-total): try again in a while.", s_streams_total)
+            : s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                      "This session has %d live pages open already, its most "
+                      "(--sse-per-session): close one.", s_streams_max);
     s_stream_t *stream = (s_stream_t *) calloc (1, sizeof (s_stream_t));
     assert (stream);
     stream->http = self;
