@@ -684,6 +684,9 @@ s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *
 //  --------------------------------------------------------------------------
 //  Routing
 
+//  A request without a body after its first call (s_request)
+static char s_answer_next;
+
 static enum MHD_Result
 s_request (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
            const char *version, const char *upload_data, size_t *upload_data_size,
@@ -717,6 +720,18 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         if (body->too_big)
             return s_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, "Too large a request.");
         return s_join (self, connection, body->data);
+    }
+    //  libmicrohttpd (0.9.75) closes the connection after a response
+    //  queued in a request's first call: answering a GET in the second
+    //  keeps it open for the browser's next request (no new connection,
+    //  thread and, under TLS, handshake for each one). A request with a
+    //  body is answered at once as before, its body never read.
+    bool bodiless = (streq (method, "GET") || streq (method, "HEAD"))
+        && !MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Length")
+        && !MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Transfer-Encoding");
+    if (bodiless && !*req_cls) {
+        *req_cls = &s_answer_next;
+        return MHD_YES;
     }
     if (act)
         return s_act_refuse (connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_REQUEST",
@@ -760,9 +775,10 @@ s_completed (void *cls, struct MHD_Connection *connection, void **req_cls,
              enum MHD_RequestTerminationCode code)
 {
     s_body_t *body = (s_body_t *) *req_cls;
-    if (body)
+    if (body && *req_cls != &s_answer_next) {
         free (body->data);
-    free (body);
+        free (body);
+    }
     *req_cls = NULL;
 }
 

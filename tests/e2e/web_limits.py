@@ -14,6 +14,7 @@ browser: what is checked is what the gateway answers). Checked:
   --sse-total; closing a stream lets a new one in (for the session, and
   for the gateway). The streams that are let in are real: each brings
   the node's page as its first message;
+- a browser's connection stays open between its GETs (keep-alive);
 - the limits' options out of range stop the gateway at start (exit 2),
   saying which.
 
@@ -186,8 +187,21 @@ def main():
     status, cookie_b = join("token=" + invite("team-b"))
     check(status == 303 and cookie_b, "team-b joins", status)
 
-    status, _, text = request(port, "GET", "/api/session", {"Cookie": "cb_session=" + cookie_a})
-    csrf_a = json.loads(text).get("csrf", "") if status == 200 else ""
+    # A browser's connection stays open between its GETs (keep-alive):
+    # libmicrohttpd closes it after an answer given in a request's first
+    # call, which the gateway therefore never does for a GET.
+    http = Http(port)
+    answers = []
+    for path in ("/api/session", "/assets/me.html", "/api/session", "/nowhere"):
+        http.send("GET", path, {"Cookie": "cb_session=" + cookie_a})
+        status, h = http.head()
+        text = http.body(h)
+        answers.append((status, h.get("connection", "")))
+    http.close()
+    check.eq(answers, [(200, ""), (200, ""), (200, ""), (404, "")],
+             "four GETs on one connection, none of them closing it")
+    csrf_a = json.loads(request(port, "GET", "/api/session", {
+        "Cookie": "cb_session=" + cookie_a})[2]).get("csrf", "")
     big = json.dumps({"type": "round.feedback",
                       "body": {"round": "r1", "kind": "concern", "text": "x" * 70000}})
     status, _, text = request(port, "POST", "/api/act", {
