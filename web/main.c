@@ -27,6 +27,7 @@
 #include <czmq.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include "web.h"
 
@@ -68,8 +69,8 @@ static const char *s_usage =
 "  --sse-per-session N\n"
 "                   live pages (SSE streams) one session may hold open\n"
 "                   (default 8); one more is refused (429)\n"
-"  --sse-total N    live pages open at once in all (default 192, at most 240:\n"
-"                   the rest of the 256 connections stay for requests)\n"
+"  --sse-total N    live pages open at once in all (default 512, at most 752:\n"
+"                   the rest of the 768 connections stay for requests)\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
 "                   facilitator, observer) and prints its link (on stdout),\n"
@@ -226,6 +227,13 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir,
     signal (SIGINT, s_on_signal);
     signal (SIGTERM, s_on_signal);
     signal (SIGPIPE, SIG_IGN);
+    //  768 HTTP connections and two sockets for each of 256 nodes need
+    //  more descriptors than a soft limit of 1024: up to the hard limit.
+    struct rlimit files;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &files);
+    }
     web_gateway_t *gateway = web_gateway_new (endpoint);
     char why [4400];
     web_http_t *http = web_http_new (listen, port, dir, gateway, tls, why, sizeof (why));

@@ -140,7 +140,7 @@ int web_http_port (web_http_t *self);
 //  kept for pages and requests). 0, or -1 with why.
 int web_http_stream_limits (int per_session, int total, char *why, size_t why_size);
 #define WEB_STREAMS_PER_SESSION 8       //  Their defaults
-#define WEB_STREAMS_TOTAL       192
+#define WEB_STREAMS_TOTAL       512
 void web_http_destroy (web_http_t **self_p);
 
 //  --------------------------------------------------------------------------

@@ -80,7 +80,9 @@
 #include "web_assets.h"
 
 #define S_SESSIONS_MAX  1024    //  Sessions with live streams at once
-#define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
+#define S_CONNECTIONS   768     //  HTTP connections at once (SSE streams hold one):
+                                //  for each of the 256 nodes served, a live page, the
+                                //  board and one for requests
 #define S_JOIN_MS       10000   //  How long a join waits for the node's hello
 #define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
 #define S_BODY_MAX      256     //  Bytes of a request body (POST /join's token)
@@ -800,9 +802,11 @@ web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gatewa
     self->gateway = gateway;
     self->tls = tls != NULL;
     pthread_mutex_init (&self->lock, NULL);
+    //  poll(), not select(): the nodes' sockets take many descriptors,
+    //  and select() refuses a connection whose descriptor is 1024 or more.
     self->daemon = MHD_start_daemon (
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
-        | (tls ? MHD_USE_TLS : 0),
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
+        | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
         0, NULL, NULL, s_request, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_CONNECTIONS,

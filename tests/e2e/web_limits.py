@@ -128,7 +128,7 @@ def request(port, method, path, headers=None, body=b""):
 def main():
     # The limits' options, out of range, stop the gateway before it serves.
     for args, what in ((["--sse-total", "0"], "--sse-total 0"),
-                       (["--sse-total", "241"], "--sse-total 241"),
+                       (["--sse-total", "753"], "--sse-total 753"),
                        (["--sse-per-session", "0"], "--sse-per-session 0"),
                        (["--sse-per-session", "5", "--sse-total", "3"],
                         "--sse-per-session 5"),
