@@ -18,7 +18,8 @@
     BENCH_LAT_N (1000), BENCH_FANOUT (1000), BENCH_REPS (15),
     BENCH_HISTORY (10000), BENCH_NODES (10000), BENCH_LOG (1000000),
     BENCH_TMP (/tmp), BENCH_KEEP (keep temporary stores),
-    BENCH_WEB_SESSIONS (200), BENCH_WEB_N (50).
+    BENCH_WEB_SESSIONS (200), BENCH_WEB_N (50), BENCH_WEB_LIVE (1: each
+    session also holds its live page open).
     Benchmark 7 (web_sessions.c) runs catchball-web from the build that
     catchballd is in, against the same requests from libcatchball.
     =========================================================================
@@ -1008,20 +1009,22 @@ static void
 s_bench_web (void)
 {
     int sessions = s_env_int ("BENCH_WEB_SESSIONS", 200), n = s_env_int ("BENCH_WEB_N", 50);
+    bool live = s_env_int ("BENCH_WEB_LIVE", 1) != 0;
     char web [sizeof (s_bindir) + 32], broker_dir [4096];
     snprintf (broker_dir, sizeof (broker_dir), "%s", s_broker_bin);
     //  Where the build puts it (build/web/), or next to catchballd.
     snprintf (web, sizeof (web), "%s/web/catchball-web", dirname (broker_dir));
     if (access (web, X_OK))
         snprintf (web, sizeof (web), "%s/catchball-web", broker_dir);
-    printf ("7. web gateway: %d sessions through %s, %d round.show each, all at once; "
-            "the same from %d libcatchball clients\n", sessions, web, n, sessions);
+    printf ("7. web gateway: %d sessions through %s%s, %d round.show each, all at once; "
+            "the same from %d libcatchball clients\n", sessions, web,
+            live ? " (each with its live page open)" : "", n, sessions);
     if (access (web, X_OK))
         bench_die ("no catchball-web in %s/web (make build)", broker_dir);
     bench_broker_t broker;
     s_start (&broker, "web", NULL);
     bench_web_t f;
-    bench_web_sessions (broker.endpoint, web, broker.tmpdir, sessions, n, &f);
+    bench_web_sessions (broker.endpoint, web, broker.tmpdir, sessions, n, live, &f);
     s_finish (&broker);
     double per_session = (f.active_kb - f.idle_kb) / sessions;
     printf ("   gateway:      p50 %.0f us, p99 %.0f us, %.0f requests/s; request %zu B, reply %zu B; "
@@ -1037,8 +1040,9 @@ s_bench_web (void)
     s_row_t *r = s_row (7, "web gateway", metric, "us", f.web_p50, f.lib_p50, NULL, -1);
     snprintf (r->against, sizeof (r->against), "libcatchball");
     snprintf (r->note, sizeof (r->note), "%d sessions x %d GET /api/read, keep-alive, one in "
-              "flight each; against %d cb_clients; %.0f/s through the gateway, %.0f/s from the "
-              "library; reply %zu B of JSON", sessions, n, sessions, f.web_rate, f.lib_rate,
+              "flight each%s; against %d cb_clients; %.0f/s through the gateway, %.0f/s from "
+              "the library; reply %zu B of JSON", sessions, n,
+              live ? ", each with its live page open" : "", sessions, f.web_rate, f.lib_rate,
               f.reply_size);
     snprintf (metric, sizeof (metric), "p99 round.show, %d sessions", sessions);
     r = s_row (7, "web gateway", metric, "us", f.web_p99, f.lib_p99, NULL, -1);
@@ -1046,9 +1050,9 @@ s_bench_web (void)
     r = s_row (7, "web gateway", "resident memory a session", "KB", per_session, NAN, NULL, -1);
     snprintf (r->against, sizeof (r->against), "none");
     snprintf (r->note, sizeof (r->note), "(active - idle) / %d: idle %.1f MB, %d joined %.1f MB, "
-              "joined with their connections open after the load %.1f MB, peak %.1f MB",
-              sessions, f.idle_kb / 1024, sessions, f.joined_kb / 1024, f.active_kb / 1024,
-              f.peak_kb / 1024);
+              "joined with their connections%s open after the load %.1f MB, peak %.1f MB",
+              sessions, f.idle_kb / 1024, sessions, f.joined_kb / 1024,
+              live ? " and live pages" : "", f.active_kb / 1024, f.peak_kb / 1024);
 }
 
 //  --------------------------------------------------------------------------

@@ -162,6 +162,27 @@ s_http_response (s_http_t *http, char **body_p, size_t *size_p, char *cookie)
 }
 
 
+//  Opens the session's live page (GET /live/me, Server-Sent Events) on
+//  http, and reads its first message (the page as it is); dies unless it
+//  is let in. The stream stays open on http.
+static void
+s_http_live (s_http_t *http, int port, const char *cookie, const char *node)
+{
+    char request [512];
+    int len = snprintf (request, sizeof (request),
+                        "GET /live/me HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nCookie: %s\r\n"
+                        "Accept: text/event-stream\r\n\r\n", port, cookie);
+    s_http_send (http, request, (size_t) len);
+    char *end;
+    while (!(end = memmem (http->buf, http->have, "\r\n\r\n", 4)))
+        s_http_more (http);
+    if (atoi (http->buf + 9) != 200)
+        bench_die ("web: %s's live page refused: %.*s", node, (int) http->have, http->buf);
+    while (!memmem (end + 4, http->have - (size_t) (end + 4 - http->buf), "\n\n", 2))
+        s_http_more (http);
+}
+
+
 //  --------------------------------------------------------------------------
 //  The gateway: started, invited, joined
 
@@ -345,6 +366,7 @@ typedef struct {
     s_session_t *session;       //  Through the gateway
     cb_client_t *client;        //  From the library
     int requests;
+    bool live;                  //  Each session holds its live page open too
     double *samples;            //  requests, microseconds
     pthread_barrier_t *start, *done, *release;
     size_t request_size, reply_size;
@@ -356,7 +378,13 @@ s_web_worker (void *arg)
 {
     s_worker_t *w = (s_worker_t *) arg;
     s_http_t *http = (s_http_t *) malloc (sizeof (s_http_t));
+    s_http_t *live = (s_http_t *) malloc (sizeof (s_http_t));
     s_http_open (http, w->port);
+    //  A browser's page: its live stream open while it makes requests.
+    if (w->live) {
+        s_http_open (live, w->port);
+        s_http_live (live, w->port, w->session->cookie, w->session->node);
+    }
     char request [1024], *body;
     size_t size;
     int len = snprintf (request, sizeof (request),
@@ -388,7 +416,10 @@ s_web_worker (void *arg)
     pthread_barrier_wait (w->done);
     pthread_barrier_wait (w->release);
     s_http_close (http);
+    if (w->live)
+        s_http_close (live);
     free (http);
+    free (live);
     return NULL;
 }
 
@@ -469,12 +500,13 @@ s_measure_active (void)
 
 void
 bench_web_sessions (const char *endpoint, const char *web_bin, const char *dir, int sessions,
-                    int requests, bench_web_t *out)
+                    int requests, bool live, bench_web_t *out)
 {
     memset (out, 0, sizeof (*out));
     s_out = out;
     out->sessions = sessions;
     out->requests = requests;
+    out->live = live;
     //  czmq's own signal handling would take SIGINT from cbbench.
     zsys_handler_set (NULL);
     cb_client_t *lead = cb_client_new (endpoint, "lead", "leadership", NULL);
@@ -536,7 +568,7 @@ bench_web_sessions (const char *endpoint, const char *web_bin, const char *dir, 
     for (int i = 0; i < sessions; i++) {
         free (workers [i].samples);
         workers [i] = (s_worker_t) { .index = i, .port = port, .session = &web [i],
-                                     .requests = requests,
+                                     .requests = requests, .live = live,
                                      .samples = calloc ((size_t) requests, sizeof (double)) };
     }
     out->web_rate = s_load (workers, sessions, s_web_worker, all, s_measure_active);

@@ -4,12 +4,14 @@
 #ifndef BENCH_WEB_SESSIONS_H_INCLUDED
 #define BENCH_WEB_SESSIONS_H_INCLUDED
 
+#include <stdbool.h>
 #include <stddef.h>
 
 //  What benchmark 7 measured
 typedef struct {
     int sessions;               //  Sessions through the gateway, and clients of the library
     int requests;               //  Timed requests of each
+    bool live;                  //  Each session held its live page (SSE) open too
     double web_p50, web_p99;    //  Through the gateway: microseconds
     double lib_p50, lib_p99;    //  From libcatchball: microseconds
     double web_rate, lib_rate;  //  Requests a second, all sessions together
@@ -27,9 +29,11 @@ typedef struct {
 //  nodes; throws them rounds from a leadership node; then times
 //  `requests` round.show reads from each session at once, through
 //  GET /api/read on keep-alive connections, and the same reads from as
-//  many libcatchball clients (other team nodes, the same rounds). Stops
-//  the gateway. Dies with a message on any failure.
+//  many libcatchball clients (other team nodes, the same rounds). With
+//  live, each session also holds its live page (GET /live/me) open, as a
+//  browser's page does. Stops the gateway. Dies with a message on any
+//  failure.
 void bench_web_sessions (const char *endpoint, const char *web_bin, const char *tmpdir,
-                         int sessions, int requests, bench_web_t *out);
+                         int sessions, int requests, bool live, bench_web_t *out);
 
 #endif
