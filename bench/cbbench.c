@@ -17,7 +17,11 @@
     Scale (environment): BENCH_K (8), BENCH_WINDOW (128), BENCH_SECONDS (5),
     BENCH_LAT_N (1000), BENCH_FANOUT (1000), BENCH_REPS (15),
     BENCH_HISTORY (10000), BENCH_NODES (10000), BENCH_LOG (1000000),
-    BENCH_TMP (/tmp), BENCH_KEEP (keep temporary stores).
+    BENCH_TMP (/tmp), BENCH_KEEP (keep temporary stores),
+    BENCH_WEB_SESSIONS (200), BENCH_WEB_N (50), BENCH_WEB_LIVE (1: each
+    session also holds its live page open).
+    Benchmark 7 (web_sessions.c) runs catchball-web from the build that
+    catchballd is in, against the same requests from libcatchball.
     =========================================================================
 */
 #include "common.h"
@@ -34,6 +38,7 @@
 #include "catchball/cb_codec.h"
 #include "catchball/cb_value.h"
 #include "store.h"
+#include "web_sessions.h"
 
 //  --------------------------------------------------------------------------
 //  Settings and results
@@ -998,6 +1003,59 @@ s_bench_log (void)
 }
 
 //  --------------------------------------------------------------------------
+//  7. The web gateway: sessions through catchball-web against libcatchball
+
+static void
+s_bench_web (void)
+{
+    int sessions = s_env_int ("BENCH_WEB_SESSIONS", 200), n = s_env_int ("BENCH_WEB_N", 50);
+    bool live = s_env_int ("BENCH_WEB_LIVE", 1) != 0;
+    char web [sizeof (s_bindir) + 32], broker_dir [4096];
+    snprintf (broker_dir, sizeof (broker_dir), "%s", s_broker_bin);
+    //  Where the build puts it (build/web/), or next to catchballd.
+    snprintf (web, sizeof (web), "%s/web/catchball-web", dirname (broker_dir));
+    if (access (web, X_OK))
+        snprintf (web, sizeof (web), "%s/catchball-web", broker_dir);
+    printf ("7. web gateway: %d sessions through %s%s, %d round.show each, all at once; "
+            "the same from %d libcatchball clients\n", sessions, web,
+            live ? " (each with its live page open)" : "", n, sessions);
+    if (access (web, X_OK))
+        bench_die ("no catchball-web in %s/web (make build)", broker_dir);
+    bench_broker_t broker;
+    s_start (&broker, "web", NULL);
+    bench_web_t f;
+    bench_web_sessions (broker.endpoint, web, broker.tmpdir, sessions, n, live, &f);
+    s_finish (&broker);
+    double per_session = (f.active_kb - f.idle_kb) / sessions;
+    printf ("   gateway:      p50 %.0f us, p99 %.0f us, %.0f requests/s; request %zu B, reply %zu B; "
+            "%d of %d replies closed the connection\n"
+            "   libcatchball: p50 %.0f us, p99 %.0f us, %.0f requests/s\n"
+            "   gateway resident: idle %.1f MB, joined %.1f MB, active %.1f MB (peak %.1f MB): "
+            "%.0f KB a session\n", f.web_p50, f.web_p99, f.web_rate, f.request_size,
+            f.reply_size, f.reconnects, sessions * n, f.lib_p50, f.lib_p99, f.lib_rate,
+            f.idle_kb / 1024, f.joined_kb / 1024, f.active_kb / 1024, f.peak_kb / 1024,
+            per_session);
+    char metric [64];
+    snprintf (metric, sizeof (metric), "p50 round.show, %d sessions", sessions);
+    s_row_t *r = s_row (7, "web gateway", metric, "us", f.web_p50, f.lib_p50, NULL, -1);
+    snprintf (r->against, sizeof (r->against), "libcatchball");
+    snprintf (r->note, sizeof (r->note), "%d sessions x %d GET /api/read, keep-alive, one in "
+              "flight each%s; against %d cb_clients; %.0f/s through the gateway, %.0f/s from "
+              "the library; reply %zu B of JSON", sessions, n,
+              live ? ", each with its live page open" : "", sessions, f.web_rate, f.lib_rate,
+              f.reply_size);
+    snprintf (metric, sizeof (metric), "p99 round.show, %d sessions", sessions);
+    r = s_row (7, "web gateway", metric, "us", f.web_p99, f.lib_p99, NULL, -1);
+    snprintf (r->against, sizeof (r->against), "libcatchball");
+    r = s_row (7, "web gateway", "resident memory a session", "KB", per_session, NAN, NULL, -1);
+    snprintf (r->against, sizeof (r->against), "none");
+    snprintf (r->note, sizeof (r->note), "(active - idle) / %d: idle %.1f MB, %d joined %.1f MB, "
+              "joined with their connections%s open after the load %.1f MB, peak %.1f MB",
+              sessions, f.idle_kb / 1024, sessions, f.joined_kb / 1024,
+              live ? " and live pages" : "", f.active_kb / 1024, f.peak_kb / 1024);
+}
+
+//  --------------------------------------------------------------------------
 //  Report
 
 //  A number for JSON: null when it is not one.
@@ -1099,7 +1157,8 @@ main (int argc, char *argv [])
     //  Each benchmark's own context, so that closed sockets do not linger.
     struct { int id; void (*fn) (void); } benches [] = {
         { 1, s_bench_acceptance }, { 2, s_bench_latency }, { 3, s_bench_fanout },
-        { 4, s_bench_history }, { 5, s_bench_scale }, { 6, s_bench_log }
+        { 4, s_bench_history }, { 5, s_bench_scale }, { 6, s_bench_log },
+        { 7, s_bench_web }
     };
     int64_t t0 = bench_now_us ();
     for (size_t i = 0; i < sizeof (benches) / sizeof (benches [0]); i++) {

@@ -29,6 +29,7 @@
 #include <czmq.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include "web.h"
 
@@ -41,6 +42,7 @@ static const char *s_usage =
 "                     [--tls-cert FILE --tls-key FILE | --insecure-http] [--url BASE]\n"
 "                     [--session-idle T] [--session-max T]\n"
 "                     [--broker-key FILE|Z85 --certs DIR]\n"
+"                     [--sse-per-session N] [--sse-total N]\n"
 "       catchball-web invite NODE --role ROLE [--dir D] [--url BASE] [--png FILE]\n"
 "                     [--certs DIR]\n"
 "       catchball-web sessions [--dir D]\n"
@@ -77,6 +79,11 @@ static const char *s_usage =
 "                   its sessions ended; revoke NODE removes NODE.cert too.\n"
 "                   Kept in D/certs by the serving gateway, for invite and\n"
 "                   revoke to use when given none\n"
+"  --sse-per-session N\n"
+"                   live pages (SSE streams) one session may hold open\n"
+"                   (default 8); one more is refused (429)\n"
+"  --sse-total N    live pages open at once in all (default 512, at most 752:\n"
+"                   the rest of the 768 connections stay for requests)\n"
 "  invite NODE --role ROLE\n"
 "                   writes a single-use join token for NODE (leadership, team,\n"
 "                   facilitator, observer) and prints its link (on stdout),\n"
@@ -270,6 +277,13 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir,
     signal (SIGINT, s_on_signal);
     signal (SIGTERM, s_on_signal);
     signal (SIGPIPE, SIG_IGN);
+    //  768 HTTP connections and two sockets for each of 256 nodes need
+    //  more descriptors than a soft limit of 1024: up to the hard limit.
+    struct rlimit files;
+    if (getrlimit (RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &files);
+    }
     web_gateway_t *gateway = web_gateway_new (endpoint);
     if (s_keys) {
         web_gateway_set_keys (gateway, s_keys, dir);
@@ -319,6 +333,7 @@ main (int argc, char *argv [])
     const char *broker_key = NULL, *certs = NULL;
     bool insecure_http = false;
     int64_t idle = WEB_SESSION_IDLE, max = WEB_SESSION_MAX;
+    int sse_per_session = WEB_STREAMS_PER_SESSION, sse_total = WEB_STREAMS_TOTAL;
     int port = S_DEFAULT_PORT;
     //  As --port: tests and scripts run the README's commands as written
     const char *port_env = getenv ("CATCHBALL_WEB_PORT");
@@ -346,6 +361,8 @@ main (int argc, char *argv [])
         { "session", required_argument, NULL, 's' },
         { "broker-key", required_argument, NULL, 'B' },
         { "certs", required_argument, NULL, 'c' },
+        { "sse-per-session", required_argument, NULL, 'E' },
+        { "sse-total", required_argument, NULL, 'T' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -374,6 +391,15 @@ main (int argc, char *argv [])
             case 's': session = optarg; break;
             case 'B': broker_key = optarg; break;
             case 'c': certs = optarg; break;
+            case 'E':
+            case 'T':
+                *(opt == 'E' ? &sse_per_session : &sse_total) = (int) strtol (optarg, &end, 10);
+                if (*end || !*optarg) {
+                    fprintf (stderr, "catchball-web: --sse-%s %s: not a number\n",
+                             opt == 'E' ? "per-session" : "total", optarg);
+                    return 2;
+                }
+                break;
             case 'p':
                 port = (int) strtol (optarg, &end, 10);
                 if (*end || port < 0 || port > 65535) {
@@ -440,7 +466,8 @@ main (int argc, char *argv [])
         return 2;
     }
     char why [1024];
-    if (web_session_lifetimes (idle, max, why, sizeof (why))) {
+    if (web_session_lifetimes (idle, max, why, sizeof (why))
+    ||  web_http_stream_limits (sse_per_session, sse_total, why, sizeof (why))) {
         fprintf (stderr, "catchball-web: %s\n", why);
         return 2;
     }

@@ -159,6 +159,12 @@ web_http_t *web_http_new (const char *addr, int port, const char *dir,
                           size_t why_size);
 //  The port it listens on (the one the system chose for port 0).
 int web_http_port (web_http_t *self);
+//  Sets the process's limits on live (SSE) streams: per_session for one
+//  session, total for the gateway (at most its connections less those
+//  kept for pages and requests). 0, or -1 with why.
+int web_http_stream_limits (int per_session, int total, char *why, size_t why_size);
+#define WEB_STREAMS_PER_SESSION 8       //  Their defaults
+#define WEB_STREAMS_TOTAL       512
 void web_http_destroy (web_http_t **self_p);
 
 //  --------------------------------------------------------------------------

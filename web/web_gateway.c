@@ -5,8 +5,9 @@
     Runs in the main thread, the only one that calls libcatchball (a
     client is not thread-safe). The HTTP threads ask for what they need
     under the gateway's lock (a node to join, an event's board) and wait on
-    `changed`; the loop wakes on `wake`, does it, and publishes the result
-    as JSON with a version number, which the waiting threads read.
+    `changed` (a call on its own `done`); the loop wakes on `wake`, does
+    it, and publishes the result as JSON with a version number, which the
+    waiting threads read.
 
     A board is cli_console_state, the facilitator console's own model:
     event.snapshot, then the log followed from the entry after it, each
@@ -51,6 +52,7 @@
 #define S_TICK_MS       20      //  Longest idle wait of the loop
 #define S_INBOX_MAX     200     //  Deliveries kept per node, the newest
 #define S_OWED_MAX      64      //  Debts and stuck deals on a board
+#define S_CALLS_TURN    64      //  Calls made between two sweeps of the nodes' news
 
 //  A node active in a browser
 typedef struct {
@@ -86,6 +88,7 @@ typedef struct _s_call_t {
     bool started;               //  The loop has taken it
     char *reply;                //  The outcome, JSON, once done
     bool abandoned;             //  Its thread gave up: the loop frees it
+    pthread_cond_t done;        //  The reply is there: wakes its thread alone
 } s_call_t;
 
 struct _web_gateway_t {
@@ -156,6 +159,7 @@ web_gateway_destroy (web_gateway_t **self_p)
         self->calls = call->next;
         cb_value_destroy (&call->body);
         free (call->reply);
+        pthread_cond_destroy (&call->done);
         free (call);
     }
     pthread_cond_destroy (&self->changed);
@@ -500,9 +504,13 @@ s_make_call (web_gateway_t *self)
                 break;
             }
         free (call->reply);
+        pthread_cond_destroy (&call->done);
         free (call);
     }
-    pthread_cond_broadcast (&self->changed);
+    else
+        //  Its own thread only: waking every waiting thread (one a
+        //  session) for each call was most of the loop's time.
+        pthread_cond_signal (&call->done);
     return true;
 }
 
@@ -588,7 +596,10 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
                 if (self->nodes [i].used)
                     s_revoked (self, &self->nodes [i]);
         }
-        if (s_make_call (self))
+        //  The calls waiting now, up to S_CALLS_TURN, before the next
+        //  sweep: a sweep pumps every node's connection (a poll each),
+        //  which one call for each sweep made cost more than the call.
+        for (int n = 0; n < S_CALLS_TURN && s_make_call (self); n++)
             worked = true;
         if (!worked) {
             struct timespec until = s_deadline (S_TICK_MS);
@@ -602,6 +613,7 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
             call->started = true;
             call->reply = strdup ("{\"error\":{\"code\":502,\"name\":\"STOPPING\","
                                   "\"message\":\"the gateway is stopping: nothing was sent\"}}");
+            pthread_cond_signal (&call->done);
         }
     pthread_cond_broadcast (&self->changed);
     pthread_mutex_unlock (&self->lock);
@@ -739,6 +751,7 @@ web_gateway_read (web_gateway_t *self, const char *name, const char *type, web_r
     snprintf (call->type, sizeof (call->type), "%s", type);
     call->fn = fn;
     call->body = body_p ? *body_p : NULL;
+    s_cond_init (&call->done);
     if (body_p)
         *body_p = NULL;
     pthread_mutex_lock (&self->lock);
@@ -749,7 +762,7 @@ web_gateway_read (web_gateway_t *self, const char *name, const char *type, web_r
     pthread_cond_signal (&self->wake);
     struct timespec until = s_deadline (timeout_ms);
     while (!call->reply
-       &&  pthread_cond_timedwait (&self->changed, &self->lock, &until) == 0)
+       &&  pthread_cond_timedwait (&call->done, &self->lock, &until) == 0)
         ;
     char *reply = call->reply;
     if (reply || !call->started) {
@@ -760,6 +773,7 @@ web_gateway_read (web_gateway_t *self, const char *name, const char *type, web_r
                 break;
             }
         cb_value_destroy (&call->body);
+        pthread_cond_destroy (&call->done);
         free (call);
     }
     else

@@ -41,9 +41,13 @@
     the JSON the live streams send, so user text is never parsed as HTML.
 
     Limits: S_CONNECTIONS connections, S_STREAMS_MAX live streams per
-    session, 64 KiB of memory per connection, S_BODY_MAX bytes of body
-    for POST /join, S_ACT_MAX for POST /api/act (a counter-proposal's
-    whole content); no other request's body is read.
+    session and S_STREAMS_TOTAL in all (--sse-per-session, --sse-total:
+    web_http_stream_limits; the rest of the connections stay for pages
+    and requests, however many streams are open), 64 KiB of memory per
+    connection, S_BODY_MAX bytes of body for POST /join, S_ACT_MAX for
+    POST /api/act (a counter-proposal's whole content); no other
+    request's body is read. A stream over a limit is answered 429 with
+    which limit, in words.
 
     A state-changing request (POST /api/act) must carry all of: the
     session's cookie (SameSite=Strict: another site's page never sends
@@ -79,14 +83,18 @@
 #include "web_views.h"
 
 #define S_SESSIONS_MAX  1024    //  Sessions with live streams at once
-#define S_CONNECTIONS   256     //  HTTP connections at once (SSE streams hold one)
+#define S_CONNECTIONS   768     //  HTTP connections at once (SSE streams hold one):
+                                //  for each of the 256 nodes served, a live page, the
+                                //  board and one for requests
 #define S_JOIN_MS       10000   //  How long a join waits for the node's hello
 #define S_LIVE_MS       5000    //  An SSE stream sends a comment when idle this long
 #define S_BODY_MAX      256     //  Bytes of a request body (POST /join's token)
 #define S_ACT_MAX       65536   //  Bytes of a POST /api/act body
 #define S_ACT_MS        15000   //  How long an act waits for the broker's reply
 #define S_ACT_DEPTH     8       //  Nesting a body may have (a content's is 5)
-#define S_STREAMS_MAX   8       //  Live streams one session may hold open
+#define S_STREAMS_MAX   WEB_STREAMS_PER_SESSION //  Live streams one session may hold open
+#define S_STREAMS_TOTAL WEB_STREAMS_TOTAL       //  Live streams in all
+#define S_STREAMS_ROOM  16      //  Connections never given to streams
 #define S_COOKIE        "cb_session"
 
 static const char *s_csp =
@@ -114,6 +122,7 @@ struct _web_http_t {
     bool tls;                   //  HTTPS: the cookie is Secure, the Origin https
     pthread_mutex_t lock;       //  Guards the stream counts
     s_streams_t streams [S_SESSIONS_MAX];
+    int streams_open;           //  Live streams in all
     volatile int closing;       //  SSE streams end
 };
 
@@ -588,12 +597,42 @@ s_stream_read (void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t) size;
 }
 
+//  The stream limits of this process (web_http_stream_limits)
+static int s_streams_max = S_STREAMS_MAX;
+static int s_streams_total = S_STREAMS_TOTAL;
+
+int
+web_http_stream_limits (int per_session, int total, char *why, size_t why_size)
+{
+    int most = S_CONNECTIONS - S_STREAMS_ROOM;
+    if (total < 1 || total > most) {
+        snprintf (why, why_size, "--sse-total %d: 1 to %d (the gateway keeps %d of its %d "
+                  "connections for pages and requests)", total, most, S_STREAMS_ROOM,
+                  S_CONNECTIONS);
+        return -1;
+    }
+    if (per_session < 1 || per_session > total) {
+        snprintf (why, why_size, "--sse-per-session %d: 1 to --sse-total (%d)", per_session,
+                  total);
+        return -1;
+    }
+    s_streams_max = per_session;
+    s_streams_total = total;
+    return 0;
+}
+
 //  Counts a stream of a session in (delta 1: false if it holds its most
-//  already, or the gateway follows its most sessions) or out (delta -1).
+//  already, or the gateway holds its most streams in all, *full_p then
+//  set) or out (delta -1).
 static bool
-s_stream_count (web_http_t *self, const char *session, int delta)
+s_stream_count (web_http_t *self, const char *session, int delta, bool *full_p)
 {
     pthread_mutex_lock (&self->lock);
+    if (delta > 0 && self->streams_open >= s_streams_total) {
+        pthread_mutex_unlock (&self->lock);
+        *full_p = true;
+        return false;
+    }
     s_streams_t *slot = NULL, *free_slot = NULL;
     for (int i = 0; i < S_SESSIONS_MAX && !slot; i++)
         if (streq (self->streams [i].id, session))
@@ -606,9 +645,10 @@ s_stream_count (web_http_t *self, const char *session, int delta)
         snprintf (slot->id, sizeof (slot->id), "%s", session);
         slot->streams = 0;
     }
-    bool ok = slot && (delta < 0 || slot->streams < S_STREAMS_MAX);
+    bool ok = slot && (delta < 0 || slot->streams < s_streams_max);
     if (ok) {
         slot->streams += delta;
+        self->streams_open += delta;
         if (slot->streams == 0)
             slot->id [0] = 0;       //  The slot is free again
     }
@@ -620,7 +660,7 @@ static void
 s_stream_free (void *cls)
 {
     s_stream_t *stream = (s_stream_t *) cls;
-    s_stream_count (stream->http, stream->session, -1);
+    s_stream_count (stream->http, stream->session, -1, NULL);
     free (stream->pending);
     free (stream);
 }
@@ -636,10 +676,15 @@ s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *
                           sizeof (why)))
         return s_text (connection, MHD_HTTP_BAD_GATEWAY, "Not connected as %s: %s.",
                        session->node, why);
-    if (!s_stream_count (self, session->id, 1))
-        return s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
-                       "This session has %d live pages open already: close one.",
-                       S_STREAMS_MAX);
+    bool full = false;
+    if (!s_stream_count (self, session->id, 1, &full))
+        return full
+            ? s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                      "The gateway has %d live pages open already, its most "
+                      "(--sse-total): try again in a while.", s_streams_total)
+            : s_text (connection, MHD_HTTP_TOO_MANY_REQUESTS,
+                      "This session has %d live pages open already, its most "
+                      "(--sse-per-session): close one.", s_streams_max);
     s_stream_t *stream = (s_stream_t *) calloc (1, sizeof (s_stream_t));
     assert (stream);
     stream->http = self;
@@ -655,6 +700,9 @@ s_live (web_http_t *self, struct MHD_Connection *connection, const s_session_t *
 
 //  --------------------------------------------------------------------------
 //  Routing
+
+//  A request without a body after its first call (s_request)
+static char s_answer_next;
 
 static enum MHD_Result
 s_request (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
@@ -689,6 +737,18 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         if (body->too_big)
             return s_text (connection, MHD_HTTP_CONTENT_TOO_LARGE, "Too large a request.");
         return s_join (self, connection, body->data);
+    }
+    //  libmicrohttpd (0.9.75) closes the connection after a response
+    //  queued in a request's first call: answering a GET in the second
+    //  keeps it open for the browser's next request (no new connection,
+    //  thread and, under TLS, handshake for each one). A request with a
+    //  body is answered at once as before, its body never read.
+    bool bodiless = (streq (method, "GET") || streq (method, "HEAD"))
+        && !MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Content-Length")
+        && !MHD_lookup_connection_value (connection, MHD_HEADER_KIND, "Transfer-Encoding");
+    if (bodiless && !*req_cls) {
+        *req_cls = &s_answer_next;
+        return MHD_YES;
     }
     if (act)
         return s_act_refuse (connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_REQUEST",
@@ -738,9 +798,10 @@ s_completed (void *cls, struct MHD_Connection *connection, void **req_cls,
              enum MHD_RequestTerminationCode code)
 {
     s_body_t *body = (s_body_t *) *req_cls;
-    if (body)
+    if (body && *req_cls != &s_answer_next) {
         free (body->data);
-    free (body);
+        free (body);
+    }
     *req_cls = NULL;
 }
 
@@ -762,9 +823,11 @@ web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gatewa
     self->gateway = gateway;
     self->tls = tls != NULL;
     pthread_mutex_init (&self->lock, NULL);
+    //  poll(), not select(): the nodes' sockets take many descriptors,
+    //  and select() refuses a connection whose descriptor is 1024 or more.
     self->daemon = MHD_start_daemon (
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
-        | (tls ? MHD_USE_TLS : 0),
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
+        | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0),
         0, NULL, NULL, s_request, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &sin,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_CONNECTIONS,
