@@ -327,10 +327,11 @@ s_json_text (struct MHD_Connection *connection, unsigned status, const char *jso
 }
 
 //  A refusal made here, before the broker: {error: {code, name, message}},
-//  in the broker's shape so that the page shows both alike.
-static enum MHD_Result
-s_act_refuse (struct MHD_Connection *connection, unsigned status, const char *name,
-              const char *message)
+//  in the broker's shape so that the page shows both alike (web_views.c's
+//  too).
+enum MHD_Result
+web_http_refuse (struct MHD_Connection *connection, unsigned status, const char *name,
+                 const char *message)
 {
     json_t *json = json_pack ("{s:{s:i, s:s, s:s}}", "error", "code", (int) status,
                               "name", name, "message", message);
@@ -436,7 +437,7 @@ s_api_todo (web_http_t *self, struct MHD_Connection *connection, const s_session
     char why [512];
     if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
                           sizeof (why)))
-        return s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+        return web_http_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
     char *outcome = web_gateway_todo (self->gateway, session->node, S_ACT_MS);
     enum MHD_Result rc = s_json_text (connection, s_outcome_status (outcome), outcome);
     free (outcome);
@@ -453,12 +454,12 @@ s_api_read (web_http_t *self, struct MHD_Connection *connection, const s_session
     for (const char **t = s_read_types; type && *t && !known; t++)
         known = streq (*t, type);
     if (!known)
-        return s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+        return web_http_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
                              "This gateway does not relay that read.");
     char why [512];
     if (web_gateway_join (self->gateway, session->node, session->role, S_JOIN_MS, why,
                           sizeof (why)))
-        return s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+        return web_http_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
     cb_value_t *body = cb_value_new_map ();
     MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_read_arg, body);
     char *outcome = web_gateway_call (self->gateway, session->node, type, &body, S_ACT_MS);
@@ -474,26 +475,26 @@ static enum MHD_Result
 s_act (web_http_t *self, struct MHD_Connection *connection, const s_body_t *body)
 {
     if (!s_same_origin (self, connection))
-        return s_act_refuse (connection, MHD_HTTP_FORBIDDEN, "CROSS_SITE",
+        return web_http_refuse (connection, MHD_HTTP_FORBIDDEN, "CROSS_SITE",
                              "Refused: this request did not come from the gateway's own page.");
     s_session_t session;
     if (!s_session (self, connection, &session))
-        return s_act_refuse (connection, MHD_HTTP_FORBIDDEN, "NO_SESSION",
+        return web_http_refuse (connection, MHD_HTTP_FORBIDDEN, "NO_SESSION",
                              "You have not joined, or your session has ended: open a new "
                              "join link.");
     const char *csrf = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
                                                     "X-CSRF-Token");
     if (!s_token_equal (csrf, session.csrf))
-        return s_act_refuse (connection, MHD_HTTP_FORBIDDEN, "BAD_CSRF",
+        return web_http_refuse (connection, MHD_HTTP_FORBIDDEN, "BAD_CSRF",
                              "Refused: the request lacks this session's token. Reload "
                              "the page and try again.");
     const char *kind = MHD_lookup_connection_value (connection, MHD_HEADER_KIND,
                                                     "Content-Type");
     if (!kind || strncmp (kind, "application/json", 16))
-        return s_act_refuse (connection, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST",
+        return web_http_refuse (connection, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST",
                              "Send the request as application/json.");
     if (body->too_big)
-        return s_act_refuse (connection, MHD_HTTP_CONTENT_TOO_LARGE, "TOO_LARGE",
+        return web_http_refuse (connection, MHD_HTTP_CONTENT_TOO_LARGE, "TOO_LARGE",
                              "Too large a request (64 KiB at most).");
     json_t *json = json_loadb (body->data ? body->data : "", body->size, 0, NULL);
     const char *type = json_string_value (json_object_get (json, "type"));
@@ -505,20 +506,20 @@ s_act (web_http_t *self, struct MHD_Connection *connection, const s_body_t *body
     char why [512];
     if (!json_is_object (json) || !type || !json_is_object (args)
     ||  json_object_size (json) != 2)
-        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+        rc = web_http_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
                            "The request must be {\"type\": ..., \"body\": {...}}.");
     else
     if (!known)
-        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+        rc = web_http_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
                            "This gateway does not send that type of request.");
     else
     if (s_depth (args, S_ACT_DEPTH) > S_ACT_DEPTH)
-        rc = s_act_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
+        rc = web_http_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST",
                            "The request's body is nested too deeply.");
     else
     if (web_gateway_join (self->gateway, session.node, session.role, S_JOIN_MS, why,
                           sizeof (why)))
-        rc = s_act_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+        rc = web_http_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
     else {
         cb_value_t *value = cli_json_to_value (args);
         char *outcome = web_gateway_call (self->gateway, session.node, type, &value, S_ACT_MS);
@@ -751,7 +752,7 @@ s_request (void *cls, struct MHD_Connection *connection, const char *url, const 
         return MHD_YES;
     }
     if (act)
-        return s_act_refuse (connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_REQUEST",
+        return web_http_refuse (connection, MHD_HTTP_METHOD_NOT_ALLOWED, "BAD_REQUEST",
                              "Acting is a POST.");
     if (!streq (method, "GET") && !streq (method, "HEAD"))
         return s_text (connection, MHD_HTTP_METHOD_NOT_ALLOWED,

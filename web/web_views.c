@@ -150,21 +150,6 @@ s_respond (struct MHD_Connection *connection, unsigned status, const char *type,
     return web_http_queue (connection, status, response);
 }
 
-//  {error: {code, name, message}}, made here.
-static enum MHD_Result
-s_refuse (struct MHD_Connection *connection, unsigned status, const char *name,
-          const char *message)
-{
-    json_t *json = json_pack ("{s:{s:i, s:s, s:s}}", "error", "code", (int) status,
-                              "name", name, "message", message);
-    char *text = json_dumps (json, JSON_COMPACT);
-    json_decref (json);
-    enum MHD_Result rc = s_respond (connection, status, "application/json", text,
-                                    strlen (text));
-    free (text);
-    return rc;
-}
-
 //  Each query argument as a string field of args. The values are names,
 //  ids and numbers: one of a few hundred bytes at most is plenty.
 static enum MHD_Result
@@ -182,7 +167,7 @@ s_svg (struct MHD_Connection *connection, json_t *outcome)
     cb_value_t *graph = cli_json_to_value (json_object_get (outcome, "ok"));
     if (!cb_value_size (cb_value_get_array (graph, "drafts"))) {
         cb_value_destroy (&graph);
-        return s_refuse (connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
+        return web_http_refuse (connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND",
                          "This cycle has no drafts (a mistyped name?).");
     }
     char *svg = NULL;
@@ -194,7 +179,7 @@ s_svg (struct MHD_Connection *connection, json_t *outcome)
     cb_value_destroy (&graph);
     enum MHD_Result result;
     if (rc)
-        result = s_refuse (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "NO_GRAPHVIZ",
+        result = web_http_refuse (connection, MHD_HTTP_INTERNAL_SERVER_ERROR, "NO_GRAPHVIZ",
                            "Graphviz's dot could not draw the graph (the gateway's log "
                            "says why).");
     else {
@@ -224,7 +209,7 @@ web_views_api (web_gateway_t *gateway, struct MHD_Connection *connection, const 
     while (view->name && !streq (view->name, name))
         view++;
     if (!view->name)
-        return s_refuse (connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "No such view.");
+        return web_http_refuse (connection, MHD_HTTP_NOT_FOUND, "NOT_FOUND", "No such view.");
     cb_value_t *args = cb_value_new_map ();
     MHD_get_connection_values (connection, MHD_GET_ARGUMENT_KIND, s_query_arg, args);
     bool one = false, all = true;
@@ -236,12 +221,12 @@ web_views_api (web_gateway_t *gateway, struct MHD_Connection *connection, const 
         cb_value_destroy (&args);
         char why [128];
         snprintf (why, sizeof (why), "Which one? %s, say.", view->usage);
-        return s_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST", why);
+        return web_http_refuse (connection, MHD_HTTP_BAD_REQUEST, "BAD_REQUEST", why);
     }
     char why [512];
     if (web_gateway_join (gateway, node, role, S_JOIN_MS, why, sizeof (why))) {
         cb_value_destroy (&args);
-        return s_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
+        return web_http_refuse (connection, MHD_HTTP_BAD_GATEWAY, "NOT_CONNECTED", why);
     }
     char *text = web_gateway_read (gateway, node, view->name, view->fn, &args, S_VIEW_MS);
     json_t *outcome = json_loads (text, 0, NULL);

@@ -34,6 +34,10 @@ char *web_gateway_read (web_gateway_t *self, const char *node, const char *type,
 //  destroys it: what every route answers through.
 enum MHD_Result web_http_queue (struct MHD_Connection *connection, unsigned status,
                                 struct MHD_Response *response);
+//  web_http.c: a refusal made by the gateway, {error: {code, name,
+//  message}} with the HTTP status, in the broker's shape.
+enum MHD_Result web_http_refuse (struct MHD_Connection *connection, unsigned status,
+                                 const char *name, const char *message);
 
 //  True if url is one of the views' pages (/graph, /report, /progress,
 //  /history): web_http serves views.html for it.

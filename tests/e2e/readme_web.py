@@ -22,13 +22,13 @@ import http.client
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import start_browser, stop  # noqa: E402
 from harness import Checks, finish, free_port  # noqa: E402
 from webcheck import contrast_failures  # noqa: E402
 
@@ -65,30 +65,6 @@ def commands():
             if not fence:
                 prev = line
     return lines
-
-
-def start_browser():
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as e:
-        print("SKIP: python3-selenium is missing (%s): sh .ci/deps.sh installs it" % e)
-        sys.exit(77)
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                "--disable-gpu", "--window-size=1920,1080",
-                "--user-data-dir=" + os.path.join(TMP, "chromium")):
-        options.add_argument(arg)
-    binary = shutil.which("chromium")
-    if binary:
-        options.binary_location = binary
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    try:
-        return webdriver.Chrome(service=Service(driver_path), options=options)
-    except Exception as e:
-        print("SKIP: headless Chromium cannot start: %s" % str(e).splitlines()[0])
-        shutil.rmtree(TMP, ignore_errors=True)
-        sys.exit(77)
 
 
 def cli(node, *args):
@@ -154,7 +130,7 @@ def main():
                   "README: %s.png written beside the link" % who)
     check.eq(sorted(links), ["fac", "lead", "team-a", "team-b"], "a link for each person")
 
-    driver = start_browser()
+    driver = start_browser(TMP)
     procs.append(driver)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -336,24 +312,11 @@ def main():
               "screenshot of the graph")
 
 
-def stop():
-    for p in reversed(procs):
-        try:
-            if hasattr(p, "quit"):
-                p.quit()
-            else:
-                p.terminate()
-                p.wait(timeout=10)
-        except Exception:
-            if hasattr(p, "kill"):
-                p.kill()
-
-
 def run():
     try:
         main()
     finally:
-        stop()
+        stop(procs)
 
 
 finish(run, check, TMP)

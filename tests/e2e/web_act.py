@@ -42,14 +42,12 @@ import http.client
 import json
 import os
 import re
-import select
-import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import readline_within, start_browser, stop  # noqa: E402
 from harness import Checks, finish, free_port  # noqa: E402
 from webcheck import contrast_failures  # noqa: E402
 
@@ -64,31 +62,6 @@ HOSTILE = '"><img src=x onerror="window.cbPwned=1"><script>window.cbPwned=2</scr
 ENDPOINT = ""
 
 
-def start_browser():
-    """Headless Chromium, or exit 77 when it cannot start at all."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as e:
-        print("SKIP: python3-selenium is missing (%s): sh .ci/deps.sh installs it" % e)
-        sys.exit(77)
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                "--disable-gpu", "--window-size=1920,1080",
-                "--user-data-dir=" + os.path.join(TMP, "chromium")):
-        options.add_argument(arg)
-    binary = shutil.which("chromium")
-    if binary:
-        options.binary_location = binary
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    try:
-        return webdriver.Chrome(service=Service(driver_path), options=options)
-    except Exception as e:  # no chromium, no driver, no way to start them
-        print("SKIP: headless Chromium cannot start: %s" % str(e).splitlines()[0])
-        shutil.rmtree(TMP, ignore_errors=True)
-        sys.exit(77)
-
-
 def cli(node, *args, role=None):
     """The catchball CLI as node, JSON out; the parsed reply."""
     cmd = [CATCHBALL, "--node", node, "--json"] + (["--role", role] if role else []) + list(args)
@@ -100,16 +73,6 @@ def cli(node, *args, role=None):
         return json.loads(out.stdout)
     except ValueError:  # hello answers in words, even with --json
         return {}
-
-
-def readline_within(proc, seconds):
-    """A line of proc's stdout within seconds, or ''."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-        if ready:
-            return proc.stdout.readline()
-    return ""
 
 
 def request(port, method, path, body=None, headers=None):
@@ -133,7 +96,7 @@ def join(port, token):
 
 def main():
     global ENDPOINT
-    driver = start_browser()
+    driver = start_browser(TMP)
     procs.append(driver)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -585,24 +548,11 @@ def main():
     check.eq(web.wait(timeout=WAIT), 0, "the gateway exits 0 on SIGTERM")
 
 
-def stop():
-    for p in reversed(procs):
-        try:
-            if hasattr(p, "quit"):
-                p.quit()
-            else:
-                p.terminate()
-                p.wait(timeout=10)
-        except Exception:
-            if hasattr(p, "kill"):
-                p.kill()
-
-
 def run():
     try:
         main()
     finally:
-        stop()
+        stop(procs)
 
 
 finish(run, check, TMP)

@@ -26,16 +26,14 @@ import http.client
 import json
 import os
 import re
-import select
-import shutil
 import socket
 import stat
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import readline_within, start_browser, stop  # noqa: E402
 from harness import Checks, finish, free_port  # noqa: E402
 
 CATCHBALLD, CATCHBALL, WEB, EXAMPLES = sys.argv[1:5]
@@ -45,31 +43,6 @@ check = Checks()
 procs = []
 WAIT = 15   # seconds any one thing may take to show
 NAME = 'Q1 market <b id="pwn">bold</b>'  # the event's name: text, never markup
-
-
-def start_browser():
-    """Headless Chromium, or exit 77 when it cannot start at all."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError as e:
-        print("SKIP: python3-selenium is missing (%s): sh .ci/deps.sh installs it" % e)
-        sys.exit(77)
-    options = webdriver.ChromeOptions()
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                "--disable-gpu", "--window-size=1920,1080",
-                "--user-data-dir=" + os.path.join(TMP, "chromium")):
-        options.add_argument(arg)
-    binary = shutil.which("chromium")
-    if binary:
-        options.binary_location = binary
-    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    try:
-        return webdriver.Chrome(service=Service(driver_path), options=options)
-    except Exception as e:  # no chromium, no driver, no way to start them
-        print("SKIP: headless Chromium cannot start: %s" % str(e).splitlines()[0])
-        shutil.rmtree(TMP, ignore_errors=True)
-        sys.exit(77)
 
 
 def cli(node, *args, role=None):
@@ -83,16 +56,6 @@ def cli(node, *args, role=None):
         return json.loads(out.stdout)
     except ValueError:  # hello answers in words, even with --json
         return {}
-
-
-def readline_within(proc, seconds):
-    """A line of proc's stdout within seconds, or ''."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-        if ready:
-            return proc.stdout.readline()
-    return ""
 
 
 def get(port, path, cookie=None, headers=None):
@@ -147,7 +110,7 @@ def first_sse_message(port, path, cookie, last_id):
 
 def main():
     global ENDPOINT
-    driver = start_browser()
+    driver = start_browser(TMP)
     procs.append(driver)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -458,24 +421,11 @@ def main():
     check.eq(web.wait(timeout=WAIT), 0, "the gateway exits 0 on SIGTERM")
 
 
-def stop():
-    for p in reversed(procs):
-        try:
-            if hasattr(p, "quit"):
-                p.quit()
-            else:
-                p.terminate()
-                p.wait(timeout=10)
-        except Exception:
-            if hasattr(p, "kill"):
-                p.kill()
-
-
 def run():
     try:
         main()
     finally:
-        stop()
+        stop(procs)
 
 
 ENDPOINT = ""

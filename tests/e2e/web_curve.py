@@ -41,7 +41,6 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
 import stat
 import subprocess
@@ -50,6 +49,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import readline_within, stop  # noqa: E402
 from harness import Checks, finish, free_port  # noqa: E402
 
 CATCHBALLD, CATCHBALL, WEB, EXAMPLES = sys.argv[1:5]
@@ -88,16 +88,6 @@ def run(*cmd, env=None):
     """A command's (exit status, stdout, stderr)."""
     out = subprocess.run(list(cmd), capture_output=True, text=True, timeout=30, env=env)
     return out.returncode, out.stdout, out.stderr
-
-
-def readline_within(proc, seconds):
-    """A line of proc's stdout within seconds, or ''."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-        if ready:
-            return proc.stdout.readline()
-    return ""
 
 
 def until(cond, seconds=WAIT):
@@ -472,24 +462,11 @@ def main():
     check.eq(web.wait(timeout=WAIT), 0, "the gateway exits 0 on SIGTERM")
 
 
-def stop():
-    for p in reversed(procs):
-        try:
-            if hasattr(p, "quit"):
-                p.quit()
-            else:
-                p.terminate()
-                p.wait(timeout=10)
-        except Exception:
-            if hasattr(p, "kill"):
-                p.kill()
-
-
 def run_all():
     try:
         main()
     finally:
-        stop()
+        stop(procs)
 
 
 finish(run_all, check, TMP)

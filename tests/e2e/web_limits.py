@@ -35,6 +35,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import readline_within  # noqa: E402
 from harness import Checks, finish, free_port  # noqa: E402
 
 CATCHBALLD, WEB = sys.argv[1:3]
@@ -44,16 +45,6 @@ check = Checks()
 procs = []
 WAIT = 15   # seconds any one answer may take
 FREED = 30  # seconds a closed stream's place may take to come free
-
-
-def readline_within(proc, seconds):
-    """A line of proc's stdout within seconds, or ''."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-        if ready:
-            return proc.stdout.readline()
-    return ""
 
 
 class Http:

@@ -38,7 +38,6 @@ import hashlib
 import http.client
 import os
 import re
-import select
 import shutil
 import signal
 import socket
@@ -50,6 +49,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import readline_within  # noqa: E402
 from harness import Checks, finish, free_port  # noqa: E402
 
 CATCHBALLD, WEB = (os.path.abspath(a) for a in sys.argv[1:3])
@@ -83,16 +83,6 @@ def refused(args, status, words, what):
     ok = out.returncode == status and "serving" not in out.stdout
     ok = ok and all(w in out.stderr for w in words)
     return check(ok, what, {"status": out.returncode, "stderr": out.stderr})
-
-
-def readline_within(proc, seconds):
-    """A line of proc's stdout within seconds, or ''."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], deadline - time.monotonic())
-        if ready:
-            return proc.stdout.readline()
-    return ""
 
 
 def serve(name, args, endpoint):
