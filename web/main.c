@@ -285,8 +285,10 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir,
         setrlimit (RLIMIT_NOFILE, &files);
     }
     web_gateway_t *gateway = web_gateway_new (endpoint);
+    //  The directory always (each node's inbox is kept there); the keys
+    //  with CURVE only
+    web_gateway_set_keys (gateway, s_keys, dir);
     if (s_keys) {
-        web_gateway_set_keys (gateway, s_keys, dir);
         fprintf (stderr, "catchball-web: CURVE: each node by its own key, kept in %s/keys\n",
                  dir);
     }

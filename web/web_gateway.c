@@ -71,8 +71,9 @@ typedef struct {
     uint64_t board_version;     //  Bumped at each publication
     cb_link_t link;             //  The link's state last published
     uint64_t checkins_seen;     //  The board version whose check-ins were looked for
-    //  Its inbox, as the broker sent it (not acknowledged: the command
-    //  line's inbox still has every delivery)
+    //  Its inbox, as the broker sent it: kept in DIR/inbox/NODE.json, then
+    //  acknowledged (the broker sends at most its window, 128, of
+    //  deliveries not acknowledged: a page would stop getting news)
     json_t *inbox;              //  [delivery], main thread's alone
     char *me;                   //  The published page, JSON
     uint64_t me_version;        //  Bumped at each publication
@@ -379,6 +380,43 @@ s_revoked (web_gateway_t *self, s_node_t *node)
 //  --------------------------------------------------------------------------
 //  The loop
 
+//  DIR/inbox/NODE.json: the node's inbox as its pages show it, so that a
+//  gateway restarted shows what the broker no longer sends (it was
+//  acknowledged). Written aside and renamed; 0, or -1 (logged).
+static int
+s_inbox_save (web_gateway_t *self, s_node_t *node)
+{
+    char why [512], dir [4200], path [4300], temp [4300];
+    snprintf (dir, sizeof (dir), "%s/inbox", self->dir ? self->dir : ".");
+    if (web_dir_make (dir, why, sizeof (why))) {
+        zsys_error ("catchball-web: %s", why);
+        return -1;
+    }
+    snprintf (path, sizeof (path), "%s/%s.json", dir, node->name);
+    snprintf (temp, sizeof (temp), "%s/%s.json.new", dir, node->name);
+    mode_t mask = umask (077);
+    int rc = json_dump_file (node->inbox, temp, JSON_COMPACT);
+    umask (mask);
+    if (rc || rename (temp, path)) {
+        zsys_error ("catchball-web: cannot write %s: %s", path, strerror (errno));
+        return -1;
+    }
+    return 0;
+}
+
+//  The node's inbox as kept, or a new empty one.
+static json_t *
+s_inbox_load (web_gateway_t *self, const char *name)
+{
+    char path [4300];
+    snprintf (path, sizeof (path), "%s/inbox/%s.json", self->dir ? self->dir : ".", name);
+    json_t *inbox = json_load_file (path, 0, NULL);
+    if (inbox && json_is_array (inbox))
+        return inbox;
+    json_decref (inbox);
+    return json_array ();
+}
+
 //  Says hello for a node that waits for it (blocking: the loop has
 //  nothing else to do that cannot wait a hello's time). Under the lock,
 //  which it lets go meanwhile.
@@ -420,7 +458,7 @@ s_join (web_gateway_t *self, s_node_t *node)
     snprintf (node->join_error, sizeof (node->join_error), "%s", why);
     node->join_version++;
     if (client && !node->inbox) {
-        node->inbox = json_array ();
+        node->inbox = s_inbox_load (self, name);
         node->link = cb_client_link (client, NULL);
         s_publish (self, &node->me, &node->me_version, s_me_json (node));
     }
@@ -527,13 +565,32 @@ s_take_news (web_gateway_t *self, s_node_t *node)
             board_dirty = true;
         cb_value_destroy (&entry);
     }
+    //  The acks' outcomes (sent below without waiting): nothing to do
+    cb_value_t *done;
+    while ((done = cb_client_done (node->client, NULL)))
+        cb_value_destroy (&done);
+    //  The newest sequence kept: after a restart of the gateway between
+    //  keeping and acknowledging, the broker sends those again
+    json_int_t kept = json_integer_value (json_object_get (
+        json_array_get (node->inbox, json_array_size (node->inbox) - 1), "seq"));
     cb_value_t *delivery;
+    int64_t last = 0;
     while ((delivery = cb_client_recv (node->client, 0))) {
-        json_array_append_new (node->inbox, s_json (delivery));
-        if (json_array_size (node->inbox) > S_INBOX_MAX)
-            json_array_remove (node->inbox, 0);
+        cb_value_get_int (delivery, "seq", &last);
+        if (last > kept) {
+            json_array_append_new (node->inbox, s_json (delivery));
+            if (json_array_size (node->inbox) > S_INBOX_MAX)
+                json_array_remove (node->inbox, 0);
+            me_dirty = true;
+        }
         cb_value_destroy (&delivery);
-        me_dirty = true;
+    }
+    //  Kept first, then acknowledged, without waiting for the answer: the
+    //  next news, or the broker sending them again, covers a lost one.
+    if (last > 0 && s_inbox_save (self, node) == 0) {
+        cb_value_t *body = cb_value_new_map ();
+        cb_value_set_int (body, "upto", last);
+        cb_client_send (node->client, "ack", &body, S_REQUEST_MS);
     }
     cb_link_t link = cb_client_link (node->client, NULL);
     if (link != node->link) {
