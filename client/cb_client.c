@@ -39,6 +39,18 @@
 #define S_DEFAULT_RETRY 1000
 #define S_REOPEN_MS     3000    //  A refused key tries a new socket this often
 
+bool
+cb_client_frame_ok (const void *data, size_t size, char *why, size_t why_size)
+{
+    char error [256] = "";
+    cb_value_t *decoded = cb_codec_decode (data, size, error, sizeof (error));
+    bool ok = decoded != NULL;
+    cb_value_destroy (&decoded);
+    if (!ok)
+        snprintf (why, why_size, "not sent: the broker would refuse it (%s)", error);
+    return ok;
+}
+
 void
 cb_client_set_error (cb_client_t *self, int code, const char *message)
 {
@@ -495,6 +507,12 @@ s_exchange (cb_client_t *self, const char *type, const char *mid, const cb_value
     size_t size;
     void *data = cb_codec_encode (msg, &size);
     cb_value_destroy (&msg);
+    char why [320];
+    if (!cb_client_frame_ok (data, size, why, sizeof (why))) {
+        free (data);
+        cb_client_set_error (self, CB_E_BAD_MESSAGE, why);
+        return NULL;
+    }
 
     int64_t deadline = zclock_mono () + timeout_ms;
     int64_t resend = 0;

@@ -17,6 +17,9 @@
 #include "cb_client_int.h"
 
 //  A request in flight, encoded now; sent by the next cb_flight_due.
+static cb_value_t *s_error_reply (const char *mid, int code, const char *message);
+static void s_flight_finish (cb_client_t *self, cb_flight_t *flight, cb_value_t **reply_p);
+
 //  Returns its ticket (0 for the client's own).
 uint64_t
 cb_flight_new (cb_client_t *self, cb_purpose_t purpose, const char *type,
@@ -41,6 +44,14 @@ cb_flight_new (cb_client_t *self, cb_purpose_t purpose, const char *type,
     flight->deadline = zclock_mono () + timeout_ms;
     flight->interval = self->retry;
     zlist_append (self->flights, flight);
+    char why [320];
+    if (!cb_client_frame_ok (flight->data, flight->size, why, sizeof (why))) {
+        //  Finished at once: the broker could not even say which it refused
+        cb_value_t *reply = s_error_reply (flight->mid, CB_E_BAD_MESSAGE, why);
+        uint64_t ticket = flight->ticket;
+        s_flight_finish (self, flight, &reply);
+        return ticket;
+    }
     return flight->ticket;
 }
 

@@ -88,6 +88,12 @@ struct _cb_client_t {
 
 //  Sets the client's last error: code, its NAME, message (or the default).
 void cb_client_set_error (cb_client_t *self, int code, const char *message);
+//  True if the broker would decode this request frame: it is checked
+//  as the broker checks it (cb_codec_decode: UTF-8 without NUL, at most
+//  256 entries a map, 16 deep), so that a request the broker could only
+//  answer BAD_MESSAGE without its mid, which no caller would hear, fails
+//  here at once. Else false with the reason in why.
+bool cb_client_frame_ok (const void *data, size_t size, char *why, size_t why_size);
 //  Handles the link events that have arrived, without waiting.
 void cb_client_link_events (cb_client_t *self);
 //  A new message id, never used before by this node.

@@ -182,4 +182,9 @@ check "team-b saw every vote at once" \
     "$(jq -c 'select(.kind=="vote.revealed") | .body.result | [(.votes | map([.node, .confidence])), .min, .median, .spread, .passed]' <<<"$out")" \
     '[[["team-a",4],["team-b",5]],4,4.5,1,true]'
 
+# A request the broker could not decode (a string that is not UTF-8) is
+# refused by the client at once, BAD_MESSAGE: the broker's answer to it
+# has no mid, so waiting would end only in a time-out (exit 3).
+expect_error BAD_MESSAGE lead draft show $'\xff'
+
 finish

@@ -200,6 +200,21 @@ def main():
         "Content-Type": "application/json"}, big.encode())
     check(status == 413 and "TOO_LARGE" in text, "POST /api/act over 64 KiB: 413 TOO_LARGE",
           (status, text))
+    # What the broker could not even decode (a string that is not UTF-8, a
+    # map of 300 keys) is refused by the client library at once, BAD_MESSAGE:
+    # it used to wait for an answer that never came (TIMEOUT), holding the
+    # gateway's one loop, and every page with it, for 10 s each.
+    status, _, text = request(port, "GET", "/api/read?type=draft.show&draft=%FF",
+                              {"Cookie": "cb_session=" + cookie_a})
+    check("BAD_MESSAGE" in text and "not valid UTF-8" in text,
+          "a read with a value that is not UTF-8: BAD_MESSAGE, not a time-out", (status, text))
+    wide = json.dumps({"type": "round.feedback",
+                       "body": dict({"round": "r1"}, **{"k%d" % i: 1 for i in range(300)})})
+    status, _, text = request(port, "POST", "/api/act", {
+        "Cookie": "cb_session=" + cookie_a, "Origin": origin, "X-CSRF-Token": csrf_a,
+        "Content-Type": "application/json"}, wide.encode())
+    check("BAD_MESSAGE" in text and "too many entries" in text,
+          "an act whose body is a map of 300 keys: BAD_MESSAGE, not a time-out", (status, text))
 
     # Live streams.
     def stream(cookie):
