@@ -49,6 +49,7 @@
 
 #define S_NODES_MAX     256     //  Nodes one gateway serves at once
 #define S_REQUEST_MS    10000   //  A read not answered by then has failed
+#define S_CLOCK_MS      30000   //  The broker's time asked this often
 #define S_TICK_MS       20      //  Longest idle wait of the loop
 #define S_INBOX_MAX     200     //  Deliveries kept per node, the newest
 #define S_OWED_MAX      64      //  Debts and stuck deals on a board
@@ -102,7 +103,22 @@ struct _web_gateway_t {
     web_keys_t *keys;           //  CURVE: each node by its own key; NULL without
     char *dir;                  //  The gateway's directory: its sessions, to end
     int64_t certs_seen;         //  When the loop last looked at certs/
+    int64_t clock_seen;         //  When the loop last asked the broker's time
 };
+
+//  The broker's clock minus the gateway's (ms), from a ping the loop makes
+//  now and then (S_CLOCK_MS): the boards' `now`, from which the pages
+//  count down and age check-ins, is the broker's time, which set every
+//  deadline and check-in, however far this machine's clock is from it (a
+//  broker run with --clock, months away). Written by the loop, read by
+//  whoever builds a board.
+static int64_t s_clock_offset;
+
+static int64_t
+s_broker_now (void)
+{
+    return zclock_time () + __atomic_load_n (&s_clock_offset, __ATOMIC_RELAXED);
+}
 
 //  An absolute time timeout_ms from now on CLOCK_MONOTONIC.
 static struct timespec
@@ -206,14 +222,14 @@ s_json (const cb_value_t *value)
 
 //  The board of a node's event as JSON: the event, its asks, what each
 //  participant owes, the stuck deals, confidence, the link, the log
-//  sequence it is as of, and the gateway's clock (for the countdown).
+//  sequence it is as of, and the broker's time (for the countdown).
 static char *
 s_board_json (s_node_t *node)
 {
     cli_console_state_t *state = node->state;
     json_t *board = json_object ();
     json_object_set_new (board, "seq", json_integer (cli_console_state_seq (state)));
-    json_object_set_new (board, "now", json_integer (zclock_time ()));
+    json_object_set_new (board, "now", json_integer (s_broker_now ()));
     json_object_set_new (board, "node", json_string (node->name));
     json_object_set_new (board, "link", json_string (cb_link_name (node->link)));
     cb_value_t *event = cli_console_state_event (state);
@@ -264,7 +280,7 @@ s_board_json (s_node_t *node)
             "round", stuck [i].round, "owner", stuck [i].owner,
             "waiting", stuck [i].waiting));
     json_object_set_new (board, "stuck", stucks);
-    json_object_set_new (board, "progress", web_board_progress (state, zclock_time ()));
+    json_object_set_new (board, "progress", web_board_progress (state, s_broker_now ()));
     char *text = json_dumps (board, JSON_COMPACT);
     json_decref (board);
     return text;
@@ -653,6 +669,26 @@ web_gateway_run (web_gateway_t *self, volatile int *stop)
                 if (self->nodes [i].used)
                     s_revoked (self, &self->nodes [i]);
         }
+        //  The broker's time, through the first node connected
+        if (zclock_mono () - self->clock_seen >= S_CLOCK_MS || !self->clock_seen)
+            for (int i = 0; i < S_NODES_MAX; i++) {
+                s_node_t *node = &self->nodes [i];
+                if (!node->used || !node->client || node->link != CB_LINK_UP)
+                    continue;
+                self->clock_seen = zclock_mono ();
+                cb_client_t *client = node->client;
+                pthread_mutex_unlock (&self->lock);
+                int64_t sent = zclock_time ();
+                cb_value_t *body = cb_value_new_map ();
+                cb_value_t *reply = cb_client_request (client, "ping", &body, S_REQUEST_MS);
+                int64_t received = zclock_time (), time = 0;
+                if (cb_value_get_int (reply, "time", &time))
+                    __atomic_store_n (&s_clock_offset, cli_progress_clock_offset (time, sent,
+                                      received), __ATOMIC_RELAXED);
+                cb_value_destroy (&reply);
+                pthread_mutex_lock (&self->lock);
+                break;
+            }
         //  The calls waiting now, up to S_CALLS_TURN, before the next
         //  sweep: a sweep pumps every node's connection (a poll each),
         //  which one call for each sweep made cost more than the call.
