@@ -1,10 +1,10 @@
 /*  =========================================================================
     cb_clock - the broker's time: the wall clock, or a file's (for tests)
 
-    See clock.h. The file is looked at (stat) on every reading and read
-    again only when its inode, size or modification time changed: a test
-    writes the new time aside and renames it into place, or writes it in
-    place; either is seen.
+    See clock.h. The file is looked at on every reading: a test writes the
+    new time aside and renames it into place, or writes it in place;
+    either is seen (a same-length write within the kernel's mtime tick
+    too: its text is compared).
     =========================================================================
 */
 #define _GNU_SOURCE
@@ -20,6 +20,7 @@
 struct _cb_clock_t {
     char *file;                 //  The file, or NULL: the wall clock
     int64_t now;                //  The file's time, as last read
+    int64_t last_read;          //  What the file said then (may be before now)
     struct stat seen;           //  The file as it was then
 };
 
@@ -94,7 +95,7 @@ cb_clock_new (const char *file, char *error, size_t size)
 {
     cb_clock_t *self = (cb_clock_t *) zmalloc (sizeof (cb_clock_t));
     if (file) {
-        self->now = s_read (file, &self->seen, error, size);
+        self->now = self->last_read = s_read (file, &self->seen, error, size);
         if (self->now < 0) {
             free (self);
             return NULL;
@@ -132,13 +133,25 @@ cb_clock_now (cb_clock_t *self)
 {
     if (!self->file)
         return zclock_time ();
+    //  Read whenever it may have changed: a new inode, size or time, or
+    //  a file written in place within the clock's tick (the kernel's
+    //  mtime is coarse: two same-length writes 1 ms apart look alike),
+    //  which only its text tells; it is a few bytes, for tests only.
     struct stat st;
-    if (stat (self->file, &st) || !s_changed (&st, &self->seen))
+    if (stat (self->file, &st))
         return self->now;
+    if (!s_changed (&st, &self->seen)) {
+        char error [256];
+        struct stat again;
+        int64_t t = s_read (self->file, &again, error, sizeof (error));
+        if (t < 0 || t == self->last_read)
+            return self->now;
+    }
     char error [256];
     int64_t t = s_read (self->file, &st, error, sizeof (error));
     //  Seen, whatever it says: one warning per change, not per reading
     self->seen = st;
+    self->last_read = t;
     if (t < 0)
         zsys_warning ("clock: %s; the time stays %lld", error, (long long) self->now);
     else

@@ -10,6 +10,8 @@
     =========================================================================
 */
 #include <czmq.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -84,11 +86,23 @@ main (void)
     fclose (out);
     CHECK_INT (cb_clock_now (clock), 1799053200000LL + 8 * 86400000LL);
 
+    //  Written in place with the same length and the same modification
+    //  time (as two writes within the kernel's mtime tick look): seen
+    struct stat st;
+    REQUIRE (stat (path, &st) == 0);
+    out = fopen (path, "w");
+    REQUIRE (out);
+    fprintf (out, "%lld\n", 1799053200000LL + 8 * 86400000LL + 60000);
+    fclose (out);
+    struct timespec times [2] = { st.st_atim, st.st_mtim };
+    REQUIRE (utimensat (AT_FDCWD, path, times, 0) == 0);
+    CHECK_INT (cb_clock_now (clock), 1799053200000LL + 8 * 86400000LL + 60000);
+
     //  Never back; nonsense keeps the time
     s_write (path, "2027-01-04T09:00:00Z");
-    CHECK_INT (cb_clock_now (clock), 1799053200000LL + 8 * 86400000LL);
+    CHECK_INT (cb_clock_now (clock), 1799053200000LL + 8 * 86400000LL + 60000);
     s_write (path, "tomorrow");
-    CHECK_INT (cb_clock_now (clock), 1799053200000LL + 8 * 86400000LL);
+    CHECK_INT (cb_clock_now (clock), 1799053200000LL + 8 * 86400000LL + 60000);
     s_write (path, "2027-01-13T09:00:00Z");
     CHECK_INT (cb_clock_now (clock), 1799053200000LL + 9 * 86400000LL);
     cb_clock_destroy (&clock);

@@ -872,6 +872,10 @@ web_gateway_read (web_gateway_t *self, const char *name, const char *type, web_r
     else
         call->abandoned = true;     //  The loop frees it when it is done
     pthread_mutex_unlock (&self->lock);
+    //  A call already started may still be made: say so, so that nobody
+    //  sends it again without looking
     return reply ? reply : strdup ("{\"error\":{\"code\":600,\"name\":\"TIMEOUT\","
-                                   "\"message\":\"the gateway did not hear back in time\"}}");
+                                   "\"message\":\"the gateway did not hear back in time: it "
+                                   "may still have been done; look (reload) before you send it "
+                                   "again\"}}");
 }
