@@ -293,6 +293,11 @@ s_serve (const char *listen, int port, const char *endpoint, const char *dir,
                  dir);
     }
     char why [4400];
+    if (web_dir_private (dir, why, sizeof (why))) {
+        fprintf (stderr, "catchball-web: refusing to serve: %s\n", why);
+        web_gateway_destroy (&gateway);
+        return 1;
+    }
     web_http_t *http = web_http_new (listen, port, dir, gateway, tls, why, sizeof (why));
     char base [600];
     if (url)

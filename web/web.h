@@ -60,6 +60,10 @@ bool web_role_ok (const char *role);
 //  would: the gateway's --dir may name one inside a fresh clone (var/web).
 //  0, or -1 with why.
 int web_dir_make (const char *dir, char *why, size_t why_size);
+//  0 if the gateway's directory and its invites/, sessions/, inbox/ and
+//  keys/ (those that exist) are the gateway's user's alone (no group or
+//  other permission); else -1 with why: the gateway refuses to serve.
+int web_dir_private (const char *dir, char *why, size_t why_size);
 //  True if id is WEB_ID_HEX lower-case hex digits, nothing else.
 bool web_id_ok (const char *id);
 //  A new random id (WEB_ID_HEX hex digits from getrandom). 0, or -1.

@@ -91,6 +91,26 @@ s_hash (const char *secret, char *hex, size_t size)
 }
 
 int
+web_dir_private (const char *dir, char *why, size_t why_size)
+{
+    static const char *const kinds [] = { "", "/invites", "/sessions", "/inbox", "/keys", NULL };
+    for (int i = 0; kinds [i]; i++) {
+        char path [4200];
+        struct stat st;
+        snprintf (path, sizeof (path), "%s%s", dir, kinds [i]);
+        if (stat (path, &st))
+            continue;               //  Made 0700 when first needed
+        if ((st.st_mode & 077) || st.st_uid != geteuid ()) {
+            snprintf (why, why_size, "%s is open to others (mode %03o) or not ours: anyone "
+                      "who may write there may make a session as anyone. chmod 700 %s",
+                      path, (unsigned) (st.st_mode & 0777), path);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
 web_dir_make (const char *dir, char *why, size_t why_size)
 {
     char path [4096];
@@ -182,6 +202,13 @@ s_read_file (const char *path, char *node, char *role, char *csrf)
     FILE *file = web_expiry_fopen (path);
     if (!file)
         return -1;
+    //  Only what the gateway itself wrote counts: a token or session file
+    //  anyone else could write (or own) would let them in as anyone
+    struct stat st;
+    if (fstat (fileno (file), &st) || (st.st_mode & 077) || st.st_uid != geteuid ()) {
+        fclose (file);
+        return -1;
+    }
     char line [200] = "";
     char *got = fgets (line, sizeof (line), file);
     fclose (file);

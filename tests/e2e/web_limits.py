@@ -24,6 +24,7 @@ place is waited for by polling with a bound, never by a sleep.
 
 Usage: web_limits.py CATCHBALLD CATCHBALL_WEB
 """
+import hashlib
 import json
 import os
 import re
@@ -177,6 +178,33 @@ def main():
     check.eq(len(sessions().splitlines()), 1, "one session for the one token")
     status, cookie_b = join("token=" + invite("team-b"))
     check(status == 303 and cookie_b, "team-b joins", status)
+
+    # Only the gateway's own files count: a session file anyone else may
+    # write (here a copy of team-a's, 0644, under another secret) lets
+    # nobody in; the same file 0600 would (so the mode alone decided).
+    sdir = os.path.join(GW, "sessions")
+    mine = os.path.join(sdir, hashlib.sha1(cookie_a.encode()).hexdigest().upper())
+    fake = "f" * 64
+    planted = os.path.join(sdir, hashlib.sha1(fake.encode()).hexdigest().upper())
+    with open(mine) as f, open(planted, "w") as g:
+        g.write(f.read())
+    os.chmod(planted, 0o644)
+    check.eq(request(port, "GET", "/api/session", {"Cookie": "cb_session=" + fake})[0], 403,
+             "a session file others may write (0644) lets nobody in")
+    os.chmod(planted, 0o600)
+    check.eq(request(port, "GET", "/api/session", {"Cookie": "cb_session=" + fake})[0], 200,
+             "the same file 0600 would: the mode decided")
+    os.unlink(planted)
+    # And a gateway whose directory others may enter refuses to serve.
+    loose = os.path.join(TMP, "loose")
+    os.makedirs(os.path.join(loose, "sessions"))
+    os.chmod(loose, 0o700)
+    os.chmod(os.path.join(loose, "sessions"), 0o755)
+    out = subprocess.run([WEB, "--port", "0", "--endpoint", endpoint, "--dir", loose],
+                         capture_output=True, text=True, timeout=WAIT)
+    check(out.returncode == 1 and "open to others" in out.stderr
+          and "chmod 700" in out.stderr, "a sessions/ of mode 755: refused at start",
+          (out.returncode, out.stderr))
 
     # A browser's connection stays open between its GETs (keep-alive):
     # libmicrohttpd closes it after an answer given in a request's first
