@@ -71,6 +71,8 @@ typedef struct {
     cli_console_view_t view;    //  What the screen shows
     s_keys_t keys;              //  What a key means now
     char phase [32];            //  The phase 'a' would advance to
+    char from [32];             //  ... from this one, as asked (the broker refuses
+                                //  the advance if a time box ended it meanwhile)
     char nudged [64];           //  The node 'n' nudges
     char text [S_NUDGE_MAX * 4 + 1];    //  The nudge's text typed so far (UTF-8)
     s_action_t actions [S_ACTIONS_MAX];  //  Actions in flight
@@ -263,6 +265,7 @@ s_key_advance (s_console_t *self)
         return;
     }
     snprintf (self->phase, sizeof (self->phase), "%s", next);
+    snprintf (self->from, sizeof (self->from), "%s", phase);
     snprintf (self->view.prompt, sizeof (self->view.prompt),
               "advance %s to %s? y/n (it ends %s for every team)", self->event, next, phase);
     self->keys = S_KEYS_CONFIRM;
@@ -333,6 +336,7 @@ s_key_confirm (s_console_t *self, int key)
     }
     cb_value_t *body = cb_value_new_map ();
     cb_value_set_str (body, "event", self->event);
+    cb_value_set_str (body, "from", self->from);
     s_send (self, "event.advance", &body, NULL, NULL);
 }
 

@@ -232,17 +232,31 @@ cb_handle_event_new (cb_req_t *req, const cb_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
-//  event.advance {event} -> {event, phase, ends}
+//  event.advance {event, from?} -> {event, phase, ends}
 
 int
 cb_handle_event_advance (cb_req_t *req, const cb_value_t *body)
 {
-    static const char *const fields [] = { "event", NULL };
+    static const char *const fields [] = { "event", "from", NULL };
     if (cb_check_fields (req, body, "event.advance", fields))
         return -1;
+    //  from: the phase the sender sees. A time box may have ended it
+    //  meanwhile; advancing again then would skip the next phase (from
+    //  commit, close the event for good): refused instead.
+    const char *from = cb_field_str (req, body, "from", 1, 16, false);
+    if (req->code)
+        return -1;
     cb_value_t *event = cb_event_of (req, body);
-    if (event && !s_check_facilitator (req, event) && !s_advance (req, event))
-        s_reply_phase (req, event);
+    if (event && !s_check_facilitator (req, event)) {
+        if (from && !streq (from, cb_value_get_str (event, "phase")))
+            cb_req_fail (req, CB_E_WRONG_PHASE, "event %s is in %s now, not %s: it moved on "
+                         "meanwhile (a time box ended?); nothing was advanced",
+                         cb_value_get_str (event, "id"), cb_value_get_str (event, "phase"),
+                         from);
+        else
+        if (!s_advance (req, event))
+            s_reply_phase (req, event);
+    }
     cb_value_destroy (&event);
     return req->code ? -1 : 0;
 }

@@ -90,8 +90,14 @@ test_advance_extend_nudge (void)
     CHECK_STR (s_inbox_kinds ("fac", kinds), "event.phase ");
     CHECK_STR (s_inbox_kinds ("team-b", kinds), "event.phase ");
     CHECK_INT (s_inbox_last ("team-c"), 0);
+    //  An advance from a phase the event has left (a time box ended it
+    //  while the facilitator looked): refused, nothing advanced.
+    CHECK_INT (s_err ("fac", "event.advance", s_body (event, "from=planned", NULL)),
+               CB_E_WRONG_PHASE);
+    CHECK_INT (s_inbox_last ("team-c"), 0);
     r = s_ok ("fac", "event.extend", s_body (event, "minutes=5", NULL));
     CHECK_INT (s_int (r, "ends"), s_now + 6 * 60000);
+    CHECK_STR (cb_value_get_str (r, "phase"), "share");
     cb_value_destroy (&r);
     CHECK_STR (s_inbox_kinds ("team-a", kinds), "event.phase event.phase ");
     //  The time box moved: the old end is not due, the new one is.

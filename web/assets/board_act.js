@@ -78,7 +78,9 @@ function advance() {
   }
   confirm("event.advance", "Advance the event?", "From " + phase + " to " + next +
           (next === "closed" ? ": the event closes, for good." : "."), [],
-          () => ({ event: eventId }),
+          // from: the broker refuses (WRONG_PHASE) if the event left this
+          // phase before the request arrived, as the check below cannot see
+          () => ({ event: eventId, from: phase }),
           // The phase moved meanwhile (its time box ran out, or another
           // facilitator's console): advancing now would skip one.
           () => board.event.phase === phase ? "" : "The phase changed to " + board.event.phase +
