@@ -150,9 +150,16 @@ typedef struct {
 //  --------------------------------------------------------------------------
 //  Responses
 
+//  Serving HTTPS: browsers are told to come back by HTTPS only (HSTS), so
+//  that a link typed as http:// later cannot hand the cookie to someone
+//  on the network. One gateway a process: set once by web_http_new.
+static bool s_https;
+
 static void
 s_headers (struct MHD_Response *response)
 {
+    if (s_https)
+        MHD_add_response_header (response, "Strict-Transport-Security", "max-age=31536000");
     MHD_add_response_header (response, "Content-Security-Policy", s_csp);
     MHD_add_response_header (response, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header (response, "X-Frame-Options", "DENY");
@@ -823,6 +830,7 @@ web_http_new (const char *addr, int port, const char *dir, web_gateway_t *gatewa
     self->dir = strdup (dir);
     self->gateway = gateway;
     self->tls = tls != NULL;
+    s_https = self->tls;
     pthread_mutex_init (&self->lock, NULL);
     //  poll(), not select(): the nodes' sockets take many descriptors,
     //  and select() refuses a connection whose descriptor is 1024 or more.

@@ -166,6 +166,25 @@ s_check (web_tls_t *self, const char *cert_file, const char *key_file, char *why
                   "--tls-cert %s", key_file, cert_file);
         goto done;
     }
+    //  A certificate out of its dates: every browser would refuse it, at
+    //  the event, in front of everyone; refused here, before serving.
+    time_t now = time (NULL);
+    time_t expires = gnutls_x509_crt_get_expiration_time (crts [0]);
+    time_t begins = gnutls_x509_crt_get_activation_time (crts [0]);
+    char date [32];
+    struct tm tm;
+    if (expires != (time_t) -1 && expires < now) {
+        strftime (date, sizeof (date), "%Y-%m-%dT%H:%MZ", gmtime_r (&expires, &tm));
+        snprintf (why, why_size, "--tls-cert %s expired on %s: browsers refuse it; renew it",
+                  cert_file, date);
+        goto done;
+    }
+    if (begins != (time_t) -1 && begins > now) {
+        strftime (date, sizeof (date), "%Y-%m-%dT%H:%MZ", gmtime_r (&begins, &tm));
+        snprintf (why, why_size, "--tls-cert %s is not valid before %s: browsers refuse it",
+                  cert_file, date);
+        goto done;
+    }
     s_name (crts [0], self->name, sizeof (self->name));
     rc = 0;
 done:

@@ -128,6 +128,8 @@ def security_headers(resp, what):
     check("script-src 'self'" in csp and "frame-ancestors 'none'" in csp,
           what + ": Content-Security-Policy", csp)
     check.eq(resp.getheader("X-Content-Type-Options"), "nosniff", what + ": nosniff")
+    check.eq(resp.getheader("Strict-Transport-Security"), "max-age=31536000",
+             what + ": HSTS, a browser comes back by HTTPS only")
 
 
 def main():
@@ -172,6 +174,32 @@ def main():
          "the key given as the certificate"),
         ([cert, TMP], ["--tls-key", "not a regular file"], "a directory as the key"),
     ]
+    # A certificate out of its dates (made with `openssl ca`, the one way
+    # OpenSSL 3.0 sets them): browsers would refuse it at the event.
+    ca = path("old-ca")
+    os.makedirs(ca)
+    open(os.path.join(ca, "index.txt"), "w").close()
+    with open(os.path.join(ca, "serial"), "w") as f:
+        f.write("01\n")
+    with open(os.path.join(ca, "ca.cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = old\n[old]\ndatabase = index.txt\nunique_subject = no\n"
+                "new_certs_dir = .\n"
+                "serial = serial\ndefault_md = sha256\npolicy = any\n[any]\n"
+                "commonName = supplied\n")
+    subprocess.run(["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=old", "-keyout",
+                    path("old.key"), "-out", path("old.csr")], check=True, capture_output=True)
+    for name, start, end in (("old", "20200101000000Z", "20200102000000Z"),
+                             ("early", "20990101000000Z", "20990102000000Z")):
+        subprocess.run(["openssl", "ca", "-config", "ca.cnf", "-selfsign", "-keyfile",
+                        path("old.key"), "-in", path("old.csr"), "-out", path(name + ".crt"),
+                        "-startdate", start, "-enddate", end, "-batch"], check=True,
+                       capture_output=True, cwd=ca)
+    os.chmod(path("old.key"), 0o600)
+    cases.append(([path("old.crt"), path("old.key")], ["old.crt", "expired on 2020-01-02"],
+                  "an expired certificate"))
+    cases.append(([path("early.crt"), path("old.key")], ["early.crt", "not valid before 2099"],
+                  "a certificate not valid yet"))
     if os.geteuid() != 0:   # root reads a 0000 file all the same
         shutil.copy(key, path("locked.key"))
         os.chmod(path("locked.key"), 0)
@@ -310,7 +338,10 @@ def main():
     if check(m, "--insecure-http serves plain HTTP on 0.0.0.0", line):
         conn = http.client.HTTPConnection("127.0.0.1", int(m.group(1)), timeout=WAIT)
         conn.request("GET", "/assets/web.css")
-        check.eq(conn.getresponse().status, 200, "an asset over plain HTTP")
+        resp = conn.getresponse()
+        check.eq(resp.status, 200, "an asset over plain HTTP")
+        check.eq(resp.getheader("Strict-Transport-Security"), None,
+                 "no HSTS over plain HTTP (it would mean nothing)")
         conn.close()
         log = open(path("web-insecure.log")).read()
         check("INSECURE" in log and "--insecure-http" in log and "0.0.0.0" in log,
