@@ -96,6 +96,36 @@ s_tick (cb_broker_t *self, int64_t now)
     zlist_destroy (&idle);
 }
 
+//  The connections' guard, as configured: a cap under the descriptor
+//  limit, with a reserve, so that libzmq never runs out of descriptors
+//  (its accept loop then spins at 100 % CPU: it retries at once, without
+//  a pause). NULL on failure.
+static cb_conns_t *
+s_guard_new (const cb_broker_config_t *config)
+{
+    size_t nofile = cb_broker_raise_nofile ();
+    size_t most = nofile > 2 * S_FD_RESERVE ? nofile - S_FD_RESERVE : nofile / 2;
+    cb_conns_config_t guard = {
+        .peer_bytes = config->peer_bytes ? config->peer_bytes : S_PEER_BYTES,
+        .hello_timeout = 1000 * (int64_t) (config->hello_timeout > 0 ? config->hello_timeout
+                                                                     : S_HELLO_TIMEOUT),
+        .max_connections = config->max_connections > 0 ? (size_t) config->max_connections
+                                                        : most,
+        .curve = config->key != NULL
+    };
+    if (guard.max_connections > most) {
+        zsys_warning ("--max-connections %zu is more than the descriptor limit allows: %zu",
+                      guard.max_connections, most);
+        guard.max_connections = most;
+    }
+    cb_conns_t *conns = cb_conns_new (&guard);
+    if (conns)
+        zsys_info ("connections: at most %zu, %lld s to say hello, %zu KiB held per peer "
+                   "each way (TCP)", guard.max_connections,
+                   (long long) guard.hello_timeout / 1000, guard.peer_bytes >> 10);
+    return conns;
+}
+
 cb_broker_t *
 cb_broker_new (const cb_broker_config_t *config)
 {
@@ -127,34 +157,13 @@ cb_broker_new (const cb_broker_config_t *config)
     }
     if (self->config.rate == 0)
         self->config.rate = S_DEFAULT_RATE;
-    //  Connections: a cap under the descriptor limit, with a reserve, so
-    //  that libzmq never runs out of descriptors (its accept loop then
-    //  spins at 100 % CPU: it retries at once, without a pause).
-    size_t nofile = cb_broker_raise_nofile ();
-    size_t most = nofile > 2 * S_FD_RESERVE ? nofile - S_FD_RESERVE : nofile / 2;
-    cb_conns_config_t guard = {
-        .peer_bytes = config->peer_bytes ? config->peer_bytes : S_PEER_BYTES,
-        .hello_timeout = 1000 * (int64_t) (config->hello_timeout > 0 ? config->hello_timeout
-                                                                     : S_HELLO_TIMEOUT),
-        .max_connections = config->max_connections > 0 ? (size_t) config->max_connections
-                                                        : most,
-        .curve = config->key != NULL
-    };
-    if (guard.max_connections > most) {
-        zsys_warning ("--max-connections %zu is more than the descriptor limit allows: %zu",
-                      guard.max_connections, most);
-        guard.max_connections = most;
-    }
-    self->guard = cb_conns_new (&guard);
+    self->guard = s_guard_new (config);
     if (!self->guard) {
         cb_store_destroy (&self->store);
         cb_clock_destroy (&self->clock);
         free (self);
         return NULL;
     }
-    zsys_info ("connections: at most %zu, %lld s to say hello, %zu KiB held per peer "
-               "each way (TCP)", guard.max_connections,
-               (long long) guard.hello_timeout / 1000, guard.peer_bytes >> 10);
     self->sessions = zhashx_new ();
     zhashx_set_destructor (self->sessions, cb_broker_session_free);
     self->routes = zhashx_new ();

@@ -90,7 +90,10 @@ def stale_sessions(ctx):
         v = dealer(ctx, ep, rid)
         v.send(frame("hello", "h", {"node": victim, "role": "team"}))
         if k % 2:
-            time.sleep(0.01)        # sometimes the broker reads the hello first
+            # Not synchronisation: half the tries leave the broker a moment
+            # to read the hello before the close, so that both orders of
+            # the race are played (nothing waits on this for its outcome).
+            time.sleep(0.01)
         v.close(linger=1000)
         # The owner's round trip lets the broker see both; then the peer
         # takes the routing id and only listens.
